@@ -1,0 +1,122 @@
+"""Writes that change who may access what, and the enforcement helper services share.
+
+Decisions come from backend.access.policy; this module records them.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
+from backend.access.policy import (
+    CODENAMES,
+    LEVELS,
+    AccessRule,
+    Action,
+    can,
+    can_review_access,
+    document_access_explanation,
+)
+from backend.accounts.models import User
+from backend.audit import services as audit
+from backend.common.errors import InvalidInput, NotFound, PermissionDenied
+from backend.documents.models import Document
+
+
+def require_access(*, actor, action: Action, document: Document) -> None:
+    """Raise PermissionDenied (rendered 404) unless `actor` may `action` the document.
+
+    The denial is recorded in its own transaction so that it survives the
+    caller's rollback. Call it before opening the service's transaction.
+    """
+    if can(actor, action, document):
+        return
+    audit.record(
+        "document.access.denied",
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        target=document,
+        outcome="denied",
+        detail={"action": str(action)},
+    )
+    raise PermissionDenied()
+
+
+def _principal(user: User | None, group: Group | None) -> User | Group:
+    if (user is None) == (group is None):
+        raise InvalidInput("Name exactly one user or one group.", fields={"principal": ["Give a user or a group."]})
+    if user is not None and not user.is_active:
+        raise InvalidInput("That user is inactive.", fields={"user": ["This user is inactive."]})
+    return user if user is not None else group
+
+
+def _existing_grants(document: Document, principal: User | Group):
+    if isinstance(principal, Group):
+        return DocumentGroupObjectPermission.objects.filter(content_object=document, group=principal)
+    return DocumentUserObjectPermission.objects.filter(content_object=document, user=principal)
+
+
+def _principal_detail(principal: User | Group) -> dict:
+    if isinstance(principal, Group):
+        return {"principal_type": "group", "principal_id": principal.pk, "principal": principal.name}
+    return {"principal_type": "user", "principal_id": principal.pk, "principal": principal.username}
+
+
+def document_permission_grant(
+    *, actor, document: Document, level: str, user: User | None = None, group: Group | None = None
+) -> None:
+    """Give a user or group one access level on a document (replacing any earlier level)."""
+    try:
+        level = Action(level)
+    except ValueError:
+        raise InvalidInput(
+            f"Unknown level {level!r}.", fields={"level": [f"Choose one of: {', '.join(LEVELS)}."]}
+        ) from None
+    principal = _principal(user, group)
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    with transaction.atomic():
+        _existing_grants(document, principal).delete()
+        assign_perm(CODENAMES[level], principal, document)
+        audit.record(
+            "document.permission.granted",
+            actor=actor,
+            target=document,
+            detail={**_principal_detail(principal), "level": str(level)},
+        )
+
+
+def document_permission_revoke(
+    *, actor, document: Document, user: User | None = None, group: Group | None = None
+) -> bool:
+    """Remove every grant a user or group holds on a document. Returns whether any existed."""
+    principal = _principal(user, group)
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    with transaction.atomic():
+        removed, _ = _existing_grants(document, principal).delete()
+        audit.record(
+            "document.permission.revoked",
+            actor=actor,
+            target=document,
+            detail={**_principal_detail(principal), "removed": removed},
+        )
+    return removed > 0
+
+
+def document_access_list(*, actor, document_id: int) -> list[AccessRule]:
+    """Who can access a document and through which grant or rule (an audited read)."""
+    document = Document.objects.select_related("owner", "department").filter(pk=document_id).first()
+    if document is None:
+        raise NotFound()
+    if not can_review_access(actor, document):
+        audit.record(
+            "document.access.denied",
+            actor=actor,
+            target=document,
+            outcome="denied",
+            detail={"action": "review_access"},
+        )
+        raise PermissionDenied()
+    rules = document_access_explanation(document)
+    audit.record("document.access.listed", actor=actor, target=document)
+    return rules

@@ -1,0 +1,252 @@
+"""The audit trail: one append-only, hash-chained table.
+
+Each row stores the SHA-256 of its own canonical form (``hash``) and the hash of
+the row before it (``prev_hash``); the first row points at ``GENESIS_HASH``.
+Editing, deleting, inserting or reordering rows therefore breaks the chain, and
+``backend.audit.selectors.audit_chain_verify`` finds the first broken row.
+
+Rows are written only by ``backend.audit.services.record``, which takes the
+chain lock, reads the head and computes the hash. The model refuses every
+change to an existing row; on PostgreSQL, triggers (migration 0002) refuse
+UPDATE, DELETE and TRUNCATE at the database as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import ipaddress
+import json
+import math
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.audit.errors import AuditImmutable
+
+GENESIS_HASH = "0" * 64
+
+# Bumped only if the canonical form below ever changes; it is part of every hash.
+CHAIN_FORMAT = 1
+
+# Every stored field except ``hash``, in the names ``QuerySet.values()`` uses.
+HASHED_FIELDS = (
+    "id",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_label",
+    "ip",
+    "user_agent",
+    "request_id",
+    "target_type",
+    "target_id",
+    "target_label",
+    "customer_id",
+    "outcome",
+    "detail",
+    "prev_hash",
+)
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "success"
+    DENIED = "denied", "denied"
+    FAILURE = "failure", "failure"
+
+
+# --- canonical form and hash -------------------------------------------------
+
+
+def canonical_json_value(value: Any) -> Any:
+    """The one JSON shape of ``detail`` that is both stored and hashed.
+
+    Decimal, UUID and date/time values become strings (as DjangoJSONEncoder
+    writes them), keys become strings, and a float with an integral value
+    becomes an int. The last rule matters on PostgreSQL: jsonb keeps numbers as
+    exact decimals, so 1e300 comes back as a 301-digit integer, and the hash
+    computed before the insert must equal the one computed after reading.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("audit detail cannot hold NaN or infinity")
+        exact = decimal.Decimal(repr(value))
+        if exact == exact.to_integral_value():
+            return int(exact)
+        return value
+    if isinstance(value, Mapping):
+        return {
+            (key if isinstance(key, str) else json.dumps(canonical_json_value(key))): canonical_json_value(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [canonical_json_value(item) for item in value]
+    if isinstance(value, (decimal.Decimal, uuid.UUID, dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return DjangoJSONEncoder().default(value)
+    raise TypeError(f"audit detail cannot hold a {type(value).__name__}")
+
+
+def canonical_ip(value: str | None) -> str | None:
+    """A valid address as the text we store, or None."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(str(value).split("%", 1)[0].strip())
+    except ValueError:
+        return None
+    return str(address)
+
+
+def _hashed_ip(value: str | None) -> str | None:
+    # The packed bytes, not str(): Python 3.13 changed how IPv4-mapped IPv6
+    # addresses print, and PostgreSQL prints them its own way too.
+    if not value:
+        return None
+    return ipaddress.ip_address(value).packed.hex()
+
+
+def _hashed_timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _hashed_int(value: Any) -> int | str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, int) else str(value)
+
+
+def canonical_bytes(values: Mapping[str, Any]) -> bytes:
+    """The exact bytes that are hashed: sorted-key JSON, UTF-8, no whitespace."""
+    document = {
+        "format": CHAIN_FORMAT,
+        "id": int(values["id"]),
+        "occurred_at": _hashed_timestamp(values["occurred_at"]),
+        "event_type": values["event_type"],
+        "actor_id": _hashed_int(values["actor_id"]),
+        "actor_label": values["actor_label"],
+        "ip": _hashed_ip(values["ip"]),
+        "user_agent": values["user_agent"],
+        "request_id": values["request_id"],
+        "target_type": values["target_type"],
+        "target_id": values["target_id"],
+        "target_label": values["target_label"],
+        "customer_id": _hashed_int(values["customer_id"]),
+        "outcome": values["outcome"],
+        "detail": canonical_json_value(values["detail"]),
+        "prev_hash": values["prev_hash"],
+    }
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def compute_hash(values: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+
+
+# --- the model ---------------------------------------------------------------
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Reads only: every bulk write path raises."""
+
+    def update(self, **kwargs):
+        raise AuditImmutable("audit events cannot be updated")
+
+    def _update(self, values):
+        raise AuditImmutable("audit events cannot be updated")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditImmutable("audit events cannot be updated")
+
+    def delete(self):
+        raise AuditImmutable("audit events cannot be deleted")
+
+    delete.queryset_only = True
+
+    def _raw_delete(self, using):
+        raise AuditImmutable("audit events cannot be deleted")
+
+
+class AuditEvent(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    event_type = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        # The trail outlives the people in it: no constraint, no cascade, and
+        # actor_label keeps the username the event was recorded under.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # covered by the (actor, id) index
+        related_name="audit_events",
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        base_manager_name = "objects"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "id"], name="audit_target_idx"),
+            models.Index(fields=["actor", "id"], name="audit_actor_idx"),
+            models.Index(fields=["event_type", "id"], name="audit_type_idx"),
+            models.Index(fields=["occurred_at", "id"], name="audit_time_idx"),
+            models.Index(
+                fields=["customer_id", "id"],
+                name="audit_customer_idx",
+                condition=Q(customer_id__isnull=False),
+            ),
+        ]
+        constraints = [
+            # A constraint rather than unique=True: on PostgreSQL the latter
+            # adds a second, LIKE-only index that every insert would pay for.
+            models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="audit_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event_type} by {self.actor_label or '-'}"
+
+    def hashed_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+    def compute_hash(self) -> str:
+        return compute_hash(self.hashed_values())
+
+    def save(self, *args, force_insert=False, force_update=False, using=None, update_fields=None):
+        if args or force_update or update_fields is not None or not self._state.adding:
+            raise AuditImmutable("audit events are append-only; an existing event cannot be saved")
+        super().save(force_insert=True, using=using)
+
+    def delete(self, using=None, keep_parents=False):
+        raise AuditImmutable("audit events are append-only and cannot be deleted")

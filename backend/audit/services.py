@@ -1,0 +1,154 @@
+"""Writing the audit trail.
+
+``record()`` is the only way rows get into ``AuditEvent``. Services call it
+inside their own ``transaction.atomic()`` so the event commits or rolls back
+with the change it describes:
+
+    with transaction.atomic():
+        version = DocumentVersion.objects.create(...)
+        record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=version.document,
+               detail={"version": version.number, "sha256": version.sha256})
+
+The chain lock is held from inside ``record()`` until the caller's transaction
+ends, and every other audited write waits for it. Record the event as the
+last write of the transaction, after any slow work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from backend.audit.context import current_request_context
+from backend.audit.events import is_registered
+from backend.audit.models import (
+    GENESIS_HASH,
+    AuditEvent,
+    Outcome,
+    canonical_ip,
+    canonical_json_value,
+)
+
+# pg_advisory_xact_lock key that serialises appends to the chain: b"dsraudit".
+CHAIN_LOCK_KEY = int.from_bytes(b"dsraudit", "big")
+
+
+def record(
+    event_type: str,
+    *,
+    actor,
+    target: Model | None = None,
+    outcome: str = Outcome.SUCCESS,
+    detail: Mapping[str, Any] | None = None,
+    customer_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    target_label: str | None = None,
+) -> AuditEvent | None:
+    """Append one event to the trail and return it (None when AUDIT_ENABLED is off).
+
+    ``actor`` is the acting user, or None for the system (an anonymous user
+    counts as None). ``target`` is the model instance acted on; the explicit
+    ``target_*`` arguments describe something that is not a model instance, or
+    override what ``target`` gives. Raises ValueError for an unregistered
+    ``event_type``, an unknown ``outcome`` or a ``detail`` that is not a JSON
+    object.
+    """
+    if not getattr(settings, "AUDIT_ENABLED", True):
+        return None
+    if not is_registered(event_type):
+        raise ValueError(
+            f"unknown audit event type {event_type!r}; register it in the app's audit_events module"
+        )
+    if outcome not in Outcome.values:
+        raise ValueError(f"audit outcome must be one of {Outcome.values}, got {outcome!r}")
+    if detail is None:
+        detail = {}
+    elif not isinstance(detail, Mapping):
+        raise ValueError("audit detail must be a mapping")
+
+    if target is not None:
+        if target.pk is None:
+            raise ValueError("an audit target must be saved before it is recorded")
+        if target_type is None:
+            target_type = target._meta.label_lower
+        if target_id is None:
+            target_id = str(target.pk)
+        if target_label is None:
+            target_label = str(target)
+
+    actor_id, actor_label = _actor_fields(actor)
+    context = current_request_context()
+    # Everything that can be prepared before taking the chain lock is.
+    event = AuditEvent(
+        event_type=event_type,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        ip=canonical_ip(context.ip),
+        user_agent=_text(context.user_agent, 400),
+        request_id=_text(context.request_id, 64),
+        target_type=_text(target_type, 100),
+        target_id=_text(target_id, 64),
+        target_label=_text(target_label, 200),
+        customer_id=None if customer_id is None else int(customer_id),
+        outcome=str(outcome),
+        detail=canonical_json_value(detail),
+    )
+
+    alias = router.db_for_write(AuditEvent)
+    with transaction.atomic(using=alias, savepoint=False):
+        head_id, head_hash = _lock_chain_and_read_head(alias)
+        event.id = head_id + 1
+        event.prev_hash = head_hash
+        event.occurred_at = timezone.now()
+        event.hash = event.compute_hash()
+        event.save(using=alias)
+    return event
+
+
+def _actor_fields(actor) -> tuple[Any, str]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, ""
+    return actor.pk, _text(actor.get_username(), 150)
+
+
+def _text(value: Any, max_length: int) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\x00", "")[:max_length]
+
+
+def _lock_chain_and_read_head(alias: str) -> tuple[int, str]:
+    """Take the transaction-scoped chain lock, then read the last event's id and hash.
+
+    The read must be a separate statement issued after the lock is granted:
+    under READ COMMITTED each statement sees what was committed when it
+    started, so it sees the event the previous lock holder committed.
+    Ids are head + 1, so they are gapless and always in chain order; a
+    transaction that somehow read a stale head fails on the primary key
+    instead of forking the chain.
+    """
+    connection = connections[alias]
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        elif connection.vendor == "sqlite":
+            # SQLite has one writer at a time, but a transaction that reads
+            # first and writes later can be refused ("database is locked").
+            # An empty write takes the write lock before the read.
+            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
+        else:
+            raise NotImplementedError(
+                f"the audit chain lock is not implemented for {connection.vendor}"
+            )
+        cursor.execute(f"SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1")
+        row = cursor.fetchone()
+    if row is None:
+        return 0, GENESIS_HASH
+    return int(row[0]), row[1]

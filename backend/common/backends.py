@@ -1,0 +1,19 @@
+"""Backends chosen by settings, built lazily on first use and cached per configuration."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+
+from storage import ObjectStore, store_from_url
+
+
+@lru_cache(maxsize=8)
+def _store_for(url: str, sse: str, sse_c_key: str) -> ObjectStore:
+    return store_from_url(url, sse=sse, sse_c_key_b64=sse_c_key)
+
+
+def object_store() -> ObjectStore:
+    """The document object store named by settings.STORAGE_URL."""
+    return _store_for(settings.STORAGE_URL, settings.STORAGE_SSE, settings.STORAGE_SSE_C_KEY)

@@ -1,0 +1,74 @@
+"""Typed domain errors. Services raise these; one exception handler maps them to HTTP.
+
+400 bad input, 404 not visible (or missing: the two look the same), 409 conflict,
+411 length required, 413 too large, 415 type not allowed, 503 backend down.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+    default_message = "The request is invalid."
+
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        self.message = message or self.default_message
+        self.extra = extra
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """Raised for missing *and* for not-visible objects, so ids reveal nothing."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class PermissionDenied(NotFound):
+    """The caller may not do this. Rendered as 404, identical to a missing object."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class VersionLocked(Conflict):
+    code = "locked"
+    default_message = "The document is checked out by someone else."
+
+
+class LengthRequired(DomainError):
+    status_code = 411
+    code = "length_required"
+    default_message = "A Content-Length header is required for a raw upload."
+
+
+class FileTooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+    default_message = "The file is larger than the upload limit."
+
+
+class UnsupportedFileType(DomainError):
+    status_code = 415
+    code = "unsupported_type"
+    default_message = "This file type is not allowed."
+
+
+class BackendUnavailable(DomainError):
+    status_code = 503
+    code = "backend_unavailable"
+    default_message = "A backend service is unavailable. Nothing was saved; please retry."

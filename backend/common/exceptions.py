@@ -1,0 +1,100 @@
+"""The one place where errors become HTTP responses for the API.
+
+Body shape for every error: {"detail": "<human message>", "code": "<stable code>", ...extra}.
+Validation errors keep DRF's field-level shape under "fields".
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions as drf_exceptions
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+from backend.common.errors import DomainError
+from storage import errors as store_errors
+
+logger = logging.getLogger(__name__)
+
+_STORE_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
+    store_errors.StoreUnavailable: (
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "store_unavailable",
+        "The document store is unavailable. Nothing was saved; please retry shortly.",
+    ),
+    store_errors.ObjectTooLarge: (
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        "too_large",
+        "The file is larger than the upload limit.",
+    ),
+    store_errors.ChecksumMismatch: (
+        status.HTTP_400_BAD_REQUEST,
+        "checksum_mismatch",
+        "The uploaded content does not match the Content-Digest sent with it. Nothing was saved.",
+    ),
+    store_errors.ObjectNotFound: (
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "content_missing",
+        "The stored content of this version is missing from the document store.",
+    ),
+    store_errors.ObjectCorrupt: (
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "content_corrupt",
+        "The stored content of this version failed its checksum and was not served.",
+    ),
+    store_errors.PresignNotSupported: (
+        status.HTTP_400_BAD_REQUEST,
+        "presign_not_supported",
+        "Presigned download URLs need the S3 document store.",
+    ),
+}
+
+
+def _body(message: str, code: str, **extra) -> dict:
+    return {"detail": message, "code": code, **extra}
+
+
+def _summarise(detail, prefix: str = "") -> str:
+    """One readable sentence from DRF's nested field errors: "title: This field is required." """
+    if isinstance(detail, dict):
+        parts = []
+        for field, errors in detail.items():
+            label = "" if field == "non_field_errors" else f"{prefix}{field}"
+            parts.append(_summarise(errors, f"{label}." if label else ""))
+        return " ".join(part for part in parts if part) or "The request is invalid."
+    if isinstance(detail, list):
+        messages = [_summarise(item, prefix) for item in detail]
+        return " ".join(messages)
+    label = prefix.rstrip(".")
+    return f"{label}: {detail}" if label else str(detail)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+    for err_type, (http_status, code, message) in _STORE_ERRORS.items():
+        if isinstance(exc, err_type):
+            if http_status >= 500:
+                logger.warning("store error in %s: %s", context.get("view"), exc)
+            return Response(_body(str(exc) or message if http_status < 500 else message, code),
+                            status=http_status)
+    if isinstance(exc, (Http404, DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
+        # Forbidden and missing look the same.
+        return Response(_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return Response(
+            _body(_summarise(exc.detail), "invalid", fields=exc.detail),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = drf_default_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        code = getattr(exc, "default_code", "error")
+        if hasattr(exc, "get_codes"):
+            codes = exc.get_codes()
+            code = codes if isinstance(codes, str) else code
+        response.data = _body(str(response.data["detail"]), code)
+    return response

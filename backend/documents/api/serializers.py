@@ -1,0 +1,157 @@
+"""API representations. Output serializers render; input serializers only parse."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="__str__")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(source="effective_status", help_text="draft, approved, superseded or expired")
+    filename = serializers.CharField(source="original_filename")
+    uploaded_by = UserRefSerializer()
+    approved_by = UserRefSerializer(allow_null=True)
+    restored_from = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentVersion
+        fields = [
+            "number", "status", "filename", "mime_type", "size", "sha256", "comment",
+            "uploaded_by", "created_at", "approved_by", "approved_at", "valid_until",
+            "restored_from", "download_url",
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_restored_from(self, version: DocumentVersion) -> int | None:
+        return version.restored_from.number if version.restored_from_id else None
+
+    def get_download_url(self, version: DocumentVersion) -> str:
+        return reverse("api-version-download", args=[version.document_id, version.number])
+
+
+class CheckoutSerializer(serializers.Serializer):
+    holder = UserRefSerializer()
+    since = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    owner = UserRefSerializer()
+    department = serializers.CharField(source="department.name", allow_null=True, default=None)
+    tags = serializers.SerializerMethodField()
+    valid_version = VersionSerializer(allow_null=True)
+    checkout = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id", "url", "title", "kind", "classification", "description", "tags", "owner",
+            "department", "created_at", "updated_at", "version_count", "valid_version", "checkout",
+        ]
+
+    def get_tags(self, document: Document) -> list[str]:
+        return sorted(tag.name for tag in document.tags.all())
+
+    @extend_schema_field(CheckoutSerializer(allow_null=True))
+    def get_checkout(self, document: Document) -> dict | None:
+        holder = document.lock_holder()
+        if holder is None:
+            return None
+        return CheckoutSerializer(
+            {"holder": holder, "since": document.checked_out_at, "expires_at": document.checkout_expires_at}
+        ).data
+
+    def get_url(self, document: Document) -> str:
+        return reverse("api-document-detail", args=[document.pk])
+
+
+class TagListField(serializers.ListField):
+    """Tags as a JSON list, repeated form fields, or one comma-separated string."""
+
+    child = serializers.CharField(max_length=64)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [part for part in data.split(",")]
+        elif hasattr(data, "__iter__") and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
+            data = data[0].split(",")
+        return [tag.strip() for tag in super().to_internal_value(data) if tag.strip()]
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and self.field_name in dictionary:
+            return dictionary.getlist(self.field_name)
+        return super().get_value(dictionary)
+
+
+class DocumentCreateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.INTERNAL)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = TagListField(required=False, default=list)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, help_text="multipart/form-data only")
+
+
+class DocumentUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False)
+    classification = serializers.ChoiceField(choices=Classification.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    tags = TagListField(required=False)
+
+
+class VersionCreateInput(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(required=False, help_text="multipart/form-data only")
+
+
+class ApproveInput(serializers.Serializer):
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CommentInput(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LockBreakInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PrincipalInput(serializers.Serializer):
+    user = serializers.IntegerField(required=False, allow_null=True, default=None)
+    group = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if (attrs.get("user") is None) == (attrs.get("group") is None):
+            raise serializers.ValidationError("Give exactly one of user or group.")
+        return attrs
+
+
+class GrantInput(PrincipalInput):
+    level = serializers.ChoiceField(choices=["view", "download", "change", "manage"])
+
+
+class AccessRuleSerializer(serializers.Serializer):
+    principal_type = serializers.CharField()
+    principal_id = serializers.IntegerField(allow_null=True)
+    principal_label = serializers.CharField()
+    actions = serializers.ListField(child=serializers.CharField())
+    via = serializers.CharField()
+    members = serializers.ListField(child=serializers.DictField())
+
+
+class PresignedDownloadSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    expires_at = serializers.DateTimeField()

@@ -1,0 +1,351 @@
+"""Document API views: parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import Group
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.access import services as access_services
+from backend.access.policy import document_access_explanation
+from backend.accounts.models import User
+from backend.common.errors import InvalidInput, NotFound
+from backend.documents import selectors, services
+from backend.documents.api import serializers as s
+from backend.documents.api.uploads import upload_from_request
+from backend.documents.filters import DocumentFilter
+
+_UPLOAD_BODY = {
+    "multipart/form-data": s.DocumentCreateInput,
+    "application/octet-stream": {"type": "string", "format": "binary"},
+}
+_IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Retrying an upload with the same key creates exactly one version.",
+)
+_DIGEST = OpenApiParameter(
+    "Content-Digest", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    description="Optional `sha-256=:BASE64:` of the file; a mismatch rejects the upload.",
+)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 128:
+        raise InvalidInput("Idempotency-Key must be at most 128 characters.")
+    return key or None
+
+
+def _validated(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class UploadParsersMixin:
+    # Raw-body uploads are read by upload_from_request, not by a DRF parser.
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+
+@extend_schema(tags=["documents"])
+class DocumentListCreateView(UploadParsersMixin, generics.GenericAPIView):
+    serializer_class = s.DocumentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DocumentFilter
+
+    def get_queryset(self):
+        return selectors.document_list_visible(user=self.request.user)
+
+    @extend_schema(summary="Documents you may see, newest first (cursor-paginated)")
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Create a document by uploading its first file",
+        request=_UPLOAD_BODY,
+        parameters=[_IDEMPOTENCY, _DIGEST],
+        responses={201: s.DocumentSerializer, 200: s.DocumentSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        upload, fields = upload_from_request(request)
+        data = _validated(s.DocumentCreateInput, fields)
+        document, created = services.document_create(
+            actor=request.user,
+            title=data["title"],
+            kind=data["kind"],
+            classification=data["classification"],
+            description=data["description"],
+            tags=data["tags"],
+            comment=data["comment"],
+            upload=upload,
+            idempotency_key=_idempotency_key(request),
+        )
+        document = selectors.document_list_visible(user=request.user).get(pk=document.pk)
+        return Response(
+            s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+@extend_schema(tags=["documents"])
+class DocumentDetailView(APIView):
+    serializer_class = s.DocumentSerializer
+
+    @extend_schema(summary="A document's metadata (an audited read)")
+    def get(self, request: Request, document_id: int) -> Response:
+        document = services.document_view(actor=request.user, document_id=document_id)
+        return Response(s.DocumentSerializer(document).data)
+
+    @extend_schema(summary="Change metadata", request=s.DocumentUpdateInput)
+    def patch(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        data = _validated(s.DocumentUpdateInput, request.data)
+        document = services.document_update(actor=request.user, document=document, **data)
+        return Response(s.DocumentSerializer(document).data)
+
+    @extend_schema(summary="Delete a document and its versions", responses={204: None})
+    def delete(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        services.document_delete(actor=request.user, document=document)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["versions"])
+class VersionListCreateView(UploadParsersMixin, APIView):
+    serializer_class = s.VersionSerializer
+
+    @extend_schema(summary="Every version, newest first", responses=s.VersionSerializer(many=True))
+    def get(self, request: Request, document_id: int) -> Response:
+        document = services.document_view(actor=request.user, document_id=document_id)
+        versions = selectors.version_list_for_document(document=document)
+        return Response(s.VersionSerializer(versions, many=True).data)
+
+    @extend_schema(
+        summary="Upload a new version",
+        request={"multipart/form-data": s.VersionCreateInput,
+                 "application/octet-stream": {"type": "string", "format": "binary"}},
+        parameters=[_IDEMPOTENCY, _DIGEST],
+        responses={201: s.VersionSerializer, 200: s.VersionSerializer},
+    )
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        upload, fields = upload_from_request(request)
+        data = _validated(s.VersionCreateInput, fields)
+        version, created = services.document_version_create(
+            actor=request.user,
+            document=document,
+            upload=upload,
+            comment=data["comment"],
+            idempotency_key=_idempotency_key(request),
+        )
+        return Response(
+            s.VersionSerializer(version).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+def _version_for(request: Request, document_id: int, number: int, *, audited_view: bool = False):
+    if audited_view:
+        document = services.document_view(actor=request.user, document_id=document_id)
+    else:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    return services.version_get(document=document, number=number)
+
+
+@extend_schema(tags=["versions"])
+class VersionDetailView(APIView):
+    serializer_class = s.VersionSerializer
+
+    @extend_schema(summary="One version")
+    def get(self, request: Request, document_id: int, number: int) -> Response:
+        version = _version_for(request, document_id, number, audited_view=True)
+        return Response(s.VersionSerializer(version).data)
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None | str:
+    """(start, end) for one satisfiable range; None to serve everything; "unsatisfiable"."""
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None  # multiple or malformed ranges: RFC 9110 lets us ignore Range
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        return "unsatisfiable"
+    return start, min(end, size - 1)
+
+
+def _download_response(request: Request, version) -> HttpResponse:
+    if request.query_params.get("presign") in ("1", "true"):
+        presigned = services.document_version_presign(actor=request.user, version=version)
+        return Response(s.PresignedDownloadSerializer(presigned).data)
+    byte_range = _parse_range(request.headers.get("Range", ""), version.size)
+    if byte_range == "unsatisfiable":
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{version.size}"
+        return response
+    download = services.document_version_download(actor=request.user, version=version, byte_range=byte_range)
+    response = StreamingHttpResponse(
+        download.chunks, status=206 if download.partial else 200, content_type=version.mime_type
+    )
+    response["Content-Length"] = str(download.length)
+    if download.partial:
+        response["Content-Range"] = f"bytes {download.start}-{download.start + download.length - 1}/{version.size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = content_disposition_header(True, version.filename)
+    response["ETag"] = f'"{version.sha256}"'
+    response["X-Content-SHA256"] = version.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+_DOWNLOAD_SCHEMA = extend_schema(
+    tags=["versions"],
+    parameters=[
+        OpenApiParameter("presign", OpenApiTypes.BOOL, description="S3 only: return a short-lived direct URL"),
+        OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, description="bytes=START-END"),
+    ],
+    responses={
+        (200, "application/octet-stream"): OpenApiTypes.BINARY,
+        (206, "application/octet-stream"): OpenApiTypes.BINARY,
+        (200, "application/json"): s.PresignedDownloadSerializer,
+        416: OpenApiResponse(description="Range not satisfiable"),
+    },
+)
+
+
+class VersionDownloadView(APIView):
+    @_DOWNLOAD_SCHEMA
+    def get(self, request: Request, document_id: int, number: int) -> HttpResponse:
+        version = _version_for(request, document_id, number)
+        return _download_response(request, version)
+
+
+class ValidVersionDownloadView(APIView):
+    @_DOWNLOAD_SCHEMA
+    def get(self, request: Request, document_id: int) -> HttpResponse:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        if document.valid_version_id is None:
+            raise NotFound("This document has no valid version.")
+        version = services.version_get(document=document, number=document.valid_version.number)
+        return _download_response(request, version)
+
+
+@extend_schema(tags=["versions"])
+class VersionApproveView(APIView):
+    @extend_schema(summary="Approve a draft version", request=s.ApproveInput, responses=s.VersionSerializer)
+    def post(self, request: Request, document_id: int, number: int) -> Response:
+        version = _version_for(request, document_id, number)
+        data = _validated(s.ApproveInput, request.data)
+        version = services.document_version_approve(actor=request.user, version=version, **data)
+        return Response(s.VersionSerializer(version).data)
+
+
+@extend_schema(tags=["versions"])
+class VersionRestoreView(APIView):
+    @extend_schema(summary="Restore an old version as a new draft", request=s.CommentInput,
+                   responses={201: s.VersionSerializer})
+    def post(self, request: Request, document_id: int, number: int) -> Response:
+        version = _version_for(request, document_id, number)
+        data = _validated(s.CommentInput, request.data)
+        new_version = services.document_version_restore(actor=request.user, version=version, **data)
+        return Response(s.VersionSerializer(new_version).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["check-out"])
+class CheckoutView(APIView):
+    @extend_schema(summary="Check out: nobody else can upload until check-in", request=None,
+                   responses=s.DocumentSerializer)
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        document = services.document_checkout(actor=request.user, document=document)
+        return Response(s.DocumentSerializer(document).data)
+
+
+@extend_schema(tags=["check-out"])
+class CheckinView(APIView):
+    @extend_schema(summary="Check in", request=None, responses=s.DocumentSerializer)
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        document = services.document_checkin(actor=request.user, document=document)
+        return Response(s.DocumentSerializer(document).data)
+
+
+@extend_schema(tags=["check-out"])
+class LockBreakView(APIView):
+    @extend_schema(summary="Break someone else's check-out (manage access)", request=s.LockBreakInput,
+                   responses=s.DocumentSerializer)
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        data = _validated(s.LockBreakInput, request.data)
+        document = services.document_lock_break(actor=request.user, document=document, **data)
+        return Response(s.DocumentSerializer(document).data)
+
+
+def _principal(data) -> dict:
+    user = group = None
+    if data.get("user") is not None:
+        user = User.objects.filter(pk=data["user"], is_active=True).first()
+        if user is None:
+            raise InvalidInput("No such active user.", fields={"user": ["No such active user."]})
+    if data.get("group") is not None:
+        group = Group.objects.filter(pk=data["group"]).first()
+        if group is None:
+            raise InvalidInput("No such group.", fields={"group": ["No such group."]})
+    return {"user": user, "group": group}
+
+
+@extend_schema(tags=["permissions"])
+class AccessView(APIView):
+    @extend_schema(summary="Who can access this document, and through which grant or rule",
+                   responses=s.AccessRuleSerializer(many=True))
+    def get(self, request: Request, document_id: int) -> Response:
+        rules = access_services.document_access_list(actor=request.user, document_id=document_id)
+        return Response(s.AccessRuleSerializer(rules, many=True).data)
+
+
+@extend_schema(tags=["permissions"])
+class GrantView(APIView):
+    @extend_schema(summary="Grant a user or group a level: view, download, change or manage",
+                   request=s.GrantInput, responses=s.AccessRuleSerializer(many=True))
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        data = _validated(s.GrantInput, request.data)
+        access_services.document_permission_grant(
+            actor=request.user, document=document, level=data["level"], **_principal(data)
+        )
+        return Response(s.AccessRuleSerializer(document_access_explanation(document), many=True).data,
+                        status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["permissions"])
+class RevokeView(APIView):
+    @extend_schema(summary="Revoke every grant of a user or group", request=s.PrincipalInput,
+                   responses=s.AccessRuleSerializer(many=True))
+    def post(self, request: Request, document_id: int) -> Response:
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        data = _validated(s.PrincipalInput, request.data)
+        access_services.document_permission_revoke(actor=request.user, document=document, **_principal(data))
+        return Response(s.AccessRuleSerializer(document_access_explanation(document), many=True).data)

@@ -1,0 +1,118 @@
+"""Keeping the object store and the database in agreement.
+
+    storage_orphans_sweep   deletes objects no version references (after a grace period)
+    storage_integrity_check reports missing, corrupt (size or checksum) and orphan objects
+Both stream through the store and the table in batches; memory does not grow with their size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from backend.common.backends import object_store
+from backend.documents.models import DocumentVersion
+from storage import ObjectInfo
+from storage.base import CONTENT_PREFIX, STAGING_PREFIX
+from storage.errors import ObjectCorrupt, ObjectNotFound
+
+_BATCH = 1000
+
+
+def _batched(items: Iterator[ObjectInfo], size: int = _BATCH) -> Iterator[list[ObjectInfo]]:
+    batch: list[ObjectInfo] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _unreferenced(objects: list[ObjectInfo]) -> list[ObjectInfo]:
+    keys = [info.key for info in objects]
+    referenced = set(DocumentVersion.objects.filter(object_key__in=keys).values_list("object_key", flat=True))
+    return [info for info in objects if info.key not in referenced]
+
+
+def _orphans(*, older_than: dt.datetime | None) -> Iterator[ObjectInfo]:
+    store = object_store()
+    for info in store.iter_objects(STAGING_PREFIX):
+        if older_than is None or info.last_modified < older_than:
+            yield info
+    for batch in _batched(store.iter_objects(CONTENT_PREFIX)):
+        for info in _unreferenced(batch):
+            if older_than is None or info.last_modified < older_than:
+                yield info
+
+
+@dataclass
+class SweepReport:
+    deleted: list[str] = field(default_factory=list)
+    bytes_freed: int = 0
+    dry_run: bool = False
+
+
+def storage_orphans_sweep(*, grace_seconds: int, dry_run: bool = False) -> SweepReport:
+    """Delete objects that no version references and that are older than the grace period.
+
+    The grace period protects uploads whose bytes have landed but whose row is
+    still being committed. Each candidate is re-checked just before deletion.
+    """
+    store = object_store()
+    cutoff = timezone.now() - dt.timedelta(seconds=grace_seconds)
+    report = SweepReport(dry_run=dry_run)
+    for info in _orphans(older_than=cutoff):
+        if info.key.startswith(CONTENT_PREFIX) and DocumentVersion.objects.filter(object_key=info.key).exists():
+            continue
+        if not dry_run:
+            store.delete(info.key)
+        report.deleted.append(info.key)
+        report.bytes_freed += info.size
+    return report
+
+
+@dataclass
+class IntegrityReport:
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.corrupt or self.orphans)
+
+
+def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
+    """Every referenced object exists with the right size (and checksum); list orphans."""
+    store = object_store()
+    report = IntegrityReport()
+    rows = (
+        DocumentVersion.objects.order_by("object_key")
+        .values_list("object_key", "sha256", "size")
+        .distinct()
+        .iterator(chunk_size=_BATCH)
+    )
+    for key, sha256, size in rows:
+        report.checked += 1
+        try:
+            info = store.stat(key)
+        except ObjectNotFound:
+            report.missing.append(key)
+            continue
+        if info.size != size:
+            report.corrupt.append((key, f"size {info.size}, expected {size}"))
+            continue
+        if verify_content:
+            try:
+                for _ in store.iter_verified(key, sha256=sha256):
+                    pass
+            except ObjectCorrupt as exc:
+                report.corrupt.append((key, f"sha256 {exc.actual}, expected {exc.expected}"))
+    report.orphans = [info.key for info in _orphans(older_than=None)]
+    return report

@@ -1,0 +1,167 @@
+"""Documents and their immutable versions.
+
+Invariants live here (fields, constraints); writes live in services.py.
+A version's bytes live in the object store under a content-addressed key;
+the row only points at them, so restoring an old version never copies bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentKind(models.TextChoices):
+    CONTRACT = "contract", _("Contract")
+    BID = "bid", _("Bid / tender")
+    QUOTE = "quote", _("Quote")
+    PRODUCT_MATERIAL = "product_material", _("Product material")
+    OTHER = "other", _("Other")
+
+
+class Classification(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    SECRET = "secret", _("Secret")
+
+
+RESTRICTED_CLASSIFICATIONS = (Classification.CONFIDENTIAL, Classification.SECRET)
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    SUPERSEDED = "superseded", _("Superseded")
+    # Never stored: an approved version whose valid-until date has passed reads as expired.
+    EXPIRED = "expired", _("Expired")
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Document(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    classification = models.CharField(
+        max_length=16, choices=Classification.choices, default=Classification.INTERNAL
+    )
+    description = models.TextField(blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="documents")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_documents"
+    )
+    # The owning department; internal documents are visible to its members.
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # The one valid version: the approved one, or the newest while none is approved.
+    valid_version = models.ForeignKey(
+        "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Highest version number handed out; numbers are gapless because they are
+    # allocated under a row lock inside the transaction that inserts the version.
+    version_count = models.PositiveIntegerField(default=0)
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("download_document", "Can download document content"),
+            ("manage_document", "Can manage document permissions"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="doc_created_idx"),
+            models.Index(fields=["classification", "department"], name="doc_class_dept_idx"),
+            models.Index(fields=["owner", "-created_at"], name="doc_owner_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="doc_owner_idempotency_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def lock_holder(self, *, now: dt.datetime | None = None):
+        """The user holding an unexpired check-out, or None."""
+        now = now or timezone.now()
+        if self.checked_out_by_id and self.checkout_expires_at and self.checkout_expires_at > now:
+            return self.checked_out_by
+        return None
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    object_key = models.CharField(max_length=200, db_index=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    mime_type = models.CharField(max_length=120)
+    original_filename = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255)
+    comment = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    valid_until = models.DateField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    restored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+
+    class Meta:
+        ordering = ["document_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_number_uniq"),
+            models.UniqueConstraint(
+                fields=["document", "uploaded_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="version_idempotency_uniq",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+            models.CheckConstraint(condition=Q(size__gte=0), name="version_size_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "approved", "superseded"]),
+                name="version_status_stored",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+    @property
+    def effective_status(self) -> str:
+        if (
+            self.status == VersionStatus.APPROVED
+            and self.valid_until is not None
+            and self.valid_until < timezone.localdate()
+        ):
+            return VersionStatus.EXPIRED
+        return self.status

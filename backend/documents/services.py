@@ -1,0 +1,660 @@
+"""Writes (and audited reads) of documents and versions.
+
+Every function here is keyword-only, checks access with the policy before
+anything else, streams bytes to the object store *outside* any transaction,
+then writes rows and the audit event in one transaction. If the store fails,
+no row is written; if the rows fail after the bytes landed, the unreferenced
+object is swept later by `manage.py storage_gc`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from backend.access.policy import Action
+from backend.access.services import require_access
+from backend.audit import services as audit
+from backend.audit.context import current_request_context, reset_request_context, set_request_context
+from backend.common.backends import object_store
+from backend.common.errors import Conflict, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType, VersionLocked
+from backend.documents.filenames import display_filename, sanitize_filename
+from backend.documents.filetypes import SNIFF_BYTES, describe_mime, sniff_mime
+from backend.documents.models import (
+    Classification,
+    Document,
+    DocumentKind,
+    DocumentVersion,
+    Tag,
+    VersionStatus,
+)
+from storage import PrefixedReader, StoredObject
+from storage.errors import ObjectCorrupt, ObjectTooLarge, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadSource:
+    """An upload as the interface layer hands it over: a readable stream and what the client said."""
+
+    stream: BinaryIO
+    filename: str
+    declared_size: int | None = None
+    declared_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    stored: StoredObject
+    mime_type: str
+    original_filename: str
+    filename: str
+
+
+def _too_large(limit: int, size: int | None = None) -> FileTooLarge:
+    if size is not None:
+        message = f"The file is {filesizeformat(size)}; the upload limit is {filesizeformat(limit)}."
+    else:
+        message = f"The file is larger than the upload limit of {filesizeformat(limit)}."
+    return FileTooLarge(message, limit_bytes=limit)
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    parts: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
+
+
+def _store_upload(upload: UploadSource) -> StoredUpload:
+    """Check type and size, then stream the bytes to the store under their content key."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.declared_size is not None and upload.declared_size > limit:
+        raise _too_large(limit, upload.declared_size)
+    head = _read_head(upload.stream, SNIFF_BYTES)
+    if not head:
+        raise InvalidInput("The file is empty.", fields={"file": ["The file is empty."]})
+    mime = sniff_mime(head, upload.filename)
+    if mime not in settings.UPLOAD_ALLOWED_TYPES:
+        raise UnsupportedFileType(
+            f"Files of type {describe_mime(mime)} are not allowed. The type was detected from the "
+            f"content, not the file name.",
+            detected_type=mime,
+        )
+    try:
+        stored = object_store().put_stream(
+            PrefixedReader(head, upload.stream),
+            content_type=mime,
+            max_size=limit,
+            expected_sha256=upload.declared_sha256,
+        )
+    except ObjectTooLarge:
+        raise _too_large(limit) from None
+    return StoredUpload(
+        stored=stored,
+        mime_type=mime,
+        original_filename=display_filename(upload.filename),
+        filename=sanitize_filename(upload.filename),
+    )
+
+
+# --- reading with access checks ------------------------------------------------------------
+
+
+def document_get_for_action(*, actor, document_id: int, action: Action = Action.VIEW) -> Document:
+    """The document, if `actor` may `action` it; NotFound (404) otherwise, missing or not."""
+    document = (
+        Document.objects.select_related("owner", "department", "valid_version", "checked_out_by")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None:
+        raise NotFound()
+    require_access(actor=actor, action=action, document=document)
+    return document
+
+
+def document_view(*, actor, document_id: int) -> Document:
+    """Read a document's metadata: an audited access."""
+    document = document_get_for_action(actor=actor, document_id=document_id, action=Action.VIEW)
+    audit.record("document.viewed", actor=actor, target=document)
+    return document
+
+
+def version_get(*, document: Document, number: int) -> DocumentVersion:
+    version = (
+        DocumentVersion.objects.select_related("uploaded_by", "approved_by")
+        .filter(document=document, number=number)
+        .first()
+    )
+    if version is None:
+        raise NotFound()
+    version.document = document
+    return version
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def _validate_metadata(*, title: str, kind: str, classification: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not title or not title.strip():
+        errors["title"] = ["A title is required."]
+    elif len(title) > 300:
+        errors["title"] = ["Keep the title under 300 characters."]
+    if kind not in DocumentKind.values:
+        errors["kind"] = [f"Choose one of: {', '.join(DocumentKind.values)}."]
+    if classification not in Classification.values:
+        errors["classification"] = [f"Choose one of: {', '.join(Classification.values)}."]
+    if errors:
+        raise InvalidInput("The document details are invalid.", fields=errors)
+
+
+def _tags_for(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({name.strip()[:64] for name in names if name and name.strip()})
+    tags = []
+    for name in cleaned:
+        tag, _ = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    return tags
+
+
+def _version_insert(
+    *,
+    document: Document,
+    actor,
+    upload: StoredUpload | None = None,
+    copy_of: DocumentVersion | None = None,
+    comment: str = "",
+    idempotency_key: str | None = None,
+) -> DocumentVersion:
+    """Insert the next version. The caller holds the document row lock."""
+    number = document.version_count + 1
+    if upload is not None:
+        content = {
+            "object_key": upload.stored.key,
+            "sha256": upload.stored.sha256,
+            "size": upload.stored.size,
+            "mime_type": upload.mime_type,
+            "original_filename": upload.original_filename,
+            "filename": upload.filename,
+        }
+    else:
+        assert copy_of is not None
+        content = {
+            field: getattr(copy_of, field)
+            for field in ("object_key", "sha256", "size", "mime_type", "original_filename", "filename")
+        }
+    now = timezone.now()
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        comment=comment,
+        uploaded_by=actor,
+        created_at=now,
+        restored_from=copy_of,
+        idempotency_key=idempotency_key,
+        **content,
+    )
+    document.version_count = number
+    document.updated_at = now
+    update_fields = ["version_count", "updated_at"]
+    has_approved = document.valid_version_id is not None and document.versions.filter(
+        pk=document.valid_version_id, status=VersionStatus.APPROVED
+    ).exists()
+    if not has_approved:
+        document.valid_version = version
+        update_fields.append("valid_version")
+    document.save(update_fields=update_fields)
+    return version
+
+
+def _version_detail(version: DocumentVersion) -> dict:
+    return {
+        "version": version.number,
+        "sha256": version.sha256,
+        "size": version.size,
+        "mime_type": version.mime_type,
+        "filename": version.original_filename,
+    }
+
+
+def document_create(
+    *,
+    actor,
+    title: str,
+    kind: str,
+    classification: str,
+    upload: UploadSource,
+    description: str = "",
+    tags: Iterable[str] = (),
+    comment: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[Document, bool]:
+    """Create a document with its first version. Returns (document, created)."""
+    if not getattr(actor, "is_active", False):
+        raise NotFound()
+    _validate_metadata(title=title, kind=kind, classification=classification)
+    if idempotency_key:
+        existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    stored = _store_upload(upload)
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            document = Document.objects.create(
+                title=title.strip(),
+                kind=kind,
+                classification=classification,
+                description=description,
+                owner=actor,
+                department=actor.department,
+                created_at=now,
+                updated_at=now,
+                idempotency_key=idempotency_key or None,
+            )
+            document.tags.set(_tags_for(tags))
+            version = _version_insert(document=document, actor=actor, upload=stored, comment=comment)
+            audit.record(
+                "document.created",
+                actor=actor,
+                target=document,
+                detail={"kind": kind, "classification": classification, **_version_detail(version)},
+            )
+            audit.record("document.version.uploaded", actor=actor, target=document, detail=_version_detail(version))
+    except IntegrityError:
+        if idempotency_key:
+            existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return document, True
+
+
+# --- new versions, check-out ----------------------------------------------------------------
+
+
+def _lock_conflict(document: Document) -> VersionLocked:
+    holder = document.checked_out_by
+    since = timezone.localtime(document.checked_out_at)
+    return VersionLocked(
+        f"Checked out by {holder} since {since:%Y-%m-%d %H:%M %Z}; "
+        f"nobody else can change it until it is checked in.",
+        holder={"id": holder.pk, "username": holder.username, "name": str(holder)},
+        since=document.checked_out_at.isoformat(),
+        expires_at=document.checkout_expires_at.isoformat(),
+    )
+
+
+def _ensure_not_locked_by_other(document: Document, actor) -> None:
+    holder = document.lock_holder()
+    if holder is not None and holder.pk != actor.pk:
+        raise _lock_conflict(document)
+
+
+def _locked_document(document: Document) -> Document:
+    return Document.objects.select_for_update(of=("self",)).select_related("checked_out_by").get(pk=document.pk)
+
+
+def document_version_create(
+    *,
+    actor,
+    document: Document,
+    upload: UploadSource,
+    comment: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[DocumentVersion, bool]:
+    """Upload a new version. Returns (version, created); a retried idempotency key returns the first."""
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    if idempotency_key:
+        existing = DocumentVersion.objects.filter(
+            document=document, uploaded_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing, False
+    _ensure_not_locked_by_other(document, actor)
+    stored = _store_upload(upload)
+    try:
+        with transaction.atomic():
+            locked = _locked_document(document)
+            _ensure_not_locked_by_other(locked, actor)
+            version = _version_insert(
+                document=locked, actor=actor, upload=stored, comment=comment, idempotency_key=idempotency_key
+            )
+            audit.record("document.version.uploaded", actor=actor, target=locked, detail=_version_detail(version))
+    except IntegrityError:
+        if idempotency_key:
+            existing = DocumentVersion.objects.filter(
+                document=document, uploaded_by=actor, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return version, True
+
+
+def document_checkout(*, actor, document: Document) -> Document:
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        _ensure_not_locked_by_other(locked, actor)
+        now = timezone.now()
+        if locked.lock_holder(now=now) is None:
+            locked.checked_out_at = now
+        locked.checked_out_by = actor
+        locked.checkout_expires_at = now + dt.timedelta(seconds=settings.CHECKOUT_TTL_SECONDS)
+        locked.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
+        audit.record(
+            "document.checked_out",
+            actor=actor,
+            target=locked,
+            detail={"expires_at": locked.checkout_expires_at.isoformat()},
+        )
+    return locked
+
+
+def _clear_lock(document: Document) -> None:
+    document.checked_out_by = None
+    document.checked_out_at = None
+    document.checkout_expires_at = None
+    document.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
+
+
+def document_checkin(*, actor, document: Document) -> Document:
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        holder = locked.lock_holder()
+        if holder is None:
+            raise Conflict("The document is not checked out.")
+        if holder.pk != actor.pk:
+            raise _lock_conflict(locked)
+        _clear_lock(locked)
+        audit.record("document.checked_in", actor=actor, target=locked)
+    return locked
+
+
+def document_lock_break(*, actor, document: Document, reason: str = "") -> Document:
+    """An administrator (manage access) releases someone else's check-out."""
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        holder = locked.lock_holder()
+        if holder is None:
+            raise Conflict("The document is not checked out.")
+        detail = {
+            "holder_id": holder.pk,
+            "holder": holder.username,
+            "since": locked.checked_out_at.isoformat(),
+            "reason": reason,
+        }
+        _clear_lock(locked)
+        audit.record("document.lock_broken", actor=actor, target=locked, detail=detail)
+    return locked
+
+
+# --- status, restore -----------------------------------------------------------------------
+
+
+def document_version_approve(
+    *, actor, version: DocumentVersion, valid_until: dt.date | None = None
+) -> DocumentVersion:
+    """Approve a draft: it becomes the valid version and the previously approved one is superseded."""
+    document = version.document
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        current = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        if current.status != VersionStatus.DRAFT:
+            raise Conflict(
+                f"Version {current.number} is {current.get_status_display().lower()}; "
+                f"only a draft can be approved."
+            )
+        superseded = list(
+            locked.versions.filter(status=VersionStatus.APPROVED).values_list("number", flat=True)
+        )
+        locked.versions.filter(status=VersionStatus.APPROVED).update(status=VersionStatus.SUPERSEDED)
+        now = timezone.now()
+        current.status = VersionStatus.APPROVED
+        current.approved_by = actor
+        current.approved_at = now
+        current.valid_until = valid_until
+        current.save(update_fields=["status", "approved_by", "approved_at", "valid_until"])
+        locked.valid_version = current
+        locked.updated_at = now
+        locked.save(update_fields=["valid_version", "updated_at"])
+        audit.record(
+            "document.version.status_changed",
+            actor=actor,
+            target=locked,
+            detail={
+                "version": current.number,
+                "from": VersionStatus.DRAFT,
+                "to": VersionStatus.APPROVED,
+                "superseded": superseded,
+                "valid_until": valid_until.isoformat() if valid_until else None,
+            },
+        )
+    current.document = locked
+    return current
+
+
+def document_version_restore(*, actor, version: DocumentVersion, comment: str = "") -> DocumentVersion:
+    """A new draft version with an old version's content. History is never rewritten."""
+    document = version.document
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    _ensure_not_locked_by_other(document, actor)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        _ensure_not_locked_by_other(locked, actor)
+        new_version = _version_insert(
+            document=locked,
+            actor=actor,
+            copy_of=version,
+            comment=comment or f"Restored from version {version.number}",
+        )
+        audit.record(
+            "document.version.restored",
+            actor=actor,
+            target=locked,
+            detail={"version": new_version.number, "restored_from": version.number, "sha256": version.sha256},
+        )
+    return new_version
+
+
+# --- metadata, deletion --------------------------------------------------------------------
+
+
+def document_update(
+    *,
+    actor,
+    document: Document,
+    title: str | None = None,
+    kind: str | None = None,
+    classification: str | None = None,
+    description: str | None = None,
+    tags: Iterable[str] | None = None,
+) -> Document:
+    """Change metadata. Changing the classification needs manage access."""
+    needs = Action.MANAGE if classification not in (None, document.classification) else Action.CHANGE
+    require_access(actor=actor, action=needs, document=document)
+    _validate_metadata(
+        title=title if title is not None else document.title,
+        kind=kind or document.kind,
+        classification=classification or document.classification,
+    )
+    with transaction.atomic():
+        locked = _locked_document(document)
+        _ensure_not_locked_by_other(locked, actor)
+        changes: dict[str, list] = {}
+        for field, value in (
+            ("title", title.strip() if title is not None else None),
+            ("kind", kind),
+            ("classification", classification),
+            ("description", description),
+        ):
+            if value is not None and getattr(locked, field) != value:
+                changes[field] = [getattr(locked, field), value]
+                setattr(locked, field, value)
+        if tags is not None:
+            new_tags = _tags_for(tags)
+            old_names = sorted(locked.tags.values_list("name", flat=True))
+            new_names = sorted(tag.name for tag in new_tags)
+            if old_names != new_names:
+                locked.tags.set(new_tags)
+                changes["tags"] = [old_names, new_names]
+        if changes:
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit.record("document.updated", actor=actor, target=locked, detail={"changes": changes})
+    return locked
+
+
+def _release_objects(keys: list[str]) -> None:
+    """After commit: delete objects no version references any more."""
+    store = object_store()
+    for key in keys:
+        if DocumentVersion.objects.filter(object_key=key).exists():
+            continue
+        try:
+            store.delete(key)
+        except StoreUnavailable:
+            logger.warning("store unavailable; %s left for storage_gc", key)
+
+
+def document_delete(*, actor, document: Document) -> None:
+    """Delete a document, its versions and grants. Objects go once nothing references them."""
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    with transaction.atomic():
+        locked = _locked_document(document)
+        _ensure_not_locked_by_other(locked, actor)
+        keys = sorted(set(locked.versions.values_list("object_key", flat=True)))
+        detail = {"title": locked.title, "versions": locked.version_count, "objects": keys}
+        audit.record("document.deleted", actor=actor, target=locked, detail=detail)
+        Document.objects.filter(pk=locked.pk).update(valid_version=None)
+        locked.delete()
+        transaction.on_commit(lambda: _release_objects(keys))
+
+
+# --- downloads -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionDownload:
+    version: DocumentVersion
+    chunks: Iterator[bytes]
+    start: int
+    length: int
+    partial: bool
+
+
+def _audited_chunks(chunks: Iterator[bytes], *, actor, version: DocumentVersion) -> Iterator[bytes]:
+    """Pass chunks through; a checksum failure is audited (with the request's context) and aborts."""
+    context = current_request_context()
+    try:
+        yield from chunks
+    except ObjectCorrupt as exc:
+        token = set_request_context(context)
+        try:
+            _record_checksum_failure(actor=actor, version=version, exc=exc)
+        finally:
+            reset_request_context(token)
+        raise
+
+
+def _record_checksum_failure(*, actor, version: DocumentVersion, exc: ObjectCorrupt) -> None:
+    logger.error("checksum mismatch on %s (document %s v%s)", version.object_key, version.document_id, version.number)
+    audit.record(
+        "document.version.checksum_failed",
+        actor=actor,
+        target=version.document,
+        outcome="failure",
+        detail={"version": version.number, "key": version.object_key, "expected": exc.expected, "actual": exc.actual},
+    )
+
+
+def document_version_download(
+    *, actor, version: DocumentVersion, byte_range: tuple[int, int] | None = None
+) -> VersionDownload:
+    """Stream a version's bytes (all of them, checksum-verified, or one byte range)."""
+    document = version.document
+    require_access(actor=actor, action=Action.DOWNLOAD, document=document)
+    store = object_store()
+    detail = {"version": version.number, "sha256": version.sha256}
+    try:
+        if byte_range is not None:
+            start, end = byte_range
+            chunks: Iterator[bytes] = iter(store.open(version.object_key, offset=start, length=end - start + 1))
+            detail["range"] = [start, end]
+        else:
+            start, end = 0, version.size - 1
+            chunks = store.iter_verified(version.object_key, sha256=version.sha256)
+        first = next(chunks, b"")
+    except ObjectCorrupt as exc:
+        _record_checksum_failure(actor=actor, version=version, exc=exc)
+        raise
+    except StoreUnavailable:
+        audit.record(
+            "document.version.downloaded",
+            actor=actor,
+            target=document,
+            outcome="failure",
+            detail={**detail, "error": "store_unavailable"},
+        )
+        raise
+    audit.record("document.version.downloaded", actor=actor, target=document, detail=detail)
+
+    def _all() -> Iterator[bytes]:
+        if first:
+            yield first
+        yield from chunks
+
+    return VersionDownload(
+        version=version,
+        chunks=_audited_chunks(_all(), actor=actor, version=version),
+        start=start,
+        length=end - start + 1,
+        partial=byte_range is not None,
+    )
+
+
+@dataclass(frozen=True)
+class PresignedDownload:
+    url: str
+    expires_at: dt.datetime
+
+
+def document_version_presign(*, actor, version: DocumentVersion) -> PresignedDownload:
+    """A short-lived direct URL to the S3 object. Handing it out is audited as an access."""
+    document = version.document
+    require_access(actor=actor, action=Action.DOWNLOAD, document=document)
+    seconds = settings.STORAGE_PRESIGN_SECONDS
+    url = object_store().presigned_get_url(
+        version.object_key, expires_seconds=seconds, filename=version.filename, content_type=version.mime_type
+    )
+    expires_at = timezone.now() + dt.timedelta(seconds=seconds)
+    audit.record(
+        "document.version.download_url_issued",
+        actor=actor,
+        target=document,
+        detail={"version": version.number, "expires_at": expires_at.isoformat()},
+    )
+    return PresignedDownload(url=url, expires_at=expires_at)

@@ -1,0 +1,245 @@
+"""Dossier's one settings module.
+
+The environment is read here, once. Every backend (database, object store,
+search engine, task queue) is chosen by a URL, and every URL has an embedded
+default so that `./dossier demo` needs no other service:
+
+    DATABASE_URL   sqlite:///<data dir>/dossier.sqlite3    (production: postgres://...)
+    STORAGE_URL    file://<data dir>/objects                (production: s3://KEY:SECRET@host:9000/bucket)
+    SEARCH_URL     tantivy://<data dir>/search              (production: opensearch://host:9200)
+    CELERY_BROKER_URL  empty: tasks run in-process          (production: redis://host:6379/0)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+DATA_DIR = Path(_env("DOSSIER_DATA_DIR", str(BASE_DIR / "var" / "local"))).resolve()
+
+SECRET_KEY = _env("DJANGO_SECRET_KEY", "dossier-insecure-development-key-change-me")
+DEBUG = _env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "guardian",
+    "backend.common",
+    "backend.accounts",
+    "backend.audit",
+    "backend.documents",
+    "backend.access",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "backend.audit.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+ASGI_APPLICATION = "backend.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'dossier.sqlite3'}"),
+        conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for the writer instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# django-guardian: no anonymous user row; we never grant to anonymous.
+ANONYMOUS_USER_NAME = None
+GUARDIAN_RAISE_403 = False
+
+# --- i18n -----------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = _env("DOSSIER_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(_env("DOSSIER_STATIC_ROOT", str(DATA_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- API ------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.KeysetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dossier API",
+    "DESCRIPTION": (
+        "Versioned, permissioned and audited documents with a CRM core. "
+        "Anything the caller may not see answers 404, exactly like a missing id."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- object storage ------------------------------------------------------
+STORAGE_URL = _env("STORAGE_URL", f"file://{DATA_DIR / 'objects'}")
+# Server-side encryption for S3: "" (none), "s3" (SSE-S3) or "c" (SSE-C with STORAGE_SSE_C_KEY, base64 of 32 bytes).
+STORAGE_SSE = _env("STORAGE_SSE", "")
+STORAGE_SSE_C_KEY = _env("STORAGE_SSE_C_KEY", "")
+STORAGE_PRESIGN_SECONDS = _env_int("STORAGE_PRESIGN_SECONDS", 300)
+# Objects younger than this are never swept as orphans (an upload may still be committing).
+STORAGE_GC_GRACE_SECONDS = _env_int("STORAGE_GC_GRACE_SECONDS", 3600)
+
+# --- uploads ----------------------------------------------------------------
+UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 2 * 1024**3)
+UPLOAD_ALLOWED_TYPES = _env_list(
+    "UPLOAD_ALLOWED_TYPES",
+    [
+        "application/pdf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/tiff",
+        "text/plain",
+        "text/csv",
+        "message/rfc822",
+    ],
+)
+# Django keeps small uploads in memory and spools larger ones to disk; our
+# raw-body upload path streams straight to the store instead.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = None
+
+# --- documents --------------------------------------------------------------
+CHECKOUT_TTL_SECONDS = _env_int("CHECKOUT_TTL_SECONDS", 8 * 3600)
+
+# --- search -----------------------------------------------------------------
+SEARCH_URL = _env("SEARCH_URL", f"tantivy://{DATA_DIR / 'search'}")
+
+# --- background work --------------------------------------------------------
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_ACKS_LATE = True
+
+# --- audit ------------------------------------------------------------------
+AUDIT_ENABLED = _env_bool("AUDIT_ENABLED", True)
+
+# --- logging ----------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("DOSSIER_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+CELERY_BEAT_SCHEDULE = {
+    "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
+}

@@ -1,0 +1,219 @@
+"""The object-store contract: value types, content keys and the ObjectStore protocol.
+
+Objects are content-addressed: the bytes of a file are stored once, under
+`content_key(sha256)`. Uploads whose hash is not known up front go to
+`staging/<uuid>` first; a periodic job sweeps staging objects older than a
+grace period, so a crash never leaves garbage behind for long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from .errors import InvalidKey, ObjectCorrupt
+
+CONTENT_PREFIX = "sha256/"
+STAGING_PREFIX = "staging/"
+
+#: Chunk size of readers and of local-store writes.
+CHUNK_SIZE = 1 << 20
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_CONTENT_KEY = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
+_MAX_KEY_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    sha256: str  # lowercase hex
+    size: int
+    created: bool  # False when identical content was already stored (dedup)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    last_modified: datetime  # tz-aware UTC
+
+
+def normalize_sha256(value: str) -> str:
+    """Lowercase a hex sha256; ValueError unless it is 64 hex digits."""
+    if not isinstance(value, str):
+        raise ValueError(f"sha256 must be a hex string, not {type(value).__name__}")
+    lowered = value.strip().lower()
+    if not _SHA256_HEX.fullmatch(lowered):
+        raise ValueError(f"not a sha256 hex digest: {value!r}")
+    return lowered
+
+
+def content_key(sha256_hex: str) -> str:
+    """`sha256/ab/cd/abcd…` — two fan-out levels keep directories and listings small."""
+    digest = normalize_sha256(sha256_hex)
+    return f"{CONTENT_PREFIX}{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+def sha256_from_key(key: str) -> str | None:
+    """The sha256 a content key names, or None for any other key."""
+    match = _CONTENT_KEY.fullmatch(key) if isinstance(key, str) else None
+    if match is None:
+        return None
+    first, second, digest = match.groups()
+    if digest[:2] != first or digest[2:4] != second:
+        return None
+    return digest
+
+
+def check_key(key: str) -> str:
+    """Reject keys that could escape a directory or that S3 and a filesystem
+    would treat differently; return the key unchanged when it is fine."""
+    if not isinstance(key, str) or not key:
+        raise InvalidKey(str(key), "empty")
+    if len(key.encode("utf-8", "surrogatepass")) > _MAX_KEY_BYTES:
+        raise InvalidKey(key, f"longer than {_MAX_KEY_BYTES} bytes")
+    if key.startswith("/"):
+        raise InvalidKey(key, "absolute")
+    if "\\" in key or any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise InvalidKey(key, "backslash or control character")
+    for segment in key.split("/"):
+        if segment in ("", ".", ".."):
+            raise InvalidKey(key, "empty, '.' or '..' segment")
+    return key
+
+
+def check_range(offset: int, length: int | None) -> None:
+    if offset < 0:
+        raise ValueError("offset must be >= 0")
+    if length is not None and length < 0:
+        raise ValueError("length must be >= 0 or None")
+
+
+class ObjectReader:
+    """Bytes of one object (or a range of it).
+
+    Iterate for chunks of about `chunk_size` bytes, or call `read(n)` like a
+    file. `size` is the number of bytes this reader will yield in total.
+    Always close it (or use it as a context manager).
+    """
+
+    size: int
+    chunk_size: int = CHUNK_SIZE
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            chunk = self.read(self.chunk_size)
+            if not chunk:
+                return
+            yield chunk
+
+    def read(self, n: int = -1) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class VerifiedChunks:
+    """Iterator over an object's chunks that checks its sha256, one chunk behind.
+
+    The last chunk is only handed out after the digest matched, so on
+    corruption ObjectCorrupt is raised while the consumer still lacks the
+    final bytes (an HTTP response can be aborted instead of completing).
+    `close()` releases the underlying reader; Django's streaming responses
+    call it, and so does exhausting the iterator or hitting an error.
+    """
+
+    def __init__(self, reader: ObjectReader, *, key: str, sha256: str):
+        self._reader = reader
+        self._chunks = iter(reader)
+        self.key = key
+        self.expected = normalize_sha256(sha256)
+        self.size = reader.size
+        self._hasher = hashlib.sha256()
+        self._held: bytes | None = None
+        self._finished = False
+
+    def __iter__(self) -> VerifiedChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._finished:
+            raise StopIteration
+        try:
+            for chunk in self._chunks:
+                if not chunk:
+                    continue
+                self._hasher.update(chunk)
+                held, self._held = self._held, chunk
+                if held is not None:
+                    return held
+            # Source exhausted: verify before releasing the final chunk.
+            self._finished = True
+            self.close()
+            actual = self._hasher.hexdigest()
+            if actual != self.expected:
+                raise ObjectCorrupt(self.key, self.expected, actual)
+            held, self._held = self._held, None
+            if held is None:
+                raise StopIteration
+            return held
+        except BaseException:
+            self._finished = True
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> VerifiedChunks:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """What every store offers. Implementations: S3ObjectStore, LocalObjectStore."""
+
+    kind: str  # "s3" or "file"
+
+    def put_stream(
+        self,
+        stream: BinaryIO,
+        *,
+        content_type: str = "application/octet-stream",
+        max_size: int | None = None,
+        expected_sha256: str | None = None,
+    ) -> StoredObject: ...
+
+    def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader: ...
+
+    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]: ...
+
+    def stat(self, key: str) -> ObjectInfo: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+
+    def presigned_get_url(self, key: str, *, expires_seconds: int, filename: str, content_type: str) -> str: ...
+
+    def ping(self) -> None: ...

@@ -1,0 +1,789 @@
+"""Object store on any S3 server, through the `minio` client.
+
+Uploads
+-------
+* Every PUT body (a single-request upload and every multipart part) carries
+  `x-amz-checksum-sha256`, so the server rejects bytes damaged in transit.
+  The same per-request digest signs the payload (`x-amz-content-sha256`),
+  so each part is hashed once, as plain minio does.
+* Large streams go up as multipart uploads of PART_SIZE parts, several in
+  flight in a thread pool while the next part is read. Memory is bounded by
+  the part buffers (PART_BUFFERS x PART_SIZE = 40 MiB), whatever the size.
+* Where the object ends up:
+    - the sha256 is known before writing (declared by the caller, computed in
+      a first pass over a seekable file, or the whole stream fit in the part
+      buffers): straight to the content key;
+    - otherwise: to `staging/<uuid>`, then a server-side copy to the content
+      key and the staging object is deleted.
+  If the content key already exists nothing new is kept (created=False).
+* On any failure the multipart upload is aborted and staging objects are
+  deleted (best effort while the store is down; the gc sweeps `staging/`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import os
+import threading
+import uuid
+import xml.etree.ElementTree as ET
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import BinaryIO
+from xml.sax.saxutils import escape as xml_escape
+
+import certifi
+import urllib3
+from minio import Minio
+from minio.commonconfig import ComposeSource, CopySource
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+from minio.helpers import MAX_PART_SIZE, md5sum_hash
+from minio.sse import Sse, SseCustomerKey, SseS3
+
+from .base import (
+    CHUNK_SIZE,
+    STAGING_PREFIX,
+    ObjectInfo,
+    ObjectReader,
+    StoredObject,
+    VerifiedChunks,
+    check_key,
+    check_range,
+    content_key,
+    normalize_sha256,
+)
+from .disposition import content_disposition
+from .errors import (
+    ChecksumMismatch,
+    ObjectNotFound,
+    PresignNotSupported,
+    StoreError,
+    StoreUnavailable,
+)
+from .streams import HashingReader, drain, fill
+
+PART_SIZE = 8 << 20
+UPLOAD_WORKERS = 4
+PART_BUFFERS = 5  # one being filled while four are in flight: 40 MiB at most
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 60.0
+COPY_READ_TIMEOUT = 900.0  # a server-side copy of gigabytes answers only when done
+
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
+_PAYLOAD_DIGEST = "x-dossier-payload-sha256"  # internal marker, never sent
+
+# S3 error codes that mean "we cannot use this store right now" (503 material).
+_UNAVAILABLE_CODES = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "RequestTimeTooSkewed",
+    "NoSuchBucket",
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "BadDigest",  # the bytes were damaged on the way; retrying may succeed
+    "XAmzContentSHA256Mismatch",
+}
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+class _ChecksummingMinio(Minio):
+    """Minio that reuses a digest we already computed to sign the payload.
+
+    Plain minio hashes every request body to fill `x-amz-content-sha256`.
+    We hash each body anyway for `x-amz-checksum-sha256`; passing that digest
+    in the internal `_PAYLOAD_DIGEST` header spares a second pass over it.
+    """
+
+    def _build_headers(self, host, headers=None, body=None, creds=None):
+        digest_hex = headers.pop(_PAYLOAD_DIGEST, None) if headers else None
+        if digest_hex is None or body is None:
+            return super()._build_headers(host, headers, body, creds)
+        caller_md5 = "Content-MD5" in headers
+        headers, date = super()._build_headers(host, headers, b"", creds)
+        headers["Content-Length"] = str(len(body))
+        if not caller_md5:
+            headers.pop("Content-MD5", None)
+        if creds:
+            headers["x-amz-content-sha256"] = digest_hex
+        return headers, date
+
+
+def _http_pool(connect_timeout: float, read_timeout: float, maxsize: int) -> urllib3.PoolManager:
+    """Short connect timeout and few retries, so a dead store fails in seconds."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+        maxsize=maxsize,
+        block=False,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(
+            total=2,
+            connect=1,
+            read=0,
+            status=2,
+            backoff_factor=0.2,
+            status_forcelist=(502, 503, 504),
+            raise_on_status=False,
+        ),
+    )
+
+
+@contextmanager
+def _translate(key: str | None = None, what: str = "request"):
+    """Map minio/urllib3 failures onto the store's typed errors."""
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchVersion") and key is not None:
+            raise ObjectNotFound(key) from exc
+        status = exc.response.status if exc.response is not None else 0
+        if status >= 500 or exc.code in _UNAVAILABLE_CODES:
+            raise StoreUnavailable(f"S3 {what} failed: {exc.code}: {exc.message}") from exc
+        raise StoreError(f"S3 {what} failed: {exc.code}: {exc.message}") from exc
+    except (ServerError, InvalidResponseError) as exc:
+        raise StoreUnavailable(f"S3 {what} failed: {exc}") from exc
+    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        raise StoreUnavailable(f"S3 {what} failed: {exc.__class__.__name__}: {exc}") from exc
+    except MinioException as exc:
+        raise StoreError(f"S3 {what} failed: {exc}") from exc
+
+
+class _S3Reader(ObjectReader):
+    def __init__(self, response, size: int, chunk_size: int = CHUNK_SIZE):
+        self._response = response
+        self.size = size
+        self._remaining = size
+        self.chunk_size = chunk_size
+
+    def read(self, n: int = -1) -> bytes:
+        response = self._response
+        if self._remaining <= 0 or response is None:
+            return b""
+        want = self._remaining if n is None or n < 0 else min(n, self._remaining)
+        with _translate(what="download"):
+            data = response.read(want, decode_content=False)
+        if not data:
+            raise StoreUnavailable(f"S3 download ended {self._remaining} bytes early")
+        self._remaining -= len(data)
+        return data
+
+    def close(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            try:
+                response.close()
+                response.release_conn()
+            except Exception:  # noqa: BLE001 - closing must not fail
+                pass
+
+
+class _EmptyReader(ObjectReader):
+    size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class IncompleteUpload:
+    key: str
+    upload_id: str
+    initiated: datetime | None
+
+
+@dataclass
+class _Part:
+    number: int
+    etag: str
+    checksum: str  # base64 sha256 of the part
+
+
+class S3ObjectStore:
+    """ObjectStore on an S3 bucket (created on first use)."""
+
+    kind = "s3"
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        bucket: str,
+        access_key: str,
+        secret_key: str,
+        secure: bool = True,
+        region: str = "us-east-1",
+        sse: str = "",
+        sse_c_key: bytes | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        part_size: int = PART_SIZE,
+        upload_workers: int = UPLOAD_WORKERS,
+        part_buffers: int = PART_BUFFERS,
+    ):
+        if part_size < 5 << 20:
+            raise ValueError("S3 parts must be at least 5 MiB")
+        if part_buffers < 2 or upload_workers < 1:
+            raise ValueError("need at least two part buffers and one upload worker")
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.secure = secure
+        self.region = region
+        self.part_size = part_size
+        self.upload_workers = upload_workers
+        self.part_buffers = part_buffers
+        self._sse, self._ssec = _sse_settings(sse, sse_c_key)
+        self.sse = sse
+        pool_size = max(16, upload_workers * 2)
+        client_args = dict(access_key=access_key, secret_key=secret_key, secure=secure, region=region)
+        self._client = _ChecksummingMinio(
+            endpoint, http_client=_http_pool(connect_timeout, read_timeout, pool_size), **client_args
+        )
+        self._copy_client = _ChecksummingMinio(
+            endpoint, http_client=_http_pool(connect_timeout, COPY_READ_TIMEOUT, 4), **client_args
+        )
+        self._bucket_ready = False
+        self._bucket_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        scheme = "https" if self.secure else "http"
+        return f"S3ObjectStore({scheme}://{self.endpoint}/{self.bucket}, sse={self.sse or 'none'})"
+
+    @property
+    def client(self) -> Minio:
+        """The underlying minio client (for maintenance jobs and tests)."""
+        return self._client
+
+    # -- bucket -------------------------------------------------------------
+    def _ensure_bucket(self) -> None:
+        if self._bucket_ready:
+            return
+        with self._bucket_lock:
+            if self._bucket_ready:
+                return
+            with _translate(what="bucket check"):
+                if not self._client.bucket_exists(self.bucket):
+                    try:
+                        self._client.make_bucket(self.bucket, location=self.region)
+                    except S3Error as exc:
+                        if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                            raise
+            self._bucket_ready = True
+
+    def ping(self) -> None:
+        self._ensure_bucket()
+        with _translate(what="ping"):
+            present = self._client.bucket_exists(self.bucket)
+        if not present:
+            self._bucket_ready = False
+            raise StoreUnavailable(f"S3 bucket {self.bucket} is missing")
+
+    # -- headers --------------------------------------------------------------
+    def _write_headers(self, content_type: str) -> dict:
+        headers = {"Content-Type": content_type or "application/octet-stream"}
+        if self._sse is not None:
+            headers.update(self._sse.headers())
+        return headers
+
+    def _ssec_headers(self) -> dict:
+        return dict(self._ssec.headers()) if self._ssec is not None else {}
+
+    # -- uploading ------------------------------------------------------------
+    def put_stream(
+        self,
+        stream: BinaryIO,
+        *,
+        content_type: str = "application/octet-stream",
+        max_size: int | None = None,
+        expected_sha256: str | None = None,
+    ) -> StoredObject:
+        expected = normalize_sha256(expected_sha256) if expected_sha256 is not None else None
+        self._ensure_bucket()
+        prehashed: _Prehashed | None = None
+        if expected is None:
+            start = _seekable_position(stream)
+            if start is not None:
+                # A file we can read twice: hash it first, then write it
+                # straight to its content key (no staging copy).
+                prehashed = _prehash(stream, part_size=self.part_size, max_size=max_size)
+                stream.seek(start)
+                expected = prehashed.sha256
+        if expected is not None:
+            key = content_key(expected)
+            if self._exists(key):
+                if prehashed is not None:
+                    return StoredObject(key=key, sha256=expected, size=prehashed.size, created=False)
+                # Verify the declared hash without uploading anything.
+                reader = HashingReader(stream, max_size=max_size)
+                drain(reader, self.part_size)
+                if reader.sha256_hex() != expected:
+                    raise ChecksumMismatch(expected, reader.sha256_hex())
+                return StoredObject(key=key, sha256=expected, size=reader.size, created=False)
+        upload = _Upload(self, stream, content_type, max_size=max_size, expected=expected, prehashed=prehashed)
+        return upload.run()
+
+    def _put_single(self, key: str, body, digest: bytes, content_type: str) -> None:
+        """One PUT request; the server checks the body against `digest`."""
+        headers = self._write_headers(content_type)
+        headers[CHECKSUM_HEADER] = _b64(digest)
+        headers[_PAYLOAD_DIGEST] = digest.hex()
+        with _translate(what="upload"):
+            self._client._put_object(self.bucket, key, body, headers)
+
+    def _create_multipart(self, key: str, content_type: str) -> str:
+        headers = self._write_headers(content_type)
+        headers["x-amz-checksum-algorithm"] = "SHA256"
+        with _translate(what="multipart create"):
+            return self._client._create_multipart_upload(self.bucket, key, headers)
+
+    def _upload_part(self, key: str, upload_id: str, number: int, body, digest: bytes | None = None) -> _Part:
+        """Upload one part; hashes it unless `digest` is given (tests give a wrong one)."""
+        if digest is None:
+            digest = hashlib.sha256(body).digest()
+        checksum = _b64(digest)
+        headers = self._ssec_headers()
+        headers[CHECKSUM_HEADER] = checksum
+        headers[_PAYLOAD_DIGEST] = digest.hex()
+        with _translate(what="part upload"):
+            etag = self._client._upload_part(self.bucket, key, body, headers, upload_id, number)
+        return _Part(number, etag, checksum)
+
+    def _complete_multipart(self, key: str, upload_id: str, parts: list[_Part]) -> None:
+        """CompleteMultipartUpload listing each part's sha256 (required once the
+        upload declared x-amz-checksum-algorithm)."""
+        xml_parts = "".join(
+            f"<Part><PartNumber>{part.number}</PartNumber>"
+            f"<ETag>&quot;{xml_escape(part.etag)}&quot;</ETag>"
+            f"<ChecksumSHA256>{part.checksum}</ChecksumSHA256></Part>"
+            for part in parts
+        )
+        body = f"<CompleteMultipartUpload>{xml_parts}</CompleteMultipartUpload>".encode()
+        headers = {"Content-Type": "application/xml", "Content-MD5": md5sum_hash(body)}
+        headers.update(self._ssec_headers())
+        with _translate(what="multipart complete"):
+            response = self._client._execute(
+                "POST", self.bucket, key, body=body, headers=headers, query_params={"uploadId": upload_id}
+            )
+        # S3 may answer 200 and still report an error in the body.
+        root = ET.fromstring(response.data) if response.data else None
+        if root is not None and root.tag.rpartition("}")[2] == "Error":
+            code = root.findtext("Code") or root.findtext("{*}Code") or "Error"
+            raise StoreUnavailable(f"S3 multipart complete failed: {code}")
+
+    def _abort_multipart(self, key: str, upload_id: str) -> None:
+        """Best effort: the store may be the reason we are aborting."""
+        try:
+            self._client._abort_multipart_upload(self.bucket, key, upload_id)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _delete_quietly(self, key: str) -> None:
+        try:
+            self._client.remove_object(self.bucket, key)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _promote(self, staging_key: str, key: str, size: int, content_type: str) -> None:
+        """Server-side copy of a completed staging object to its content key."""
+        source_args = dict(ssec=self._ssec) if self._ssec is not None else {}
+        with _translate(what="copy"):
+            if size <= MAX_PART_SIZE:
+                self._copy_client.copy_object(
+                    self.bucket, key, CopySource(self.bucket, staging_key, **source_args), sse=self._sse
+                )
+            else:
+                self._copy_client.compose_object(
+                    self.bucket,
+                    key,
+                    [ComposeSource(self.bucket, staging_key, **source_args)],
+                    sse=self._sse,
+                    metadata={"Content-Type": content_type},
+                )
+
+    # -- reading ----------------------------------------------------------------
+    def _exists(self, key: str) -> bool:
+        try:
+            self.stat(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def exists(self, key: str) -> bool:
+        check_key(key)
+        self._ensure_bucket()
+        return self._exists(key)
+
+    def stat(self, key: str) -> ObjectInfo:
+        check_key(key)
+        self._ensure_bucket()
+        with _translate(key, "stat"):
+            result = self._client.stat_object(self.bucket, key, ssec=self._ssec)
+        return ObjectInfo(key=key, size=int(result.size or 0), last_modified=_utc(result.last_modified))
+
+    def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader:
+        check_key(key)
+        check_range(offset, length)
+        self._ensure_bucket()
+        if length == 0:
+            self.stat(key)  # still tell a missing object apart
+            return _EmptyReader()
+        try:
+            with _translate(key, "download"):
+                response = self._client.get_object(
+                    self.bucket, key, offset=offset, length=length or 0, ssec=self._ssec
+                )
+        except StoreError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, S3Error) and cause.code == "InvalidRange":
+                return _EmptyReader()  # offset at or past the end
+            raise
+        try:
+            size = int(response.headers.get("content-length", "0"))
+        except ValueError:
+            response.close()
+            response.release_conn()
+            raise StoreUnavailable("S3 download without a usable Content-Length") from None
+        return _S3Reader(response, size)
+
+    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        reader = self.open(key)
+        reader.chunk_size = chunk_size
+        return VerifiedChunks(reader, key=key, sha256=sha256)
+
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        self._ensure_bucket()
+        with _translate(what="listing"):
+            for item in self._client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
+                if item.is_dir:
+                    continue
+                yield ObjectInfo(
+                    key=item.object_name, size=int(item.size or 0), last_modified=_utc(item.last_modified)
+                )
+
+    # -- deleting and the rest ----------------------------------------------------
+    def delete(self, key: str) -> None:
+        check_key(key)
+        self._ensure_bucket()
+        with _translate(key, "delete"):
+            self._client.remove_object(self.bucket, key)
+
+    def presigned_get_url(
+        self,
+        key: str,
+        *,
+        expires_seconds: int,
+        filename: str,
+        content_type: str,
+        inline: bool = False,
+    ) -> str:
+        check_key(key)
+        if self._ssec is not None:
+            raise PresignNotSupported("objects under SSE-C need the key in request headers; serve them directly")
+        if not 1 <= expires_seconds <= 7 * 24 * 3600:
+            raise ValueError("expires_seconds must be between 1 second and 7 days")
+        with _translate(key, "presign"):
+            return self._client.presigned_get_object(
+                self.bucket,
+                key,
+                expires=timedelta(seconds=expires_seconds),
+                response_headers={
+                    "response-content-disposition": content_disposition(filename, inline=inline),
+                    "response-content-type": content_type,
+                },
+            )
+
+    # -- maintenance (S3 only) -------------------------------------------------------
+    def iter_incomplete_uploads(self, prefix: str = "") -> Iterator[IncompleteUpload]:
+        """Multipart uploads that were started and neither completed nor aborted."""
+        self._ensure_bucket()
+        key_marker = upload_id_marker = None
+        while True:
+            with _translate(what="listing uploads"):
+                result = self._client._list_multipart_uploads(
+                    self.bucket,
+                    prefix=prefix or None,
+                    key_marker=key_marker,
+                    upload_id_marker=upload_id_marker,
+                    max_uploads=1000,
+                )
+            for upload in result.uploads:
+                yield IncompleteUpload(upload.object_name, upload.upload_id or "", upload.initiated_time)
+            if not result.is_truncated or not result.uploads:
+                return
+            key_marker = result.uploads[-1].object_name
+            upload_id_marker = result.uploads[-1].upload_id
+
+    def abort_incomplete_upload(self, key: str, upload_id: str) -> None:
+        with _translate(key, "abort"):
+            try:
+                self._client._abort_multipart_upload(self.bucket, key, upload_id)
+            except S3Error as exc:
+                if exc.code != "NoSuchUpload":
+                    raise
+
+
+@dataclass(frozen=True)
+class _Prehashed:
+    """What a first pass over a seekable source found: the object's sha256,
+    its size and the sha256 of every PART_SIZE part. The second pass sends
+    each part with its first-pass digest, so the server refuses bytes that
+    changed in between, and no byte is hashed twice."""
+
+    sha256: str
+    size: int
+    part_digests: tuple[bytes, ...]
+
+
+def _prehash(stream, *, part_size: int, max_size: int | None) -> _Prehashed:
+    reader = HashingReader(stream, max_size=max_size)
+    digests: list[bytes] = []
+    pending: deque[tuple[Future, bytearray]] = deque()
+    spare: list[bytearray] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-prehash") as pool:
+        while True:
+            if len(pending) == 2:
+                future, buffer = pending.popleft()
+                digests.append(future.result())
+                spare.append(buffer)
+            buffer = spare.pop() if spare else bytearray(part_size)
+            count = fill(reader, buffer)  # hashes the whole object as it reads
+            if count or not (digests or pending):
+                # The part digest runs in the worker while we read the next part.
+                pending.append((pool.submit(_sha256_digest, memoryview(buffer)[:count]), buffer))
+            if count < part_size:
+                break
+        for future, _ in pending:
+            digests.append(future.result())
+    return _Prehashed(reader.sha256_hex(), reader.size, tuple(digests))
+
+
+def _sha256_digest(data) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+class _Upload:
+    """One put_stream: reads parts into a small pool of buffers and sends them.
+
+    With `expected` the content key is known and the object goes there
+    directly. Without it, up to `part_buffers` parts are read ahead: if the
+    stream ends within them the hash is known and the object still goes
+    straight to its content key; otherwise it goes to staging/<uuid> and is
+    copied to its content key afterwards.
+    """
+
+    def __init__(
+        self,
+        store: S3ObjectStore,
+        stream,
+        content_type: str,
+        *,
+        max_size: int | None,
+        expected: str | None,
+        prehashed: _Prehashed | None = None,
+    ):
+        self.store = store
+        # A prehashed source was already hashed and size-checked; just count it.
+        self.reader = stream if prehashed is not None else HashingReader(stream, max_size=max_size)
+        self.content_type = content_type
+        self.expected = expected
+        self.prehashed = prehashed
+        self.part_size = store.part_size
+        self.size = 0
+        self._free: list[bytearray] = []
+        self._allocated = 0
+        self._inflight: dict[Future, bytearray] = {}
+        self._parts: list[_Part] = []
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- buffers -----------------------------------------------------------
+    def _new_buffer(self) -> bytearray:
+        self._allocated += 1
+        return bytearray(self.part_size)
+
+    def _reap(self, block: bool) -> None:
+        """Collect finished part uploads; re-raise the first failure."""
+        if not self._inflight:
+            return
+        done, _ = wait(list(self._inflight), return_when=FIRST_COMPLETED, timeout=None if block else 0)
+        for future in done:
+            buffer = self._inflight.pop(future)
+            self._parts.append(future.result())
+            self._free.append(buffer)
+
+    def _buffer(self) -> bytearray:
+        self._reap(block=False)
+        if self._free:
+            return self._free.pop()
+        if self._allocated < self.store.part_buffers:
+            return self._new_buffer()
+        self._reap(block=True)
+        return self._free.pop()
+
+    def _read_part(self, buffer: bytearray) -> int:
+        count = fill(self.reader, buffer)
+        self.size += count
+        if self.prehashed is not None and self.size > self.prehashed.size:
+            raise StoreError("the source stream grew between the hashing pass and the upload")
+        return count
+
+    # -- digests ---------------------------------------------------------------
+    def _digest_hex(self) -> str:
+        return self.prehashed.sha256 if self.prehashed is not None else self.reader.sha256_hex()
+
+    def _part_digest(self, number: int) -> bytes | None:
+        """The first-pass digest of part `number` (None: hash it while sending)."""
+        if self.prehashed is None:
+            return None
+        if number > len(self.prehashed.part_digests):
+            raise StoreError("the source stream changed between the hashing pass and the upload")
+        return self.prehashed.part_digests[number - 1]
+
+    def _check_complete(self, parts_sent: int) -> None:
+        """Before anything becomes visible: the bytes are the ones promised."""
+        if self.prehashed is not None:
+            if self.size != self.prehashed.size or parts_sent != len(self.prehashed.part_digests):
+                raise StoreError("the source stream changed between the hashing pass and the upload")
+            return
+        digest = self.reader.sha256_hex()
+        if self.expected is not None and digest != self.expected:
+            raise ChecksumMismatch(self.expected, digest)
+
+    # -- flow ----------------------------------------------------------------
+    def run(self) -> StoredObject:
+        store = self.store
+        limit = 1 if self.expected is not None else store.part_buffers
+        buffered: list[tuple[bytearray, int]] = []
+        ended = False
+        while len(buffered) < limit:
+            buffer = self._new_buffer()
+            count = self._read_part(buffer)
+            if count or not buffered:
+                buffered.append((buffer, count))
+            if count < self.part_size:
+                ended = True
+                break
+
+        if ended:
+            self._check_complete(len(buffered))
+            digest = self._digest_hex()
+            key = content_key(digest)
+            if self.expected is None and store._exists(key):
+                return StoredObject(key=key, sha256=digest, size=self.size, created=False)
+            if len(buffered) == 1:
+                buffer, count = buffered[0]
+                part_digest = self._part_digest(1) or self.reader.sha256_digest()
+                store._put_single(key, memoryview(buffer)[:count], part_digest, self.content_type)
+            else:
+                self._multipart(key, buffered, more=False)
+            return StoredObject(key=key, sha256=digest, size=self.size, created=True)
+
+        if self.expected is not None:
+            key = content_key(self.expected)
+            self._multipart(key, buffered, more=True)
+            return StoredObject(key=key, sha256=self.expected, size=self.size, created=True)
+
+        staging_key = f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+        self._multipart(staging_key, buffered, more=True)
+        digest = self._digest_hex()
+        key = content_key(digest)
+        try:
+            if store._exists(key):
+                created = False
+            else:
+                store._promote(staging_key, key, self.size, self.content_type)
+                created = True
+        finally:
+            store._delete_quietly(staging_key)
+        return StoredObject(key=key, sha256=digest, size=self.size, created=created)
+
+    def _multipart(self, key: str, buffered: list[tuple[bytearray, int]], *, more: bool) -> None:
+        """Multipart upload of the buffered parts and, if `more`, the rest of the stream."""
+        store = self.store
+        upload_id = store._create_multipart(key, self.content_type)
+        self._pool = ThreadPoolExecutor(max_workers=store.upload_workers, thread_name_prefix="s3-part")
+        try:
+            number = 0
+            for buffer, count in buffered:
+                number += 1
+                self._submit(key, upload_id, number, buffer, count)
+            buffered.clear()
+            while more:
+                buffer = self._buffer()
+                count = self._read_part(buffer)
+                if count:
+                    number += 1
+                    self._submit(key, upload_id, number, buffer, count)
+                else:
+                    self._free.append(buffer)
+                more = count == self.part_size
+            while self._inflight:
+                self._reap(block=True)
+            self._check_complete(number)
+            self._parts.sort(key=lambda part: part.number)
+            store._complete_multipart(key, upload_id, self._parts)
+        except BaseException:
+            self._shutdown()
+            store._abort_multipart(key, upload_id)
+            raise
+        finally:
+            self._shutdown()
+
+    def _submit(self, key: str, upload_id: str, number: int, buffer: bytearray, count: int) -> None:
+        body = memoryview(buffer)[:count]
+        digest = self._part_digest(number)
+        future = self._pool.submit(self.store._upload_part, key, upload_id, number, body, digest)
+        self._inflight[future] = buffer
+
+    def _shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            # Parts not yet started are dropped; running ones end (or fail) on their own.
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._inflight.clear()
+
+
+def _seekable_position(stream) -> int | None:
+    """The current position of a stream we may rewind to, else None."""
+    try:
+        if not stream.seekable():
+            return None
+        return stream.tell()
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _sse_settings(sse: str, sse_c_key: bytes | None) -> tuple[Sse | None, SseCustomerKey | None]:
+    if sse in ("", None):
+        if sse_c_key:
+            raise ValueError("an SSE-C key was given but sse is not 'c'")
+        return None, None
+    if sse == "s3":
+        return SseS3(), None
+    if sse == "c":
+        if not sse_c_key or len(sse_c_key) != 32:
+            raise ValueError("SSE-C needs a 32-byte key")
+        key = SseCustomerKey(sse_c_key)
+        return key, key
+    raise ValueError(f"unknown server-side encryption {sse!r} (use '', 's3' or 'c')")
+
+
+def _utc(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.fromtimestamp(0, tz=timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)

@@ -1,0 +1,34 @@
+"""Suite-wide fixtures. Service fixtures live in tests/fixtures/ and are imported here."""
+
+import os
+
+import pytest
+
+# Keep test data (local store, search index) away from the developer's demo data.
+os.environ.setdefault("DOSSIER_DATA_DIR", "/tmp/dossier-test-data")
+
+
+def services_required() -> bool:
+    """In CI (and by default in `./dossier test`) a missing service is a failure, never a skip."""
+    return os.environ.get("DOSSIER_REQUIRE_SERVICES", "") == "1" or os.environ.get("CI") == "true"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"
+    # Real password hashing costs ~0.5 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+from django.db.backends.signals import connection_created  # noqa: E402
+
+
+def _allow_flushing_the_audit_table(sender, connection, **kwargs):
+    # Between transactional tests Django's flush TRUNCATEs every table; the audit table's
+    # append-only trigger refuses that unless the session opts in (see audit migration 0002).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET dossier.audit_allow_truncate = 'on'")
+
+
+connection_created.connect(_allow_flushing_the_audit_table)
