@@ -9,7 +9,9 @@ grace period, so a crash never leaves garbage behind for long.
 from __future__ import annotations
 
 import hashlib
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +130,64 @@ class ObjectReader:
         self.close()
 
 
+class ReadAhead:
+    """Iterates a reader's chunks, fetched up to `depth` chunks ahead by a thread.
+
+    Socket reads and sha256 both release the GIL, so fetching in one thread
+    while the consumer hashes in another roughly halves the time of a
+    verified download. The thread owns the reader and closes it when done.
+    """
+
+    _END = object()
+
+    def __init__(self, reader: ObjectReader, *, depth: int = 4):
+        self._reader = reader
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._fetch, name="object-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _fetch(self) -> None:
+        try:
+            for chunk in self._reader:
+                if not self._put(chunk):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # handed to the consumer
+            self._put(exc)
+        finally:
+            self._reader.close()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._done:
+            raise StopIteration
+        item = self._queue.get()
+        if item is self._END:
+            self._done = True
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._done = True
+        self._stop.set()
+
+
 class VerifiedChunks:
     """Iterator over an object's chunks that checks its sha256, one chunk behind.
 
@@ -138,9 +198,13 @@ class VerifiedChunks:
     call it, and so does exhausting the iterator or hitting an error.
     """
 
-    def __init__(self, reader: ObjectReader, *, key: str, sha256: str):
+    def __init__(self, reader: ObjectReader, *, key: str, sha256: str, read_ahead: int = 4):
         self._reader = reader
-        self._chunks = iter(reader)
+        if read_ahead > 0 and reader.size >= 4 * reader.chunk_size:
+            # Large objects: fetch the next chunks in a thread while this one is hashed.
+            self._chunks = ReadAhead(reader, depth=read_ahead)
+        else:
+            self._chunks = iter(reader)
         self.key = key
         self.expected = normalize_sha256(sha256)
         self.size = reader.size
@@ -178,7 +242,11 @@ class VerifiedChunks:
             raise
 
     def close(self) -> None:
-        self._reader.close()
+        chunks = self._chunks
+        if isinstance(chunks, ReadAhead):
+            chunks.close()  # the read-ahead thread closes the reader when it stops
+        else:
+            self._reader.close()
 
     def __enter__(self) -> VerifiedChunks:
         return self

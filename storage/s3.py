@@ -258,6 +258,8 @@ class S3ObjectStore:
         )
         self._bucket_ready = False
         self._bucket_lock = threading.Lock()
+        self._cleanup_backlog: deque[tuple[str, str, str | None]] = deque(maxlen=10_000)
+        self._cleanup_lock = threading.Lock()
 
     def __repr__(self) -> str:
         scheme = "https" if self.secure else "http"
@@ -286,6 +288,7 @@ class S3ObjectStore:
 
     def ping(self) -> None:
         self._ensure_bucket()
+        self.retry_failed_cleanup()
         with _translate(what="ping"):
             present = self._client.bucket_exists(self.bucket)
         if not present:
@@ -313,6 +316,8 @@ class S3ObjectStore:
     ) -> StoredObject:
         expected = normalize_sha256(expected_sha256) if expected_sha256 is not None else None
         self._ensure_bucket()
+        if self._cleanup_backlog:
+            self.retry_failed_cleanup()
         prehashed: _Prehashed | None = None
         if expected is None:
             start = _seekable_position(stream)
@@ -385,17 +390,47 @@ class S3ObjectStore:
             raise StoreUnavailable(f"S3 multipart complete failed: {code}")
 
     def _abort_multipart(self, key: str, upload_id: str) -> None:
-        """Best effort: the store may be the reason we are aborting."""
+        """Best effort; if the store is down, remembered and retried later."""
         try:
             self._client._abort_multipart_upload(self.bucket, key, upload_id)
-        except Exception:  # noqa: BLE001
-            pass
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                self._remember_cleanup("abort", key, upload_id)
+        except Exception:  # noqa: BLE001 - the store may be why we are aborting
+            self._remember_cleanup("abort", key, upload_id)
 
     def _delete_quietly(self, key: str) -> None:
+        """Best effort; if the store is down, remembered and retried later."""
         try:
             self._client.remove_object(self.bucket, key)
         except Exception:  # noqa: BLE001
-            pass
+            self._remember_cleanup("delete", key, None)
+
+    def _remember_cleanup(self, action: str, key: str, upload_id: str | None) -> None:
+        with self._cleanup_lock:
+            self._cleanup_backlog.append((action, key, upload_id))
+
+    def retry_failed_cleanup(self) -> int:
+        """Redo aborts/deletes that failed while the store was down.
+
+        Called at the start of put_stream and ping; returns how many are
+        still pending (the periodic gc catches whatever a crash loses).
+        """
+        while True:
+            with self._cleanup_lock:
+                if not self._cleanup_backlog:
+                    return 0
+                action, key, upload_id = self._cleanup_backlog.popleft()
+            try:
+                if action == "abort":
+                    self.abort_incomplete_upload(key, upload_id or "")
+                else:
+                    with _translate(key, "delete"):
+                        self._client.remove_object(self.bucket, key)
+            except StoreError:
+                with self._cleanup_lock:
+                    self._cleanup_backlog.appendleft((action, key, upload_id))
+                    return len(self._cleanup_backlog)
 
     def _promote(self, staging_key: str, key: str, size: int, content_type: str) -> None:
         """Server-side copy of a completed staging object to its content key."""
@@ -508,24 +543,32 @@ class S3ObjectStore:
 
     # -- maintenance (S3 only) -------------------------------------------------------
     def iter_incomplete_uploads(self, prefix: str = "") -> Iterator[IncompleteUpload]:
-        """Multipart uploads that were started and neither completed nor aborted."""
+        """Multipart uploads that were started and neither completed nor aborted.
+
+        Parsed here rather than by minio, whose parser rejects the `Initiated`
+        timestamps (with a UTC offset) that some servers send.
+        """
         self._ensure_bucket()
-        key_marker = upload_id_marker = None
+        query = {"uploads": "", "max-uploads": "1000"}
+        if prefix:
+            query["prefix"] = prefix
         while True:
             with _translate(what="listing uploads"):
-                result = self._client._list_multipart_uploads(
-                    self.bucket,
-                    prefix=prefix or None,
-                    key_marker=key_marker,
-                    upload_id_marker=upload_id_marker,
-                    max_uploads=1000,
-                )
-            for upload in result.uploads:
-                yield IncompleteUpload(upload.object_name, upload.upload_id or "", upload.initiated_time)
-            if not result.is_truncated or not result.uploads:
+                response = self._client._execute("GET", self.bucket, query_params=dict(query))
+            root = ET.fromstring(response.data)
+            last_key = last_id = None
+            for element in root.iter():
+                if element.tag.rpartition("}")[2] != "Upload":
+                    continue
+                key = _child_text(element, "Key")
+                upload_id = _child_text(element, "UploadId")
+                last_key, last_id = key, upload_id
+                yield IncompleteUpload(key, upload_id, _parse_iso_time(_child_text(element, "Initiated")))
+            truncated = _child_text(root, "IsTruncated").lower() == "true"
+            if not truncated or last_key is None:
                 return
-            key_marker = result.uploads[-1].object_name
-            upload_id_marker = result.uploads[-1].upload_id
+            query["key-marker"] = _child_text(root, "NextKeyMarker") or last_key
+            query["upload-id-marker"] = _child_text(root, "NextUploadIdMarker") or last_id
 
     def abort_incomplete_upload(self, key: str, upload_id: str) -> None:
         with _translate(key, "abort"):
@@ -779,6 +822,20 @@ def _sse_settings(sse: str, sse_c_key: bytes | None) -> tuple[Sse | None, SseCus
         key = SseCustomerKey(sse_c_key)
         return key, key
     raise ValueError(f"unknown server-side encryption {sse!r} (use '', 's3' or 'c')")
+
+
+def _child_text(element: ET.Element, name: str) -> str:
+    for child in element:
+        if child.tag.rpartition("}")[2] == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _parse_iso_time(value: str) -> datetime | None:
+    try:
+        return _utc(datetime.fromisoformat(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _utc(value: datetime | None) -> datetime:

@@ -162,4 +162,4 @@ def test_anonymous_callers_get_401_or_403_and_nothing_else(cast, api):
     response = api.get(f"/api/documents/{document.pk}/")
 
     # then authentication is required
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401

@@ -188,7 +188,8 @@ PRODUCTS: dict[str, Product] = {
     "CK6150": Product(
         "QH-CK6150", "数控车床", "CNC Lathe", Decimal("186000"),
         "QH-CK6150 平床身数控车床，适用于轴类、盘类零件的粗精车削，操作简单，维护方便。",
-        "The QH-CK6150 flat-bed CNC lathe turns shafts and discs, roughing to finishing, and is easy to run and service.",
+        "The QH-CK6150 flat-bed CNC lathe turns shafts and discs, roughing to finishing, "
+        "and is easy to run and service.",
         ("淬硬导轨，贴塑处理", "主轴通孔 Φ82 mm", "8 工位电动刀架", "液压卡盘与尾座（选配）", "GSK 980TDi / FANUC 0i-TF"),
         ("Hardened and coated guideways", "Φ82 mm spindle bore", "8-station electric turret",
          "Hydraulic chuck and tailstock (option)", "GSK 980TDi or FANUC 0i-TF control"),
@@ -203,7 +204,8 @@ PRODUCTS: dict[str, Product] = {
         ("双工作台自动交换，交换时间 12 秒", "B 轴 0.001° 分度", "BT50 主轴 6000 rpm，最大扭矩 500 N·m",
          "60 把链式刀库", "排屑器与冷却系统一体化设计"),
         ("Automatic twin-pallet changer, 12 s", "B axis indexing in 0.001° steps",
-         "BT50 spindle, 6,000 rpm, 500 N·m peak torque", "60-tool chain magazine", "Integrated chip conveyor and coolant"),
+         "BT50 spindle, 6,000 rpm, 500 N·m peak torque", "60-tool chain magazine",
+         "Integrated chip conveyor and coolant"),
         (Spec("工作台尺寸", "Pallet size", "630 × 630 mm"), Spec("X/Y/Z 行程", "X/Y/Z travel", "1050 / 900 / 900 mm"),
          Spec("主轴转速", "Spindle speed", "6000 rpm"), Spec("主轴锥孔", "Spindle taper", "BT50"),
          Spec("刀库容量", "Tool magazine", "60"), Spec("机床重量", "Machine weight", "16500 kg")),
@@ -222,7 +224,8 @@ PRODUCTS: dict[str, Product] = {
     "5AX400": Product(
         "QH-5AX400", "五轴联动加工中心", "5-Axis Machining Center", Decimal("2680000"),
         "QH-5AX400 摇篮式五轴联动加工中心，适合叶轮、光学模具和精密结构件的复杂曲面加工。",
-        "The QH-5AX400 trunnion-type 5-axis center machines impellers, optical moulds and precision parts in one setup.",
+        "The QH-5AX400 trunnion-type 5-axis center machines impellers, optical moulds and precision parts "
+        "in one setup.",
         ("A/C 双轴直驱转台", "电主轴 20000 rpm，HSK-A63", "光栅尺全闭环", "RTCP 刀尖跟随", "Heidenhain TNC 640 系统"),
         ("Direct-drive A/C trunnion table", "20,000 rpm motor spindle, HSK-A63", "Linear scales, fully closed loop",
          "RTCP tool-centre-point control", "Heidenhain TNC 640 control"),
@@ -473,7 +476,9 @@ def render_pdf(body: Body) -> bytes:
                           textColor=colors.HexColor("#1f3a5f")),
         2: ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3),
     }
-    bullet = ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2, bulletFontName=font)
+    # U+2022 is missing from WenQuanYi; a small black circle is in every CJK font.
+    bullet = ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=3, bulletFontName=font,
+                            bulletFontSize=5, bulletOffsetY=1.5)
     width = A4[0] - 40 * mm
 
     def para(text: str, style: ParagraphStyle = base) -> Paragraph:
@@ -502,7 +507,7 @@ def render_pdf(body: Body) -> bytes:
         elif isinstance(block, Para):
             story.append(para(block.text))
         elif isinstance(block, Bullets):
-            story.extend(Paragraph(escape(item), bullet, bulletText="•") for item in block.items)
+            story.extend(Paragraph(escape(item), bullet, bulletText="●") for item in block.items)
         elif isinstance(block, Table):
             weights = block.widths or (1,) * len(block.rows[0])
             total = sum(weights)
@@ -622,7 +627,8 @@ def render_docx(body: Body) -> bytes:
             grid = document.add_table(rows=3, cols=len(block.parties))
             for c, (role, name) in enumerate(block.parties):
                 grid.cell(0, c).text = f"{role}：{name}" if body.lang == "zh" else f"{role}: {name}"
-                grid.cell(1, c).text = ("授权代表（签字）：" if body.lang == "zh" else "Authorised signature:") + "\n\n__________________"
+                label = "授权代表（签字）：" if body.lang == "zh" else "Authorised signature:"
+                grid.cell(1, c).text = label + "\n\n__________________"
                 grid.cell(2, c).text = "盖章 / 日期：" if body.lang == "zh" else "Seal / date:"
     for paragraph in document.paragraphs:
         if paragraph.style.name == "Subtitle":
@@ -673,7 +679,8 @@ def render_text(body: Body) -> bytes:
         elif isinstance(block, Table):
             widths = [max(_display_width(row[c]) for row in block.rows) for c in range(len(block.rows[0]))]
             for r, row in enumerate(block.rows):
-                lines.append("  ".join(_pad(cell, widths[c], c in block.right and r > 0) for c, cell in enumerate(row)).rstrip())
+                cells = (_pad(cell, widths[c], c in block.right and r > 0) for c, cell in enumerate(row))
+                lines.append("  ".join(cells).rstrip())
                 if r == 0:
                     lines.append("  ".join("-" * w for w in widths))
             lines.append("")
@@ -708,7 +715,8 @@ class Sheet:
     columns: tuple[Column, ...]
     rows: tuple[tuple[object, ...], ...]
     heading: tuple[str, ...] = ()  # lines above the table
-    totals: tuple[tuple[str, object], ...] = ()  # label/value lines below the table, in the last column
+    # (label, value) or (label, value, number format) lines below the table, in the last two columns
+    totals: tuple[tuple, ...] = ()
     note: str = ""
 
 
@@ -749,13 +757,13 @@ def render_xlsx(sheets: Sequence[Sheet], *, title: str, author: str, subject: st
         if spec.totals:
             row += 1
             last = len(spec.columns)
-            for label, value in spec.totals:
+            for label, value, *number_format in spec.totals:
                 row += 1
                 sheet.cell(row=row, column=last - 1, value=label).font = Font(bold=True)
                 cell = sheet.cell(row=row, column=last, value=value)
                 cell.font = Font(bold=True)
                 if isinstance(value, (int, float, Decimal)):
-                    cell.number_format = spec.columns[-1].number_format or "#,##0.00"
+                    cell.number_format = (number_format or [spec.columns[-1].number_format or "#,##0.00"])[0]
         if spec.note:
             sheet.cell(row=row + 2, column=1, value=spec.note).alignment = Alignment(wrap_text=False)
     workbook.properties.title = title
@@ -892,7 +900,8 @@ def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str
     delivery = (
         f"Delivery within {terms.delivery_days} days of the advance payment, {terms.incoterm} (Incoterms 2020)."
         if terms.incoterm else
-        f"Delivery within {terms.delivery_days} days of the advance payment, to the buyer's plant at {customer.address_en}."
+        f"Delivery within {terms.delivery_days} days of the advance payment, to the buyer's plant at "
+        f"{customer.address_en}."
     )
     blocks = [
         Fields((
@@ -901,7 +910,8 @@ def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str
             ("Buyer", f"{customer.en}, {customer.address_en}"),
             ("Seller", f"{SELLER.en} ({SELLER.zh}), {SELLER.address_en}"),
         )),
-        Para("The Buyer agrees to buy and the Seller agrees to sell the goods and services below on the following terms."),
+        Para("The Buyer agrees to buy and the Seller agrees to sell the goods and services below "
+             "on the following terms."),
         Heading("1. Goods and price"),
         _line_table(terms.lines, "en", terms.currency),
         Para(f"Total contract value: {money(total, terms.currency)}. "
@@ -914,7 +924,8 @@ def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str
         Heading("4. Inspection and acceptance"),
         Bullets((
             "Pre-acceptance at the Seller's works: geometric accuracy and test cuts per the technical agreement.",
-            "Final acceptance at the Buyer's site within 15 days of commissioning; both parties sign the acceptance report.",
+            "Final acceptance at the Buyer's site within 15 days of commissioning; "
+            "both parties sign the acceptance report.",
         )),
         Heading("5. Warranty"),
         Para(f"{terms.warranty_months} months from final acceptance. Response within 4 hours; "
@@ -922,11 +933,11 @@ def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str
         Heading("6. Late delivery"),
         Para("0.5% of the value of the late goods per full week of delay, capped at 5%."),
         Heading("7. Governing law and disputes"),
-        Para("This contract is governed by the laws of the People's Republic of China. Disputes are settled by arbitration "
-             "at the Shanghai International Arbitration Center; the award is final and binding."),
+        Para("This contract is governed by the laws of the People's Republic of China. Disputes are settled by "
+             "arbitration at the Shanghai International Arbitration Center; the award is final and binding."),
         Heading("8. Export control"),
-        Para("The Buyer confirms that the goods will not be re-exported or used for any end use prohibited by applicable "
-             "export control laws, and will provide an end-user statement on request."),
+        Para("The Buyer confirms that the goods will not be re-exported or used for any end use prohibited by "
+             "applicable export control laws, and will provide an end-user statement on request."),
     ]
     if terms.revision_note:
         blocks.append(Para(f"Revision note: {terms.revision_note}"))
@@ -998,23 +1009,26 @@ def mutual_nda(*, number: str, customer: Company, signed_on: dt.date, author: st
         lang="en", author=author, reference=number, marking=marking, keywords=("NDA", customer.en),
         blocks=(
             Fields((("Agreement No.", number), ("Effective date", en_date(signed_on)),
-                    ("Party A", f"{SELLER.en}, {SELLER.address_en}"), ("Party B", f"{customer.en}, {customer.address_en}"))),
+                    ("Party A", f"{SELLER.en}, {SELLER.address_en}"),
+                    ("Party B", f"{customer.en}, {customer.address_en}"))),
             Heading("1. Purpose"),
             Para("The parties wish to exchange drawings, process data and pricing in order to evaluate a 5-axis "
                  "machining solution for optical mould production (the Purpose)."),
             Heading("2. Confidential information"),
-            Para("Any information disclosed by one party to the other in connection with the Purpose, in any form, that is "
-                 "marked confidential or would reasonably be understood to be confidential."),
+            Para("Any information disclosed by one party to the other in connection with the Purpose, in any form, "
+                 "that is marked confidential or would reasonably be understood to be confidential."),
             Heading("3. Obligations"),
             Bullets(("Use confidential information only for the Purpose.",
                      "Disclose it only to employees and advisers who need to know and are bound by similar duties.",
                      "Protect it with at least the care used for one's own confidential information.")),
             Heading("4. Exceptions"),
-            Para("Information that is public, already known, independently developed or lawfully received from a third party."),
+            Para("Information that is public, already known, independently developed or lawfully received from a "
+                 "third party."),
             Heading("5. Term"),
             Para("Three years from the effective date; obligations survive for three years after termination."),
             Heading("6. Law and venue"),
-            Para("Laws of the People's Republic of China; disputes to the Shenzhen Court of International Arbitration."),
+            Para("Laws of the People's Republic of China; disputes to the Shenzhen Court of International "
+                 "Arbitration."),
             Signatures((("Party A", SELLER.en), ("Party B", customer.en))),
         ),
     )
@@ -1184,7 +1198,8 @@ def quote_body(terms: QuoteTerms, *, author: str, marking: str) -> Body:
             Para(f"Thank you for your interest in {SELLER.en}. We are pleased to quote as follows:"),
             _line_table(terms.lines, "en", terms.currency),
             Para(f"Total: {money(total, terms.currency)}. "
-                 + ("Prices include 13% VAT and freight." if terms.currency == "CNY" else "Prices are EXW Changzhou, excluding VAT.")),
+                 + ("Prices include 13% VAT and freight." if terms.currency == "CNY"
+                    else "Prices are EXW Changzhou, excluding VAT.")),
             Heading("Terms"),
             Bullets((f"Payment: {pay_en}", f"Delivery: {terms.delivery_days} days after the advance payment",
                      f"Validity: {terms.validity_days} days", "Warranty: 12 months from final acceptance")),
@@ -1220,15 +1235,18 @@ def quote_workbook(terms: QuoteTerms, *, author: str) -> bytes:
         heading = (f"报价单 {terms.number} Rev.{terms.revision}", f"客户：{terms.customer.zh}",
                    f"日期：{zh_date(terms.issued_on)}    销售代表：{terms.salesperson}",
                    f"付款方式：{pay_zh}", f"交货期：{terms.delivery_days} 天    报价有效期：{terms.validity_days} 天")
-        totals = (("合计（含税）", float(total)), ("其中增值税 13%", float((total / Decimal("1.13") * Decimal("0.13")).quantize(_CENT))))
+        vat = (total / Decimal("1.13") * Decimal("0.13")).quantize(_CENT)
+        totals = (("合计（含税）", float(total)), ("其中增值税 13%", float(vat)))
         note = terms.note or f"大写：{rmb_in_words(total)}"
     else:
         heading = (f"Quotation {terms.number} Rev.{terms.revision}", f"Customer: {terms.customer.en}",
                    f"Date: {en_date(terms.issued_on)}    Sales contact: {terms.salesperson}",
-                   f"Payment: {pay_en}", f"Delivery: {terms.delivery_days} days    Validity: {terms.validity_days} days")
+                   f"Payment: {pay_en}",
+                   f"Delivery: {terms.delivery_days} days    Validity: {terms.validity_days} days")
         totals = (("Total", float(total)),)
         note = terms.note or "Prices EXW Changzhou, excluding VAT and import duties."
-    sheet = Sheet(name="报价" if zh else "Quotation", columns=columns, rows=rows, heading=heading, totals=totals, note=note)
+    sheet = Sheet(name="报价" if zh else "Quotation", columns=columns, rows=rows, heading=heading, totals=totals,
+                  note=note)
     return render_xlsx([sheet], title=f"{terms.number} {terms.customer.name(terms.lang)}", author=author)
 
 
@@ -1286,7 +1304,8 @@ def brochure(product: Product, *, lang: str, edition: str, author: str) -> Body:
             Heading("Specifications"),
             specs,
             Heading("Applications"),
-            Para("Automotive components, construction machinery, moulds and dies, electronics housings and hydraulic valve bodies."),
+            Para("Automotive components, construction machinery, moulds and dies, electronics housings and "
+                 "hydraulic valve bodies."),
             Heading("Service"),
             Para(f"26 service points across China and partners in Germany and Thailand; 24/7 hotline {SELLER.phone}. "
                  "Installation, programming courses and lifetime technical support."),
@@ -1401,8 +1420,9 @@ def compliance_review(*, number: str, subject: str, customer: Company, author: s
                      "招待超标部分由责任人说明原因，计入季度合规报告；",
                      "中标后合同价格不得低于本次审批价格。")),
             Heading("四、English summary"),
-            Para("The bid may proceed. Before any intermediary is engaged, third-party due diligence must be completed and "
-                 "approved by Compliance; no cash payments. The entertainment overspend is recorded in the quarterly report."),
+            Para("The bid may proceed. Before any intermediary is engaged, third-party due diligence must be "
+                 "completed and approved by Compliance; no cash payments. The entertainment overspend is recorded "
+                 "in the quarterly report."),
         ),
     )
 
@@ -1418,17 +1438,20 @@ def export_screening(*, number: str, customer: Company, machine: str, author: st
                     ("Date", en_date(screened_on)), ("Result", "No match — cleared"))),
             Heading("1. Restricted-party screening"),
             Table((("List", "Checked", "Result"), ("Chinese unreliable entity list", "yes", "no match"),
-                   ("EU consolidated sanctions list", "yes", "no match"), ("UN Security Council list", "yes", "no match"),
+                   ("EU consolidated sanctions list", "yes", "no match"),
+                   ("UN Security Council list", "yes", "no match"),
                    ("US SDN / Entity List", "yes", "no match")), widths=(2.2, 0.8, 1)),
             Heading("2. Item classification"),
-            Para(f"The {machine} 5-axis machining center was assessed against the dual-use control lists for machine tools "
-                 "(contouring accuracy, number of simultaneous axes). Positioning accuracy ±0.004 mm; an export licence "
-                 "application is required before shipment. The licence file is tracked under the same number."),
+            Para(f"The {machine} 5-axis machining center was assessed against the dual-use control lists for "
+                 "machine tools (contouring accuracy, number of simultaneous axes). Positioning accuracy ±0.004 mm; "
+                 "an export licence application is required before shipment. The licence file is tracked under the "
+                 "same number."),
             Heading("3. End use"),
-            Para("End-user statement received: civil production of optical moulds for automotive lighting. No military or "
-                 "nuclear end use; no re-export."),
+            Para("End-user statement received: civil production of optical moulds for automotive lighting. "
+                 "No military or nuclear end use; no re-export."),
             Heading("4. Conditions"),
-            Bullets(("Ship only after the export licence is granted.", "Keep the end-user statement with the contract file.",
+            Bullets(("Ship only after the export licence is granted.",
+                     "Keep the end-user statement with the contract file.",
                      "Re-screen the customer if delivery slips by more than 90 days.")),
         ),
     )
@@ -1515,3 +1538,54 @@ def demo_guide(*, logins: Sequence[tuple[str, str, str, str]], author: str) -> B
             )),
         ),
     )
+
+
+def maintenance_checklist(*, author: str, marking: str) -> Body:
+    return Body(
+        title="Preventive maintenance checklist — QH-VMC series",
+        subtitle="Quarterly visit · 季度预防性维护检查表",
+        lang="en", author=author, reference="SV-PM-VMC-Q", marking=marking, keywords=("maintenance", "VMC850", "维保"),
+        blocks=(
+            Heading("Before the visit"),
+            Bullets(("Read the machine's service history and open tickets.", "Pack way-lube, spindle grease and the "
+                     "ballbar kit.", "Agree a 4-hour machine stop with the customer's production planner.")),
+            Heading("Mechanical"),
+            Table((("Item", "Check", "Limit"), ("Spindle", "vibration at 8,000 rpm", "≤ 2.0 mm/s"),
+                   ("Spindle", "drawbar force", "10–14 kN"), ("Ball screws", "backlash X/Y/Z", "≤ 0.005 mm"),
+                   ("Way covers", "damage, chips behind wipers", "none"), ("Tool changer", "200 changes", "no fault"),
+                   ("Lubrication", "oil level and distribution", "all points wet")), widths=(1.2, 2, 1.2)),
+            Heading("Electrical and control"),
+            Bullets(("Back up parameters and PMC ladder to USB; file the backup with the report.",
+                     "Check cabinet filters and fans; clean or replace.", "Battery voltage of absolute encoders.")),
+            Heading("Accuracy"),
+            Para("Run the ballbar test at 1,000 mm/min in XY, YZ and ZX. Compensate backlash if circularity "
+                 "exceeds 12 µm."),
+            Heading("After the visit"),
+            Para("Write the service report the same day (售后服务报告) and note the parts to order for the next visit."),
+        ),
+    )
+
+
+def margin_analysis_workbook(deals: Sequence[tuple[str, str, str, Decimal, Decimal]], *, author: str,
+                             period: str) -> bytes:
+    """deals: (region, customer, model, revenue, cost)."""
+    rows = tuple(
+        (region, customer, model, float(revenue), float(cost), float(revenue - cost),
+         float((revenue - cost) / revenue) if revenue else 0.0)
+        for region, customer, model, revenue, cost in deals
+    )
+    revenue = sum((deal[3] for deal in deals), Decimal(0))
+    cost = sum((deal[4] for deal in deals), Decimal(0))
+    fmt = "#,##0"
+    sheet = Sheet(
+        name="毛利 Margin",
+        heading=(f"毛利分析 Margin analysis {period}", "绝密 — 仅限管理层 / management only"),
+        columns=(Column("区域 Region", 14), Column("客户 Customer", 32), Column("机型 Model", 14),
+                 Column("收入 Revenue", 16, fmt), Column("成本 Cost", 16, fmt), Column("毛利 Gross margin", 16, fmt),
+                 Column("毛利率 Margin %", 12, "0.0%")),
+        rows=rows,
+        totals=(("收入合计 Revenue", float(revenue), fmt), ("毛利合计 Gross margin", float(revenue - cost), fmt),
+                ("毛利率 Margin %", float((revenue - cost) / revenue) if revenue else 0.0, "0.0%")),
+        note="成本含标准制造成本、运费和安装费，不含销售费用。Cost = standard manufacturing cost + freight + installation.",
+    )
+    return render_xlsx([sheet], title=f"毛利分析 {period}", author=author, subject="margin analysis")
