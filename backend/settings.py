@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "backend.audit",
     "backend.documents",
     "backend.access",
+    "backend.crm",
 ]
 
 MIDDLEWARE = [
@@ -244,3 +245,7 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
 }
+
+# --- CRM --------------------------------------------------------------------
+# Warn when a new quote's net unit price differs from the customer's last accepted one by more than this.
+QUOTE_PRICE_DEVIATION_PERCENT = _env_int("QUOTE_PRICE_DEVIATION_PERCENT", 10)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include("backend.documents.api.urls")),
+    path("api/crm/", include("backend.crm.api.urls")),
 ]

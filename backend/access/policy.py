@@ -11,8 +11,17 @@ Document rules, in order of strength:
   * public documents: every active staff user may view and download;
   * internal documents: members of the owning department may view and download;
     the admin role may do everything; the compliance role may view metadata;
+  * internal documents linked to a customer: that customer's owner and account team may view
+    (not download) them; reassigning the owner moves this access at once;
   * confidential and secret documents: only the owner and explicit grants, never a broad role.
 Inactive users and anonymous callers may do nothing.
+
+CRM rules: a customer is visible to its owner and account team, to colleagues in the owner's
+department, and to the admin, compliance and service roles; its owner, team and admins may change
+it (and what hangs off it: contacts, opportunities, quotes, orders, activities); its owner and
+admins may reassign it. Deals, quotes and orders are also changeable by their own owner. Service
+records are visible and changeable by the service role and the assigned engineer as well. Products
+and published knowledge articles are visible to all staff.
 """
 
 from __future__ import annotations
@@ -25,7 +34,21 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import Role, User
-from backend.documents.models import Classification, Document
+from backend.crm.models import (
+    AccountTeamMember,
+    Activity,
+    ArticleStatus,
+    Contact,
+    Customer,
+    DocumentLink,
+    KnowledgeArticle,
+    Opportunity,
+    Order,
+    Product,
+    Quote,
+    ServiceRecord,
+)
+from backend.documents.models import Classification, Document, DocumentVersion
 
 
 class Action(StrEnum):
@@ -85,6 +108,19 @@ def _grant_filters(user: User, action: Action) -> tuple[QuerySet, QuerySet]:
     return user_grants, group_grants
 
 
+def related_customer_ids(user) -> QuerySet:
+    """Customers `user` owns or is on the account team of (a subquery, evaluated in SQL)."""
+    return Customer.objects.filter(
+        Q(owner_id=user.pk) | Q(pk__in=AccountTeamMember.objects.filter(user_id=user.pk).values("customer_id"))
+    ).values("pk")
+
+
+def _relationship_q(user) -> Q:
+    """Internal documents linked to one of the user's customers (view only)."""
+    links = DocumentLink.objects.filter(document_id=OuterRef("pk"), customer_id__in=related_customer_ids(user))
+    return Q(classification=Classification.INTERNAL) & Q(Exists(links))
+
+
 def document_visibility_q(user, action: Action = Action.VIEW) -> Q:
     """A Q object selecting the documents `user` may `action`. Empty for nobody."""
     if not _is_active_staff(user):
@@ -105,37 +141,136 @@ def document_visibility_q(user, action: Action = Action.VIEW) -> Q:
                 q |= Q(classification=Classification.INTERNAL, department_id=user.department_id)
         if action == Action.VIEW and user.role == Role.COMPLIANCE:
             q |= Q(classification=Classification.INTERNAL)
+        if action == Action.VIEW:
+            q |= _relationship_q(user)
     return q
 
 
-def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
-    """Narrow a queryset of documents (or of rows pointing at documents) to what `user` may `action`."""
-    model = queryset.model
-    if model is Document:
-        return queryset.filter(document_visibility_q(user, action))
-    if hasattr(model, "document"):
-        allowed = Document.objects.filter(document_visibility_q(user, action)).values("pk")
-        return queryset.filter(document_id__in=allowed)
-    raise TypeError(f"no access rule for {model.__name__}")
-
-
-def can(user, action: Action | str, obj) -> bool:
-    """May `user` do `action` on `obj` (a Document, or anything with a `.document`)?"""
-    if not _is_active_staff(user):
-        return False
-    action = Action(action)
-    document = obj if isinstance(obj, Document) else getattr(obj, "document", None)
-    if not isinstance(document, Document):
-        raise TypeError(f"no access rule for {type(obj).__name__}")
+def _can_document(user, action: Action, document: Document) -> bool:
     if document.owner_id == user.pk:
         return True
     if _role_rule(user, action, document.classification, document.department_id):
         return True
     user_grants, group_grants = _grant_filters(user, action)
-    return (
+    if (
         user_grants.filter(content_object_id=document.pk).exists()
         or group_grants.filter(content_object_id=document.pk).exists()
-    )
+    ):
+        return True
+    if action == Action.VIEW and document.classification == Classification.INTERNAL:
+        return DocumentLink.objects.filter(
+            document_id=document.pk, customer_id__in=related_customer_ids(user)
+        ).exists()
+    return False
+
+
+# --- CRM ---------------------------------------------------------------------------------------
+
+_CUSTOMER_WIDE_ROLES = (Role.ADMIN, Role.COMPLIANCE, Role.SERVICE)
+
+
+def customer_visibility_q(user, action: Action = Action.VIEW, prefix: str = "") -> Q:
+    """Customers (or rows reached through `prefix`, e.g. "customer__") that `user` may `action`."""
+    if not _is_active_staff(user):
+        return Q(pk__in=[])
+    p = prefix
+    if user.role == Role.ADMIN:
+        return Q()
+    mine = Q(**{f"{p}owner_id": user.pk})
+    team_customers = AccountTeamMember.objects.filter(user_id=user.pk).values("customer_id")
+    team = Q(**{f"{p}pk__in": team_customers})
+    if action == Action.MANAGE:
+        return mine
+    if action == Action.CHANGE:
+        return mine | team
+    q = mine | team
+    if user.role in _CUSTOMER_WIDE_ROLES:
+        return Q()
+    if user.department_id is not None:
+        q |= Q(**{f"{p}owner__department_id": user.department_id})
+    return q
+
+
+def _customer_record_q(user, action: Action) -> Q:
+    """Deals, quotes, orders, contacts, activities: follow the customer; their own owner may change them."""
+    q = customer_visibility_q(user, action, prefix="customer__")
+    if action == Action.CHANGE:
+        q |= Q(owner_id=user.pk)
+    return q
+
+
+def _service_record_q(user, action: Action) -> Q:
+    if not _is_active_staff(user):
+        return Q(pk__in=[])
+    if user.role in (Role.ADMIN, Role.SERVICE):
+        return Q()
+    q = Q(engineer_id=user.pk) | customer_visibility_q(user, Action.CHANGE, prefix="customer__")
+    if action == Action.VIEW:
+        q |= customer_visibility_q(user, Action.VIEW, prefix="customer__")
+    return q
+
+
+def _article_q(user, action: Action) -> Q:
+    if not _is_active_staff(user):
+        return Q(pk__in=[])
+    if user.role in (Role.ADMIN, Role.SERVICE):
+        return Q()
+    q = Q(author_id=user.pk)
+    if action == Action.VIEW:
+        q |= Q(status=ArticleStatus.PUBLISHED)
+    return q
+
+
+def _product_q(user, action: Action) -> Q:
+    if not _is_active_staff(user):
+        return Q(pk__in=[])
+    if action == Action.VIEW or user.role == Role.ADMIN:
+        return Q()
+    return Q(pk__in=[])
+
+
+def _link_q(user, action: Action) -> Q:
+    """A link shows when both its document and its customer are visible."""
+    documents = Document.objects.filter(document_visibility_q(user, action)).values("pk")
+    return Q(document_id__in=documents) & customer_visibility_q(user, Action.VIEW, prefix="customer__")
+
+
+def _visibility_q(model, user, action: Action) -> Q:
+    if model is Document:
+        return document_visibility_q(user, action)
+    if model is DocumentVersion:
+        return Q(document_id__in=Document.objects.filter(document_visibility_q(user, action)).values("pk"))
+    if model is Customer:
+        return customer_visibility_q(user, action)
+    if model in (Contact, Opportunity, Quote, Order, Activity):
+        return _customer_record_q(user, action)
+    if model is ServiceRecord:
+        return _service_record_q(user, action)
+    if model is KnowledgeArticle:
+        return _article_q(user, action)
+    if model is Product:
+        return _product_q(user, action)
+    if model is DocumentLink:
+        return _link_q(user, action)
+    raise TypeError(f"no access rule for {model.__name__}")
+
+
+def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
+    """Narrow a queryset to the rows `user` may `action`, in SQL."""
+    return queryset.filter(_visibility_q(queryset.model, user, Action(action)))
+
+
+def can(user, action: Action | str, obj) -> bool:
+    """May `user` do `action` on `obj`?"""
+    if not _is_active_staff(user):
+        return False
+    action = Action(action)
+    if isinstance(obj, Document):
+        return _can_document(user, action, obj)
+    if isinstance(obj, DocumentVersion):
+        return _can_document(user, action, obj.document)
+    model = type(obj)
+    return model._default_manager.filter(pk=obj.pk).filter(_visibility_q(model, user, action)).exists()
 
 
 def can_review_access(user, document: Document) -> bool:
@@ -143,6 +278,68 @@ def can_review_access(user, document: Document) -> bool:
     if not _is_active_staff(user):
         return False
     return user.role == Role.COMPLIANCE or can(user, Action.MANAGE, document)
+
+
+# --- principals: the same rules as tokens, for search indexes -------------------------------
+#
+# A search index cannot run SQL, so each indexed document carries the tokens of everyone who may
+# view it, and each query carries the caller's tokens. The rule is: `user` may view `document`
+# exactly when view_principals_for_documents(...)[document] and user_principals(user) intersect.
+# tests/access/test_policy.py checks that this agrees with can().
+
+STAFF_TOKEN = "staff"
+
+
+def user_principals(user) -> list[str]:
+    """The tokens that stand for `user` in a search query (empty for nobody)."""
+    if not _is_active_staff(user):
+        return []
+    tokens = {f"user:{user.pk}", f"role:{user.role}", STAFF_TOKEN}
+    if user.department_id is not None:
+        tokens.add(f"dept:{user.department_id}")
+    tokens.update(
+        f"group:{group_id}"
+        for group_id in User.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True)
+    )
+    tokens.update(
+        f"customer-team:{customer_id}"
+        for customer_id in Customer.objects.filter(pk__in=related_customer_ids(user)).values_list("pk", flat=True)
+    )
+    return sorted(tokens)
+
+
+def view_principals_for_documents(document_ids) -> dict[int, list[str]]:
+    """For each document id, the tokens of everyone who may view it. A fixed number of queries."""
+    ids = list(document_ids)
+    tokens: dict[int, set[str]] = {}
+    rows = Document.objects.filter(pk__in=ids).values_list("pk", "owner_id", "classification", "department_id")
+    for pk, owner_id, classification, department_id in rows:
+        found = {f"user:{owner_id}"}
+        if classification in _BROAD:
+            found.add(f"role:{Role.ADMIN}")
+            if classification == Classification.PUBLIC:
+                found.add(STAFF_TOKEN)
+            else:
+                found.add(f"role:{Role.COMPLIANCE}")
+                if department_id is not None:
+                    found.add(f"dept:{department_id}")
+        tokens[pk] = found
+    # Every grant level includes view.
+    for pk, user_id in DocumentUserObjectPermission.objects.filter(content_object_id__in=ids).values_list(
+        "content_object_id", "user_id"
+    ):
+        tokens[pk].add(f"user:{user_id}")
+    for pk, group_id in DocumentGroupObjectPermission.objects.filter(content_object_id__in=ids).values_list(
+        "content_object_id", "group_id"
+    ):
+        tokens[pk].add(f"group:{group_id}")
+    # Relationship access: an internal document linked to a customer is visible to its owner and team.
+    internal_links = DocumentLink.objects.filter(
+        document_id__in=ids, document__classification=Classification.INTERNAL
+    ).values_list("document_id", "customer_id")
+    for pk, customer_id in internal_links:
+        tokens[pk].add(f"customer-team:{customer_id}")
+    return {pk: sorted(found) for pk, found in tokens.items()}
 
 
 # --- explanation: "who can access this document, and through which grant" -------------------
@@ -226,4 +423,19 @@ def document_access_explanation(document: Document) -> list[AccessRule]:
         rules.append(
             AccessRule("role", None, str(Role.COMPLIANCE.label), _actions_up_to(Action.VIEW), "role:compliance")
         )
+    if document.classification == Classification.INTERNAL:
+        customers = Customer.objects.filter(document_links__document=document).select_related("owner").distinct()
+        for customer in customers.prefetch_related("team__user"):
+            members = [{"id": customer.owner_id, "label": f"{customer.owner} (owner)"}]
+            members += [{"id": m.user_id, "label": str(m.user)} for m in customer.team.all() if m.user.is_active]
+            rules.append(
+                AccessRule(
+                    "customer",
+                    customer.pk,
+                    str(customer),
+                    _actions_up_to(Action.VIEW),
+                    "customer:owner-and-team",
+                    tuple(members),
+                )
+            )
     return rules

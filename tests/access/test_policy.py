@@ -129,3 +129,17 @@ def test_the_explanation_names_every_path_to_a_document(world):
     assert not any(r.via.startswith(("role:", "classification:", "department")) for r in rules)
     internal = {(r.via, r.principal_label) for r in document_access_explanation(docs["internal"])}
     assert ("department", "Department sales") in internal
+
+
+def test_search_principals_agree_with_can_for_viewing(world):
+    from backend.access.policy import user_principals, view_principals_for_documents
+
+    people, docs = world
+    # given the index tokens of every document and every person
+    doc_tokens = view_principals_for_documents([doc.pk for doc in docs.values()])
+
+    # then "tokens intersect" means exactly "may view"
+    for person in people.values():
+        mine = set(user_principals(person))
+        for doc in docs.values():
+            assert bool(mine & set(doc_tokens[doc.pk])) == can(person, Action.VIEW, doc), (person.username, doc.title)

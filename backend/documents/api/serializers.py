@@ -6,13 +6,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.common.api import UserRefSerializer
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField(source="__str__")
 
 
 class VersionSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from backend.access import services as access_services
 from backend.access.policy import document_access_explanation
 from backend.accounts.models import User
+from backend.common.api import validated
 from backend.common.errors import InvalidInput, NotFound
 from backend.documents import selectors, services
 from backend.documents.api import serializers as s
@@ -44,12 +45,6 @@ def _idempotency_key(request: Request) -> str | None:
     if len(key) > 128:
         raise InvalidInput("Idempotency-Key must be at most 128 characters.")
     return key or None
-
-
-def _validated(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class UploadParsersMixin:
@@ -79,7 +74,7 @@ class DocumentListCreateView(UploadParsersMixin, generics.GenericAPIView):
     )
     def post(self, request: Request) -> Response:
         upload, fields = upload_from_request(request)
-        data = _validated(s.DocumentCreateInput, fields)
+        data = validated(s.DocumentCreateInput, fields)
         document, created = services.document_create(
             actor=request.user,
             title=data["title"],
@@ -109,7 +104,7 @@ class DocumentDetailView(APIView):
     @extend_schema(summary="Change metadata", request=s.DocumentUpdateInput)
     def patch(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        data = _validated(s.DocumentUpdateInput, request.data)
+        data = validated(s.DocumentUpdateInput, request.data)
         document = services.document_update(actor=request.user, document=document, **data)
         return Response(s.DocumentSerializer(document).data)
 
@@ -140,7 +135,7 @@ class VersionListCreateView(UploadParsersMixin, APIView):
     def post(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
         upload, fields = upload_from_request(request)
-        data = _validated(s.VersionCreateInput, fields)
+        data = validated(s.VersionCreateInput, fields)
         version, created = services.document_version_create(
             actor=request.user,
             document=document,
@@ -258,7 +253,7 @@ class VersionApproveView(APIView):
     @extend_schema(summary="Approve a draft version", request=s.ApproveInput, responses=s.VersionSerializer)
     def post(self, request: Request, document_id: int, number: int) -> Response:
         version = _version_for(request, document_id, number)
-        data = _validated(s.ApproveInput, request.data)
+        data = validated(s.ApproveInput, request.data)
         version = services.document_version_approve(actor=request.user, version=version, **data)
         return Response(s.VersionSerializer(version).data)
 
@@ -269,7 +264,7 @@ class VersionRestoreView(APIView):
                    responses={201: s.VersionSerializer})
     def post(self, request: Request, document_id: int, number: int) -> Response:
         version = _version_for(request, document_id, number)
-        data = _validated(s.CommentInput, request.data)
+        data = validated(s.CommentInput, request.data)
         new_version = services.document_version_restore(actor=request.user, version=version, **data)
         return Response(s.VersionSerializer(new_version).data, status=status.HTTP_201_CREATED)
 
@@ -299,7 +294,7 @@ class LockBreakView(APIView):
                    responses=s.DocumentSerializer)
     def post(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        data = _validated(s.LockBreakInput, request.data)
+        data = validated(s.LockBreakInput, request.data)
         document = services.document_lock_break(actor=request.user, document=document, **data)
         return Response(s.DocumentSerializer(document).data)
 
@@ -332,7 +327,7 @@ class GrantView(APIView):
                    request=s.GrantInput, responses=s.AccessRuleSerializer(many=True))
     def post(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        data = _validated(s.GrantInput, request.data)
+        data = validated(s.GrantInput, request.data)
         access_services.document_permission_grant(
             actor=request.user, document=document, level=data["level"], **_principal(data)
         )
@@ -346,6 +341,6 @@ class RevokeView(APIView):
                    responses=s.AccessRuleSerializer(many=True))
     def post(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        data = _validated(s.PrincipalInput, request.data)
+        data = validated(s.PrincipalInput, request.data)
         access_services.document_permission_revoke(actor=request.user, document=document, **_principal(data))
         return Response(s.AccessRuleSerializer(document_access_explanation(document), many=True).data)

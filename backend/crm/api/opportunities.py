@@ -1,0 +1,136 @@
+"""Opportunity endpoints: the funnel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.api import UserRefSerializer, validated
+from backend.crm.models import Currency, Opportunity, OpportunityStageChange, Stage
+from backend.crm.selectors.customers import customer_get_visible
+from backend.crm.selectors.opportunities import opportunity_get_visible, opportunity_list_visible
+from backend.crm.services import opportunities as services
+
+
+class CustomerRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    changed_by = UserRefSerializer()
+
+    class Meta:
+        model = OpportunityStageChange
+        fields = ["from_stage", "to_stage", "changed_by", "changed_at", "note"]
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    customer = CustomerRefSerializer()
+    owner = UserRefSerializer()
+    weighted_amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Opportunity
+        fields = ["id", "customer", "title", "amount", "currency", "weighted_amount", "expected_close", "owner",
+                  "competitors", "stage", "probability", "lost_reason", "created_at", "updated_at", "closed_at"]
+
+    def get_weighted_amount(self, opportunity) -> str:
+        return str((opportunity.amount * opportunity.probability / 100).quantize(Decimal("0.01")))
+
+
+class OpportunityDetailSerializer(OpportunitySerializer):
+    stage_history = StageChangeSerializer(many=True)
+
+    class Meta(OpportunitySerializer.Meta):
+        fields = OpportunitySerializer.Meta.fields + ["stage_history"]
+
+
+class OpportunityInput(serializers.Serializer):
+    customer = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, default=0)
+    currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
+    expected_close = serializers.DateField(required=False, allow_null=True, default=None)
+    competitors = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.LEAD)
+
+
+class OpportunityUpdateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    expected_close = serializers.DateField(required=False, allow_null=True)
+    competitors = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class StageInput(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    lost_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reopen = serializers.BooleanField(required=False, default=False)
+
+
+@extend_schema(tags=["crm: opportunities"])
+class OpportunityListCreateView(GenericAPIView):
+    serializer_class = OpportunitySerializer
+
+    @extend_schema(summary="Opportunities you may see (filters: customer, stage, owner)")
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        queryset = opportunity_list_visible(
+            user=request.user,
+            customer_id=int(params["customer"]) if params.get("customer", "").isdigit() else None,
+            stage=params.get("stage", ""),
+            owner_id=int(params["owner"]) if params.get("owner", "").isdigit() else None,
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(OpportunitySerializer(page, many=True).data)
+
+    @extend_schema(summary="Open an opportunity", request=OpportunityInput, responses={201: OpportunitySerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(OpportunityInput, request.data)
+        customer = customer_get_visible(user=request.user, customer_id=data.pop("customer"))
+        opportunity = services.opportunity_create(actor=request.user, customer=customer, **data)
+        return Response(OpportunitySerializer(opportunity).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: opportunities"])
+class OpportunityDetailView(APIView):
+    @extend_schema(summary="An opportunity with its stage history", responses=OpportunityDetailSerializer)
+    def get(self, request: Request, opportunity_id: int) -> Response:
+        opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+        return Response(OpportunityDetailSerializer(opportunity).data)
+
+    @extend_schema(summary="Change details", request=OpportunityUpdateInput, responses=OpportunitySerializer)
+    def patch(self, request: Request, opportunity_id: int) -> Response:
+        opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+        opportunity = services.opportunity_update(actor=request.user, opportunity=opportunity,
+                                                  **validated(OpportunityUpdateInput, request.data))
+        return Response(OpportunitySerializer(opportunity).data)
+
+
+@extend_schema(tags=["crm: opportunities"])
+class OpportunityStageView(APIView):
+    @extend_schema(summary="Move along the funnel (won/lost are final unless reopen=true)", request=StageInput,
+                   responses=OpportunityDetailSerializer)
+    def post(self, request: Request, opportunity_id: int) -> Response:
+        opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+        services.opportunity_stage_change(actor=request.user, opportunity=opportunity,
+                                          **validated(StageInput, request.data))
+        fresh = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+        return Response(OpportunityDetailSerializer(fresh).data)
+
+
+urlpatterns = [
+    path("opportunities/", OpportunityListCreateView.as_view(), name="api-opportunity-list"),
+    path("opportunities/<int:opportunity_id>/", OpportunityDetailView.as_view(), name="api-opportunity-detail"),
+    path("opportunities/<int:opportunity_id>/stage/", OpportunityStageView.as_view(), name="api-opportunity-stage"),
+]

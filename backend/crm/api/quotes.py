@@ -1,0 +1,238 @@
+"""Products, quotes, and quote history for a customer."""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.access.policy import Action, visible
+from backend.common.api import UserRefSerializer, validated
+from backend.common.errors import InvalidInput
+from backend.crm.api.opportunities import CustomerRefSerializer
+from backend.crm.models import Currency, Opportunity, Product, Quote, QuoteLine, QuoteStatus
+from backend.crm.selectors.customers import customer_get_visible
+from backend.crm.selectors.quotes import quote_get_visible, quote_history_for_customer, quote_list_visible
+from backend.crm.services import quotes as services
+from backend.documents.services import document_get_for_action
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "description", "list_price", "currency", "active"]
+
+
+class QuoteLineSerializer(serializers.ModelSerializer):
+    product = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QuoteLine
+        fields = ["id", "product", "description", "quantity", "unit_price", "discount_percent", "line_total"]
+
+    def get_product(self, line) -> dict:
+        return {"id": line.product_id, "code": line.product.code, "name": line.product.name}
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    customer = CustomerRefSerializer()
+    owner = UserRefSerializer()
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        model = Quote
+        fields = ["id", "number", "customer", "opportunity", "owner", "currency", "valid_until", "status", "total",
+                  "document", "notes", "created_at", "sent_at", "decided_at"]
+
+
+class QuoteDetailSerializer(QuoteSerializer):
+    lines = QuoteLineSerializer(many=True)
+
+    class Meta(QuoteSerializer.Meta):
+        fields = QuoteSerializer.Meta.fields + ["lines"]
+
+
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class QuoteCreatedSerializer(serializers.Serializer):
+    quote = QuoteDetailSerializer()
+    warnings = WarningSerializer(many=True)
+
+
+class LineInput(serializers.Serializer):
+    product = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, default=0)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class QuoteInput(serializers.Serializer):
+    customer = serializers.IntegerField()
+    opportunity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    lines = LineInput(many=True)
+
+
+class StatusInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=QuoteStatus.choices)
+
+
+class AttachInput(serializers.Serializer):
+    document = serializers.IntegerField()
+
+
+class HistoryLineSerializer(serializers.Serializer):
+    quote_id = serializers.IntegerField(source="quote.id")
+    quote_number = serializers.CharField(source="quote.number")
+    date = serializers.DateTimeField(source="quote.created_at")
+    rep = UserRefSerializer(source="quote.owner")
+    status = serializers.CharField(source="quote.status")
+    currency = serializers.CharField(source="quote.currency")
+    product = serializers.SerializerMethodField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = serializers.DecimalField(max_digits=16, decimal_places=2)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    line_total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    document = serializers.SerializerMethodField()
+
+    def get_product(self, line) -> dict:
+        return {"id": line.product_id, "code": line.product.code, "name": line.product.name}
+
+    def get_document(self, line) -> dict | None:
+        document = line.quote.document
+        if document is None or not line.document_downloadable or document.valid_version is None:
+            return None
+        return {
+            "id": document.pk,
+            "title": document.title,
+            "valid_version": document.valid_version.number,
+            "status": document.valid_version.effective_status,
+            "download_url": reverse("api-document-download", args=[document.pk]),
+        }
+
+
+def _history_body(history) -> dict:
+    last = [
+        {"product": {"id": pid, "code": history.products[pid].code if pid in history.products else None},
+         "unit_price": str(info["unit_price"]), "discount_percent": str(info["discount_percent"]),
+         "net_unit_price": str(info["net_unit_price"]), "quote_number": info["quote_number"],
+         "decided_at": info["decided_at"].isoformat() if info["decided_at"] else None}
+        for pid, info in sorted(history.last_accepted.items())
+    ]
+    return {
+        "customer": {"id": history.customer.pk, "name": history.customer.name},
+        "lines": HistoryLineSerializer(history.lines, many=True).data,
+        "last_accepted": last,
+    }
+
+
+@extend_schema(tags=["crm: quotes"])
+class ProductListView(GenericAPIView):
+    serializer_class = ProductSerializer
+
+    @extend_schema(summary="The product catalogue")
+    def get(self, request: Request) -> Response:
+        products = visible(request.user, Product.objects.filter(active=True), Action.VIEW).order_by("code")
+        return Response(ProductSerializer(products, many=True).data)
+
+
+@extend_schema(tags=["crm: quotes"])
+class QuoteListCreateView(GenericAPIView):
+    serializer_class = QuoteSerializer
+
+    @extend_schema(summary="Quotes you may see (filters: customer, status, owner)")
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        queryset = quote_list_visible(
+            user=request.user,
+            customer_id=int(params["customer"]) if params.get("customer", "").isdigit() else None,
+            status=params.get("status", ""),
+            owner_id=int(params["owner"]) if params.get("owner", "").isdigit() else None,
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(QuoteSerializer(page, many=True).data)
+
+    @extend_schema(summary="Draft a quote; the response carries warnings (another rep's open quote, price deviation)",
+                   request=QuoteInput, responses={201: QuoteCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(QuoteInput, request.data)
+        customer = customer_get_visible(user=request.user, customer_id=data.pop("customer"))
+        opportunity = None
+        if data.get("opportunity"):
+            opportunity = visible(request.user, Opportunity.objects.all()).filter(pk=data["opportunity"]).first()
+            if opportunity is None:
+                raise InvalidInput("No such opportunity.", fields={"opportunity": ["No such opportunity."]})
+        data["opportunity"] = opportunity
+        quote, warnings = services.quote_create(actor=request.user, customer=customer, **data)
+        fresh = quote_get_visible(user=request.user, quote_id=quote.pk)
+        body = {"quote": QuoteDetailSerializer(fresh).data, "warnings": [w.as_dict() for w in warnings]}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: quotes"])
+class QuoteDetailView(APIView):
+    @extend_schema(summary="A quote with its lines", responses=QuoteDetailSerializer)
+    def get(self, request: Request, quote_id: int) -> Response:
+        return Response(QuoteDetailSerializer(quote_get_visible(user=request.user, quote_id=quote_id)).data)
+
+
+@extend_schema(tags=["crm: quotes"])
+class QuoteStatusView(APIView):
+    @extend_schema(summary="draft → sent → accepted / rejected / expired; open quotes may be superseded",
+                   request=StatusInput, responses=QuoteDetailSerializer)
+    def post(self, request: Request, quote_id: int) -> Response:
+        quote = quote_get_visible(user=request.user, quote_id=quote_id)
+        services.quote_status_change(actor=request.user, quote=quote, **validated(StatusInput, request.data))
+        return Response(QuoteDetailSerializer(quote_get_visible(user=request.user, quote_id=quote_id)).data)
+
+
+@extend_schema(tags=["crm: quotes"])
+class QuoteAttachDocumentView(APIView):
+    @extend_schema(summary="Attach the quote's rendered document (kind quote)", request=AttachInput,
+                   responses=QuoteDetailSerializer)
+    def post(self, request: Request, quote_id: int) -> Response:
+        quote = quote_get_visible(user=request.user, quote_id=quote_id)
+        data = validated(AttachInput, request.data)
+        document = document_get_for_action(actor=request.user, document_id=data["document"])
+        services.quote_attach_document(actor=request.user, quote=quote, document=document)
+        return Response(QuoteDetailSerializer(quote_get_visible(user=request.user, quote_id=quote_id)).data)
+
+
+@extend_schema(tags=["crm: quotes"])
+class QuoteHistoryView(APIView):
+    @extend_schema(
+        summary="What did we quote this customer before? Every quote line, newest first, with the last accepted "
+                "price per product",
+        parameters=[OpenApiParameter("product", int, description="only this product")],
+    )
+    def get(self, request: Request, customer_id: int) -> Response:
+        customer = customer_get_visible(user=request.user, customer_id=customer_id)
+        product = request.query_params.get("product", "")
+        if product and not product.isdigit():
+            raise InvalidInput("product must be an id.", fields={"product": ["Give a product id."]})
+        history = quote_history_for_customer(user=request.user, customer=customer,
+                                             product_id=int(product) if product else None)
+        return Response(_history_body(history))
+
+
+urlpatterns = [
+    path("products/", ProductListView.as_view(), name="api-product-list"),
+    path("quotes/", QuoteListCreateView.as_view(), name="api-quote-list"),
+    path("quotes/<int:quote_id>/", QuoteDetailView.as_view(), name="api-quote-detail"),
+    path("quotes/<int:quote_id>/status/", QuoteStatusView.as_view(), name="api-quote-status"),
+    path("quotes/<int:quote_id>/document/", QuoteAttachDocumentView.as_view(), name="api-quote-document"),
+    path("customers/<int:customer_id>/quote-history/", QuoteHistoryView.as_view(), name="api-quote-history"),
+]
+

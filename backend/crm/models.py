@@ -1,0 +1,517 @@
+"""The CRM core documents belong to: customers, contacts, deals, quotes, orders, service.
+
+Money is Decimal with a currency, never float. Totals are computed by the
+services from lines, never typed in. Writes live in services.py.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", "CNY ¥"
+    USD = "USD", "USD $"
+    EUR = "EUR", "EUR €"
+
+
+# --- customers -----------------------------------------------------------------------------
+
+
+class CustomerTier(models.TextChoices):
+    KEY = "key", _("Key account (A)")
+    NORMAL = "normal", _("Normal (B)")
+    PROSPECT = "prospect", _("Prospect (C)")
+
+
+class CustomerStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class Customer(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    industry = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    tier = models.CharField(max_length=16, choices=CustomerTier.choices, default=CustomerTier.NORMAL)
+    status = models.CharField(max_length=16, choices=CustomerStatus.choices, default=CustomerStatus.PROSPECT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_customers")
+    owner_since = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "region", name="customer_name_region_uniq"),
+        ]
+        indexes = [models.Index(fields=["owner", "name"], name="customer_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountTeamMember(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_teams")
+    role = models.CharField(max_length=60, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "user"], name="team_member_uniq")]
+        indexes = [models.Index(fields=["user", "customer"], name="team_user_idx")]
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+class Product(models.Model):
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    list_price = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(list_price__gte=0), name="product_price_non_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+# --- opportunities -------------------------------------------------------------------------
+
+
+class Stage(models.TextChoices):
+    LEAD = "lead", _("Lead / intent")
+    QUALIFICATION = "qualification", _("Qualification")
+    PROPOSAL = "proposal", _("Proposal / quote")
+    NEGOTIATION = "negotiation", _("Negotiation")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+DEFAULT_PROBABILITY = {
+    Stage.LEAD: 10,
+    Stage.QUALIFICATION: 25,
+    Stage.PROPOSAL: 50,
+    Stage.NEGOTIATION: 75,
+    Stage.WON: 100,
+    Stage.LOST: 0,
+}
+OPEN_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)
+CLOSED_STAGES = (Stage.WON, Stage.LOST)
+
+
+class Opportunity(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="opportunities")
+    title = models.CharField(max_length=200)
+    amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    expected_close = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities")
+    competitors = models.CharField(max_length=300, blank=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.LEAD)
+    probability = models.PositiveSmallIntegerField(default=10)
+    lost_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_non_negative"),
+            models.CheckConstraint(condition=Q(probability__lte=100), name="opportunity_probability_max"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "stage"], name="opp_customer_stage_idx"),
+            models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OpportunityStageChange(models.Model):
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_history")
+    from_stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=Stage.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+
+# --- quotes ------------------------------------------------------------------------------
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+OPEN_QUOTE_STATUSES = (QuoteStatus.DRAFT, QuoteStatus.SENT)
+
+
+class Quote(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="quotes")
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    number = models.CharField(max_length=40, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quotes")
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    valid_until = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT)
+    document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="quote_customer_idx"),
+            models.Index(fields=["customer", "status"], name="quote_customer_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LineBase(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=300, blank=True)
+    quantity = models.DecimalField(**QUANTITY)
+    unit_price = models.DecimalField(**MONEY)
+    discount_percent = models.DecimalField(**PERCENT, default=Decimal("0"))
+    # quantity × unit_price × (1 − discount/100), rounded to cents; set by the services.
+    line_total = models.DecimalField(**MONEY)
+
+    class Meta:
+        abstract = True
+
+
+def line_checks(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(condition=Q(quantity__gt=0), name=f"{prefix}_quantity_positive"),
+        models.CheckConstraint(condition=Q(unit_price__gte=0), name=f"{prefix}_price_non_negative"),
+        models.CheckConstraint(
+            condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100), name=f"{prefix}_discount_range"
+        ),
+    ]
+
+
+class QuoteLine(LineBase):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = line_checks("quoteline")
+        indexes = [models.Index(fields=["product", "quote"], name="quoteline_product_idx")]
+
+
+# --- orders, payments, invoices ------------------------------------------------------------
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=40, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    signed_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    contract_document = models.ForeignKey(
+        "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="order_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(LineBase):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = line_checks("orderline")
+
+
+class Invoice(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=40, unique=True)
+    amount = models.DecimalField(**MONEY)
+    issued_on = models.DateField()
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["issued_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    received_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True)
+    is_prepayment = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+
+# --- service ---------------------------------------------------------------------------------
+
+
+class ServiceType(models.TextChoices):
+    ISSUE = "issue", _("Issue")
+    COMPLAINT = "complaint", _("Complaint")
+    MAINTENANCE = "maintenance", _("Maintenance visit")
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class DispatchState(models.TextChoices):
+    NOT_DISPATCHED = "not_dispatched", _("Not dispatched")
+    DISPATCHED = "dispatched", _("Dispatched, awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed by engineer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class ServiceRecord(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="service_records")
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_records")
+    type = models.CharField(max_length=16, choices=ServiceType.choices, default=ServiceType.ISSUE)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    dispatch_state = models.CharField(
+        max_length=16, choices=DispatchState.choices, default=DispatchState.NOT_DISPATCHED
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="service_assignments"
+    )
+    resolution = models.TextField(blank=True)
+    satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | (Q(satisfaction__gte=1) & Q(satisfaction__lte=5)),
+                name="service_satisfaction_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dispatch_state", "-created_at"], name="service_state_idx"),
+            models.Index(fields=["customer", "-created_at"], name="service_customer_idx"),
+            models.Index(fields=["engineer", "dispatch_state"], name="service_engineer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- knowledge, activities ---------------------------------------------------------------------
+
+
+class ArticleVisibility(models.TextChoices):
+    INTERNAL = "internal", _("Internal")
+    PORTAL = "portal", _("Customer portal")
+
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class KnowledgeArticle(models.Model):
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    visibility = models.CharField(max_length=16, choices=ArticleVisibility.choices, default=ArticleVisibility.INTERNAL)
+    status = models.CharField(max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT)
+    source_service_record = models.ForeignKey(
+        ServiceRecord, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivityKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    NOTE = "note", _("Note")
+    REMINDER = "reminder", _("Next-step reminder")
+
+
+class Activity(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="activities")
+    opportunity = models.ForeignKey(
+        Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="activity_customer_idx"),
+            models.Index(fields=["owner", "done", "due_at"], name="activity_reminder_idx"),
+        ]
+
+
+# --- document links ------------------------------------------------------------------------------
+
+
+class LinkTarget(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    QUOTE = "quote", _("Quote")
+    ORDER = "order", _("Order")
+    SERVICE_RECORD = "service_record", _("Service record")
+
+
+class DocumentLink(models.Model):
+    """A typed link from a document to a CRM record.
+
+    `customer` is always set (the record's customer), so "every document of a
+    customer, through all its deals, orders and service records" is one indexed
+    lookup, and access that follows the customer needs no joins through targets.
+    """
+
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="crm_links")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="document_links")
+    target_type = models.CharField(max_length=16, choices=LinkTarget.choices)
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    quote = models.ForeignKey(Quote, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    service_record = models.ForeignKey(
+        ServiceRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="doclink_target_matches_type",
+                condition=(
+                    Q(target_type="customer", opportunity__isnull=True, quote__isnull=True, order__isnull=True,
+                      service_record__isnull=True)
+                    | Q(target_type="opportunity", opportunity__isnull=False, quote__isnull=True,
+                        order__isnull=True, service_record__isnull=True)
+                    | Q(target_type="quote", quote__isnull=False, opportunity__isnull=True, order__isnull=True,
+                        service_record__isnull=True)
+                    | Q(target_type="order", order__isnull=False, opportunity__isnull=True, quote__isnull=True,
+                        service_record__isnull=True)
+                    | Q(target_type="service_record", service_record__isnull=False, opportunity__isnull=True,
+                        quote__isnull=True, order__isnull=True)
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "document"], name="doclink_customer_idx"),
+            models.Index(fields=["document", "customer"], name="doclink_document_idx"),
+        ]
+
+    @property
+    def target(self):
+        return getattr(self, self.target_type) if self.target_type != LinkTarget.CUSTOMER else self.customer

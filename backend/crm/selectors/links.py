@@ -1,0 +1,41 @@
+"""Documents linked to CRM records, as the caller may see them."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from backend.access.policy import Action, visible
+from backend.crm.models import Customer, DocumentLink
+from backend.documents.models import Document, Tag
+
+
+def customer_documents_visible(*, user, customer: Customer, kind: str = "") -> QuerySet[Document]:
+    """Every document linked to the customer, directly or through its deals, quotes, orders and
+    service records, that `user` may view; newest first, each once, with its links prefetched."""
+    linked_ids = DocumentLink.objects.filter(customer=customer).values("document_id")
+    queryset = visible(user, Document.objects.filter(pk__in=linked_ids), Action.VIEW)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return (
+        queryset.select_related("owner", "valid_version", "valid_version__uploaded_by", "department",
+                                "checked_out_by")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id", "name")),
+            Prefetch(
+                "crm_links",
+                queryset=DocumentLink.objects.filter(customer=customer).select_related(
+                    "opportunity", "quote", "order", "service_record"
+                ),
+                to_attr="customer_links",
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def links_for_document_visible(*, user, document: Document) -> QuerySet[DocumentLink]:
+    return (
+        visible(user, DocumentLink.objects.filter(document=document), Action.VIEW)
+        .select_related("customer", "opportunity", "quote", "order", "service_record", "created_by")
+        .order_by("-created_at")
+    )

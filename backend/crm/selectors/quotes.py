@@ -1,0 +1,86 @@
+"""Reads of quotes, and the sales rep's question: "what did we quote them before?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from backend.access.policy import Action, document_visibility_q, visible
+from backend.common.errors import NotFound
+from backend.crm.models import Customer, Product, Quote, QuoteLine
+from backend.crm.services.quotes import last_accepted_prices
+from backend.documents.models import Document
+
+HISTORY_LIMIT = 500
+
+
+def _with_total(queryset: QuerySet) -> QuerySet:
+    return queryset.annotate(
+        total=Coalesce(Sum("lines__line_total"), Value(Decimal("0")), output_field=DecimalField(max_digits=16,
+                                                                                                 decimal_places=2))
+    )
+
+
+def quote_list_visible(*, user, customer_id: int | None = None, status: str = "",
+                       owner_id: int | None = None) -> QuerySet:
+    queryset = visible(user, Quote.objects.all(), Action.VIEW).select_related("customer", "owner", "opportunity")
+    if customer_id:
+        queryset = queryset.filter(customer_id=customer_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    return _with_total(queryset)
+
+
+def quote_get_visible(*, user, quote_id: int, action: Action = Action.VIEW) -> Quote:
+    quote = (
+        _with_total(visible(user, Quote.objects.all(), action))
+        .select_related("customer", "owner", "opportunity", "document", "document__valid_version")
+        .prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product")))
+        .filter(pk=quote_id)
+        .first()
+    )
+    if quote is None:
+        raise NotFound()
+    quote.document_visible = quote.document_id is not None and Document.objects.filter(
+        document_visibility_q(user, Action.VIEW), pk=quote.document_id
+    ).exists()
+    return quote
+
+
+@dataclass(frozen=True)
+class QuoteHistory:
+    customer: Customer
+    lines: list[QuoteLine]
+    last_accepted: dict[int, dict]  # product id -> last accepted price details
+    products: dict[int, Product]
+
+
+def quote_history_for_customer(*, user, customer: Customer, product_id: int | None = None) -> QuoteHistory:
+    """Every past quote line for a customer, newest first, with the last accepted price per product.
+
+    Each line carries `document_downloadable`: whether the caller may download the quote document's
+    valid version (the link is only shown then). A fixed number of queries whatever the history's length.
+    """
+    downloadable = Document.objects.filter(document_visibility_q(user, Action.DOWNLOAD), pk=OuterRef("quote__document_id"))
+    lines_qs = (
+        QuoteLine.objects.filter(quote__customer=customer)
+        .select_related("quote", "quote__owner", "product", "quote__document", "quote__document__valid_version")
+        .annotate(document_downloadable=Exists(downloadable))
+        .order_by("-quote__created_at", "-quote_id", "id")
+    )
+    if product_id:
+        lines_qs = lines_qs.filter(product_id=product_id)
+    lines = list(lines_qs[:HISTORY_LIMIT])
+    product_ids = {line.product_id for line in lines}
+    if product_id:
+        product_ids.add(product_id)
+    last = last_accepted_prices(customer=customer, product_ids=product_ids)
+    products = {line.product_id: line.product for line in lines}
+    return QuoteHistory(customer=customer, lines=lines, last_accepted=last, products=products)
+
+

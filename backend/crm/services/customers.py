@@ -1,0 +1,173 @@
+"""Customers, their account teams and contacts."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from backend.access.policy import Action
+from backend.accounts.models import User
+from backend.audit import services as audit
+from backend.common.errors import Conflict, InvalidInput, NotFound
+from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier
+from backend.crm.services.common import require
+
+_EDITABLE = ("name", "code", "industry", "region", "tier", "status")
+
+
+def _clean_fields(fields: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = {key: (value.strip() if isinstance(value, str) else value) for key, value in fields.items()}
+    if "name" in cleaned and not cleaned["name"]:
+        errors["name"] = ["A name is required."]
+    if "code" in cleaned:
+        cleaned["code"] = cleaned["code"] or None
+    if "tier" in cleaned and cleaned["tier"] not in CustomerTier.values:
+        errors["tier"] = [f"Choose one of: {', '.join(CustomerTier.values)}."]
+    if "status" in cleaned and cleaned["status"] not in CustomerStatus.values:
+        errors["status"] = [f"Choose one of: {', '.join(CustomerStatus.values)}."]
+    if errors:
+        raise InvalidInput("The customer details are invalid.", fields=errors)
+    return cleaned
+
+
+def _duplicate_of(*, name: str, region: str, code: str | None, exclude_pk: int | None = None) -> Customer | None:
+    candidates = Customer.objects.select_related("owner").annotate(lower_name=Lower("name"))
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    same = candidates.filter(lower_name=name.lower(), region=region).first()
+    if same is None and code:
+        same = candidates.filter(code=code).first()
+    return same
+
+
+def _duplicate_conflict(existing: Customer) -> Conflict:
+    since = timezone.localtime(existing.owner_since)
+    return Conflict(
+        f"“{existing.name}” ({existing.region or 'no region'}) already exists, owned by {existing.owner} "
+        f"since {since:%Y-%m-%d}. Ask them to add you to the account team instead of creating a duplicate.",
+        reason="duplicate_customer",
+        owner={"id": existing.owner_id, "name": str(existing.owner)},
+        owner_since=existing.owner_since.isoformat(),
+    )
+
+
+def customer_create(
+    *,
+    actor,
+    name: str,
+    region: str = "",
+    code: str | None = None,
+    industry: str = "",
+    tier: str = CustomerTier.NORMAL,
+    status: str = CustomerStatus.PROSPECT,
+    owner: User | None = None,
+) -> Customer:
+    """Create a customer owned by `owner` (default: the actor). Duplicates are a 409 naming the owner."""
+    if not getattr(actor, "is_active", False):
+        raise NotFound()
+    fields = _clean_fields(
+        {"name": name, "region": region, "code": code, "industry": industry, "tier": tier, "status": status}
+    )
+    existing = _duplicate_of(name=fields["name"], region=fields["region"], code=fields["code"])
+    if existing is not None:
+        raise _duplicate_conflict(existing)
+    owner = owner or actor
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(**fields, owner=owner, owner_since=now, created_at=now, updated_at=now)
+            audit.record("crm.customer.created", actor=actor, target=customer, customer_id=customer.pk,
+                         detail={"name": customer.name, "region": customer.region, "owner": owner.username})
+    except IntegrityError:
+        existing = _duplicate_of(name=fields["name"], region=fields["region"], code=fields["code"])
+        if existing is not None:
+            raise _duplicate_conflict(existing) from None
+        raise
+    return customer
+
+
+def customer_update(*, actor, customer: Customer, **changes) -> Customer:
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
+    require(actor=actor, action=Action.CHANGE, obj=customer)
+    fields = _clean_fields({k: v for k, v in changes.items() if v is not None})
+    merged = {f: fields.get(f, getattr(customer, f)) for f in ("name", "region", "code")}
+    existing = _duplicate_of(**merged, exclude_pk=customer.pk)
+    if existing is not None:
+        raise _duplicate_conflict(existing)
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        diff = {f: [getattr(locked, f), v] for f, v in fields.items() if getattr(locked, f) != v}
+        if diff:
+            for field, (_, value) in diff.items():
+                setattr(locked, field, value)
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit.record("crm.customer.updated", actor=actor, target=locked, customer_id=locked.pk,
+                         detail={"changes": diff})
+    return locked
+
+
+def customer_reassign(*, actor, customer: Customer, new_owner: User, note: str = "") -> Customer:
+    """Hand a customer to another rep. Access that follows the customer moves with it at once."""
+    require(actor=actor, action=Action.MANAGE, obj=customer)
+    if not new_owner.is_active:
+        raise InvalidInput("The new owner is inactive.", fields={"owner": ["This user is inactive."]})
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
+        if locked.owner_id == new_owner.pk:
+            return locked
+        previous = locked.owner
+        now = timezone.now()
+        locked.owner = new_owner
+        locked.owner_since = now
+        locked.updated_at = now
+        locked.save(update_fields=["owner", "owner_since", "updated_at"])
+        audit.record("crm.customer.reassigned", actor=actor, target=locked, customer_id=locked.pk,
+                     detail={"from": previous.username, "to": new_owner.username, "note": note})
+    return locked
+
+
+def customer_team_add(*, actor, customer: Customer, user: User, role: str = "") -> AccountTeamMember:
+    require(actor=actor, action=Action.MANAGE, obj=customer)
+    if not user.is_active:
+        raise InvalidInput("That user is inactive.", fields={"user": ["This user is inactive."]})
+    with transaction.atomic():
+        member, created = AccountTeamMember.objects.get_or_create(customer=customer, user=user,
+                                                                  defaults={"role": role})
+        if not created and member.role != role:
+            member.role = role
+            member.save(update_fields=["role"])
+        audit.record("crm.customer.team_changed", actor=actor, target=customer, customer_id=customer.pk,
+                     detail={"added": user.username, "role": role})
+    return member
+
+
+def customer_team_remove(*, actor, customer: Customer, user: User) -> None:
+    require(actor=actor, action=Action.MANAGE, obj=customer)
+    with transaction.atomic():
+        removed, _ = AccountTeamMember.objects.filter(customer=customer, user=user).delete()
+        if not removed:
+            raise NotFound("That user is not on the account team.")
+        audit.record("crm.customer.team_changed", actor=actor, target=customer, customer_id=customer.pk,
+                     detail={"removed": user.username})
+
+
+def contact_create(
+    *, actor, customer: Customer, name: str, title: str = "", email: str = "", phone: str = "",
+    is_primary: bool = False,
+) -> Contact:
+    require(actor=actor, action=Action.CHANGE, obj=customer)
+    if not name or not name.strip():
+        raise InvalidInput("A name is required.", fields={"name": ["A name is required."]})
+    with transaction.atomic():
+        if is_primary:
+            Contact.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
+        contact = Contact.objects.create(customer=customer, name=name.strip(), title=title, email=email,
+                                         phone=phone, is_primary=is_primary)
+        audit.record("crm.contact.created", actor=actor, target=contact, customer_id=customer.pk,
+                     detail={"name": contact.name})
+    return contact

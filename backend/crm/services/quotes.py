@@ -1,0 +1,222 @@
+"""Quotes: drafting with lines, the warnings a rep needs, and the status life cycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from backend.access.policy import Action
+from backend.access.services import require_access
+from backend.audit import services as audit
+from backend.common.errors import Conflict, InvalidInput
+from backend.crm.models import (
+    OPEN_QUOTE_STATUSES,
+    Currency,
+    Customer,
+    Opportunity,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
+from backend.crm.services.common import require, validated_lines
+from backend.documents.models import Document, DocumentKind
+
+_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    QuoteStatus.DRAFT: (QuoteStatus.SENT, QuoteStatus.SUPERSEDED),
+    QuoteStatus.SENT: (QuoteStatus.ACCEPTED, QuoteStatus.REJECTED, QuoteStatus.EXPIRED, QuoteStatus.SUPERSEDED),
+}
+
+
+@dataclass(frozen=True)
+class QuoteWarning:
+    code: str  # "other_rep_open_quote" or "price_deviation"
+    message: str
+    details: dict
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    return (unit_price * (Decimal(100) - discount_percent) / Decimal(100)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def last_accepted_prices(*, customer: Customer, product_ids) -> dict[int, dict]:
+    """Per product: the customer's most recent accepted quote line (one query)."""
+    latest = QuoteLine.objects.filter(
+        quote__customer=customer, quote__status=QuoteStatus.ACCEPTED, product_id=OuterRef("pk")
+    ).order_by("-quote__decided_at", "-quote__created_at", "-id")
+    rows = (
+        Product.objects.filter(pk__in=list(product_ids))
+        .annotate(
+            last_line_id=Subquery(latest.values("id")[:1]),
+            last_unit_price=Subquery(latest.values("unit_price")[:1]),
+            last_discount=Subquery(latest.values("discount_percent")[:1]),
+            last_quote_number=Subquery(latest.values("quote__number")[:1]),
+            last_decided_at=Subquery(latest.values("quote__decided_at")[:1]),
+        )
+        .values("pk", "last_line_id", "last_unit_price", "last_discount", "last_quote_number", "last_decided_at")
+    )
+    return {
+        row["pk"]: {
+            "unit_price": row["last_unit_price"],
+            "discount_percent": row["last_discount"],
+            "net_unit_price": _net_unit_price(row["last_unit_price"], row["last_discount"]),
+            "quote_number": row["last_quote_number"],
+            "decided_at": row["last_decided_at"],
+        }
+        for row in rows
+        if row["last_line_id"] is not None
+    }
+
+
+def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quote_id: int | None = None) -> list[QuoteWarning]:
+    """What a rep should know before sending this quote."""
+    warnings: list[QuoteWarning] = []
+    others = (
+        Quote.objects.filter(customer=customer, status__in=OPEN_QUOTE_STATUSES)
+        .exclude(owner=actor)
+        .select_related("owner")
+        .order_by("-created_at")
+    )
+    if exclude_quote_id:
+        others = others.exclude(pk=exclude_quote_id)
+    for other in others[:10]:
+        warnings.append(
+            QuoteWarning(
+                "other_rep_open_quote",
+                f"{other.owner} already has an open quote {other.number} ({other.get_status_display().lower()}) "
+                f"for {customer.name}, created {timezone.localtime(other.created_at):%Y-%m-%d}.",
+                {"quote_number": other.number, "owner": str(other.owner), "owner_id": other.owner_id,
+                 "status": other.status},
+            )
+        )
+    threshold = Decimal(settings.QUOTE_PRICE_DEVIATION_PERCENT)
+    previous = last_accepted_prices(customer=customer, product_ids={line["product"].pk for line in lines})
+    for line in lines:
+        last = previous.get(line["product"].pk)
+        if not last or not last["net_unit_price"]:
+            continue
+        new_net = _net_unit_price(line["unit_price"], line["discount_percent"])
+        change = ((new_net - last["net_unit_price"]) / last["net_unit_price"] * 100).quantize(Decimal("0.1"))
+        if abs(change) > threshold:
+            warnings.append(
+                QuoteWarning(
+                    "price_deviation",
+                    f"{line['product'].code}: net unit price {new_net} differs by {change:+}% from the last accepted "
+                    f"price {last['net_unit_price']} (quote {last['quote_number']}).",
+                    {"product_id": line["product"].pk, "product": line["product"].code, "new_net_unit_price":
+                     str(new_net), "last_net_unit_price": str(last["net_unit_price"]),
+                     "last_quote_number": last["quote_number"], "change_percent": str(change),
+                     "threshold_percent": str(threshold)},
+                )
+            )
+    return warnings
+
+
+def _product_lookup(product_ref):
+    if isinstance(product_ref, Product):
+        return product_ref
+    try:
+        return Product.objects.filter(pk=int(product_ref), active=True).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def quote_create(
+    *,
+    actor,
+    customer: Customer,
+    lines: list[dict],
+    currency: str = Currency.CNY,
+    valid_until: dt.date | None = None,
+    opportunity: Opportunity | None = None,
+    notes: str = "",
+    number: str | None = None,
+) -> tuple[Quote, list[QuoteWarning]]:
+    """Draft a quote. Totals are computed from the lines. Returns the quote and its warnings."""
+    require(actor=actor, action=Action.CHANGE, obj=customer)
+    if currency not in Currency.values:
+        raise InvalidInput("Unknown currency.", fields={"currency": [f"Choose one of: {', '.join(Currency.values)}."]})
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        raise InvalidInput("The opportunity belongs to another customer.",
+                           fields={"opportunity": ["Pick an opportunity of this customer."]})
+    cleaned = validated_lines(lines, product_lookup=_product_lookup)
+    warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned)
+    number = (number or "").strip() or None
+    if number and Quote.objects.filter(number=number).exists():
+        raise Conflict(f"Quote number {number} is taken.", reason="duplicate_number")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            quote = Quote.objects.create(
+                customer=customer, opportunity=opportunity, number=number or f"tmp-{uuid.uuid4().hex}",
+                owner=actor, currency=currency, valid_until=valid_until, notes=notes, created_at=now,
+            )
+            if number is None:
+                quote.number = f"Q-{timezone.localtime(now):%Y}-{quote.pk:06d}"
+                quote.save(update_fields=["number"])
+            QuoteLine.objects.bulk_create(QuoteLine(quote=quote, **line) for line in cleaned)
+            total = sum((line["line_total"] for line in cleaned), Decimal("0"))
+            audit.record(
+                "crm.quote.created", actor=actor, target=quote, customer_id=customer.pk,
+                detail={"number": quote.number, "lines": len(cleaned), "total": str(total), "currency": currency,
+                        "warnings": [w.code for w in warnings]},
+            )
+    except IntegrityError:
+        raise Conflict(f"Quote number {number} is taken.", reason="duplicate_number") from None
+    return quote, warnings
+
+
+def quote_status_change(*, actor, quote: Quote, status: str) -> Quote:
+    require(actor=actor, action=Action.CHANGE, obj=quote)
+    if status not in QuoteStatus.values:
+        raise InvalidInput("Unknown status.", fields={"status": [f"Choose one of: {', '.join(QuoteStatus.values)}."]})
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        allowed = _TRANSITIONS.get(locked.status, ())
+        if status not in allowed:
+            nexts = ", ".join(allowed) or "nothing (it is final)"
+            raise InvalidInput(
+                f"A {locked.get_status_display().lower()} quote can move to {nexts}, not {status}.",
+                fields={"status": [f"Allowed next: {nexts}."]},
+            )
+        previous = locked.status
+        now = timezone.now()
+        locked.status = status
+        if status == QuoteStatus.SENT:
+            locked.sent_at = now
+        else:
+            locked.decided_at = now
+        locked.save(update_fields=["status", "sent_at", "decided_at"])
+        audit.record("crm.quote.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"number": locked.number, "from": previous, "to": status})
+    return locked
+
+
+def quote_attach_document(*, actor, quote: Quote, document: Document) -> Quote:
+    """Attach the document a quote was rendered to (a document of kind quote), and link it to the quote."""
+    from backend.crm.services.links import document_link_create
+
+    require(actor=actor, action=Action.CHANGE, obj=quote)
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    if document.kind != DocumentKind.QUOTE:
+        raise InvalidInput("Attach a document of kind quote.", fields={"document": ["This is not a quote document."]})
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        locked.document = document
+        locked.save(update_fields=["document"])
+        document_link_create(actor=actor, document=document, target=locked)
+        audit.record("crm.quote.document_attached", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"number": locked.number, "document_id": document.pk})
+    return locked
