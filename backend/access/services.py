@@ -23,24 +23,30 @@ from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
 from backend.documents.models import Document
+from indexing import services as search_index
 
 
-def require_access(*, actor, action: Action, document: Document) -> None:
-    """Raise PermissionDenied (rendered 404) unless `actor` may `action` the document.
+def require(*, actor, action: Action, obj, denied_event: str = "document.access.denied") -> None:
+    """Raise PermissionDenied (rendered 404) unless `actor` may `action` `obj`.
 
     The denial is recorded in its own transaction so that it survives the
     caller's rollback. Call it before opening the service's transaction.
     """
-    if can(actor, action, document):
+    if can(actor, action, obj):
         return
     audit.record(
-        "document.access.denied",
+        denied_event,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        target=document,
+        target=obj,
         outcome="denied",
         detail={"action": str(action)},
     )
     raise PermissionDenied()
+
+
+def require_access(*, actor, action: Action, document: Document) -> None:
+    """`require` for documents."""
+    require(actor=actor, action=action, obj=document)
 
 
 def _principal(user: User | None, group: Group | None) -> User | Group:
@@ -84,6 +90,7 @@ def document_permission_grant(
             target=document,
             detail={**_principal_detail(principal), "level": str(level)},
         )
+        transaction.on_commit(lambda: search_index.index_document_acl_changed(document_id=document.pk))
 
 
 def document_permission_revoke(
@@ -100,6 +107,7 @@ def document_permission_revoke(
             target=document,
             detail={**_principal_detail(principal), "removed": removed},
         )
+        transaction.on_commit(lambda: search_index.index_document_acl_changed(document_id=document.pk))
     return removed > 0
 
 

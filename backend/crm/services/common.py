@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from backend.access.policy import Action, can
-from backend.audit import services as audit
-from backend.common.errors import InvalidInput, PermissionDenied
+from backend.access.policy import Action
+from backend.access.services import require as require_object
+from backend.common.errors import InvalidInput
 
 CENT = Decimal("0.01")
 
 
 def require(*, actor, action: Action, obj) -> None:
-    """PermissionDenied (rendered 404) unless `actor` may `action` `obj`; the denial is audited.
-
-    Call before opening the service's transaction so the denial survives a rollback.
-    """
-    if can(actor, action, obj):
-        return
-    audit.record(
-        "crm.access.denied",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        target=obj,
-        outcome="denied",
-        detail={"action": str(action)},
-    )
-    raise PermissionDenied()
+    """PermissionDenied (rendered 404) unless `actor` may `action` the CRM record; the denial is audited."""
+    require_object(actor=actor, action=action, obj=obj, denied_event="crm.access.denied")
 
 
 def money(value, *, field: str, allow_zero: bool = True) -> Decimal:
