@@ -200,13 +200,18 @@ class VerifiedChunks:
 
     def __init__(self, reader: ObjectReader, *, key: str, sha256: str, read_ahead: int = 4):
         self._reader = reader
+        self._chunks: Iterator[bytes] | ReadAhead = iter(())
+        try:
+            self.expected = normalize_sha256(sha256)
+        except ValueError:
+            reader.close()
+            raise
         if read_ahead > 0 and reader.size >= 4 * reader.chunk_size:
             # Large objects: fetch the next chunks in a thread while this one is hashed.
             self._chunks = ReadAhead(reader, depth=read_ahead)
         else:
             self._chunks = iter(reader)
         self.key = key
-        self.expected = normalize_sha256(sha256)
         self.size = reader.size
         self._hasher = hashlib.sha256()
         self._held: bytes | None = None
@@ -248,6 +253,13 @@ class VerifiedChunks:
         else:
             self._reader.close()
 
+    def __del__(self) -> None:
+        # An abandoned iterator must not leave its read-ahead thread waiting.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
     def __enter__(self) -> VerifiedChunks:
         return self
 
@@ -257,7 +269,11 @@ class VerifiedChunks:
 
 @runtime_checkable
 class ObjectStore(Protocol):
-    """What every store offers. Implementations: S3ObjectStore, LocalObjectStore."""
+    """What every store offers. Implementations: S3ObjectStore, LocalObjectStore.
+
+    Errors are the typed ones of storage.errors; a store that cannot be
+    reached raises StoreUnavailable, never a library's own exception.
+    """
 
     kind: str  # "s3" or "file"
 
@@ -268,20 +284,45 @@ class ObjectStore(Protocol):
         content_type: str = "application/octet-stream",
         max_size: int | None = None,
         expected_sha256: str | None = None,
-    ) -> StoredObject: ...
+    ) -> StoredObject:
+        """Store everything `stream.read()` yields under `content_key(sha256)`.
 
-    def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader: ...
+        Streams in chunks (bounded memory), hashing on the way. ObjectTooLarge
+        past `max_size`; ChecksumMismatch when `expected_sha256` is wrong. On any
+        failure, including the stream's own exceptions (re-raised unchanged),
+        nothing is kept. Identical content already stored: created=False.
+        """
+        ...
 
-    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]: ...
+    def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader:
+        """Bytes [offset, offset+length) of an object, clipped to its end
+        (past the end: an empty reader). ObjectNotFound if it is missing."""
+        ...
 
-    def stat(self, key: str) -> ObjectInfo: ...
+    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The whole object, checked against `sha256`; ObjectCorrupt is raised
+        before the last chunk is handed out. Close it if you stop early."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo:
+        """Size and modification time; ObjectNotFound if missing."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Remove an object; deleting a missing one is fine."""
+        ...
 
-    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]: ...
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object whose key starts with `prefix` (staging/ included)."""
+        ...
 
-    def presigned_get_url(self, key: str, *, expires_seconds: int, filename: str, content_type: str) -> str: ...
+    def presigned_get_url(self, key: str, *, expires_seconds: int, filename: str, content_type: str) -> str:
+        """A time-limited URL that downloads the object as `filename` with
+        `content_type`; PresignNotSupported where the store cannot."""
+        ...
 
-    def ping(self) -> None: ...
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers (and takes writes)."""
+        ...

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import mmap
 import os
 import threading
 import uuid
@@ -594,24 +595,47 @@ class _Prehashed:
 def _prehash(stream, *, part_size: int, max_size: int | None) -> _Prehashed:
     reader = HashingReader(stream, max_size=max_size)
     digests: list[bytes] = []
-    pending: deque[tuple[Future, bytearray]] = deque()
-    spare: list[bytearray] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-prehash") as pool:
-        while True:
-            if len(pending) == 2:
-                future, buffer = pending.popleft()
-                digests.append(future.result())
-                spare.append(buffer)
-            buffer = spare.pop() if spare else bytearray(part_size)
-            count = fill(reader, buffer)  # hashes the whole object as it reads
-            if count or not (digests or pending):
-                # The part digest runs in the worker while we read the next part.
-                pending.append((pool.submit(_sha256_digest, memoryview(buffer)[:count]), buffer))
-            if count < part_size:
-                break
-        for future, _ in pending:
-            digests.append(future.result())
+    pending: deque[Future] = deque()
+    buffers = [_part_buffer(part_size), _part_buffer(part_size)]
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3-prehash") as pool:
+            number = 0
+            while True:
+                if len(pending) == 2:
+                    digests.append(pending.popleft().result())  # frees the buffer we reuse now
+                buffer = buffers[number % 2]
+                count = fill(reader, buffer)  # hashes the whole object as it reads
+                if count or number == 0:
+                    # The part digest runs in the worker while we read the next part.
+                    pending.append(pool.submit(_sha256_digest, memoryview(buffer)[:count]))
+                    number += 1
+                if count < part_size:
+                    break
+            while pending:
+                digests.append(pending.popleft().result())
+    finally:
+        for buffer in buffers:
+            _unmap(buffer)
     return _Prehashed(reader.sha256_hex(), reader.size, tuple(digests))
+
+
+def _part_buffer(size: int) -> mmap.mmap:
+    """A part buffer straight from the kernel.
+
+    Anonymous mmaps are handed back to the OS as soon as the last reference
+    goes, so a process's RSS falls back after every upload. (Large bytearrays
+    come from malloc, whose adaptive thresholds keep freed parts in its
+    arenas, so RSS ratchets up across uploads and downloads.) Pages are only
+    touched as they are filled, so the short last part costs only its size.
+    """
+    return mmap.mmap(-1, size)
+
+
+def _unmap(buffer: mmap.mmap) -> None:
+    try:
+        buffer.close()
+    except BufferError:
+        pass  # a view of it is still alive somewhere; it goes with the last reference
 
 
 def _sha256_digest(data) -> bytes:
@@ -646,16 +670,25 @@ class _Upload:
         self.prehashed = prehashed
         self.part_size = store.part_size
         self.size = 0
-        self._free: list[bytearray] = []
-        self._allocated = 0
-        self._inflight: dict[Future, bytearray] = {}
+        self._free: list[mmap.mmap] = []
+        self._buffers: list[mmap.mmap] = []
+        self._inflight: dict[Future, mmap.mmap] = {}
         self._parts: list[_Part] = []
         self._pool: ThreadPoolExecutor | None = None
 
     # -- buffers -----------------------------------------------------------
-    def _new_buffer(self) -> bytearray:
-        self._allocated += 1
-        return bytearray(self.part_size)
+    def _new_buffer(self) -> mmap.mmap:
+        buffer = _part_buffer(self.part_size)
+        self._buffers.append(buffer)
+        return buffer
+
+    def _release_buffers(self) -> None:
+        """Unmap the part buffers now rather than whenever the last reference
+        goes (an exception's traceback can keep this frame alive for a while)."""
+        buffers, self._buffers = self._buffers, []
+        self._free.clear()
+        for buffer in buffers:
+            _unmap(buffer)
 
     def _reap(self, block: bool) -> None:
         """Collect finished part uploads; re-raise the first failure."""
@@ -667,16 +700,16 @@ class _Upload:
             self._parts.append(future.result())
             self._free.append(buffer)
 
-    def _buffer(self) -> bytearray:
+    def _buffer(self) -> mmap.mmap:
         self._reap(block=False)
         if self._free:
             return self._free.pop()
-        if self._allocated < self.store.part_buffers:
+        if len(self._buffers) < self.store.part_buffers:
             return self._new_buffer()
         self._reap(block=True)
         return self._free.pop()
 
-    def _read_part(self, buffer: bytearray) -> int:
+    def _read_part(self, buffer: mmap.mmap) -> int:
         count = fill(self.reader, buffer)
         self.size += count
         if self.prehashed is not None and self.size > self.prehashed.size:
@@ -707,9 +740,15 @@ class _Upload:
 
     # -- flow ----------------------------------------------------------------
     def run(self) -> StoredObject:
+        try:
+            return self._run()
+        finally:
+            self._release_buffers()
+
+    def _run(self) -> StoredObject:
         store = self.store
         limit = 1 if self.expected is not None else store.part_buffers
-        buffered: list[tuple[bytearray, int]] = []
+        buffered: list[tuple[mmap.mmap, int]] = []
         ended = False
         while len(buffered) < limit:
             buffer = self._new_buffer()
@@ -753,7 +792,7 @@ class _Upload:
             store._delete_quietly(staging_key)
         return StoredObject(key=key, sha256=digest, size=self.size, created=created)
 
-    def _multipart(self, key: str, buffered: list[tuple[bytearray, int]], *, more: bool) -> None:
+    def _multipart(self, key: str, buffered: list[tuple[mmap.mmap, int]], *, more: bool) -> None:
         """Multipart upload of the buffered parts and, if `more`, the rest of the stream."""
         store = self.store
         upload_id = store._create_multipart(key, self.content_type)
@@ -785,7 +824,7 @@ class _Upload:
         finally:
             self._shutdown()
 
-    def _submit(self, key: str, upload_id: str, number: int, buffer: bytearray, count: int) -> None:
+    def _submit(self, key: str, upload_id: str, number: int, buffer: mmap.mmap, count: int) -> None:
         body = memoryview(buffer)[:count]
         digest = self._part_digest(number)
         future = self._pool.submit(self.store._upload_part, key, upload_id, number, body, digest)

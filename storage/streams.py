@@ -111,6 +111,13 @@ class PrefixedReader:
         self._head = memoryview(bytes(head))
         self._pos = 0
         self._rest = rest
+        # Where `rest` stood when we got it: logical offset len(head).
+        self._rest_start: int | None = None
+        try:
+            if rest.seekable():
+                self._rest_start = rest.tell()
+        except (AttributeError, OSError, ValueError):
+            self._rest_start = None
 
     def _head_left(self) -> int:
         return len(self._head) - self._pos
@@ -143,6 +150,31 @@ class PrefixedReader:
 
     def readable(self) -> bool:
         return True
+
+    # Seeking (only when `rest` can seek), in the combined stream's offsets:
+    # the store then reads a file-backed upload twice instead of staging it.
+    def seekable(self) -> bool:
+        return self._rest_start is not None
+
+    def tell(self) -> int:
+        if self._rest_start is None:
+            raise OSError("PrefixedReader over a stream that cannot seek")
+        if self._head_left():
+            return self._pos
+        return len(self._head) + self._rest.tell() - self._rest_start
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self._rest_start is None:
+            raise OSError("PrefixedReader over a stream that cannot seek")
+        if whence != 0 or offset < 0:
+            raise OSError("PrefixedReader seeks to absolute, non-negative offsets only")
+        if offset < len(self._head):
+            self._pos = offset
+            self._rest.seek(self._rest_start)
+        else:
+            self._pos = len(self._head)
+            self._rest.seek(self._rest_start + offset - len(self._head))
+        return offset
 
 
 def drain(stream, buffer_size: int = 1 << 20) -> int:

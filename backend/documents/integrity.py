@@ -54,6 +54,7 @@ def _orphans(*, older_than: dt.datetime | None) -> Iterator[ObjectInfo]:
 class SweepReport:
     deleted: list[str] = field(default_factory=list)
     bytes_freed: int = 0
+    aborted_uploads: list[str] = field(default_factory=list)
     dry_run: bool = False
 
 
@@ -73,6 +74,13 @@ def storage_orphans_sweep(*, grace_seconds: int, dry_run: bool = False) -> Sweep
             store.delete(info.key)
         report.deleted.append(info.key)
         report.bytes_freed += info.size
+    # Multipart uploads a crashed process never completed nor aborted (S3 stores only).
+    for upload in getattr(store, "iter_incomplete_uploads", lambda: iter(()))():
+        if upload.initiated is not None and upload.initiated >= cutoff:
+            continue
+        if not dry_run:
+            store.abort_incomplete_upload(upload.key, upload.upload_id)
+        report.aborted_uploads.append(upload.key)
     return report
 
 

@@ -349,16 +349,21 @@ def test_source_failing_with_declared_sha256_keeps_nothing(store):
 # -- large objects ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source_kind", ["stream", "file", "declared"])
+@pytest.mark.parametrize("source_kind", ["stream", "file", "sniffed-file", "declared"])
 def test_multipart_sized_upload_round_trips(store, source_kind, tmp_path):
     # given a 41 MiB (and a bit) source, generated rather than held in memory
     generated = GeneratedStream(41 * MiB + 12345, seed=8)
     expected = generated.sha256()
 
-    # when it is stored as a forward-only stream, a seekable file, or with its hash declared
+    # when it is stored as a forward-only stream, a seekable file (also behind a sniffed
+    # head), or with its hash declared
     if source_kind == "file":
         with open(generated.write_to(tmp_path / "source.bin"), "rb") as file:
             stored = store.put_stream(file)
+    elif source_kind == "sniffed-file":
+        with open(generated.write_to(tmp_path / "source.bin"), "rb") as file:
+            head = file.read(16)
+            stored = store.put_stream(PrefixedReader(head, file))
     elif source_kind == "declared":
         stored = store.put_stream(generated, expected_sha256=expected)
     else:
@@ -418,6 +423,7 @@ def test_iter_objects_filters_by_prefix(store):
     everything = {info.key: info for info in store.iter_objects("")}
     contents = [info.key for info in store.iter_objects(CONTENT_PREFIX)]
     fanout = [info.key for info in store.iter_objects(first.key[: len(CONTENT_PREFIX) + 3])]
+    partial = [info.key for info in store.iter_objects(first.key[: len(CONTENT_PREFIX) + 1])]
     exact = [info.key for info in store.iter_objects(first.key)]
     staging = list(store.iter_objects(STAGING_PREFIX))
 
@@ -426,6 +432,7 @@ def test_iter_objects_filters_by_prefix(store):
     assert {everything[s.key].size for s in stored} == {100, 101, 102}
     assert sorted(contents) == sorted(everything)
     assert first.key in fanout and all(k.startswith(first.key[:10]) for k in fanout)
+    assert first.key in partial and all(k.startswith(first.key[:8]) for k in partial)
     assert exact == [first.key]
     assert staging == []
 

@@ -96,8 +96,7 @@ def test_the_store_dying_mid_upload_leaves_no_row_and_no_object(rep, settings, s
     server.start()
     keys_after = {info.key for info in object_store().iter_objects("")}
     assert keys_after == keys_before
-    raw = Minio(server.endpoint, access_key=server.access_key, secret_key=server.secret_key, secure=False)
-    assert list(raw._list_multipart_uploads(bucket).uploads or []) == []
+    assert list(object_store().iter_incomplete_uploads()) == []
 
 
 def _make_version_inserts_fail():
@@ -144,6 +143,20 @@ def test_a_failed_row_write_leaves_an_orphan_that_fsck_reports_and_gc_removes(re
     assert not store.exists(orphan[0])
     assert store.exists(document.valid_version.object_key)
     call_command("storage_fsck")
+
+
+def test_gc_aborts_unfinished_multipart_uploads_a_crash_left_behind(rep, capsys):
+    # given a multipart upload that was started and never finished (a crashed process)
+    store = object_store()
+    store.client._create_multipart_upload(store.bucket, "sha256/00/00/crashed", {})
+    assert [u.key for u in store.iter_incomplete_uploads()] == ["sha256/00/00/crashed"]
+
+    # when gc runs with no grace period
+    call_command("storage_gc", "--grace-seconds", "0")
+
+    # then the unfinished upload is aborted
+    assert list(store.iter_incomplete_uploads()) == []
+    assert "aborted unfinished upload of sha256/00/00/crashed" in capsys.readouterr().out
 
 
 def test_gc_respects_the_grace_period(rep):

@@ -2,10 +2,10 @@
 
 import io
 import json
-import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +14,7 @@ from storage.local import LocalObjectStore
 from tests.fixtures.s3server import GeneratedStream
 
 MiB = 1 << 20
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("key", ["../outside", "sha256/../../outside", "/tmp/outside", "a/../../b"])
@@ -103,7 +104,7 @@ def test_write_errors_become_store_unavailable_and_leave_nothing(tmp_path):
 
     # when it stores 5 MiB
     run = subprocess.run(
-        [sys.executable, "-c", _FULL_DISK_SCRIPT, os.getcwd(), str(root)],
+        [sys.executable, "-c", _FULL_DISK_SCRIPT, str(REPO_ROOT), str(root)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -112,3 +112,38 @@ def test_prefixed_reader_supports_readinto_and_read_all():
     # and read() with no size returns head plus rest at once
     stream2 = io.BytesIO(data)
     assert PrefixedReader(stream2.read(3), stream2).read() == data
+
+
+def test_prefixed_reader_over_a_seekable_stream_can_rewind():
+    # given a head sniffed from a seekable stream
+    data = bytes(range(200))
+    stream = io.BytesIO(data)
+    head = stream.read(10)
+    reader = PrefixedReader(head, stream)
+
+    # when it is read, rewound to the start and into the rest, and read again
+    first = reader.read()
+    assert reader.tell() == len(data)
+    reader.seek(0)
+    second = reader.read()
+    reader.seek(4)
+    from_head = bytearray(8)
+    fill(reader, from_head)
+    reader.seek(150)
+    from_rest = reader.read()
+
+    # then every pass sees the same bytes at the same offsets
+    assert reader.seekable() is True
+    assert first == second == data
+    assert from_head == data[4:12]
+    assert from_rest == data[150:]
+
+
+def test_prefixed_reader_over_a_forward_only_stream_cannot_seek():
+    # given / when
+    reader = PrefixedReader(b"head", ReadOnly(b"rest"))
+
+    # then
+    assert reader.seekable() is False
+    with pytest.raises(OSError):
+        reader.seek(0)

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         verb = "would delete" if dry_run else "deleted"
         for key in report.deleted:
             self.stdout.write(f"{verb} {key}")
+        for key in report.aborted_uploads:
+            self.stdout.write(f"{'would abort' if dry_run else 'aborted'} unfinished upload of {key}")
         self.stdout.write(
-            self.style.SUCCESS(f"{verb} {len(report.deleted)} orphan objects, {report.bytes_freed} bytes")
+            self.style.SUCCESS(
+                f"{verb} {len(report.deleted)} orphan objects, {report.bytes_freed} bytes; "
+                f"{len(report.aborted_uploads)} unfinished uploads"
+            )
         )
