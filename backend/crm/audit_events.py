@@ -31,5 +31,6 @@ for _name, _description in [
     ("crm.document.linked", "A document was linked to a CRM record"),
     ("crm.document.unlinked", "A document link was removed"),
     ("crm.report.exported", "A report was exported as CSV"),
+    ("crm.product.created", "A product was added to the catalogue"),
 ]:
     register(_name, _description)

@@ -14,26 +14,12 @@ from rest_framework.views import APIView
 from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
-from backend.crm.models import MONEY, Currency, OrderStatus, Quote
+from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer, money_field
+from backend.crm.models import Currency, OrderStatus, Quote
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible, order_list_visible
 from backend.crm.services import orders as services
 from backend.documents.models import Document
-
-
-def _amount(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=MONEY["max_digits"], decimal_places=MONEY["decimal_places"], **kwargs)
-
-
-class RefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class ProductRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -41,19 +27,19 @@ class OrderLineSerializer(serializers.Serializer):
     product = ProductRefSerializer()
     description = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
-    unit_price = _amount()
+    unit_price = money_field()
     discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
-    line_total = _amount()
+    line_total = money_field()
 
 
 class InvoiceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
-    amount = _amount()
+    amount = money_field()
     issued_on = serializers.DateField()
     due_on = serializers.DateField()
-    paid = _amount()
-    unpaid = _amount()
+    paid = money_field()
+    unpaid = money_field()
     overdue = serializers.SerializerMethodField()
 
     def get_overdue(self, invoice) -> bool:
@@ -62,7 +48,7 @@ class InvoiceSerializer(serializers.Serializer):
 
 class PaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    amount = _amount()
+    amount = money_field()
     received_on = serializers.DateField()
     reference = serializers.CharField()
     is_prepayment = serializers.BooleanField()
@@ -74,7 +60,7 @@ class PaymentSerializer(serializers.Serializer):
 class OrderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
-    customer = RefSerializer()
+    customer = CustomerRefSerializer()
     owner = UserRefSerializer()
     quote = serializers.IntegerField(source="quote_id", allow_null=True)
     currency = serializers.CharField()
@@ -82,12 +68,12 @@ class OrderSerializer(serializers.Serializer):
     status = serializers.CharField()
     contract_document = serializers.IntegerField(source="contract_document_id", allow_null=True)
     created_at = serializers.DateTimeField()
-    total = _amount()
-    paid = _amount()
-    invoiced = _amount()
-    outstanding = _amount()
-    invoiced_unpaid = _amount()
-    overdue = _amount()
+    total = money_field()
+    paid = money_field()
+    invoiced = money_field()
+    outstanding = money_field()
+    invoiced_unpaid = money_field()
+    overdue = money_field()
 
 
 class OrderDetailSerializer(OrderSerializer):
@@ -111,20 +97,20 @@ class OrderInput(serializers.Serializer):
     contract_document = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class StatusInput(serializers.Serializer):
+class OrderStatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class InvoiceInput(serializers.Serializer):
-    amount = _amount()
+    amount = money_field()
     issued_on = serializers.DateField(required=False, allow_null=True, default=None)
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
 
 
 class PaymentInput(serializers.Serializer):
-    amount = _amount()
+    amount = money_field()
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
     invoice = serializers.IntegerField(required=False, allow_null=True, default=None)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -151,7 +137,7 @@ class OrderListCreateView(GenericAPIView):
     serializer_class = OrderSerializer
     pagination_class = KeysetPagination
 
-    @extend_schema(summary="Orders you may see, with their receivables", parameters=[
+    @extend_schema(operation_id="crm_orders_list", summary="Orders you may see, with their receivables", parameters=[
         OpenApiParameter("customer", int), OpenApiParameter("owner", int),
         OpenApiParameter("status", str, enum=OrderStatus.values), OpenApiParameter("q", str),
     ])
@@ -183,10 +169,10 @@ class OrderDetailView(APIView):
 
 @extend_schema(tags=["crm: orders"])
 class OrderStatusView(APIView):
-    @extend_schema(summary="Fulfil or cancel an open order", request=StatusInput, responses=OrderDetailSerializer)
+    @extend_schema(summary="Fulfil or cancel an open order", request=OrderStatusInput, responses=OrderDetailSerializer)
     def post(self, request: Request, order_id: int) -> Response:
         order = order_get_visible(user=request.user, order_id=order_id)
-        data = validated(StatusInput, request.data)
+        data = validated(OrderStatusInput, request.data)
         services.order_status_change(actor=request.user, order=order, status=data["status"], note=data["note"])
         return _detail(request, order_id)
 

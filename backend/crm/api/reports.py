@@ -1,1 +1,217 @@
-urlpatterns: list = []
+"""Report endpoints under /api/crm/reports/: JSON by default, `?format=csv` for a streamed CSV export.
+
+The CSV is UTF-8 with a byte-order mark so that Excel shows Chinese names correctly, and every
+export is recorded in the audit trail (crm.report.exported).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.common.errors import InvalidInput
+from backend.crm import reports
+from backend.crm.services.reports import report_export_record
+
+CSV_BOM = "\ufeff"
+
+
+def _date(request: Request, name: str, errors: dict) -> dt.date | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = ["Enter a date as YYYY-MM-DD."]
+        return None
+
+
+def _int(request: Request, name: str, errors: dict) -> int | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        errors[name] = ["Enter a whole number."]
+        return None
+    return int(raw)
+
+
+def _period(request: Request, errors: dict) -> reports.Period | None:
+    date_from, date_to = _date(request, "from", errors), _date(request, "to", errors)
+    if errors:
+        return None
+    return reports.Period(date_from, date_to)
+
+
+def _checked(errors: dict) -> None:
+    if errors:
+        raise InvalidInput("The report parameters are invalid.", fields=errors)
+
+
+def jsonable(value: Any) -> Any:
+    """Decimals as strings (money never becomes a float), dates as ISO strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_chunks(table: list[list[Any]]) -> Iterator[bytes]:
+    writer = csv.writer(_Echo())
+    yield CSV_BOM.encode("utf-8")
+    for row in table:
+        yield writer.writerow(["" if cell is None else jsonable(cell) for cell in row]).encode("utf-8")
+
+
+_PERIOD = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day of the period (inclusive)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day of the period (inclusive)."),
+]
+_FORMAT = OpenApiParameter("format", str, enum=["json", "csv"],
+                           description="csv: a streamed UTF-8 (with BOM) CSV download of the rows; audited.")
+
+
+class ReportView(APIView):
+    """Shared rendering. Subclasses parse their parameters and build a `reports.Report`."""
+
+    def build(self, request: Request) -> reports.Report:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` selects the export; errors (and the JSON form) always render as JSON.
+        if request.query_params.get("format") in ("csv", "json"):
+            renderer = JSONRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    def get(self, request: Request):
+        report = self.build(request)
+        if request.query_params.get("format") == "csv":
+            report_export_record(actor=request.user, report=report)
+            response = StreamingHttpResponse(_csv_chunks(reports.rows_for_csv(report)),
+                                             content_type="text/csv; charset=utf-8")
+            filename = f"crm-{report.name}-{timezone.localdate():%Y%m%d}.csv"
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+            return response
+        return Response(jsonable({
+            "report": report.name,
+            "params": report.params,
+            "columns": [{"key": key, "label": label} for key, label in report.columns],
+            "rows": report.rows,
+            "summary": report.summary,
+        }))
+
+
+@extend_schema(tags=["crm: reports"])
+class FunnelReportView(ReportView):
+    @extend_schema(summary="Sales funnel by rep, month and stage (count, amount, weighted amount)", parameters=[
+        *_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
+                                   description="What the period applies to: created (default) or expected_close."),
+        OpenApiParameter("owner", int), _FORMAT,
+    ], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request):
+        return super().get(request)
+
+    def build(self, request: Request) -> reports.Report:
+        errors: dict = {}
+        period, owner = _period(request, errors), _int(request, "owner", errors)
+        _checked(errors)
+        return reports.sales_funnel(user=request.user, period=period, owner_id=owner,
+                                    basis=request.query_params.get("basis", "created"))
+
+
+@extend_schema(tags=["crm: reports"])
+class WonLostReportView(ReportView):
+    @extend_schema(summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
+                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request):
+        return super().get(request)
+
+    def build(self, request: Request) -> reports.Report:
+        errors: dict = {}
+        period, owner = _period(request, errors), _int(request, "owner", errors)
+        _checked(errors)
+        return reports.won_lost(user=request.user, period=period, owner_id=owner)
+
+
+@extend_schema(tags=["crm: reports"])
+class ReceivablesReportView(ReportView):
+    @extend_schema(summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
+                   parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
+                               OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+                               OpenApiParameter("owner", int), OpenApiParameter("customer", int), _FORMAT],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request):
+        return super().get(request)
+
+    def build(self, request: Request) -> reports.Report:
+        errors: dict = {}
+        as_of = _date(request, "as_of", errors)
+        owner, customer = _int(request, "owner", errors), _int(request, "customer", errors)
+        _checked(errors)
+        return reports.receivables(user=request.user, by=request.query_params.get("by", "customer"), as_of=as_of,
+                                   owner_id=owner, customer_id=customer)
+
+
+@extend_schema(tags=["crm: reports"])
+class ServiceReportView(ReportView):
+    @extend_schema(summary="Service statistics per engineer and in total (period: created_at)",
+                   parameters=[*_PERIOD, OpenApiParameter("engineer", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request):
+        return super().get(request)
+
+    def build(self, request: Request) -> reports.Report:
+        errors: dict = {}
+        period, engineer = _period(request, errors), _int(request, "engineer", errors)
+        _checked(errors)
+        return reports.service_statistics(user=request.user, period=period, engineer_id=engineer)
+
+
+@extend_schema(tags=["crm: reports"])
+class RetentionReportView(ReportView):
+    @extend_schema(summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
+                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request):
+        return super().get(request)
+
+    def build(self, request: Request) -> reports.Report:
+        errors: dict = {}
+        period, owner = _period(request, errors), _int(request, "owner", errors)
+        _checked(errors)
+        return reports.retention(user=request.user, period=period, owner_id=owner)
+
+
+urlpatterns = [
+    path("funnel/", FunnelReportView.as_view(), name="api-report-funnel"),
+    path("won-lost/", WonLostReportView.as_view(), name="api-report-won-lost"),
+    path("receivables/", ReceivablesReportView.as_view(), name="api-report-receivables"),
+    path("service/", ServiceReportView.as_view(), name="api-report-service"),
+    path("retention/", RetentionReportView.as_view(), name="api-report-retention"),
+]

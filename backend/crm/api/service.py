@@ -1,1 +1,208 @@
-urlpatterns: list = []
+"""Service record endpoints: open, dispatch, confirm, resolve, close, rate, and turn into knowledge."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.models import User
+from backend.common.api import UserRefSerializer, validated
+from backend.common.errors import InvalidInput
+from backend.common.pagination import KeysetPagination
+from backend.crm.api.knowledge import ArticleSerializer
+from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer
+from backend.crm.models import DispatchState, Order, Priority, Product, ServiceType
+from backend.crm.selectors.customers import customer_get_visible
+from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible
+from backend.crm.services import service as services
+
+
+class ServiceRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer = CustomerRefSerializer()
+    product = ProductRefSerializer(allow_null=True)
+    order = serializers.IntegerField(source="order_id", allow_null=True)
+    type = serializers.CharField()
+    priority = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    dispatch_state = serializers.CharField()
+    next_state = serializers.SerializerMethodField()
+    engineer = UserRefSerializer(allow_null=True)
+    resolution = serializers.CharField()
+    satisfaction = serializers.IntegerField(allow_null=True)
+    created_by = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_next_state(self, record) -> str | None:
+        return services.NEXT_STATE[record.dispatch_state]
+
+
+class ArticleRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+
+
+class ServiceRecordDetailSerializer(ServiceRecordSerializer):
+    articles = ArticleRefSerializer(many=True)
+
+
+class ServiceRecordInput(serializers.Serializer):
+    customer = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=ServiceType.choices, default=ServiceType.ISSUE)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    product = serializers.IntegerField(required=False, allow_null=True, default=None)
+    order = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class DispatchInput(serializers.Serializer):
+    engineer = serializers.IntegerField()
+
+
+class ResolveInput(serializers.Serializer):
+    resolution = serializers.CharField(allow_blank=True)
+
+
+class RateInput(serializers.Serializer):
+    satisfaction = serializers.IntegerField()
+
+
+def _referenced(model, pk, field: str, label: str):
+    if pk is None:
+        return None
+    found = model.objects.filter(pk=pk).first()
+    if found is None:
+        raise InvalidInput(f"No such {label}.", fields={field: [f"No such {label}."]})
+    return found
+
+
+def _detail(request: Request, record_id: int, code: int = status.HTTP_200_OK) -> Response:
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    return Response(ServiceRecordDetailSerializer(record).data, status=code)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordListCreateView(GenericAPIView):
+    serializer_class = ServiceRecordSerializer
+    pagination_class = KeysetPagination
+
+    @extend_schema(operation_id="crm_service_records_list", summary="Service records you may see", parameters=[
+        OpenApiParameter("dispatch_state", str, enum=DispatchState.values, many=True),
+        OpenApiParameter("customer", int), OpenApiParameter("engineer", int),
+        OpenApiParameter("type", str, enum=ServiceType.values), OpenApiParameter("priority", str, enum=Priority.values),
+    ])
+    def get(self, request: Request) -> Response:
+        queryset = service_record_list_visible(user=request.user, filters=request.query_params)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ServiceRecordSerializer(page, many=True).data)
+
+    @extend_schema(summary="Open a service record", request=ServiceRecordInput,
+                   responses={201: ServiceRecordDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(ServiceRecordInput, request.data)
+        customer = customer_get_visible(user=request.user, customer_id=data.pop("customer"))
+        record = services.service_record_create(
+            actor=request.user, customer=customer, title=data["title"], type=data["type"],
+            priority=data["priority"], description=data["description"],
+            product=_referenced(Product, data["product"], "product", "product"),
+            order=_referenced(Order, data["order"], "order", "order"),
+        )
+        return _detail(request, record.pk, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordDetailView(APIView):
+    @extend_schema(summary="A service record", responses=ServiceRecordDetailSerializer)
+    def get(self, request: Request, record_id: int) -> Response:
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordDispatchView(APIView):
+    @extend_schema(summary="Assign an engineer (not dispatched → dispatched)", request=DispatchInput,
+                   responses=ServiceRecordDetailSerializer)
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        data = validated(DispatchInput, request.data)
+        engineer = User.objects.filter(pk=data["engineer"], is_active=True).first()
+        if engineer is None:
+            raise InvalidInput("No such active user.", fields={"engineer": ["No such active user."]})
+        services.service_record_dispatch(actor=request.user, record=record, engineer=engineer)
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordConfirmView(APIView):
+    @extend_schema(summary="The assigned engineer confirms (dispatched → confirmed)", request=None,
+                   responses=ServiceRecordDetailSerializer)
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        services.service_record_confirm(actor=request.user, record=record)
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordResolveView(APIView):
+    @extend_schema(summary="Record the resolution (confirmed → resolved)", request=ResolveInput,
+                   responses=ServiceRecordDetailSerializer)
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        data = validated(ResolveInput, request.data)
+        services.service_record_resolve(actor=request.user, record=record, resolution=data["resolution"])
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordCloseView(APIView):
+    @extend_schema(summary="Close (resolved → closed)", request=None, responses=ServiceRecordDetailSerializer)
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        services.service_record_close(actor=request.user, record=record)
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordRateView(APIView):
+    @extend_schema(summary="Record the customer's satisfaction (1–5) once resolved or closed", request=RateInput,
+                   responses=ServiceRecordDetailSerializer)
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        data = validated(RateInput, request.data)
+        services.service_record_rate(actor=request.user, record=record, satisfaction=data["satisfaction"])
+        return _detail(request, record_id)
+
+
+@extend_schema(tags=["crm: service"])
+class ServiceRecordToArticleView(APIView):
+    @extend_schema(summary="Draft a knowledge article from a resolved record (service staff and admins)",
+                   request=None, responses={201: ArticleSerializer})
+    def post(self, request: Request, record_id: int) -> Response:
+        record = service_record_get_visible(user=request.user, record_id=record_id)
+        article = services.service_record_to_article(actor=request.user, record=record)
+        return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("service-records/", ServiceRecordListCreateView.as_view(), name="api-service-list"),
+    path("service-records/<int:record_id>/", ServiceRecordDetailView.as_view(), name="api-service-detail"),
+    path("service-records/<int:record_id>/dispatch/", ServiceRecordDispatchView.as_view(),
+         name="api-service-dispatch"),
+    path("service-records/<int:record_id>/confirm/", ServiceRecordConfirmView.as_view(), name="api-service-confirm"),
+    path("service-records/<int:record_id>/resolve/", ServiceRecordResolveView.as_view(), name="api-service-resolve"),
+    path("service-records/<int:record_id>/close/", ServiceRecordCloseView.as_view(), name="api-service-close"),
+    path("service-records/<int:record_id>/rate/", ServiceRecordRateView.as_view(), name="api-service-rate"),
+    path("service-records/<int:record_id>/to-article/", ServiceRecordToArticleView.as_view(),
+         name="api-service-to-article"),
+]

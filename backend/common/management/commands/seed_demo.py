@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from backend.common.demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
+from backend.crm.demo import seed_crm_demo
 
 
 class Command(BaseCommand):
@@ -20,6 +21,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         progress = (lambda title: self.stdout.write(f"  + {title}")) if verbosity >= 2 else None
         report = seed_demo(progress=progress)
+        # The CRM demo links to the documents above; it skips itself when already seeded.
+        seed_crm_demo(stdout=self.stdout if verbosity >= 1 else None)
         elapsed = time.monotonic() - started
 
         if report.already_present:

@@ -1,0 +1,246 @@
+"""The CRM in the admin: for looking things up, read-only.
+
+Every CRM write goes through the services (access check, validation, audit event), so the admin
+never adds, changes or deletes CRM rows itself.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from backend.crm.models import (
+    AccountTeamMember,
+    Activity,
+    Contact,
+    Customer,
+    DocumentLink,
+    Invoice,
+    KnowledgeArticle,
+    Opportunity,
+    OpportunityStageChange,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    Quote,
+    QuoteLine,
+    ServiceRecord,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists, filters, search and detail pages; no writes that would bypass the services' audit."""
+
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over large tables on every page
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+class AccountTeamInline(ReadOnlyInline):
+    model = AccountTeamMember
+    fields = ("user", "role", "added_at")
+    readonly_fields = fields
+
+
+class ContactInline(ReadOnlyInline):
+    model = Contact
+    fields = ("name", "title", "email", "phone", "is_primary")
+    readonly_fields = fields
+
+
+@admin.register(Customer)
+class CustomerAdmin(ReadOnlyAdmin):
+    list_display = ("name", "code", "region", "industry", "tier", "status", "owner", "owner_since", "created_at")
+    list_filter = ("tier", "status", "region")
+    search_fields = ("name", "code", "region", "industry")
+    list_select_related = ("owner",)
+    inlines = [AccountTeamInline, ContactInline]
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "user", "role", "added_at")
+    search_fields = ("customer__name", "user__username", "user__display_name")
+    list_select_related = ("customer", "user")
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    list_display = ("name", "customer", "title", "email", "phone", "is_primary")
+    list_filter = ("is_primary",)
+    search_fields = ("name", "email", "phone", "customer__name")
+    list_select_related = ("customer",)
+
+
+# --- catalogue, deals, quotes ----------------------------------------------------------------------
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "list_price", "currency", "active")
+    list_filter = ("active", "currency")
+    search_fields = ("code", "name")
+
+
+class StageHistoryInline(ReadOnlyInline):
+    model = OpportunityStageChange
+    fields = ("from_stage", "to_stage", "changed_by", "changed_at", "note")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ReadOnlyAdmin):
+    list_display = ("title", "customer", "owner", "stage", "probability", "amount", "currency", "expected_close",
+                    "created_at", "closed_at")
+    list_filter = ("stage", "currency")
+    search_fields = ("title", "customer__name", "lost_reason")
+    list_select_related = ("customer", "owner")
+    date_hierarchy = "created_at"
+    inlines = [StageHistoryInline]
+
+
+@admin.register(OpportunityStageChange)
+class OpportunityStageChangeAdmin(ReadOnlyAdmin):
+    list_display = ("opportunity", "from_stage", "to_stage", "changed_by", "changed_at")
+    list_filter = ("to_stage",)
+    search_fields = ("opportunity__title",)
+    list_select_related = ("opportunity", "changed_by")
+
+
+class QuoteLineInline(ReadOnlyInline):
+    model = QuoteLine
+    fields = ("product", "description", "quantity", "unit_price", "discount_percent", "line_total")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ("number", "customer", "owner", "status", "currency", "valid_until", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("number", "customer__name")
+    list_select_related = ("customer", "owner")
+    date_hierarchy = "created_at"
+    inlines = [QuoteLineInline]
+
+
+@admin.register(QuoteLine)
+class QuoteLineAdmin(ReadOnlyAdmin):
+    list_display = ("quote", "product", "quantity", "unit_price", "discount_percent", "line_total")
+    search_fields = ("quote__number", "product__code")
+    list_select_related = ("quote", "product")
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+class OrderLineInline(QuoteLineInline):
+    model = OrderLine
+
+
+class InvoiceInline(ReadOnlyInline):
+    model = Invoice
+    fields = ("number", "amount", "issued_on", "due_on")
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("amount", "received_on", "invoice", "reference", "is_prepayment", "recorded_by")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("number", "customer", "owner", "status", "currency", "signed_date", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("number", "customer__name", "quote__number")
+    list_select_related = ("customer", "owner")
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, InvoiceInline, PaymentInline]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ("order", "product", "quantity", "unit_price", "discount_percent", "line_total")
+    search_fields = ("order__number", "product__code")
+    list_select_related = ("order", "product")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ("number", "order", "amount", "issued_on", "due_on")
+    search_fields = ("number", "order__number", "order__customer__name")
+    list_select_related = ("order",)
+    date_hierarchy = "due_on"
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("order", "invoice", "amount", "received_on", "is_prepayment", "reference", "recorded_by")
+    list_filter = ("is_prepayment",)
+    search_fields = ("order__number", "invoice__number", "reference")
+    list_select_related = ("order", "invoice", "recorded_by")
+    date_hierarchy = "received_on"
+
+
+# --- service, knowledge, activities, links -------------------------------------------------------
+
+
+@admin.register(ServiceRecord)
+class ServiceRecordAdmin(ReadOnlyAdmin):
+    list_display = ("title", "customer", "type", "priority", "dispatch_state", "engineer", "satisfaction",
+                    "created_at", "resolved_at")
+    list_filter = ("dispatch_state", "type", "priority")
+    search_fields = ("title", "description", "resolution", "customer__name")
+    list_select_related = ("customer", "engineer")
+    date_hierarchy = "created_at"
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(ReadOnlyAdmin):
+    list_display = ("title", "status", "visibility", "product", "author", "updated_at", "published_at")
+    list_filter = ("status", "visibility")
+    search_fields = ("title", "body")
+    list_select_related = ("product", "author")
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ("subject", "kind", "customer", "owner", "occurred_at", "due_at", "done")
+    list_filter = ("kind", "done")
+    search_fields = ("subject", "body", "customer__name")
+    list_select_related = ("customer", "owner")
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(DocumentLink)
+class DocumentLinkAdmin(ReadOnlyAdmin):
+    list_display = ("document", "target_type", "customer", "created_by", "created_at")
+    list_filter = ("target_type",)
+    search_fields = ("document__title", "customer__name")
+    list_select_related = ("document", "customer", "created_by")

@@ -1,0 +1,49 @@
+"""Reads of knowledge articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from backend.access.policy import Action, visible
+from backend.common.errors import InvalidInput, NotFound
+from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle
+
+
+class ArticleFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ArticleStatus.choices)
+    visibility = django_filters.ChoiceFilter(choices=ArticleVisibility.choices)
+    product = django_filters.NumberFilter(field_name="product_id")
+    q = django_filters.CharFilter(method="search", label="Title or body contains")
+
+    class Meta:
+        model = KnowledgeArticle
+        fields = ["status", "visibility", "product", "q"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(body__icontains=value))
+
+
+def article_list_visible(*, user, filters: dict[str, Any] | None = None) -> QuerySet[KnowledgeArticle]:
+    """Articles `user` may read, most recently changed first."""
+    queryset = visible(user, KnowledgeArticle.objects.all(), Action.VIEW)
+    if filters:
+        filterset = ArticleFilter(filters, queryset=queryset)
+        if not filterset.is_valid():
+            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
+        queryset = filterset.qs
+    return queryset.select_related("product", "author").order_by("-updated_at", "-id")
+
+
+def article_get_visible(*, user, article_id: int, action: Action = Action.VIEW) -> KnowledgeArticle:
+    article = (
+        visible(user, KnowledgeArticle.objects.all(), action)
+        .select_related("product", "author")
+        .filter(pk=article_id)
+        .first()
+    )
+    if article is None:
+        raise NotFound()
+    return article

@@ -1,0 +1,140 @@
+"""Reads of orders and their receivables.
+
+The money figures are computed by the database, per order, with correlated subqueries:
+
+    total            sum of the order lines
+    paid             sum of the payments
+    invoiced         sum of the invoices
+    outstanding      total − paid (negative when a prepayment exceeds the total)
+    invoiced_unpaid  invoiced − paid, never below zero
+    overdue          the unpaid part of invoices whose due date has passed: their amount minus the
+                     payments made against them or against no invoice in particular (those pay the
+                     oldest debt first), never below zero and never more than invoiced_unpaid
+
+Reports aggregate these same annotations, so a list, a detail page and a report always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.utils import timezone
+
+from backend.access.policy import Action, visible
+from backend.common.errors import InvalidInput, NotFound
+from backend.crm.models import MONEY, Invoice, Order, OrderLine, OrderStatus, Payment
+
+MONEY_FIELD = DecimalField(**MONEY)
+ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
+
+
+def _summed(queryset: QuerySet, group: str, field: str) -> Coalesce:
+    """COALESCE((SELECT SUM(field) FROM ... WHERE <correlated> GROUP BY group), 0)."""
+    inner = queryset.order_by().values(group).annotate(s=Sum(field)).values("s")
+    return Coalesce(Subquery(inner, output_field=MONEY_FIELD), ZERO, output_field=MONEY_FIELD)
+
+
+def _money(expression) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=MONEY_FIELD)
+
+
+def receivable_annotations(*, prefix: str = "", today: dt.date | None = None) -> dict[str, Any]:
+    """Annotations for an Order queryset (prefix "") or one reached through a relation.
+
+    Apply them in order (a dict keeps it): the later ones refer to the earlier ones.
+    """
+    today = today or timezone.localdate()
+    order_ref = OuterRef(f"{prefix}pk")
+    past_due_invoices = Invoice.objects.filter(order=order_ref, due_on__lt=today)
+    paid_toward_due = Payment.objects.filter(order=order_ref).filter(
+        Q(invoice__isnull=True) | Q(invoice__due_on__lt=today)
+    )
+    return {
+        "total": _summed(OrderLine.objects.filter(order=order_ref), "order", "line_total"),
+        "paid": _summed(Payment.objects.filter(order=order_ref), "order", "amount"),
+        "invoiced": _summed(Invoice.objects.filter(order=order_ref), "order", "amount"),
+        "past_due_invoiced": _summed(past_due_invoices, "order", "amount"),
+        "paid_toward_due": _summed(paid_toward_due, "order", "amount"),
+        "outstanding": _money(F("total") - F("paid")),
+        "invoiced_unpaid": _money(Greatest(F("invoiced") - F("paid"), ZERO)),
+        "overdue": _money(
+            Least(Greatest(F("past_due_invoiced") - F("paid_toward_due"), ZERO), Greatest(F("invoiced") - F("paid"),
+                                                                                           ZERO))
+        ),
+    }
+
+
+def with_receivables(queryset: QuerySet, *, today: dt.date | None = None) -> QuerySet:
+    return queryset.annotate(**receivable_annotations(today=today))
+
+
+class OrderFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
+    q = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label="Number contains")
+
+    class Meta:
+        model = Order
+        fields = ["customer", "owner", "status", "q"]
+
+
+def order_list_visible(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
+    """Orders `user` may see, with their receivable figures, newest first."""
+    queryset = visible(user, Order.objects.all(), Action.VIEW)
+    if filters:
+        filterset = OrderFilter(filters, queryset=queryset)
+        if not filterset.is_valid():
+            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
+        queryset = filterset.qs
+    return with_receivables(queryset.select_related("customer", "owner")).order_by("-created_at", "-id")
+
+
+def invoices_with_payments(*, today: dt.date | None = None) -> QuerySet[Invoice]:
+    today = today or timezone.localdate()
+    return Invoice.objects.annotate(
+        paid=_summed(Payment.objects.filter(invoice=OuterRef("pk")), "invoice", "amount"),
+    ).annotate(unpaid=_money(Greatest(F("amount") - F("paid"), ZERO))).order_by("issued_on", "id")
+
+
+def order_get_visible(*, user, order_id: int, action: Action = Action.VIEW) -> Order:
+    """One order with lines, invoices, payments and receivables; NotFound if missing or not visible."""
+    order = (
+        with_receivables(visible(user, Order.objects.all(), action))
+        .select_related("customer", "owner", "quote")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("id")),
+            Prefetch("invoices", queryset=invoices_with_payments()),
+            Prefetch("payments", queryset=Payment.objects.select_related("recorded_by", "invoice")
+                     .order_by("received_on", "id")),
+        )
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def invoice_get_for_order(*, order: Order, invoice_id) -> Invoice:
+    """An invoice of `order` (the caller already sees the order); 400 naming the field otherwise."""
+    invoice = Invoice.objects.filter(pk=invoice_id, order=order).first() if str(invoice_id).isdigit() else None
+    if invoice is None:
+        raise InvalidInput("No such invoice on this order.", fields={"invoice": ["No such invoice on this order."]})
+    return invoice

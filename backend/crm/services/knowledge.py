@@ -1,0 +1,104 @@
+"""Knowledge articles: drafted by staff (or from a resolved service record), published once reviewed.
+
+Drafts are seen by their author and by service staff and admins; published articles by all staff
+(and, with portal visibility, by the customer portal). The access policy decides who may change one.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.access.policy import Action
+from backend.audit import services as audit
+from backend.common.errors import InvalidInput, NotFound
+from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
+from backend.crm.services.common import require
+
+_EDITABLE = ("title", "body", "product", "visibility")
+
+
+def _clean(fields: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(fields)
+    if "title" in cleaned:
+        cleaned["title"] = (cleaned["title"] or "").strip()
+        if not cleaned["title"]:
+            errors["title"] = ["A title is required."]
+        elif len(cleaned["title"]) > 200:
+            errors["title"] = ["At most 200 characters."]
+    if "body" in cleaned:
+        cleaned["body"] = (cleaned["body"] or "").strip()
+        if not cleaned["body"]:
+            errors["body"] = ["The article needs a body."]
+    if "visibility" in cleaned and cleaned["visibility"] not in ArticleVisibility.values:
+        errors["visibility"] = [f"Choose one of: {', '.join(ArticleVisibility.values)}."]
+    if "product" in cleaned and cleaned["product"] is not None and not isinstance(cleaned["product"], Product):
+        errors["product"] = ["No such product."]
+    if errors:
+        raise InvalidInput("The article is invalid.", fields=errors)
+    return cleaned
+
+
+def article_create(
+    *,
+    actor,
+    title: str,
+    body: str,
+    product: Product | None = None,
+    visibility: str = ArticleVisibility.INTERNAL,
+) -> KnowledgeArticle:
+    """A draft article authored by `actor` (any active staff member)."""
+    if not getattr(actor, "is_active", False) or not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    fields = _clean({"title": title, "body": body, "product": product, "visibility": visibility})
+    now = timezone.now()
+    with transaction.atomic():
+        article = KnowledgeArticle.objects.create(**fields, author=actor, status=ArticleStatus.DRAFT, created_at=now,
+                                                  updated_at=now)
+        audit.record("crm.article.created", actor=actor, target=article,
+                     detail={"title": article.title, "visibility": article.visibility,
+                             "product": product.code if product else None})
+    return article
+
+
+def article_update(*, actor, article: KnowledgeArticle, **changes) -> KnowledgeArticle:
+    """Change title, body, product or visibility; a published article stays published."""
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
+    require(actor=actor, action=Action.CHANGE, obj=article)
+    fields = _clean(changes)
+    with transaction.atomic():
+        locked = KnowledgeArticle.objects.select_for_update().get(pk=article.pk)
+        diff = {}
+        for field, value in fields.items():
+            current = getattr(locked, field)
+            if current != value:
+                diff[field] = value
+        if diff:
+            for field, value in diff.items():
+                setattr(locked, field, value)
+            locked.updated_at = timezone.now()
+            locked.save()
+            audit.record("crm.article.updated", actor=actor, target=locked, detail={"changed": sorted(diff),
+                         **({"visibility": locked.visibility} if "visibility" in diff else {})})
+    return locked
+
+
+def article_publish(*, actor, article: KnowledgeArticle) -> KnowledgeArticle:
+    """draft → published. Publishing twice is a 400 naming the current state."""
+    require(actor=actor, action=Action.CHANGE, obj=article)
+    with transaction.atomic():
+        locked = KnowledgeArticle.objects.select_for_update().get(pk=article.pk)
+        if locked.status != ArticleStatus.DRAFT:
+            message = f"The article is {locked.status}; only a draft can be published."
+            raise InvalidInput(message, fields={"status": [message]}, current=locked.status)
+        now = timezone.now()
+        locked.status = ArticleStatus.PUBLISHED
+        locked.published_at = now
+        locked.updated_at = now
+        locked.save(update_fields=["status", "published_at", "updated_at"])
+        audit.record("crm.article.published", actor=actor, target=locked,
+                     detail={"title": locked.title, "visibility": locked.visibility})
+    return locked

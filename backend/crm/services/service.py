@@ -1,0 +1,218 @@
+"""Service records (issues, complaints, maintenance and follow-up visits) and their dispatch.
+
+Dispatch moves strictly in order, one step at a time, each step stamped:
+
+    not_dispatched → dispatched (an engineer is assigned; awaiting confirmation)
+                   → confirmed (by the assigned engineer only)
+                   → resolved (with a resolution) → closed
+
+A step out of order is a 400 naming the current state and the one step allowed from it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.access.policy import Action, can
+from backend.accounts.models import Role, User
+from backend.audit import services as audit
+from backend.common.errors import InvalidInput, PermissionDenied
+from backend.crm.models import (
+    ArticleVisibility,
+    Customer,
+    DispatchState,
+    KnowledgeArticle,
+    Order,
+    Priority,
+    Product,
+    ServiceRecord,
+    ServiceType,
+)
+from backend.crm.services.common import require
+
+S = DispatchState
+NEXT_STATE: dict[str, str | None] = {
+    S.NOT_DISPATCHED: S.DISPATCHED,
+    S.DISPATCHED: S.CONFIRMED,
+    S.CONFIRMED: S.RESOLVED,
+    S.RESOLVED: S.CLOSED,
+    S.CLOSED: None,
+}
+STAMP = {S.DISPATCHED: "dispatched_at", S.CONFIRMED: "confirmed_at", S.RESOLVED: "resolved_at",
+         S.CLOSED: "closed_at"}
+RATEABLE = (S.RESOLVED, S.CLOSED)
+# Who may turn resolved records into knowledge: the service department and administrators.
+KNOWLEDGE_ROLES = (Role.SERVICE, Role.ADMIN)
+ENGINEER_ROLES = (Role.SERVICE,)
+
+
+def _deny(actor, record: ServiceRecord, action: str) -> PermissionDenied:
+    audit.record("crm.access.denied", actor=actor, target=record, outcome="denied", customer_id=record.customer_id,
+                 detail={"action": action})
+    return PermissionDenied()
+
+
+def _may_open_for(actor, customer: Customer) -> bool:
+    """The customer's owner, team and admins; service staff for any customer they can see."""
+    if can(actor, Action.CHANGE, customer):
+        return True
+    return getattr(actor, "role", None) in KNOWLEDGE_ROLES and can(actor, Action.VIEW, customer)
+
+
+def service_record_create(
+    *,
+    actor,
+    customer: Customer,
+    title: str,
+    type: str = ServiceType.ISSUE,
+    priority: str = Priority.NORMAL,
+    description: str = "",
+    product: Product | None = None,
+    order: Order | None = None,
+) -> ServiceRecord:
+    if not _may_open_for(actor, customer):
+        require(actor=actor, action=Action.CHANGE, obj=customer)  # records the denial and raises
+    errors: dict[str, list[str]] = {}
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = ["A title is required."]
+    if type not in ServiceType.values:
+        errors["type"] = [f"Choose one of: {', '.join(ServiceType.values)}."]
+    if priority not in Priority.values:
+        errors["priority"] = [f"Choose one of: {', '.join(Priority.values)}."]
+    if order is not None and order.customer_id != customer.pk:
+        errors["order"] = ["The order belongs to another customer."]
+    if errors:
+        raise InvalidInput("The service record is invalid.", fields=errors)
+    with transaction.atomic():
+        record = ServiceRecord.objects.create(
+            customer=customer, product=product, order=order, type=type, priority=priority, title=title[:200],
+            description=description or "", created_by=actor, created_at=timezone.now(),
+        )
+        audit.record("crm.service.created", actor=actor, target=record, customer_id=customer.pk, detail={
+            "type": type, "priority": priority, "title": record.title,
+            "product": product.code if product else None, "order": order.number if order else None,
+        })
+    return record
+
+
+def _step(
+    *, actor, record: ServiceRecord, to: str, check=None, apply=None, detail: dict | None = None
+) -> ServiceRecord:
+    """Move `record` one dispatch step to `to`, under a row lock; 400 if `to` is not the next step."""
+    require(actor=actor, action=Action.CHANGE, obj=record)
+    with transaction.atomic():
+        locked = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        expected = NEXT_STATE[locked.dispatch_state]
+        if expected != to:
+            current = S(locked.dispatch_state)
+            allowed = f"“{expected}” ({S(expected).label})" if expected else "nothing (it is closed)"
+            message = (f"The service record is “{current.value}” ({current.label}); "
+                       f"the only allowed next step is {allowed}, not “{to}”.")
+            raise InvalidInput(message, fields={"dispatch_state": [message]}, current=current.value,
+                               allowed=[expected] if expected else [])
+        if check is not None:
+            check(locked)
+        previous = locked.dispatch_state
+        now = timezone.now()
+        locked.dispatch_state = to
+        setattr(locked, STAMP[to], now)
+        changed = ["dispatch_state", STAMP[to]]
+        if apply is not None:
+            changed += apply(locked)
+        locked.save(update_fields=changed)
+        audit.record("crm.service.dispatch_changed", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"from": previous, "to": to, **(detail or {})})
+    return locked
+
+
+def service_record_dispatch(*, actor, record: ServiceRecord, engineer: User) -> ServiceRecord:
+    """Assign an engineer; the record then waits for the engineer to confirm."""
+    if not engineer.is_active or engineer.role not in ENGINEER_ROLES:
+        raise InvalidInput("The engineer must be an active member of the service staff.",
+                           fields={"engineer": ["Choose an active service engineer."]})
+
+    def apply(locked):
+        locked.engineer = engineer
+        return ["engineer"]
+
+    return _step(actor=actor, record=record, to=S.DISPATCHED, apply=apply,
+                 detail={"engineer": engineer.username})
+
+
+def service_record_confirm(*, actor, record: ServiceRecord) -> ServiceRecord:
+    """The assigned engineer accepts the job. Anyone else is refused like a missing record (404)."""
+    # Checked before the transaction too, so the recorded denial is not rolled back with it.
+    if record.dispatch_state == S.DISPATCHED and record.engineer_id != actor.pk:
+        raise _deny(actor, record, "confirm")
+
+    def check(locked):
+        if locked.engineer_id != actor.pk:
+            raise PermissionDenied()
+
+    return _step(actor=actor, record=record, to=S.CONFIRMED, check=check)
+
+
+def service_record_resolve(*, actor, record: ServiceRecord, resolution: str) -> ServiceRecord:
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise InvalidInput("Describe the resolution.", fields={"resolution": ["A resolution is required."]})
+
+    def apply(locked):
+        locked.resolution = resolution
+        return ["resolution"]
+
+    return _step(actor=actor, record=record, to=S.RESOLVED, apply=apply)
+
+
+def service_record_close(*, actor, record: ServiceRecord) -> ServiceRecord:
+    return _step(actor=actor, record=record, to=S.CLOSED)
+
+
+def service_record_rate(*, actor, record: ServiceRecord, satisfaction) -> ServiceRecord:
+    """The customer's satisfaction, 1–5, once the record is resolved or closed. A new score replaces the old."""
+    require(actor=actor, action=Action.CHANGE, obj=record)
+    try:
+        score = int(satisfaction)
+        if str(satisfaction).strip() != str(score) or not 1 <= score <= 5:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise InvalidInput("The satisfaction score is a whole number from 1 to 5.",
+                           fields={"satisfaction": ["Enter a whole number from 1 to 5."]}) from None
+    with transaction.atomic():
+        locked = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.dispatch_state not in RATEABLE:
+            message = (f"The service record is “{locked.dispatch_state}”; it can be rated once it is resolved "
+                       "or closed.")
+            raise InvalidInput(message, fields={"satisfaction": [message]}, current=locked.dispatch_state)
+        previous = locked.satisfaction
+        locked.satisfaction = score
+        locked.save(update_fields=["satisfaction"])
+        audit.record("crm.service.rated", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"satisfaction": score, "previous": previous})
+    return locked
+
+
+def service_record_to_article(*, actor, record: ServiceRecord) -> KnowledgeArticle:
+    """Draft an internal knowledge article from a resolved (or closed) record: its problem and its fix."""
+    require(actor=actor, action=Action.VIEW, obj=record)
+    if getattr(actor, "role", None) not in KNOWLEDGE_ROLES:
+        raise _deny(actor, record, "to_article")
+    if record.dispatch_state not in RATEABLE:
+        message = (f"The service record is “{record.dispatch_state}”; only a resolved or closed record "
+                   "becomes an article.")
+        raise InvalidInput(message, fields={"dispatch_state": [message]}, current=record.dispatch_state)
+    body = "\n\n".join(part for part in (
+        f"## Problem\n\n{record.description.strip()}" if record.description.strip() else "",
+        f"## Resolution\n\n{record.resolution.strip()}",
+    ) if part)
+    now = timezone.now()
+    with transaction.atomic():
+        article = KnowledgeArticle.objects.create(
+            title=record.title, body=body, product_id=record.product_id, visibility=ArticleVisibility.INTERNAL,
+            source_service_record=record, author=actor, created_at=now, updated_at=now,
+        )
+        audit.record("crm.article.created", actor=actor, target=article, customer_id=record.customer_id,
+                     detail={"title": article.title, "from_service_record": record.pk})
+    return article

@@ -1,0 +1,153 @@
+"""The CRM demo: seeded through the services, covering every stage and state, idempotent."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+
+from backend.accounts.models import Role
+from backend.audit.models import AuditEvent
+from backend.crm import reports
+from backend.crm.demo import seed_crm_demo
+from backend.crm.models import (
+    Activity,
+    ArticleStatus,
+    Customer,
+    DispatchState,
+    DocumentLink,
+    Invoice,
+    KnowledgeArticle,
+    Opportunity,
+    Order,
+    Payment,
+    Quote,
+    ServiceRecord,
+    Stage,
+)
+from backend.documents.services import document_create
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PEOPLE = {
+    "admin": (Role.ADMIN, "management"), "wang.fang": (Role.SALES, "sales-east"),
+    "sarah.chen": (Role.SALES, "sales-east"), "chen.jing": (Role.SALES, "sales-east"),
+    "zhang.wei": (Role.SALES, "sales-north"), "li.lei": (Role.SALES, "sales-north"),
+    "liu.yang": (Role.SERVICE, "service"), "tom.becker": (Role.SERVICE, "service"),
+}
+
+
+@pytest.fixture
+def demo_users():
+    users = {}
+    for username, (role, department) in DEMO_PEOPLE.items():
+        users[username] = factories.UserFactory(username=username, role=role,
+                                                department=factories.DepartmentFactory(code=department))
+    return users
+
+
+def test_the_demo_covers_every_stage_and_state_through_the_services(demo_users):
+    # given the demo users and the demo's Huadong contract
+    contract, _ = document_create(
+        actor=demo_users["wang.fang"], title="销售合同 HD-2026-031", kind="contract", classification="confidential",
+        upload=factories.upload_source(), idempotency_key="demo:contract-huadong")
+    out = io.StringIO()
+
+    # when the CRM demo is seeded
+    report = seed_crm_demo(stdout=out)
+
+    # then there are a few dozen customers with Chinese and English names, owned by the sales reps
+    customers = Customer.objects.all()
+    assert not report.already_present and "CRM demo seeded" in out.getvalue()
+    assert customers.count() == 32
+    assert customers.filter(name__regex=r"[\u4e00-\u9fff]").count() >= 15
+    assert customers.filter(name__regex=r"^[A-Za-z]").count() >= 8
+    assert set(customers.values_list("owner__username", flat=True)) == {
+        "wang.fang", "sarah.chen", "chen.jing", "zhang.wei", "li.lei"}
+    # deals at every stage, with a recorded history
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Stage.values)
+    assert Opportunity.objects.filter(stage=Stage.LOST).exclude(lost_reason="").count() == \
+        Opportunity.objects.filter(stage=Stage.LOST).count()
+    # quotes with lines, some customers quoted by two reps
+    assert Quote.objects.filter(lines__isnull=True).count() == 0
+    two_reps = [c for c in customers if c.quotes.values("owner").distinct().count() >= 2]
+    assert len(two_reps) >= 3
+    # orders with partial payments, prepayment, overdue invoices, and the contract linked
+    assert Order.objects.count() >= 10 and Invoice.objects.count() >= 8 and Payment.objects.count() >= 6
+    receivables = reports.receivables(user=demo_users["admin"]).summary
+    assert any(row["overdue"] > 0 for row in receivables) and any(row["paid"] > 0 for row in receivables)
+    assert {row["currency"] for row in receivables} == {"CNY", "USD", "EUR"}
+    assert DocumentLink.objects.filter(document=contract, target_type="order",
+                                       order__number="HD-2026-031").exists()
+    # service records in every dispatch state, rated where resolved
+    assert set(ServiceRecord.objects.values_list("dispatch_state", flat=True)) == set(DispatchState.values)
+    assert ServiceRecord.objects.filter(satisfaction__isnull=False).count() >= 4
+    service = reports.service_statistics(user=demo_users["admin"]).summary
+    assert service["mean_hours_to_confirm"] > 0 and service["complaints"] >= 2
+    # knowledge articles: published (internal and portal), drafts, and one made from a service record
+    articles = KnowledgeArticle.objects.all()
+    assert articles.filter(status=ArticleStatus.PUBLISHED).count() >= 3
+    assert articles.filter(status=ArticleStatus.DRAFT).count() >= 2
+    assert articles.filter(source_service_record__isnull=False).exists()
+    assert articles.filter(visibility="portal").exists()
+    # activities, with open reminders (some overdue) and one done
+    reminders = Activity.objects.filter(kind="reminder")
+    assert reminders.filter(done=True).exists() and reminders.filter(done=False).count() >= 6
+    # and every record was written through an audited service
+    assert AuditEvent.objects.filter(event_type="crm.customer.created").count() == 32
+    assert AuditEvent.objects.filter(event_type="crm.order.created").count() == Order.objects.count()
+    assert AuditEvent.objects.filter(event_type="crm.payment.recorded").count() == Payment.objects.count()
+    # and the reports have months of history to show
+    assert len({row["period"] for row in reports.sales_funnel(user=demo_users["admin"]).rows}) >= 6
+    assert reports.won_lost(user=demo_users["admin"]).summary["reasons"]
+
+
+def test_seeding_twice_changes_nothing(demo_users):
+    # given a seeded demo
+    seed_crm_demo()
+    counts = (Customer.objects.count(), Order.objects.count(), AuditEvent.objects.count())
+
+    # when it is seeded again
+    again = seed_crm_demo(stdout=io.StringIO())
+
+    # then it says so and writes nothing
+    assert again.already_present
+    assert (Customer.objects.count(), Order.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_without_the_demo_users_nothing_is_written():
+    out = io.StringIO()
+    report = seed_crm_demo(stdout=out)
+    assert report.missing_users and "missing users" in out.getvalue()
+    assert not Customer.objects.exists()
+
+
+def test_money_in_the_demo_is_decimal(demo_users):
+    seed_crm_demo()
+    order = Order.objects.get(number="HD-2026-031")
+    assert all(isinstance(line.line_total, Decimal) for line in order.lines.all())
+
+
+def test_the_admin_lists_searches_and_shows_every_crm_model_read_only(demo_users, client):
+    # given a seeded demo and a superuser
+    from django.contrib import admin as django_admin
+
+    seed_crm_demo()
+    superuser = factories.UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    crm_models = [model for model in django_admin.site._registry if model._meta.app_label == "crm"]
+    assert len(crm_models) == 16
+
+    for model in crm_models:
+        base = f"/admin/crm/{model._meta.model_name}/"
+        # when the change list, a search and one object's page are opened
+        listing = client.get(base)
+        searched = client.get(base, {"q": "华东"})
+        first = model._default_manager.first()
+        detail = client.get(f"{base}{first.pk}/change/") if first else None
+        # then they render, and nothing offers to add or delete
+        assert listing.status_code == searched.status_code == 200, model
+        assert detail is None or detail.status_code == 200
+        assert client.get(f"{base}add/").status_code == 403
