@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "backend.documents",
     "backend.access",
     "backend.crm",
+    "indexing",
+    "backend.web",
 ]
 
 MIDDLEWARE = [
@@ -127,7 +129,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:signin"
 
 # django-guardian: no anonymous user row; we never grant to anonymous.
 ANONYMOUS_USER_NAME = None
@@ -175,6 +177,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "backend.documents.models.DocumentKind",
+        "VersionStatusEnum": "backend.documents.models.VersionStatus",
+        "QuoteStatusEnum": "backend.crm.models.QuoteStatus",
+        "OrderStatusEnum": "backend.crm.models.OrderStatus",
+        "StageEnum": "backend.crm.models.Stage",
+        "CustomerStatusEnum": "backend.crm.models.CustomerStatus",
+        "ArticleStatusEnum": "backend.crm.models.ArticleStatus",
+        "ActivityKindEnum": "backend.crm.models.ActivityKind",
+    },
 }
 
 # --- object storage ------------------------------------------------------
@@ -222,6 +234,17 @@ CHECKOUT_TTL_SECONDS = _env_int("CHECKOUT_TTL_SECONDS", 8 * 3600)
 
 # --- search -----------------------------------------------------------------
 SEARCH_URL = _env("SEARCH_URL", f"tantivy://{DATA_DIR / 'search'}")
+# Text extraction budget per version: bigger files, or extraction running longer, mark the version
+# "failed" with the reason (its metadata is still searchable). Text beyond MAX_CHARS is not indexed.
+SEARCH_EXTRACT_MAX_BYTES = _env_int("SEARCH_EXTRACT_MAX_BYTES", 100 * 1024**2)
+SEARCH_EXTRACT_TIMEOUT_SECONDS = _env_int("SEARCH_EXTRACT_TIMEOUT_SECONDS", 60)
+SEARCH_EXTRACT_MAX_CHARS = _env_int("SEARCH_EXTRACT_MAX_CHARS", 2_000_000)
+# A version whose content could not be read this many times (store down) is marked failed.
+SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
+# How much of each version's text the embedded index stores for snippets.
+SEARCH_SNIPPET_SOURCE_CHARS = _env_int("SEARCH_SNIPPET_SOURCE_CHARS", 200_000)
+# Documents synced per outbox batch.
+SEARCH_OUTBOX_BATCH = _env_int("SEARCH_OUTBOX_BATCH", 100)
 
 # --- background work --------------------------------------------------------
 CELERY_BROKER_URL = _env("CELERY_BROKER_URL", "")
@@ -244,6 +267,8 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
+    "search-outbox-drain": {"task": "indexing.drain_outbox", "schedule": 60.0},
+    "search-expiry-daily": {"task": "indexing.enqueue_expired", "schedule": 6 * 3600.0},
 }
 
 # --- CRM --------------------------------------------------------------------

@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include("backend.documents.api.urls")),
     path("api/crm/", include("backend.crm.api.urls")),
+    path("", include("backend.web.urls")),
 ]

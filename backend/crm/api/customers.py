@@ -101,7 +101,7 @@ class CustomerListCreateView(GenericAPIView):
     serializer_class = CustomerSerializer
     pagination_class = ByNamePagination
 
-    @extend_schema(summary="Customers you may see")
+    @extend_schema(summary="Customers you may see", operation_id="crm_customers_list")
     def get(self, request: Request) -> Response:
         queryset = customer_list_visible(
             user=request.user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -75,6 +76,7 @@ class CustomerDocumentsView(APIView):
         summary="Every document linked to the customer (directly or through its deals, quotes, orders and service "
                 "records), grouped by kind",
         parameters=[OpenApiParameter("kind", str, enum=DocumentKind.values)],
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request, customer_id: int) -> Response:
         customer = customer_get_visible(user=request.user, customer_id=customer_id)

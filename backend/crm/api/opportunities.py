@@ -82,7 +82,8 @@ class StageInput(serializers.Serializer):
 class OpportunityListCreateView(GenericAPIView):
     serializer_class = OpportunitySerializer
 
-    @extend_schema(summary="Opportunities you may see (filters: customer, stage, owner)")
+    @extend_schema(summary="Opportunities you may see (filters: customer, stage, owner)",
+                   operation_id="crm_opportunities_list")
     def get(self, request: Request) -> Response:
         params = request.query_params
         queryset = opportunity_list_visible(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
@@ -152,7 +153,7 @@ class ProductListView(GenericAPIView):
 class QuoteListCreateView(GenericAPIView):
     serializer_class = QuoteSerializer
 
-    @extend_schema(summary="Quotes you may see (filters: customer, status, owner)")
+    @extend_schema(summary="Quotes you may see (filters: customer, status, owner)", operation_id="crm_quotes_list")
     def get(self, request: Request) -> Response:
         params = request.query_params
         queryset = quote_list_visible(
@@ -216,6 +217,7 @@ class QuoteHistoryView(APIView):
         summary="What did we quote this customer before? Every quote line, newest first, with the last accepted "
                 "price per product",
         parameters=[OpenApiParameter("product", int, description="only this product")],
+        responses=OpenApiTypes.OBJECT,
     )
     def get(self, request: Request, customer_id: int) -> Response:
         customer = customer_get_visible(user=request.user, customer_id=customer_id)

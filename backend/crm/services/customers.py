@@ -10,8 +10,9 @@ from backend.access.policy import Action
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
-from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier
+from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
 from backend.crm.services.common import require
+from indexing import services as search_index
 
 _EDITABLE = ("name", "code", "industry", "region", "tier", "status")
 
@@ -108,6 +109,12 @@ def customer_update(*, actor, customer: Customer, **changes) -> Customer:
             locked.save()
             audit.record("crm.customer.updated", actor=actor, target=locked, customer_id=locked.pk,
                          detail={"changes": diff})
+            if "name" in diff:
+                # Search shows and finds documents by their customers' names.
+                linked = list(DocumentLink.objects.filter(customer=locked).values_list("document_id", flat=True))
+                transaction.on_commit(
+                    lambda: search_index.index_documents_changed(document_ids=linked, reason="customer renamed")
+                )
     return locked
 
 

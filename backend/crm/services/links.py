@@ -15,6 +15,7 @@ from backend.common.errors import InvalidInput
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
 from backend.crm.services.common import require
 from backend.documents.models import Document
+from indexing import services as search_index
 
 _TARGETS: dict[type, str] = {
     Customer: LinkTarget.CUSTOMER,
@@ -40,11 +41,7 @@ def _link_fields(target) -> dict:
 
 def _after_link_change(document_id: int) -> None:
     """Links change who may see a document and what search shows next to it."""
-    try:
-        from indexing.services import index_document_acl_changed
-    except ImportError:  # search not installed in this build
-        return
-    index_document_acl_changed(document_id=document_id)
+    search_index.index_document_acl_changed(document_id=document_id)
 
 
 def document_link_create(*, actor, document: Document, target) -> DocumentLink:

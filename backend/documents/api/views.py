@@ -61,7 +61,7 @@ class DocumentListCreateView(UploadParsersMixin, generics.GenericAPIView):
     def get_queryset(self):
         return selectors.document_list_visible(user=self.request.user)
 
-    @extend_schema(summary="Documents you may see, newest first (cursor-paginated)")
+    @extend_schema(summary="Documents you may see, newest first (cursor-paginated)", operation_id="documents_list")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

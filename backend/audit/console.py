@@ -1,0 +1,304 @@
+"""Reads behind the compliance console: filtered pages of the trail, exports, and two questions.
+
+Built to stay fast on tens of millions of rows:
+
+* **Keyset pages, newest first.** A page is ``WHERE <filters> AND id < :cursor ORDER BY id DESC
+  LIMIT n + 1``; the extra row only says whether there is a next page. There is no COUNT anywhere:
+  counting a filtered view of a large trail costs as much as reading it.
+* **Every filter has an index that ends in id** (``audit_actor_idx``, ``audit_target_idx``,
+  ``audit_customer_idx``, ``audit_type_idx``, and from migration 0003 ``audit_ip_idx`` and
+  ``audit_not_success_idx``), so PostgreSQL walks one index backwards and stops after n + 1 rows,
+  however deep the page.
+* **Date ranges become id ranges.** ``record()`` allocates ids (head + 1) and stamps ``occurred_at``
+  while holding the chain lock, so ids and times rise together. A range of dates is turned into
+  the first and last id inside it with two probes of ``audit_time_idx``, and combined with any
+  other filter's (column, id) index ("what did this user do in March" reads only that user's March
+  rows). The ``occurred_at`` condition is kept as well, so the rows returned are exactly those in
+  the range; only a wall clock stepped backwards between two events could hide an event at the
+  edge of a range.
+* **Exports stream** over ``QuerySet.iterator()`` (a server-side cursor on PostgreSQL), oldest
+  first, in constant memory, with each row's hash and previous hash so the slice can be checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from backend.audit.events import AUDIT_CHAIN_VERIFIED
+from backend.audit.models import AuditEvent, Outcome
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+DOCUMENT_TARGET = "documents.document"
+EXPORT_CHUNK = 2000
+
+# What counts as "accessing" something when compliance asks what a person accessed.
+ACCESS_EVENT_TYPES = (
+    "document.viewed",
+    "document.version.downloaded",
+    "document.version.download_url_issued",
+    "document.access.listed",
+    "document.access.denied",
+    "crm.access.denied",
+    "crm.report.exported",
+    "audit.log.exported",
+)
+
+EXPORT_FIELDS = (
+    "id", "occurred_at", "event_type", "outcome", "actor_id", "actor_label", "ip", "user_agent", "request_id",
+    "target_type", "target_id", "target_label", "customer_id", "detail", "prev_hash", "hash",
+)
+_LIST_FIELDS = (
+    "id", "occurred_at", "event_type", "outcome", "actor_id", "actor_label", "ip", "target_type", "target_id",
+    "target_label", "customer_id",
+)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """A filtered view of the trail. Empty fields do not filter."""
+
+    actor_id: int | None = None
+    document_id: int | None = None
+    customer_id: int | None = None
+    event_types: tuple[str, ...] = ()
+    outcome: str = ""
+    ip: str = ""
+    date_from: dt.date | None = None  # inclusive, in the site's time zone
+    date_to: dt.date | None = None  # inclusive
+
+    def as_dict(self) -> dict:
+        """A JSON-able description (recorded with exports)."""
+        return {
+            key: value
+            for key, value in {
+                "user": self.actor_id,
+                "document": self.document_id,
+                "customer": self.customer_id,
+                "action": list(self.event_types),
+                "outcome": self.outcome,
+                "ip": self.ip,
+                "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None,
+            }.items()
+            if value not in (None, "", [])
+        }
+
+
+@dataclass
+class AuditPage:
+    events: list[AuditEvent]
+    next_cursor: int | None  # pass as `before` for the next (older) page
+    filters: AuditFilters
+    before: int | None = None
+    empty_range: bool = False  # the date range holds no events at all
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _time_bounds(filters: AuditFilters) -> tuple[dt.datetime | None, dt.datetime | None]:
+    start = _day_start(filters.date_from) if filters.date_from else None
+    end = _day_start(filters.date_to + dt.timedelta(days=1)) if filters.date_to else None
+    return start, end
+
+
+def _id_bounds(start: dt.datetime | None, end: dt.datetime | None) -> tuple[int | None, int | None] | None:
+    """The first and last id recorded in [start, end): two probes of the (occurred_at, id) index.
+
+    None when no event falls in the range.
+    """
+    low = high = None
+    if start is not None:
+        low = (
+            AuditEvent.objects.filter(occurred_at__gte=start).order_by("occurred_at", "id")
+            .values_list("id", flat=True).first()
+        )
+        if low is None:
+            return None
+    if end is not None:
+        high = (
+            AuditEvent.objects.filter(occurred_at__lt=end).order_by("-occurred_at", "-id")
+            .values_list("id", flat=True).first()
+        )
+        if high is None:
+            return None
+    if low is not None and high is not None and low > high:
+        return None
+    return low, high
+
+
+def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent] | None:
+    """The events matching `filters`, unordered; None when the date range is empty."""
+    queryset = AuditEvent.objects.all()
+    q = Q()
+    if filters.actor_id is not None:
+        q &= Q(actor_id=filters.actor_id)
+    if filters.document_id is not None:
+        q &= Q(target_type=DOCUMENT_TARGET, target_id=str(filters.document_id))
+    if filters.customer_id is not None:
+        q &= Q(customer_id=filters.customer_id)
+    if filters.event_types:
+        q &= Q(event_type=filters.event_types[0]) if len(filters.event_types) == 1 else Q(
+            event_type__in=filters.event_types)
+    if filters.outcome:
+        q &= Q(outcome=filters.outcome)
+    if filters.ip:
+        q &= Q(ip=filters.ip)
+    start, end = _time_bounds(filters)
+    if start is not None or end is not None:
+        bounds = _id_bounds(start, end)
+        if bounds is None:
+            return None
+        low, high = bounds
+        if low is not None:
+            q &= Q(id__gte=low, occurred_at__gte=start)
+        if high is not None:
+            q &= Q(id__lte=high, occurred_at__lt=end)
+    return queryset.filter(q)
+
+
+def audit_event_page(*, filters: AuditFilters, before: int | None = None, page_size: int = PAGE_SIZE) -> AuditPage:
+    """One page of matching events, newest first, older than event `before` (the cursor)."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    queryset = _filtered(filters)
+    if queryset is None:
+        return AuditPage(events=[], next_cursor=None, filters=filters, before=before, empty_range=True)
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.order_by("-id").only(*_LIST_FIELDS)[: page_size + 1])
+    next_cursor = rows[page_size - 1].id if len(rows) > page_size else None
+    return AuditPage(events=rows[:page_size], next_cursor=next_cursor, filters=filters, before=before)
+
+
+def audit_event_get(*, event_id: int) -> AuditEvent | None:
+    return AuditEvent.objects.filter(pk=event_id).first()
+
+
+def audit_event_neighbours(*, event: AuditEvent) -> tuple[int | None, int | None]:
+    """The ids before and after `event` in the chain (two primary-key probes)."""
+    previous = AuditEvent.objects.filter(id__lt=event.id).order_by("-id").values_list("id", flat=True).first()
+    following = AuditEvent.objects.filter(id__gt=event.id).order_by("id").values_list("id", flat=True).first()
+    return previous, following
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+
+def audit_export_rows(*, filters: AuditFilters) -> Iterator[tuple]:
+    """Every matching event, oldest first, as tuples in EXPORT_FIELDS order — streamed, never held in memory.
+
+    The rows are read inside a transaction: outside one, Django declares the server-side cursor
+    WITH HOLD, and PostgreSQL then materialises the whole result before the first row is sent.
+    """
+    queryset = _filtered(filters)
+    if queryset is None:
+        return
+    with transaction.atomic():
+        yield from queryset.order_by("id").values_list(*EXPORT_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
+
+
+# Rows are written into a buffer and sent in pieces of about this size: one HTTP chunk per row
+# would cost more in the server's streaming machinery than writing the row does.
+_PIECE = 256 * 1024
+_OCCURRED = EXPORT_FIELDS.index("occurred_at")
+_DETAIL = EXPORT_FIELDS.index("detail")
+
+
+def audit_export_csv(*, filters: AuditFilters) -> Iterator[bytes]:
+    """UTF-8 CSV (with a byte-order mark so spreadsheet programs read Chinese names), one event a line."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(EXPORT_FIELDS)
+    dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    for row in audit_export_rows(filters=filters):
+        row = list(row)
+        row[_OCCURRED] = row[_OCCURRED].isoformat()
+        row[_DETAIL] = dumps(row[_DETAIL])
+        writer.writerow(row)
+        if buffer.tell() >= _PIECE:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def audit_export_json(*, filters: AuditFilters) -> Iterator[bytes]:
+    """A JSON array of events (objects keyed by EXPORT_FIELDS), streamed piece by piece."""
+    import io
+
+    encode = DjangoJSONEncoder(ensure_ascii=False).encode
+    buffer = io.StringIO()
+    buffer.write("[")
+    first = True
+    for row in audit_export_rows(filters=filters):
+        buffer.write("\n" if first else ",\n")
+        buffer.write(encode(dict(zip(EXPORT_FIELDS, row))))
+        first = False
+        if buffer.tell() >= _PIECE:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    buffer.write("\n]\n")
+    yield buffer.getvalue().encode()
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+@dataclass
+class UserAccessSummary:
+    """What one person accessed in a date range: per target, how often, first and last time."""
+
+    targets: list[dict] = field(default_factory=list)
+    page: AuditPage | None = None
+
+
+def user_access_summary(*, actor_id: int, date_from: dt.date | None, date_to: dt.date | None,
+                        before: int | None = None, limit: int = 200) -> UserAccessSummary:
+    """"What did user X access between these dates?" — grouped by what they accessed, plus the events."""
+    filters = AuditFilters(actor_id=actor_id, event_types=ACCESS_EVENT_TYPES, date_from=date_from, date_to=date_to)
+    queryset = _filtered(filters)
+    if queryset is None:
+        return UserAccessSummary(targets=[], page=AuditPage([], None, filters, empty_range=True))
+    targets = list(
+        queryset.order_by()
+        .values("target_type", "target_id", "target_label")
+        .annotate(
+            events=Count("id"),
+            downloads=Count("id", filter=Q(event_type="document.version.downloaded")),
+            denied=Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
+            first_id=Min("id"),
+            last_id=Max("id"),
+            first_at=Min("occurred_at"),
+            last_at=Max("occurred_at"),
+        )
+        .order_by("-last_id")[:limit]
+    )
+    return UserAccessSummary(targets=targets, page=audit_event_page(filters=filters, before=before))
+
+
+def last_chain_verification() -> AuditEvent | None:
+    """The most recent recorded verification of the chain (by the console or `manage.py audit_verify`)."""
+    return (
+        AuditEvent.objects.filter(event_type=AUDIT_CHAIN_VERIFIED).order_by("-id").only(
+            "id", "occurred_at", "outcome", "actor_label", "detail").first()
+    )
+
+
+def events_since(event_id: int) -> bool:
+    """Whether anything was recorded after event `event_id` (one primary-key probe, no count)."""
+    return AuditEvent.objects.filter(id__gt=event_id).exists()

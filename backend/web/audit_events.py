@@ -1,0 +1,10 @@
+"""Audit event types of the staff web interface (discovered by the audit app at start-up)."""
+
+from backend.audit.events import register
+
+WEB_SIGNED_IN = register("web.signed_in", "A staff user signed in to the web interface.")
+WEB_SIGNED_OUT = register("web.signed_out", "A staff user signed out of the web interface.")
+WEB_SIGN_IN_FAILED = register("web.sign_in_failed", "A sign-in to the web interface was refused.")
+AUDIT_LOG_EXPORTED = register(
+    "audit.log.exported", "A filtered view of the audit trail was exported (CSV or JSON)."
+)

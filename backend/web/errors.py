@@ -1,0 +1,101 @@
+"""Domain errors as the person at the screen should read them: in their language, next to the field.
+
+Services raise typed errors with English messages (the API's contract). The web interface shows
+the same facts translated: the well-known cases have their own sentences here, field messages go
+through gettext (the common ones are in the catalogue, see `service_messages.py`), and anything
+else falls back to the service's own words.
+"""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from backend.common.errors import (
+    BackendUnavailable,
+    Conflict,
+    DomainError,
+    FileTooLarge,
+    InvalidInput,
+    LengthRequired,
+    NotFound,
+    UnsupportedFileType,
+    VersionLocked,
+)
+from backend.documents.filetypes import describe_mime
+from storage import errors as store_errors
+
+
+def _when(iso: str | None) -> str:
+    moment = parse_datetime(iso) if iso else None
+    if moment is None:
+        return ""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def lock_message(holder_name: str, since_iso: str | None) -> str:
+    return _("Checked out by %(name)s (since %(since)s); nobody else can change it until it is checked in.") % {
+        "name": holder_name, "since": _when(since_iso)}
+
+
+_GENERIC = {"The request is invalid.", "The filters are invalid.", "Some lines are invalid."}
+
+
+def message_for(exc: Exception) -> str:
+    """One translated sentence describing `exc`."""
+    if isinstance(exc, VersionLocked):
+        holder = exc.extra.get("holder") or {}
+        return lock_message(holder.get("name") or holder.get("username") or "?", exc.extra.get("since"))
+    if isinstance(exc, FileTooLarge):
+        limit = exc.extra.get("limit_bytes")
+        if limit:
+            return _("The file is larger than the upload limit of %(limit)s.") % {"limit": filesizeformat(limit)}
+        return _("The file is larger than the upload limit.")
+    if isinstance(exc, UnsupportedFileType):
+        detected = exc.extra.get("detected_type") or ""
+        return _("Files of type %(type)s are not allowed. The type was detected from the content, "
+                 "not the file name.") % {"type": describe_mime(detected) if detected else _("unknown")}
+    if isinstance(exc, (store_errors.StoreUnavailable,)):
+        return _("The document store is unavailable. Nothing was saved; please try again shortly.")
+    if isinstance(exc, store_errors.ChecksumMismatch):
+        return _("The uploaded content does not match its checksum. Nothing was saved.")
+    if isinstance(exc, (store_errors.ObjectNotFound, store_errors.ObjectCorrupt)):
+        return _("The stored content of this version cannot be served right now.")
+    if isinstance(exc, store_errors.ObjectTooLarge):
+        return _("The file is larger than the upload limit.")
+    if isinstance(exc, LengthRequired):
+        return _("The upload did not say how large it is; please try again.")
+    if isinstance(exc, BackendUnavailable):
+        return _("A service Dossier depends on is unavailable. Nothing was saved; please try again shortly.")
+    if isinstance(exc, NotFound):
+        return _("Not found.")
+    if isinstance(exc, Conflict) and exc.code == "conflict":
+        return _(exc.message)
+    if isinstance(exc, InvalidInput):
+        # The service's own sentence says what is wrong as a whole; when it is only a generic
+        # "invalid", the field messages say more.
+        fields = field_errors_for(exc)
+        if fields and (exc.message in _GENERIC or exc.message.endswith(" is invalid.")):
+            return " ".join(" ".join(messages) for messages in fields.values())
+        return _(exc.message)
+    if isinstance(exc, DomainError):
+        return _(exc.message)
+    return _("Something went wrong. Nothing was saved; please try again.")
+
+
+def field_errors_for(exc: Exception) -> dict[str, list[str]]:
+    """{field: [translated messages]} from an InvalidInput's `fields` (DRF or service shape)."""
+    raw = getattr(exc, "extra", {}).get("fields") or {}
+    out: dict[str, list[str]] = {}
+    for name, messages in dict(raw).items():
+        if isinstance(messages, (list, tuple)):
+            out[str(name)] = [_(str(message)) for message in messages]
+        else:
+            out[str(name)] = [_(str(messages))]
+    return out
+
+
+# What a web action catches and shows as a message (anything else is a real bug: a 500).
+SHOWN_ERRORS = (DomainError, store_errors.StoreError)

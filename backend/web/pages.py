@@ -1,0 +1,45 @@
+"""What every staff page shares: sign-in required, and "not visible" answered exactly like "missing"."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+
+from backend.common.errors import NotFound
+
+
+def staff_page(view):
+    """Require a signed-in, active user; turn the services' NotFound (and PermissionDenied) into a 404 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_active:
+            raise Http404()
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404() from None
+
+    return login_required(wrapper)
+
+
+def compliance_page(view):
+    """Pages of the compliance console: for the compliance role only; everyone else gets a 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not getattr(request.user, "is_compliance", False):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return staff_page(wrapper)
+
+
+def int_or_none(value) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

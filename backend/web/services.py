@@ -1,0 +1,76 @@
+"""The few writes that belong to the staff web interface itself.
+
+Everything about documents and the CRM goes through those apps' services; what is left here is the
+session (signing in and out, each audited), the person's language, and the audit console's own
+audited actions (exporting the trail, verifying its chain).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.db import transaction
+
+from backend.accounts.models import User
+from backend.audit import services as audit
+from backend.audit.events import AUDIT_CHAIN_VERIFIED
+from backend.audit.models import Outcome
+from backend.audit.selectors import ChainVerification, audit_chain_verify
+from backend.common.errors import NotFound
+
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+def session_sign_in(*, request, username: str, password: str) -> User | None:
+    """Authenticate and start a session; the attempt is audited either way. None when refused."""
+    username = (username or "").strip()
+    user = authenticate(request, username=username, password=password) if username and password else None
+    if user is None or not user.is_active:
+        audit.record("web.sign_in_failed", actor=None, outcome=Outcome.DENIED,
+                     target_type="accounts.user", target_label=username[:200],
+                     detail={"username": username[:150]})
+        return None
+    login(request, user)
+    audit.record("web.signed_in", actor=user, target=user)
+    return user
+
+
+def session_sign_out(*, request) -> None:
+    user = request.user
+    if getattr(user, "is_authenticated", False):
+        audit.record("web.signed_out", actor=user, target=user)
+    logout(request)
+
+
+def user_language_set(*, user, language: str) -> str:
+    """Remember the person's interface language. Returns the language kept (unknown codes are ignored)."""
+    if language not in LANGUAGE_CODES:
+        return getattr(user, "preferred_language", settings.LANGUAGE_CODE)
+    if getattr(user, "is_authenticated", False) and user.preferred_language != language:
+        User.objects.filter(pk=user.pk).update(preferred_language=language)
+        user.preferred_language = language
+    return language
+
+
+def audit_export_record(*, actor, export_format: str, filters: dict) -> None:
+    """Record that `actor` exported the audit trail with these filters (before any row leaves)."""
+    if not getattr(actor, "is_compliance", False):
+        raise NotFound()
+    with transaction.atomic():
+        audit.record("audit.log.exported", actor=actor, target_type="audit.auditevent",
+                     target_label="audit trail export",
+                     detail={"format": export_format, "filters": filters})
+
+
+def audit_chain_verify_now(*, actor) -> ChainVerification:
+    """Walk the whole chain now and record the outcome as an audit.chain.verified event."""
+    if not getattr(actor, "is_compliance", False):
+        raise NotFound()
+    result = audit_chain_verify()
+    with transaction.atomic():
+        audit.record(
+            AUDIT_CHAIN_VERIFIED, actor=actor, outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+            detail={"checked": result.checked, "first_bad_id": result.first_bad_id, "reason": result.reason,
+                    "last_id": result.last_id, "last_hash": result.last_hash},
+        )
+    return result

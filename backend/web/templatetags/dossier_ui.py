@@ -1,0 +1,142 @@
+"""Small presentation helpers for the staff templates: money, file types, status badges."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats
+from django.utils.html import format_html
+
+from backend.documents.filetypes import describe_mime
+
+register = template.Library()
+
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€"}
+
+_BADGES = {
+    # version statuses
+    "approved": "ok", "draft": "info", "superseded": "muted", "expired": "warn",
+    # quotes
+    "accepted": "ok", "sent": "info", "rejected": "bad",
+    # outcomes
+    "success": "ok", "denied": "bad", "failure": "bad",
+    # classification
+    "public": "muted", "internal": "info", "confidential": "warn", "secret": "bad",
+    # dispatch
+    "not_dispatched": "warn", "dispatched": "info", "confirmed": "info", "resolved": "ok", "closed": "muted",
+    # stages / orders
+    "won": "ok", "lost": "bad", "open": "info", "fulfilled": "ok", "cancelled": "muted",
+}
+
+
+def grouped(value, places: int) -> str:
+    """A number with the active language's decimal mark, grouped in thousands.
+
+    Django's Simplified Chinese format has no thousands separator; Chinese financial writing
+    groups amounts by three with commas (¥1,234,567.00), so that is what we show there.
+    """
+    from django.utils import numberformat
+
+    thousand = formats.get_format("THOUSAND_SEPARATOR") or ","
+    grouping = formats.get_format("NUMBER_GROUPING")
+    if not formats.get_format("THOUSAND_SEPARATOR") or not grouping:
+        grouping = 3
+    return numberformat.format(value, formats.get_format("DECIMAL_SEPARATOR"), decimal_pos=places,
+                               grouping=grouping, thousand_sep=thousand, force_grouping=True)
+
+
+@register.filter
+def money(value, currency: str = "CNY") -> str:
+    """1234.5, "CNY" -> "¥1,234.50", grouped and with the decimal mark of the active language."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    symbol = CURRENCY_SYMBOLS.get(str(currency), f"{currency} ")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{grouped(abs(amount), 2)}"
+
+
+@register.filter
+def number(value, places: int = 0) -> str:
+    if value is None or value == "":
+        return "—"
+    return grouped(value, int(places))
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    if value is None:
+        return "—"
+    return formats.number_format(Decimal(str(value)) * 100, int(places), use_l10n=True) + "%"
+
+
+_SHORT_TYPES = {
+    "application/pdf": "PDF",
+    "application/msword": "Word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.ms-powerpoint": "PowerPoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/vnd.oasis.opendocument.text": "ODT",
+    "application/vnd.oasis.opendocument.spreadsheet": "ODS",
+    "application/vnd.oasis.opendocument.presentation": "ODP",
+    "text/plain": "TXT",
+    "text/csv": "CSV",
+    "text/html": "HTML",
+    "message/rfc822": "E-mail",
+}
+
+
+@register.filter
+def mime_label(value: str) -> str:
+    """A short name for a MIME type: "PDF", "Word", "PNG"."""
+    value = value or ""
+    if value in _SHORT_TYPES:
+        return _SHORT_TYPES[value]
+    if value.startswith("image/"):
+        return value.split("/", 1)[1].upper()
+    return describe_mime(value)
+
+
+@register.simple_tag
+def badge(value, label=None):
+    """A coloured pill for a status-like value; `label` is the translated display text."""
+    tone = _BADGES.get(str(value), "muted")
+    return format_html('<span class="badge badge-{}">{}</span>', tone, label if label is not None else value)
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.simple_tag
+def outcome_badge(outcome: str):
+    from django.utils.translation import gettext
+
+    labels = {"success": gettext("success"), "denied": gettext("denied"), "failure": gettext("failure")}
+    return badge(outcome, labels.get(outcome, outcome))
+
+
+@register.filter
+def pretty_json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@register.simple_tag
+def version_badge(version):
+    """A version's effective status (expired when its approval ran out), as a translated pill."""
+    from backend.documents.models import VersionStatus
+
+    status = version.effective_status
+    return badge(status, VersionStatus(status).label)

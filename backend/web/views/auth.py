@@ -1,0 +1,63 @@
+"""Signing in and out, and choosing the interface language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from backend.web import services
+from backend.web.forms import SignInForm
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return reverse("web:home")
+
+
+def _with_language(response, language: str):
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@never_cache
+@csrf_protect
+def sign_in(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request, next_url))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
+                                        password=form.cleaned_data["password"])
+        if user is not None:
+            language = user.preferred_language if user.preferred_language in services.LANGUAGE_CODES \
+                else translation.get_language()
+            return _with_language(redirect(_safe_next(request, next_url)), language)
+        form.add_error(None, _("The user name or password is not right. Check both and try again "
+                               "(the password is case-sensitive)."))
+    return render(request, "web/signin.html", {"form": form, "next": next_url},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@csrf_protect
+def sign_out(request):
+    services.session_sign_out(request=request)
+    return redirect("web:signin")
+
+
+@require_POST
+@csrf_protect
+def language(request):
+    """Switch the interface language (remembered in a cookie and, when signed in, on the person)."""
+    chosen = services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return _with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)

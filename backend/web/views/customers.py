@@ -1,0 +1,118 @@
+"""Customers: the list, and the customer 360 page (everything about one customer, a fixed number of queries)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from backend.access.policy import Action, can
+from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
+from backend.crm.selectors.activities import activity_timeline
+from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
+from backend.crm.selectors.links import customer_documents_visible
+from backend.crm.selectors.opportunities import opportunity_list_visible
+from backend.crm.selectors.orders import order_list_visible
+from backend.crm.selectors.quotes import quote_history_for_customer, quote_list_visible
+from backend.crm.selectors.service import service_record_list_visible
+from backend.documents.models import DocumentKind
+from backend.web.pages import staff_page
+
+TIMELINE_ROWS = 30
+CUSTOMERS_PER_PAGE = 50
+
+
+@staff_page
+@require_GET
+def customer_list(request):
+    query = request.GET.get("q", "").strip()[:100]
+    customers = customer_list_visible(user=request.user, search=query)
+    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/customers.html", {"section": "customers", "page": page, "query": query})
+
+
+def _price_warnings(history, *, user) -> list[dict]:
+    """Open quote lines whose net unit price strays from the customer's last accepted price."""
+    threshold = Decimal(settings.QUOTE_PRICE_DEVIATION_PERCENT)
+    warnings = []
+    for line in history.lines:
+        if line.quote.status not in OPEN_QUOTE_STATUSES:
+            continue
+        last = history.last_accepted.get(line.product_id)
+        if not last or not last["net_unit_price"]:
+            continue
+        net = (line.unit_price * (Decimal(100) - line.discount_percent) / Decimal(100)).quantize(Decimal("0.01"))
+        change = ((net - last["net_unit_price"]) / last["net_unit_price"] * 100).quantize(Decimal("0.1"))
+        if abs(change) > threshold:
+            warnings.append({"quote": line.quote, "product": line.product, "net": net, "change": change,
+                             "last": last, "mine": line.quote.owner_id == user.pk})
+    return warnings
+
+
+@staff_page
+@require_GET
+def customer_detail(request, customer_id: int):
+    user = request.user
+    customer = customer_get_visible(user=user, customer_id=customer_id, detailed=True)
+
+    opportunities = list(opportunity_list_visible(user=user, customer_id=customer.pk).order_by("-created_at"))
+    by_stage = OrderedDict((stage, {"label": label, "items": []}) for stage, label in Stage.choices)
+    for opportunity in opportunities:
+        by_stage[opportunity.stage]["items"].append(opportunity)
+
+    history = quote_history_for_customer(user=user, customer=customer)
+    products = OrderedDict()
+    for line in history.lines:
+        products.setdefault(line.product_id, {"product": line.product, "lines": [],
+                                              "last": history.last_accepted.get(line.product_id)})
+        products[line.product_id]["lines"].append(line)
+    other_rep_quotes = list(
+        quote_list_visible(user=user, customer_id=customer.pk).filter(status__in=OPEN_QUOTE_STATUSES)
+        .exclude(owner_id=user.pk).order_by("-created_at")[:10])
+
+    orders = list(order_list_visible(user=user, filters={"customer": customer.pk}))
+    totals: dict[str, dict[str, Decimal]] = {}
+    for order in orders:
+        if order.status == "cancelled":
+            continue
+        sums = totals.setdefault(order.currency, {k: Decimal(0) for k in
+                                                  ("total", "paid", "invoiced", "outstanding", "overdue")})
+        for key in sums:
+            sums[key] += getattr(order, key) or Decimal(0)
+
+    records = list(service_record_list_visible(user=user, filters={"customer": customer.pk}))
+    by_state = OrderedDict((state, {"label": label, "items": []}) for state, label in DispatchState.choices)
+    for record in records:
+        by_state[record.dispatch_state]["items"].append(record)
+
+    documents = list(customer_documents_visible(user=user, customer=customer))
+    by_kind = OrderedDict((kind, {"label": label, "items": []}) for kind, label in DocumentKind.choices)
+    for document in documents:
+        by_kind[document.kind]["items"].append(document)
+
+    timeline = list(activity_timeline(user=user, customer=customer)[:TIMELINE_ROWS])
+    return render(request, "web/customer.html", {
+        "section": "customers",
+        "customer": customer,
+        "can_change": can(user, Action.CHANGE, customer),
+        "opportunities": opportunities,
+        "by_stage": by_stage,
+        "history": history,
+        "products": products,
+        "other_rep_quotes": other_rep_quotes,
+        "price_warnings": _price_warnings(history, user=user),
+        "orders": orders,
+        "order_totals": totals,
+        "records": records,
+        "by_state": by_state,
+        "documents": documents,
+        "by_kind": by_kind,
+        "timeline": timeline,
+        "today": timezone.localdate(),
+        "deviation_threshold": settings.QUOTE_PRICE_DEVIATION_PERCENT,
+    })

@@ -1,0 +1,251 @@
+"""The document page: metadata, versions, preview, upload, check-out, approval, access and its log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+
+from backend.access import services as access_services
+from backend.access.policy import Action, can, can_review_access
+from backend.audit.console import AuditFilters, audit_event_page
+from backend.common.errors import InvalidInput, NotFound
+from backend.crm.selectors.links import links_for_document_visible
+from backend.documents import selectors, services
+from backend.documents.api.uploads import upload_from_request
+from backend.documents.models import VersionStatus
+from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
+from backend.web.forms import ApproveForm
+from backend.web.pages import int_or_none, staff_page
+
+PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
+ACCESS_LOG_PAGE = 25
+
+
+def _is_xhr(request) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _document_context(request, document) -> dict:
+    """Everything the document page shows. Access booleans come from the policy, never the template."""
+    user = request.user
+    versions = list(selectors.version_list_for_document(document=document))
+    holder = document.lock_holder()
+    may_change = can(user, Action.CHANGE, document)
+    may_download = can(user, Action.DOWNLOAD, document)
+    may_manage = may_change and can(user, Action.MANAGE, document)
+    valid = next((v for v in versions if v.pk == document.valid_version_id), None)
+    return {
+        "section": "search",
+        "document": document,
+        "versions": versions,
+        "valid": valid,
+        "latest_number": versions[0].number if versions else None,
+        "holder": holder,
+        "held_by_me": holder is not None and holder.pk == user.pk,
+        "held_by_other": holder is not None and holder.pk != user.pk,
+        "lock_text": lock_message(str(holder), document.checked_out_at.isoformat()) if holder else "",
+        "can_change": may_change,
+        "can_download": may_download,
+        "can_manage": may_manage,
+        "can_review_access": can_review_access(user, document),
+        "preview": valid if (valid is not None and may_download and valid.mime_type in PREVIEWABLE) else None,
+        "links": list(links_for_document_visible(user=user, document=document)),
+        "tags": sorted(tag.name for tag in document.tags.all()),
+        "approve_form": ApproveForm(),
+        "draft_status": VersionStatus.DRAFT,
+    }
+
+
+@staff_page
+@require_GET
+def document_detail(request, document_id: int):
+    document = services.document_view(actor=request.user, document_id=document_id)
+    return render(request, "web/document.html", _document_context(request, document))
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+
+def _version(request, document_id: int, number: int | None, action: Action = Action.DOWNLOAD):
+    document = services.document_get_for_action(actor=request.user, document_id=document_id, action=Action.VIEW)
+    if number is None:
+        if document.valid_version_id is None:
+            return None
+        number = document.valid_version.number
+    return services.version_get(document=document, number=number)
+
+
+def _stream(request, version, *, inline: bool):
+    try:
+        download = services.document_version_download(actor=request.user, version=version)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+        return redirect("web:document", document_id=version.document_id)
+    response = StreamingHttpResponse(download.chunks, content_type=version.mime_type)
+    response["Content-Length"] = str(download.length)
+    response["Content-Disposition"] = content_disposition_header(not inline, version.filename)
+    response["ETag"] = f'"{version.sha256}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_page
+@require_GET
+def version_download(request, document_id: int, number: int):
+    return _stream(request, _version(request, document_id, number), inline=False)
+
+
+@staff_page
+@require_GET
+def valid_version_download(request, document_id: int):
+    version = _version(request, document_id, None)
+    if version is None:
+        raise NotFound()
+    return _stream(request, version, inline=False)
+
+
+@staff_page
+@require_GET
+@xframe_options_sameorigin
+def version_preview(request, document_id: int, number: int):
+    """The version shown inline (PDFs and images only), for the page's preview frame."""
+    version = _version(request, document_id, number)
+    if version.mime_type not in PREVIEWABLE:
+        raise NotFound()
+    return _stream(request, version, inline=True)
+
+
+# --- upload --------------------------------------------------------------------------------------
+
+
+@staff_page
+@require_POST
+def version_upload(request, document_id: int):
+    """A new version: the browser sends the file as the raw body (progress bar, streamed to the store)
+    or, without JavaScript, as multipart form data. Parsing is the API's own (`upload_from_request`)."""
+    document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    api_request = Request(request, parsers=[MultiPartParser(), FormParser()])
+    comment = ""
+    try:
+        upload, fields = upload_from_request(api_request)
+        comment = str(fields.get("comment", "") or "")[:2000]
+        version, _created = services.document_version_create(
+            actor=request.user, document=document, upload=upload, comment=comment)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        text = message_for(exc)
+        status = getattr(exc, "status_code", 503)
+        if _is_xhr(request):
+            return JsonResponse({"message": text, "fields": field_errors_for(exc)}, status=status)
+        context = _document_context(request, document)
+        context.update({"upload_error": text, "upload_comment": comment or request.POST.get("comment", "")})
+        return render(request, "web/document.html", context, status=status)
+    text = _("Version %(number)s uploaded.") % {"number": version.number}
+    target = reverse("web:document", args=[document.pk])
+    messages.success(request, text)
+    if _is_xhr(request):
+        return JsonResponse({"message": text, "redirect": target, "version": version.number}, status=201)
+    return redirect(target)
+
+
+# --- check-out, approval, restore ---------------------------------------------------------------
+
+
+def _act(request, document_id: int, action):
+    """Run one document action; show its result (or its error, translated) on the document page."""
+    document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    try:
+        text = action(document)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, text)
+    return redirect("web:document", document_id=document.pk)
+
+
+@staff_page
+@require_POST
+def checkout(request, document_id: int):
+    def run(document):
+        services.document_checkout(actor=request.user, document=document)
+        return _("Checked out. Nobody else can upload a new version until you check it in.")
+    return _act(request, document_id, run)
+
+
+@staff_page
+@require_POST
+def checkin(request, document_id: int):
+    def run(document):
+        services.document_checkin(actor=request.user, document=document)
+        return _("Checked in.")
+    return _act(request, document_id, run)
+
+
+@staff_page
+@require_POST
+def break_lock(request, document_id: int):
+    def run(document):
+        services.document_lock_break(actor=request.user, document=document,
+                                     reason=request.POST.get("reason", "")[:300])
+        return _("The check-out was released.")
+    return _act(request, document_id, run)
+
+
+@staff_page
+@require_POST
+def version_approve(request, document_id: int, number: int):
+    form = ApproveForm(request.POST)
+
+    def run(document):
+        if not form.is_valid():
+            raise InvalidInput(" ".join(form.errors.get("valid_until", [])) or _("The date is invalid."))
+        version = services.version_get(document=document, number=number)
+        services.document_version_approve(actor=request.user, version=version,
+                                          valid_until=form.cleaned_data.get("valid_until"))
+        return _("Version %(number)s is approved and is now the valid version.") % {"number": number}
+    return _act(request, document_id, run)
+
+
+@staff_page
+@require_POST
+def version_restore(request, document_id: int, number: int):
+    def run(document):
+        version = services.version_get(document=document, number=number)
+        new = services.document_version_restore(actor=request.user, version=version)
+        return _("Version %(old)s was restored as new draft version %(new)s.") % {"old": number, "new": new.number}
+    return _act(request, document_id, run)
+
+
+# --- who can access it, and its access log (loaded when opened) ---------------------------------
+
+
+@staff_page
+@require_GET
+def document_access(request, document_id: int):
+    rules = access_services.document_access_list(actor=request.user, document_id=document_id)
+    return render(request, "web/partials/access_rules.html", {"rules": rules})
+
+
+@staff_page
+@require_GET
+def document_access_log(request, document_id: int):
+    document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    if not can_review_access(request.user, document):
+        raise NotFound()
+    page = audit_event_page(filters=AuditFilters(document_id=document.pk),
+                            before=int_or_none(request.GET.get("before")), page_size=ACCESS_LOG_PAGE)
+    return render(request, "web/partials/document_access_log.html", {"document": document, "page": page})

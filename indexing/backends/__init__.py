@@ -1,0 +1,52 @@
+"""Search backends, chosen by URL: tantivy:///abs/path (embedded) or opensearch://host:9200[/index]."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from indexing.backends.base import (
+    FacetBucket,
+    Hit,
+    IndexDoc,
+    IndexStats,
+    InvalidSearch,
+    SearchBackend,
+    SearchFilters,
+    SearchRequest,
+    SearchResult,
+    SearchUnavailable,
+)
+
+__all__ = [
+    "FacetBucket",
+    "Hit",
+    "IndexDoc",
+    "IndexStats",
+    "InvalidSearch",
+    "SearchBackend",
+    "SearchFilters",
+    "SearchRequest",
+    "SearchResult",
+    "SearchUnavailable",
+    "backend_from_url",
+]
+
+
+def backend_from_url(url: str, **options) -> SearchBackend:
+    """A backend for `url`. Options: snippet_source_chars and max_analyzed_offset."""
+    scheme = urlsplit(url).scheme
+    if scheme == "tantivy":
+        from indexing.backends.tantivy import TantivyBackend
+
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        if parts.netloc or not path.startswith("/"):
+            raise ValueError(f"SEARCH_URL must name an absolute path: tantivy:///abs/path, got {url!r}")
+        return TantivyBackend(path, snippet_source_chars=options.get("snippet_source_chars", 200_000))
+    if scheme in ("opensearch", "opensearchs"):
+        from indexing.backends.opensearch import OpenSearchBackend
+
+        if scheme == "opensearchs":
+            url = "opensearch" + url[len("opensearchs") :] + ("&" if "?" in url else "?") + "tls=1"
+        return OpenSearchBackend(url, max_analyzed_offset=options.get("max_analyzed_offset", 2_000_000))
+    raise ValueError(f"Unknown SEARCH_URL scheme {scheme!r}: use tantivy:///abs/path or opensearch://host:9200")

@@ -1,0 +1,170 @@
+"""The one interface every search engine implements, and the values that cross it.
+
+An indexed item is one document *version* (`IndexDoc`); deleting works per document. Queries
+arrive as a `SearchRequest` whose text is an already parsed tree (indexing/query.py) and whose
+`principals` are the caller's tokens from backend.access.policy.user_principals: every backend
+must return only versions whose indexed principals intersect them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from backend.common.errors import BackendUnavailable, InvalidInput
+from indexing.query import ParsedQuery
+
+# Searchable text fields and their weights (the same on every backend).
+FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "meta": 2.0, "body": 1.0}
+TIE_BREAKER = 0.3
+SNIPPET_CHARS = 200
+
+# Facet name -> indexed field. Facet values are strings for keywords, ints for ids.
+FACET_FIELDS: dict[str, str] = {
+    "kind": "kind",
+    "classification": "classification",
+    "status": "status",
+    "file_type": "mime_type",
+    "customer": "customer_labels",
+    "opportunity": "opportunity_ids",
+    "uploader": "uploader_id",
+}
+FACET_SIZE = 20
+
+
+class SearchUnavailable(BackendUnavailable):
+    code = "search_unavailable"
+    default_message = "Search is unavailable right now; documents are safe and will be indexed when it is back."
+
+
+class InvalidSearch(InvalidInput):
+    code = "invalid_query"
+
+
+@dataclass
+class IndexDoc:
+    """What the index holds for one version."""
+
+    version_id: int
+    document_id: int
+    title: str
+    meta: str  # file name, tags, description, version comment, linked customer names
+    body: str  # extracted text ("" when none)
+    kind: str
+    classification: str
+    status: str  # draft, approved, superseded, expired
+    is_valid: bool
+    mime_type: str
+    uploader_id: int
+    created_at: dt.datetime
+    principals: list[str]
+    customer_ids: list[int] = field(default_factory=list)
+    customer_names: list[str] = field(default_factory=list)
+    opportunity_ids: list[int] = field(default_factory=list)
+
+    @property
+    def customer_labels(self) -> list[str]:
+        """`id:name` pairs, so a facet bucket can be shown without another lookup."""
+        return [f"{cid}:{name}" for cid, name in zip(self.customer_ids, self.customer_names)]
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kinds: tuple[str, ...] = ()
+    classifications: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    mime_types: tuple[str, ...] = ()
+    customer_ids: tuple[int, ...] = ()
+    opportunity_ids: tuple[int, ...] = ()
+    uploader_ids: tuple[int, ...] = ()
+    document_ids: tuple[int, ...] = ()
+    date_from: dt.datetime | None = None  # inclusive
+    date_to: dt.datetime | None = None  # exclusive
+    all_versions: bool = False
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: ParsedQuery | None  # None: browse everything the filters allow
+    principals: tuple[str, ...]
+    filters: SearchFilters = SearchFilters()
+    sort: str = "relevance"  # relevance, newest, oldest
+    offset: int = 0
+    limit: int = 20
+    facets: tuple[str, ...] = ()
+    highlight: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    version_id: int
+    document_id: int
+    score: float
+    snippet: str | None = None  # HTML: escaped text with <mark> around matches
+
+
+@dataclass(frozen=True)
+class FacetBucket:
+    value: str | int
+    count: int
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    documents: int  # indexed versions
+    size_bytes: int
+    detail: str = ""
+
+
+class SearchBackend(ABC):
+    """A search engine holding one entry per document version."""
+
+    kind: str = ""
+
+    @abstractmethod
+    def index(self, docs: Sequence[IndexDoc]) -> None:
+        """Add or replace these versions (keyed by version id). Visible to search once this returns."""
+
+    @abstractmethod
+    def replace_documents(self, document_ids: Sequence[int], docs: Sequence[IndexDoc]) -> None:
+        """Make the index hold exactly `docs` for these documents (none: the documents are gone)."""
+
+    def delete_documents(self, document_ids: Sequence[int]) -> None:
+        self.replace_documents(document_ids, [])
+
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Ranked, permission-trimmed hits with snippets and facet counts."""
+
+    @abstractmethod
+    def document_ids(self) -> set[int]:
+        """Every document id with at least one indexed version."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats: ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Drop everything (and recreate an empty index)."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise SearchUnavailable unless the engine answers."""
+
+    @contextmanager
+    def bulk(self) -> Iterator["SearchBackend"]:
+        """Batch many writes (a full reindex): backends may keep a writer open until the block ends."""
+        yield self
+
+    def close(self) -> None:
+        """Release writers, files and connections."""

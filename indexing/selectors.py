@@ -1,0 +1,192 @@
+"""Search: parse, ask the engine with the caller's principals, re-check the page against the database.
+
+    search_documents(user=..., q="报价 ACME", filters=SearchFilters(kinds=("quote",)), facets=("customer",))
+
+Security trimming happens twice: inside the engine (every query filters on
+backend.access.policy.user_principals) and on the page (backend.access.policy.visible, one SQL
+query), so an index that lags behind a revocation still shows nothing the caller may not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+
+from backend.access.policy import Action, user_principals, visible
+from backend.accounts.models import User
+from backend.common.backends import search_backend
+from backend.documents.filetypes import describe_mime
+from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
+from indexing import highlight, query
+from indexing.backends import InvalidSearch, SearchBackend, SearchFilters, SearchRequest
+from indexing.backends.base import FACET_FIELDS
+from indexing import links as crm_links
+
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000  # deepest result reachable by paging (OpenSearch's default window)
+SORTS = ("relevance", "newest", "oldest")
+FACETS = tuple(FACET_FIELDS)
+
+
+@dataclass
+class SearchHitRow:
+    version: DocumentVersion
+    score: float
+    snippet: str | None
+    title_html: str
+    filename_html: str
+    links: dict[str, Any]
+
+
+@dataclass
+class SearchPage:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    results: list[SearchHitRow]
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    trimmed: int = 0  # hits the engine returned that the database re-check removed
+
+
+def _parse(q: str):
+    try:
+        return query.parse(q)
+    except query.QuerySyntaxError as exc:
+        raise InvalidSearch(f"The search query is invalid: {exc}", fields={"q": [str(exc)]}) from None
+
+
+_CHOICE_LABELS = {
+    "kind": dict(DocumentKind.choices),
+    "classification": dict(Classification.choices),
+    "status": dict(VersionStatus.choices),
+}
+
+
+def _facet_rows(facets: dict, *, users: dict[int, User]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for name, buckets in facets.items():
+        rows = []
+        for bucket in buckets:
+            value, label = bucket.value, str(bucket.value)
+            if name in _CHOICE_LABELS:
+                label = str(_CHOICE_LABELS[name].get(value, value))
+            elif name == "file_type":
+                label = describe_mime(str(value))
+            elif name == "customer":
+                customer_id, _, customer_name = str(value).partition(":")
+                value, label = int(customer_id), customer_name
+            elif name == "uploader":
+                user = users.get(int(value))
+                value, label = int(value), (str(user) if user else f"user {value}")
+            rows.append({"value": value, "label": label, "count": bucket.count})
+        out[name] = rows
+    return out
+
+
+def search_documents(
+    *,
+    user,
+    q: str = "",
+    filters: SearchFilters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 20,
+    facets: tuple[str, ...] = (),
+    highlight_matches: bool = True,
+    backend: SearchBackend | None = None,
+) -> SearchPage:
+    """One page of versions `user` may view, ranked, with snippets and facet counts."""
+    filters = filters or SearchFilters()
+    if sort not in SORTS:
+        raise InvalidSearch(f"Sort by one of: {', '.join(SORTS)}.", fields={"sort": ["Unknown sort."]})
+    unknown = [name for name in facets if name not in FACETS]
+    if unknown:
+        raise InvalidSearch(f"Unknown facet {unknown[0]!r}; choose from {', '.join(FACETS)}.",
+                            fields={"facets": ["Unknown facet."]})
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    if page * page_size > MAX_RESULT_WINDOW:
+        raise InvalidSearch(
+            f"Results beyond the first {MAX_RESULT_WINDOW} are not available; narrow the search instead.",
+            fields={"page": ["Too deep."]},
+        )
+    parsed = _parse(q)
+    principals = tuple(user_principals(user))
+    empty = SearchPage(query=q, total=0, page=page, page_size=page_size, results=[],
+                       facets={name: [] for name in facets})
+    if not principals:
+        return empty
+    request = SearchRequest(
+        query=parsed,
+        principals=principals,
+        filters=filters,
+        sort=sort,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+        facets=tuple(facets),
+        highlight=highlight_matches,
+    )
+    result = (backend or search_backend()).search(request)
+
+    # The database has the last word: drop anything the caller may not view (any more).
+    versions = {}
+    if result.hits:
+        # The policy decides on the page's documents alone (two small queries plan much faster
+        # than one with the policy's subqueries nested inside the versions query).
+        page_documents = Document.objects.filter(pk__in={hit.document_id for hit in result.hits})
+        allowed = list(visible(user, page_documents, Action.VIEW).values_list("pk", flat=True))
+        versions = {
+            version.pk: version
+            for version in DocumentVersion.objects.filter(
+                pk__in=[hit.version_id for hit in result.hits], document_id__in=allowed
+            )
+            .select_related("document", "uploaded_by")
+            .prefetch_related(Prefetch("document__tags", queryset=Tag.objects.only("id", "name")))
+        }
+    document_ids = {version.document_id for version in versions.values()}
+    links = crm_links.links_for_documents(document_ids) if document_ids else {}
+    terms = parsed.highlight_terms if parsed is not None else ()
+    rows = []
+    for hit in result.hits:
+        version = versions.get(hit.version_id)
+        if version is None:
+            continue
+        rows.append(
+            SearchHitRow(
+                version=version,
+                score=hit.score,
+                snippet=hit.snippet,
+                title_html=highlight.highlight_all(version.document.title, terms),
+                filename_html=highlight.highlight_all(version.original_filename, terms),
+                links=links.get(version.document_id) or {},
+            )
+        )
+    trimmed = len(result.hits) - len(rows)
+    users: dict[int, User] = {}
+    uploader_ids = [bucket.value for bucket in result.facets.get("uploader", [])]
+    if uploader_ids:
+        users = {u.pk: u for u in User.objects.filter(pk__in=uploader_ids).only(
+            "id", "username", "display_name", "first_name", "last_name")}
+    return SearchPage(
+        query=q,
+        total=max(0, result.total - trimmed),
+        page=page,
+        page_size=page_size,
+        results=rows,
+        facets=_facet_rows(result.facets, users=users),
+        trimmed=trimmed,
+    )
+
+
+def local_day_bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """[start of date_from, start of the day after date_to) in the site's time zone."""
+    from django.utils import timezone
+
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone) if date_from else None
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone) if date_to else None
+    return start, end

@@ -1,0 +1,44 @@
+"""Background work of the search index (Celery; in-process when CELERY_BROKER_URL is empty)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from indexing import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="indexing.sync_documents",
+    bind=True,
+    acks_late=True,
+    max_retries=8,
+    soft_time_limit=15 * 60,
+    time_limit=16 * 60,
+)
+def sync_documents(self, document_ids: list[int]) -> dict:
+    """Index these documents (queued by a write that just committed), then whatever else is due.
+
+    Extraction failures are recorded per version and never retried here; an unreachable search
+    engine or document store is retried with back-off (and by the periodic drain in any case).
+    """
+    report = services.outbox_drain(document_ids=document_ids, respect_breaker=True)
+    if (report.engine_error or report.store_retry) and not self.request.is_eager:
+        raise self.retry(countdown=min(300, 10 * 2**self.request.retries))
+    return {"documents": report.documents, "versions": report.versions, "error": report.engine_error}
+
+
+@shared_task(name="indexing.drain_outbox", soft_time_limit=50 * 60, time_limit=55 * 60)
+def drain_outbox() -> dict:
+    """Every minute (Celery beat): write the backlog left by a search engine or store outage."""
+    report = services.outbox_drain()
+    return {"documents": report.documents, "versions": report.versions, "error": report.engine_error}
+
+
+@shared_task(name="indexing.enqueue_expired")
+def enqueue_expired() -> int:
+    """Approved versions past their valid-until date read as "expired" in search too."""
+    return services.enqueue_expired()

@@ -1,0 +1,111 @@
+"""Property: whatever grants, revocations, classification changes and department moves happen, search
+never returns a document the caller cannot view, and (with the index in step) the engine's own
+trimming already agrees with the database, so the re-check removes nothing."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backend.access.policy import Action, visible
+from backend.access.services import document_permission_grant, document_permission_revoke
+from backend.accounts.models import Role
+from backend.accounts.services import user_move_department
+from backend.documents import services as documents
+from backend.documents.models import Document
+from indexing import selectors, services
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.s3]
+
+CLASSIFICATIONS = ["public", "internal", "confidential", "secret"]
+_examples = itertools.count()
+
+
+@pytest.fixture
+def world(committed):
+    departments = [factories.DepartmentFactory(code=f"d{i}") for i in range(3)]
+    roles = [Role.SALES, Role.SALES, Role.SERVICE, Role.COMPLIANCE, Role.ADMIN]
+    users = [
+        factories.UserFactory(username=f"u{i}", department=departments[i % 3], role=role)
+        for i, role in enumerate(roles)
+    ]
+    docs = []
+    with committed():
+        for i in range(8):
+            owner = users[i % 3]
+            docs.append(factories.document(
+                owner, title=f"doc{i}", classification=CLASSIFICATIONS[i % 4],
+                content=f"common word{i} 合同{i}".encode(), filename=f"d{i}.txt",
+            ))
+    return departments, users, docs
+
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("grant"), st.integers(0, 7), st.integers(0, 7),
+                  st.sampled_from(["view", "download", "change", "manage"])),
+        st.tuples(st.just("revoke"), st.integers(0, 7), st.integers(0, 7)),
+        st.tuples(st.just("move"), st.integers(0, 4), st.integers(0, 3)),
+        st.tuples(st.just("classify"), st.integers(0, 7), st.sampled_from(CLASSIFICATIONS)),
+    ),
+    max_size=8,
+)
+
+
+def _principal(departments, users, index):
+    """0-4: a user; 5-7: a department's group."""
+    return {"user": users[index]} if index < 5 else {"group": departments[index - 5].group}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=steps, query_doc=st.integers(0, 7))
+def test_search_never_shows_what_the_caller_cannot_view(world, committed, settings_fixture, tmp_path, script,
+                                                       query_doc):
+    departments, users, docs = world
+    # a fresh index per example, filled from the database
+    settings_fixture.SEARCH_URL = f"tantivy://{tmp_path / f'example-{next(_examples)}'}"
+    for user in users:  # the previous example's changes were rolled back in the database only
+        user.refresh_from_db()
+    with transaction.atomic():
+        services.documents_sync([d.pk for d in docs])
+        for step in script:
+            with committed():
+                if step[0] == "grant":
+                    _, d, p, level = step
+                    document = Document.objects.get(pk=docs[d].pk)
+                    document_permission_grant(actor=document.owner, document=document, level=level,
+                                              **_principal(departments, users, p))
+                elif step[0] == "revoke":
+                    _, d, p = step
+                    document = Document.objects.get(pk=docs[d].pk)
+                    document_permission_revoke(actor=document.owner, document=document,
+                                               **_principal(departments, users, p))
+                elif step[0] == "move":
+                    _, u, dep = step
+                    user_move_department(user=users[u], department=departments[dep] if dep < 3 else None)
+                else:
+                    _, d, classification = step
+                    document = Document.objects.get(pk=docs[d].pk)
+                    documents.document_update(actor=document.owner, document=document, classification=classification)
+
+        for user in users:
+            user.refresh_from_db()
+            may_view = set(visible(user, Document.objects.all(), Action.VIEW).values_list("pk", flat=True))
+            for q, matching in (("common", {d.pk for d in docs}), (f"word{query_doc}", {docs[query_doc].pk}),
+                                (f"合同{query_doc}", {docs[query_doc].pk})):
+                page = selectors.search_documents(user=user, q=q, page_size=50)
+                found = {row.version.document_id for row in page.results}
+                assert found <= may_view, (user.username, q, found - may_view)
+                assert found == matching & may_view
+                assert page.trimmed == 0  # the engine's own trimming was already exact
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def settings_fixture(settings):
+    return settings
