@@ -19,11 +19,6 @@ from tests.documents.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
-
-
 @dataclass
 class Case:
     name: str

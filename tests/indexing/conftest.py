@@ -1,39 +1,21 @@
 """Indexing tests: documents on the real S3 server (as in tests/documents), a tantivy index per test."""
 
-import uuid
-
 import pytest
 from rest_framework.test import APIClient
 
+from tests.fixtures.backends import *  # noqa: F401,F403  (per-test bucket and index)
 from tests.fixtures.s3server import *  # noqa: F401,F403  (the real S3 server fixtures)
 
 
 @pytest.fixture(autouse=True)
-def s3_backed_documents(settings, s3_server):
-    """Bytes go to a fresh bucket on the real S3 server."""
-    settings.STORAGE_URL = s3_server.url_for_bucket(f"idx-{uuid.uuid4().hex[:12]}")
-    return settings.STORAGE_URL
+def s3_backed_documents(s3_document_bucket):
+    return s3_document_bucket
 
 
 @pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
+def search_index(tantivy_index):
     """A fresh embedded index for every test; returns the backend."""
-    from backend.common.backends import search_backend
-
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-    backend = search_backend()
-    yield backend
-    backend.close()
-
-
-@pytest.fixture(autouse=True)
-def _closed_breaker():
-    """A test that kills the engine must not make the next one skip its writes."""
-    from indexing import services
-
-    services._breaker["open_until"] = 0.0
-    yield
-    services._breaker["open_until"] = 0.0
+    return tantivy_index
 
 
 @pytest.fixture

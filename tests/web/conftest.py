@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.test import Client
 
+from tests.fixtures.backends import *  # noqa: F401,F403  (per-test bucket and index)
 from tests.fixtures.s3server import *  # noqa: F401,F403  (the real S3 server fixtures)
 from tests.web.world import build_world
 
 
 @pytest.fixture(autouse=True)
-def s3_backed_documents(settings, s3_server):
-    settings.STORAGE_URL = s3_server.url_for_bucket(f"web-{uuid.uuid4().hex[:12]}")
-    return settings.STORAGE_URL
+def s3_backed_documents(s3_document_bucket):
+    return s3_document_bucket
 
 
 @pytest.fixture(autouse=True)
-def search_index(settings, tmp_path):
-    from backend.common.backends import search_backend
-
-    settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"
-    backend = search_backend()
-    yield backend
-    backend.close()
+def search_index(tantivy_index):
+    """A fresh embedded index for every test; returns the backend."""
+    return tantivy_index
 
 
 @pytest.fixture
