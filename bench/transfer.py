@@ -558,8 +558,14 @@ def main(argv: list[str] | None = None) -> int:
         bench.baseline = sampler.baseline(2.0)
         print(f"idle RSS baseline (master + {args.workers} workers): {fmt_mib(bench.baseline)} MiB", flush=True)
 
-        for size in sizes:
-            results[size] = run_size(bench, size, args.repeat, args.ttfb, workdir)
+        try:
+            for size in sizes:
+                results[size] = run_size(bench, size, args.repeat, args.ttfb, workdir)
+        except Exception:
+            code = server.process.poll() if server.process else None
+            print(f"\nbenchmark failed; gunicorn master {'exited with ' + str(code) if code is not None else 'alive'}"
+                  f"; its log ends:\n{server.log_tail()}", flush=True)
+            raise
         idle_after = sampler.baseline(1.0)
 
     table, ttfb, verdicts = summarize(results)
