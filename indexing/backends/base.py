@@ -85,6 +85,20 @@ class SearchFilters:
     date_to: dt.datetime | None = None  # exclusive
     all_versions: bool = False
 
+    def term_filters(self) -> list[tuple[str, list]]:
+        """(index field, accepted values) for every set filter; each backend turns these into its own terms query."""
+        pairs = (
+            ("kind", self.kinds),
+            ("classification", self.classifications),
+            ("status", self.statuses),
+            ("mime_type", self.mime_types),
+            ("customer_ids", self.customer_ids),
+            ("opportunity_ids", self.opportunity_ids),
+            ("uploader_id", self.uploader_ids),
+            ("document_id", self.document_ids),
+        )
+        return [(name, list(values)) for name, values in pairs if values]
+
 
 @dataclass(frozen=True)
 class SearchRequest:

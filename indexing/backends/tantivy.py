@@ -333,18 +333,8 @@ class TantivyBackend(SearchBackend):
         filters = [Query.term_set_query(schema, "principals", list(request.principals))]
         if not f.all_versions:
             filters.append(Query.term_query(schema, "is_valid", True))
-        for field_name, values in (
-            ("kind", f.kinds),
-            ("classification", f.classifications),
-            ("status", f.statuses),
-            ("mime_type", f.mime_types),
-            ("customer_ids", f.customer_ids),
-            ("opportunity_ids", f.opportunity_ids),
-            ("uploader_id", f.uploader_ids),
-            ("document_id", f.document_ids),
-        ):
-            if values:
-                filters.append(Query.term_set_query(schema, field_name, list(values)))
+        for field_name, values in f.term_filters():
+            filters.append(Query.term_set_query(schema, field_name, values))
         if f.date_from is not None or f.date_to is not None:
             filters.append(
                 Query.range_query(

@@ -11,8 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
-from backend.common.errors import InvalidInput
+from backend.common.api import UserRefSerializer, referenced, validated
 from backend.common.pagination import KeysetPagination
 from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer, money_field
 from backend.crm.models import Currency, OrderStatus, Quote
@@ -117,15 +116,6 @@ class PaymentInput(serializers.Serializer):
     is_prepayment = serializers.BooleanField(required=False, default=False)
 
 
-def _referenced(model, pk: int | None, field: str, label: str):
-    """An object named in the request body, or a 400 on that field. Access is checked by the service."""
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise InvalidInput(f"No such {label}.", fields={field: [f"No such {label}."]})
-    return found
-
 
 def _detail(request: Request, order_id: int, code: int = status.HTTP_200_OK) -> Response:
     order = order_get_visible(user=request.user, order_id=order_id)
@@ -153,8 +143,8 @@ class OrderListCreateView(GenericAPIView):
         order = services.order_create(
             actor=request.user, customer=customer, lines=data["lines"], currency=data["currency"],
             number=data["number"], signed_date=data["signed_date"],
-            quote=_referenced(Quote, data["quote"], "quote", "quote"),
-            contract_document=_referenced(Document, data["contract_document"], "contract_document", "document"),
+            quote=referenced(Quote, data["quote"], field="quote", label="quote"),
+            contract_document=referenced(Document, data["contract_document"], field="contract_document", label="document"),
         )
         return _detail(request, order.pk, status.HTTP_201_CREATED)
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, referenced, validated
 from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
 from backend.crm.api.knowledge import ArticleSerializer
@@ -79,14 +79,6 @@ class RateInput(serializers.Serializer):
     satisfaction = serializers.IntegerField()
 
 
-def _referenced(model, pk, field: str, label: str):
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise InvalidInput(f"No such {label}.", fields={field: [f"No such {label}."]})
-    return found
-
 
 def _detail(request: Request, record_id: int, code: int = status.HTTP_200_OK) -> Response:
     record = service_record_get_visible(user=request.user, record_id=record_id)
@@ -116,8 +108,8 @@ class ServiceRecordListCreateView(GenericAPIView):
         record = services.service_record_create(
             actor=request.user, customer=customer, title=data["title"], type=data["type"],
             priority=data["priority"], description=data["description"],
-            product=_referenced(Product, data["product"], "product", "product"),
-            order=_referenced(Order, data["order"], "order", "order"),
+            product=referenced(Product, data["product"], field="product", label="product"),
+            order=referenced(Order, data["order"], field="order", label="order"),
         )
         return _detail(request, record.pk, status.HTTP_201_CREATED)
 
