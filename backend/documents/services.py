@@ -252,10 +252,8 @@ def _version_insert(
     document.version_count = number
     document.updated_at = now
     update_fields = ["version_count", "updated_at"]
-    has_approved = document.valid_version_id is not None and document.versions.filter(
-        pk=document.valid_version_id, status=VersionStatus.APPROVED
-    ).exists()
-    if not has_approved:
+    current = document.valid_version if document.valid_version_id is not None else None
+    if current is None or current.status != VersionStatus.APPROVED:
         document.valid_version = version
         update_fields.append("valid_version")
     document.save(update_fields=update_fields)
@@ -348,7 +346,11 @@ def _ensure_not_locked_by_other(document: Document, actor) -> None:
 
 
 def _locked_document(document: Document) -> Document:
-    return Document.objects.select_for_update(of=("self",)).select_related("checked_out_by").get(pk=document.pk)
+    return (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("checked_out_by", "valid_version")
+        .get(pk=document.pk)
+    )
 
 
 def document_version_create(
