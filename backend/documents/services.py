@@ -639,10 +639,27 @@ def document_version_download(
     *, actor, version: DocumentVersion, byte_range: tuple[int, int] | None = None
 ) -> VersionDownload:
     """Stream a version's bytes (all of them, checksum-verified, or one byte range)."""
+    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    return version_stream(actor=actor, version=version, byte_range=byte_range)
+
+
+def version_stream(
+    *,
+    actor,
+    version: DocumentVersion,
+    byte_range: tuple[int, int] | None = None,
+    event_type: str = "document.version.downloaded",
+    audit_detail: dict | None = None,
+    customer_id: int | None = None,
+) -> VersionDownload:
+    """Open a version's bytes and audit the read. The caller has already checked access.
+
+    Used by document downloads (staff) and by shares (portal), which differ only in who may read
+    and in the event they record.
+    """
     document = version.document
-    require_access(actor=actor, action=Action.DOWNLOAD, document=document)
     store = object_store()
-    detail = {"version": version.number, "sha256": version.sha256}
+    detail = {"version": version.number, "sha256": version.sha256, **(audit_detail or {})}
     try:
         if byte_range is not None:
             start, end = byte_range
@@ -657,14 +674,15 @@ def document_version_download(
         raise
     except StoreUnavailable:
         audit.record(
-            "document.version.downloaded",
+            event_type,
             actor=actor,
             target=document,
             outcome="failure",
             detail={**detail, "error": "store_unavailable"},
+            customer_id=customer_id,
         )
         raise
-    audit.record("document.version.downloaded", actor=actor, target=document, detail=detail)
+    audit.record(event_type, actor=actor, target=document, detail=detail, customer_id=customer_id)
 
     def _all() -> Iterator[bytes]:
         if first:
