@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backend.crm",
     "indexing",
     "backend.web",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backend.access.boundary.PortalBoundaryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -157,7 +159,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["backend.access.boundary.StaffOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
@@ -228,6 +230,49 @@ UPLOAD_ALLOWED_TYPES = _env_list(
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
+
+# --- customer portal ----------------------------------------------------------
+PORTAL_URL_PREFIX = "/portal/"
+# Where links in invitation e-mails point when no request is at hand (e.g. the demo seed).
+SITE_URL = _env("DOSSIER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAL_INVITATION_SECONDS = _env_int("PORTAL_INVITATION_SECONDS", 7 * 24 * 3600)
+# Wrong passwords: after this many in a row the account is locked for PORTAL_LOCKOUT_SECONDS.
+PORTAL_SIGNIN_MAX_FAILURES = _env_int("PORTAL_SIGNIN_MAX_FAILURES", 5)
+PORTAL_LOCKOUT_SECONDS = _env_int("PORTAL_LOCKOUT_SECONDS", 15 * 60)
+# Failed portal sign-ins from one address (any e-mail, known or not) before it must wait.
+PORTAL_SIGNIN_MAX_FAILURES_PER_IP = _env_int("PORTAL_SIGNIN_MAX_FAILURES_PER_IP", 30)
+# Service-request attachments from customers: photos, PDFs, text and Office files, smaller limit.
+SERVICE_ATTACHMENT_MAX_BYTES = _env_int("SERVICE_ATTACHMENT_MAX_BYTES", 20 * 1024**2)
+SERVICE_ATTACHMENT_TYPES = _env_list(
+    "SERVICE_ATTACHMENT_TYPES",
+    ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",
+     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+)
+# View-only shares render PDF pages as images at this width (pixels); at most this many pages.
+SHARE_PAGE_WIDTH = _env_int("SHARE_PAGE_WIDTH", 1100)
+SHARE_MAX_PAGES = _env_int("SHARE_MAX_PAGES", 200)
+
+# --- e-mail -------------------------------------------------------------------
+# Default: every message is written to a file under the data directory (open it to follow an
+# invitation link in the demo). Production: EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_BACKEND = _env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = _env("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_HOST = _env("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Dossier <no-reply@dossier.local>")
+
+# --- cache (sign-in rate limits) ------------------------------------------------
+# In-process by default; with several web processes set CACHE_URL=redis://host:6379/1 so limits are shared.
+CACHE_URL = _env("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dossier"}
+}
 
 # --- documents --------------------------------------------------------------
 CHECKOUT_TTL_SECONDS = _env_int("CHECKOUT_TTL_SECONDS", 8 * 3600)

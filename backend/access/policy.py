@@ -22,6 +22,13 @@ it (and what hangs off it: contacts, opportunities, quotes, orders, activities);
 admins may reassign it. Deals, quotes and orders are also changeable by their own owner. Service
 records are visible and changeable by the service role and the assigned engineer as well. Products
 and published knowledge articles are visible to all staff.
+
+Portal rules: a portal user (a customer's contact, role "portal") gets none of the rules above.
+They see, read-only, what belongs to their own customer: documents shared with it (unrevoked
+shares), its orders and invoices, its service records with the notes meant for the customer,
+published portal articles addressed to every customer or to theirs, and published announcements
+likewise. They may follow up their own customer's service records (comment, rate, complain).
+A disabled or not yet activated portal account may do nothing.
 """
 
 from __future__ import annotations
@@ -33,22 +40,27 @@ from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
-from backend.accounts.models import Role, User
+from backend.accounts.models import PortalAccount, Role, User
 from backend.crm.models import (
     AccountTeamMember,
     Activity,
+    Announcement,
     ArticleStatus,
+    ArticleVisibility,
     Contact,
     Customer,
     DocumentLink,
+    Invoice,
     KnowledgeArticle,
     Opportunity,
     Order,
     Product,
     Quote,
+    ServiceAttachment,
+    ServiceNote,
     ServiceRecord,
 )
-from backend.documents.models import Classification, Document, DocumentVersion
+from backend.documents.models import Classification, Document, DocumentShare, DocumentVersion
 
 
 class Action(StrEnum):
@@ -76,8 +88,33 @@ def codenames_implying(action: Action) -> list[str]:
     return [CODENAMES[level] for level in LEVELS[LEVELS.index(Action(action)) :]]
 
 
-def _is_active_staff(user) -> bool:
+def _is_active_user(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _is_active_staff(user) -> bool:
+    return _is_active_user(user) and user.role != Role.PORTAL
+
+
+def is_portal_user(user) -> bool:
+    """A signed-in customer contact (whatever the state of their account)."""
+    return _is_active_user(user) and user.role == Role.PORTAL
+
+
+def portal_customer_id(user) -> int | None:
+    """The customer a portal user acts for, or None (staff, anonymous, disabled or unactivated accounts).
+
+    Looked up once per user object (one indexed query) and remembered on it.
+    """
+    if not is_portal_user(user):
+        return None
+    if "_portal_customer_id" not in user.__dict__:
+        user.__dict__["_portal_customer_id"] = (
+            PortalAccount.objects.filter(user_id=user.pk, disabled_at__isnull=True, activated_at__isnull=False)
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+    return user.__dict__["_portal_customer_id"]
 
 
 def _role_rule(user: User, action: Action, classification: str, department_id: int | None) -> str | None:
@@ -250,7 +287,36 @@ def _link_q(user, action: Action) -> Q:
     return Q(document_id__in=documents) & customer_visibility_q(user, Action.VIEW, prefix="customer__")
 
 
+def _share_q(user, action: Action) -> Q:
+    """Staff see the shares of documents they may view; changing them needs a right to share."""
+    documents = Document.objects.filter(document_visibility_q(user, action)).values("pk")
+    return Q(document_id__in=documents)
+
+
+def _service_child_q(user, action: Action) -> Q:
+    records = ServiceRecord.objects.filter(_service_record_q(user, action)).values("pk")
+    return Q(record_id__in=records)
+
+
+def _announcement_q(user, action: Action) -> Q:
+    if not _is_active_staff(user):
+        return NOTHING
+    if action == Action.VIEW or user.role == Role.ADMIN:
+        return EVERYTHING
+    return Q(created_by_id=user.pk)
+
+
 def _visibility_q(model, user, action: Action) -> Q:
+    if is_portal_user(user):
+        return _portal_q(model, user, action)
+    if model is DocumentShare:
+        return _share_q(user, action)
+    if model in (ServiceNote, ServiceAttachment):
+        return _service_child_q(user, action)
+    if model is Announcement:
+        return _announcement_q(user, action)
+    if model is Invoice:
+        return Q(order__in=Order.objects.filter(_customer_record_q(user, action)).values("pk"))
     if model is Document:
         return document_visibility_q(user, action)
     if model is DocumentVersion:
@@ -277,15 +343,95 @@ def visible(user, queryset: QuerySet, action: Action = Action.VIEW) -> QuerySet:
 
 def can(user, action: Action | str, obj) -> bool:
     """May `user` do `action` on `obj`?"""
-    if not _is_active_staff(user):
+    if not _is_active_user(user):
         return False
     action = Action(action)
+    if user.role == Role.PORTAL:
+        model = type(obj)
+        return model._default_manager.filter(pk=obj.pk).filter(_portal_q(model, user, action)).exists()
     if isinstance(obj, Document):
         return _can_document(user, action, obj)
     if isinstance(obj, DocumentVersion):
         return _can_document(user, action, obj.document)
     model = type(obj)
     return model._default_manager.filter(pk=obj.pk).filter(_visibility_q(model, user, action)).exists()
+
+
+def can_share_document(user, document: Document, customer: Customer) -> bool:
+    """May `user` share `document` with `customer`'s portal users?
+
+    They must be able to download it themselves and see the customer; a confidential or secret
+    document also needs the right to manage it (sharing outside the company is a permission decision).
+    """
+    if not _is_active_staff(user):
+        return False
+    if not (can(user, Action.DOWNLOAD, document) and can(user, Action.VIEW, customer)):
+        return False
+    return document.classification in _BROAD or can(user, Action.MANAGE, document)
+
+
+def can_manage_portal_access(user, customer: Customer) -> bool:
+    """Invite a customer's contacts to the portal, and disable them: whoever may change the customer."""
+    return _is_active_staff(user) and can(user, Action.CHANGE, customer)
+
+
+def can_publish_announcements(user) -> bool:
+    return _is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
+
+
+# --- the customer portal -------------------------------------------------------------------------
+
+PORTAL_ALL_TOKEN = "portal"
+
+
+def portal_customer_token(customer_id: int) -> str:
+    return f"portal-customer:{customer_id}"
+
+
+def _portal_article_q(customer_id: int) -> Q:
+    through = KnowledgeArticle.audience_customers.through.objects
+    addressed = through.filter(knowledgearticle_id=OuterRef("pk"))
+    return (
+        Q(status=ArticleStatus.PUBLISHED, visibility=ArticleVisibility.PORTAL)
+        & (~Exists(addressed) | Exists(addressed.filter(customer_id=customer_id)))
+    )
+
+
+def _portal_announcement_q(customer_id: int) -> Q:
+    from django.utils import timezone
+
+    addressed = Announcement.customers.through.objects.filter(announcement_id=OuterRef("pk"), customer_id=customer_id)
+    return Q(published_at__isnull=False, published_at__lte=timezone.now()) & (Q(all_customers=True) | Exists(addressed))
+
+
+def _portal_q(model, user, action: Action) -> Q:
+    """What a portal user may see: their own customer's rows, read-only."""
+    customer_id = portal_customer_id(user)
+    if customer_id is None or action != Action.VIEW:
+        return NOTHING
+    if model is DocumentShare:
+        return Q(customer_id=customer_id, revoked_at__isnull=True)
+    if model in (Order, ServiceRecord):
+        return Q(customer_id=customer_id)
+    if model is Customer:
+        return Q(pk=customer_id)
+    if model is Invoice:
+        return Q(order__customer_id=customer_id)
+    if model is ServiceNote:
+        return Q(record__customer_id=customer_id) & (Q(from_customer=True) | Q(visible_to_customer=True))
+    if model is ServiceAttachment:
+        return Q(record__customer_id=customer_id)
+    if model is KnowledgeArticle:
+        return _portal_article_q(customer_id)
+    if model is Announcement:
+        return _portal_announcement_q(customer_id)
+    return NOTHING
+
+
+def portal_can_follow_up(user, record: ServiceRecord) -> bool:
+    """A portal user may comment on, rate and complain about their own customer's service records."""
+    customer_id = portal_customer_id(user)
+    return customer_id is not None and record.customer_id == customer_id
 
 
 def can_review_access(user, document: Document) -> bool:
@@ -307,6 +453,9 @@ STAFF_TOKEN = "staff"
 
 def user_principals(user) -> list[str]:
     """The tokens that stand for `user` in a search query (empty for nobody)."""
+    if is_portal_user(user):
+        customer_id = portal_customer_id(user)
+        return [] if customer_id is None else sorted([PORTAL_ALL_TOKEN, portal_customer_token(customer_id)])
     if not _is_active_staff(user):
         return []
     tokens = {f"user:{user.pk}", f"role:{user.role}", STAFF_TOKEN}
@@ -454,3 +603,14 @@ def document_access_explanation(document: Document) -> list[AccessRule]:
                 )
             )
     return rules
+
+
+def view_principals_for_article(article: KnowledgeArticle, audience_ids: list[int]) -> list[str]:
+    """The tokens of everyone who may find a published article in search (drafts are not indexed)."""
+    tokens = {STAFF_TOKEN}
+    if article.visibility == ArticleVisibility.PORTAL:
+        if audience_ids:
+            tokens.update(portal_customer_token(cid) for cid in audience_ids)
+        else:
+            tokens.add(PORTAL_ALL_TOKEN)
+    return sorted(tokens)

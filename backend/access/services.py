@@ -19,7 +19,7 @@ from backend.access.policy import (
     can_review_access,
     document_access_explanation,
 )
-from backend.accounts.models import User
+from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
 from backend.documents.models import Document
@@ -54,6 +54,9 @@ def _principal(user: User | None, group: Group | None) -> User | Group:
         raise InvalidInput("Name exactly one user or one group.", fields={"principal": ["Give a user or a group."]})
     if user is not None and not user.is_active:
         raise InvalidInput("That user is inactive.", fields={"user": ["This user is inactive."]})
+    if user is not None and user.role == Role.PORTAL:
+        raise InvalidInput("Portal users cannot be granted access to documents; share the document with "
+                           "their customer instead.", fields={"user": ["This is a customer portal user."]})
     return user if user is not None else group
 
 

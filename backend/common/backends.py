@@ -37,3 +37,14 @@ def search_backend() -> "SearchBackend":
     return _search_backend_for(
         settings.SEARCH_URL, settings.SEARCH_SNIPPET_SOURCE_CHARS, settings.SEARCH_EXTRACT_MAX_CHARS
     )
+
+
+def article_search_backend() -> "SearchBackend":
+    """The collection of knowledge articles, beside the documents' index on the same engine."""
+    from indexing.backends import collection_url
+
+    return _search_backend_for(
+        collection_url(settings.SEARCH_URL, "articles"),
+        settings.SEARCH_SNIPPET_SOURCE_CHARS,
+        settings.SEARCH_EXTRACT_MAX_CHARS,
+    )

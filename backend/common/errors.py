@@ -72,3 +72,17 @@ class BackendUnavailable(DomainError):
     status_code = 503
     code = "backend_unavailable"
     default_message = "A backend service is unavailable. Nothing was saved; please retry."
+
+
+class Gone(DomainError):
+    """Something that existed and is over: a used or expired invitation link, an expired share."""
+
+    status_code = 410
+    code = "gone"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts (e.g. wrong passwords); try again after `retry_after` seconds."""
+
+    status_code = 429
+    code = "too_many_attempts"

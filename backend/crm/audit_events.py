@@ -32,5 +32,18 @@ for _name, _description in [
     ("crm.document.unlinked", "A document link was removed"),
     ("crm.report.exported", "A report was exported as CSV"),
     ("crm.product.created", "A product was added to the catalogue"),
+    ("crm.service.noted", "A comment or progress note was added to a service record"),
+    ("crm.service.attachment_added", "A file was attached to a service record"),
+    ("crm.service.attachment_downloaded", "A service record's attachment was downloaded or shown"),
+    ("crm.announcement.created", "An announcement for portal users was drafted"),
+    ("crm.announcement.published", "An announcement was published to portal users"),
+    ("crm.announcement.withdrawn", "A published announcement was withdrawn"),
+    ("portal.service.submitted", "A customer submitted a service request (or complaint) in the portal"),
+    ("portal.service.commented", "A customer commented on a service request in the portal"),
+    ("portal.service.rated", "A customer rated a resolved service request in the portal"),
+    ("portal.service.viewed", "A customer opened a service request in the portal"),
+    ("portal.article.read", "A customer read a knowledge-base article in the portal"),
+    ("portal.knowledge.searched", "A customer searched the knowledge base in the portal"),
+    ("portal.order.viewed", "A customer opened an order in the portal"),
 ]:
     register(_name, _description)

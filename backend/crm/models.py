@@ -373,6 +373,11 @@ class ServiceRecord(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Raised by a customer in the portal: the contact who did, and (for a complaint) what it is about.
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    complaint_about = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -390,6 +395,45 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def from_portal(self) -> bool:
+        return self.contact_id is not None
+
+
+class ServiceNote(models.Model):
+    """A comment on a service record: a customer's (from the portal) or staff's progress note.
+
+    Staff notes are internal unless marked for the customer; the customer's own are always shown.
+    """
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    from_customer = models.BooleanField(default=False)
+    visible_to_customer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record", "created_at"], name="service_note_record_idx")]
+
+
+class ServiceAttachment(models.Model):
+    """A file attached to a service record (a photo of the fault, a log). Bytes live in the object store."""
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="attachments")
+    object_key = models.CharField(max_length=200, db_index=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    mime_type = models.CharField(max_length=120)
+    original_filename = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 # --- knowledge, activities ---------------------------------------------------------------------
@@ -418,9 +462,30 @@ class KnowledgeArticle(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Portal articles: empty means every customer; otherwise only these customers' portal users.
+    audience_customers = models.ManyToManyField(Customer, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Announcement(models.Model):
+    """News for portal users: to every customer, or to the customers listed."""
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    all_customers = models.BooleanField(default=True)
+    customers = models.ManyToManyField(Customer, blank=True, related_name="announcements")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["-published_at"], name="announcement_published_idx")]
 
     def __str__(self) -> str:
         return self.title

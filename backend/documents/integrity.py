@@ -33,9 +33,26 @@ def _batched(items: Iterator[ObjectInfo], size: int = _BATCH) -> Iterator[list[O
         yield batch
 
 
+def _referencing_rows():
+    """Every table whose rows point at stored objects: document versions and service attachments."""
+    from backend.crm.models import ServiceAttachment
+
+    return (DocumentVersion.objects, ServiceAttachment.objects)
+
+
+def referenced_keys(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for rows in _referencing_rows():
+        found.update(rows.filter(object_key__in=keys).values_list("object_key", flat=True))
+    return found
+
+
+def is_referenced(key: str) -> bool:
+    return any(rows.filter(object_key=key).exists() for rows in _referencing_rows())
+
+
 def _unreferenced(objects: list[ObjectInfo]) -> list[ObjectInfo]:
-    keys = [info.key for info in objects]
-    referenced = set(DocumentVersion.objects.filter(object_key__in=keys).values_list("object_key", flat=True))
+    referenced = referenced_keys([info.key for info in objects])
     return [info for info in objects if info.key not in referenced]
 
 
@@ -68,7 +85,7 @@ def storage_orphans_sweep(*, grace_seconds: int, dry_run: bool = False) -> Sweep
     cutoff = timezone.now() - dt.timedelta(seconds=grace_seconds)
     report = SweepReport(dry_run=dry_run)
     for info in _orphans(older_than=cutoff):
-        if info.key.startswith(CONTENT_PREFIX) and DocumentVersion.objects.filter(object_key=info.key).exists():
+        if info.key.startswith(CONTENT_PREFIX) and is_referenced(info.key):
             continue
         if not dry_run:
             store.delete(info.key)
@@ -101,12 +118,11 @@ def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
     store = object_store()
     report = IntegrityReport()
     rows = (
-        DocumentVersion.objects.order_by("object_key")
-        .values_list("object_key", "sha256", "size")
-        .distinct()
-        .iterator(chunk_size=_BATCH)
+        DocumentVersion.objects.values_list("object_key", "sha256", "size")
+        .union(_referencing_rows()[1].values_list("object_key", "sha256", "size"))
+        .order_by("object_key")
     )
-    for key, sha256, size in rows:
+    for key, sha256, size in rows.iterator(chunk_size=_BATCH):
         report.checked += 1
         try:
             info = store.stat(key)

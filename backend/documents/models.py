@@ -165,3 +165,43 @@ class DocumentVersion(models.Model):
         ):
             return VersionStatus.EXPIRED
         return self.status
+
+
+class DocumentShare(models.Model):
+    """A document shared with one customer's portal users.
+
+    It follows the document's valid version, or pins one version. It may expire, and is either
+    downloadable or view-only (pages rendered as images in the browser; the file itself is never
+    sent). Revoking keeps the row, so the record of what was shared stays.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="shares")
+    customer = models.ForeignKey("crm.Customer", on_delete=models.CASCADE, related_name="document_shares")
+    # None: follow the valid version. Set: always this version.
+    version = models.ForeignKey(
+        DocumentVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="shares"
+    )
+    downloadable = models.BooleanField(default=True)
+    # When the pinned version is no longer the valid one, may the customer be pointed to the valid one?
+    offer_valid_version = models.BooleanField(default=False)
+    note = models.CharField(max_length=500, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="share_customer_idx"),
+            models.Index(fields=["document"], name="share_document_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → customer {self.customer_id}"
+
+    def is_expired(self, *, now: dt.datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

@@ -121,14 +121,24 @@ def _in_modest_reads(stream: BinaryIO):
 
 def _store_upload(upload: UploadSource) -> StoredUpload:
     """Check type and size, then stream the bytes to the store under their content key."""
-    limit = settings.UPLOAD_MAX_BYTES
+    return store_checked_upload(upload, max_bytes=settings.UPLOAD_MAX_BYTES,
+                                allowed_types=settings.UPLOAD_ALLOWED_TYPES)
+
+
+def store_checked_upload(upload: UploadSource, *, max_bytes: int, allowed_types) -> StoredUpload:
+    """Sniff the type, enforce the limits, stream to the store. Shared by every upload Dossier takes.
+
+    415 for a type outside `allowed_types` (detected from the content), 413 above `max_bytes`,
+    400 for an empty file, 503 when the store is down; nothing is written in any of these cases.
+    """
+    limit = max_bytes
     if upload.declared_size is not None and upload.declared_size > limit:
         raise _too_large(limit, upload.declared_size)
     head = _read_head(upload.stream, SNIFF_BYTES)
     if not head:
         raise InvalidInput("The file is empty.", fields={"file": ["The file is empty."]})
     mime = sniff_mime(head, upload.filename)
-    if mime not in settings.UPLOAD_ALLOWED_TYPES:
+    if mime not in allowed_types:
         raise UnsupportedFileType(
             f"Files of type {describe_mime(mime)} are not allowed. The type was detected from the "
             f"content, not the file name.",
@@ -574,8 +584,10 @@ def document_update(
 def _release_objects(keys: list[str]) -> None:
     """After commit: delete objects no version references any more."""
     store = object_store()
+    from backend.documents.integrity import is_referenced
+
     for key in keys:
-        if DocumentVersion.objects.filter(object_key=key).exists():
+        if is_referenced(key):
             continue
         try:
             store.delete(key)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
-from backend.accounts.models import User
+from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.audit.events import AUDIT_CHAIN_VERIFIED
 from backend.audit.models import Outcome
@@ -25,7 +25,8 @@ def session_sign_in(*, request, username: str, password: str) -> User | None:
     """Authenticate and start a session; the attempt is audited either way. None when refused."""
     username = (username or "").strip()
     user = authenticate(request, username=username, password=password) if username and password else None
-    if user is None or not user.is_active:
+    # Customer contacts sign in to the portal, never to the staff interface.
+    if user is None or not user.is_active or user.role == Role.PORTAL:
         audit.record("web.sign_in_failed", actor=None, outcome=Outcome.DENIED,
                      target_type="accounts.user", target_label=username[:200],
                      detail={"username": username[:150]})

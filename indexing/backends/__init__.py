@@ -29,7 +29,23 @@ __all__ = [
     "SearchResult",
     "SearchUnavailable",
     "backend_from_url",
+    "collection_url",
 ]
+
+
+def collection_url(url: str, collection: str) -> str:
+    """The URL of a sibling collection next to the main index (e.g. knowledge articles).
+
+    tantivy:///data/search -> tantivy:///data/search-articles;
+    opensearch://host:9200/dossier?tls=1 -> opensearch://host:9200/dossier-articles?tls=1.
+    """
+    parts = urlsplit(url)
+    base = parts.path.rstrip("/")
+    if parts.scheme.startswith("opensearch"):
+        from indexing.backends.opensearch import DEFAULT_INDEX
+
+        base = "/" + (base.strip("/") or DEFAULT_INDEX)
+    return parts._replace(path=f"{base}-{collection}").geturl()
 
 
 def backend_from_url(url: str, **options) -> SearchBackend:

@@ -9,7 +9,15 @@ from django.db.models import Prefetch, QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
-from backend.crm.models import DispatchState, KnowledgeArticle, Priority, ServiceRecord, ServiceType
+from backend.crm.models import (
+    DispatchState,
+    KnowledgeArticle,
+    Priority,
+    ServiceAttachment,
+    ServiceNote,
+    ServiceRecord,
+    ServiceType,
+)
 
 
 class ServiceRecordFilter(django_filters.FilterSet):
@@ -50,3 +58,12 @@ def service_record_get_visible(*, user, record_id: int, action: Action = Action.
     if record is None:
         raise NotFound()
     return record
+
+
+def service_record_thread(*, user, record: ServiceRecord) -> dict[str, list]:
+    """The notes and attachments of a record that `user` may see (a customer: only what is meant for them)."""
+    notes = list(visible(user, ServiceNote.objects.filter(record=record)).select_related("author")
+                 .order_by("created_at", "id"))
+    attachments = list(visible(user, ServiceAttachment.objects.filter(record=record)).select_related("uploaded_by")
+                       .order_by("created_at", "id"))
+    return {"notes": notes, "attachments": attachments}

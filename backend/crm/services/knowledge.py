@@ -14,6 +14,7 @@ from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
 from backend.crm.services.common import require
+from indexing.articles import article_changed
 
 _EDITABLE = ("title", "body", "product", "visibility")
 
@@ -59,6 +60,7 @@ def article_create(
         audit.record("crm.article.created", actor=actor, target=article,
                      detail={"title": article.title, "visibility": article.visibility,
                              "product": product.code if product else None})
+        article_changed(article_id=article.pk)
     return article
 
 
@@ -83,6 +85,7 @@ def article_update(*, actor, article: KnowledgeArticle, **changes) -> KnowledgeA
             locked.save()
             audit.record("crm.article.updated", actor=actor, target=locked, detail={"changed": sorted(diff),
                          **({"visibility": locked.visibility} if "visibility" in diff else {})})
+            article_changed(article_id=locked.pk)
     return locked
 
 
@@ -101,4 +104,26 @@ def article_publish(*, actor, article: KnowledgeArticle) -> KnowledgeArticle:
         locked.save(update_fields=["status", "published_at", "updated_at"])
         audit.record("crm.article.published", actor=actor, target=locked,
                      detail={"title": locked.title, "visibility": locked.visibility})
+        article_changed(article_id=locked.pk)
     return locked
+
+
+def article_audience_set(*, actor, article: KnowledgeArticle, customers) -> KnowledgeArticle:
+    """Address a portal article to these customers only (an empty list: to every customer)."""
+    require(actor=actor, action=Action.CHANGE, obj=article)
+    customers = list(customers)
+    with transaction.atomic():
+        article.audience_customers.set(customers)
+        KnowledgeArticle.objects.filter(pk=article.pk).update(updated_at=timezone.now())
+        audit.record("crm.article.updated", actor=actor, target=article,
+                     detail={"changed": ["audience"], "audience": sorted(c.pk for c in customers)})
+        article_changed(article_id=article.pk)
+    return article
+
+
+def article_read(*, actor, article: KnowledgeArticle) -> None:
+    """A portal user opened an article: recorded, so compliance can say what a customer read."""
+    from backend.access.policy import portal_customer_id
+
+    audit.record("portal.article.read", actor=actor, target=article, customer_id=portal_customer_id(actor),
+                 detail={"title": article.title})

@@ -173,6 +173,11 @@ def service_record_close(*, actor, record: ServiceRecord) -> ServiceRecord:
 def service_record_rate(*, actor, record: ServiceRecord, satisfaction) -> ServiceRecord:
     """The customer's satisfaction, 1–5, once the record is resolved or closed. A new score replaces the old."""
     require(actor=actor, action=Action.CHANGE, obj=record)
+    return rate_record(actor=actor, record=record, satisfaction=satisfaction, event="crm.service.rated")
+
+
+def rate_record(*, actor, record: ServiceRecord, satisfaction, event: str) -> ServiceRecord:
+    """Record a 1–5 score on a resolved or closed record. The caller has checked who may rate."""
     try:
         score = int(satisfaction)
         if str(satisfaction).strip() != str(score) or not 1 <= score <= 5:
@@ -189,7 +194,7 @@ def service_record_rate(*, actor, record: ServiceRecord, satisfaction) -> Servic
         previous = locked.satisfaction
         locked.satisfaction = score
         locked.save(update_fields=["satisfaction"])
-        audit.record("crm.service.rated", actor=actor, target=locked, customer_id=locked.customer_id,
+        audit.record(event, actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"satisfaction": score, "previous": previous})
     return locked
 

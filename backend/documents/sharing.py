@@ -1,0 +1,318 @@
+"""Sharing documents with customers, and what a customer's portal user does with a share.
+
+Staff side:   document_share_create, document_share_revoke, shares_for_document, share_opens_for_document
+Portal side:  share_list_for_portal, share_get_for_portal, share_open, share_download, share_page_png
+
+A share follows the document's valid version or pins one version; it may expire, and it is either
+downloadable or view-only. A view-only share never sends the file: PDF pages are rendered to
+images on the server, pictures are re-encoded, and other types show their extracted text. Every
+read by a portal user is an audit event carrying the customer, which is how staff see who opened
+a share and compliance sees what a customer read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from backend.access.policy import can_share_document, portal_customer_id, visible
+from backend.audit import services as audit
+from backend.audit.models import AuditEvent
+from backend.common.backends import object_store
+from backend.common.errors import Gone, InvalidInput, NotFound, PermissionDenied
+from backend.crm.models import Customer
+from backend.documents.models import Document, DocumentShare, DocumentVersion, VersionStatus
+from backend.documents.services import VersionDownload, version_stream
+
+SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
+RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
+PDF = "application/pdf"
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+def _deny(actor, document: Document, customer: Customer, action: str) -> PermissionDenied:
+    audit.record("document.access.denied", actor=actor, target=document, outcome="denied",
+                 customer_id=customer.pk, detail={"action": action})
+    return PermissionDenied()
+
+
+def document_share_create(
+    *,
+    actor,
+    document: Document,
+    customer: Customer,
+    version: DocumentVersion | None = None,
+    downloadable: bool = True,
+    offer_valid_version: bool = True,
+    expires_at: dt.datetime | None = None,
+    note: str = "",
+) -> DocumentShare:
+    """Share `document` with `customer`'s portal users (following its valid version unless `version` pins one)."""
+    if not can_share_document(actor, document, customer):
+        raise _deny(actor, document, customer, "share")
+    errors: dict[str, list[str]] = {}
+    if version is not None and version.document_id != document.pk:
+        errors["version"] = ["That version belongs to another document."]
+    if version is None and document.valid_version_id is None:
+        errors["version"] = ["The document has no version to share yet."]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if errors:
+        raise InvalidInput("The share is invalid.", fields=errors)
+    with transaction.atomic():
+        share = DocumentShare.objects.create(
+            document=document, customer=customer, version=version, downloadable=bool(downloadable),
+            offer_valid_version=bool(offer_valid_version), expires_at=expires_at, note=(note or "")[:500],
+            created_by=actor, created_at=timezone.now(),
+        )
+        audit.record("document.share.created", actor=actor, target=document, customer_id=customer.pk, detail={
+            "share": share.pk, "customer": customer.name, "version": version.number if version else "valid",
+            "downloadable": share.downloadable, "expires_at": expires_at.isoformat() if expires_at else None,
+        })
+    return share
+
+
+def document_share_revoke(*, actor, share: DocumentShare) -> DocumentShare:
+    if not can_share_document(actor, share.document, share.customer):
+        raise _deny(actor, share.document, share.customer, "unshare")
+    with transaction.atomic():
+        share = DocumentShare.objects.select_for_update().get(pk=share.pk)
+        if share.revoked_at is None:
+            share.revoked_at, share.revoked_by = timezone.now(), actor
+            share.save(update_fields=["revoked_at", "revoked_by"])
+            audit.record("document.share.revoked", actor=actor, target=share.document,
+                         customer_id=share.customer_id, detail={"share": share.pk})
+    return share
+
+
+def shares_for_document(*, user, document: Document) -> QuerySet[DocumentShare]:
+    """The document's shares (revoked ones too, last), for staff who may see the document."""
+    return (
+        visible(user, DocumentShare.objects.filter(document=document))
+        .select_related("customer", "version", "created_by", "revoked_by")
+        .order_by("revoked_at", "-created_at", "-id")
+    )
+
+
+def share_get_for_staff(*, user, share_id: int) -> DocumentShare:
+    share = visible(user, DocumentShare.objects.select_related("document", "customer")).filter(pk=share_id).first()
+    if share is None:
+        raise NotFound()
+    return share
+
+
+@dataclass(frozen=True)
+class ShareOpening:
+    customer_id: int | None
+    customer_name: str
+    people: str
+    views: int
+    downloads: int
+    first_at: dt.datetime
+    last_at: dt.datetime
+
+
+def share_opens_for_document(*, document: Document) -> list[ShareOpening]:
+    """Which customers opened this document through a share, how often and when (from the audit trail)."""
+    rows = (
+        AuditEvent.objects.filter(target_type="documents.document", target_id=str(document.pk),
+                                  event_type__in=SHARE_OPEN_EVENTS, outcome="success")
+        .values("customer_id")
+        .annotate(views=Count("id", filter=Q(event_type="portal.share.viewed")),
+                  downloads=Count("id", filter=Q(event_type="portal.share.downloaded")),
+                  first_at=Min("occurred_at"), last_at=Max("occurred_at"))
+        .order_by("-last_at")
+    )
+    rows = list(rows)
+    customer_ids = [row["customer_id"] for row in rows if row["customer_id"] is not None]
+    names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
+    people: dict[int, set[str]] = {}
+    for customer_id, label in (
+        AuditEvent.objects.filter(target_type="documents.document", target_id=str(document.pk),
+                                  event_type__in=SHARE_OPEN_EVENTS, outcome="success")
+        .values_list("customer_id", "actor_label").distinct()
+    ):
+        people.setdefault(customer_id, set()).add(label)
+    return [
+        ShareOpening(customer_id=row["customer_id"], customer_name=names.get(row["customer_id"], "?"),
+                     people=", ".join(sorted(people.get(row["customer_id"], ()))), views=row["views"],
+                     downloads=row["downloads"], first_at=row["first_at"], last_at=row["last_at"])
+        for row in rows
+    ]
+
+
+# --- portal ----------------------------------------------------------------------------------------
+
+
+def share_list_for_portal(*, user) -> QuerySet[DocumentShare]:
+    """The shares a portal user's customer has (expired ones included, so they can be explained)."""
+    return (
+        visible(user, DocumentShare.objects.all())
+        .select_related("document", "version", "document__valid_version")
+        .order_by("-created_at", "-id")
+    )
+
+
+def share_get_for_portal(*, user, share_id: int) -> DocumentShare:
+    share = (
+        visible(user, DocumentShare.objects.select_related("document", "document__valid_version", "version"))
+        .filter(pk=share_id)
+        .first()
+    )
+    if share is None:
+        raise NotFound()
+    return share
+
+
+@dataclass(frozen=True)
+class ShareView:
+    share: DocumentShare
+    version: DocumentVersion
+    # The pinned version is no longer the valid one.
+    superseded: bool
+    # The valid version, when the share pins an older one and staff allowed pointing to it.
+    valid_version: DocumentVersion | None
+    # How the share is shown: "pages" (PDF rendered), "image", "text" or "none" (nothing to render).
+    rendering: str
+    page_count: int = 0
+    text: str = ""
+
+
+def _shown_version(share: DocumentShare) -> DocumentVersion:
+    version = share.version or share.document.valid_version
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def _check_open(actor, share: DocumentShare, *, event: str) -> None:
+    if share.is_expired():
+        audit.record(event, actor=actor, target=share.document, outcome="denied", customer_id=share.customer_id,
+                     detail={"share": share.pk, "reason": "expired"})
+        raise Gone("This share has expired.", reason="expired",
+                   expired_at=share.expires_at.isoformat() if share.expires_at else None)
+
+
+def _pdf_page_count(version: DocumentVersion) -> int:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(_read_all(version))
+    try:
+        return min(len(pdf), settings.SHARE_MAX_PAGES)
+    finally:
+        pdf.close()
+
+
+def _read_all(version: DocumentVersion) -> bytes:
+    return b"".join(object_store().iter_verified(version.object_key, sha256=version.sha256))
+
+
+def _extracted_text(version: DocumentVersion) -> str:
+    from indexing.models import VersionIndexState
+
+    return VersionIndexState.objects.filter(version=version).values_list("text", flat=True).first() or ""
+
+
+def share_open(*, actor, share: DocumentShare) -> ShareView:
+    """A portal user opens a share's page: the version shown, how, and whether it is superseded. Audited."""
+    _check_open(actor, share, event="portal.share.viewed")
+    version = _shown_version(share)
+    valid = share.document.valid_version
+    superseded = share.version is not None and (
+        valid is None or valid.pk != version.pk or version.status == VersionStatus.SUPERSEDED
+    )
+    rendering, pages, text = "none", 0, ""
+    if not share.downloadable:
+        if version.mime_type == PDF:
+            rendering = "pages"
+            try:
+                pages = _pdf_page_count(version)
+            except Exception:  # a PDF pdfium cannot open: fall back to its text
+                rendering, text = "text", _extracted_text(version)
+        elif version.mime_type in RENDERED_IMAGE_TYPES:
+            rendering = "image"
+        else:
+            text = _extracted_text(version)
+            rendering = "text" if text else "none"
+    audit.record("portal.share.viewed", actor=actor, target=share.document, customer_id=share.customer_id,
+                 detail={"share": share.pk, "version": version.number, "downloadable": share.downloadable})
+    return ShareView(share=share, version=version, superseded=superseded,
+                     valid_version=valid if superseded and share.offer_valid_version else None,
+                     rendering=rendering, page_count=pages, text=text)
+
+
+def _share_version(share: DocumentShare, version_number: int | None) -> DocumentVersion:
+    """The shared version, or (when the share offers it) the document's valid version by number."""
+    version = _shown_version(share)
+    if version_number is None or version_number == version.number:
+        return version
+    valid = share.document.valid_version
+    if share.version is not None and share.offer_valid_version and valid is not None and valid.number == version_number:
+        return valid
+    raise NotFound()
+
+
+def share_download(
+    *, actor, share: DocumentShare, version_number: int | None = None, byte_range: tuple[int, int] | None = None
+) -> VersionDownload:
+    """The file of a downloadable share (404 for a view-only one, 410 once expired). Audited."""
+    if not share.downloadable:
+        audit.record("portal.share.downloaded", actor=actor, target=share.document, outcome="denied",
+                     customer_id=share.customer_id, detail={"share": share.pk, "reason": "view_only"})
+        raise NotFound()
+    _check_open(actor, share, event="portal.share.downloaded")
+    version = _share_version(share, version_number)
+    return version_stream(actor=actor, version=version, byte_range=byte_range, event_type="portal.share.downloaded",
+                          audit_detail={"share": share.pk}, customer_id=share.customer_id)
+
+
+def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
+    """One page of a view-only share as a PNG (PDF pages; a picture is page 1). Not audited per page:
+    opening the share was."""
+    import pypdfium2
+    from PIL import Image
+
+    _check_open(actor, share, event="portal.share.viewed")
+    version = _shown_version(share)
+    width = settings.SHARE_PAGE_WIDTH
+    out = io.BytesIO()
+    if version.mime_type == PDF:
+        pdf = pypdfium2.PdfDocument(_read_all(version))
+        try:
+            if not 1 <= page <= min(len(pdf), settings.SHARE_MAX_PAGES):
+                raise NotFound()
+            pdf_page = pdf[page - 1]
+            scale = width / max(1.0, pdf_page.get_width())
+            image = pdf_page.render(scale=scale).to_pil()
+            pdf_page.close()
+        finally:
+            pdf.close()
+    elif version.mime_type in RENDERED_IMAGE_TYPES and page == 1:
+        image = Image.open(io.BytesIO(_read_all(version)))
+        image.thumbnail((width, width * 4))
+        if image.mode not in ("RGB", "RGBA", "L"):
+            image = image.convert("RGBA")
+    else:
+        raise NotFound()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def portal_share_context(*, user) -> dict[str, Any]:
+    """Counts for the portal home page."""
+    customer_id = portal_customer_id(user)
+    now = timezone.now()
+    shares = visible(user, DocumentShare.objects.all())
+    return {
+        "customer_id": customer_id,
+        "active_shares": shares.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count(),
+    }
