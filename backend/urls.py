@@ -12,5 +12,9 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include("backend.documents.api.urls")),
     path("api/crm/", include("backend.crm.api.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("backend.web.urls")),
 ]
+
+# Not-found pages in the look of whoever asked: the portal's for portal paths and portal users.
+handler404 = "portal.errors.not_found"

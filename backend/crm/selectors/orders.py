@@ -138,3 +138,9 @@ def invoice_get_for_order(*, order: Order, invoice_id) -> Invoice:
     if invoice is None:
         raise InvalidInput("No such invoice on this order.", fields={"invoice": ["No such invoice on this order."]})
     return invoice
+
+
+def order_choices_visible(*, user, limit: int = 200) -> list[tuple[int, str]]:
+    """(id, number) of the newest orders `user` may see, for a picker."""
+    return list(visible(user, Order.objects.all(), Action.VIEW).order_by("-created_at", "-id")
+                .values_list("pk", "number")[:limit])

@@ -127,3 +127,12 @@ def article_read(*, actor, article: KnowledgeArticle) -> None:
 
     audit.record("portal.article.read", actor=actor, target=article, customer_id=portal_customer_id(actor),
                  detail={"title": article.title})
+
+
+def knowledge_searched(*, actor, q: str, total: int, page: int) -> None:
+    """A portal user searched the knowledge base: what they looked for is part of what they read."""
+    from backend.access.policy import portal_customer_id
+
+    audit.record("portal.knowledge.searched", actor=actor, customer_id=portal_customer_id(actor),
+                 target_type="crm.knowledgearticle", target_label=q[:200],
+                 detail={"q": q, "total": total, "page": page})

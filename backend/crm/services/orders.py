@@ -297,3 +297,9 @@ def payment_record(
             "is_prepayment": is_prepayment, "reference": payment.reference,
         })
     return payment
+
+
+def order_viewed_in_portal(*, actor, order: Order) -> None:
+    """A customer opened one of their orders in the portal (recorded with the customer)."""
+    audit.record("portal.order.viewed", actor=actor, target=order, customer_id=order.customer_id,
+                 detail={"number": order.number})

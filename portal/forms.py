@@ -1,0 +1,72 @@
+"""Portal forms: what a customer types, checked before any service is called."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backend.crm.models import ServiceType
+from backend.crm.services.service_requests import MAX_ATTACHMENTS, MAX_TEXT, PORTAL_REQUEST_TYPES
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), strip=False, max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class SetPasswordForm(forms.Form):
+    password = forms.CharField(label=_("New password"), strip=False, max_length=256,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+                               help_text=_("At least 8 characters; not only digits, and not too common."))
+    password_again = forms.CharField(label=_("New password again"), strip=False, max_length=256,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,.pdf,.txt,.docx,.xlsx"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class ServiceRequestForm(forms.Form):
+    type = forms.ChoiceField(label=_("What do you need?"),
+                             choices=[(value, label) for value, label in ServiceType.choices
+                                      if value in PORTAL_REQUEST_TYPES])
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    order = forms.ChoiceField(label=_("Order"), required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6}))
+    attachments = MultipleFileField(label=_("Photos or files"), required=False,
+                                    help_text=_("Up to %(count)s files: photos, PDF, text, Word or Excel.")
+                                    % {"count": MAX_ATTACHMENTS})
+
+    def __init__(self, *args, products=(), orders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
+        self.fields["order"].choices = [("", "—")] + [(str(pk), number) for pk, number in orders]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
+    attachments = MultipleFileField(label=_("Photos or files"), required=False)
+
+
+class RatingForm(forms.Form):
+    satisfaction = forms.TypedChoiceField(label=_("How satisfied are you?"), coerce=int,
+                                          choices=[(n, str(n)) for n in range(5, 0, -1)],
+                                          widget=forms.RadioSelect)
+
+
+class ComplaintForm(forms.Form):
+    description = forms.CharField(label=_("What went wrong?"), max_length=MAX_TEXT,
+                                  widget=forms.Textarea(attrs={"rows": 4}))

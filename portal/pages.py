@@ -1,0 +1,45 @@
+"""What every portal page shares: a signed-in portal user, and errors shown as portal pages.
+
+Anyone else (anonymous, staff, a disabled account) is sent to the portal sign-in. A service's
+NotFound (missing or another customer's) is the portal's 404 page; Gone (an expired share or
+invitation) is a 410 page that says what happened.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from backend.access.policy import portal_customer_id
+from backend.common.errors import Gone, NotFound
+
+
+def signin_redirect(request):
+    return redirect(f"{reverse('portal:signin')}?{urlencode({'next': request.get_full_path()})}")
+
+
+def portal_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if portal_customer_id(request.user) is None:
+            return signin_redirect(request)
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404() from None
+        except Gone as exc:
+            return render(request, "portal/gone.html", {"reason": exc.extra.get("reason", ""), "error": exc},
+                          status=410)
+
+    return wrapper
+
+
+def page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1

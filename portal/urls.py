@@ -1,0 +1,35 @@
+"""The customer portal, mounted at /portal/."""
+
+from django.urls import path
+
+from portal.views import account, knowledge, orders, service, shares
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("signin/", account.sign_in, name="signin"),
+    path("signout/", account.sign_out, name="signout"),
+    path("language/", account.language, name="language"),
+    path("invitation/<str:token>/", account.invitation, name="invitation"),
+    path("announcements/", account.announcements, name="announcements"),
+    # shared documents
+    path("shared/", shares.share_list, name="shares"),
+    path("shared/<int:share_id>/", shares.share_detail, name="share"),
+    path("shared/<int:share_id>/download/", shares.share_download, name="share_download"),
+    path("shared/<int:share_id>/pages/<int:page>.png", shares.share_page, name="share_page"),
+    # knowledge base
+    path("knowledge/", knowledge.article_list, name="knowledge"),
+    path("knowledge/<int:article_id>/", knowledge.article_detail, name="article"),
+    # orders
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    # service requests
+    path("service/", service.request_list, name="service"),
+    path("service/new/", service.request_new, name="service_new"),
+    path("service/<int:record_id>/", service.request_detail, name="service_request"),
+    path("service/<int:record_id>/comment/", service.request_comment, name="service_comment"),
+    path("service/<int:record_id>/rate/", service.request_rate, name="service_rate"),
+    path("service/<int:record_id>/complaint/", service.request_complaint, name="service_complaint"),
+    path("service/attachments/<int:attachment_id>/", service.attachment, name="service_attachment"),
+]

@@ -1,0 +1,144 @@
+"""Getting in and out of the portal, the home page and announcements."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backend.access.policy import portal_customer_id
+from backend.accounts import services as accounts
+from backend.common.errors import Gone, InvalidInput, NotFound, TooManyAttempts
+from backend.crm.selectors.announcements import announcement_list_visible
+from backend.crm.selectors.customers import customer_get_visible
+from backend.crm.selectors.orders import order_list_visible
+from backend.crm.selectors.service import service_record_list_visible
+from backend.crm.models import DispatchState
+from backend.documents.sharing import share_list_for_portal
+from backend.web.services import LANGUAGE_CODES, user_language_set
+from portal.forms import SetPasswordForm, SignInForm
+from portal.pages import portal_page
+
+HOME_ROWS = 5
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if (candidate and candidate.startswith(settings.PORTAL_URL_PREFIX)
+            and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure())):
+        return candidate
+    return reverse("portal:home")
+
+
+def _with_language(response, language: str):
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def _signed_in(request, user, next_url: str):
+    language = user.preferred_language if user.preferred_language in LANGUAGE_CODES else translation.get_language()
+    return _with_language(redirect(_safe_next(request, next_url)), language)
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "GET" and portal_customer_id(request.user) is not None:
+        return redirect(_safe_next(request, next_url))
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
+                                               password=form.cleaned_data["password"])
+            except TooManyAttempts as exc:
+                form.add_error(None, _("Too many failed sign-ins. For your security the account is locked; "
+                                       "try again in %(minutes)s minutes.") % {"minutes": exc.extra.get("minutes", 15)})
+                status = 429
+            except InvalidInput:
+                form.add_error(None, _("The e-mail address or password is not right. Check both and try again "
+                                       "(the password is case-sensitive)."))
+            else:
+                return _signed_in(request, user, next_url)
+    response = render(request, "portal/signin.html", {"form": form, "next": next_url}, status=status)
+    if status == 429:
+        response["Retry-After"] = str(settings.PORTAL_LOCKOUT_SECONDS)
+    return response
+
+
+@require_POST
+@csrf_protect
+def sign_out(request):
+    accounts.portal_sign_out(request=request)
+    return redirect("portal:signin")
+
+
+@require_POST
+@csrf_protect
+def language(request):
+    chosen = user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return _with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def invitation(request, token: str):
+    """Accept an invitation: set a password (the link works once, until it expires)."""
+    try:
+        invite = accounts.portal_invitation_check(token=token)
+    except NotFound:
+        return render(request, "portal/invitation_invalid.html", {"reason": "unknown"}, status=404)
+    except Gone as exc:
+        return render(request, "portal/invitation_invalid.html", {"reason": exc.extra.get("reason")}, status=410)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.portal_invitation_accept(request=request, token=token,
+                                                     password=form.cleaned_data["password"],
+                                                     password_again=form.cleaned_data["password_again"])
+        except Gone as exc:
+            return render(request, "portal/invitation_invalid.html", {"reason": exc.extra.get("reason")}, status=410)
+        except InvalidInput as exc:
+            for field, problems in (exc.extra.get("fields") or {}).items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, _(problem))
+        else:
+            return _signed_in(request, user, reverse("portal:home"))
+    account = invite.account
+    return render(request, "portal/invitation.html",
+                  {"form": form, "contact": account.contact, "customer": account.customer,
+                   "email": account.user.email}, status=400 if request.method == "POST" else 200)
+
+
+@portal_page
+@require_GET
+def home(request):
+    user = request.user
+    customer = customer_get_visible(user=user, customer_id=portal_customer_id(user))
+    open_states = [DispatchState.NOT_DISPATCHED, DispatchState.DISPATCHED, DispatchState.CONFIRMED]
+    return render(request, "portal/home.html", {
+        "section": "home",
+        "customer": customer,
+        "announcements": list(announcement_list_visible(user=user)[:3]),
+        "shares": list(share_list_for_portal(user=user)[:HOME_ROWS]),
+        "open_requests": list(service_record_list_visible(user=user, filters={"dispatch_state": open_states})[:HOME_ROWS]),
+        "orders": list(order_list_visible(user=user)[:HOME_ROWS]),
+    })
+
+
+@portal_page
+@require_GET
+def announcements(request):
+    return render(request, "portal/announcements.html",
+                  {"section": "announcements", "announcements": announcement_list_visible(user=request.user)[:50]})

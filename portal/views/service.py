@@ -1,0 +1,167 @@
+"""Service requests: submit one (with photos), follow it, comment, rate it, complain about it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from backend.access.policy import portal_can_follow_up
+from backend.common.errors import NotFound
+from backend.crm.models import Product
+from backend.crm.selectors.orders import order_choices_visible, order_get_visible
+from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
+from backend.crm.services import service_requests
+from backend.crm.services.service import RATEABLE
+from backend.documents.services import UploadSource
+from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
+from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
+from portal.pages import page_number, portal_page
+
+REQUESTS_PER_PAGE = 25
+
+
+def _uploads(files) -> list[UploadSource]:
+    return [UploadSource(stream=f, filename=f.name, declared_size=f.size) for f in files]
+
+
+def _show_errors(form, exc) -> int:
+    """Put a service's refusal on the form (next to the field when it names one); the status to answer."""
+    if isinstance(exc, NotFound):
+        raise exc
+    fields = field_errors_for(exc)
+    placed = False
+    for field, problems in fields.items():
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+            placed = True
+    if not placed:
+        form.add_error("attachments" if "attachments" in form.fields and getattr(exc, "status_code", 0) in (413, 415) else None,
+                       message_for(exc))
+    return getattr(exc, "status_code", 503)
+
+
+def _new_form(request, data=None, files=None, initial=None):
+    products = Product.objects.filter(active=True).only("id", "name").order_by("name")
+    orders = order_choices_visible(user=request.user)
+    return ServiceRequestForm(data, files, products=products, orders=orders, initial=initial)
+
+
+@portal_page
+@require_GET
+def request_list(request):
+    records = service_record_list_visible(user=request.user)
+    page = Paginator(records, REQUESTS_PER_PAGE).get_page(page_number(request))
+    return render(request, "portal/service_list.html", {"section": "service", "page": page})
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    form = _new_form(request, request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            product = Product.objects.filter(pk=data["product"], active=True).first() if data["product"] else None
+            order = order_get_visible(user=request.user, order_id=int(data["order"])) if data["order"] else None
+            try:
+                record = service_requests.service_request_submit(
+                    actor=request.user, type=data["type"], title=data["title"], description=data["description"],
+                    product=product, order=order, attachments=_uploads(data["attachments"]))
+            except SHOWN_ERRORS as exc:
+                status = _show_errors(form, exc)
+            else:
+                messages.success(request, _("Thank you. Your request %(number)s has been received; our service "
+                                            "team will be in touch.") % {"number": f"#{record.pk}"})
+                return redirect("portal:service_request", record_id=record.pk)
+    return render(request, "portal/service_new.html", {"section": "service", "form": form}, status=status)
+
+
+def _detail(request, record, *, status=200, comment_form=None, rating_form=None, complaint_form=None):
+    thread = service_record_thread(user=request.user, record=record)
+    return render(request, "portal/service_detail.html", {
+        "section": "service", "record": record, **thread,
+        "comment_form": comment_form or CommentForm(),
+        "rating_form": rating_form or RatingForm(initial={"satisfaction": record.satisfaction}),
+        "complaint_form": complaint_form or ComplaintForm(),
+        "rateable": record.dispatch_state in RATEABLE,
+        "may_follow_up": portal_can_follow_up(request.user, record),
+    }, status=status)
+
+
+@portal_page
+@require_GET
+def request_detail(request, record_id: int):
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    service_requests.service_request_viewed(actor=request.user, record=record)
+    return _detail(request, record)
+
+
+@portal_page
+@require_POST
+def request_comment(request, record_id: int):
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            service_requests.service_note_add(actor=request.user, record=record, body=form.cleaned_data["body"],
+                                              attachments=_uploads(form.cleaned_data["attachments"]))
+        except SHOWN_ERRORS as exc:
+            return _detail(request, record, status=_show_errors(form, exc), comment_form=form)
+        messages.success(request, _("Your comment was added."))
+        return redirect("portal:service_request", record_id=record.pk)
+    return _detail(request, record, status=400, comment_form=form)
+
+
+@portal_page
+@require_POST
+def request_rate(request, record_id: int):
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            service_requests.service_request_rate(actor=request.user, record=record,
+                                                  satisfaction=form.cleaned_data["satisfaction"])
+        except SHOWN_ERRORS as exc:
+            return _detail(request, record, status=_show_errors(form, exc), rating_form=form)
+        messages.success(request, _("Thank you for your rating."))
+        return redirect("portal:service_request", record_id=record.pk)
+    return _detail(request, record, status=400, rating_form=form)
+
+
+@portal_page
+@require_POST
+def request_complaint(request, record_id: int):
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    form = ComplaintForm(request.POST)
+    if form.is_valid():
+        try:
+            complaint = service_requests.service_complaint_file(actor=request.user, record=record,
+                                                                description=form.cleaned_data["description"])
+        except SHOWN_ERRORS as exc:
+            return _detail(request, record, status=_show_errors(form, exc), complaint_form=form)
+        messages.success(request, _("Your complaint %(number)s has been filed; a manager will review it.")
+                         % {"number": f"#{complaint.pk}"})
+        return redirect("portal:service_request", record_id=complaint.pk)
+    return _detail(request, record, status=400, complaint_form=form)
+
+
+@portal_page
+@require_GET
+def attachment(request, attachment_id: int):
+    download = service_requests.service_attachment_download(actor=request.user, attachment_id=attachment_id)
+    item = download.attachment
+    response = StreamingHttpResponse(download.chunks, content_type=item.mime_type)
+    response["Content-Length"] = str(item.size)
+    inline = item.mime_type.startswith("image/") or item.mime_type == "application/pdf"
+    response["Content-Disposition"] = content_disposition_header(not inline, item.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

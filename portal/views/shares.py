@@ -1,0 +1,99 @@
+"""Shared documents: the list, a share's page, its download and its rendered pages (view-only shares)."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from backend.common.errors import Gone, NotFound
+from backend.documents import sharing
+from backend.web.errors import SHOWN_ERRORS, message_for
+from portal.pages import page_number, portal_page
+
+SHARES_PER_PAGE = 25
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+@portal_page
+@require_GET
+def share_list(request):
+    shares = sharing.share_list_for_portal(user=request.user)
+    page = Paginator(shares, SHARES_PER_PAGE).get_page(page_number(request))
+    return render(request, "portal/shares.html", {"section": "shares", "page": page, "now": timezone.now()})
+
+
+@portal_page
+@require_GET
+def share_detail(request, share_id: int):
+    share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
+    view = sharing.share_open(actor=request.user, share=share)
+    return render(request, "portal/share.html", {"section": "shares", "view": view, "share": share,
+                                                 "pages": range(1, view.page_count + 1)})
+
+
+def _byte_range(request, size: int) -> tuple[int, int] | None:
+    match = _RANGE.match(request.headers.get("Range", ""))
+    if not match or size == 0:
+        return None
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) else size - 1
+    if start > end or start >= size:
+        return None
+    return start, min(end, size - 1)
+
+
+@portal_page
+@require_GET
+def share_download(request, share_id: int):
+    """The shared file (downloadable shares only: a view-only share answers 404 here)."""
+    share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
+    number = request.GET.get("version")
+    version_number = int(number) if number and number.isdigit() else None
+    shown = share.version or share.document.valid_version
+    byte_range = _byte_range(request, shown.size) if shown is not None and version_number is None else None
+    try:
+        download = sharing.share_download(actor=request.user, share=share, version_number=version_number,
+                                          byte_range=byte_range)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, (NotFound, Gone)):
+            raise
+        return render(request, "portal/error.html", {"message": message_for(exc)},
+                      status=getattr(exc, "status_code", 503))
+    version = download.version
+    response = StreamingHttpResponse(download.chunks, content_type=version.mime_type,
+                                     status=206 if download.partial else 200)
+    response["Content-Length"] = str(download.length)
+    if download.partial:
+        response["Content-Range"] = f"bytes {download.start}-{download.start + download.length - 1}/{version.size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = content_disposition_header(True, version.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@portal_page
+@require_GET
+@xframe_options_sameorigin
+def share_page(request, share_id: int, page: int):
+    """One rendered page of a view-only share, as a PNG (never the original file)."""
+    share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
+    if share.downloadable:
+        raise NotFound()  # downloadable shares are read from the file itself
+    try:
+        png = sharing.share_page_png(actor=request.user, share=share, page=page)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, (NotFound, Gone)):
+            raise
+        return HttpResponse(message_for(exc), status=getattr(exc, "status_code", 503), content_type="text/plain")
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

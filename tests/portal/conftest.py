@@ -1,0 +1,37 @@
+"""Portal tests: documents on the real S3 test server, search on a fresh tantivy index."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.fixtures.backends import *  # noqa: F401,F403
+from tests.fixtures.s3server import *  # noqa: F401,F403
+from tests.portal.world import build_portal_world
+
+
+@pytest.fixture(autouse=True)
+def s3_backed_documents(s3_document_bucket):
+    return s3_document_bucket
+
+
+@pytest.fixture(autouse=True)
+def search_index(tantivy_index, settings):
+    yield tantivy_index
+    from backend.common.backends import article_search_backend
+
+    article_search_backend().close()
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        built = build_portal_world()
+    return built
+
+
+def portal_client(user, language: str = "en") -> Client:
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = language
+    return client
