@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from backend.common.demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
+from backend.common.demo.portal import seed_portal_demo
 from backend.crm.demo import seed_crm_demo
 
 
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         report = seed_demo(progress=progress)
         # The CRM demo links to the documents above; it skips itself when already seeded.
         seed_crm_demo(stdout=self.stdout if verbosity >= 1 else None)
+        # The portal demo: a customer contact and what was shared with them (skips itself when present).
+        self.portal = seed_portal_demo(password=DEMO_PASSWORD, stdout=self.stdout if verbosity >= 1 else None)
         elapsed = time.monotonic() - started
 
         if report.already_present:
@@ -66,3 +69,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, name, role, department in logins:
             self.stdout.write(f"  {username:<{width}}  {name}  ·  {role}  ·  {department}")
+        if self.portal.email:
+            self.stdout.write(f"Customer portal: http://127.0.0.1:8000/portal/  e-mail {self.portal.email}, "
+                              f"password {DEMO_PASSWORD}")
