@@ -18,7 +18,7 @@ def portal_user(customer, *, email: str | None = None, name: str = "Li Na", invi
     """An activated (or, with active=False, invited but not activated) portal user of `customer`."""
     contact = Contact.objects.create(customer=customer, name=name,
                                      email=email or f"contact{Contact.objects.count() + 1}-{customer.pk}@example.com")
-    user = UserFactory(username=f"portal-{contact.pk}", role=Role.PORTAL, email=contact.email, display_name=name,
+    user = UserFactory(username=contact.email, role=Role.PORTAL, email=contact.email, display_name=name,
                        department=None, is_active=active)
     user.set_password(PORTAL_PASSWORD)
     user.save()

@@ -88,8 +88,10 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _portal_username(contact) -> str:
-    return f"portal-{contact.pk}"
+def _portal_username(email: str) -> str:
+    """Portal users are known by their e-mail address: it is what they sign in with, and what the
+    audit trail shows as the actor (staff user names never contain "@")."""
+    return email[:150]
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> Po
         if clash.exists():
             raise Conflict("Another portal user already signs in with this e-mail address.")
         if account is None:
-            user = user_create(username=_portal_username(contact), role=Role.PORTAL, email=email,
+            if User.objects.filter(username=_portal_username(email)).exists():
+                raise Conflict("Another user already has this e-mail address as their user name.")
+            user = user_create(username=_portal_username(email), role=Role.PORTAL, email=email,
                                display_name=contact.name, preferred_language=getattr(actor, "preferred_language", "en"))
             user.is_active = False
             user.save(update_fields=["is_active"])
@@ -131,8 +135,8 @@ def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> Po
                                                    invited_by=actor, invited_at=now)
         else:
             if account.user.email != email:
-                account.user.email = email
-                account.user.save(update_fields=["email"])
+                account.user.email, account.user.username = email, _portal_username(email)
+                account.user.save(update_fields=["email", "username"])
             account.invited_by, account.invited_at = actor, now
             account.save(update_fields=["invited_by", "invited_at"])
         account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)

@@ -112,6 +112,14 @@ class Command(BaseCommand):
             f"Indexed {written:,} versions of {run.documents_done:,} documents in {elapsed:.1f} s "
             f"({written / max(elapsed, 1e-6):,.0f} versions/s); {drained.documents} queued documents written."
         ))
+        # The knowledge base's own collection is small: rebuilt whole every time.
+        from indexing.articles import articles_reindex
+
+        try:
+            articles = articles_reindex()
+        except SearchUnavailable as exc:
+            raise CommandError(f"Documents are indexed, but the knowledge base is not: {exc}") from exc
+        self.stdout.write(f"Knowledge base: {articles:,} published articles indexed.")
 
 
 def backend_url() -> str:
