@@ -7,6 +7,8 @@ Two gates, both built on backend.access.policy:
   a missing page.
 * `StaffOnly`, DRF's default permission: API calls authenticated any other way (a token) by a
   portal user get the same 404. Staff keep the usual rule: signed in, or 401.
+
+The API's own sign-in endpoints refuse portal credentials too: see backend/access/api_signin.py.
 """
 
 from __future__ import annotations

@@ -307,6 +307,10 @@ def _announcement_q(user, action: Action) -> Q:
 
 
 def _visibility_q(model, user, action: Action) -> Q:
+    if not _is_active_user(user):
+        # As in can(): inactive users (disabled staff, disabled or unactivated portal users) see nothing,
+        # even rows they still own.
+        return NOTHING
     if is_portal_user(user):
         return _portal_q(model, user, action)
     if model is DocumentShare:
@@ -323,7 +327,10 @@ def _visibility_q(model, user, action: Action) -> Q:
         return Q(document_id__in=Document.objects.filter(document_visibility_q(user, action)).values("pk"))
     if model is Customer:
         return customer_visibility_q(user, action)
-    if model in (Contact, Opportunity, Quote, Order, Activity):
+    if model is Contact:
+        # Contacts have no owner of their own: they follow their customer only.
+        return customer_visibility_q(user, action, prefix="customer__")
+    if model in (Opportunity, Quote, Order, Activity):
         return _customer_record_q(user, action)
     if model is ServiceRecord:
         return _service_record_q(user, action)
@@ -420,7 +427,8 @@ def _portal_q(model, user, action: Action) -> Q:
     if model is ServiceNote:
         return Q(record__customer_id=customer_id) & (Q(from_customer=True) | Q(visible_to_customer=True))
     if model is ServiceAttachment:
-        return Q(record__customer_id=customer_id)
+        # Files of the request itself and of notes meant for the customer; never an internal note's files.
+        return Q(record__customer_id=customer_id) & (Q(note__isnull=True) | Q(note__visible_to_customer=True))
     if model is KnowledgeArticle:
         return _portal_article_q(customer_id)
     if model is Announcement:

@@ -423,6 +423,9 @@ class ServiceAttachment(models.Model):
     """A file attached to a service record (a photo of the fault, a log). Bytes live in the object store."""
 
     record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="attachments")
+    # The note the file came with (None: attached to the request itself when it was submitted).
+    # A customer sees a note's files only when the note is meant for them.
+    note = models.ForeignKey(ServiceNote, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
     object_key = models.CharField(max_length=200, db_index=True)
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()

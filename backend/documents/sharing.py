@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from backend.access.policy import can_share_document, portal_customer_id, visible
+from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
 from backend.common.backends import object_store
@@ -136,12 +137,16 @@ def share_opens_for_document(*, document: Document) -> list[ShareOpening]:
     customer_ids = [row["customer_id"] for row in rows if row["customer_id"] is not None]
     names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name"))
     people: dict[int, set[str]] = {}
-    for customer_id, label in (
+    openers = list(
         AuditEvent.objects.filter(target_type="documents.document", target_id=str(document.pk),
                                   event_type__in=SHARE_OPEN_EVENTS, outcome="success")
-        .values_list("customer_id", "actor_label").distinct()
-    ):
-        people.setdefault(customer_id, set()).add(label)
+        .values_list("customer_id", "actor_id", "actor_label").order_by().distinct()
+    )
+    # The audit row keeps the username ("portal-<contact id>"); staff want the person's name.
+    names_by_user = {user.pk: str(user) for user in
+                     User.objects.filter(pk__in={actor_id for _, actor_id, _ in openers if actor_id is not None})}
+    for customer_id, actor_id, label in openers:
+        people.setdefault(customer_id, set()).add(names_by_user.get(actor_id, label))
     return [
         ShareOpening(customer_id=row["customer_id"], customer_name=names.get(row["customer_id"], "?"),
                      people=", ".join(sorted(people.get(row["customer_id"], ()))), views=row["views"],
@@ -286,7 +291,10 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     width = settings.SHARE_PAGE_WIDTH
     out = io.BytesIO()
     if version.mime_type == PDF:
-        pdf = pypdfium2.PdfDocument(_read_all(version))
+        try:
+            pdf = pypdfium2.PdfDocument(_read_all(version))
+        except pypdfium2.PdfiumError:  # share_open showed its text instead; there are no pages
+            raise NotFound() from None
         try:
             if not 1 <= page <= min(len(pdf), settings.SHARE_MAX_PAGES):
                 raise NotFound()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
@@ -118,4 +119,66 @@ class ReportPeriodForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+class ShareForm(forms.Form):
+    """Share a document with a customer's portal users. Who may share with whom is the service's decision."""
+
+    customer = forms.IntegerField(label=_("Customer"), min_value=1, widget=forms.Select,
+                                  error_messages={"required": _("Choose a customer."),
+                                                  "invalid": _("Choose a customer.")})
+    version = forms.ChoiceField(label=_("Version"), required=False)
+    downloadable = forms.BooleanField(label=_("The customer may download the file"), required=False, initial=True)
+    offer_valid_version = forms.BooleanField(
+        label=_("Point the customer to the valid version when the shared one is superseded"),
+        required=False, initial=True)
+    expires_on = forms.DateField(label=_("Expires after"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note for the customer"), required=False, max_length=500)
+
+    def __init__(self, *args, customers=(), version_numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].widget.choices = [("", _("Choose a customer…"))] + list(customers)
+        self.fields["version"].choices = [("", _("Follow the valid version"))] + [
+            (str(number), _("Always version %(number)s") % {"number": number}) for number in version_numbers]
+
+    def clean_expires_on(self):
+        value = self.cleaned_data.get("expires_on")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError(_("Choose a date that is not in the past."))
+        return value
+
+    def expires_at(self) -> dt.datetime | None:
+        """The end of the chosen day, in the local time zone."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)) - dt.timedelta(
+            microseconds=1)
+
+
+class ServiceNoteForm(forms.Form):
+    body = forms.CharField(label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Write a note first.")})
+    visible_to_customer = forms.BooleanField(label=_("Visible to the customer"), required=False)
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("A title is required.")})
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}),
+                           error_messages={"required": _("The announcement needs a text.")})
+    audience = forms.ChoiceField(label=_("For"), widget=forms.RadioSelect, initial="all", choices=[
+        ("all", _("All customers")), ("some", _("Only the customers selected"))])
+    customers = forms.TypedMultipleChoiceField(label=_("Customers"), required=False, coerce=int)
+    publish = forms.BooleanField(label=_("Publish now"), required=False)
+
+    def __init__(self, *args, customers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customers"].choices = list(customers)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("audience") == "some" and not data.get("customers"):
+            self.add_error("customers", _("Select at least one customer, or address every customer."))
         return data

@@ -49,3 +49,13 @@ def service_engineers():
     from backend.accounts.models import Role, User
 
     return User.objects.filter(role=Role.SERVICE, is_active=True).order_by("display_name", "username")
+
+
+def announcement_ids_changeable(*, user, ids) -> set[int]:
+    """Which of these announcements `user` may publish or withdraw (one query, decided by the policy)."""
+    from backend.crm.models import Announcement
+
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(visible(user, Announcement.objects.filter(pk__in=ids), Action.CHANGE).values_list("pk", flat=True))

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from backend.web.views import auth, compliance, customers, documents, home, pipeline, reports, search, service_desk
+from backend.web.views import (
+    announcements,
+    auth,
+    compliance,
+    customers,
+    documents,
+    home,
+    pipeline,
+    reports,
+    search,
+    service_desk,
+)
 
 app_name = "web"
 
@@ -29,13 +40,24 @@ urlpatterns = [
     path("documents/<int:document_id>/break-lock/", documents.break_lock, name="break_lock"),
     path("documents/<int:document_id>/access/", documents.document_access, name="document_access"),
     path("documents/<int:document_id>/access-log/", documents.document_access_log, name="document_access_log"),
+    path("documents/<int:document_id>/shares/", documents.share_create, name="share_create"),
+    path("documents/<int:document_id>/shares/<int:share_id>/revoke/", documents.share_revoke, name="share_revoke"),
     # CRM
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),
+    path("customers/<int:customer_id>/contacts/<int:contact_id>/portal/<str:action>/", customers.contact_portal,
+         name="contact_portal"),
     path("pipeline/", pipeline.board, name="pipeline"),
     path("pipeline/<int:opportunity_id>/stage/", pipeline.move, name="pipeline_move"),
     path("service/", service_desk.desk, name="service_desk"),
+    path("service/<int:record_id>/", service_desk.record_detail, name="service_record"),
+    path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),
+    path("service/attachments/<int:attachment_id>/", service_desk.attachment_download, name="service_attachment"),
     path("service/<int:record_id>/<str:step>/", service_desk.step, name="service_step"),
+    path("announcements/", announcements.announcement_list, name="announcements"),
+    path("announcements/new/", announcements.announcement_create, name="announcement_create"),
+    path("announcements/<int:announcement_id>/<str:step>/", announcements.announcement_step,
+         name="announcement_step"),
     path("reports/", reports.overview, name="reports"),
     path("reports/<str:name>.csv", reports.export_csv, name="report_csv"),
     # compliance console

@@ -45,7 +45,9 @@ def collection_url(url: str, collection: str) -> str:
         from indexing.backends.opensearch import DEFAULT_INDEX
 
         base = "/" + (base.strip("/") or DEFAULT_INDEX)
-    return parts._replace(path=f"{base}-{collection}").geturl()
+    # Spelled out: SplitResult.geturl() drops the empty authority, turning tantivy:///x into tantivy:/x.
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}{base}-{collection}{query}"
 
 
 def backend_from_url(url: str, **options) -> SearchBackend:

@@ -55,6 +55,50 @@ def sign_in(page, live_server, email: str, password: str):
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
 
 
+def test_a_contact_accepts_the_invitation_downloads_a_brochure_and_staff_see_who_opened_it(
+        portal_world, portal_page, open_as, live_server, shots, settings):
+    settings.SITE_URL = live_server.url
+    contact = Contact.objects.create(customer=portal_world.a, name="周建国 Zhou Jianguo",
+                                     email="zhou.jianguo@jinggong.example.com")
+    # given the account manager 王芳 invites the contact from the customer page
+    staff = open_as("wang.fang", "zh-hans")
+    staff.goto(f"{live_server.url}/customers/{portal_world.a.pk}/")
+    staff.locator(f"[data-testid=contact-{contact.pk}] [data-testid=portal-invite]").click()
+    expect(staff.locator(f"[data-testid=contact-{contact.pk}]")).to_have_attribute("data-portal-state", "invited")
+    link = re.search(r"(http://\S+/portal/invitation/\S+/)", mail.outbox[-1].body).group(1)
+    # when the contact follows the link from the e-mail and chooses a password
+    page = portal_page("zh-hans")
+    page.goto(link)
+    expect(page.locator("h1")).to_contain_text("周建国")
+    page.fill("#id_password", "Gear-Box-2026")
+    page.fill("#id_password_again", "Gear-Box-2026")
+    shots(page, "portal-invitation-zh", full_page=False)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/portal/")
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.reload()
+    expect(page.locator("h1")).to_have_text(portal_world.a.name)
+    shots(page, "portal-home-zh")
+    # then they open the shared brochure and download it
+    share = portal_world.shares["brochure"]
+    page.click(f"a[href='/portal/shared/{share.pk}/']")
+    with page.expect_download() as download_info:
+        page.click("[data-download]")
+    with open(download_info.value.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    # and the link cannot be used a second time
+    again = portal_page("en")
+    again.goto(link)
+    expect(again.locator("h1")).to_have_text("This link has already been used")
+    # and on the staff document page, 王芳 sees that this customer opened it
+    staff.goto(f"{live_server.url}/documents/{share.document_id}/")
+    opened = staff.locator("[data-testid=share-opens]")
+    expect(opened).to_contain_text(portal_world.a.name)
+    expect(opened).to_contain_text("周建国 Zhou Jianguo")
+    opened.scroll_into_view_if_needed()
+    shots(staff, "staff-document-shares-zh")
+
+
 def test_a_view_only_share_renders_without_any_download_link(portal_world, portal_page, live_server, shots):
     # given Alice of customer A and a price list shared with her company as view-only
     page = portal_page("en")

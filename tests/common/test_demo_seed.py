@@ -82,7 +82,11 @@ def test_seed_creates_departments_users_and_documents_of_every_kind_and_classifi
 
     # then the departments and people exist, the admin is a superuser
     assert set(Department.objects.values_list("code", flat=True)) == {d.code for d in seed.DEPARTMENTS}
-    assert set(User.objects.values_list("username", flat=True)) == {p.username for p in seed.PEOPLE}
+    staff = User.objects.exclude(role=Role.PORTAL)
+    assert set(staff.values_list("username", flat=True)) == {p.username for p in seed.PEOPLE}
+    # and one customer contact can sign in to the portal (known by their e-mail address)
+    portal = User.objects.get(role=Role.PORTAL)
+    assert portal.is_active and portal.username == portal.email and portal.portal_account.activated_at
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.role == Role.ADMIN
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("backend.crm.api.service")),
     path("", include("backend.crm.api.knowledge")),
     path("", include("backend.crm.api.activities")),
+    path("", include("backend.crm.api.portal")),
     path("reports/", include("backend.crm.api.reports")),
 ]

@@ -80,4 +80,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['record', 'created_at'], name='service_note_record_idx')],
             },
         ),
+        migrations.AddField(
+            model_name='serviceattachment',
+            name='note',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='crm.servicenote'),
+        ),
     ]

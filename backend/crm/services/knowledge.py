@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from backend.access.policy import Action
+from backend.access.policy import Action, is_portal_user
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
@@ -51,6 +51,8 @@ def article_create(
 ) -> KnowledgeArticle:
     """A draft article authored by `actor` (any active staff member)."""
     if not getattr(actor, "is_active", False) or not getattr(actor, "is_authenticated", False):
+        raise NotFound()
+    if is_portal_user(actor):  # a customer's contact is never an author
         raise NotFound()
     fields = _clean({"title": title, "body": body, "product": product, "visibility": visibility})
     now = timezone.now()

@@ -59,10 +59,12 @@ def _store_attachments(uploads: Sequence[UploadSource]) -> list[StoredUpload]:
     ]
 
 
-def _attachment_rows(record: ServiceRecord, stored: list[StoredUpload], actor) -> list[ServiceAttachment]:
+def _attachment_rows(
+    record: ServiceRecord, stored: list[StoredUpload], actor, *, note: ServiceNote | None = None
+) -> list[ServiceAttachment]:
     now = timezone.now()
     return ServiceAttachment.objects.bulk_create([
-        ServiceAttachment(record=record, object_key=item.stored.key, sha256=item.stored.sha256,
+        ServiceAttachment(record=record, note=note, object_key=item.stored.key, sha256=item.stored.sha256,
                           size=item.stored.size, mime_type=item.mime_type,
                           original_filename=item.original_filename, filename=item.filename,
                           uploaded_by=actor, created_at=now)
@@ -140,7 +142,8 @@ def service_note_add(
         if not portal_can_follow_up(actor, record):
             raise _portal_denied(actor, record, "comment")
     else:
-        require(actor=actor, action=Action.VIEW, obj=record)
+        # Adding a note changes the record: compliance and colleagues who only see it may not.
+        require(actor=actor, action=Action.CHANGE, obj=record)
     body = (body or "").strip()
     if not body:
         raise InvalidInput("Write a comment first.", fields={"body": ["The comment is empty."]})
@@ -152,7 +155,7 @@ def service_note_add(
         note = ServiceNote.objects.create(record=record, author=actor, body=body, from_customer=from_customer,
                                           visible_to_customer=from_customer or bool(visible_to_customer),
                                           created_at=timezone.now())
-        files = _attachment_rows(record, stored, actor)
+        files = _attachment_rows(record, stored, actor, note=note)
         event = "portal.service.commented" if from_customer else "crm.service.noted"
         audit.record(event, actor=actor, target=record, customer_id=record.customer_id, detail={
             "note": note.pk, "for_customer": note.visible_to_customer,

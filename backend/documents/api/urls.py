@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from backend.documents.api import search_views, views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("documents/<int:document_id>/permissions/", views.GrantView.as_view(), name="api-document-grant"),
     path("documents/<int:document_id>/permissions/revoke/", views.RevokeView.as_view(),
          name="api-document-revoke"),
+    path("", include("backend.documents.api.shares")),
 ]

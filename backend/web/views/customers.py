@@ -6,12 +6,18 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from backend.access.policy import Action, can
+from backend.access.policy import can_manage_portal_access
+from backend.accounts import services as account_services
+from backend.accounts.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
+from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
 from backend.crm.selectors.activities import activity_timeline
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
@@ -21,6 +27,7 @@ from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.quotes import quote_history_for_customer, quote_list_visible
 from backend.crm.selectors.service import service_record_list_visible
 from backend.documents.models import DocumentKind
+from backend.web.errors import SHOWN_ERRORS, message_for
 from backend.web.pages import staff_page
 
 TIMELINE_ROWS = 30
@@ -96,10 +103,17 @@ def customer_detail(request, customer_id: int):
         by_kind[document.kind]["items"].append(document)
 
     timeline = list(activity_timeline(user=user, customer=customer)[:TIMELINE_ROWS])
+    # Whoever may change the customer manages its contacts' portal access (the policy's rule).
+    may_manage_portal = can_manage_portal_access(user, customer)
+    accounts = portal_accounts_by_contact(user=user, customer=customer)
+    now = timezone.now()
+    contacts = [_contact_row(contact, accounts.get(contact.pk), now) for contact in customer.contacts.all()]
     return render(request, "web/customer.html", {
         "section": "customers",
         "customer": customer,
-        "can_change": can(user, Action.CHANGE, customer),
+        "can_change": may_manage_portal,
+        "can_manage_portal": may_manage_portal,
+        "contacts": contacts,
         "opportunities": opportunities,
         "by_stage": by_stage,
         "history": history,
@@ -116,3 +130,60 @@ def customer_detail(request, customer_id: int):
         "today": timezone.localdate(),
         "deviation_threshold": settings.QUOTE_PRICE_DEVIATION_PERCENT,
     })
+
+
+# --- portal access of the customer's contacts ---------------------------------------------------
+
+
+def _contact_row(contact, account, now) -> dict:
+    """A contact with its portal state: none, invited (until when, or expired), active or disabled."""
+    state = account.state if account is not None else "none"
+    expires_at = getattr(account, "invitation_expires_at", None) if state == "invited" else None
+    return {
+        "contact": contact,
+        "account": account,
+        "state": state,
+        "invitation_expires_at": expires_at,
+        "invitation_expired": state == "invited" and (expires_at is None or expires_at <= now),
+    }
+
+
+PORTAL_ACTIONS = ("invite", "disable", "enable")
+
+
+@staff_page
+@require_POST
+def contact_portal(request, customer_id: int, contact_id: int, action: str):
+    """Invite a contact to the portal (again), disable or enable their access. The services check the right."""
+    if action not in PORTAL_ACTIONS:
+        raise NotFound()
+    contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
+    try:
+        if action == "invite":
+            invite = account_services.portal_invite(actor=request.user, contact=contact)
+            text = _("Invitation sent to %(email)s; the link expires on %(date)s.") % {
+                "email": contact.email,
+                "date": _short_datetime(invite.invitation.expires_at)}
+        else:
+            account = portal_account_for_contact(user=request.user, contact=contact)
+            if action == "disable":
+                account_services.portal_account_disable(actor=request.user, account=account)
+                text = _("Portal access of %(name)s is disabled; they are signed out at once.") % {"name": contact.name}
+            else:
+                account = account_services.portal_account_enable(actor=request.user, account=account)
+                if account.activated_at is None:
+                    text = _("Portal access of %(name)s is enabled again; send a new invitation so they can "
+                             "set a password.") % {"name": contact.name}
+                else:
+                    text = _("Portal access of %(name)s is enabled again.") % {"name": contact.name}
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, text)
+    return redirect(reverse("web:customer", args=[contact.customer_id]) + "#contacts")
+
+
+def _short_datetime(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

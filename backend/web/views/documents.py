@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -17,16 +18,18 @@ from backend.access import services as access_services
 from backend.access.policy import Action, can, can_review_access
 from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import InvalidInput, NotFound
+from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.selectors.links import links_for_document_visible
-from backend.documents import selectors, services
+from backend.documents import selectors, services, sharing
 from backend.documents.api.uploads import upload_from_request
-from backend.documents.models import VersionStatus
+from backend.documents.models import Classification, VersionStatus
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
-from backend.web.forms import ApproveForm
+from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page
 
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 ACCESS_LOG_PAGE = 25
+SHARE_FOUND = 20
 
 
 def _is_xhr(request) -> bool:
@@ -42,6 +45,11 @@ def _document_context(request, document) -> dict:
     may_download = can(user, Action.DOWNLOAD, document)
     may_manage = may_change and can(user, Action.MANAGE, document)
     valid = next((v for v in versions if v.pk == document.valid_version_id), None)
+    links = list(links_for_document_visible(user=user, document=document))
+    # Sharing with customers needs the right to download, and for confidential and secret documents the
+    # right to manage them (policy.can_share_document, re-checked per customer by the service).
+    may_share = may_download and (document.classification in (Classification.PUBLIC, Classification.INTERNAL)
+                                  or may_manage)
     return {
         "section": "search",
         "document": document,
@@ -57,10 +65,34 @@ def _document_context(request, document) -> dict:
         "can_manage": may_manage,
         "can_review_access": can_review_access(user, document),
         "preview": valid if (valid is not None and may_download and valid.mime_type in PREVIEWABLE) else None,
-        "links": list(links_for_document_visible(user=user, document=document)),
+        "links": links,
         "tags": sorted(tag.name for tag in document.tags.all()),
         "approve_form": ApproveForm(),
         "draft_status": VersionStatus.DRAFT,
+        "shares": list(sharing.shares_for_document(user=user, document=document)),
+        "share_opens": sharing.share_opens_for_document(document=document),
+        "can_share": may_share,
+        "now": timezone.now(),
+        **(_share_form_context(request, links, versions) if may_share else {}),
+    }
+
+
+def _share_form_context(request, links, versions, form: ShareForm | None = None) -> dict:
+    """The share form: the customers linked to the document, plus those found by name or code."""
+    choices: dict[int, str] = {}
+    for link in links:
+        choices.setdefault(link.customer_id, str(link.customer))
+    query = request.GET.get("share_customer", "").strip()[:100]
+    if query:
+        found = customer_list_visible(user=request.user, search=query).values_list("id", "name")[:SHARE_FOUND]
+        for customer_id, name in found:
+            choices.setdefault(customer_id, name)
+    customers = sorted(choices.items(), key=lambda item: item[1])
+    version_numbers = [version.number for version in versions]
+    return {
+        "share_form": form or ShareForm(customers=customers, version_numbers=version_numbers,
+                                        initial={"customer": customers[0][0] if len(customers) == 1 else None}),
+        "share_customer_query": query,
     }
 
 
@@ -249,3 +281,58 @@ def document_access_log(request, document_id: int):
     page = audit_event_page(filters=AuditFilters(document_id=document.pk),
                             before=int_or_none(request.GET.get("before")), page_size=ACCESS_LOG_PAGE)
     return render(request, "web/partials/document_access_log.html", {"document": document, "page": page})
+
+
+# --- sharing with customers ----------------------------------------------------------------------
+
+
+@staff_page
+@require_POST
+def share_create(request, document_id: int):
+    """Share the document with a customer's portal users. The service decides whether `user` may."""
+    document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    versions = list(selectors.version_list_for_document(document=document))
+    customer_id = int_or_none(request.POST.get("customer"))
+    form = ShareForm(request.POST, customers=[(customer_id, "")] if customer_id else [],
+                     version_numbers=[v.number for v in versions])
+    back = redirect(reverse("web:document", args=[document.pk]) + "#shares")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return back
+    data = form.cleaned_data
+    try:
+        try:
+            customer = customer_get_visible(user=request.user, customer_id=int(data["customer"]))
+        except NotFound:
+            raise InvalidInput(_("Choose a customer you can see.")) from None
+        version = None
+        if data["version"]:
+            version = services.version_get(document=document, number=int(data["version"]))
+        share = sharing.document_share_create(
+            actor=request.user, document=document, customer=customer, version=version,
+            downloadable=data["downloadable"], offer_valid_version=data["offer_valid_version"],
+            expires_at=form.expires_at(), note=data["note"])
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("Shared with %(customer)s.") % {"customer": share.customer.name})
+    return back
+
+
+@staff_page
+@require_POST
+def share_revoke(request, document_id: int, share_id: int):
+    share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
+    if share.document_id != document_id:
+        raise NotFound()
+    try:
+        sharing.document_share_revoke(actor=request.user, share=share)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("The share with %(customer)s is revoked.") % {"customer": share.customer.name})
+    return redirect(reverse("web:document", args=[document_id]) + "#shares")

@@ -1,20 +1,32 @@
-"""The service desk: records by dispatch state; dispatch, confirm, resolve and close through the services."""
+"""The service desk: records by dispatch state; dispatch, confirm, resolve and close through the services.
+
+One record's page shows its notes and attachments (customers' and staff's), whether it was raised in
+the customer portal, and takes staff notes (internal, or visible to the customer).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
 from django.contrib import messages
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import DispatchState
-from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible
+from backend.crm.selectors.service import (
+    service_record_get_visible,
+    service_record_list_visible,
+    service_record_thread,
+)
 from backend.crm.services import service as service_services
+from backend.crm.services import service_requests
 from backend.web.errors import SHOWN_ERRORS, message_for
-from backend.web.forms import DispatchForm, ResolveForm
+from backend.web.forms import DispatchForm, ResolveForm, ServiceNoteForm
 from backend.web.pages import staff_page
 from backend.web.selectors import service_engineers, service_record_ids_changeable
 
@@ -79,3 +91,74 @@ def step(request, record_id: int, step: str):
         messages.success(request, f"{record.title}: {text}")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/") and not back.startswith("//") else "web:service_desk")
+
+
+# --- one record: its thread of notes and files ----------------------------------------------------
+
+
+@staff_page
+@require_GET
+def record_detail(request, record_id: int):
+    user = request.user
+    record = service_record_get_visible(user=user, record_id=record_id)
+    thread = service_record_thread(user=user, record=record)
+    return render(request, "web/service_record.html", {
+        "section": "service",
+        "record": record,
+        "contact": record.contact if record.contact_id else None,
+        "complaint_about": record.complaint_about if record.complaint_about_id else None,
+        "notes": thread["notes"],
+        "attachments": thread["attachments"],
+        "changeable": service_record_ids_changeable(user=user, ids=[record.pk]),
+        "engineers": list(service_engineers()),
+        "note_form": ServiceNoteForm(),
+    })
+
+
+@staff_page
+@require_POST
+def note_add(request, record_id: int):
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    form = ServiceNoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput(" ".join(str(m) for errors in form.errors.values() for m in errors))
+        note = service_requests.service_note_add(
+            actor=request.user, record=record, body=form.cleaned_data["body"],
+            visible_to_customer=form.cleaned_data["visible_to_customer"])
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("Note added; the customer can read it.") if note.visible_to_customer
+                         else _("Internal note added."))
+    return redirect(reverse("web:service_record", args=[record.pk]) + "#notes")
+
+
+@staff_page
+@require_GET
+def attachment_download(request, attachment_id: int):
+    """A file attached to a service record, for whoever may see the record (audited by the service)."""
+    try:
+        download = service_requests.service_attachment_download(actor=request.user, attachment_id=attachment_id)
+        chunks = iter(download.chunks)
+        first = next(chunks, b"")
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+        return redirect("web:service_desk")
+    attachment = download.attachment
+
+    def _all():
+        if first:
+            yield first
+        yield from chunks
+
+    response = StreamingHttpResponse(_all(), content_type=attachment.mime_type)
+    response["Content-Length"] = str(attachment.size)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

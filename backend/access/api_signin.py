@@ -1,0 +1,42 @@
+"""The API's own sign-in endpoints, for staff only.
+
+DRF's token view and browsable-API login would accept a portal user's username and password and
+hand out a token or a session outside the portal, where no lockout counts failures and nothing
+is audited. Here a portal user's right password is answered exactly like a wrong one.
+
+(Kept apart from backend.access.boundary: importing DRF's views loads the API settings, which
+import boundary.StaffOnly.)
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from backend.accounts.models import Role
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """The browsable API's session sign-in form."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if getattr(user, "role", None) == Role.PORTAL:
+            raise self.get_invalid_login_error()
+
+
+class StaffAuthTokenSerializer(AuthTokenSerializer):
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if getattr(attrs["user"], "role", None) == Role.PORTAL:
+            raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+        return attrs
+
+
+class StaffObtainAuthToken(ObtainAuthToken):
+    """`/api/auth/token/`: DRF's view issues a token to any active user; this one to staff only."""
+
+    serializer_class = StaffAuthTokenSerializer

@@ -1,0 +1,180 @@
+"""Staff endpoints for the customer portal: contacts' portal access, and announcements to customers.
+
+Inviting, disabling and enabling a contact need the right to change its customer (the services
+check it: policy.can_manage_portal_access); announcements are drafted and published by the roles
+the policy allows (policy.can_publish_announcements). Anything a caller may not see or do is a 404.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts import services as account_services
+from backend.accounts.selectors import portal_account_for_contact, portal_contact_get
+from backend.common.api import UserRefSerializer, validated
+from backend.common.errors import InvalidInput
+from backend.common.pagination import KeysetPagination
+from backend.crm.selectors.announcements import announcement_get_visible, announcement_list_visible
+from backend.crm.selectors.customers import customer_list_visible
+from backend.crm.services import announcements as announcement_services
+
+# --- portal access of a customer's contacts -------------------------------------------------------
+
+
+class PortalAccountSerializer(serializers.Serializer):
+    contact = serializers.IntegerField(source="contact_id")
+    customer = serializers.IntegerField(source="customer_id")
+    email = serializers.EmailField(source="user.email")
+    state = serializers.ChoiceField(choices=["invited", "active", "disabled"])
+    invited_at = serializers.DateTimeField()
+    invitation_expires_at = serializers.DateTimeField(
+        allow_null=True, default=None, help_text="When the open invitation link expires (null: none is open)")
+    activated_at = serializers.DateTimeField(allow_null=True)
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    last_signin_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema(tags=["crm: portal access"])
+class PortalInviteView(APIView):
+    @extend_schema(summary="Invite a contact to the portal (again): e-mails a single-use link that expires",
+                   request=None, responses={201: PortalAccountSerializer})
+    def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
+        contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
+        account_services.portal_invite(actor=request.user, contact=contact)
+        account = portal_account_for_contact(user=request.user, contact=contact)
+        return Response(PortalAccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: portal access"])
+class PortalDisableView(APIView):
+    @extend_schema(summary="Disable a contact's portal access at once (their sessions and tokens end)",
+                   request=None, responses=PortalAccountSerializer)
+    def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
+        contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
+        account = portal_account_for_contact(user=request.user, contact=contact)
+        account_services.portal_account_disable(actor=request.user, account=account)
+        return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
+
+
+@extend_schema(tags=["crm: portal access"])
+class PortalEnableView(APIView):
+    @extend_schema(summary="Enable a disabled contact again (one who never set a password needs a new invitation)",
+                   request=None, responses=PortalAccountSerializer)
+    def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
+        contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
+        account = portal_account_for_contact(user=request.user, contact=contact)
+        account_services.portal_account_enable(actor=request.user, account=account)
+        return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
+
+
+# --- announcements -----------------------------------------------------------------------------------
+
+
+class NewestFirstPagination(KeysetPagination):
+    ordering = ("-created_at", "-id")
+
+
+class AnnouncementCustomerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AnnouncementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    all_customers = serializers.BooleanField()
+    customers = AnnouncementCustomerSerializer(many=True, source="customers.all")
+    published = serializers.SerializerMethodField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    created_by = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+
+    def get_published(self, announcement) -> bool:
+        return announcement.published_at is not None
+
+
+class AnnouncementInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField()
+    customers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                      help_text="Address only these customers; empty or omitted: every customer")
+    publish = serializers.BooleanField(required=False, default=False)
+
+
+def _customers(user, ids: list[int]):
+    """The customers named, each of which `user` must be able to see (a 400 otherwise)."""
+    wanted = set(ids)
+    found = list(customer_list_visible(user=user).filter(pk__in=wanted))
+    missing = wanted - {customer.pk for customer in found}
+    if missing:
+        message = f"No such customer: {', '.join(str(pk) for pk in sorted(missing))}."
+        raise InvalidInput(message, fields={"customers": [message]})
+    return found
+
+
+def _fresh(user, announcement_id: int):
+    return announcement_list_visible(user=user).get(pk=announcement_id)
+
+
+@extend_schema(tags=["crm: announcements"])
+class AnnouncementListCreateView(GenericAPIView):
+    serializer_class = AnnouncementSerializer
+    pagination_class = NewestFirstPagination
+
+    @extend_schema(operation_id="crm_announcements_list", summary="Announcements to portal users, newest first")
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(announcement_list_visible(user=request.user))
+        return self.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+
+    @extend_schema(summary="Draft (or publish at once) an announcement", request=AnnouncementInput,
+                   responses={201: AnnouncementSerializer})
+    def post(self, request: Request) -> Response:
+        data = validated(AnnouncementInput, request.data)
+        announcement = announcement_services.announcement_create(
+            actor=request.user, title=data["title"], body=data["body"],
+            customers=_customers(request.user, data["customers"]) if data["customers"] else None,
+            publish=data["publish"],
+        )
+        return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: announcements"])
+class AnnouncementPublishView(APIView):
+    @extend_schema(summary="Publish an announcement (portal users it addresses see it at once)", request=None,
+                   responses=AnnouncementSerializer)
+    def post(self, request: Request, announcement_id: int) -> Response:
+        announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
+        announcement_services.announcement_publish(actor=request.user, announcement=announcement)
+        return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data)
+
+
+@extend_schema(tags=["crm: announcements"])
+class AnnouncementWithdrawView(APIView):
+    @extend_schema(summary="Withdraw a published announcement (back to a draft)", request=None,
+                   responses=AnnouncementSerializer)
+    def post(self, request: Request, announcement_id: int) -> Response:
+        announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
+        announcement_services.announcement_withdraw(actor=request.user, announcement=announcement)
+        return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data)
+
+
+_CONTACT = "customers/<int:customer_id>/contacts/<int:contact_id>/"
+
+urlpatterns = [
+    path(_CONTACT + "portal-invite/", PortalInviteView.as_view(), name="api-contact-portal-invite"),
+    path(_CONTACT + "portal-disable/", PortalDisableView.as_view(), name="api-contact-portal-disable"),
+    path(_CONTACT + "portal-enable/", PortalEnableView.as_view(), name="api-contact-portal-enable"),
+    path("announcements/", AnnouncementListCreateView.as_view(), name="api-announcement-list"),
+    path("announcements/<int:announcement_id>/publish/", AnnouncementPublishView.as_view(),
+         name="api-announcement-publish"),
+    path("announcements/<int:announcement_id>/withdraw/", AnnouncementWithdrawView.as_view(),
+         name="api-announcement-withdraw"),
+]
