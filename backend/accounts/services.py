@@ -75,6 +75,19 @@ def user_move_department(*, user: User, department: Department | None) -> User:
     return user
 
 
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+def user_language_set(*, user, language: str) -> str:
+    """Remember the person's interface language. Returns the language kept (unknown codes are ignored)."""
+    if language not in LANGUAGE_CODES:
+        return getattr(user, "preferred_language", settings.LANGUAGE_CODE)
+    if getattr(user, "is_authenticated", False) and user.preferred_language != language:
+        User.objects.filter(pk=user.pk).update(preferred_language=language)
+        user.preferred_language = language
+    return language
+
+
 # --- portal accounts -----------------------------------------------------------------------------
 #
 # A customer's contact gets into the portal by invitation: staff invite the contact, the contact

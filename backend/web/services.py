@@ -7,7 +7,6 @@ audited actions (exporting the trail, verifying its chain).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
@@ -18,7 +17,6 @@ from backend.audit.models import Outcome
 from backend.audit.selectors import ChainVerification, audit_chain_verify
 from backend.common.errors import NotFound
 
-LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
 
 def session_sign_in(*, request, username: str, password: str) -> User | None:
@@ -41,16 +39,6 @@ def session_sign_out(*, request) -> None:
     if getattr(user, "is_authenticated", False):
         audit.record("web.signed_out", actor=user, target=user)
     logout(request)
-
-
-def user_language_set(*, user, language: str) -> str:
-    """Remember the person's interface language. Returns the language kept (unknown codes are ignored)."""
-    if language not in LANGUAGE_CODES:
-        return getattr(user, "preferred_language", settings.LANGUAGE_CODE)
-    if getattr(user, "is_authenticated", False) and user.preferred_language != language:
-        User.objects.filter(pk=user.pk).update(preferred_language=language)
-        user.preferred_language = language
-    return language
 
 
 def audit_export_record(*, actor, export_format: str, filters: dict) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backend.access.policy import portal_customer_id
 from backend.accounts import services as accounts
+from backend.accounts.services import LANGUAGE_CODES, user_language_set
 from backend.common.errors import Gone, InvalidInput, NotFound, TooManyAttempts
 from backend.crm.selectors.announcements import announcement_list_visible
 from backend.crm.selectors.customers import customer_get_visible
@@ -21,7 +22,6 @@ from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.service import service_record_list_visible
 from backend.crm.models import DispatchState
 from backend.documents.sharing import share_list_for_portal
-from backend.web.services import LANGUAGE_CODES, user_language_set
 from portal.forms import SetPasswordForm, SignInForm
 from portal.pages import portal_page
 

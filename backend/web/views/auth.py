@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
+from backend.accounts.services import LANGUAGE_CODES, user_language_set
 from backend.web import services
 from backend.web.forms import SignInForm
 
@@ -39,7 +40,7 @@ def sign_in(request):
         user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
                                         password=form.cleaned_data["password"])
         if user is not None:
-            language = user.preferred_language if user.preferred_language in services.LANGUAGE_CODES \
+            language = user.preferred_language if user.preferred_language in LANGUAGE_CODES \
                 else translation.get_language()
             return _with_language(redirect(_safe_next(request, next_url)), language)
         form.add_error(None, _("The user name or password is not right. Check both and try again "
@@ -59,5 +60,5 @@ def sign_out(request):
 @csrf_protect
 def language(request):
     """Switch the interface language (remembered in a cookie and, when signed in, on the person)."""
-    chosen = services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    chosen = user_language_set(user=request.user, language=request.POST.get("language", ""))
     return _with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
