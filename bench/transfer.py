@@ -376,7 +376,8 @@ TTFB_KINDS = [
 ]
 
 
-def run_size(bench: TransferBench, size: int, repeat: int, ttfb_samples: int, workdir: Path) -> Measurements:
+def run_size(bench: TransferBench, size: int, repeat: int, ttfb_samples: int, workdir: Path,
+             ops: set[str] | None = None) -> Measurements:
     path = workdir / f"large-{size // MiB}MiB.pdf"
     print(f"\n== {size // MiB} MiB: writing the test file ...", flush=True)
     sha256_hex = make_file(path, size)
@@ -387,18 +388,33 @@ def run_size(bench: TransferBench, size: int, repeat: int, ttfb_samples: int, wo
         m.add(op, result, server_side=op not in RAW_OPS)
         _report(op, size, result)
 
+    ops = set(ops or dict(OPS))
     try:
+        # Objects the selected operations read, when no selected operation writes them.
+        if "raw_up" not in ops and (ops & {"raw_down", "raw_copy"} or ttfb_samples):
+            bench.raw_upload(path)
+        if "api_up_digest" not in ops and ("api_down" in ops or ttfb_samples):
+            number = bench.api_upload_raw(path, size, sha256_hex, digest=True).value
         for run in range(1, repeat + 1):
             print(f"-- run {run}/{repeat}", flush=True)
-            record("raw_up", bench._measured(lambda: bench.raw_upload(path)))
-            record("raw_down", bench._measured(lambda: bench.raw_download(size)))
-            record("raw_copy", bench._measured(bench.raw_copy))
-            record("api_up_nodigest", bench.api_upload_raw(path, size, sha256_hex, digest=False))
-            record("api_up_multipart", bench.api_upload_multipart(path, size, sha256_hex))
-            result = bench.api_upload_raw(path, size, sha256_hex, digest=True)
-            number = result.value
-            record("api_up_digest", result)
-            record("api_down", bench._measured(lambda: bench.api_download(number, size)))
+            if "raw_up" in ops:
+                record("raw_up", bench._measured(lambda: bench.raw_upload(path)))
+            if "raw_down" in ops:
+                record("raw_down", bench._measured(lambda: bench.raw_download(size)))
+            if "raw_copy" in ops:
+                record("raw_copy", bench._measured(bench.raw_copy))
+            if "api_up_nodigest" in ops:
+                record("api_up_nodigest", bench.api_upload_raw(path, size, sha256_hex, digest=False))
+            if "api_up_multipart" in ops:
+                record("api_up_multipart", bench.api_upload_multipart(path, size, sha256_hex))
+            if "api_up_digest" in ops:
+                result = bench.api_upload_raw(path, size, sha256_hex, digest=True)
+                number = result.value
+                record("api_up_digest", result)
+            if "api_down" in ops:
+                record("api_down", bench._measured(lambda: bench.api_download(number, size)))
+        if not ttfb_samples:
+            return m
 
         print(f"-- time to first byte, {ttfb_samples} GETs of each kind (interleaved)", flush=True)
         if bench.quiet_wait:
@@ -448,7 +464,7 @@ def summarize(results: dict[int, "Measurements"]) -> tuple[str, str, list[str]]:
         ratios = {}
         for op in m.seconds:
             base = "raw_up" if op.startswith("api_up") else "raw_down" if op == "api_down" else None
-            if base:
+            if base in m.seconds:
                 ratios[op] = median(m.seconds[base][i] / m.seconds[op][i] for i in range(len(m.seconds[op])))
         for op, label in OPS:
             if op not in m.seconds:
@@ -461,18 +477,24 @@ def summarize(results: dict[int, "Measurements"]) -> tuple[str, str, list[str]]:
             rows.append([f"{size // MiB} MiB", label, f"{speed[op]:.0f}", runs, ratio,
                          f"{per_gib['gunicorn']:.2f} / {per_gib['weed']:.2f} / {per_gib['client']:.2f}",
                          f"{other:.2f}", fmt_mib(max(rss)) if rss else "—"])
-        up, up_nd, up_mp = ratios["api_up_digest"], ratios["api_up_nodigest"], ratios["api_up_multipart"]
-        down = ratios["api_down"]
-        delta = median(m.ttfb["api"]) - median(m.ttfb["raw"])
-        worst_rss = max(max(v) for v in m.rss_growth.values())
-        verdicts.append(
-            f"{size // MiB} MiB: upload with digest {up:.0%} of raw (target ≥ 85%: "
-            f"{'met' if up >= 0.85 else 'missed'}), without digest {up_nd:.0%}, multipart {up_mp:.0%}; "
-            f"download {down:.0%} (target ≥ 90%: {'met' if down >= 0.90 else 'missed'}); "
-            f"TTFB +{delta * 1000:.1f} ms (target ≤ 20 ms: {'met' if delta <= 0.020 else 'missed'}); "
-            f"peak RSS growth {fmt_mib(worst_rss)} MiB (target < 64 MiB: "
-            f"{'met' if worst_rss < 64 * MiB else 'missed'})."
-        )
+        parts = []
+        up = ratios.get("api_up_digest")
+        if up is not None:
+            parts.append(f"upload with digest {up:.0%} of raw (target ≥ 85%: {'met' if up >= 0.85 else 'missed'})")
+        for op, what in (("api_up_nodigest", "without digest"), ("api_up_multipart", "multipart")):
+            if op in ratios:
+                parts.append(f"{what} {ratios[op]:.0%}")
+        down = ratios.get("api_down")
+        if down is not None:
+            parts.append(f"download {down:.0%} (target ≥ 90%: {'met' if down >= 0.90 else 'missed'})")
+        if m.ttfb.get("api") and m.ttfb.get("raw"):
+            delta = median(m.ttfb["api"]) - median(m.ttfb["raw"])
+            parts.append(f"TTFB {delta * 1000:+.1f} ms (target ≤ 20 ms: {'met' if delta <= 0.020 else 'missed'})")
+        if m.rss_growth:
+            worst_rss = max(max(v) for v in m.rss_growth.values())
+            parts.append(f"peak RSS growth {fmt_mib(worst_rss)} MiB (target < 64 MiB: "
+                         f"{'met' if worst_rss < 64 * MiB else 'missed'})")
+        verdicts.append(f"{size // MiB} MiB: " + "; ".join(parts) + ".")
     table = markdown_table(
         ["size", "operation", "MB/s (median)", "MB/s per run", "vs raw (median of per-run ratios)",
          "CPU s per GiB: gunicorn / weed / client", "other load (cores, worst run)", "server peak RSS growth (MiB)"],
@@ -504,11 +526,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-wait", type=float, default=10.0,
                         help="before each operation wait up to this many seconds for other processes on the "
                              "machine to use < 0.3 cores (default 10; 0 disables)")
+    parser.add_argument("--ops", default="",
+                        help="comma-separated subset of operations to time (default all): " + ", ".join(dict(OPS)))
     parser.add_argument("--database", default="dossier_bench")
     parser.add_argument("--write", action="store_true", help="update the transfer section of BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the database and work directory")
     args = parser.parse_args(argv)
     sizes = [int(s) * MiB for s in args.sizes.split(",") if s.strip()]
+    ops = {op.strip() for op in args.ops.split(",") if op.strip()} or set(dict(OPS))
+    unknown = ops - set(dict(OPS))
+    if unknown:
+        parser.error(f"unknown operations {sorted(unknown)}; choose from {', '.join(dict(OPS))}")
 
     results: dict[int, Measurements] = {}
     started = time.perf_counter()
@@ -560,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             for size in sizes:
-                results[size] = run_size(bench, size, args.repeat, args.ttfb, workdir)
+                results[size] = run_size(bench, size, args.repeat, args.ttfb, workdir, ops)
         except Exception:
             code = server.process.poll() if server.process else None
             print(f"\nbenchmark failed; gunicorn master {'exited with ' + str(code) if code is not None else 'alive'}"
@@ -585,7 +613,7 @@ def render_section(args, table, ttfb, verdicts, baseline, idle_after) -> str:
         "## Large-file transfer: API vs raw S3\n\n"
         f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')}. "
         f"Command: `.venv/bin/python -m bench.transfer --sizes {args.sizes} --repeat {args.repeat} "
-        f"--ttfb {args.ttfb} --write`\n\n"
+        f"--ttfb {args.ttfb}{' --ops ' + args.ops if args.ops else ''} --write`\n\n"
         f"gunicorn `--worker-class gthread --workers {args.workers} --threads {args.threads}`; one `weed mini` "
         "serves both buckets. MB/s = 10^6 bytes/s, median of the runs. CPU columns: CPU seconds per GiB "
         "moved (median of the runs) of the gunicorn master + workers, of `weed mini`, and of the benchmark "

@@ -12,9 +12,10 @@ import hashlib
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import GeneratorType
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from .errors import InvalidKey, ObjectCorrupt
@@ -24,6 +25,8 @@ STAGING_PREFIX = "staging/"
 
 #: Chunk size of readers and of local-store writes.
 CHUNK_SIZE = 1 << 20
+#: The first chunk of a verified read: small, so the first bytes go out early.
+FIRST_CHUNK_SIZE = 64 << 10
 
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _CONTENT_KEY = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
@@ -131,17 +134,28 @@ class ObjectReader:
 
 
 class ReadAhead:
-    """Iterates a reader's chunks, fetched up to `depth` chunks ahead by a thread.
+    """Iterates `chunks` in a thread, up to `depth` items ahead of the consumer.
 
-    Socket reads and sha256 both release the GIL, so fetching in one thread
-    while the consumer hashes in another roughly halves the time of a
-    verified download. The thread owns the reader and closes it when done.
+    Whatever `chunks` does per item (socket reads, hashing: both release the
+    GIL) then overlaps with what the consumer does with the previous items
+    (sending them to a client). An exception raised by `chunks` reaches the
+    consumer in order, after the items before it. The thread closes `chunks`
+    (if it is a generator) and calls `on_stop` when it ends, however it ends.
     """
 
     _END = object()
 
-    def __init__(self, reader: ObjectReader, *, depth: int = 4):
-        self._reader = reader
+    def __init__(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        depth: int = 4,
+        on_stop: Callable[[], None] | None = None,
+    ):
+        if on_stop is None and isinstance(chunks, ObjectReader):
+            on_stop = chunks.close  # the thread owns the reader
+        self._source = chunks
+        self._on_stop = on_stop
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._done = False
@@ -149,15 +163,21 @@ class ReadAhead:
         self._thread.start()
 
     def _fetch(self) -> None:
+        source = self._source
         try:
-            for chunk in self._reader:
+            for chunk in source:
                 if not self._put(chunk):
                     return
             self._put(self._END)
         except BaseException as exc:  # handed to the consumer
             self._put(exc)
         finally:
-            self._reader.close()
+            try:
+                if isinstance(source, GeneratorType):
+                    source.close()  # runs its cleanup in this thread, where it ran
+            finally:
+                if self._on_stop is not None:
+                    self._on_stop()
 
     def _put(self, item) -> bool:
         while not self._stop.is_set():
@@ -188,17 +208,79 @@ class ReadAhead:
         self._stop.set()
 
 
-class VerifiedChunks:
-    """Iterator over an object's chunks that checks its sha256, one chunk behind.
+def verified_chunks(
+    reader: ObjectReader,
+    *,
+    key: str,
+    sha256: str,
+    size: int | None = None,
+    first_chunk: int = FIRST_CHUNK_SIZE,
+) -> Iterator[bytes]:
+    """A reader's chunks, hashed on the way; the chunk that completes the object
+    is only yielded once the whole object matched `sha256`.
 
-    The last chunk is only handed out after the digest matched, so on
+    The reader knows how many bytes it will yield, so only the final chunk is
+    held back; on a mismatch ObjectCorrupt is raised in its place and the
+    consumer never has all the bytes. With `size` (the size the object was
+    stored with), an object of another length is corrupt before a single
+    byte is yielded (it is still read to the end, so the error can name the
+    digest it actually has). The first chunk is `first_chunk` bytes at most,
+    so a consumer can start sending early; the rest are `reader.chunk_size`.
+    Does not close the reader.
+    """
+    sha256 = normalize_sha256(sha256)
+    hasher = hashlib.sha256()
+    total = reader.size
+    if size is not None and size != total:
+        for chunk in reader:
+            hasher.update(chunk)
+        raise ObjectCorrupt(key, sha256, hasher.hexdigest())
+    seen = 0
+    want = min(first_chunk, reader.chunk_size) if first_chunk > 0 else reader.chunk_size
+    final = b""
+    while True:
+        chunk = reader.read(want)
+        if not chunk:
+            break
+        want = reader.chunk_size
+        hasher.update(chunk)
+        seen += len(chunk)
+        if seen >= total:
+            final = chunk
+            break
+        yield chunk
+    # The end (or what the reader says is the end): check before the last bytes go out.
+    actual = hasher.hexdigest()
+    if actual != sha256:
+        raise ObjectCorrupt(key, sha256, actual)
+    if final:
+        yield final
+
+
+class VerifiedChunks:
+    """Iterator over an object's chunks that checks its sha256 before the last one.
+
+    The final chunk is only handed out after the digest matched, so on
     corruption ObjectCorrupt is raised while the consumer still lacks the
     final bytes (an HTTP response can be aborted instead of completing).
-    `close()` releases the underlying reader; Django's streaming responses
-    call it, and so does exhausting the iterator or hitting an error.
+    For large objects, everything after the first chunk is read, hashed and
+    checked up to `read_ahead` chunks ahead in a thread, so the consumer's
+    thread only passes the chunks on (hashing and socket I/O release the GIL:
+    both overlap). `close()` releases the
+    underlying reader; Django's streaming responses call it, and so does
+    exhausting the iterator or hitting an error.
     """
 
-    def __init__(self, reader: ObjectReader, *, key: str, sha256: str, read_ahead: int = 4):
+    def __init__(
+        self,
+        reader: ObjectReader,
+        *,
+        key: str,
+        sha256: str,
+        size: int | None = None,
+        read_ahead: int = 4,
+        first_chunk: int = FIRST_CHUNK_SIZE,
+    ):
         self._reader = reader
         self._chunks: Iterator[bytes] | ReadAhead = iter(())
         try:
@@ -206,16 +288,16 @@ class VerifiedChunks:
         except ValueError:
             reader.close()
             raise
-        if read_ahead > 0 and reader.size >= 4 * reader.chunk_size:
-            # Large objects: fetch the next chunks in a thread while this one is hashed.
-            self._chunks = ReadAhead(reader, depth=read_ahead)
-        else:
-            self._chunks = iter(reader)
         self.key = key
         self.size = reader.size
-        self._hasher = hashlib.sha256()
-        self._held: bytes | None = None
         self._finished = False
+        self._chunks = verified_chunks(reader, key=key, sha256=self.expected, size=size, first_chunk=first_chunk)
+        # Large objects: the first chunk is read here, in the consumer's thread, so it goes out
+        # without waiting for a thread to start (on a busy machine that alone takes milliseconds);
+        # from the second chunk on, the rest is read and hashed in a thread while the previous
+        # chunks are sent.
+        self._read_ahead = read_ahead if read_ahead > 0 and reader.size >= 4 * reader.chunk_size else 0
+        self._handed_out = 0
 
     def __iter__(self) -> VerifiedChunks:
         return self
@@ -224,33 +306,25 @@ class VerifiedChunks:
         if self._finished:
             raise StopIteration
         try:
-            for chunk in self._chunks:
-                if not chunk:
-                    continue
-                self._hasher.update(chunk)
-                held, self._held = self._held, chunk
-                if held is not None:
-                    return held
-            # Source exhausted: verify before releasing the final chunk.
-            self._finished = True
-            self.close()
-            actual = self._hasher.hexdigest()
-            if actual != self.expected:
-                raise ObjectCorrupt(self.key, self.expected, actual)
-            held, self._held = self._held, None
-            if held is None:
-                raise StopIteration
-            return held
-        except BaseException:
+            if self._read_ahead and self._handed_out:
+                self._chunks = ReadAhead(self._chunks, depth=self._read_ahead, on_stop=self._reader.close)
+                self._read_ahead = 0
+            chunk = next(self._chunks)
+        except BaseException:  # StopIteration included: the end
             self._finished = True
             self.close()
             raise
+        self._handed_out += 1
+        return chunk
 
     def close(self) -> None:
         chunks = self._chunks
         if isinstance(chunks, ReadAhead):
             chunks.close()  # the read-ahead thread closes the reader when it stops
         else:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
             self._reader.close()
 
     def __del__(self) -> None:
@@ -299,9 +373,12 @@ class ObjectStore(Protocol):
         (past the end: an empty reader). ObjectNotFound if it is missing."""
         ...
 
-    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-        """The whole object, checked against `sha256`; ObjectCorrupt is raised
-        before the last chunk is handed out. Close it if you stop early."""
+    def iter_verified(
+        self, key: str, *, sha256: str, size: int | None = None, chunk_size: int = CHUNK_SIZE
+    ) -> Iterator[bytes]:
+        """The whole object, checked against `sha256` (and `size`, when given);
+        ObjectCorrupt is raised before the last chunk is handed out (before the
+        first one when the size is wrong). Close it if you stop early."""
         ...
 
     def stat(self, key: str) -> ObjectInfo:

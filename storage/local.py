@@ -215,10 +215,12 @@ class LocalObjectStore:
             file.close()
             raise
 
-    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    def iter_verified(
+        self, key: str, *, sha256: str, size: int | None = None, chunk_size: int = CHUNK_SIZE
+    ) -> Iterator[bytes]:
         reader = self.open(key)
         reader.chunk_size = chunk_size
-        return VerifiedChunks(reader, key=key, sha256=sha256)
+        return VerifiedChunks(reader, key=key, sha256=sha256, size=size)
 
     def stat(self, key: str) -> ObjectInfo:
         path = self.path_for(key)

@@ -495,10 +495,12 @@ class S3ObjectStore:
             raise StoreUnavailable("S3 download without a usable Content-Length") from None
         return _S3Reader(response, size)
 
-    def iter_verified(self, key: str, *, sha256: str, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    def iter_verified(
+        self, key: str, *, sha256: str, size: int | None = None, chunk_size: int = CHUNK_SIZE
+    ) -> Iterator[bytes]:
         reader = self.open(key)
         reader.chunk_size = chunk_size
-        return VerifiedChunks(reader, key=key, sha256=sha256)
+        return VerifiedChunks(reader, key=key, sha256=sha256, size=size)
 
     def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self._ensure_bucket()

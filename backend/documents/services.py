@@ -679,7 +679,7 @@ def version_stream(
             detail["range"] = [start, end]
         else:
             start, end = 0, version.size - 1
-            chunks = store.iter_verified(version.object_key, sha256=version.sha256)
+            chunks = store.iter_verified(version.object_key, sha256=version.sha256, size=version.size)
         first = next(chunks, b"")
     except ObjectCorrupt as exc:
         _record_checksum_failure(actor=actor, version=version, exc=exc)

@@ -232,6 +232,42 @@ def test_iter_verified_raises_before_the_last_chunk_of_corrupt_bytes(store, size
     assert corrupt.startswith(b"".join(received))
 
 
+@pytest.mark.parametrize("size", [100, 5 * MiB])
+def test_iter_verified_starts_with_a_small_chunk_and_yields_everything(store, size):
+    # given a stored object
+    data = os.urandom(size)
+    stored = store.put_stream(io.BytesIO(data))
+
+    # when it is read with verification and the stored size
+    chunks = store.iter_verified(stored.key, sha256=stored.sha256, size=size, chunk_size=256 * 1024)
+    first = next(chunks)
+    rest = list(chunks)
+
+    # then the first chunk is small (an early first byte) unless it is the whole object,
+    # and everything arrives
+    assert len(first) == size if size <= 64 * 1024 else 0 < len(first) <= 64 * 1024
+    assert first + b"".join(rest) == data
+
+
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_iter_verified_with_the_stored_size_refuses_an_object_of_another_length(store, delta):
+    # given an object whose stored bytes got one byte shorter or longer behind the store's back
+    data = os.urandom(3 * MiB)
+    stored = store.put_stream(io.BytesIO(data))
+    changed = data[:-1] if delta < 0 else data + b"x"
+    overwrite_behind_the_stores_back(store, stored.key, changed)
+
+    # when it is read with verification against the size it was stored with
+    received = []
+    with pytest.raises(ObjectCorrupt) as caught:
+        for chunk in store.iter_verified(stored.key, sha256=stored.sha256, size=len(data)):
+            received.append(chunk)
+
+    # then not a single byte was handed out, and the error names the digest the object has now
+    assert received == []
+    assert caught.value.actual == sha256(changed)
+
+
 def test_iter_verified_of_a_missing_object_raises_not_found(store):
     # given / when / then
     with pytest.raises(ObjectNotFound):

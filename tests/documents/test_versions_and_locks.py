@@ -214,6 +214,30 @@ def test_a_corrupted_object_aborts_the_download_and_is_audited(team, s3_server, 
     assert event.detail["actual"] == hashlib.sha256(tampered).hexdigest()
 
 
+def test_an_object_that_changed_length_is_refused_before_any_byte_and_audited(team, s3_server, settings):
+    import io
+
+    alice, _, _, document = team
+    version = document.versions.get(number=1)
+    # given the stored object grew behind Dossier's back: a client that stops reading at the
+    # version's size must not receive other bytes as a complete response
+    bucket = settings.STORAGE_URL.split("/")[3].split("?")[0]
+    raw = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key, secure=False)
+    tampered = b"%PDF-1.4 tampered" + b"x" * version.size
+    raw.put_object(bucket, version.object_key, io.BytesIO(tampered), len(tampered))
+
+    # when it is downloaded
+    response = client_for(alice).get(f"/api/documents/{document.pk}/versions/1/download/")
+
+    # then no byte is served and the failure is audited with both digests
+    assert response.status_code == 503
+    assert response.json()["code"] == "content_corrupt"
+    event = AuditEvent.objects.get(event_type="document.version.checksum_failed", outcome="failure")
+    assert event.actor == alice
+    assert event.detail["expected"] == version.sha256
+    assert event.detail["actual"] == hashlib.sha256(tampered).hexdigest()
+
+
 def test_presigned_url_is_handed_out_and_audited(team):
     import requests
 
