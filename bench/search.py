@@ -4,6 +4,10 @@ same work straight against tantivy without our layer.
     .venv/bin/python -m bench.search                     # full run (100,000 versions, ~15 min on 2 cores)
     .venv/bin/python -m bench.search --docs 10000        # a quick look
     .venv/bin/python -m bench.search --write             # also update the Search section of BENCHMARKS.md
+    .venv/bin/python -m bench.search --reuse --index-dir /tmp/idx --extract-docs 0
+                                                         # iterate: keep the database, seed it once
+    .venv/bin/python -m bench.search --reuse --index-dir /tmp/idx --skip-indexing --skip-raw-indexing \
+        --extract-docs 0                                 # queries only, against that index
 
 The corpus (fixed random seed) is written to PostgreSQL database `dossier_bench_search` with COPY:
 1000 users in 20 departments and 60 teams, documents with one version each (4% public, 46% internal,
@@ -24,7 +28,9 @@ Measured:
     for an admin, with and without all facets, Chinese and English query sets separately; and the
     same queries straight against the tantivy index (term/phrase queries with the same ACL filter
     and the same aggregations, no Django, no database, no snippets);
-  * index size on disk.
+  * index size on disk;
+  * unrelated load: the CPU used by every other process on the (shared) machine during each timed
+    phase, in cores, after waiting up to --quiet-wait seconds for it to drop under 0.3 cores.
 """
 
 from __future__ import annotations
@@ -40,18 +46,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import (
+    CpuAccount,
+    _admin_connection,
     base_env,
     cleanup_on_exit,
     close_django_connections,
     copy_rows,
     create_database,
+    database_url,
     django_setup,
     drop_database,
     make_workdir,
     markdown_table,
     migrate,
     percentile,
+    postgres_backend_pids,
     reset_sequences,
+    wait_until_quiet,
     write_section,
 )
 
@@ -382,7 +393,7 @@ def time_api(token: str, queries: list[str], *, facets: bool, rounds: int) -> li
 
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     params = {"facets": "all"} if facets else {}
-    for q in queries[:3]:  # warm-up
+    for q in queries:  # warm-up: one pass, as the raw engine's timing gets (it runs after this)
         client.get("/api/search/", {"q": q, **params})
     times = []
     for _ in range(rounds):
@@ -404,19 +415,44 @@ def time_raw(backend, principals: list[str], queries: list[str], *, facets: bool
     compiled = [backend.compile(SearchRequest(query=query.parse(q), principals=tuple(principals))) for q in queries]
     aggregations = {name: {"terms": {"field": field, "size": 20}} for name, field in FACET_FIELDS.items()}
     times = []
-    for _ in range(rounds):
+    for round_ in range(rounds + 1):  # the first pass warms up, as for the API
         for tq in compiled:
             started = time.perf_counter()
             found = searcher.search(tq, limit=20, count=True)
             searcher.fast_field_values("version_id", [a for _, a in found.hits])
             if facets:
                 searcher.aggregate(tq, aggregations)
-            times.append(time.perf_counter() - started)
+            if round_:
+                times.append(time.perf_counter() - started)
     return times
 
 
 def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _seeded_already(docs: int) -> Seeded | None:
+    """The corpus a previous --reuse run left in the database, or None when it is not complete."""
+    from django.db import connection
+
+    from backend.documents.models import DocumentVersion
+
+    if DocumentVersion.objects.count() != docs:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(octet_length(text)), 0) FROM indexing_versionindexstate")
+        text_bytes = int(cursor.fetchone()[0])
+    return Seeded(documents=docs, text_bytes=text_bytes, seconds=0.0)
+
+
+def _load_meter(database: str):
+    """CPU seconds of this process and of its PostgreSQL backends, and of everything else (other load)."""
+    return CpuAccount({"bench": lambda: [os.getpid()], "postgres": lambda: postgres_backend_pids(database)})
+
+
+def _other_cores(account, before) -> float:
+    d = CpuAccount.delta(before, account.snapshot())
+    return d["other"] / d["wall"] if d["wall"] > 0 else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,42 +466,90 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="dossier_bench_search")
     parser.add_argument("--write", action="store_true", help="update the Search section of BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work directory")
+    parser.add_argument("--reuse", action="store_true",
+                        help="for iterating: keep --database and reuse its corpus when it is complete (implies --keep)")
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="where our index lives (kept); default: inside the work directory")
+    parser.add_argument("--skip-indexing", action="store_true",
+                        help="query the index already at --index-dir instead of rebuilding it (no indexing numbers)")
+    parser.add_argument("--skip-raw-indexing", action="store_true", help="do not time the raw engine's indexing")
+    parser.add_argument("--quiet-wait", type=float, default=60.0,
+                        help="seconds to wait for unrelated processes to calm down before each timed phase")
     args = parser.parse_args(argv)
     grants = args.grants if args.grants is not None else 5 * args.docs
+    if args.reuse:
+        args.keep = True
+    if args.write and (args.skip_indexing or args.skip_raw_indexing):
+        parser.error("--write needs every measurement: drop --skip-indexing/--skip-raw-indexing")
+    if args.skip_indexing and args.index_dir is None:
+        parser.error("--skip-indexing needs --index-dir")
 
     total_started = time.perf_counter()
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "bench-search", keep=args.keep)
-        db_url = create_database(args.database)
+        if args.reuse:
+            with _admin_connection() as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+            db_url = database_url(args.database) if exists else create_database(args.database)
+        else:
+            db_url = create_database(args.database)
         if not args.keep:
             stack.callback(drop_database, args.database)
-        index_path = workdir / "index"
+        index_path = args.index_dir.resolve() if args.index_dir else workdir / "index"
         env = base_env(database=db_url, storage_url=f"file://{workdir / 'objects'}", data_dir=workdir / "data",
                        SEARCH_URL=f"tantivy://{index_path}", CELERY_BROKER_URL="")
         migrate(env)
         os.environ["SEARCH_URL"] = env["SEARCH_URL"]
         django_setup(env)
-        print(f"seeding {args.docs:,} versions with text, {grants:,} grants, {args.users} users ...", flush=True)
-        seeded = seed(docs=args.docs, grants=grants, users=args.users)
-        print(f"seeded {seeded.text_bytes / 2**20:,.0f} MiB of text in {seeded.seconds:.0f} s", flush=True)
+        seeded = _seeded_already(args.docs) if args.reuse else None
+        if seeded is None:
+            if args.reuse:  # a partial corpus: start again
+                from django.db import connection
+
+                close_django_connections()
+                connection.close()
+                db_url = create_database(args.database)
+                migrate(env)
+            print(f"seeding {args.docs:,} versions with text, {grants:,} grants, {args.users} users ...", flush=True)
+            seeded = seed(docs=args.docs, grants=grants, users=args.users)
+            print(f"seeded {seeded.text_bytes / 2**20:,.0f} MiB of text in {seeded.seconds:.0f} s", flush=True)
+        else:
+            print(f"reusing the corpus in {args.database} ({seeded.text_bytes / 2**20:,.0f} MiB of text)", flush=True)
         narrow, narrow_count, admin, admin_count = choose_users(args.docs)
         print(f"narrow user {narrow.username} sees {narrow_count:,} ({narrow_count / args.docs:.1%}); "
               f"admin sees {admin_count:,} ({admin_count / args.docs:.1%})", flush=True)
+        meter = _load_meter(args.database)
 
-        print("indexing through our layer (search_reindex path) ...", flush=True)
-        ours_seconds, ours_versions = index_ours(args.batch_size)
+        def quiet() -> None:
+            if args.quiet_wait:
+                wait_until_quiet(args.quiet_wait, exclude=[os.getpid(), *postgres_backend_pids(args.database)])
+
+        ours_seconds, ours_versions, ours_other = 1.0, 0, 0.0
+        if not args.skip_indexing:
+            print("indexing through our layer (search_reindex path) ...", flush=True)
+            quiet()
+            before = meter.snapshot()
+            ours_seconds, ours_versions = index_ours(args.batch_size)
+            ours_other = _other_cores(meter, before)
         index_size = _dir_size(index_path)
-        print(f"  {ours_versions:,} versions in {ours_seconds:.0f} s = {ours_versions / ours_seconds:,.0f}/s; "
-              f"index {index_size / 2**20:,.0f} MiB", flush=True)
+        if ours_versions:
+            print(f"  {ours_versions:,} versions in {ours_seconds:.0f} s = {ours_versions / ours_seconds:,.0f}/s; "
+                  f"index {index_size / 2**20:,.0f} MiB; other load {ours_other:.2f} cores", flush=True)
 
-        texts = load_texts(args.docs)
-        raw_path = workdir / "raw-index"
-        raw_path.mkdir()
-        raw_seconds = index_raw(texts, raw_path)
-        raw_size = _dir_size(raw_path)
-        del texts
-        shutil.rmtree(raw_path, ignore_errors=True)
-        print(f"raw tantivy: {args.docs / raw_seconds:,.0f}/s, {raw_size / 2**20:,.0f} MiB", flush=True)
+        raw_seconds, raw_size, raw_other = 1.0, 0, 0.0
+        if not args.skip_raw_indexing:
+            texts = load_texts(args.docs)
+            raw_path = workdir / "raw-index"
+            raw_path.mkdir()
+            quiet()
+            before = meter.snapshot()
+            raw_seconds = index_raw(texts, raw_path)
+            raw_other = _other_cores(meter, before)
+            raw_size = _dir_size(raw_path)
+            del texts
+            shutil.rmtree(raw_path, ignore_errors=True)
+            print(f"raw tantivy: {args.docs / raw_seconds:,.0f}/s, {raw_size / 2**20:,.0f} MiB; "
+                  f"other load {raw_other:.2f} cores", flush=True)
 
         extract_seconds, extract_count, extract_kinds = 1.0, 0, {}
         if args.extract_docs:
@@ -482,13 +566,16 @@ def main(argv: list[str] | None = None) -> int:
         tokens = {"narrow": Token.objects.get_or_create(user=narrow)[0].key,
                   "admin": Token.objects.get_or_create(user=admin)[0].key}
         principals = {"narrow": user_principals(narrow), "admin": user_principals(admin)}
+        quiet()
         load_before = os.getloadavg()[0]
         rows, worst = [], {"api": 0.0, "gap": 0.0}
         for who in ("narrow", "admin"):
             for lang, queries in (("Chinese", ZH_QUERIES), ("English", EN_QUERIES)):
                 for facets in (False, True):
+                    before = meter.snapshot()
                     api = time_api(tokens[who], queries, facets=facets, rounds=args.rounds)
                     raw = time_raw(backend, principals[who], queries, facets=facets, rounds=args.rounds)
+                    other = _other_cores(meter, before)
                     api95, raw95 = percentile(api, 95), percentile(raw, 95)
                     if facets:
                         worst["api"] = max(worst["api"], api95)
@@ -496,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append([who, lang, "yes" if facets else "no", len(api),
                                  f"{percentile(api, 50) * 1000:.1f}", f"{api95 * 1000:.1f}",
                                  f"{percentile(raw, 50) * 1000:.1f}", f"{raw95 * 1000:.1f}",
-                                 f"{(api95 - raw95) * 1000:.1f}"])
+                                 f"{(api95 - raw95) * 1000:.1f}", f"{other:.2f}"])
                     print(" | ".join(str(c) for c in rows[-1]), flush=True)
         load_after = os.getloadavg()[0]
         close_django_connections()
@@ -505,15 +592,15 @@ def main(argv: list[str] | None = None) -> int:
     ours_rate = ours_versions / ours_seconds
     raw_rate = args.docs / raw_seconds
     table = markdown_table(["user", "queries", "facets", "requests", "API p50 (ms)", "API p95 (ms)",
-                            "raw p50 (ms)", "raw p95 (ms)", "p95 gap (ms)"], rows)
+                            "raw p50 (ms)", "raw p95 (ms)", "p95 gap (ms)", "other load (cores)"], rows)
     indexing = markdown_table(
-        ["what", "versions", "seconds", "versions/s", "vs raw"],
+        ["what", "versions", "seconds", "versions/s", "vs raw", "other load (cores)"],
         [["our layer, extraction excluded (search_reindex path)", f"{ours_versions:,}", f"{ours_seconds:.0f}",
-          f"{ours_rate:,.0f}", f"{ours_rate / raw_rate:.2f}×"],
+          f"{ours_rate:,.0f}", f"{ours_rate / raw_rate:.2f}×", f"{ours_other:.2f}"],
          ["raw tantivy, default tokenizer, texts in memory", f"{args.docs:,}", f"{raw_seconds:.0f}",
-          f"{raw_rate:,.0f}", "1.00×"],
+          f"{raw_rate:,.0f}", "1.00×", f"{raw_other:.2f}"],
          [f"our layer, extraction included ({', '.join(f'{k} {v}' for k, v in sorted(extract_kinds.items()))})",
-          f"{extract_count:,}", f"{extract_seconds:.1f}", f"{extract_count / extract_seconds:,.0f}", ""]],
+          f"{extract_count:,}", f"{extract_seconds:.1f}", f"{extract_count / extract_seconds:,.0f}", "", ""]],
     )
     verdicts = [
         f"API p95 ≤ 50 ms with snippets and facets: {'met' if worst['api'] <= 0.050 else 'missed'} "
@@ -557,10 +644,12 @@ stored text for snippets); the raw engine's index of the same texts: {raw_size /
 
 `GET /api/search/?q=…` through Django in-process (token auth, the caller's principals, the engine with
 the ACL filter, the database re-check of the page, snippets, serialization), 20 results per page, each
-of 20 queries {args.rounds} times per row. "raw" is the same query (same tokens, same ACL filter, same
+of 20 queries {args.rounds} times per row, after one untimed pass over the same queries (API and raw alike). "raw" is the same query (same tokens, same ACL filter, same
 aggregations when facets are on) straight against the same tantivy index: no Django, no database, no
-snippets. The 1-minute load average was {load[0]:.1f} before and {load[1]:.1f} after the queries (the
-machine is shared; numbers above 2 mean other work competed for the two cores).
+snippets. The machine is shared: "other load" is the CPU that processes other than this benchmark
+and its PostgreSQL backends used while a row (or an indexing run) was measured, in cores out of 2
+(`bench.common.CpuAccount`); before each timed phase the script waited up to {args.quiet_wait:.0f} s for it to
+drop under 0.3 cores. The 1-minute load average was {load[0]:.1f} before and {load[1]:.1f} after the queries.
 
 {table}
 

@@ -15,26 +15,6 @@ MAX_MATCHES = 50  # enough to choose a window; frequent words would otherwise co
 ELLIPSIS = "…"
 
 
-def _matches(text: str, terms) -> list[tuple[int, int, str]]:
-    """Matches of `terms` in `text` as (start, end, folded term), stopping once every term has been
-    seen or MAX_MATCHES were found (the text itself is never folded: the pattern knows the variants)."""
-    pattern = analysis.highlight_patterns(list(terms))
-    if pattern is None or not text:
-        return []
-    wanted = len({term for term in terms if term})
-    found: list[tuple[int, int, str]] = []
-    seen: set[str] = set()
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        if analysis.is_whole_word(text, start, end):
-            term = analysis.fold_same_length(match.group()) or match.group()
-            found.append((start, end, term))
-            seen.add(term)
-            if len(found) >= MAX_MATCHES or (len(seen) >= wanted and len(found) >= 8):
-                break
-    return found
-
-
 def _render(text: str, start: int, end: int, matches) -> str:
     out, at = [], start
     for m_start, m_end, _ in matches:
@@ -47,51 +27,91 @@ def _render(text: str, start: int, end: int, matches) -> str:
     return "".join(out)
 
 
+class Highlighter:
+    """A query's terms, compiled once for every title, file name and snippet of one request."""
+
+    def __init__(self, terms):
+        self.pattern = analysis.highlight_patterns(list(terms))
+        self.wanted = len({term for term in terms if term})
+        self._folded: dict[str, str] = {}  # surface form of a match -> the term it stands for
+
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Matches of the terms in `text` as (start, end, folded term), stopping once every term has
+        been seen or MAX_MATCHES were found (the text itself is never folded: the pattern knows the
+        variants)."""
+        if self.pattern is None or not text:
+            return []
+        wanted, folded = self.wanted, self._folded
+        found: list[tuple[int, int, str]] = []
+        seen: set[str] = set()
+        whole_word = analysis.is_whole_word
+        for match in self.pattern.finditer(text):
+            start, end = match.span()
+            if whole_word(text, start, end):
+                surface = match.group()
+                term = folded.get(surface)
+                if term is None:
+                    term = folded[surface] = analysis.fold_same_length(surface) or surface
+                found.append((start, end, term))
+                seen.add(term)
+                if len(found) >= MAX_MATCHES or (len(seen) >= wanted and len(found) >= 8):
+                    break
+        return found
+
+    def highlight_all(self, text: str) -> str:
+        """All of a short text (a title, a file name), escaped, with every match marked."""
+        return _render(text, 0, len(text), self.matches(text))
+
+    def snippet(self, text: str, size: int = 200) -> str:
+        """The best window of about `size` characters of `text`, escaped, matches marked.
+
+        With no match the text's beginning is returned (so every hit shows something).
+        """
+        if not text:
+            return ""
+        matches = self.matches(text)
+        if not matches:
+            head = text[:size]
+            return _compact_html(escape(head)) + (ELLIPSIS if len(text) > size else "")
+        # Slide a window of `size` characters over the matches; keep the one with most distinct terms.
+        best_start, best_score = matches[0][0], 0
+        counts: dict[str, int] = {}
+        right = 0
+        for start, _, term in matches:
+            while right < len(matches) and matches[right][1] <= start + size:
+                counts[matches[right][2]] = counts.get(matches[right][2], 0) + 1
+                right += 1
+            if len(counts) > best_score:
+                best_start, best_score = start, len(counts)
+            counts[term] -= 1
+            if not counts[term]:
+                del counts[term]
+        # Open the window a little before the first match, at the start of a word when one is near.
+        window_start = max(0, best_start - size // 4)
+        if window_start > 0:
+            for index in range(window_start, best_start):
+                if text[index].isspace():
+                    window_start = index + 1
+                    break
+        window_end = min(len(text), window_start + size)
+        # Never cut a match in half.
+        for m_start, m_end, _ in matches:
+            if m_start < window_end < m_end:
+                window_end = m_end
+        body = _render(text, window_start, window_end, matches)
+        prefix = ELLIPSIS if window_start > 0 else ""
+        suffix = ELLIPSIS if window_end < len(text) else ""
+        return prefix + _compact_html(body) + suffix
+
+
 def highlight_all(text: str, terms) -> str:
     """All of a short text (a title, a file name), escaped, with every match marked."""
-    return _render(text, 0, len(text), _matches(text, terms))
+    return Highlighter(terms).highlight_all(text)
 
 
 def snippet(text: str, terms, size: int = 200) -> str:
-    """The best window of about `size` characters of `text`, escaped, matches marked.
-
-    With no match the text's beginning is returned (so every hit shows something).
-    """
-    if not text:
-        return ""
-    matches = _matches(text, terms)
-    if not matches:
-        head = text[:size]
-        return _compact_html(escape(head)) + (ELLIPSIS if len(text) > size else "")
-    # Slide a window of `size` characters over the matches; keep the one with most distinct terms.
-    best_start, best_score = matches[0][0], 0
-    counts: dict[str, int] = {}
-    right = 0
-    for left, (start, _, term) in enumerate(matches):
-        while right < len(matches) and matches[right][1] <= start + size:
-            counts[matches[right][2]] = counts.get(matches[right][2], 0) + 1
-            right += 1
-        if len(counts) > best_score:
-            best_start, best_score = start, len(counts)
-        counts[term] -= 1
-        if not counts[term]:
-            del counts[term]
-    # Open the window a little before the first match, at the start of a word when one is near.
-    window_start = max(0, best_start - size // 4)
-    if window_start > 0:
-        for index in range(window_start, best_start):
-            if text[index].isspace():
-                window_start = index + 1
-                break
-    window_end = min(len(text), window_start + size)
-    # Never cut a match in half.
-    for m_start, m_end, _ in matches:
-        if m_start < window_end < m_end:
-            window_end = m_end
-    body = _render(text, window_start, window_end, matches)
-    prefix = ELLIPSIS if window_start > 0 else ""
-    suffix = ELLIPSIS if window_end < len(text) else ""
-    return prefix + _compact_html(body) + suffix
+    """The best window of about `size` characters of `text`, escaped, matches marked."""
+    return Highlighter(terms).snippet(text, size)
 
 
 def _compact_html(html: str) -> str:

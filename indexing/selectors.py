@@ -5,21 +5,28 @@
 Security trimming happens twice: inside the engine (every query filters on
 backend.access.policy.user_principals) and on the page (backend.access.policy.visible, one SQL
 query), so an index that lags behind a revocation still shows nothing the caller may not see.
+
+A page costs three queries besides authentication, whatever its size: the caller's principals;
+the page's versions with their documents and uploaders, narrowed by `visible` as a subquery (the
+re-check and the fetch in one); and one UNION ALL of everything else the page shows (tags, CRM
+links and amounts, the uploader facet's names), whose SQL is compiled once per page shape. Each
+query costs more in Django (building and compiling it) than in PostgreSQL, so the count matters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db import connections, router
 
 from backend.access.policy import Action, user_principals, visible
 from backend.accounts.models import User
 from backend.common.backends import search_backend
 from backend.documents.filetypes import describe_mime
-from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
+from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, VersionStatus
 from indexing import highlight, query
 from indexing.backends import InvalidSearch, SearchBackend, SearchFilters, SearchRequest
 from indexing.backends.base import FACET_FIELDS
@@ -39,6 +46,7 @@ class SearchHitRow:
     title_html: str
     filename_html: str
     links: dict[str, Any]
+    tags: list[str] = field(default_factory=list)  # the document's tag names, sorted
 
 
 @dataclass
@@ -87,6 +95,72 @@ def _facet_rows(facets: dict, *, users: dict[int, User]) -> dict[str, list[dict]
     return out
 
 
+def _visible_page_versions(user, hits) -> dict[int, DocumentVersion]:
+    """The page's versions `user` may still view, with their document and uploader: one query.
+
+    The policy (`visible`) decides on the page's documents alone, as a subquery of the versions
+    query, so the re-check costs no round trip of its own.
+    """
+    if not hits:
+        return {}
+    page_documents = Document.objects.filter(pk__in={hit.document_id for hit in hits}).order_by()
+    allowed = visible(user, page_documents, Action.VIEW).values("pk")
+    page = (
+        DocumentVersion.objects.filter(pk__in=[hit.version_id for hit in hits], document_id__in=allowed)
+        .select_related("document", "uploaded_by")
+        .order_by()
+    )
+    return {version.pk: version for version in page}
+
+
+_USER_NAME_FIELDS = ("username", "display_name", "first_name", "last_name")  # what str(user) reads
+
+
+def _page_fact_queries(document_ids, uploader_ids) -> list:
+    queries = []
+    if document_ids:
+        queries.append(crm_links.fact_rows(
+            Document.tags.through.objects.filter(document_id__in=document_ids), "tag", "document_id",
+            text="tag__name",
+        ))
+        queries.extend(crm_links.link_fact_queries(document_ids))
+    if uploader_ids:
+        people = User.objects.filter(pk__in=uploader_ids)
+        queries.extend(crm_links.fact_rows(people, f"user.{name}", "pk", text=name) for name in _USER_NAME_FIELDS)
+    return queries
+
+
+@lru_cache(maxsize=256)
+def _prepared_page_facts(using: str, vendor: str, documents: int, uploaders: int) -> crm_links.PreparedUnion:
+    return crm_links.PreparedUnion(_page_fact_queries, (documents, uploaders), using=using)
+
+
+def _page_facts(document_ids: list[int], uploader_ids: list[int]) -> tuple[dict, dict, dict]:
+    """What the page shows besides the versions, from one query (UNION ALL, compiled once per shape):
+
+    ({document: tag names}, {document: CRM links}, {user id: User with its name fields}) for the
+    page's documents and the uploader facet's users.
+    """
+    rows = []
+    if document_ids or uploader_ids:
+        using = router.db_for_read(DocumentVersion)
+        prepared = _prepared_page_facts(using, connections[using].vendor, len(document_ids), len(uploader_ids))
+        rows = prepared.rows(document_ids, uploader_ids)
+    tags: dict[int, list[str]] = {}
+    names: dict[int, dict[str, str]] = {}
+    for row in rows:
+        kind = row[0]
+        if kind == "tag":
+            tags.setdefault(row[1], []).append(row[3])
+        elif kind.startswith("user."):
+            names.setdefault(row[1], {})[kind[5:]] = row[3]
+    for tag_names in tags.values():
+        tag_names.sort()
+    users = {pk: User(pk=pk, **fields) for pk, fields in names.items()}
+    links = crm_links.links_from_rows(document_ids, rows) if document_ids else {}
+    return tags, links, users
+
+
 def search_documents(
     *,
     user,
@@ -133,23 +207,12 @@ def search_documents(
     result = (backend or search_backend()).search(request)
 
     # The database has the last word: drop anything the caller may not view (any more).
-    versions = {}
-    if result.hits:
-        # The policy decides on the page's documents alone (two small queries plan much faster
-        # than one with the policy's subqueries nested inside the versions query).
-        page_documents = Document.objects.filter(pk__in={hit.document_id for hit in result.hits})
-        allowed = list(visible(user, page_documents, Action.VIEW).values_list("pk", flat=True))
-        versions = {
-            version.pk: version
-            for version in DocumentVersion.objects.filter(
-                pk__in=[hit.version_id for hit in result.hits], document_id__in=allowed
-            )
-            .select_related("document", "uploaded_by")
-            .prefetch_related(Prefetch("document__tags", queryset=Tag.objects.only("id", "name")))
-        }
-    document_ids = {version.document_id for version in versions.values()}
-    links = crm_links.links_for_documents(document_ids) if document_ids else {}
+    versions = _visible_page_versions(user, result.hits)
+    document_ids = sorted({version.document_id for version in versions.values()})
+    uploader_ids = sorted({int(bucket.value) for bucket in result.facets.get("uploader", [])})
+    tags, links, users = _page_facts(document_ids, uploader_ids)
     terms = parsed.highlight_terms if parsed is not None else ()
+    marker = highlight.Highlighter(terms)
     rows = []
     for hit in result.hits:
         version = versions.get(hit.version_id)
@@ -160,17 +223,13 @@ def search_documents(
                 version=version,
                 score=hit.score,
                 snippet=hit.snippet,
-                title_html=highlight.highlight_all(version.document.title, terms),
-                filename_html=highlight.highlight_all(version.original_filename, terms),
+                title_html=marker.highlight_all(version.document.title),
+                filename_html=marker.highlight_all(version.original_filename),
                 links=links.get(version.document_id) or {},
+                tags=tags.get(version.document_id, []),
             )
         )
     trimmed = len(result.hits) - len(rows)
-    users: dict[int, User] = {}
-    uploader_ids = [bucket.value for bucket in result.facets.get("uploader", [])]
-    if uploader_ids:
-        users = {u.pk: u for u in User.objects.filter(pk__in=uploader_ids).only(
-            "id", "username", "display_name", "first_name", "last_name")}
     return SearchPage(
         query=q,
         total=max(0, result.total - trimmed),

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import PortalAccount, Role, User
@@ -469,14 +469,14 @@ def user_principals(user) -> list[str]:
     tokens = {f"user:{user.pk}", f"role:{user.role}", STAFF_TOKEN}
     if user.department_id is not None:
         tokens.add(f"dept:{user.department_id}")
-    tokens.update(
-        f"group:{group_id}"
-        for group_id in User.groups.through.objects.filter(user_id=user.pk).values_list("group_id", flat=True)
+    # One query (UNION ALL) for the user's groups and the customers they own or are on the account
+    # team of (the same customers as related_customer_ids): every search request pays for it.
+    groups = User.groups.through.objects.filter(user_id=user.pk).order_by().values_list(Value("group"), "group_id")
+    owned = Customer.objects.filter(owner_id=user.pk).order_by().values_list(Value("customer-team"), "pk")
+    on_team = AccountTeamMember.objects.filter(user_id=user.pk).order_by().values_list(
+        Value("customer-team"), "customer_id"
     )
-    tokens.update(
-        f"customer-team:{customer_id}"
-        for customer_id in Customer.objects.filter(pk__in=related_customer_ids(user)).values_list("pk", flat=True)
-    )
+    tokens.update(f"{kind}:{value}" for kind, value in groups.union(owned, on_team, all=True))
     return sorted(tokens)
 
 

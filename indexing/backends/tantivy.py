@@ -6,7 +6,10 @@ a whitespace tokenizer that we register under our own name every time the index 
 positions are therefore exactly our token positions, so phrases and Chinese substrings work.
 
 The original text is stored (not indexed) for snippets. Only one process may hold tantivy's
-writer lock; a writer is opened per batch and released after the commit.
+writer lock; a writer is opened per batch and released after the commit. A full rebuild (bulk())
+keeps one writer with a large heap (1 GB by default, split between its threads): each thread
+writes a segment only when its share is full or at a commit, so the rebuild leaves a few large
+segments instead of many small ones for the engine to merge.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ class TantivyBackend(SearchBackend):
         *,
         snippet_source_chars: int = 200_000,
         writer_heap_bytes: int = 64_000_000,
-        bulk_heap_bytes: int = 256_000_000,
+        bulk_heap_bytes: int = 1_000_000_000,
         bulk_threads: int = 0,
     ):
         self.path = Path(path)
@@ -375,13 +378,14 @@ class TantivyBackend(SearchBackend):
             version_ids = searcher.fast_field_values("version_id", addresses) if addresses else []
             document_ids = searcher.fast_field_values("document_id", addresses) if addresses else []
             terms = request.query.highlight_terms if (request.query is not None and request.highlight) else ()
+            marker = highlight.Highlighter(terms) if request.highlight else None
             hits = []
             for (score, address), version_id, document_id in zip(found.hits, version_ids, document_ids):
                 snippet = None
                 if request.highlight:
                     source = searcher.doc(address).get_first("body_source")
                     text = bytes(source).decode("utf-8", "replace") if source else ""
-                    snippet = highlight.snippet(text, terms, SNIPPET_CHARS) if text else ""
+                    snippet = marker.snippet(text, SNIPPET_CHARS) if text else ""
                 relevance = float(score) if request.sort == "relevance" and request.query is not None else 0.0
                 hits.append(Hit(version_id=int(version_id), document_id=int(document_id), score=relevance,
                                 snippet=snippet))

@@ -76,7 +76,8 @@ def test_tokens_never_contain_spaces_and_are_stable_under_refolding(text):
     assert analysis.tokens(analysis.fold(text)) == tokens
 
 
-_ALPHABET = st.sampled_from(list("数控机床合同報價单ＡＣＭＥ６０ac Zé.,'’-_1 9，。\n\tİßｶﾀ") + ["𠀀"])
+_ALPHABET = st.sampled_from(list("数控机床合同報價单ＡＣＭＥ６０ac Zé.,'’-_1 9，。：（）！？；\u3000\n\tİßｶﾀ") + ["𠀀"])
+_ASCII_ALPHABET = st.sampled_from(list("abZ_09.,'- \n"))
 
 
 def _reference_tokens(text: str) -> list[str]:
@@ -86,7 +87,8 @@ def _reference_tokens(text: str) -> list[str]:
     cjk = analysis._CJK
     word = rf"{analysis._ALNUM}+(?:{analysis._JOIN}{analysis._ALNUM}+)*"
     out: list[str] = []
-    for run, token in re.findall(rf"({cjk}+)|({word})", analysis.fold(text)):
+    folded = text.translate(analysis.FOLD_TABLE).lower()
+    for run, token in re.findall(rf"({cjk}+)|({word})", folded):
         if run:
             out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
         elif len(token) <= analysis.MAX_TOKEN_CHARS:
@@ -97,3 +99,15 @@ def _reference_tokens(text: str) -> list[str]:
 @given(st.text(alphabet=_ALPHABET, max_size=80))
 def test_the_fast_analysis_equals_the_obvious_one(text):
     assert analysis.tokens(text) == _reference_tokens(text)
+
+
+@given(st.text(alphabet=_ASCII_ALPHABET, max_size=80))
+def test_the_fast_ascii_analysis_equals_the_obvious_one(text):
+    assert analysis.tokens(text) == _reference_tokens(text)
+
+
+def test_joining_characters_join_only_between_letters_or_between_digits():
+    text = "Terms.The net 1,000.50 e.g. can't a.1 1'2 x,y"
+    assert analysis.tokens(text) == _reference_tokens(text) == [
+        "terms.the", "net", "1,000.50", "e.g", "can't", "a", "1", "1", "2", "x", "y"]
+    assert analysis.tokens(text + " 合同") == _reference_tokens(text + " 合同")

@@ -36,7 +36,7 @@ def quoted(django_capture_on_commit_callbacks):
 
 def test_links_for_documents_reports_customers_deals_and_the_quote_amount(quoted, django_assert_max_num_queries):
     rep, customer, deal, document, other = quoted
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         facts = links_for_documents([document.pk, other.pk])
     assert facts[other.pk] == {}
     assert facts[document.pk]["customer_ids"] == [customer.pk]
@@ -72,3 +72,36 @@ def test_linking_a_document_reindexes_it(quoted, django_capture_on_commit_callba
         document_link_create(actor=rep, document=other, target=deal)
     rows = client_for(rep).get(f"/api/search/?customer={customer.pk}").json()["results"]
     assert {row["document_id"] for row in rows} == {document.pk, other.pk}
+
+
+def test_the_result_page_reads_tags_links_and_uploader_names_in_one_reused_query(
+    quoted, django_assert_num_queries
+):
+    from backend.documents.models import Tag
+    from indexing.selectors import _page_facts
+
+    rep, customer, deal, document, other = quoted
+    other.tags.add(Tag.objects.create(name="urgent"), Tag.objects.create(name="archive"))
+    rep.display_name = "Rep Zhang"
+    rep.save(update_fields=["display_name"])
+    colleague = factories.UserFactory(username="colleague", first_name="Li", last_name="Wei", display_name="")
+
+    # given the statement compiled for two documents and two uploaders, when other ids of the same
+    # shape come (in any order), then each gets its own facts (nothing is left from the first call)
+    with django_assert_num_queries(1):
+        tags, links, users = _page_facts(sorted([document.pk, other.pk]), sorted([rep.pk, colleague.pk]))
+    assert tags == {other.pk: ["archive", "urgent"]}
+    assert links[document.pk]["amount"] == {"value": "536000.00", "currency": "CNY"}
+    assert links[other.pk] == {}
+    assert {pk: str(user) for pk, user in users.items()} == {rep.pk: "Rep Zhang", colleague.pk: "Li Wei"}
+
+    lone = factories.document(rep, title="Unlinked")
+    with django_assert_num_queries(1):
+        tags, links, users = _page_facts(sorted([lone.pk, other.pk]), sorted([colleague.pk, rep.pk]))
+    assert tags == {other.pk: ["archive", "urgent"]}
+    assert links == {lone.pk: {}, other.pk: {}}
+    assert set(users) == {rep.pk, colleague.pk}
+
+    # and pages without documents or without uploader facets work too
+    assert _page_facts([], [rep.pk])[2][rep.pk].username == "rep"
+    assert _page_facts([document.pk], [])[1][document.pk]["customer_ids"] == [customer.pk]

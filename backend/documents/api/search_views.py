@@ -117,7 +117,7 @@ class SearchHitSerializer(serializers.Serializer):
         return row.version.document.valid_version_id == row.version.pk
 
     def get_tags(self, row) -> list[str]:
-        return [tag.name for tag in row.version.document.tags.all()]
+        return list(row.tags)
 
     def get_customers(self, row) -> list[dict]:
         ids = row.links.get("customer_ids", [])
@@ -219,6 +219,9 @@ class SearchView(APIView):
         return Response(render_page(page))
 
 
+_DATETIME = serializers.DateTimeField()  # stateless: one instance renders every row
+
+
 def render_page(page: selectors.SearchPage) -> dict:
     """The response body, shaped exactly as SearchPageSerializer documents it.
 
@@ -243,9 +246,9 @@ def render_page(page: selectors.SearchPage) -> dict:
             "status": version.effective_status,
             "is_valid_version": document.valid_version_id == version.pk,
             "mime_type": version.mime_type,
-            "tags": [tag.name for tag in document.tags.all()],
+            "tags": list(row.tags),
             "uploaded_by": {"id": version.uploaded_by_id, "name": str(version.uploaded_by)},
-            "uploaded_at": serializers.DateTimeField().to_representation(version.created_at),
+            "uploaded_at": _DATETIME.to_representation(version.created_at),
             "customers": [{"id": cid, "name": name}
                           for cid, name in zip(links.get("customer_ids", []), links.get("customer_names", []))],
             "opportunity_ids": list(links.get("opportunity_ids", [])),
