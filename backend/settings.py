@@ -232,6 +232,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 
+# Search pages let PostgreSQL plan their few statements once per connection (PREPARE/EXECUTE).
+# Turn off behind a connection pooler in transaction mode (e.g. PgBouncer), where a session's
+# prepared statements do not follow the client.
+DATABASE_PREPARED_STATEMENTS = _env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
 # --- customer portal ----------------------------------------------------------
 PORTAL_URL_PREFIX = "/portal/"
 # Where links in invitation e-mails point when no request is at hand (e.g. the demo seed).

@@ -35,8 +35,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from django.contrib.auth.models import Group
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
@@ -470,14 +472,37 @@ def user_principals(user) -> list[str]:
     if user.department_id is not None:
         tokens.add(f"dept:{user.department_id}")
     # One query (UNION ALL) for the user's groups and the customers they own or are on the account
-    # team of (the same customers as related_customer_ids): every search request pays for it.
-    groups = User.groups.through.objects.filter(user_id=user.pk).order_by().values_list(Value("group"), "group_id")
-    owned = Customer.objects.filter(owner_id=user.pk).order_by().values_list(Value("customer-team"), "pk")
-    on_team = AccountTeamMember.objects.filter(user_id=user.pk).order_by().values_list(
+    # team of (the same customers as related_customer_ids): every search request pays for it, so
+    # its SQL is compiled once (_principal_rows_sql) and rerun with the user's id.
+    using = router.db_for_read(User)
+    sql, params, user_slots = _principal_rows_sql(using)
+    params = list(params)
+    for position in user_slots:
+        params[position] = user.pk
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        tokens.update(f"{kind}:{value}" for kind, value in cursor.fetchall())
+    return sorted(tokens)
+
+
+_PRINCIPAL_USER_SLOT = -(2**41)  # a placeholder user id (never a real primary key)
+
+
+@lru_cache(maxsize=8)
+def _principal_rows_sql(using: str) -> tuple[str, tuple, tuple[int, ...]]:
+    """user_principals' query as SQL, its parameters, and where the user's id goes in them."""
+    user_id = _PRINCIPAL_USER_SLOT
+    groups = User.groups.through.objects.filter(user_id=user_id).order_by().values_list(Value("group"), "group_id")
+    owned = Customer.objects.filter(owner_id=user_id).order_by().values_list(Value("customer-team"), "pk")
+    on_team = AccountTeamMember.objects.filter(user_id=user_id).order_by().values_list(
         Value("customer-team"), "customer_id"
     )
-    tokens.update(f"{kind}:{value}" for kind, value in groups.union(owned, on_team, all=True))
-    return sorted(tokens)
+    query = groups.union(owned, on_team, all=True).using(using).query
+    sql, params = query.get_compiler(using=using).as_sql()
+    slots = tuple(position for position, value in enumerate(params) if type(value) is int and value == user_id)
+    if len(slots) != 3 or str(user_id) in sql:  # pragma: no cover - Django changed how it binds values
+        raise RuntimeError("user_principals: the user id is not bound as a parameter")
+    return sql, tuple(params), slots
 
 
 def view_principals_for_documents(document_ids) -> dict[int, list[str]]:
