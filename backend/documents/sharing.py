@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from backend.access.policy import can_share_document, portal_customer_id, visible
+from backend.access.policy import can_share_document, visible
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
@@ -35,6 +35,9 @@ from backend.documents.services import VersionDownload, version_stream
 SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
 PDF = "application/pdf"
+# PDFium is not thread-safe: one call into it at a time per process (gunicorn's threads, the test
+# server's). Rendering one page takes milliseconds; reading the file from the store happens outside.
+_PDFIUM = threading.Lock()
 
 
 # --- staff -----------------------------------------------------------------------------------------
@@ -210,11 +213,13 @@ def _check_open(actor, share: DocumentShare, *, event: str) -> None:
 def _pdf_page_count(version: DocumentVersion) -> int:
     import pypdfium2
 
-    pdf = pypdfium2.PdfDocument(_read_all(version))
-    try:
-        return min(len(pdf), settings.SHARE_MAX_PAGES)
-    finally:
-        pdf.close()
+    data = _read_all(version)
+    with _PDFIUM:
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            return min(len(pdf), settings.SHARE_MAX_PAGES)
+        finally:
+            pdf.close()
 
 
 def _read_all(version: DocumentVersion) -> bytes:
@@ -291,19 +296,23 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     width = settings.SHARE_PAGE_WIDTH
     out = io.BytesIO()
     if version.mime_type == PDF:
-        try:
-            pdf = pypdfium2.PdfDocument(_read_all(version))
-        except pypdfium2.PdfiumError:  # share_open showed its text instead; there are no pages
-            raise NotFound() from None
-        try:
-            if not 1 <= page <= min(len(pdf), settings.SHARE_MAX_PAGES):
-                raise NotFound()
-            pdf_page = pdf[page - 1]
-            scale = width / max(1.0, pdf_page.get_width())
-            image = pdf_page.render(scale=scale).to_pil()
-            pdf_page.close()
-        finally:
-            pdf.close()
+        data = _read_all(version)  # outside the lock: the store read may be slow
+        with _PDFIUM:
+            try:
+                pdf = pypdfium2.PdfDocument(data)
+            except pypdfium2.PdfiumError:  # share_open showed its text instead; there are no pages
+                raise NotFound() from None
+            try:
+                if not 1 <= page <= min(len(pdf), settings.SHARE_MAX_PAGES):
+                    raise NotFound()
+                pdf_page = pdf[page - 1]
+                scale = width / max(1.0, pdf_page.get_width())
+                bitmap = pdf_page.render(scale=scale)
+                image = bitmap.to_pil().copy()  # owns its pixels once PDFium's bitmap is gone
+                bitmap.close()
+                pdf_page.close()
+            finally:
+                pdf.close()
     elif version.mime_type in RENDERED_IMAGE_TYPES and page == 1:
         image = Image.open(io.BytesIO(_read_all(version)))
         image.thumbnail((width, width * 4))
@@ -314,13 +323,3 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
-
-def portal_share_context(*, user) -> dict[str, Any]:
-    """Counts for the portal home page."""
-    customer_id = portal_customer_id(user)
-    now = timezone.now()
-    shares = visible(user, DocumentShare.objects.all())
-    return {
-        "customer_id": customer_id,
-        "active_shares": shares.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count(),
-    }

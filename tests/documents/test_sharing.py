@@ -279,6 +279,25 @@ def test_a_view_only_pdf_renders_pages_and_never_sends_the_file(world, settings)
     assert refused.customer_id == world["a"].pk
 
 
+def test_pages_render_safely_from_many_threads_at_once(world, settings):
+    # given a view-only PDF share, opened by a browser that fetches its page images in parallel
+    # (PDFium is not thread-safe: without the lock this aborted the whole process)
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.SHARE_PAGE_WIDTH = 1100
+    brochure = factories.document(world["owner"], classification="public", content=two_page_pdf())
+    share = _share(world, brochure, downloadable=False)
+    alice = world["alice"]
+    found = share_get_for_portal(user=alice, share_id=share.pk)
+    found.document.valid_version  # loaded here: the threads below touch no database
+    # when forty renders run on eight threads
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pngs = list(pool.map(lambda n: share_page_png(actor=alice, share=found, page=1 + n % 2), range(40)))
+    # then every page came back whole
+    assert all(Image.open(io.BytesIO(png)).format == "PNG" for png in pngs)
+    assert len({png for png in pngs}) == 2
+
+
 def test_a_view_only_picture_is_page_one(world, settings):
     settings.SHARE_PAGE_WIDTH = 320
     photo = factories.document(world["owner"], classification="public", content=png_bytes(), filename="machine.png")
