@@ -94,8 +94,10 @@ def _is_active_user(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def _is_active_staff(user) -> bool:
+def is_active_staff(user) -> bool:
+    """A signed-in, active member of staff: who may create documents, customers and articles at all."""
     return _is_active_user(user) and user.role != Role.PORTAL
+
 
 
 def is_portal_user(user) -> bool:
@@ -173,7 +175,7 @@ def _relationship_q(user) -> Q:
 
 def document_visibility_q(user, action: Action = Action.VIEW) -> Q:
     """A Q object selecting the documents `user` may `action`. Empty for nobody."""
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return Q(pk__in=[])
     action = Action(action)
     user_grants, group_grants = _grant_filters(user, action)
@@ -225,7 +227,7 @@ NOTHING = Q(pk__in=[])
 
 def customer_visibility_q(user, action: Action = Action.VIEW, prefix: str = "") -> Q:
     """Customers (or rows reached through `prefix`, e.g. "customer__") that `user` may `action`."""
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return NOTHING
     p = prefix
     if user.role == Role.ADMIN:
@@ -254,7 +256,7 @@ def _customer_record_q(user, action: Action) -> Q:
 
 
 def _service_record_q(user, action: Action) -> Q:
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return NOTHING
     if user.role in (Role.ADMIN, Role.SERVICE):
         return EVERYTHING
@@ -265,7 +267,7 @@ def _service_record_q(user, action: Action) -> Q:
 
 
 def _article_q(user, action: Action) -> Q:
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return NOTHING
     if user.role in (Role.ADMIN, Role.SERVICE):
         return EVERYTHING
@@ -276,7 +278,7 @@ def _article_q(user, action: Action) -> Q:
 
 
 def _product_q(user, action: Action) -> Q:
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return NOTHING
     if action == Action.VIEW or user.role == Role.ADMIN:
         return EVERYTHING
@@ -301,7 +303,7 @@ def _service_child_q(user, action: Action) -> Q:
 
 
 def _announcement_q(user, action: Action) -> Q:
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return NOTHING
     if action == Action.VIEW or user.role == Role.ADMIN:
         return EVERYTHING
@@ -372,7 +374,7 @@ def can_share_document(user, document: Document, customer: Customer) -> bool:
     They must be able to download it themselves and see the customer; a confidential or secret
     document also needs the right to manage it (sharing outside the company is a permission decision).
     """
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return False
     if not (can(user, Action.DOWNLOAD, document) and can(user, Action.VIEW, customer)):
         return False
@@ -381,11 +383,11 @@ def can_share_document(user, document: Document, customer: Customer) -> bool:
 
 def can_manage_portal_access(user, customer: Customer) -> bool:
     """Invite a customer's contacts to the portal, and disable them: whoever may change the customer."""
-    return _is_active_staff(user) and can(user, Action.CHANGE, customer)
+    return is_active_staff(user) and can(user, Action.CHANGE, customer)
 
 
 def can_publish_announcements(user) -> bool:
-    return _is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
+    return is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
 
 
 # --- the customer portal -------------------------------------------------------------------------
@@ -446,7 +448,7 @@ def portal_can_follow_up(user, record: ServiceRecord) -> bool:
 
 def can_review_access(user, document: Document) -> bool:
     """Who may ask "who can access this document and why": its managers, and compliance for any document."""
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return False
     return user.role == Role.COMPLIANCE or can(user, Action.MANAGE, document)
 
@@ -466,7 +468,7 @@ def user_principals(user) -> list[str]:
     if is_portal_user(user):
         customer_id = portal_customer_id(user)
         return [] if customer_id is None else sorted([PORTAL_ALL_TOKEN, portal_customer_token(customer_id)])
-    if not _is_active_staff(user):
+    if not is_active_staff(user):
         return []
     tokens = {f"user:{user.pk}", f"role:{user.role}", STAFF_TOKEN}
     if user.department_id is not None:

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from backend.access.policy import Action, is_portal_user
+from backend.access.policy import Action, is_active_staff
 from backend.access.services import require_access
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
@@ -293,7 +293,7 @@ def document_create(
     idempotency_key: str | None = None,
 ) -> tuple[Document, bool]:
     """Create a document with its first version. Returns (document, created)."""
-    if not getattr(actor, "is_active", False) or is_portal_user(actor):  # staff only
+    if not is_active_staff(actor):
         raise NotFound()
     _validate_metadata(title=title, kind=kind, classification=classification)
     if idempotency_key:

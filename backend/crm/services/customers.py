@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from backend.access.policy import Action, is_portal_user
+from backend.access.policy import Action, is_active_staff
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
@@ -66,7 +66,7 @@ def customer_create(
     owner: User | None = None,
 ) -> Customer:
     """Create a customer owned by `owner` (default: the actor). Duplicates are a 409 naming the owner."""
-    if not getattr(actor, "is_active", False) or is_portal_user(actor):  # staff only
+    if not is_active_staff(actor):
         raise NotFound()
     fields = _clean_fields(
         {"name": name, "region": region, "code": code, "industry": industry, "tier": tier, "status": status}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from backend.access.policy import Action, is_portal_user
+from backend.access.policy import Action, is_active_staff, portal_customer_id
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
@@ -50,9 +50,7 @@ def article_create(
     visibility: str = ArticleVisibility.INTERNAL,
 ) -> KnowledgeArticle:
     """A draft article authored by `actor` (any active staff member)."""
-    if not getattr(actor, "is_active", False) or not getattr(actor, "is_authenticated", False):
-        raise NotFound()
-    if is_portal_user(actor):  # a customer's contact is never an author
+    if not is_active_staff(actor):  # never anonymous, inactive or a customer's contact
         raise NotFound()
     fields = _clean({"title": title, "body": body, "product": product, "visibility": visibility})
     now = timezone.now()
@@ -125,16 +123,12 @@ def article_audience_set(*, actor, article: KnowledgeArticle, customers) -> Know
 
 def article_read(*, actor, article: KnowledgeArticle) -> None:
     """A portal user opened an article: recorded, so compliance can say what a customer read."""
-    from backend.access.policy import portal_customer_id
-
     audit.record("portal.article.read", actor=actor, target=article, customer_id=portal_customer_id(actor),
                  detail={"title": article.title})
 
 
 def knowledge_searched(*, actor, q: str, total: int, page: int) -> None:
     """A portal user searched the knowledge base: what they looked for is part of what they read."""
-    from backend.access.policy import portal_customer_id
-
     audit.record("portal.knowledge.searched", actor=actor, customer_id=portal_customer_id(actor),
                  target_type="crm.knowledgearticle", target_label=q[:200],
                  detail={"q": q, "total": total, "page": page})
