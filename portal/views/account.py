@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backend.access.policy import portal_customer_id
 from backend.accounts import services as accounts
-from backend.accounts.services import LANGUAGE_CODES, user_language_set
+from backend.accounts.services import user_language_set
+from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.common.errors import Gone, InvalidInput, NotFound, TooManyAttempts
 from backend.crm.selectors.announcements import announcement_list_visible
 from backend.crm.selectors.customers import customer_get_visible
@@ -36,14 +36,9 @@ def _safe_next(request, candidate: str | None) -> str:
     return reverse("portal:home")
 
 
-def _with_language(response, language: str):
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
-
 
 def _signed_in(request, user, next_url: str):
-    language = user.preferred_language if user.preferred_language in LANGUAGE_CODES else translation.get_language()
-    return _with_language(redirect(_safe_next(request, next_url)), language)
+    return with_language(redirect(_safe_next(request, next_url)), language_after_sign_in(user))
 
 
 @never_cache
@@ -87,7 +82,7 @@ def sign_out(request):
 @csrf_protect
 def language(request):
     chosen = user_language_set(user=request.user, language=request.POST.get("language", ""))
-    return _with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
+    return with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
 
 
 @never_cache

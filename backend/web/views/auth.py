@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from backend.accounts.services import LANGUAGE_CODES, user_language_set
+from backend.accounts.services import user_language_set
+from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.web import services
 from backend.web.forms import SignInForm
 
@@ -23,10 +22,6 @@ def _safe_next(request, candidate: str | None) -> str:
         return candidate
     return reverse("web:home")
 
-
-def _with_language(response, language: str):
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
 
 
 @never_cache
@@ -40,9 +35,7 @@ def sign_in(request):
         user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
                                         password=form.cleaned_data["password"])
         if user is not None:
-            language = user.preferred_language if user.preferred_language in LANGUAGE_CODES \
-                else translation.get_language()
-            return _with_language(redirect(_safe_next(request, next_url)), language)
+            return with_language(redirect(_safe_next(request, next_url)), language_after_sign_in(user))
         form.add_error(None, _("The user name or password is not right. Check both and try again "
                                "(the password is case-sensitive)."))
     return render(request, "web/signin.html", {"form": form, "next": next_url},
@@ -61,4 +54,4 @@ def sign_out(request):
 def language(request):
     """Switch the interface language (remembered in a cookie and, when signed in, on the person)."""
     chosen = user_language_set(user=request.user, language=request.POST.get("language", ""))
-    return _with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
+    return with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
