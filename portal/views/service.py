@@ -104,53 +104,52 @@ def request_detail(request, record_id: int):
     return _detail(request, record)
 
 
+def _follow_up(request, record_id: int, *, form, slot: str, act):
+    """A POSTed follow-up on one of the customer's requests: check the form, call the service, then
+    show the request again (with the errors on the form) or go to the record the service names."""
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    if not form.is_valid():
+        return _detail(request, record, status=400, **{slot: form})
+    try:
+        message, target = act(record, form.cleaned_data)
+    except SHOWN_ERRORS as exc:
+        return _detail(request, record, status=_show_errors(form, exc), **{slot: form})
+    messages.success(request, message)
+    return redirect("portal:service_request", record_id=target.pk)
+
+
 @portal_page
 @require_POST
 def request_comment(request, record_id: int):
-    record = service_record_get_visible(user=request.user, record_id=record_id)
-    form = CommentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            service_requests.service_note_add(actor=request.user, record=record, body=form.cleaned_data["body"],
-                                              attachments=_uploads(form.cleaned_data["attachments"]))
-        except SHOWN_ERRORS as exc:
-            return _detail(request, record, status=_show_errors(form, exc), comment_form=form)
-        messages.success(request, _("Your comment was added."))
-        return redirect("portal:service_request", record_id=record.pk)
-    return _detail(request, record, status=400, comment_form=form)
+    def act(record, data):
+        service_requests.service_note_add(actor=request.user, record=record, body=data["body"],
+                                          attachments=_uploads(data["attachments"]))
+        return _("Your comment was added."), record
+
+    return _follow_up(request, record_id, form=CommentForm(request.POST, request.FILES), slot="comment_form",
+                      act=act)
 
 
 @portal_page
 @require_POST
 def request_rate(request, record_id: int):
-    record = service_record_get_visible(user=request.user, record_id=record_id)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            service_requests.service_request_rate(actor=request.user, record=record,
-                                                  satisfaction=form.cleaned_data["satisfaction"])
-        except SHOWN_ERRORS as exc:
-            return _detail(request, record, status=_show_errors(form, exc), rating_form=form)
-        messages.success(request, _("Thank you for your rating."))
-        return redirect("portal:service_request", record_id=record.pk)
-    return _detail(request, record, status=400, rating_form=form)
+    def act(record, data):
+        service_requests.service_request_rate(actor=request.user, record=record, satisfaction=data["satisfaction"])
+        return _("Thank you for your rating."), record
+
+    return _follow_up(request, record_id, form=RatingForm(request.POST), slot="rating_form", act=act)
 
 
 @portal_page
 @require_POST
 def request_complaint(request, record_id: int):
-    record = service_record_get_visible(user=request.user, record_id=record_id)
-    form = ComplaintForm(request.POST)
-    if form.is_valid():
-        try:
-            complaint = service_requests.service_complaint_file(actor=request.user, record=record,
-                                                                description=form.cleaned_data["description"])
-        except SHOWN_ERRORS as exc:
-            return _detail(request, record, status=_show_errors(form, exc), complaint_form=form)
-        messages.success(request, _("Your complaint %(number)s has been filed; a manager will review it.")
-                         % {"number": f"#{complaint.pk}"})
-        return redirect("portal:service_request", record_id=complaint.pk)
-    return _detail(request, record, status=400, complaint_form=form)
+    def act(record, data):
+        complaint = service_requests.service_complaint_file(actor=request.user, record=record,
+                                                            description=data["description"])
+        return (_("Your complaint %(number)s has been filed; a manager will review it.")
+                % {"number": f"#{complaint.pk}"}), complaint
+
+    return _follow_up(request, record_id, form=ComplaintForm(request.POST), slot="complaint_form", act=act)
 
 
 @portal_page
