@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import re
-
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from backend.common.errors import Gone, NotFound
 from backend.documents import sharing
+from backend.documents.download_response import (
+    UNSATISFIABLE,
+    parse_range,
+    range_not_satisfiable,
+    streamed_download,
+)
 from backend.web.errors import SHOWN_ERRORS, message_for
 from portal.pages import page_number, portal_page
 
 SHARES_PER_PAGE = 25
-_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
 
 @portal_page
@@ -38,17 +40,6 @@ def share_detail(request, share_id: int):
                                                  "pages": range(1, view.page_count + 1)})
 
 
-def _byte_range(request, size: int) -> tuple[int, int] | None:
-    match = _RANGE.match(request.headers.get("Range", ""))
-    if not match or size == 0:
-        return None
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else size - 1
-    if start > end or start >= size:
-        return None
-    return start, min(end, size - 1)
-
-
 @portal_page
 @require_GET
 def share_download(request, share_id: int):
@@ -57,7 +48,10 @@ def share_download(request, share_id: int):
     number = request.GET.get("version")
     version_number = int(number) if number and number.isdigit() else None
     shown = share.version or share.document.valid_version
-    byte_range = _byte_range(request, shown.size) if shown is not None and version_number is None else None
+    byte_range = parse_range(request.headers.get("Range", ""), shown.size) \
+        if shown is not None and version_number is None else None
+    if byte_range == UNSATISFIABLE:
+        return range_not_satisfiable(shown.size)
     try:
         download = sharing.share_download(actor=request.user, share=share, version_number=version_number,
                                           byte_range=byte_range)
@@ -66,17 +60,7 @@ def share_download(request, share_id: int):
             raise
         return render(request, "portal/error.html", {"message": message_for(exc)},
                       status=getattr(exc, "status_code", 503))
-    version = download.version
-    response = StreamingHttpResponse(download.chunks, content_type=version.mime_type,
-                                     status=206 if download.partial else 200)
-    response["Content-Length"] = str(download.length)
-    if download.partial:
-        response["Content-Range"] = f"bytes {download.start}-{download.start + download.length - 1}/{version.size}"
-    response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return streamed_download(download)
 
 
 @portal_page

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.models import Group
-from django.http import HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,6 +21,12 @@ from backend.common.errors import InvalidInput, NotFound
 from backend.documents import selectors, services
 from backend.documents.api import serializers as s
 from backend.documents.api.uploads import upload_from_request
+from backend.documents.download_response import (
+    UNSATISFIABLE,
+    parse_range,
+    range_not_satisfiable,
+    streamed_download,
+)
 from backend.documents.filters import DocumentFilter
 
 _UPLOAD_BODY = {
@@ -166,54 +169,15 @@ class VersionDetailView(APIView):
         return Response(s.VersionSerializer(version).data)
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | None | str:
-    """(start, end) for one satisfiable range; None to serve everything; "unsatisfiable"."""
-    if not header:
-        return None
-    match = _RANGE.match(header.strip())
-    if not match:
-        return None  # multiple or malformed ranges: RFC 9110 lets us ignore Range
-    first, last = match.groups()
-    if first == "" and last == "":
-        return None
-    if first == "":
-        suffix = int(last)
-        if suffix == 0 or size == 0:
-            return "unsatisfiable"
-        return max(size - suffix, 0), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
-    if start >= size or end < start:
-        return "unsatisfiable"
-    return start, min(end, size - 1)
-
-
 def _download_response(request: Request, version) -> HttpResponse:
     if request.query_params.get("presign") in ("1", "true"):
         presigned = services.document_version_presign(actor=request.user, version=version)
         return Response(s.PresignedDownloadSerializer(presigned).data)
-    byte_range = _parse_range(request.headers.get("Range", ""), version.size)
-    if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{version.size}"
-        return response
+    byte_range = parse_range(request.headers.get("Range", ""), version.size)
+    if byte_range == UNSATISFIABLE:
+        return range_not_satisfiable(version.size)
     download = services.document_version_download(actor=request.user, version=version, byte_range=byte_range)
-    response = StreamingHttpResponse(
-        download.chunks, status=206 if download.partial else 200, content_type=version.mime_type
-    )
-    response["Content-Length"] = str(download.length)
-    if download.partial:
-        response["Content-Range"] = f"bytes {download.start}-{download.start + download.length - 1}/{version.size}"
-    response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    response["ETag"] = f'"{version.sha256}"'
-    response["X-Content-SHA256"] = version.sha256
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return streamed_download(download)
 
 
 _DOWNLOAD_SCHEMA = extend_schema(
