@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -126,11 +126,37 @@ class FacetBucket:
     count: int
 
 
-@dataclass
 class SearchResult:
-    total: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
+    """What a search found: how many versions match, this page's hits, and the facet counts.
+
+    A backend may hand the facets back still being counted (`pending_facets`: a function that
+    waits for them and returns them, or raises SearchUnavailable), so the caller can re-check the
+    page in the database meanwhile. Reading `facets` waits, once.
+    """
+
+    __slots__ = ("total", "hits", "_facets", "_pending_facets")
+
+    def __init__(self, total: int, hits: list[Hit], facets: dict[str, list[FacetBucket]] | None = None, *,
+                 pending_facets: Callable[[], dict[str, list[FacetBucket]]] | None = None):
+        self.total = total
+        self.hits = hits
+        self._facets = facets if facets is not None else {}
+        self._pending_facets = pending_facets
+
+    @property
+    def facets(self) -> dict[str, list[FacetBucket]]:
+        if self._pending_facets is not None:
+            pending, self._pending_facets = self._pending_facets, None
+            self._facets = pending()
+        return self._facets
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SearchResult):
+            return NotImplemented
+        return (self.total, self.hits, self.facets) == (other.total, other.hits, other.facets)
+
+    def __repr__(self) -> str:
+        return f"SearchResult(total={self.total!r}, hits={self.hits!r}, facets={self.facets!r})"
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,6 +90,51 @@ def _facet_value(key):
 
 def _analyzer():
     return TextAnalyzerBuilder(Tokenizer.whitespace()).build()
+
+
+def _aggregations(names: Sequence[str]) -> dict:
+    return {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in names}
+
+
+def _facet_buckets(answer: dict, names: Sequence[str]) -> dict[str, list[FacetBucket]]:
+    out: dict[str, list[FacetBucket]] = {}
+    for name in names:
+        buckets = answer.get(name, {}).get("buckets", [])
+        out[name] = [FacetBucket(value=_facet_value(bucket["key"]), count=int(bucket["doc_count"]))
+                     for bucket in buckets]
+    return out
+
+
+def _read_index(read):
+    try:
+        return read()
+    except ValueError as exc:
+        raise SearchUnavailable(f"The search index could not be read: {exc}") from exc
+
+
+# Facet counting runs beside the search (see TantivyBackend.search) on threads of this process.
+# The pool is made on first use and forgotten in a forked child: gunicorn and celery fork after
+# import, and a pool's threads do not survive a fork.
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _background(fn, *args) -> Future:
+    global _POOL
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
+                                           thread_name_prefix="tantivy-facets")
+    return _POOL.submit(fn, *args)
+
+
+def _forget_pool() -> None:
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 class TantivyBackend(SearchBackend):
@@ -301,33 +348,42 @@ class TantivyBackend(SearchBackend):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _match(self, node: Match) -> Query:
+    def _match(self, node: Match, searcher) -> Query:
         subqueries = []
         for field_name, boost in FIELD_BOOSTS.items():
+            # A field without one of the tokens cannot match; leaving it out of the disjunction
+            # changes no score, and spares the engine merging an empty clause over every candidate.
+            if searcher is not None and any(searcher.doc_freq(field_name, token) == 0 for token in set(node.tokens)):
+                continue
             if node.is_phrase:
                 query = Query.phrase_query(self.schema, field_name, list(node.tokens))
             else:
                 query = Query.term_query(self.schema, field_name, node.tokens[0])
             subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
+        if not subqueries:
+            return Query.empty_query()
+        if len(subqueries) == 1:  # a disjunction of one scores exactly as its clause
+            return subqueries[0]
         return Query.disjunction_max_query(subqueries, tie_breaker=TIE_BREAKER)
 
-    def _node(self, node: Node) -> Query:
+    def _node(self, node: Node, searcher) -> Query:
         if isinstance(node, Match):
-            return self._match(node)
+            return self._match(node, searcher)
         if isinstance(node, Not):
-            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, self._node(node.child))])
+            return Query.boolean_query([(Occur.Must, Query.all_query()),
+                                        (Occur.MustNot, self._node(node.child, searcher))])
         if isinstance(node, And):
             clauses = []
             for child in node.children:
                 if isinstance(child, Not):
-                    clauses.append((Occur.MustNot, self._node(child.child)))
+                    clauses.append((Occur.MustNot, self._node(child.child, searcher)))
                 else:
-                    clauses.append((Occur.Must, self._node(child)))
+                    clauses.append((Occur.Must, self._node(child, searcher)))
             if all(occur == Occur.MustNot for occur, _ in clauses):
                 clauses.insert(0, (Occur.Must, Query.all_query()))
             return Query.boolean_query(clauses)
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self._node(child)) for child in node.children])
+            return Query.boolean_query([(Occur.Should, self._node(child, searcher)) for child in node.children])
         raise TypeError(node)  # pragma: no cover
 
     def _filters(self, request: SearchRequest) -> list[Query]:
@@ -352,9 +408,12 @@ class TantivyBackend(SearchBackend):
             )
         return filters
 
-    def compile(self, request: SearchRequest) -> Query:
-        """The tantivy query for a request: the text (scored) and every filter (unscored)."""
-        text = self._node(request.query.root) if request.query is not None else Query.all_query()
+    def compile(self, request: SearchRequest, searcher=None) -> Query:
+        """The tantivy query for a request: the text (scored) and every filter (unscored).
+
+        With the searcher that will run it, text clauses on fields that lack a token are left out.
+        """
+        text = self._node(request.query.root, searcher) if request.query is not None else Query.all_query()
         clauses = [(Occur.Must, text)]
         clauses.extend((Occur.Must, Query.const_score_query(query, 0.0)) for query in self._filters(request))
         return Query.boolean_query(clauses)
@@ -362,10 +421,13 @@ class TantivyBackend(SearchBackend):
     def search(self, request: SearchRequest) -> SearchResult:
         if not request.principals:
             return SearchResult(total=0, hits=[], facets={name: [] for name in request.facets})
-        index = self._ready()
-        query = self.compile(request)
+        searcher = self._ready().searcher()
+        query = self.compile(request, searcher)
+        # The facet counts evaluate the query a second time (tantivy cannot collect hits and
+        # aggregations in one pass). The engine releases the GIL, so they are counted on another
+        # core while this thread finds the hits, cuts the snippets and the caller re-checks the page.
+        pending = _background(searcher.aggregate, query, _aggregations(request.facets)) if request.facets else None
         try:
-            searcher = index.searcher()
             if request.sort == "relevance" and request.query is not None:
                 found = searcher.search(query, limit=request.limit, count=True, offset=request.offset)
             else:
@@ -374,35 +436,31 @@ class TantivyBackend(SearchBackend):
                     query, limit=request.limit, count=True, offset=request.offset,
                     order_by_field="created", order=order,
                 )
-            addresses = [address for _, address in found.hits]
-            version_ids = searcher.fast_field_values("version_id", addresses) if addresses else []
-            document_ids = searcher.fast_field_values("document_id", addresses) if addresses else []
-            terms = request.query.highlight_terms if (request.query is not None and request.highlight) else ()
-            marker = highlight.Highlighter(terms) if request.highlight else None
-            hits = []
-            for (score, address), version_id, document_id in zip(found.hits, version_ids, document_ids):
-                snippet = None
-                if request.highlight:
-                    source = searcher.doc(address).get_first("body_source")
-                    text = bytes(source).decode("utf-8", "replace") if source else ""
-                    snippet = marker.snippet(text, SNIPPET_CHARS) if text else ""
-                relevance = float(score) if request.sort == "relevance" and request.query is not None else 0.0
-                hits.append(Hit(version_id=int(version_id), document_id=int(document_id), score=relevance,
-                                snippet=snippet))
-            facets = self._facets(searcher, query, request.facets) if request.facets else {}
+            hits = self._hits(searcher, request, found.hits)
         except ValueError as exc:
             raise SearchUnavailable(f"The search index could not be read: {exc}") from exc
-        return SearchResult(total=found.count, hits=hits, facets=facets)
+        if pending is None:
+            return SearchResult(total=found.count, hits=hits)
+        return SearchResult(total=found.count, hits=hits,
+                            pending_facets=lambda: _facet_buckets(_read_index(pending.result), request.facets))
 
-    def _facets(self, searcher, query: Query, names: Sequence[str]) -> dict[str, list[FacetBucket]]:
-        aggregations = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in names}
-        answer = searcher.aggregate(query, aggregations)
-        out: dict[str, list[FacetBucket]] = {}
-        for name in names:
-            buckets = answer.get(name, {}).get("buckets", [])
-            out[name] = [FacetBucket(value=_facet_value(bucket["key"]), count=int(bucket["doc_count"]))
-                         for bucket in buckets]
-        return out
+    def _hits(self, searcher, request: SearchRequest, found: list) -> list[Hit]:
+        addresses = [address for _, address in found]
+        version_ids = searcher.fast_field_values("version_id", addresses) if addresses else []
+        document_ids = searcher.fast_field_values("document_id", addresses) if addresses else []
+        terms = request.query.highlight_terms if (request.query is not None and request.highlight) else ()
+        marker = highlight.Highlighter(terms) if request.highlight else None
+        hits = []
+        for (score, address), version_id, document_id in zip(found, version_ids, document_ids):
+            snippet = None
+            if marker is not None:
+                source = searcher.doc(address).get_first("body_source")
+                text = bytes(source).decode("utf-8", "replace") if source else ""
+                snippet = marker.snippet(text, SNIPPET_CHARS) if text else ""
+            relevance = float(score) if request.sort == "relevance" and request.query is not None else 0.0
+            hits.append(Hit(version_id=int(version_id), document_id=int(document_id), score=relevance,
+                            snippet=snippet))
+        return hits
 
     def document_ids(self) -> set[int]:
         searcher = self._ready().searcher()

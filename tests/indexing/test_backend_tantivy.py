@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexing import query
 from indexing.backends import IndexDoc, SearchRequest, SearchUnavailable
@@ -87,3 +91,83 @@ def test_urls_choose_the_backend():
         backend_from_url("tantivy://relative/path")
     with pytest.raises(ValueError):
         backend_from_url("solr://x")
+
+
+# --- how a query is run ----------------------------------------------------------------------
+
+_WORDS = ["net", "60", "payment", "terms", "合同", "数控机床", "报价"]
+
+
+def _field_doc(version_id, title, meta, body):
+    return dataclasses.replace(doc(version_id, body), title=title, meta=meta)
+
+
+_texts = st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join)
+_queries = st.one_of(
+    st.sampled_from(_WORDS),
+    st.lists(st.sampled_from(_WORDS), min_size=2, max_size=3).map(lambda words: f'"{" ".join(words)}"'),
+    st.tuples(st.sampled_from(_WORDS), st.sampled_from(_WORDS)).map(lambda pair: f"{pair[0]} OR {pair[1]}"),
+    st.tuples(st.sampled_from(_WORDS), st.sampled_from(_WORDS)).map(lambda pair: f"{pair[0]} -{pair[1]}"),
+    st.just("控机 机床"),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.lists(st.tuples(_texts, _texts, _texts), min_size=1, max_size=12), q=_queries)
+def test_leaving_out_fields_that_lack_a_token_changes_no_hit_and_no_score(tmp_path_factory, docs, q):
+    # given documents whose title, meta and body hold random words
+    backend = TantivyBackend(tmp_path_factory.mktemp("index"))
+    backend.index([_field_doc(n, *fields) for n, fields in enumerate(docs, 1)])
+    searcher = backend._ready().searcher()
+    request = SearchRequest(query=query.parse(q), principals=("staff",))
+    # when the query runs with every field in each disjunction, and with the lacking ones left out
+    every_field = searcher.search(backend.compile(request), limit=50, count=True)
+    pruned = searcher.search(backend.compile(request, searcher), limit=50, count=True)
+    # then the same versions match, with the same scores
+    def ranked(result):
+        ids = searcher.fast_field_values("version_id", [address for _, address in result.hits])
+        return sorted((version_id, round(score, 4)) for (score, _), version_id in zip(result.hits, ids))
+    assert pruned.count == every_field.count
+    assert ranked(pruned) == ranked(every_field)
+
+
+def test_facets_are_counted_beside_the_search_and_read_when_asked(tmp_path):
+    # given an index with two kinds of document
+    backend = TantivyBackend(tmp_path / "index")
+    backend.index([doc(1, "warranty terms"), dataclasses.replace(doc(2, "warranty"), kind="contract")])
+    # when a search asks for facets
+    result = backend.search(SearchRequest(query=query.parse("warranty"), principals=("staff",), facets=("kind",)))
+    # then the hits are there at once, and the counts when read
+    assert {hit.version_id for hit in result.hits} == {1, 2}
+    assert {(b.value, b.count) for b in result.facets["kind"]} == {("other", 1), ("contract", 1)}
+
+
+def test_facets_the_engine_cannot_count_are_search_unavailable_when_read(tmp_path, monkeypatch):
+    # given an engine asked for an aggregation it refuses (failure injection: a field it cannot count)
+    backend = TantivyBackend(tmp_path / "index")
+    backend.index([doc(1, "warranty")])
+    monkeypatch.setattr(tantivy_backend, "_aggregations",
+                        lambda names: {name: {"terms": {"field": "body"}} for name in names})
+    result = backend.search(SearchRequest(query=query.parse("warranty"), principals=("staff",), facets=("kind",)))
+    # when the facets are read, then the failure is the engine being unavailable, not a crash
+    with pytest.raises(SearchUnavailable, match="could not be read"):
+        result.facets
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_counts_facets_on_its_own_threads(tmp_path):
+    # given a process that has counted facets on its pool's threads (as gunicorn's master might)
+    backend = TantivyBackend(tmp_path / "index")
+    backend.index([doc(1, "warranty")])
+    request = SearchRequest(query=query.parse("warranty"), principals=("staff",), facets=("kind",))
+    assert backend.search(request).facets["kind"][0].count == 1
+    # when it forks and the child searches with facets
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            ok = TantivyBackend(tmp_path / "index").search(request).facets["kind"][0].count == 1
+        finally:
+            os._exit(0 if ok else 1)
+    # then the child gets its counts (a pool inherited across fork would hang here)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
