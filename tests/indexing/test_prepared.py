@@ -32,6 +32,21 @@ def test_fetch_prepared_returns_the_statements_rows_in_one_query_every_time(djan
     assert [tuple(row) for row in fetch_prepared("default", sql, [0, 1])] == [(1, "a%b")]
 
 
+def test_fetch_prepared_passes_every_kind_of_argument_through_unchanged():
+    # given arguments of the kinds compiled queries carry, including a quote that must stay data
+    import datetime as dt
+    from decimal import Decimal
+
+    sql = "SELECT %s::int, %s::text, %s::numeric, %s::boolean, %s::text IS NULL, %s::timestamptz"
+    at = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
+    params = [7, "O'Brien'); DROP TABLE x; --", Decimal("12.50"), True, None, at]
+    for _ in range(2):  # prepared, then executed again on the same connection
+        # when it runs prepared
+        rows = [tuple(row) for row in fetch_prepared("default", sql, params)]
+        # then every value comes back as it was sent
+        assert rows == [(7, "O'Brien'); DROP TABLE x; --", Decimal("12.50"), True, True, at)]
+
+
 def test_the_prepared_page_query_agrees_with_visible_for_every_kind_of_staff_user():
     # given documents of every classification in one department, one of them granted to a user
     sales = factories.DepartmentFactory()
