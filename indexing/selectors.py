@@ -99,12 +99,23 @@ def _facet_rows(facets: dict, *, users: dict[int, User]) -> dict[str, list[dict]
     return out
 
 
+# What a result row shows (the API's render_page and the search page): loading only these
+# columns spares building and converting the rest (passwords, hashes, keys) for every hit.
+_PAGE_COLUMNS = (
+    "document_id", "number", "mime_type", "original_filename", "status", "valid_until", "uploaded_by_id",
+    "created_at",
+    "document__title", "document__kind", "document__classification", "document__valid_version_id",
+    "uploaded_by__username", "uploaded_by__display_name", "uploaded_by__first_name", "uploaded_by__last_name",
+)
+
+
 def _page_queryset(user, version_ids, document_ids):
     page_documents = Document.objects.filter(pk__in=document_ids).order_by()
     allowed = visible(user, page_documents, Action.VIEW).values("pk")
     return (
         DocumentVersion.objects.filter(pk__in=version_ids, document_id__in=allowed)
         .select_related("document", "uploaded_by")
+        .only(*_PAGE_COLUMNS)
         .order_by()
     )
 
