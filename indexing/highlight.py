@@ -31,21 +31,30 @@ class Highlighter:
     """A query's terms, compiled once for every title, file name and snippet of one request."""
 
     def __init__(self, terms):
-        self.pattern = analysis.highlight_patterns(list(terms))
+        terms = list(terms)
+        self.pattern = analysis.highlight_patterns(terms)
+        self.ascii_pattern = analysis.ascii_highlight_pattern(terms)
         self.wanted = len({term for term in terms if term})
         self._folded: dict[str, str] = {}  # surface form of a match -> the term it stands for
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Matches of the terms in `text` as (start, end, folded term), stopping once every term has
-        been seen or MAX_MATCHES were found (the text itself is never folded: the pattern knows the
-        variants)."""
-        if self.pattern is None or not text:
+        been seen or MAX_MATCHES were found. A long text is never folded: the pattern knows the
+        variants; pure-ASCII text (most English) is only lowercased, for the faster literal pattern."""
+        if not text:
+            return []
+        if text.isascii():
+            return self._scan(self.ascii_pattern, text.lower(), text)
+        return self._scan(self.pattern, text, text)
+
+    def _scan(self, pattern, haystack: str, text: str) -> list[tuple[int, int, str]]:
+        if pattern is None:
             return []
         wanted, folded = self.wanted, self._folded
         found: list[tuple[int, int, str]] = []
         seen: set[str] = set()
         whole_word = analysis.is_whole_word
-        for match in self.pattern.finditer(text):
+        for match in pattern.finditer(haystack):
             start, end = match.span()
             if whole_word(text, start, end):
                 surface = match.group()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexing import highlight
 from indexing.highlight import highlight_all, snippet
 
 
@@ -36,3 +40,19 @@ def test_matches_far_into_long_texts_are_found():
     text = "filler " * 5000 + "the payment terms"
 
     assert "<mark>payment</mark>" in snippet(text, ["payment"])
+
+
+_ascii_words = st.sampled_from(["net", "60", "Net", "NET", "payment", "Payments", "terms", "o'brien", "3.5", "a_b",
+                                "x", "ACME", "acme-corp"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(_ascii_words, max_size=30), separators=st.lists(st.sampled_from([" ", "\n", ", ", "-", ""]),
+       min_size=30, max_size=30), terms=st.lists(st.sampled_from(["net", "60", "payment", "terms", "acme", "o'brien",
+                                                                   "3.5", "数控", "café", "x"]), min_size=1, max_size=4))
+def test_ascii_text_is_matched_exactly_as_the_variant_pattern_matches_it(words, separators, terms):
+    # given an ASCII text (the fast path lowercases it and looks for literals)
+    text = "".join(word + sep for word, sep in zip(words, separators))
+    marker = highlight.Highlighter(terms)
+    # when its matches are found, then they are the ones the variant pattern finds in the text as it is
+    assert marker.matches(text) == marker._scan(marker.pattern, text, text)
