@@ -481,6 +481,19 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def cpu_reference(repeat: int = 5) -> float:
+    """Seconds a fixed pure-Python workload takes here (best of `repeat`): a yardstick for the
+    machine's own speed, which varies between days and hosts without any load showing."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for value in range(3_000_000):
+            total += value
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def median(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
