@@ -247,6 +247,11 @@ PORTAL_SIGNIN_MAX_FAILURES = _env_int("PORTAL_SIGNIN_MAX_FAILURES", 5)
 PORTAL_LOCKOUT_SECONDS = _env_int("PORTAL_LOCKOUT_SECONDS", 15 * 60)
 # Failed portal sign-ins from one address (any e-mail, known or not) before it must wait.
 PORTAL_SIGNIN_MAX_FAILURES_PER_IP = _env_int("PORTAL_SIGNIN_MAX_FAILURES_PER_IP", 30)
+# Staff sign-in (web form, API token, browsable API): wrong passwords per user name, and failures
+# per address, before they must wait STAFF_LOCKOUT_SECONDS (counted in the cache; see CACHE_URL).
+STAFF_SIGNIN_MAX_FAILURES = _env_int("STAFF_SIGNIN_MAX_FAILURES", 5)
+STAFF_SIGNIN_MAX_FAILURES_PER_IP = _env_int("STAFF_SIGNIN_MAX_FAILURES_PER_IP", 30)
+STAFF_LOCKOUT_SECONDS = _env_int("STAFF_LOCKOUT_SECONDS", 15 * 60)
 # Service-request attachments from customers: photos, PDFs, text and Office files, smaller limit.
 SERVICE_ATTACHMENT_MAX_BYTES = _env_int("SERVICE_ATTACHMENT_MAX_BYTES", 20 * 1024**2)
 SERVICE_ATTACHMENT_TYPES = _env_list(

@@ -43,3 +43,13 @@ def _allow_flushing_the_audit_table(sender, connection, **kwargs):
 
 
 connection_created.connect(_allow_flushing_the_audit_table)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Sign-in failure counts live in the cache and every test client comes from 127.0.0.1: one
+    test's wrong passwords must not lock another test out."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

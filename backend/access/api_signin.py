@@ -11,16 +11,33 @@ import boundary.StaffOnly.)
 from __future__ import annotations
 
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from backend.accounts import services as accounts
 from backend.accounts.models import Role
+from backend.common.errors import TooManyAttempts
 
 
 class StaffAuthenticationForm(AuthenticationForm):
-    """The browsable API's session sign-in form."""
+    """The browsable API's session sign-in form (counted against the staff sign-in limits)."""
+
+    def clean(self):
+        username = (self.data.get("username") or "").strip()
+        try:
+            accounts.staff_sign_in_check(request=self.request, username=username, via="api")
+        except TooManyAttempts as exc:
+            raise ValidationError(exc.message, code="too_many_attempts") from exc
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            accounts.staff_sign_in_failed(request=self.request, username=username, via="api")
+            raise
+        accounts.staff_sign_in_succeeded(username=username)
+        return cleaned
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
@@ -29,10 +46,22 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class StaffAuthTokenSerializer(AuthTokenSerializer):
+    """`/api/auth/token/`'s credentials: staff only, counted against the staff sign-in limits
+    (TooManyAttempts is answered 429 with Retry-After by the API's exception handler)."""
+
     def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if getattr(attrs["user"], "role", None) == Role.PORTAL:
-            raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+        request = self.context["request"]
+        username = (attrs.get("username") or "").strip()
+        accounts.staff_sign_in_check(request=request, username=username, via="api")
+        try:
+            attrs = super().validate(attrs)
+            if getattr(attrs["user"], "role", None) == Role.PORTAL:
+                raise serializers.ValidationError(_("Unable to log in with provided credentials."),
+                                                  code="authorization")
+        except serializers.ValidationError:
+            accounts.staff_sign_in_failed(request=request, username=username, via="api")
+            raise
+        accounts.staff_sign_in_succeeded(username=username)
         return attrs
 
 

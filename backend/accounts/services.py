@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from backend.access.policy import Action
 from backend.access.services import require as require_object
 from backend.accounts.models import Department, PortalAccount, PortalInvitation, Role, User
+from backend.accounts.signin_limits import PORTAL_SIGN_IN, STAFF_SIGN_IN, locked_error
 from backend.audit import services as audit
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, TooManyAttempts
 from backend.crm.models import Contact
@@ -275,17 +275,8 @@ def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
     return account
 
 
-def _ip_key(request) -> str:
-    return f"portal-signin-failures:{(request.META.get('REMOTE_ADDR') or '-')[:64]}"
-
-
 def _refuse(*, request, email: str, account: PortalAccount | None, reason: str) -> None:
-    key = _ip_key(request)
-    cache.add(key, 0, timeout=settings.PORTAL_LOCKOUT_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=settings.PORTAL_LOCKOUT_SECONDS)
+    PORTAL_SIGN_IN.failed_address(request)
     audit.record("portal.sign_in_failed", actor=None, outcome="denied",
                  target=account.user if account else None, target_type=None if account else "accounts.user",
                  target_label=None if account else email[:200],
@@ -293,10 +284,32 @@ def _refuse(*, request, email: str, account: PortalAccount | None, reason: str) 
                  detail={"email": email[:254], "reason": reason})
 
 
-def _locked(seconds: float) -> TooManyAttempts:
-    minutes = max(1, int((seconds + 59) // 60))
-    return TooManyAttempts(f"Too many failed sign-ins. Try again in {minutes} minute(s).",
-                           retry_after=int(seconds) + 1, minutes=minutes)
+def staff_sign_in_check(*, request, username: str, via: str) -> None:
+    """Raise TooManyAttempts (429) while this user name or address must wait; audited."""
+    try:
+        STAFF_SIGN_IN.check(request, username)
+    except TooManyAttempts:
+        staff_sign_in_refused(username=username, via=via, reason="locked")
+        raise
+
+
+def staff_sign_in_failed(*, request, username: str, via: str) -> None:
+    """Count a refused staff sign-in (web form or API) and audit it, and the lock it may cause."""
+    staff_sign_in_refused(username=username, via=via, reason="credentials")
+    if STAFF_SIGN_IN.failed(request, username):
+        audit.record("staff.sign_in_locked", actor=None, outcome="denied", target_type="accounts.user",
+                     target_label=username[:200],
+                     detail={"username": username[:150], "via": via, "seconds": STAFF_SIGN_IN.lockout_seconds})
+
+
+def staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
+    audit.record("web.sign_in_failed" if via == "web" else "api.sign_in_failed", actor=None, outcome="denied",
+                 target_type="accounts.user", target_label=username[:200],
+                 detail={"username": username[:150], "reason": reason})
+
+
+def staff_sign_in_succeeded(*, username: str) -> None:
+    STAFF_SIGN_IN.succeeded(username)
 
 
 def portal_sign_in(*, request, email: str, password: str) -> User:
@@ -308,10 +321,10 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
     """
     email = (email or "").strip().lower()
     wrong = InvalidInput("The e-mail address or password is not right.", reason="credentials")
-    if (cache.get(_ip_key(request)) or 0) >= settings.PORTAL_SIGNIN_MAX_FAILURES_PER_IP:
+    if PORTAL_SIGN_IN.address_blocked(request):
         audit.record("portal.sign_in_failed", actor=None, outcome="denied", target_type="accounts.user",
                      target_label=email[:200], detail={"email": email[:254], "reason": "address_limited"})
-        raise _locked(settings.PORTAL_LOCKOUT_SECONDS)
+        raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
     account = (PortalAccount.objects.select_related("user").filter(user__email__iexact=email, user__role=Role.PORTAL)
                .first() if email else None)
     if account is None:
@@ -320,7 +333,7 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
     now = timezone.now()
     if account.locked_until is not None and account.locked_until > now:
         _refuse(request=request, email=email, account=account, reason="locked")
-        raise _locked((account.locked_until - now).total_seconds())
+        raise locked_error((account.locked_until - now).total_seconds())
     user = authenticate(request, username=account.user.username, password=password or "")
     if user is None:
         if account.disabled_at is not None or account.activated_at is None:
@@ -341,7 +354,7 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
                              customer_id=account.customer_id,
                              detail={"until": locked_account.locked_until.isoformat()})
         if lock:
-            raise _locked(settings.PORTAL_LOCKOUT_SECONDS)
+            raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
         raise wrong
     PortalAccount.objects.filter(pk=account.pk).update(failed_signins=0, locked_until=None, last_signin_at=now)
     login(request, user)

@@ -75,7 +75,10 @@ def _summarise(detail, prefix: str = "") -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        response = Response(_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
+        if "retry_after" in exc.extra:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     for err_type, (http_status, code, message) in _STORE_ERRORS.items():
         if isinstance(exc, err_type):
             if http_status >= 500:

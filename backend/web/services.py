@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
 from backend.accounts.models import Role, User
+from backend.accounts import services as accounts
 from backend.audit import services as audit
 from backend.audit.events import AUDIT_CHAIN_VERIFIED
 from backend.audit.models import Outcome
@@ -20,15 +21,19 @@ from backend.common.errors import NotFound
 
 
 def session_sign_in(*, request, username: str, password: str) -> User | None:
-    """Authenticate and start a session; the attempt is audited either way. None when refused."""
+    """Authenticate and start a session; the attempt is audited either way. None when refused.
+
+    Raises TooManyAttempts (429) while the name or the address has used up its failures
+    (backend.accounts.signin_limits).
+    """
     username = (username or "").strip()
+    accounts.staff_sign_in_check(request=request, username=username, via="web")
     user = authenticate(request, username=username, password=password) if username and password else None
     # Customer contacts sign in to the portal, never to the staff interface.
     if user is None or not user.is_active or user.role == Role.PORTAL:
-        audit.record("web.sign_in_failed", actor=None, outcome=Outcome.DENIED,
-                     target_type="accounts.user", target_label=username[:200],
-                     detail={"username": username[:150]})
+        accounts.staff_sign_in_failed(request=request, username=username, via="web")
         return None
+    accounts.staff_sign_in_succeeded(username=username)
     login(request, user)
     audit.record("web.signed_in", actor=user, target=user)
     return user

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from backend.accounts.services import user_language_set
+from backend.common.errors import TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.web import services
 from backend.web.forms import SignInForm
@@ -31,15 +32,25 @@ def sign_in(request):
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request, next_url))
     form = SignInForm(request.POST or None)
+    locked = None
     if request.method == "POST" and form.is_valid():
-        user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
-                                        password=form.cleaned_data["password"])
+        try:
+            user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
+                                            password=form.cleaned_data["password"])
+        except TooManyAttempts as exc:
+            locked, user = exc, None
+            form.add_error(None, _("Too many failed sign-ins. For your security the account is locked; "
+                                   "try again in %(minutes)s minutes.") % {"minutes": exc.extra["minutes"]})
         if user is not None:
             return with_language(redirect(_safe_next(request, next_url)), language_after_sign_in(user))
-        form.add_error(None, _("The user name or password is not right. Check both and try again "
-                               "(the password is case-sensitive)."))
-    return render(request, "web/signin.html", {"form": form, "next": next_url},
-                  status=400 if request.method == "POST" else 200)
+        if locked is None:
+            form.add_error(None, _("The user name or password is not right. Check both and try again "
+                                   "(the password is case-sensitive)."))
+    status = 429 if locked is not None else 400 if request.method == "POST" else 200
+    response = render(request, "web/signin.html", {"form": form, "next": next_url}, status=status)
+    if locked is not None:
+        response["Retry-After"] = str(locked.extra["retry_after"])
+    return response
 
 
 @require_POST

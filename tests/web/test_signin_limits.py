@@ -1,0 +1,95 @@
+"""Staff sign-in limits: wrong passwords lock a user name for a while, on the web form and the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from backend.audit.models import AuditEvent
+from tests.web.world import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limits(settings):
+    settings.STAFF_SIGNIN_MAX_FAILURES = 3
+    settings.STAFF_SIGNIN_MAX_FAILURES_PER_IP = 6
+    settings.STAFF_LOCKOUT_SECONDS = 600
+    return settings
+
+
+def test_wrong_passwords_lock_the_user_name_even_for_the_right_password(world, limits):
+    client = Client()
+    # given three wrong passwords for one user name
+    for _ in range(3):
+        assert client.post("/signin/", {"username": "wang.fang", "password": "wrong"}).status_code == 400
+    # when the right one follows
+    response = client.post("/signin/", {"username": "wang.fang", "password": PASSWORD})
+    # then it is refused with 429, a wait in minutes and Retry-After, and the lock is audited
+    assert response.status_code == 429
+    assert "try again in 10 minutes" in response.content.decode()
+    assert response["Retry-After"] == "601"
+    assert AuditEvent.objects.filter(event_type="staff.sign_in_locked", target_label="wang.fang").count() == 1
+    assert AuditEvent.objects.filter(event_type="web.sign_in_failed", detail__reason="locked").exists()
+    # and another user name from the same address still signs in (the address has failures left)
+    assert client.post("/signin/", {"username": "tom.becker", "password": PASSWORD}).status_code == 302
+
+
+def test_the_lock_message_is_translated(world, limits):
+    client = Client()
+    client.cookies["django_language"] = "zh-hans"
+    for _ in range(3):
+        client.post("/signin/", {"username": "wang.fang", "password": "wrong"})
+    response = client.post("/signin/", {"username": "wang.fang", "password": "wrong"})
+    assert response.status_code == 429 and "10 分钟后再试" in response.content.decode()
+
+
+def test_a_success_clears_the_names_count(world, limits):
+    client = Client()
+    for _ in range(2):
+        client.post("/signin/", {"username": "wang.fang", "password": "wrong"})
+    assert client.post("/signin/", {"username": "wang.fang", "password": PASSWORD}).status_code == 302
+    other = Client()
+    for _ in range(2):  # two more: not three in a row since the success
+        assert other.post("/signin/", {"username": "wang.fang", "password": "wrong"}).status_code == 400
+    assert other.post("/signin/", {"username": "wang.fang", "password": PASSWORD}).status_code == 302
+
+
+def test_an_address_guessing_across_names_must_wait(world, limits):
+    client = Client()
+    for n in range(6):
+        client.post("/signin/", {"username": f"nobody{n}", "password": "wrong"})
+    assert client.post("/signin/", {"username": "tom.becker", "password": PASSWORD}).status_code == 429
+    elsewhere = Client(REMOTE_ADDR="10.0.0.9")
+    assert elsewhere.post("/signin/", {"username": "tom.becker", "password": PASSWORD}).status_code == 302
+
+
+def test_user_names_are_counted_without_case(world, limits):
+    client = Client()
+    for name in ("Wang.Fang", "WANG.FANG", "wang.fang"):
+        client.post("/signin/", {"username": name, "password": "wrong"})
+    assert client.post("/signin/", {"username": "wang.fang", "password": PASSWORD}).status_code == 429
+
+
+def test_the_api_token_endpoint_counts_against_the_same_limit(world, limits):
+    api = APIClient()
+    # given wrong passwords through the API
+    for _ in range(3):
+        assert api.post("/api/auth/token/", {"username": "wang.fang", "password": "wrong"}).status_code == 400
+    # then the API answers 429 with Retry-After, and the web form is locked for that name too
+    response = api.post("/api/auth/token/", {"username": "wang.fang", "password": PASSWORD})
+    assert response.status_code == 429 and response.json()["code"] == "too_many_attempts"
+    assert response["Retry-After"] == "601"
+    assert Client().post("/signin/", {"username": "wang.fang", "password": PASSWORD}).status_code == 429
+    assert AuditEvent.objects.filter(event_type="api.sign_in_failed", target_label="wang.fang").count() == 4
+
+
+def test_the_browsable_api_sign_in_counts_against_the_same_limit(world, limits):
+    client = Client()
+    for _ in range(3):
+        response = client.post("/api/auth/login/", {"username": "wang.fang", "password": "wrong"})
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post("/api/auth/login/", {"username": "wang.fang", "password": PASSWORD})
+    assert "Too many failed sign-ins" in response.content.decode() and "_auth_user_id" not in client.session
