@@ -41,6 +41,7 @@ import io
 import os
 import random
 import shutil
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -434,6 +435,14 @@ def time_raw(backend, principals: list[str], queries: list[str], *, facets: bool
     return times
 
 
+def _slowest(api: list[float], raw: list[float], queries: list[str], top: int = 3) -> str:
+    """The queries whose API time is largest (the timings are round by round, query by query)."""
+    n = len(queries)
+    medians = [(statistics.median(api[j::n]), statistics.median(raw[j::n]), q) for j, q in enumerate(queries)]
+    medians.sort(reverse=True)
+    return ", ".join(f"{q} {a * 1000:.1f} / {r * 1000:.1f}" for a, r, q in medians[:top])
+
+
 def _dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -597,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
                                  f"{percentile(raw, 50) * 1000:.1f}", f"{raw95 * 1000:.1f}",
                                  f"{(api95 - raw95) * 1000:.1f}", f"{other:.2f}"])
                     print(" | ".join(str(c) for c in rows[-1]), flush=True)
+                    print("    slowest queries (API / raw median, ms): " + _slowest(api, raw, queries), flush=True)
         load_after = os.getloadavg()[0]
         speed_after = cpu_reference()
         close_django_connections()
