@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import signal
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -168,6 +170,12 @@ def test_a_forked_worker_counts_facets_on_its_own_threads(tmp_path):
             ok = TantivyBackend(tmp_path / "index").search(request).facets["kind"][0].count == 1
         finally:
             os._exit(0 if ok else 1)
-    # then the child gets its counts (a pool inherited across fork would hang here)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    # then the child gets its counts (a pool inherited across fork would hang: give up after 60 s)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child did not finish counting facets within 60 s")
+    assert os.waitstatus_to_exitcode(done[1]) == 0
