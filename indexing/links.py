@@ -20,25 +20,14 @@ indexing.services.index_documents_changed(...) on commit.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import re
-import weakref
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import connections
 from django.db.models import CharField, DateTimeField, DecimalField, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 
+from backend.common.prepared import fetch_prepared
 from backend.crm.models import MONEY, DocumentLink, Order, Quote
-
-try:
-    from psycopg import ClientCursor as _CLIENT_CURSOR
-    from psycopg import sql
-except ImportError:  # pragma: no cover - psycopg2 or another database
-    _CLIENT_CURSOR = None
 
 # The shared row: (kind, key, then these columns; a kind leaves the ones it lacks NULL). The key is
 # the document id for every kind here.
@@ -131,58 +120,6 @@ class PreparedUnion:
             params[position] = groups[group][index]
         fetched = fetch_prepared(self.using, self.sql, params)
         return [tuple(row) for row in self._compiler.results_iter(results=[fetched])]
-
-
-# PostgreSQL statements this process has PREPAREd, per open database connection.
-_PREPARED_ON: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
-
-
-def _numbered(text: str) -> str:
-    # Django's %s placeholders as PostgreSQL's $1, $2, ...; the statement is sent without
-    # parameters, so a %% the driver would have unescaped becomes % here.
-    count = itertools.count(1)
-    return re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(count)}", text)
-
-
-def _arguments(params: Sequence, raw) -> str:
-    """EXECUTE's arguments as SQL literals: plain ints (nearly all of them: the ids) as digits,
-    anything else quoted by the driver's own adapters.
-
-    Sending them as literals instead of as parameters matters: a statement with more than 50
-    parameters is re-parsed by psycopg on every run (about 1 ms for a search page's 170).
-    """
-    return ", ".join(str(value) if type(value) is int else sql.Literal(value).as_string(raw) for value in params)
-
-
-def fetch_prepared(using: str, sql_text: str, params: Sequence) -> list[tuple]:
-    """The rows of `sql_text`, planned by PostgreSQL once per connection instead of on every run.
-
-    Search pages run the same few statements (PreparedUnion, the page query) with other ids, and
-    PostgreSQL spent more time planning them (1.5-2 ms each: many UNION parts, the policy's
-    EXISTS) than running them. The first run on a connection sends `PREPARE name AS ...;
-    EXECUTE name(...)` as one statement (one query, as before); later ones only the EXECUTE.
-    Prepared statements last as long as the session and survive rollbacks. Other databases (and a
-    driver binding parameters server-side, which cannot send two statements at once) run the SQL as
-    it is, and so does everything when DATABASE_PREPARED_STATEMENTS is off (behind a pooler in
-    transaction mode, such as PgBouncer's, a session's prepared statements are not there next time).
-    """
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        raw = connection.connection
-        if (not settings.DATABASE_PREPARED_STATEMENTS or connection.vendor != "postgresql" or not _CLIENT_CURSOR
-                or not isinstance(cursor.cursor, _CLIENT_CURSOR)):
-            cursor.execute(sql_text, params)
-            return cursor.fetchall()
-        name = "dossier_" + hashlib.sha1(sql_text.encode()).hexdigest()[:20]
-        execute = f"EXECUTE {name} ({_arguments(params, raw)})" if params else f"EXECUTE {name}"
-        prepared = _PREPARED_ON.setdefault(raw, set())
-        if name in prepared:
-            cursor.execute(execute)
-            return cursor.fetchall()
-        cursor.execute(f"PREPARE {name} AS {_numbered(sql_text)}; {execute}")
-        prepared.add(name)
-        cursor.nextset()
-        return cursor.fetchall()
 
 
 def union_all_queryset(queries: Sequence[QuerySet]) -> QuerySet:

@@ -13,7 +13,7 @@ links and amounts, the uploader facet's names). Each query cost more in Django (
 compiling it) and in PostgreSQL's planner than in running it, so the principals query, the page
 query (per role/department/page shape, PreparedPage) and the UNION ALL (per page shape,
 links.PreparedUnion) are compiled once per process and planned once per database connection
-(links.fetch_prepared); only their ids change between requests.
+(backend.common.prepared); only their ids change between requests.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
-from django.db.models.query import get_related_populators
 
 from backend.access.policy import Action, user_principals, visible
 from backend.accounts.models import Role, User
 from backend.common.backends import search_backend
+from backend.common.prepared import PreparedModelQuery, Uncompilable
 from backend.documents.filetypes import describe_mime
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, VersionStatus
 from indexing import highlight, query
@@ -170,47 +170,27 @@ class PreparedPage:
     _DOCUMENT_BASE = -(2**40) - 1_000_000
 
     def __init__(self, *, role: str, has_department: bool, versions: int, documents: int, using: str):
-        self.using = using
         version_slots = [self._VERSION_BASE - index for index in range(versions)]
         document_slots = [self._DOCUMENT_BASE - index for index in range(documents)]
-        slot_of = {value: ("version", index) for index, value in enumerate(version_slots)}
-        slot_of.update({value: ("document", index) for index, value in enumerate(document_slots)})
-        slot_of[_USER_SLOT] = ("user", 0)
+        placeholders = {value: ("version", index) for index, value in enumerate(version_slots)}
+        placeholders.update({value: ("document", index) for index, value in enumerate(document_slots)})
+        # Every page id must be a parameter. The user's ids may be absent (an admin's rule never reads
+        # the department), but never part of the SQL text.
+        page = list(placeholders.values())
+        placeholders[_USER_SLOT] = ("user", 0)
         if has_department:
-            slot_of[_DEPARTMENT_SLOT] = ("department", 0)
-        queryset = _page_queryset(_PolicyStandIn(role, has_department), version_slots, document_slots).using(using)
-        self._compiler = compiler = queryset.query.get_compiler(using=using)
-        self.sql, params = compiler.as_sql()
-        self._params = list(params)
-        self._slots = [(position, slot_of[value]) for position, value in enumerate(self._params)
-                       if type(value) is int and value in slot_of]
-        # Every page id must be a parameter; the user's ids may be absent (an admin's rule never
-        # reads the department), but never part of the SQL text.
-        bound = {slot for _, slot in self._slots}
-        page_slots = {slot for slot in slot_of.values() if slot[0] in ("version", "document")}
-        if not page_slots <= bound or any(str(value) in self.sql for value in slot_of):
-            raise _Uncacheable("the compiled query does not bind every id as a parameter")
-        klass_info, select = compiler.klass_info, compiler.select
-        self._model = klass_info["model"]
-        fields = klass_info["select_fields"]
-        self._start, self._end = fields[0], fields[-1] + 1
-        self._init_list = [column[0].target.attname for column in select[self._start:self._end]]
-        self._related = get_related_populators(klass_info, select, using)
+            placeholders[_DEPARTMENT_SLOT] = ("department", 0)
+        queryset = _page_queryset(_PolicyStandIn(role, has_department), version_slots, document_slots)
+        try:
+            self._query = PreparedModelQuery(queryset, placeholders, using=using, required=page)
+        except Uncompilable as exc:
+            raise _Uncacheable(str(exc)) from exc
 
     def versions(self, user, version_ids: list[int], document_ids: list[int]) -> list[DocumentVersion]:
-        values = {"version": version_ids, "document": document_ids, "user": [user.pk],
-                  "department": [user.department_id]}
-        params = list(self._params)
-        for position, (group, index) in self._slots:
-            params[position] = values[group][index]
-        fetched = crm_links.fetch_prepared(self.using, self.sql, params)
-        out = []
-        for row in self._compiler.results_iter(results=[fetched]):
-            version = self._model.from_db(self.using, self._init_list, row[self._start:self._end])
-            for populator in self._related:
-                populator.populate(row, version)
-            out.append(version)
-        return out
+        values = {("version", index): value for index, value in enumerate(version_ids)}
+        values.update({("document", index): value for index, value in enumerate(document_ids)})
+        values[("user", 0)], values[("department", 0)] = user.pk, user.department_id
+        return self._query.rows(values)
 
 
 @lru_cache(maxsize=512)

@@ -1,0 +1,54 @@
+"""Prepared statements: the same rows as plain SQL, every kind of argument, and the PgBouncer switch."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from backend.common.prepared import fetch_prepared
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fetch_prepared_returns_the_statements_rows_in_one_query_every_time(django_assert_num_queries):
+    # given a statement with parameters and a literal percent sign
+    sql = "SELECT %s::int + x, 'a%%b' FROM generate_series(1, %s) AS x ORDER BY x"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [10, 3])
+        expected = [tuple(row) for row in cursor.fetchall()]
+    # when it runs prepared, twice (the first run prepares it on this connection)
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            rows = [tuple(row) for row in fetch_prepared("default", sql, [10, 3])]
+        # then the rows are the same
+        assert rows == expected == [(11, "a%b"), (12, "a%b"), (13, "a%b")]
+    assert [tuple(row) for row in fetch_prepared("default", sql, [0, 1])] == [(1, "a%b")]
+
+
+def test_fetch_prepared_passes_every_kind_of_argument_through_unchanged():
+    # given arguments of the kinds compiled queries carry, including a quote that must stay data
+    import datetime as dt
+    from decimal import Decimal
+
+    sql = "SELECT %s::int, %s::text, %s::numeric, %s::boolean, %s::text IS NULL, %s::timestamptz"
+    at = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
+    params = [7, "O'Brien'); DROP TABLE x; --", Decimal("12.50"), True, None, at]
+    for _ in range(2):  # prepared, then executed again on the same connection
+        # when it runs prepared
+        rows = [tuple(row) for row in fetch_prepared("default", sql, params)]
+        # then every value comes back as it was sent
+        assert rows == [(7, "O'Brien'); DROP TABLE x; --", Decimal("12.50"), True, True, at)]
+
+
+def test_without_prepared_statements_the_sql_runs_as_it_is(settings, django_assert_num_queries):
+    # given a deployment behind a pooler in transaction mode
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    sql = "SELECT n, 'x' FROM generate_series(1, %s) AS n WHERE n > %s ORDER BY n"
+    from django.test.utils import CaptureQueriesContext
+
+    # when the statement runs twice, then it is sent as plain SQL both times, with the same rows
+    with CaptureQueriesContext(connection) as queries:
+        assert [tuple(row) for row in fetch_prepared("default", sql, [4, 2])] == [(3, "x"), (4, "x")]
+        assert [tuple(row) for row in fetch_prepared("default", sql, [4, 2])] == [(3, "x"), (4, "x")]
+    assert len(queries) == 2
+    assert not any("PREPARE" in q["sql"] or "EXECUTE" in q["sql"] for q in queries.captured_queries)
