@@ -277,12 +277,13 @@ EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Dossier <no-reply@dossier.local>")
 
 # --- cache (sign-in rate limits) ------------------------------------------------
-# In-process by default; with several web processes set CACHE_URL=redis://host:6379/1 so limits are shared.
+# Files under DATA_DIR by default, so every process of one machine (gunicorn's workers) shares the
+# counts; with web processes on several machines set CACHE_URL=redis://host:6379/1.
 CACHE_URL = _env("CACHE_URL", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dossier"}
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}
 }
 
 # --- documents --------------------------------------------------------------

@@ -46,10 +46,11 @@ connection_created.connect(_allow_flushing_the_audit_table)
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(settings):
     """Sign-in failure counts live in the cache and every test client comes from 127.0.0.1: one
-    test's wrong passwords must not lock another test out."""
+    test's wrong passwords must not lock another test out (nor another test run's: in memory)."""
     from django.core.cache import cache
 
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()
     yield

@@ -34,3 +34,16 @@ def test_the_wsgi_module_freezes_when_a_server_loads_it(unfrozen):
     # then it is a Django application and start-up objects are frozen
     assert callable(module.application)
     assert gc.get_freeze_count() > 10_000
+
+
+def test_the_sign_in_counts_are_shared_by_every_process_of_the_machine_by_default():
+    # given the settings as a server reads them
+    import backend.settings as configured
+
+    default = configured.CACHES["default"]
+    if configured.CACHE_URL:  # then with CACHE_URL: Redis, shared by every machine
+        assert default == {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                           "LOCATION": configured.CACHE_URL}
+    else:  # and without: on disk under the data directory (all of gunicorn's workers see it)
+        assert default == {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                           "LOCATION": str(configured.DATA_DIR / "cache")}
