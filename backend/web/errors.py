@@ -21,6 +21,7 @@ from backend.common.errors import (
     InvalidInput,
     LengthRequired,
     NotFound,
+    TooManyAttempts,
     UnsupportedFileType,
     VersionLocked,
 )
@@ -65,6 +66,9 @@ def message_for(exc: Exception) -> str:
         return _("The stored content of this version cannot be served right now.")
     if isinstance(exc, store_errors.ObjectTooLarge):
         return _("The file is larger than the upload limit.")
+    if isinstance(exc, TooManyAttempts):
+        return _("Too many failed sign-ins. For your security the account is locked; "
+                 "try again in %(minutes)s minutes.") % {"minutes": exc.extra.get("minutes", 15)}
     if isinstance(exc, LengthRequired):
         return _("The upload did not say how large it is; please try again.")
     if isinstance(exc, BackendUnavailable):

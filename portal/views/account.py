@@ -14,14 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backend.access.policy import portal_customer_id
 from backend.accounts import services as accounts
 from backend.accounts.services import user_language_set
-from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.common.errors import Gone, InvalidInput, NotFound, TooManyAttempts
+from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.crm.selectors.announcements import announcement_list_visible
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.service import service_record_list_visible
 from backend.crm.models import DispatchState
 from backend.documents.sharing import share_list_for_portal
+from backend.web.errors import message_for
 from portal.forms import SetPasswordForm, SignInForm
 from portal.pages import portal_page
 
@@ -34,7 +35,6 @@ def _safe_next(request, candidate: str | None) -> str:
                                                 require_https=request.is_secure())):
         return candidate
     return reverse("portal:home")
-
 
 
 def _signed_in(request, user, next_url: str):
@@ -57,9 +57,8 @@ def sign_in(request):
                 user = accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
                                                password=form.cleaned_data["password"])
             except TooManyAttempts as exc:
-                form.add_error(None, _("Too many failed sign-ins. For your security the account is locked; "
-                                       "try again in %(minutes)s minutes.") % {"minutes": exc.extra.get("minutes", 15)})
-                status = 429
+                form.add_error(None, message_for(exc))
+                status, retry_after = 429, exc.extra["retry_after"]
             except InvalidInput:
                 form.add_error(None, _("The e-mail address or password is not right. Check both and try again "
                                        "(the password is case-sensitive)."))
@@ -67,7 +66,7 @@ def sign_in(request):
                 return _signed_in(request, user, next_url)
     response = render(request, "portal/signin.html", {"form": form, "next": next_url}, status=status)
     if status == 429:
-        response["Retry-After"] = str(settings.PORTAL_LOCKOUT_SECONDS)
+        response["Retry-After"] = str(retry_after)
     return response
 
 

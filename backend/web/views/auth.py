@@ -14,6 +14,7 @@ from backend.accounts.services import user_language_set
 from backend.common.errors import TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.web import services
+from backend.web.errors import message_for
 from backend.web.forms import SignInForm
 
 
@@ -22,7 +23,6 @@ def _safe_next(request, candidate: str | None) -> str:
                                                      require_https=request.is_secure()):
         return candidate
     return reverse("web:home")
-
 
 
 @never_cache
@@ -39,8 +39,7 @@ def sign_in(request):
                                             password=form.cleaned_data["password"])
         except TooManyAttempts as exc:
             locked, user = exc, None
-            form.add_error(None, _("Too many failed sign-ins. For your security the account is locked; "
-                                   "try again in %(minutes)s minutes.") % {"minutes": exc.extra["minutes"]})
+            form.add_error(None, message_for(exc))
         if user is not None:
             return with_language(redirect(_safe_next(request, next_url)), language_after_sign_in(user))
         if locked is None:
