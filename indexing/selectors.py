@@ -25,8 +25,8 @@ from typing import Any
 
 from django.db import connections, router
 
-from backend.access.policy import Action, user_principals, visible
-from backend.accounts.models import Role, User
+from backend.access.policy import Action, is_active_staff, user_principals, visible
+from backend.accounts.models import User
 from backend.common.backends import search_backend
 from backend.common.prepared import PreparedModelQuery, Uncompilable
 from backend.documents.filetypes import describe_mime
@@ -120,11 +120,6 @@ def _page_queryset(user, version_ids, document_ids):
     )
 
 
-def _is_active_staff(user) -> bool:
-    # As the policy's own test: a signed-in, active user who is not a portal user.
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role != Role.PORTAL)
-
-
 class _Uncacheable(Exception):
     """The policy read something of the user that the prepared page query does not vary on.
 
@@ -215,7 +210,7 @@ def _visible_page_versions(user, hits) -> dict[int, DocumentVersion]:
     version_ids = [hit.version_id for hit in hits]
     document_ids = sorted({hit.document_id for hit in hits})
     prepared = None
-    if _is_active_staff(user):
+    if is_active_staff(user):
         using = router.db_for_read(DocumentVersion)
         prepared = _prepared_page(using, connections[using].vendor, str(user.role), user.department_id is not None,
                                   len(version_ids), len(document_ids))
