@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.db.models import CharField, DateTimeField, DecimalField, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 
-from backend.common.prepared import fetch_prepared
+from backend.common.prepared import PreparedQuery
 from backend.crm.models import MONEY, DocumentLink, Order, Quote
 
 # The shared row: (kind, key, then these columns; a kind leaves the ones it lacks NULL). The key is
@@ -91,35 +91,23 @@ class PreparedUnion:
     Building and compiling eight ORM querysets costs several milliseconds of Python per search
     page, far more than the database spends on them. The SQL depends only on how many ids each
     group has, so `build(*groups)` is compiled once with placeholder ids (negative, never real
-    primary keys) and later runs substitute the real ids for the placeholders in the parameters;
-    Django's own converters still turn the database's values into Python ones.
+    primary keys) and later runs substitute the real ids (backend.common.prepared.PreparedQuery).
     """
 
     _PLACEHOLDER = -(2**40)
 
     def __init__(self, build, sizes: Sequence[int], using: str = "default"):
-        self.using = using
-        placeholders, self._slot_of = [], {}
+        groups, placeholders = [], {}
         for group, size in enumerate(sizes):
             ids = [self._PLACEHOLDER - 1_000_000 * group - index for index in range(size)]
-            placeholders.append(ids)
-            self._slot_of.update({value: (group, index) for index, value in enumerate(ids)})
-        queryset = union_all_queryset(build(*placeholders)).using(using)
-        self._compiler = queryset.query.get_compiler(using=using)
-        self.sql, params = self._compiler.as_sql()
-        self._params = list(params)
-        self._slots = [(position, self._slot_of[value]) for position, value in enumerate(self._params)
-                       if type(value) is int and value in self._slot_of]
-        expected = {slot for slot in self._slot_of.values()}
-        if {slot for _, slot in self._slots} != expected:  # pragma: no cover - Django changed how it binds
-            raise RuntimeError("the compiled query does not bind every id as a parameter")
+            groups.append(ids)
+            placeholders.update({value: (group, index) for index, value in enumerate(ids)})
+        self._query = PreparedQuery(union_all_queryset(build(*groups)), placeholders, using=using,
+                                    required=list(placeholders.values()))
 
     def rows(self, *groups: Sequence[int]) -> list[tuple]:
-        params = list(self._params)
-        for position, (group, index) in self._slots:
-            params[position] = groups[group][index]
-        fetched = fetch_prepared(self.using, self.sql, params)
-        return [tuple(row) for row in self._compiler.results_iter(results=[fetched])]
+        return self._query.rows({(group, index): value for group, ids in enumerate(groups)
+                                 for index, value in enumerate(ids)})
 
 
 def union_all_queryset(queries: Sequence[QuerySet]) -> QuerySet:

@@ -185,7 +185,7 @@ class PreparedPage:
         values = {("version", index): value for index, value in enumerate(version_ids)}
         values.update({("document", index): value for index, value in enumerate(document_ids)})
         values[("user", 0)], values[("department", 0)] = user.pk, user.department_id
-        return self._query.rows(values)
+        return self._query.instances(values)
 
 
 @lru_cache(maxsize=512)

@@ -38,11 +38,12 @@ from enum import StrEnum
 from functools import lru_cache
 
 from django.contrib.auth.models import Group
-from django.db import connections, router
+from django.db import router
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import PortalAccount, Role, User
+from backend.common.prepared import PreparedQuery
 from backend.crm.models import (
     AccountTeamMember,
     Activity,
@@ -97,7 +98,6 @@ def _is_active_user(user) -> bool:
 def is_active_staff(user) -> bool:
     """A signed-in, active member of staff: who may create documents, customers and articles at all."""
     return _is_active_user(user) and user.role != Role.PORTAL
-
 
 
 def is_portal_user(user) -> bool:
@@ -475,15 +475,9 @@ def user_principals(user) -> list[str]:
         tokens.add(f"dept:{user.department_id}")
     # One query (UNION ALL) for the user's groups and the customers they own or are on the account
     # team of (the same customers as related_customer_ids): every search request pays for it, so
-    # its SQL is compiled once (_principal_rows_sql) and rerun with the user's id.
-    using = router.db_for_read(User)
-    sql, params, user_slots = _principal_rows_sql(using)
-    params = list(params)
-    for position in user_slots:
-        params[position] = user.pk
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        tokens.update(f"{kind}:{value}" for kind, value in cursor.fetchall())
+    # it is compiled once (_principal_rows) and rerun with the user's id.
+    rows = _principal_rows(router.db_for_read(User)).rows({"user": user.pk})
+    tokens.update(f"{kind}:{value}" for kind, value in rows)
     return sorted(tokens)
 
 
@@ -491,20 +485,15 @@ _PRINCIPAL_USER_SLOT = -(2**41)  # a placeholder user id (never a real primary k
 
 
 @lru_cache(maxsize=8)
-def _principal_rows_sql(using: str) -> tuple[str, tuple, tuple[int, ...]]:
-    """user_principals' query as SQL, its parameters, and where the user's id goes in them."""
+def _principal_rows(using: str) -> PreparedQuery:
+    """user_principals' query, compiled with a placeholder for the user's id."""
     user_id = _PRINCIPAL_USER_SLOT
     groups = User.groups.through.objects.filter(user_id=user_id).order_by().values_list(Value("group"), "group_id")
     owned = Customer.objects.filter(owner_id=user_id).order_by().values_list(Value("customer-team"), "pk")
     on_team = AccountTeamMember.objects.filter(user_id=user_id).order_by().values_list(
         Value("customer-team"), "customer_id"
     )
-    query = groups.union(owned, on_team, all=True).using(using).query
-    sql, params = query.get_compiler(using=using).as_sql()
-    slots = tuple(position for position, value in enumerate(params) if type(value) is int and value == user_id)
-    if len(slots) != 3 or str(user_id) in sql:  # pragma: no cover - Django changed how it binds values
-        raise RuntimeError("user_principals: the user id is not bound as a parameter")
-    return sql, tuple(params), slots
+    return PreparedQuery(groups.union(owned, on_team, all=True), {user_id: "user"}, using=using, required=["user"])
 
 
 def view_principals_for_documents(document_ids) -> dict[int, list[str]]:

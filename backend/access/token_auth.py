@@ -31,7 +31,7 @@ class PreparedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         if "\x00" in key:  # PostgreSQL text cannot hold NUL: no key has one
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        found = _token_query(router.db_for_read(Token)).rows({"key": key})
+        found = _token_query(router.db_for_read(Token)).instances({"key": key})
         if not found:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token = found[0]

@@ -6,8 +6,9 @@ running them:
 
 * `fetch_prepared(using, sql, params)` PREPAREs a statement once per connection and then only
   EXECUTEs it;
-* `PreparedModelQuery` compiles a queryset once with placeholder values and reruns its SQL with
-  the real ones, making model instances (select_related included) as Django's ModelIterable does.
+* `PreparedQuery` compiles a queryset once with placeholder values and reruns its SQL with the
+  real ones; `PreparedModelQuery` makes model instances of the rows (select_related included) as
+  Django's ModelIterable does.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def fetch_prepared(using: str, sql_text: str, params: Sequence) -> list[tuple]:
         return cursor.fetchall()
 
 
-class PreparedModelQuery:
-    """A model queryset compiled once, with placeholder values standing for what changes per run.
+class PreparedQuery:
+    """A queryset compiled once, with placeholder values standing for what changes per run.
 
     `placeholders` maps each placeholder value (one that can never be real, e.g. a negative id) to
     the name its real value is given under in `rows()`; every name in `required` must be bound as a
@@ -105,20 +106,34 @@ class PreparedModelQuery:
         bound = {name for _, name in self._slots}
         if not set(required) <= bound or any(str(value) in self.sql for value in placeholders):
             raise Uncompilable("the compiled query does not bind every placeholder as a parameter")
-        klass_info, select = compiler.klass_info, compiler.select
+
+    def _results(self, values: Mapping[Hashable, object]):
+        params = list(self._params)
+        for position, name in self._slots:
+            params[position] = values[name]
+        return self._compiler.results_iter(results=[fetch_prepared(self.using, self.sql, params)])
+
+    def rows(self, values: Mapping[Hashable, object]) -> list[tuple]:
+        """The rows as the queryset's values_list would give them (Django's converters applied)."""
+        return [tuple(row) for row in self._results(values)]
+
+
+class PreparedModelQuery(PreparedQuery):
+    """A PreparedQuery of model instances (select_related included), made as Django's ModelIterable makes them."""
+
+    def __init__(self, queryset: QuerySet, placeholders: Mapping[Hashable, Hashable], *, using: str,
+                 required: Sequence[Hashable] = ()):
+        super().__init__(queryset, placeholders, using=using, required=required)
+        klass_info, select = self._compiler.klass_info, self._compiler.select
         self._model = klass_info["model"]
         fields = klass_info["select_fields"]
         self._start, self._end = fields[0], fields[-1] + 1
         self._init_list = [column[0].target.attname for column in select[self._start:self._end]]
         self._related = get_related_populators(klass_info, select, using)
 
-    def rows(self, values: Mapping[Hashable, object]) -> list[Model]:
-        params = list(self._params)
-        for position, name in self._slots:
-            params[position] = values[name]
-        fetched = fetch_prepared(self.using, self.sql, params)
+    def instances(self, values: Mapping[Hashable, object]) -> list[Model]:
         out = []
-        for row in self._compiler.results_iter(results=[fetched]):
+        for row in self._results(values):
             instance = self._model.from_db(self.using, self._init_list, row[self._start:self._end])
             for populator in self._related:
                 populator.populate(row, instance)
