@@ -488,8 +488,8 @@ def reindex_run(
     would stall the writer's indexing threads while we read and analyze the next one, and every
     commit ends the writer's segments early, so the engine has more small segments to merge (a
     60-second interval with the 1 GB bulk heap cut the engine's CPU per version by a fifth against
-    10 seconds and 256 MB, measured over 30,000 versions; see the Search notes in BENCHMARKS.md). An interrupted run resumes from the last
-    checkpoint, so at most that interval's work is done again.
+    10 seconds and 256 MB, measured over 30,000 versions; see the Search notes in BENCHMARKS.md).
+    An interrupted run resumes from the last checkpoint, so at most that interval's work is done again.
     """
     import time
 

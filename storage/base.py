@@ -152,8 +152,6 @@ class ReadAhead:
         depth: int = 4,
         on_stop: Callable[[], None] | None = None,
     ):
-        if on_stop is None and isinstance(chunks, ObjectReader):
-            on_stop = chunks.close  # the thread owns the reader
         self._source = chunks
         self._on_stop = on_stop
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
@@ -266,9 +264,9 @@ class VerifiedChunks:
     For large objects, everything after the first chunk is read, hashed and
     checked up to `read_ahead` chunks ahead in a thread, so the consumer's
     thread only passes the chunks on (hashing and socket I/O release the GIL:
-    both overlap). `close()` releases the
-    underlying reader; Django's streaming responses call it, and so does
-    exhausting the iterator or hitting an error.
+    both overlap). `close()` releases the underlying reader; Django's
+    streaming responses call it, and so does exhausting the iterator or
+    hitting an error.
     """
 
     def __init__(

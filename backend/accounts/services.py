@@ -289,20 +289,20 @@ def staff_sign_in_check(*, request, username: str, via: str) -> None:
     try:
         STAFF_SIGN_IN.check(request, username)
     except TooManyAttempts:
-        staff_sign_in_refused(username=username, via=via, reason="locked")
+        _staff_sign_in_refused(username=username, via=via, reason="locked")
         raise
 
 
 def staff_sign_in_failed(*, request, username: str, via: str) -> None:
     """Count a refused staff sign-in (web form or API) and audit it, and the lock it may cause."""
-    staff_sign_in_refused(username=username, via=via, reason="credentials")
+    _staff_sign_in_refused(username=username, via=via, reason="credentials")
     if STAFF_SIGN_IN.failed(request, username):
         audit.record("staff.sign_in_locked", actor=None, outcome="denied", target_type="accounts.user",
                      target_label=username[:200],
                      detail={"username": username[:150], "via": via, "seconds": STAFF_SIGN_IN.lockout_seconds})
 
 
-def staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
+def _staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
     audit.record("web.sign_in_failed" if via == "web" else "api.sign_in_failed", actor=None, outcome="denied",
                  target_type="accounts.user", target_label=username[:200],
                  detail={"username": username[:150], "reason": reason})

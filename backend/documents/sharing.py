@@ -322,4 +322,3 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
         raise NotFound()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
-

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
-from backend.accounts.models import Role, User
 from backend.accounts import services as accounts
+from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.audit.events import AUDIT_CHAIN_VERIFIED
 from backend.audit.models import Outcome

@@ -254,13 +254,17 @@ def test_a_pinned_version_that_is_still_valid_is_not_superseded(world):
     assert view.version.pk == v1.pk and not view.superseded and view.valid_version is None
 
 
+def _view_only_pdf(world):
+    """Alice, and a view-only share of a real two-page PDF as she finds it in the portal."""
+    brochure = factories.document(world["owner"], classification="public", content=two_page_pdf())
+    share = _share(world, brochure, downloadable=False)
+    return world["alice"], share_get_for_portal(user=world["alice"], share_id=share.pk)
+
+
 def test_a_view_only_pdf_renders_pages_and_never_sends_the_file(world, settings):
     # given a view-only share of a real two-page PDF
     settings.SHARE_PAGE_WIDTH = 400
-    brochure = factories.document(world["owner"], classification="public", content=two_page_pdf())
-    share = _share(world, brochure, downloadable=False)
-    alice = world["alice"]
-    found = share_get_for_portal(user=alice, share_id=share.pk)
+    alice, found = _view_only_pdf(world)
     # when Alice opens it
     view = share_open(actor=alice, share=found)
     # then it is shown as two rendered pages
@@ -285,10 +289,7 @@ def test_pages_render_safely_from_many_threads_at_once(world, settings):
     from concurrent.futures import ThreadPoolExecutor
 
     settings.SHARE_PAGE_WIDTH = 1100
-    brochure = factories.document(world["owner"], classification="public", content=two_page_pdf())
-    share = _share(world, brochure, downloadable=False)
-    alice = world["alice"]
-    found = share_get_for_portal(user=alice, share_id=share.pk)
+    alice, found = _view_only_pdf(world)
     found.document.valid_version  # loaded here: the threads below touch no database
     # when forty renders run on eight threads
     with ThreadPoolExecutor(max_workers=8) as pool:
