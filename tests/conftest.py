@@ -54,3 +54,13 @@ def _empty_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()
     yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How long each server this run needed took to start (for the closing note, and to spot a slow box)."""
+    from tests.fixtures.processes import START_UP_SECONDS
+
+    if START_UP_SECONDS:
+        terminalreporter.section("servers started")
+        for name, seconds in START_UP_SECONDS.items():
+            terminalreporter.write_line(f"{name}: {seconds:.1f} s")

@@ -1,24 +1,34 @@
 """The production search backend: OpenSearch (SEARCH_URL=opensearch://[user:pass@]host:9200[/index][?tls=1]).
 
-The analysis is spelled with built-in parts only (no plugins), matching indexing/analysis.py:
+The analysis is indexing/analysis.py spelled with built-in parts only (analysis-common, no plugins):
 
-    char_filter  dossier_t2s   mapping: traditional -> simplified (analysis.T2S)
-    tokenizer    standard      Unicode word segmentation; Han characters one per token
-    filters      cjk_width     full-width ASCII -> half-width, half-width katakana -> full-width
-                 lowercase
-                 asciifolding  é -> e, ß -> ss
-                 cjk_bigram    adjacent CJK tokens -> overlapping bigrams, a lone one stays a unigram
+    char_filter  dossier_fold   mapping: analysis.FOLD_TABLE (width, accents, traditional ->
+                                simplified, stray combining marks), and characters that Unicode word
+                                segmentation lets inside a word but analysis.py never does (the colon
+                                of "Re:Offer", soft hyphens, narrow no-break spaces) -> spaces
+                 dossier_split  pattern_replace: an apostrophe between digits (5'10) -> a space
+    tokenizer    dossier_words  standard (UAX #29); Han characters one per token
+    filters      lowercase
+                 dossier_length drops tokens over analysis.MAX_TOKEN_CHARS, as analysis.py does
+                 cjk_bigram     adjacent CJK tokens -> overlapping bigrams, a lone one stays a unigram
+
+Folding before the tokenizer, from analysis.py's own table, is what makes both backends see the same
+words (Lucene's cjk_width and asciifolding fold more than analysis.py and only after splitting).
+tests/contract/test_search_analysis_contract.py compares the two token streams on a real node; its
+docstring lists the differences left (they need changes to analysis.py, or cost too much here).
 
 `index_body()` and `search_body()` are pure functions so tests pin them as golden JSON
-(tests/indexing/golden/); the shared contract suite runs against a real cluster when
-OPENSEARCH_URL is set.
+(tests/indexing/golden/); the shared contract suite runs them against a real node.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from indexing import analysis
@@ -44,12 +54,82 @@ ANALYZER = "dossier_text"
 DEFAULT_INDEX = "dossier-versions"
 
 
+# --- analysis ---------------------------------------------------------------------------------
+
+# Characters that Unicode word segmentation (UAX #29) keeps inside a word and analysis.py treats as
+# separators wherever they stand: they become spaces before the tokenizer sees them.
+_SEPARATORS = "".join([
+    ":\u00b7\u0387\u055f\u05f4\u2027\ufe13\ufe55",  # MidLetter (re:offer, a·b)
+    ";\u037e\u0589\u060c\u060d\u066c\u07f8\u2044\ufe10\ufe14\ufe50\ufe54",  # MidNum (1;2)
+    "\u2018\u2024\ufe52",  # MidNumLet, but for . ' ’ on which analysis.py joins too
+    "\u202f\u203f\u2040\u2054\ufe33\ufe34\ufe4d\ufe4e\ufe4f",  # ExtendNumLet but _ (1 000 with U+202F)
+    # Format: soft hyphen, Arabic marks, direction marks and isolates, word joiner, BOM
+    "\u00ad\u0600\u0601\u0602\u0603\u0604\u0605\u061c\u06dd\u070f\u08e2\u180e\u200e\u200f",
+    "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff\ufff9\ufffa\ufffb",
+    "".join(chr(cp) for cp in range(0x2066, 0x2070)),
+    "\u200c\u200d",  # zero-width non-joiner and joiner
+    "".join(chr(cp) for cp in range(0xFE00, 0xFE10)),  # variation selectors
+    # combining marks outside U+0300-036F (those are in FOLD_TABLE: they fold away)
+    "".join(chr(cp) for first, last in ((0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+            for cp in range(first, last + 1)),
+])
+
+
+def _rule_text(text: str) -> str:
+    """A mapping rule's side: letters as they are, anything else as \\uXXXX (spaces, marks, `=`, `\\`)."""
+    return "".join(char if char.isalnum() else f"\\u{ord(char):04x}" for char in text)
+
+
+def fold_mappings() -> list[str]:
+    """The dossier_fold rules: analysis.FOLD_TABLE, with the separators (and what folds to them) -> spaces."""
+    table = {chr(cp): folded or "" for cp, folded in analysis.FOLD_TABLE.items()}
+    for char, folded in table.items():
+        if folded and all(part in _SEPARATORS for part in folded):  # "：" folds to ":"
+            table[char] = " " * len(folded)
+    table.update({char: " " for char in _SEPARATORS})
+    return [f"{_rule_text(char)} => {_rule_text(folded)}" for char, folded in sorted(table.items())]
+
+
+# UAX #29 joins digits on an apostrophe (5'10 is one word); analysis.py joins them only on . and ,
+# (Kept this small on purpose: a pattern with code points beyond U+FFFF, or lookbehinds tried at
+# every position, made indexing a 1 MB text several times slower.)
+SPLIT_PATTERN = r"['\x{2019}](?<=\p{Nd}.)(?=\p{Nd})"
+
+
+def analysis_settings() -> dict:
+    """The dossier_text analyzer (see the module docstring)."""
+    return {
+        "char_filter": {
+            "dossier_fold": {"type": "mapping", "mappings": fold_mappings()},
+            "dossier_split": {"type": "pattern_replace", "pattern": SPLIT_PATTERN, "replacement": " "},
+        },
+        # The standard tokenizer cuts a word longer than max_token_length (255 by default) into
+        # pieces; analysis.py drops it whole, so words are kept whole here and dossier_length drops them.
+        "tokenizer": {"dossier_words": {"type": "standard", "max_token_length": 1 << 20}},
+        "filter": {"dossier_length": {"type": "length", "max": analysis.MAX_TOKEN_CHARS}},
+        "analyzer": {
+            ANALYZER: {
+                "type": "custom",
+                "char_filter": ["dossier_fold", "dossier_split"],
+                "tokenizer": "dossier_words",
+                "filter": ["lowercase", "dossier_length", "cjk_bigram"],
+            }
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def analysis_fingerprint() -> str:
+    """Kept in the index's _meta: an index made with another analysis must be rebuilt (search_reindex --clear)."""
+    text = json.dumps(analysis_settings(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 # --- request bodies (pure) -------------------------------------------------------------------
 
 
 def index_body(*, max_analyzed_offset: int = 2_000_000, replicas: int = 0) -> dict:
     """Settings and mappings of the versions index."""
-    mappings = [f"{traditional} => {simplified}" for traditional, simplified in sorted(analysis.T2S.items())]
     text = {"type": "text", "analyzer": ANALYZER}
     return {
         "settings": {
@@ -58,20 +138,11 @@ def index_body(*, max_analyzed_offset: int = 2_000_000, replicas: int = 0) -> di
                 "number_of_replicas": replicas,
                 "highlight": {"max_analyzed_offset": max_analyzed_offset},
             },
-            "analysis": {
-                "char_filter": {"dossier_t2s": {"type": "mapping", "mappings": mappings}},
-                "analyzer": {
-                    ANALYZER: {
-                        "type": "custom",
-                        "char_filter": ["dossier_t2s"],
-                        "tokenizer": "standard",
-                        "filter": ["cjk_width", "lowercase", "asciifolding", "cjk_bigram"],
-                    }
-                },
-            },
+            "analysis": analysis_settings(),
         },
         "mappings": {
             "dynamic": "strict",
+            "_meta": {"analysis": analysis_fingerprint()},
             "properties": {
                 "version_id": {"type": "long"},
                 "document_id": {"type": "long"},
@@ -162,8 +233,11 @@ def _filters(request: SearchRequest) -> list[dict]:
     return filters
 
 
-def search_body(request: SearchRequest) -> dict:
-    """The _search request body for a request (pinned by golden tests)."""
+def search_body(request: SearchRequest, *, max_analyzed_offset: int = 2_000_000) -> dict:
+    """The _search request body for a request (pinned by golden tests).
+
+    `max_analyzed_offset` must not exceed the index's index.highlight.max_analyzed_offset.
+    """
     text = _node_query(request.query.root) if request.query is not None else {"match_all": {}}
     body: dict = {
         "query": {"bool": {"must": [text], "filter": _filters(request)}},
@@ -188,6 +262,10 @@ def search_body(request: SearchRequest) -> dict:
                     "no_match_size": SNIPPET_CHARS,
                 }
             },
+            # Highlight within the first characters of a long text instead of failing the whole search:
+            # the index's limit counts UTF-16 units, so a text at the extraction cap (counted in code
+            # points) with one emoji or one Han character beyond U+FFFF is over it.
+            "max_analyzer_offset": max_analyzed_offset,
         }
     if request.facets:
         body["aggs"] = {
@@ -259,6 +337,7 @@ class OpenSearchBackend(SearchBackend):
         self.client = client
         self._ready_checked = False
         self._in_bulk = False
+        self._highlight_limit = max_analyzed_offset  # never above the index's own limit (_ensure_index)
 
     def __repr__(self) -> str:
         return f"OpenSearchBackend(index={self.index_name!r})"
@@ -284,16 +363,31 @@ class OpenSearchBackend(SearchBackend):
         from opensearchpy import exceptions as os_errors
 
         with self._errors("index creation"):
+            created = False
             if not self.client.indices.exists(index=self.index_name):
                 try:
                     self.client.indices.create(
                         index=self.index_name,
                         body=index_body(max_analyzed_offset=self.max_analyzed_offset, replicas=self.replicas),
                     )
+                    created = True
                 except os_errors.RequestError as exc:
                     if "resource_already_exists" not in str(exc):
                         raise
+            # An index made elsewhere, or before SEARCH_EXTRACT_MAX_CHARS was raised, may allow less:
+            # asking to highlight more than it allows fails every search.
+            self._highlight_limit = (
+                self.max_analyzed_offset if created else min(self.max_analyzed_offset, self._index_highlight_limit())
+            )
         self._ready_checked = True
+
+    def _index_highlight_limit(self) -> int:
+        key = "index.highlight.max_analyzed_offset"
+        response = self.client.indices.get_settings(index=self.index_name, name=key, include_defaults=True,
+                                                    flat_settings=True)
+        entry = next(iter(response.values()), {})  # keyed by the concrete index (index_name may be an alias)
+        value = entry.get("settings", {}).get(key) or entry.get("defaults", {}).get(key)
+        return int(value) if value is not None else self.max_analyzed_offset
 
     def ping(self) -> None:
         with self._errors("health check"):
@@ -357,7 +451,9 @@ class OpenSearchBackend(SearchBackend):
             return SearchResult(total=0, hits=[], facets={name: [] for name in request.facets})
         self._ensure_index()
         with self._errors("query"):
-            response = self.client.search(index=self.index_name, body=search_body(request))
+            response = self.client.search(
+                index=self.index_name, body=search_body(request, max_analyzed_offset=self._highlight_limit)
+            )
         return parse_search_response(request, response)
 
     def document_ids(self) -> set[int]:
@@ -382,11 +478,16 @@ class OpenSearchBackend(SearchBackend):
         self._ensure_index()
         with self._errors("stats"):
             response = self.client.indices.stats(index=self.index_name, metric="docs,store")
+            mapping = self.client.indices.get_mapping(index=self.index_name)
         primaries = response["indices"][self.index_name]["primaries"]
+        detail = f"index {self.index_name}"
+        meta = next(iter(mapping.values()), {}).get("mappings", {}).get("_meta", {})
+        if meta.get("analysis") != analysis_fingerprint():
+            detail += "; built with an older analysis: run search_reindex --clear"
         return IndexStats(
             documents=int(primaries["docs"]["count"]),
             size_bytes=int(primaries["store"]["size_in_bytes"]),
-            detail=f"index {self.index_name}",
+            detail=detail,
         )
 
     def clear(self) -> None:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.s3server import *  # noqa: F401,F403  (the real S3 server fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,3 +1,2 @@
-"""Real S3 server (weed mini) and store fixtures; see tests/fixtures/s3server.py."""
-
-from tests.fixtures.s3server import *  # noqa: F401,F403
+"""The contract suites run on real servers: S3 (weed mini) and OpenSearch (a node from Maven Central jars),
+whose fixtures pytest.ini loads as plugins (tests/fixtures/s3server.py, tests/fixtures/opensearch.py)."""

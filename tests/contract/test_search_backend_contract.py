@@ -1,6 +1,7 @@
-"""One behavioural contract, run against every SearchBackend: the embedded tantivy index and
-OpenSearch (a real cluster named by OPENSEARCH_URL, e.g. http://127.0.0.1:9200 from deploy/compose.yaml;
-without it that parametrization is skipped: no OpenSearch server can run on our build machines).
+"""One behavioural contract, run against every SearchBackend: the embedded tantivy index and a real
+OpenSearch 2.19 node (tests/fixtures/opensearch.py: assembled from Maven Central jars and started
+once per session on a free loopback port; OPENSEARCH_URL names an external cluster instead). Every
+test gets an index of its own, dropped afterwards. Neither backend is ever skipped.
 
 Both backends must analyze alike (folded words, CJK bigrams), filter by principals inside the
 engine, and return the same hits for the same request.
@@ -9,7 +10,6 @@ engine, and return the same hits for the same request.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 
 import pytest
@@ -22,13 +22,6 @@ from indexing.backends.tantivy import TantivyBackend
 BASE = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
 
 
-def _opensearch_url() -> str | None:
-    raw = os.environ.get("OPENSEARCH_URL", "").strip()
-    if not raw:
-        return None
-    return "opensearch://" + raw.split("://", 1)[-1].rstrip("/")
-
-
 @pytest.fixture(params=["tantivy", "opensearch"])
 def backend(request, tmp_path):
     if request.param == "tantivy":
@@ -36,10 +29,8 @@ def backend(request, tmp_path):
         yield engine
         engine.close()
         return
-    url = _opensearch_url()
-    if url is None:
-        pytest.skip("OPENSEARCH_URL is not set (see README: running the search contract against deploy/compose.yaml)")
-    engine = OpenSearchBackend(f"{url}/dossier-contract-{uuid.uuid4().hex[:10]}")
+    cluster = request.getfixturevalue("opensearch_node")  # started on first use, never skipped
+    engine = OpenSearchBackend(cluster.search_url(f"dossier-contract-{uuid.uuid4().hex[:10]}"))
     yield engine
     engine.drop()
     engine.close()

@@ -3,8 +3,6 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.fixtures.backends import *  # noqa: F401,F403  (per-test bucket and index)
-from tests.fixtures.s3server import *  # noqa: F401,F403  (the real S3 server fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,7 @@
 """The OpenSearch request bodies, pinned as golden JSON (tests/indexing/golden/).
 
-No OpenSearch server runs on our machines, so what we send is fixed here; the shared contract suite
-checks what OpenSearch does with it when OPENSEARCH_URL is set. After a deliberate change, rewrite
-the files with `UPDATE_GOLDEN=1 pytest tests/indexing/test_opensearch_golden.py` and review the diff.
+What we send is fixed here; the shared contract suites (tests/contract/) check what a real
+OpenSearch node does with it. After a deliberate change, rewrite the files with `UPDATE_GOLDEN=1 pytest tests/indexing/test_opensearch_golden.py` and review the diff.
 """
 
 from __future__ import annotations
@@ -45,10 +44,11 @@ def request(q, **options) -> SearchRequest:
 def test_index_settings_and_mappings():
     body = index_body()
 
-    assert body["settings"]["analysis"]["analyzer"]["dossier_text"]["filter"] == [
-        "cjk_width", "lowercase", "asciifolding", "cjk_bigram"
-    ]
-    assert "報 => 报" in body["settings"]["analysis"]["char_filter"]["dossier_t2s"]["mappings"]
+    analyzer = body["settings"]["analysis"]["analyzer"]["dossier_text"]
+    assert analyzer["char_filter"] == ["dossier_fold", "dossier_split"]
+    assert analyzer["filter"] == ["lowercase", "dossier_length", "cjk_bigram"]
+    fold = body["settings"]["analysis"]["char_filter"]["dossier_fold"]["mappings"]
+    assert "報 => 报" in fold and "Ａ => A" in fold and "\\u0301 => " in fold
     assert_golden("index_body", body)
 
 

@@ -62,13 +62,42 @@ def _principal(departments, users, index):
     return {"user": users[index]} if index < 5 else {"group": departments[index - 5].group}
 
 
+@pytest.fixture(params=["tantivy", "opensearch"])
+def fresh_index(request, tmp_path):
+    """Call it for the SEARCH_URL of a new, empty index on the backend under test. An OpenSearch index
+    lives until the next example asks for one (hundreds of examples' indices would fill the node's heap)."""
+    from backend.common.backends import search_backend
+
+    made: list = []
+
+    def drop_previous() -> None:
+        while made:
+            engine = made.pop()
+            engine.drop()
+            engine.close()
+
+    def make() -> str:
+        number = next(_examples)
+        if request.param == "tantivy":
+            return f"tantivy://{tmp_path / f'example-{number}'}"
+        drop_previous()
+        url = request.getfixturevalue("opensearch_node").search_url(f"acl-property-{number}")
+        settings_fixture = request.getfixturevalue("settings")
+        settings_fixture.SEARCH_URL = url
+        made.append(search_backend())
+        return url
+
+    yield make
+    drop_previous()
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(script=steps, query_doc=st.integers(0, 7))
-def test_search_never_shows_what_the_caller_cannot_view(world, committed, settings_fixture, tmp_path, script,
+def test_search_never_shows_what_the_caller_cannot_view(world, committed, settings_fixture, fresh_index, script,
                                                        query_doc):
     departments, users, docs = world
-    # a fresh index per example, filled from the database
-    settings_fixture.SEARCH_URL = f"tantivy://{tmp_path / f'example-{next(_examples)}'}"
+    # a fresh index per example (on the backend under test), filled from the database
+    settings_fixture.SEARCH_URL = fresh_index()
     for user in users:  # the previous example's changes were rolled back in the database only
         user.refresh_from_db()
     with transaction.atomic():

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.fixtures.backends import *  # noqa: F401,F403
-from tests.fixtures.s3server import *  # noqa: F401,F403
 from tests.portal.world import build_portal_world
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.fixtures.backends import *  # noqa: F401,F403  (per-test bucket and index)
-from tests.fixtures.s3server import *  # noqa: F401,F403  (the real S3 server fixtures)
 from tests.web.world import build_world
 
 
