@@ -12,6 +12,7 @@ default so that `./dossier demo` needs no other service:
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "backend.common",
+    "backend.ops",
     "backend.accounts",
     "backend.audit",
     "backend.documents",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz, /readyz and /metrics itself, and measures every other request.
+    "backend.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.audit.middleware.RequestContextMiddleware",
@@ -114,8 +118,15 @@ DATABASES = {
     "default": dj_database_url.parse(
         _env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'dossier.sqlite3'}"),
         conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before reuse, so a database restart costs no failed request.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that is down must fail a request in seconds (503), not hang it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", _env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the writer instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -281,7 +292,9 @@ DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Dossier <no-reply@dossier.local
 # counts; with web processes on several machines set CACHE_URL=redis://host:6379/1.
 CACHE_URL = _env("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                # a Redis that is down fails a sign-in in seconds (503), not after the OS's timeouts
+                "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}
 }
@@ -302,29 +315,70 @@ SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
 SEARCH_SNIPPET_SOURCE_CHARS = _env_int("SEARCH_SNIPPET_SOURCE_CHARS", 200_000)
 # Documents synced per outbox batch.
 SEARCH_OUTBOX_BATCH = _env_int("SEARCH_OUTBOX_BATCH", 100)
+# A worker that takes outbox rows holds them this long; if it dies, the rows are due again after it.
+SEARCH_OUTBOX_LEASE_SECONDS = _env_int("SEARCH_OUTBOX_LEASE_SECONDS", 300)
+# How often Celery beat drains the outbox (the backlog of an outage, or work whose task was lost).
+SEARCH_OUTBOX_DRAIN_SECONDS = _env_int("SEARCH_OUTBOX_DRAIN_SECONDS", 60)
 
 # --- background work --------------------------------------------------------
 CELERY_BROKER_URL = _env("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == ""
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died is handed out again after this (Redis keeps unacknowledged tasks aside).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 3,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing with the broker down gives up quickly: the outbox row is already written, and the
+# periodic drain does the work once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # --- audit ------------------------------------------------------------------
 AUDIT_ENABLED = _env_bool("AUDIT_ENABLED", True)
 
-# --- logging ----------------------------------------------------------------
+# --- operations: probes, metrics, logs --------------------------------------
+# /readyz answers 503 when one of these is down (of database, storage, search, broker); the
+# others only make it "degraded".
+READYZ_REQUIRED = _env_list("READYZ_REQUIRED", ["database", "storage"])
+READYZ_TIMEOUT_SECONDS = float(_env("READYZ_TIMEOUT_SECONDS", "3"))
+# /metrics: a scraper sends "Authorization: Bearer $METRICS_TOKEN", or calls from one of these
+# networks without going through a proxy.
+METRICS_TOKEN = _env("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(net, strict=False)
+    for net in _env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1/128"])
+]
+
+# DOSSIER_LOG_FORMAT=json: one JSON object per line, with the request id, and one line per request.
+LOG_FORMAT = _env("DOSSIER_LOG_FORMAT", "plain").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "backend.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "backend.ops.logs.DossierJsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": _env("DOSSIER_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A line per request only with JSON logs (the plain format leaves that to gunicorn's access log).
+        "dossier.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
-    "search-outbox-drain": {"task": "indexing.drain_outbox", "schedule": 60.0},
+    "search-outbox-drain": {"task": "indexing.drain_outbox", "schedule": float(SEARCH_OUTBOX_DRAIN_SECONDS)},
     "search-expiry-daily": {"task": "indexing.enqueue_expired", "schedule": 6 * 3600.0},
 }
 

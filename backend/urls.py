@@ -23,3 +23,5 @@ urlpatterns = [
 
 # Not-found pages in the look of whoever asked: the portal's for portal paths and portal users.
 handler404 = "portal.errors.not_found"
+# A database outage is a 503 with a clear message, never a 500 (backend/ops/errors.py).
+handler500 = "backend.ops.errors.server_error"

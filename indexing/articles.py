@@ -21,6 +21,7 @@ from django.db import transaction
 
 from backend.access.policy import user_principals, view_principals_for_article, visible
 from backend.common.backends import article_search_backend
+from backend.common.metrics import SEARCH_LATENCY
 from backend.crm.models import ArticleStatus, KnowledgeArticle
 from indexing import highlight, query
 from indexing.backends import IndexDoc, InvalidSearch, SearchRequest, SearchUnavailable
@@ -106,6 +107,7 @@ class ArticlePage:
     results: list[ArticleHit]
 
 
+@SEARCH_LATENCY.labels("articles").time()
 def article_search(*, user, q: str, page: int = 1, page_size: int = PAGE_SIZE) -> ArticlePage:
     """Published articles `user` may read that match `q`, ranked, with snippets. 400 for a bad query."""
     try:

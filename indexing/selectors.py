@@ -28,6 +28,7 @@ from django.db import connections, router
 from backend.access.policy import Action, is_active_staff, user_principals, visible
 from backend.accounts.models import User
 from backend.common.backends import search_backend
+from backend.common.metrics import SEARCH_LATENCY
 from backend.common.prepared import PreparedModelQuery, Uncompilable
 from backend.documents.filetypes import describe_mime
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, VersionStatus
@@ -269,6 +270,7 @@ def _page_facts(document_ids: list[int], uploader_ids: list[int]) -> tuple[dict,
     return tags, links, users
 
 
+@SEARCH_LATENCY.labels("documents").time()
 def search_documents(
     *,
     user,

@@ -35,7 +35,6 @@ from storage.errors import ObjectCorrupt, ObjectNotFound, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
 MAX_BACKOFF_SECONDS = 300
 BLOCKED_ENGINE = "engine"
 BLOCKED_STORE = "store"
@@ -349,7 +348,7 @@ def _claim(*, batch: int, document_ids: Sequence[int] | None, include_engine_bac
             claimed.setdefault(document_id, []).append(row_id)
         if claimed:
             SearchOutbox.objects.filter(id__in=[r for rows_ in claimed.values() for r in rows_]).update(
-                available_at=now + dt.timedelta(seconds=LEASE_SECONDS), blocked_on=BLOCKED_LEASE
+                available_at=now + dt.timedelta(seconds=settings.SEARCH_OUTBOX_LEASE_SECONDS), blocked_on=BLOCKED_LEASE
             )
     return claimed
 
@@ -366,6 +365,17 @@ def _release(row_ids: list[int], *, blocked_on: str, error: str) -> None:
     )
 
 
+def _engine_back(backend: SearchBackend) -> bool:
+    """True when rows wait for the engine and it answers again."""
+    if not SearchOutbox.objects.filter(blocked_on=BLOCKED_ENGINE).exists():
+        return False
+    try:
+        backend.ping()
+    except Exception:  # noqa: BLE001 - still down (or unreadable): the rows keep their back-off
+        return False
+    return True
+
+
 def outbox_drain(
     *,
     document_ids: Sequence[int] | None = None,
@@ -376,7 +386,9 @@ def outbox_drain(
     """Sync queued documents until the outbox has nothing due (or the engine fails).
 
     After the first successful write the engine is known to be up, so rows held back by an
-    earlier engine failure are drained too, without waiting for their back-off.
+    earlier engine failure are drained too, without waiting for their back-off. The periodic drain
+    (no `document_ids`) asks the engine first when such rows wait, so the backlog of an outage is
+    written within one drain interval of the engine's return, not after the rows' back-off.
     """
     import time
 
@@ -386,7 +398,7 @@ def outbox_drain(
         return report
     backend = backend or search_backend()
     batch = settings.SEARCH_OUTBOX_BATCH
-    engine_up = False
+    engine_up = document_ids is None and _engine_back(backend)
     batches = 0
     scope = list(document_ids) if document_ids is not None else None
     while max_batches is None or batches < max_batches:

@@ -19,7 +19,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 
 from backend.accounts import services as accounts
 from backend.accounts.models import Role
-from backend.common.errors import TooManyAttempts
+from backend.common.errors import SignInUnavailable, TooManyAttempts
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -29,8 +29,8 @@ class StaffAuthenticationForm(AuthenticationForm):
         username = (self.data.get("username") or "").strip()
         try:
             accounts.staff_sign_in_check(request=self.request, username=username, via="api")
-        except TooManyAttempts as exc:
-            raise ValidationError(exc.message, code="too_many_attempts") from exc
+        except (TooManyAttempts, SignInUnavailable) as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
         try:
             cleaned = super().clean()
         except ValidationError:

@@ -17,12 +17,28 @@ sign-in) uses both.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 
-from backend.common.errors import TooManyAttempts
+from backend.common.errors import SignInUnavailable, TooManyAttempts
+
+logger = logging.getLogger(__name__)
+
+
+def _cache(operation: Callable[..., Any], *args, **kwargs) -> Any:
+    """A cache call; a cache that cannot be reached refuses the sign-in (503), it never waves it through."""
+    try:
+        return operation(*args, **kwargs)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - each cache backend has errors of its own (redis, files)
+        logger.warning("sign-in limits unavailable: %s", exc)
+        raise SignInUnavailable() from exc
 
 
 def _address(request) -> str:
@@ -54,10 +70,11 @@ class SignInLimit:
         return f"signin-failures:{self.scope}:address:{_address(request)}"
 
     def address_blocked(self, request) -> bool:
-        return (cache.get(self._address_key(request)) or 0) >= int(getattr(settings, self.max_per_address_setting))
+        return (_cache(cache.get, self._address_key(request)) or 0) >= int(
+            getattr(settings, self.max_per_address_setting))
 
     def name_blocked(self, name: str) -> bool:
-        return (cache.get(self._name_key(name)) or 0) >= int(getattr(settings, self.max_failures_setting))
+        return (_cache(cache.get, self._name_key(name)) or 0) >= int(getattr(settings, self.max_failures_setting))
 
     def check(self, request, name: str) -> None:
         """Raise TooManyAttempts while the address or the name has used up its failures."""
@@ -65,11 +82,11 @@ class SignInLimit:
             raise locked_error(self.lockout_seconds)
 
     def _count(self, key: str) -> int:
-        cache.add(key, 0, timeout=self.lockout_seconds)
+        _cache(cache.add, key, 0, timeout=self.lockout_seconds)
         try:
-            return cache.incr(key)
+            return _cache(cache.incr, key)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.lockout_seconds)
+            _cache(cache.set, key, 1, timeout=self.lockout_seconds)
             return 1
 
     def failed_address(self, request) -> None:
@@ -81,7 +98,7 @@ class SignInLimit:
         return self._count(self._name_key(name)) == int(getattr(settings, self.max_failures_setting))
 
     def succeeded(self, name: str) -> None:
-        cache.delete(self._name_key(name))
+        _cache(cache.delete, self._name_key(name))
 
 
 STAFF_SIGN_IN = SignInLimit("staff", "STAFF_SIGNIN_MAX_FAILURES", "STAFF_SIGNIN_MAX_FAILURES_PER_IP",

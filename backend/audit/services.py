@@ -25,6 +25,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from backend.audit.context import current_request_context
+from backend.common.metrics import AUDIT_EVENTS
 from backend.audit.events import is_registered
 from backend.audit.models import (
     GENESIS_HASH,
@@ -108,6 +109,8 @@ def record(
         event.occurred_at = timezone.now()
         event.hash = event.compute_hash()
         event.save(using=alias)
+        # Counted once the event is durable (at once outside a transaction).
+        transaction.on_commit(AUDIT_EVENTS.inc, using=alias)
     return event
 
 

@@ -81,6 +81,15 @@ class Gone(DomainError):
     code = "gone"
 
 
+class SignInUnavailable(DomainError):
+    """The sign-in limits cannot be counted (their cache is down): sign-in is refused for now rather
+    than let passwords be tried without limit. Signed-in sessions and API tokens keep working."""
+
+    status_code = 503
+    code = "signin_unavailable"
+    default_message = "Signing in is unavailable for a moment. Please try again shortly."
+
+
 class TooManyAttempts(DomainError):
     """Too many failed attempts (e.g. wrong passwords); try again after `retry_after` seconds."""
 

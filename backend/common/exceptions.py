@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -73,7 +75,25 @@ def _summarise(detail, prefix: str = "") -> str:
     return f"{label}: {detail}" if label else str(detail)
 
 
+def outage_body(exc: BaseException | None) -> dict | None:
+    """The 503 body for an exception that means the database is out of reach, or None for anything
+    else. A database error other than a lost or refused connection (a constraint,
+    bad SQL) is a bug and stays a 500."""
+    if isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    ):
+        logger.warning("database unavailable: %s", " ".join(str(exc).split())[:300])
+        return _body(_("The database is unavailable. Nothing was saved; please try again in a moment."),
+                     "database_unavailable")
+    return None
+
+
 def api_exception_handler(exc, context):
+    outage = outage_body(exc)
+    if outage is not None:
+        response = Response(outage, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = "30"
+        return response
     if isinstance(exc, DomainError):
         response = Response(_body(exc.message, exc.code, **exc.extra), status=exc.status_code)
         if "retry_after" in exc.extra:

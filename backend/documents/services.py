@@ -25,6 +25,7 @@ from backend.access.services import require_access
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
 from backend.common.backends import object_store
+from backend.common.metrics import DOWNLOAD_BYTES, UPLOAD_BYTES
 from backend.common.errors import Conflict, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType, VersionLocked
 from backend.documents.filenames import display_filename, sanitize_filename
 from backend.documents.filetypes import SNIFF_BYTES, describe_mime, sniff_mime
@@ -153,6 +154,7 @@ def store_checked_upload(upload: UploadSource, *, max_bytes: int, allowed_types)
         )
     except ObjectTooLarge:
         raise _too_large(limit) from None
+    UPLOAD_BYTES.inc(stored.size)
     return StoredUpload(
         stored=stored,
         mime_type=mime,
@@ -626,7 +628,9 @@ def _audited_chunks(chunks: Iterator[bytes], *, actor, version: DocumentVersion)
     """Pass chunks through; a checksum failure is audited (with the request's context) and aborts."""
     context = current_request_context()
     try:
-        yield from chunks
+        for chunk in chunks:
+            DOWNLOAD_BYTES.inc(len(chunk))
+            yield chunk
     except ObjectCorrupt as exc:
         token = set_request_context(context)
         try:

@@ -21,6 +21,7 @@ from backend.common.errors import (
     InvalidInput,
     LengthRequired,
     NotFound,
+    SignInUnavailable,
     TooManyAttempts,
     UnsupportedFileType,
     VersionLocked,
@@ -66,6 +67,8 @@ def message_for(exc: Exception) -> str:
         return _("The stored content of this version cannot be served right now.")
     if isinstance(exc, store_errors.ObjectTooLarge):
         return _("The file is larger than the upload limit.")
+    if isinstance(exc, SignInUnavailable):
+        return _("Signing in is unavailable for a moment. Please try again shortly.")
     if isinstance(exc, TooManyAttempts):
         return _("Too many failed sign-ins. For your security the account is locked; "
                  "try again in %(minutes)s minutes.") % {"minutes": exc.extra.get("minutes", 15)}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backend.access.policy import portal_customer_id
 from backend.accounts import services as accounts
 from backend.accounts.services import user_language_set
-from backend.common.errors import Gone, InvalidInput, NotFound, TooManyAttempts
+from backend.common.errors import Gone, InvalidInput, NotFound, SignInUnavailable, TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.crm.selectors.announcements import announcement_list_visible
 from backend.crm.selectors.customers import customer_get_visible
@@ -56,16 +56,16 @@ def sign_in(request):
             try:
                 user = accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
                                                password=form.cleaned_data["password"])
-            except TooManyAttempts as exc:
+            except (TooManyAttempts, SignInUnavailable) as exc:
                 form.add_error(None, message_for(exc))
-                status, retry_after = 429, exc.extra["retry_after"]
+                status, retry_after = exc.status_code, exc.extra.get("retry_after", 30)
             except InvalidInput:
                 form.add_error(None, _("The e-mail address or password is not right. Check both and try again "
                                        "(the password is case-sensitive)."))
             else:
                 return _signed_in(request, user, next_url)
     response = render(request, "portal/signin.html", {"form": form, "next": next_url}, status=status)
-    if status == 429:
+    if status in (429, 503):
         response["Retry-After"] = str(retry_after)
     return response
 

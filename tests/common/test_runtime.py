@@ -42,8 +42,8 @@ def test_the_sign_in_counts_are_shared_by_every_process_of_the_machine_by_defaul
 
     default = configured.CACHES["default"]
     if configured.CACHE_URL:  # then with CACHE_URL: Redis, shared by every machine
-        assert default == {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                           "LOCATION": configured.CACHE_URL}
+        assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        assert default["LOCATION"] == configured.CACHE_URL
     else:  # and without: on disk under the data directory (all of gunicorn's workers see it)
         assert default == {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                            "LOCATION": str(configured.DATA_DIR / "cache")}

@@ -273,12 +273,18 @@ def test_the_periodic_drain_writes_the_backlog_by_itself(people, committed, sear
     good = _break_engine(settings, tmp_path)
     with committed():
         doc = factories.document(owner, content=b"queued words")
-    settings.SEARCH_URL = good
+    backoff_until = SearchOutbox.objects.get(document_id=doc.pk).available_at
 
-    assert tasks.drain_outbox()["documents"] == 0  # still backing off
-    SearchOutbox.objects.update(available_at=timezone.now() - dt.timedelta(seconds=1))
+    # while the engine is still down the periodic drain leaves the row to its back-off
+    assert tasks.drain_outbox()["documents"] == 0
+    assert SearchOutbox.objects.get(document_id=doc.pk).available_at == backoff_until
+
+    # once it answers again, the next periodic drain writes the backlog without waiting for the back-off
+    settings.SEARCH_URL = good
+    assert backoff_until > timezone.now()
     assert tasks.drain_outbox() == {"documents": 1, "versions": 1, "error": ""}
     assert engine_hits(search_index, owner, "queued") == {doc.pk}
+    assert not SearchOutbox.objects.exists()
 
 
 def test_an_unreadable_store_is_retried_then_the_version_fails(people, committed, search_index, monkeypatch, settings):

@@ -93,3 +93,55 @@ def test_the_browsable_api_sign_in_counts_against_the_same_limit(world, limits):
         assert response.status_code == 200 and "_auth_user_id" not in client.session
     response = client.post("/api/auth/login/", {"username": "wang.fang", "password": PASSWORD})
     assert "Too many failed sign-ins" in response.content.decode() and "_auth_user_id" not in client.session
+
+
+# -- the cache that keeps the counts is down ------------------------------------------------------
+
+@pytest.fixture
+def dead_shared_cache(settings, redis_server_factory):
+    """The counts in a real Redis (CACHE_URL=redis://… as in production), which then stops."""
+    from django.core.cache import caches
+
+    server = redis_server_factory()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": server.url(1),
+                                   "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
+    caches["default"].get("warm-up")
+    server.stop()
+    yield server
+    caches["default"].close()
+
+
+@pytest.mark.parametrize("path, fields, language, message", [
+    ("/signin/", {"username": "wang.fang"}, "en", "Signing in is unavailable for a moment"),
+    ("/signin/", {"username": "wang.fang"}, "zh-hans", "暂时无法登录"),
+    ("/portal/signin/", {"email": "someone@example.com"}, "en", "Signing in is unavailable for a moment"),
+])
+def test_sign_in_is_refused_with_503_not_waved_through_when_the_counts_cannot_be_kept(
+    world, dead_shared_cache, path, fields, language, message
+):
+    client = Client()
+    client.cookies["django_language"] = language
+
+    response = client.post(path, {**fields, "password": PASSWORD})
+
+    assert response.status_code == 503
+    assert message in response.content.decode()
+    assert response["Retry-After"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_api_token_endpoint_says_so_too(world, dead_shared_cache):
+    response = APIClient().post("/api/auth/token/", {"username": "wang.fang", "password": PASSWORD})
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "signin_unavailable"
+
+
+def test_signed_in_users_keep_working_while_the_cache_is_down(world, dead_shared_cache):
+    from backend.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="wang.fang"))
+
+    assert client.get("/").status_code == 200

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from backend.accounts.services import user_language_set
-from backend.common.errors import TooManyAttempts
+from backend.common.errors import SignInUnavailable, TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.web import services
 from backend.web.errors import message_for
@@ -37,7 +37,7 @@ def sign_in(request):
         try:
             user = services.session_sign_in(request=request, username=form.cleaned_data["username"],
                                             password=form.cleaned_data["password"])
-        except TooManyAttempts as exc:
+        except (TooManyAttempts, SignInUnavailable) as exc:
             locked, user = exc, None
             form.add_error(None, message_for(exc))
         if user is not None:
@@ -45,10 +45,10 @@ def sign_in(request):
         if locked is None:
             form.add_error(None, _("The user name or password is not right. Check both and try again "
                                    "(the password is case-sensitive)."))
-    status = 429 if locked is not None else 400 if request.method == "POST" else 200
+    status = locked.status_code if locked is not None else 400 if request.method == "POST" else 200
     response = render(request, "web/signin.html", {"form": form, "next": next_url}, status=status)
     if locked is not None:
-        response["Retry-After"] = str(locked.extra["retry_after"])
+        response["Retry-After"] = str(locked.extra.get("retry_after", 30))
     return response
 
 

@@ -1,0 +1,39 @@
+"""Outages are 503, never 500: the database (or broker) being down is not a bug in the request.
+
+`server_error` is Django's handler500. It runs inside the `except` that caught the exception, so
+it can tell an outage from a bug: an outage gets 503 with a clear message (JSON under /api/, a
+page elsewhere) and Retry-After; anything else is Django's plain 500. The API's own exception
+handler maps the same errors (backend/common/exceptions.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from backend.common.exceptions import outage_body
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request, *args, **kwargs):
+    body = outage_body(sys.exc_info()[1])
+    if body is None:
+        return defaults.server_error(request, *args, **kwargs)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(body, status=503)
+    else:
+        title = _("Temporarily unavailable")
+        response = HttpResponse(
+            f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{title}</title></head>'
+            f'<body style="font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem">'
+            f"<h1>{title}</h1><p>{body['detail']}</p></body></html>",
+            status=503, content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = "30"
+    return response
