@@ -30,9 +30,11 @@ def healthz(request) -> HttpResponse:
 def readyz(request) -> HttpResponse:
     ready, results = probes.readiness()
     degraded = any(not result.up for result in results)
+    # Why a dependency is down names hosts and ports: only for those who may read the metrics too.
+    detailed = metrics.may_scrape(request)
     body = {
         "status": "ready" if ready and not degraded else ("degraded" if ready else "unavailable"),
-        "checks": {result.name: result.as_json() for result in results},
+        "checks": {result.name: result.as_json(with_error=detailed) for result in results},
     }
     response = JsonResponse(body, status=200 if ready else 503, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = _NO_STORE

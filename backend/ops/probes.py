@@ -31,12 +31,12 @@ class ProbeResult:
     error: str = ""
     configured: bool = True
 
-    def as_json(self) -> dict:
+    def as_json(self, *, with_error: bool = True) -> dict:
         body = {"status": "up" if self.up else "down", "required": self.required,
                 "latency_ms": round(self.latency_ms, 1)}
         if not self.configured:
             body["status"] = "not configured"
-        if self.error:
+        if self.error and with_error:
             body["error"] = self.error
         return body
 

@@ -93,3 +93,15 @@ def test_a_deployer_may_require_the_search_engine(settings):
     assert response.status_code == 503
     assert response.json()["checks"]["search"] == {**response.json()["checks"]["search"], "status": "down",
                                                    "required": True}
+
+
+@pytest.mark.django_db
+def test_why_a_dependency_is_down_is_told_only_to_internal_callers(settings):
+    settings.SEARCH_URL = f"opensearch://127.0.0.1:{free_port()}/dossier?timeout=2&retries=0"
+
+    inside = Client().get("/readyz").json()["checks"]["search"]
+    outside = Client().get("/readyz", REMOTE_ADDR="198.51.100.7").json()["checks"]["search"]
+
+    assert inside["status"] == outside["status"] == "down"
+    assert inside["error"].startswith("SearchUnavailable")
+    assert "error" not in outside
