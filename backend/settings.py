@@ -337,6 +337,15 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 
 # --- audit ------------------------------------------------------------------
 AUDIT_ENABLED = _env_bool("AUDIT_ENABLED", True)
+# The key of the hash chain, kept outside the database (text, or a file holding it). With neither,
+# one is generated in DATA_DIR/audit-chain.key.
+AUDIT_CHAIN_KEY = _env("AUDIT_CHAIN_KEY", "")
+AUDIT_CHAIN_KEY_FILE = _env("AUDIT_CHAIN_KEY_FILE", "")
+# Signed checkpoints of the chain's head go here: an S3 bucket with Object Lock in production
+# (s3://KEY:SECRET@host:9000/dossier-audit), kept AUDIT_CHECKPOINT_RETENTION_DAYS.
+AUDIT_CHECKPOINT_URL = _env("AUDIT_CHECKPOINT_URL", f"file://{DATA_DIR / 'audit-checkpoints'}")
+AUDIT_CHECKPOINT_RETENTION_DAYS = _env_int("AUDIT_CHECKPOINT_RETENTION_DAYS", 10 * 365)
+AUDIT_CHECKPOINT_SECONDS = _env_int("AUDIT_CHECKPOINT_SECONDS", 3600)
 
 # --- operations: probes, metrics, logs --------------------------------------
 # /readyz answers 503 when one of these is down (of database, storage, search, broker); the
@@ -380,6 +389,7 @@ CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
     "search-outbox-drain": {"task": "indexing.drain_outbox", "schedule": float(SEARCH_OUTBOX_DRAIN_SECONDS)},
     "search-expiry-daily": {"task": "indexing.enqueue_expired", "schedule": 6 * 3600.0},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
 }
 
 # --- CRM --------------------------------------------------------------------

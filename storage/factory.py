@@ -48,6 +48,11 @@ def _local_store(parts):
 def _s3_store(parts, *, sse: str, sse_c_key_b64: str):
     from .s3 import S3ObjectStore
 
+    return S3ObjectStore(**s3_connection(parts), sse=sse or "", sse_c_key=_ssec_key(sse, sse_c_key_b64))
+
+
+def s3_connection(parts) -> dict:
+    """Endpoint, bucket, credentials and options of an s3:// URL (already split)."""
     if not parts.hostname:
         raise ValueError("s3:// storage URL without a host")
     bucket = parts.path.strip("/")
@@ -65,15 +70,13 @@ def _s3_store(parts, *, sse: str, sse_c_key_b64: str):
     for name in ("connect_timeout", "read_timeout"):
         if name in query:
             options[name] = float(query[name])
-    return S3ObjectStore(
+    return dict(
         endpoint=endpoint,
         bucket=bucket,
         access_key=unquote(parts.username or ""),
         secret_key=unquote(parts.password or ""),
         secure=_flag(query.get("secure", "1")),
         region=query.get("region") or "us-east-1",
-        sse=sse or "",
-        sse_c_key=_ssec_key(sse, sse_c_key_b64),
         **options,
     )
 

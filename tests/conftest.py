@@ -16,6 +16,8 @@ def services_required() -> bool:
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"
+    # each test's own audit checkpoints (and its own generated chain key, under DATA_DIR)
+    settings.AUDIT_CHECKPOINT_URL = f"file://{tmp_path / 'audit-checkpoints'}"
     # Real password hashing costs ~0.5 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -9,6 +9,6 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # Our own event types, then every app's ``audit_events`` module.
-        from backend.audit import events  # noqa: F401
+        from backend.audit import checks, events  # noqa: F401
 
         autodiscover_modules("audit_events")

@@ -1,7 +1,10 @@
 """The audit trail: one append-only, hash-chained table.
 
-Each row stores the SHA-256 of its own canonical form (``hash``) and the hash of
-the row before it (``prev_hash``); the first row points at ``GENESIS_HASH``.
+Each row stores the keyed hash (HMAC-SHA256 under a key kept outside the
+database, backend/audit/keys.py) of its own canonical form (``hash``) and the
+hash of the row before it (``prev_hash``); the first row points at
+``GENESIS_HASH``. Signed checkpoints of the head, kept in write-once storage
+(backend/audit/checkpoints.py), show a tail cut off or an emptied table.
 Editing, deleting, inserting or reordering rows therefore breaks the chain, and
 ``backend.audit.selectors.audit_chain_verify`` finds the first broken row.
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 import ipaddress
 import json
 import math
@@ -30,11 +32,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.audit.errors import AuditImmutable
+from backend.audit.keys import keyed_digest
 
 GENESIS_HASH = "0" * 64
 
-# Bumped only if the canonical form below ever changes; it is part of every hash.
-CHAIN_FORMAT = 1
+# Bumped only if the canonical form or the hash below ever changes; it is part of every hash.
+# 2: HMAC-SHA256 under the chain key (backend/audit/keys.py); 1 was plain SHA-256, which anyone
+# with database access could recompute after an edit.
+CHAIN_FORMAT = 2
 
 # Every stored field except ``hash``, in the names ``QuerySet.values()`` uses.
 HASHED_FIELDS = (
@@ -154,7 +159,7 @@ def canonical_bytes(values: Mapping[str, Any]) -> bytes:
 
 
 def compute_hash(values: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_bytes(values)).hexdigest()
+    return keyed_digest(b"audit-event", canonical_bytes(values))
 
 
 # --- the model ---------------------------------------------------------------

@@ -76,3 +76,48 @@ def audit_chain_verify(*, batch_size: int = 5000) -> ChainVerification:
 def audit_events_for_target(*, target_type: str, target_id: str) -> QuerySet[AuditEvent]:
     """Events about one object, oldest first, e.g. ("documents.document", "42")."""
     return AuditEvent.objects.filter(target_type=target_type, target_id=str(target_id)).order_by("id")
+
+
+def audit_trail_verify(*, batch_size: int = 5000) -> ChainVerification:
+    """The chain (audit_chain_verify), then the table against the newest signed checkpoint: a tail
+    cut off, a lower head, an emptied table or a rewritten head event are tampering too."""
+    from backend.audit.checkpoints import checkpoints_read
+    from storage.errors import StoreError
+
+    chain = audit_chain_verify(batch_size=batch_size)
+    if not chain.ok:
+        return chain
+    try:
+        anchors = checkpoints_read()
+    except StoreError as exc:
+        return ChainVerification(False, chain.checked, None, f"the checkpoints cannot be read ({exc}); the chain "
+                                 "itself is intact, but a cut-off tail cannot be ruled out", chain.last_id,
+                                 chain.last_hash)
+    if anchors.forged:
+        return ChainVerification(False, chain.checked, None, "a checkpoint's signature does not verify (forged, or "
+                                 f"signed with another key): {', '.join(anchors.forged[:5])}", chain.last_id,
+                                 chain.last_hash)
+    newest = anchors.newest
+    if newest is None:
+        return chain
+    head = chain.last_id or 0
+    if newest.head_id > head:
+        if chain.checked == 0:
+            reason = (f"the audit trail is empty, but the checkpoint of {newest.written_at} counted "
+                      f"{newest.count} events up to #{newest.head_id}: it was emptied")
+        else:
+            reason = (f"events #{head + 1} to #{newest.head_id} are missing: the checkpoint of "
+                      f"{newest.written_at} saw the chain up to #{newest.head_id}; its tail was cut off")
+        return ChainVerification(False, chain.checked, head + 1, reason, chain.last_id, chain.last_hash)
+    anchored = AuditEvent.objects.filter(id=newest.head_id).values_list("hash", flat=True).first()
+    if anchored != newest.head_hash:
+        return ChainVerification(False, chain.checked, newest.head_id,
+                                 f"event #{newest.head_id} is not the one the checkpoint of {newest.written_at} "
+                                 "signed: the chain was rewritten", chain.last_id, chain.last_hash)
+    if chain.checked < newest.count:
+        return ChainVerification(False, chain.checked, None,
+                                 f"{chain.checked} events, fewer than the {newest.count} the checkpoint of "
+                                 f"{newest.written_at} counted", chain.last_id, chain.last_hash)
+    return ChainVerification(True, chain.checked, None,
+                             f"chain intact; it matches the checkpoint of {newest.written_at} (#{newest.head_id})",
+                             chain.last_id, chain.last_hash)

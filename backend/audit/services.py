@@ -155,3 +155,22 @@ def _lock_chain_and_read_head(alias: str) -> tuple[int, str]:
     if row is None:
         return 0, GENESIS_HASH
     return int(row[0]), row[1]
+
+
+def audit_trail_verify_and_record(*, actor, batch_size: int = 5000):
+    """Verify the chain and the newest checkpoint, record the outcome (audit.chain.verified), and
+    when all is well sign a new checkpoint that includes that event. Returns the verification."""
+    from backend.audit.checkpoints import checkpoint_write
+    from backend.audit.events import AUDIT_CHAIN_VERIFIED
+    from backend.audit.selectors import audit_trail_verify
+
+    result = audit_trail_verify(batch_size=batch_size)
+    with transaction.atomic():
+        record(
+            AUDIT_CHAIN_VERIFIED, actor=actor, outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+            detail={"checked": result.checked, "first_bad_id": result.first_bad_id, "reason": result.reason,
+                    "last_id": result.last_id, "last_hash": result.last_hash},
+        )
+    if result.ok:
+        checkpoint_write()
+    return result

@@ -13,9 +13,7 @@ from django.db import transaction
 from backend.accounts import services as accounts
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
-from backend.audit.events import AUDIT_CHAIN_VERIFIED
-from backend.audit.models import Outcome
-from backend.audit.selectors import ChainVerification, audit_chain_verify
+from backend.audit.selectors import ChainVerification
 from backend.common.errors import NotFound
 
 
@@ -57,14 +55,7 @@ def audit_export_record(*, actor, export_format: str, filters: dict) -> None:
 
 
 def audit_chain_verify_now(*, actor) -> ChainVerification:
-    """Walk the whole chain now and record the outcome as an audit.chain.verified event."""
+    """Walk the whole chain, compare it with the newest checkpoint, and record the outcome."""
     if not getattr(actor, "is_compliance", False):
         raise NotFound()
-    result = audit_chain_verify()
-    with transaction.atomic():
-        audit.record(
-            AUDIT_CHAIN_VERIFIED, actor=actor, outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
-            detail={"checked": result.checked, "first_bad_id": result.first_bad_id, "reason": result.reason,
-                    "last_id": result.last_id, "last_hash": result.last_hash},
-        )
-    return result
+    return audit.audit_trail_verify_and_record(actor=actor)

@@ -36,7 +36,9 @@ def test_intact_chain_prints_ok_and_records_the_check(three_events):
     # and a second run counts the recorded check too
     again = StringIO()
     call_command("audit_verify", stdout=again)
-    assert again.getvalue().strip() == "OK: 4 events, chain intact"
+    # ... and compares the table with the checkpoint the first run signed (head #4: the first check)
+    assert again.getvalue().startswith("OK: 4 events, chain intact; it matches the checkpoint of ")
+    assert again.getvalue().strip().endswith(f"(#{check.id})")
 
 
 def test_broken_chain_prints_the_first_bad_event_and_exits_non_zero(three_events, tamper):

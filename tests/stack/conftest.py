@@ -169,6 +169,9 @@ def _environment(workdir: Path, postgres: PostgresCluster, redis: RedisServer, s
         "DATABASE_CONNECT_TIMEOUT": "3",
         "STORAGE_URL": s3.url_for_bucket(f"stack-{uuid.uuid4().hex[:12]}"),
         "STORAGE_SSE": "s3",
+        # signed checkpoints of the audit chain in a bucket with Object Lock, as in production
+        "AUDIT_CHECKPOINT_URL": s3.url_for_bucket(f"stack-audit-{uuid.uuid4().hex[:8]}"),
+        "AUDIT_CHAIN_KEY_FILE": str(workdir / "audit-chain.key"),
         "SEARCH_URL": f"opensearch://127.0.0.1:{search.http_port}/{SEARCH_INDEX}?timeout=5&retries=0",
         "CELERY_BROKER_URL": redis.url(0),
         "CACHE_URL": redis.url(1),
@@ -206,6 +209,8 @@ def stack(tmp_path_factory) -> Stack:
                                            + "/postgres", autocommit=True) as connection:
             connection.execute("CREATE DATABASE dossier")
         env = _environment(workdir, postgres, redis, s3, search)
+        (workdir / "audit-chain.key").write_text(secrets.token_hex(32))
+        (workdir / "audit-chain.key").chmod(0o600)
         port = free_port()
         logs = workdir / "logs"
         logs.mkdir()

@@ -6,17 +6,15 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from backend.audit.events import AUDIT_CHAIN_VERIFIED
-from backend.audit.models import Outcome
-from backend.audit.selectors import audit_chain_verify
-from backend.audit.services import record
+from backend.audit.services import audit_trail_verify_and_record
 
 
 class Command(BaseCommand):
     help = (
-        "Verify the audit trail's hash chain. Prints 'OK: N events, chain intact' or "
-        "'BROKEN at event #ID: reason' and exits with status 1 when broken. "
-        "Records an audit.chain.verified event afterwards."
+        "Verify the audit trail's keyed hash chain and compare it with the newest signed checkpoint. "
+        "Prints 'OK: N events, chain intact…' or 'BROKEN at event #ID: reason' (a rewritten event, a "
+        "cut-off tail, an emptied table) and exits with status 1 when broken. Records an "
+        "audit.chain.verified event afterwards and, when intact, writes a new checkpoint."
     )
 
     def add_arguments(self, parser):
@@ -25,22 +23,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_size: int, **options):
-        result = audit_chain_verify(batch_size=batch_size)
-        # The check reads first; only then does recording it append a row.
-        record(
-            AUDIT_CHAIN_VERIFIED,
-            actor=None,
-            outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
-            detail={
-                "checked": result.checked,
-                "first_bad_id": result.first_bad_id,
-                "reason": result.reason,
-                "last_id": result.last_id,
-                "last_hash": result.last_hash,
-            },
-        )
+        result = audit_trail_verify_and_record(actor=None, batch_size=batch_size)
         if result.ok:
-            self.stdout.write(f"OK: {result.checked} events, chain intact")
+            self.stdout.write(f"OK: {result.checked} events, {result.reason}")
             return
-        self.stdout.write(f"BROKEN at event #{result.first_bad_id}: {result.reason}")
+        where = f" at event #{result.first_bad_id}" if result.first_bad_id else ""
+        self.stdout.write(f"BROKEN{where}: {result.reason}")
         sys.exit(1)
