@@ -4,6 +4,11 @@ and BENCHMARKS.md sections.
 Everything a benchmark starts is stopped by its own PID (never by name), also when the run fails
 or is interrupted: the scripts run their body inside `cleanup_on_exit()` and register every server
 and database on an ExitStack.
+
+PostgreSQL: the server at BENCH_PG_HOST:BENCH_PG_PORT (default 127.0.0.1:5432) when one answers there;
+otherwise, on first use, a throwaway cluster from Debian's binaries (the test suite's own
+`tests.fixtures.postgres.start_cluster()`: a free loopback port, fsync off), registered on the
+innermost `cleanup_on_exit()` stack (or at interpreter exit) so it is discarded with everything else.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ GiB = 1 << 30
 # --- process hygiene ----------------------------------------------------------------------
 
 
+_STACKS: list[contextlib.ExitStack] = []  # the open cleanup_on_exit() stacks, innermost last
+
+
 @contextlib.contextmanager
 def cleanup_on_exit() -> Iterator[contextlib.ExitStack]:
     """An ExitStack that also unwinds on SIGTERM/SIGINT/SIGHUP (they become SystemExit)."""
@@ -54,10 +62,24 @@ def cleanup_on_exit() -> Iterator[contextlib.ExitStack]:
     previous = {sig: signal.signal(sig, _raise) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         with contextlib.ExitStack() as stack:
-            yield stack
+            _STACKS.append(stack)
+            try:
+                yield stack
+            finally:
+                _STACKS.remove(stack)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def on_exit(callback, *args) -> None:
+    """Run `callback(*args)` when the innermost cleanup_on_exit() stack unwinds (else at interpreter exit)."""
+    if _STACKS:
+        _STACKS[-1].callback(callback, *args)
+    else:
+        import atexit
+
+        atexit.register(callback, *args)
 
 
 def free_port() -> int:
@@ -76,14 +98,70 @@ def make_workdir(stack: contextlib.ExitStack, prefix: str, keep: bool = False) -
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
+@dataclass
+class PostgresServer:
+    """Where the benchmark databases live: the configured server, or a throwaway cluster we started."""
+
+    host: str
+    port: int
+    user: str
+    cluster: object | None = None  # tests.fixtures.postgres.PostgresCluster when we started it
+    version: str = ""
+
+    def discard(self) -> None:
+        if self.cluster is not None:
+            self.cluster.discard()
+
+
+_SERVER: PostgresServer | None = None
+_LAST_VERSION: list[str] = []  # "17.2" or "17.2 (throwaway cluster, fsync off)", newest last
+
+
+def postgres_server() -> PostgresServer:
+    """The server at BENCH_PG_HOST:BENCH_PG_PORT when it answers; otherwise (once per process) a
+    throwaway cluster, discarded when the innermost cleanup_on_exit() stack unwinds."""
+    global _SERVER
+    if _SERVER is not None and (_SERVER.cluster is None or _SERVER.cluster.running):
+        return _SERVER
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.fixtures.postgres import answers, start_cluster
+
+    reason = answers(f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres")
+    if reason is None:
+        server = PostgresServer(host=PG_HOST, port=PG_PORT, user=PG_USER)
+    else:
+        print(f"no PostgreSQL at {PG_HOST}:{PG_PORT} ({reason}); starting a throwaway cluster ...", flush=True)
+        started = time.perf_counter()
+        cluster = start_cluster()
+        server = PostgresServer(host="127.0.0.1", port=cluster.port, user="postgres", cluster=cluster)
+        on_exit(_discard_server, server)
+        print(f"  PostgreSQL on 127.0.0.1:{cluster.port} in {time.perf_counter() - started:.1f} s "
+              f"({cluster.workdir})", flush=True)
+    _SERVER = server
+    with _admin_connection() as conn:
+        server.version = conn.execute("SHOW server_version").fetchone()[0]
+    _LAST_VERSION.append(server.version + ("" if server.cluster is None else " (throwaway cluster, fsync off)"))
+    return server
+
+
+def _discard_server(server: PostgresServer) -> None:
+    global _SERVER
+    server.discard()
+    if _SERVER is server:
+        _SERVER = None
+
+
 def database_url(name: str) -> str:
-    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    server = postgres_server()
+    return f"postgres://{server.user}@{server.host}:{server.port}/{name}"
 
 
 def _admin_connection():
     import psycopg
 
-    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True)
+    server = _SERVER if _SERVER is not None else postgres_server()
+    return psycopg.connect(host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True)
 
 
 def create_database(name: str) -> str:
@@ -111,8 +189,12 @@ def postgres_backend_pids(name: str) -> list[int]:
 
 
 def postgres_version() -> str:
-    with _admin_connection() as conn:
-        return conn.execute("SHOW server_version").fetchone()[0]
+    """The server's version (remembered, so a report written after a throwaway cluster was discarded
+    names it instead of starting another)."""
+    if _SERVER is None and _LAST_VERSION:
+        return _LAST_VERSION[-1]
+    postgres_server()
+    return _LAST_VERSION[-1]
 
 
 def base_env(*, database: str, storage_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

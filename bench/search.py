@@ -1,13 +1,15 @@
 """Search at 100,000 versions: indexing throughput, trimmed query latency through the API, and the
-same work straight against tantivy without our layer.
+same work straight against the engine without our layer, for the embedded tantivy backend and for
+OpenSearch, over the same seeded corpus in one run.
 
-    .venv/bin/python -m bench.search                     # full run (100,000 versions, ~15 min on 2 cores)
+    .venv/bin/python -m bench.search                     # full run (100,000 versions, both backends, ~30-45 min on 2 cores)
     .venv/bin/python -m bench.search --docs 10000        # a quick look
     .venv/bin/python -m bench.search --write             # also update the Search section of BENCHMARKS.md
-    .venv/bin/python -m bench.search --reuse --index-dir /tmp/idx --extract-docs 0
+    .venv/bin/python -m bench.search --backend tantivy   # one backend only (tantivy|opensearch|both)
+    .venv/bin/python -m bench.search --backend tantivy --reuse --index-dir /tmp/idx --extract-docs 0
                                                          # iterate: keep the database, seed it once
-    .venv/bin/python -m bench.search --reuse --index-dir /tmp/idx --skip-indexing --skip-raw-indexing \
-        --extract-docs 0                                 # queries only, against that index
+    .venv/bin/python -m bench.search --backend tantivy --reuse --index-dir /tmp/idx --skip-indexing \
+        --skip-raw-indexing --extract-docs 0             # queries only, against that index
 
 The corpus (fixed random seed) is written to PostgreSQL database `dossier_bench_search` with COPY:
 1000 users in 20 departments and 60 teams, documents with one version each (4% public, 46% internal,
@@ -15,20 +17,35 @@ The corpus (fixed random seed) is written to PostgreSQL database `dossier_bench_
 documents) — the same permission shape as bench/document_list.py, where a typical user sees ~10%.
 Each version's extracted text is already in the database (as after extraction): 1-20 KB, half
 Chinese, 30% English, 20% mixed, drawn from a business vocabulary with a Zipf-like spread plus
-a long tail of rare words.
+a long tail of rare words. (No PostgreSQL answering? bench.common starts a throwaway cluster; --reuse
+then needs BENCH_PG_HOST/BENCH_PG_PORT at a server that outlives the run, e.g. one started by
+`python -m tests.fixtures.postgres`.)
 
-Measured:
+OpenSearch: a node of its own, started with `tests.fixtures.opensearch.launch_node` (jars from Maven
+Central, Java 17; heap --opensearch-heap, default 1g; C2 compiler on) on free loopback ports and
+stopped by its PID at the end; our backend talks to it through SEARCH_URL
+opensearch://127.0.0.1:<port>/bench-versions?timeout=300 (a bulk request of 1,000 versions can
+take longer than the client's default 10 s on this machine).
+
+Measured, for each backend:
   * indexing without extraction: `search_reindex`'s code path (read text and ACL from the database,
-    analyze, write) over every version, versions/s; and the raw engine rate: the same texts,
-    already in memory, added to a plain tantivy index with tantivy's default tokenizer;
-  * indexing with extraction: --extract-docs generated files (txt in GBK, DOCX, XLSX, PDF, e-mail)
-    in a local file store, extracted and indexed by the pipeline;
+    build the documents, write: tantivy in-process, OpenSearch through the bulk API) over every
+    version, versions/s, with the CPU per version of this process, its PostgreSQL backends and the
+    OpenSearch node; and the raw engine rate: the same texts, already in memory, added to a plain
+    tantivy index with tantivy's default tokenizer / sent in bulk requests of the same size to an
+    OpenSearch index with our mapping and analyzer;
+  * indexing with extraction (on the first backend): --extract-docs generated files (txt in GBK,
+    DOCX, XLSX, PDF, e-mail) in a local file store, extracted and indexed by the pipeline; the other
+    backend gets the same documents untimed, so both answer the queries over the same corpus;
   * queries: GET /api/search/ through Django's full stack in-process (token auth, principals, the
     engine, the database re-check, snippets, serialization) for the user nearest 10% visibility and
     for an admin, with and without all facets, Chinese and English query sets separately; and the
-    same queries straight against the tantivy index (term/phrase queries with the same ACL filter
-    and the same aggregations, no Django, no database, no snippets);
-  * index size on disk;
+    same queries straight against the engine: for tantivy term/phrase queries with the same ACL
+    filter and the same aggregations; for OpenSearch the very request bodies our backend sends
+    (`search_body`, with OpenSearch's own highlight), sent with opensearch-py; no Django, no
+    database, no snippets of ours;
+  * index size (tantivy: on disk; OpenSearch: `_stats` store size), and the node's heap
+    (`_nodes/stats/jvm`) after indexing and after the queries;
   * unrelated load: the CPU used by every other process on the (shared) machine during each timed
     phase, in cores, after waiting up to --quiet-wait seconds for it to drop under 0.3 cores.
 """
@@ -44,7 +61,7 @@ import shutil
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import (
@@ -342,8 +359,9 @@ def index_raw(texts, path: Path) -> float:
     return time.perf_counter() - started
 
 
-def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, int]]:
-    """Generate files, store them, then time extraction + indexing of them through the pipeline."""
+def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, int], list[int]]:
+    """Generate files, store them, then time extraction + indexing of them through the pipeline;
+    (seconds, versions, files per kind, the new documents' ids)."""
     from django.contrib.auth import get_user_model
 
     from backend.common.backends import object_store
@@ -385,7 +403,7 @@ def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, 
     started = time.perf_counter()
     for start in range(0, len(ids), 100):
         services.documents_sync(ids[start:start + 100])
-    return time.perf_counter() - started, len(ids), kinds
+    return time.perf_counter() - started, len(ids), kinds, ids
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -461,18 +479,219 @@ def _seeded_already(docs: int) -> Seeded | None:
     return Seeded(documents=docs, text_bytes=text_bytes, seconds=0.0)
 
 
-def _load_meter(database: str):
-    """CPU seconds of this process and of its PostgreSQL backends, and of everything else (other load)."""
-    return CpuAccount({"bench": lambda: [os.getpid()], "postgres": lambda: postgres_backend_pids(database)})
+# --- OpenSearch -------------------------------------------------------------------------------
+
+OPENSEARCH_INDEX = "bench-versions"
+RAW_OPENSEARCH_INDEX = "bench-raw-versions"
+OPENSEARCH_TIMEOUT = 300.0  # seconds, for our backend's client (SEARCH_URL ?timeout=) and the raw one
+
+
+def start_opensearch(stack, workdir: Path, heap: str):
+    """A throwaway node from tests.fixtures.opensearch (free loopback ports), stopped by its PID when
+    the stack unwinds. The fixture runs the JVM with the C1 compiler only, because tests are short;
+    this benchmark runs for minutes, as production does, so full tiered compilation (C2) is put back."""
+    from tests.fixtures.opensearch import launch_node
+
+    started = time.perf_counter()
+    node = launch_node(workdir, heap=heap, extra_jvm_args=["-XX:TieredStopAtLevel=4"])
+    stack.callback(node.stop)
+    return node, time.perf_counter() - started
+
+
+def opensearch_client(search_url: str):
+    """A plain opensearch-py client for `search_url` (the same connection options our backend uses)."""
+    from opensearchpy import OpenSearch
+
+    from indexing.backends.opensearch import client_options_from_url
+
+    kwargs, index, _ = client_options_from_url(search_url)
+    kwargs["timeout"] = OPENSEARCH_TIMEOUT
+    return OpenSearch(**kwargs), index
+
+
+def wait_for_merges(client, index: str, timeout: float = 300.0) -> float:
+    """Wait until no merge has run for two checks in a row (as tantivy's commit waits for its merging
+    threads), then refresh: until the reader is reopened, the files of merged-away segments stay on
+    disk and `_stats` counts them beside the merged segment."""
+    started = time.monotonic()
+    idle = 0
+    while time.monotonic() - started < timeout and idle < 2:
+        stats = client.indices.stats(index=index, metric="merge")
+        idle = idle + 1 if stats["indices"][index]["primaries"]["merges"]["current"] == 0 else 0
+        time.sleep(1.0)
+    client.indices.refresh(index=index)
+    return time.monotonic() - started
+
+
+@dataclass
+class NodeFacts:
+    documents: int
+    size: int
+    segments: int
+    heap_used: int
+    heap_max: int
+    rss: int
+
+
+def opensearch_facts(client, index: str, pid: int | None) -> NodeFacts:
+    """The index's documents, store size and segments (`_stats`), the node's heap (`_nodes/stats/jvm`)
+    and the JVM's resident memory."""
+    import psutil
+
+    primaries = client.indices.stats(index=index, metric="docs,store,segments")["indices"][index]["primaries"]
+    mem = next(iter(client.nodes.stats(metric="jvm")["nodes"].values()))["jvm"]["mem"]
+    rss = psutil.Process(pid).memory_info().rss if pid else 0
+    return NodeFacts(documents=int(primaries["docs"]["count"]), size=int(primaries["store"]["size_in_bytes"]),
+                     segments=int(primaries["segments"]["count"]), heap_used=int(mem["heap_used_in_bytes"]),
+                     heap_max=int(mem["heap_max_in_bytes"]), rss=rss)
+
+
+def node_versions(client) -> str:
+    info = client.info()
+    node = next(iter(client.nodes.info(metric="jvm")["nodes"].values()))
+    return f"OpenSearch {info['version']['number']}, Java {node['jvm']['version']}"
+
+
+def index_raw_opensearch(client, texts, batch_size: int) -> tuple[float, int]:
+    """The same texts straight into OpenSearch: our index body (the same analyzer and mapping), bulk
+    requests of `batch_size` from memory, no database, no IndexDoc; (seconds, store bytes)."""
+    from indexing.backends.opensearch import index_body
+
+    client.indices.delete(index=RAW_OPENSEARCH_INDEX, ignore=[404])
+    client.indices.create(index=RAW_OPENSEARCH_INDEX, body=index_body())
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch_size):
+        lines: list[dict] = []
+        for version_id, title, text, principals in texts[start:start + batch_size]:
+            lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
+            lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
+                          "principals": principals, "is_valid": True})
+        response = client.bulk(body=lines)
+        if response.get("errors"):
+            raise RuntimeError(f"raw bulk refused documents: {str(response['items'][:3])[:500]}")
+    client.indices.refresh(index=RAW_OPENSEARCH_INDEX)
+    seconds = time.perf_counter() - started
+    wait_for_merges(client, RAW_OPENSEARCH_INDEX)
+    size = opensearch_facts(client, RAW_OPENSEARCH_INDEX, None).size
+    client.indices.delete(index=RAW_OPENSEARCH_INDEX)
+    return seconds, size
+
+
+def opensearch_bodies(backend, principals: list[str], queries: list[str], *, facets: bool) -> list[dict]:
+    """The _search bodies our backend sends for the API's requests (20 hits, relevance, valid versions
+    only, all facets or none, snippets on): `indexing.backends.opensearch.search_body` as the backend
+    calls it, recorded from one untimed `backend.search()` per query, so they are exactly what it sends."""
+    import copy
+
+    from indexing import query
+    from indexing.backends import SearchRequest
+    from indexing.selectors import FACETS
+
+    recorded: list[dict] = []
+    client = backend.client
+    send = client.search
+
+    def record(*args, **kwargs):
+        recorded.append(copy.deepcopy(kwargs["body"]))
+        return send(*args, **kwargs)
+
+    client.search = record
+    try:
+        for q in queries:
+            backend.search(SearchRequest(query=query.parse(q), principals=tuple(principals),
+                                         facets=FACETS if facets else ()))
+    finally:
+        del client.search
+    if len(recorded) != len(queries):
+        raise RuntimeError(f"expected one _search per query from {backend!r}, saw {len(recorded)}")
+    return recorded
+
+
+def time_raw_opensearch(client, index: str, backend, principals: list[str], queries: list[str], *, facets: bool,
+                        rounds: int) -> list[float]:
+    """The same query DSL our backend sends, straight with opensearch-py: no Django, no database, no
+    snippets or highlighting of ours (the engine's highlight stays in the body, as ours has it)."""
+    bodies = opensearch_bodies(backend, principals, queries, facets=facets)
+    times = []
+    for round_ in range(rounds + 1):  # the first pass warms up, as for the API
+        for body in bodies:
+            started = time.perf_counter()
+            client.search(index=index, body=body)
+            if round_:
+                times.append(time.perf_counter() - started)
+    return times
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def _load_meter(database: str, node_pid=lambda: None):
+    """CPU seconds of this process, its PostgreSQL backends and the OpenSearch node, and of everything
+    else (other load)."""
+    return CpuAccount({"bench": lambda: [os.getpid()], "postgres": lambda: postgres_backend_pids(database),
+                       "opensearch": lambda: [pid for pid in [node_pid()] if pid]})
 
 
 def _other_cores(account, before) -> float:
-    d = CpuAccount.delta(before, account.snapshot())
+    return _other(CpuAccount.delta(before, account.snapshot()))
+
+
+def _other(d: dict[str, float]) -> float:
     return d["other"] / d["wall"] if d["wall"] > 0 else 0.0
+
+
+def _cpu_per_version(d: dict[str, float], versions: int) -> dict[str, float]:
+    """CPU milliseconds per version of this process, its PostgreSQL backends and the OpenSearch node."""
+    return {name: d[name] * 1000 / versions for name in ("bench", "postgres", "opensearch")} if versions else {}
+
+
+def use_search_url(url: str) -> None:
+    """Point the app (settings, and the environment for anything started later) at another engine."""
+    from django.conf import settings
+
+    settings.SEARCH_URL = url
+    os.environ["SEARCH_URL"] = url
+
+
+@dataclass
+class Indexed:
+    """One backend's indexing numbers."""
+
+    seconds: float = 1.0
+    versions: int = 0
+    other: float = 0.0
+    size: int = 0
+    raw_seconds: float = 1.0
+    raw_versions: int = 0
+    raw_size: int = 0
+    raw_other: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # ms per version: bench, postgres, opensearch
+    raw_cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.versions / self.seconds
+
+    @property
+    def raw_rate(self) -> float:
+        return self.raw_versions / self.raw_seconds if self.raw_versions else float("nan")
+
+
+BACKEND_LABEL = {"tantivy": "tantivy", "opensearch": "OpenSearch"}
+
+
+def _cpu_cell(name: str, cpu: dict[str, float]) -> str:
+    """"2.1 + 0.3" (tantivy runs inside this process) or "1.2 + 0.3 + 4.5" (the node is a process of its own)."""
+    if not cpu:
+        return ""
+    parts = [cpu["bench"], cpu["postgres"]] + ([cpu["opensearch"]] if name == "opensearch" else [])
+    return " + ".join(f"{value:.1f}" for value in parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=("tantivy", "opensearch", "both"), default="both",
+                        help="which engines to index and query (both: tantivy first, then OpenSearch, same corpus)")
     parser.add_argument("--docs", type=int, default=100_000, help="versions in the corpus (one per document)")
     parser.add_argument("--grants", type=int, default=None, help="default: 5 per document")
     parser.add_argument("--users", type=int, default=1000)
@@ -480,25 +699,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract-docs", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--database", default="dossier_bench_search")
+    parser.add_argument("--opensearch-heap", default=os.environ.get("DOSSIER_OPENSEARCH_HEAP", "1g"),
+                        help="the OpenSearch node's JVM heap (-Xms/-Xmx); default DOSSIER_OPENSEARCH_HEAP or 1g")
     parser.add_argument("--write", action="store_true", help="update the Search section of BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the database and the work directory")
     parser.add_argument("--reuse", action="store_true",
-                        help="for iterating: keep --database and reuse its corpus when it is complete (implies --keep)")
+                        help="for iterating: keep --database and reuse its corpus when it is complete (implies --keep;"
+                             " needs a PostgreSQL that outlives the run, see BENCH_PG_HOST/BENCH_PG_PORT)")
     parser.add_argument("--index-dir", type=Path, default=None,
-                        help="where our index lives (kept); default: inside the work directory")
+                        help="where our tantivy index lives (kept); default: inside the work directory")
     parser.add_argument("--skip-indexing", action="store_true",
-                        help="query the index already at --index-dir instead of rebuilding it (no indexing numbers)")
-    parser.add_argument("--skip-raw-indexing", action="store_true", help="do not time the raw engine's indexing")
+                        help="query the tantivy index already at --index-dir instead of rebuilding it (no indexing "
+                             "numbers; tantivy only: the OpenSearch node is always a fresh one)")
+    parser.add_argument("--skip-raw-indexing", action="store_true", help="do not time the raw engines' indexing")
     parser.add_argument("--quiet-wait", type=float, default=60.0,
                         help="seconds to wait for unrelated processes to calm down before each timed phase")
     args = parser.parse_args(argv)
     grants = args.grants if args.grants is not None else 5 * args.docs
+    backends = ("tantivy", "opensearch") if args.backend == "both" else (args.backend,)
     if args.reuse:
         args.keep = True
     if args.write and (args.skip_indexing or args.skip_raw_indexing):
         parser.error("--write needs every measurement: drop --skip-indexing/--skip-raw-indexing")
     if args.skip_indexing and args.index_dir is None:
         parser.error("--skip-indexing needs --index-dir")
+    if args.skip_indexing and "opensearch" in backends:
+        parser.error("--skip-indexing works with --backend tantivy only (the OpenSearch node is a fresh one)")
 
     total_started = time.perf_counter()
     with cleanup_on_exit() as stack:
@@ -512,8 +738,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             stack.callback(drop_database, args.database)
         index_path = args.index_dir.resolve() if args.index_dir else workdir / "index"
+        urls = {"tantivy": f"tantivy://{index_path}"}
         env = base_env(database=db_url, storage_url=f"file://{workdir / 'objects'}", data_dir=workdir / "data",
-                       SEARCH_URL=f"tantivy://{index_path}", CELERY_BROKER_URL="")
+                       SEARCH_URL=urls["tantivy"], CELERY_BROKER_URL="")
         migrate(env)
         os.environ["SEARCH_URL"] = env["SEARCH_URL"]
         django_setup(env)
@@ -534,155 +761,288 @@ def main(argv: list[str] | None = None) -> int:
         narrow, narrow_count, admin, admin_count = choose_users(args.docs)
         print(f"narrow user {narrow.username} sees {narrow_count:,} ({narrow_count / args.docs:.1%}); "
               f"admin sees {admin_count:,} ({admin_count / args.docs:.1%})", flush=True)
-        meter = _load_meter(args.database)
+        node = None
+        meter = _load_meter(args.database, lambda: node.pid if node is not None else None)
 
         def quiet() -> None:
             if args.quiet_wait:
-                wait_until_quiet(args.quiet_wait, exclude=[os.getpid(), *postgres_backend_pids(args.database)])
+                mine = [os.getpid(), *postgres_backend_pids(args.database), *([node.pid] if node and node.pid else [])]
+                wait_until_quiet(args.quiet_wait, exclude=mine)
 
-        ours_seconds, ours_versions, ours_other = 1.0, 0, 0.0
-        if not args.skip_indexing:
-            print("indexing through our layer (search_reindex path) ...", flush=True)
+        indexed = {name: Indexed() for name in backends}
+
+        # -- tantivy: our layer, then the raw engine
+        if "tantivy" in backends:
+            use_search_url(urls["tantivy"])
+            result = indexed["tantivy"]
+            if not args.skip_indexing:
+                print("tantivy: indexing through our layer (search_reindex path) ...", flush=True)
+                quiet()
+                before = meter.snapshot()
+                result.seconds, result.versions = index_ours(args.batch_size)
+                d = CpuAccount.delta(before, meter.snapshot())
+                result.other, result.cpu = _other(d), _cpu_per_version(d, result.versions)
+            result.size = _dir_size(index_path)
+            if result.versions:
+                print(f"  {result.versions:,} versions in {result.seconds:.0f} s = {result.rate:,.0f}/s; "
+                      f"index {result.size / 2**20:,.0f} MiB; other load {result.other:.2f} cores", flush=True)
+            if not args.skip_raw_indexing:
+                texts = load_texts(args.docs)  # loaded after our layer's run, and dropped before the next one
+                raw_path = workdir / "raw-index"
+                raw_path.mkdir()
+                quiet()
+                before = meter.snapshot()
+                result.raw_seconds = index_raw(texts, raw_path)
+                result.raw_versions = len(texts)
+                d = CpuAccount.delta(before, meter.snapshot())
+                result.raw_other, result.raw_cpu = _other(d), _cpu_per_version(d, result.raw_versions)
+                result.raw_size = _dir_size(raw_path)
+                shutil.rmtree(raw_path, ignore_errors=True)
+                del texts
+                print(f"raw tantivy: {result.raw_rate:,.0f}/s, {result.raw_size / 2**20:,.0f} MiB; "
+                      f"other load {result.raw_other:.2f} cores", flush=True)
+
+        # -- OpenSearch: a node of our own, our layer through the bulk API, then the raw engine
+        node_facts: dict[str, NodeFacts] = {}
+        node_start, node_info, merge_wait = 0.0, "", 0.0
+        os_client = os_index = None
+        if "opensearch" in backends:
+            print(f"starting an OpenSearch node (heap {args.opensearch_heap}) ...", flush=True)
+            node, node_start = start_opensearch(stack, workdir / "opensearch", args.opensearch_heap)
+            # A bulk request of --batch-size versions (~10 MB) can take longer than the client's default
+            # 10 s on this shared machine; `timeout` is one of SEARCH_URL's documented options.
+            urls["opensearch"] = f"{node.search_url(OPENSEARCH_INDEX)}?timeout={OPENSEARCH_TIMEOUT:.0f}"
+            os_client, os_index = opensearch_client(urls["opensearch"])
+            node_info = node_versions(os_client)
+            print(f"  {node_info} at {node.url} (pid {node.pid}) in {node_start:.1f} s", flush=True)
+            use_search_url(urls["opensearch"])
+            result = indexed["opensearch"]
+            print("OpenSearch: indexing through our layer (search_reindex path, bulk API) ...", flush=True)
             quiet()
             before = meter.snapshot()
-            ours_seconds, ours_versions = index_ours(args.batch_size)
-            ours_other = _other_cores(meter, before)
-        index_size = _dir_size(index_path)
-        if ours_versions:
-            print(f"  {ours_versions:,} versions in {ours_seconds:.0f} s = {ours_versions / ours_seconds:,.0f}/s; "
-                  f"index {index_size / 2**20:,.0f} MiB; other load {ours_other:.2f} cores", flush=True)
+            result.seconds, result.versions = index_ours(args.batch_size)
+            d = CpuAccount.delta(before, meter.snapshot())
+            result.other, result.cpu = _other(d), _cpu_per_version(d, result.versions)
+            merge_wait = wait_for_merges(os_client, os_index)
+            node_facts["indexed"] = opensearch_facts(os_client, os_index, node.pid)
+            result.size = node_facts["indexed"].size
+            print(f"  {result.versions:,} versions in {result.seconds:.0f} s = {result.rate:,.0f}/s; "
+                  f"index {result.size / 2**20:,.0f} MiB in {node_facts['indexed'].segments} segments "
+                  f"(merges done {merge_wait:.0f} s later); heap {node_facts['indexed'].heap_used / 2**20:,.0f} of "
+                  f"{node_facts['indexed'].heap_max / 2**20:,.0f} MiB; other load {result.other:.2f} cores", flush=True)
+            if not args.skip_raw_indexing:
+                texts = load_texts(args.docs)
+                quiet()
+                before = meter.snapshot()
+                result.raw_seconds, result.raw_size = index_raw_opensearch(os_client, texts, args.batch_size)
+                result.raw_versions = len(texts)
+                del texts
+                d = CpuAccount.delta(before, meter.snapshot())
+                result.raw_other, result.raw_cpu = _other(d), _cpu_per_version(d, result.raw_versions)
+                print(f"raw OpenSearch: {result.raw_rate:,.0f}/s, {result.raw_size / 2**20:,.0f} MiB; "
+                      f"other load {result.raw_other:.2f} cores", flush=True)
 
-        raw_seconds, raw_size, raw_other = 1.0, 0, 0.0
-        if not args.skip_raw_indexing:
-            texts = load_texts(args.docs)
-            raw_path = workdir / "raw-index"
-            raw_path.mkdir()
-            quiet()
-            before = meter.snapshot()
-            raw_seconds = index_raw(texts, raw_path)
-            raw_other = _other_cores(meter, before)
-            raw_size = _dir_size(raw_path)
-            del texts
-            shutil.rmtree(raw_path, ignore_errors=True)
-            print(f"raw tantivy: {args.docs / raw_seconds:,.0f}/s, {raw_size / 2**20:,.0f} MiB; "
-                  f"other load {raw_other:.2f} cores", flush=True)
-
-        extract_seconds, extract_count, extract_kinds = 1.0, 0, {}
+        # -- extraction: timed on the first backend; the other gets the same documents untimed, so
+        #    both answer the queries over the same corpus
+        extract_seconds, extract_count, extract_kinds, extract_backend = 1.0, 0, {}, backends[0]
         if args.extract_docs:
-            print(f"extraction sample of {args.extract_docs} files ...", flush=True)
-            extract_seconds, extract_count, extract_kinds = extraction_sample(args.extract_docs, workdir)
+            use_search_url(urls[extract_backend])
+            print(f"extraction sample of {args.extract_docs} files ({BACKEND_LABEL[extract_backend]}) ...", flush=True)
+            extract_seconds, extract_count, extract_kinds, extract_ids = extraction_sample(args.extract_docs, workdir)
             print(f"  {extract_count / extract_seconds:,.0f} versions/s with extraction", flush=True)
+            from backend.common.backends import search_backend
+            from indexing import services
 
+            for name in backends[1:]:
+                use_search_url(urls[name])
+                other_backend = search_backend()
+                with other_backend.bulk():
+                    for start in range(0, len(extract_ids), 100):
+                        services.documents_sync(extract_ids[start:start + 100], backend=other_backend)
+
+        # -- queries, backend by backend
         from rest_framework.authtoken.models import Token
 
         from backend.access.policy import user_principals
         from backend.common.backends import search_backend
         from backend.common.runtime import warm_and_freeze
 
-        backend = search_backend()
         tokens = {"narrow": Token.objects.get_or_create(user=narrow)[0].key,
                   "admin": Token.objects.get_or_create(user=admin)[0].key}
         principals = {"narrow": user_principals(narrow), "admin": user_principals(admin)}
-        # As backend/wsgi.py does in a server: what start-up (here also seeding and indexing) left
-        # alive is frozen, so the collector's oldest generation does not walk it mid-request.
-        warm_and_freeze()
-        quiet()
-        load_before = os.getloadavg()[0]
-        speed_before = cpu_reference()
-        rows, worst = [], {"api": 0.0, "gap": 0.0}
-        for who in ("narrow", "admin"):
-            for lang, queries in (("Chinese", ZH_QUERIES), ("English", EN_QUERIES)):
-                for facets in (False, True):
-                    before = meter.snapshot()
-                    api = time_api(tokens[who], queries, facets=facets, rounds=args.rounds)
-                    raw = time_raw(backend, principals[who], queries, facets=facets, rounds=args.rounds)
-                    other = _other_cores(meter, before)
-                    api95, raw95 = percentile(api, 95), percentile(raw, 95)
-                    if facets:
-                        worst["api"] = max(worst["api"], api95)
-                    worst["gap"] = max(worst["gap"], api95 - raw95)
-                    rows.append([who, lang, "yes" if facets else "no", len(api),
-                                 f"{percentile(api, 50) * 1000:.1f}", f"{api95 * 1000:.1f}",
-                                 f"{percentile(raw, 50) * 1000:.1f}", f"{raw95 * 1000:.1f}",
-                                 f"{(api95 - raw95) * 1000:.1f}", f"{other:.2f}"])
-                    print(" | ".join(str(c) for c in rows[-1]), flush=True)
-                    print("    slowest queries (API / raw median, ms): " + _slowest(api, raw, queries), flush=True)
-        load_after = os.getloadavg()[0]
-        speed_after = cpu_reference()
+        rows, worst, load, speed = [], {}, {}, {}
+        for name in backends:
+            use_search_url(urls[name])
+            backend = search_backend()
+            if name == "opensearch":
+                os_client.indices.refresh(index=os_index)
+                wait_for_merges(os_client, os_index)
+            # As backend/wsgi.py does in a server: what start-up (here also seeding and indexing) left
+            # alive is frozen, so the collector's oldest generation does not walk it mid-request.
+            warm_and_freeze()
+            quiet()
+            load_before = os.getloadavg()[0]
+            speed_before = cpu_reference()
+            worst[name] = {"api": 0.0, "gap": 0.0}
+            for who in ("narrow", "admin"):
+                for lang, queries in (("Chinese", ZH_QUERIES), ("English", EN_QUERIES)):
+                    for facets in (False, True):
+                        before = meter.snapshot()
+                        api = time_api(tokens[who], queries, facets=facets, rounds=args.rounds)
+                        if name == "tantivy":
+                            raw = time_raw(backend, principals[who], queries, facets=facets, rounds=args.rounds)
+                        else:
+                            raw = time_raw_opensearch(os_client, os_index, backend, principals[who], queries, facets=facets,
+                                                      rounds=args.rounds)
+                        other = _other_cores(meter, before)
+                        api95, raw95 = percentile(api, 95), percentile(raw, 95)
+                        if facets:
+                            worst[name]["api"] = max(worst[name]["api"], api95)
+                        worst[name]["gap"] = max(worst[name]["gap"], api95 - raw95)
+                        rows.append([BACKEND_LABEL[name], who, lang, "yes" if facets else "no", len(api),
+                                     f"{percentile(api, 50) * 1000:.1f}", f"{api95 * 1000:.1f}",
+                                     f"{percentile(raw, 50) * 1000:.1f}", f"{raw95 * 1000:.1f}",
+                                     f"{(api95 - raw95) * 1000:.1f}", f"{other:.2f}"])
+                        print(" | ".join(str(c) for c in rows[-1]), flush=True)
+                        print("    slowest queries (API / raw median, ms): " + _slowest(api, raw, queries), flush=True)
+            load[name] = (load_before, os.getloadavg()[0])
+            speed[name] = (speed_before * 1000, cpu_reference() * 1000)
+            if name == "opensearch":
+                node_facts["queried"] = opensearch_facts(os_client, os_index, node.pid)
         close_django_connections()
 
     total = time.perf_counter() - total_started
-    ours_rate = ours_versions / ours_seconds
-    raw_rate = args.docs / raw_seconds
-    table = markdown_table(["user", "queries", "facets", "requests", "API p50 (ms)", "API p95 (ms)",
+    table = markdown_table(["backend", "user", "queries", "facets", "requests", "API p50 (ms)", "API p95 (ms)",
                             "raw p50 (ms)", "raw p95 (ms)", "p95 gap (ms)", "other load (cores)"], rows)
-    indexing = markdown_table(
-        ["what", "versions", "seconds", "versions/s", "vs raw", "other load (cores)"],
-        [["our layer, extraction excluded (search_reindex path)", f"{ours_versions:,}", f"{ours_seconds:.0f}",
-          f"{ours_rate:,.0f}", f"{ours_rate / raw_rate:.2f}×", f"{ours_other:.2f}"],
-         ["raw tantivy, default tokenizer, texts in memory", f"{args.docs:,}", f"{raw_seconds:.0f}",
-          f"{raw_rate:,.0f}", "1.00×", f"{raw_other:.2f}"],
-         [f"our layer, extraction included ({', '.join(f'{k} {v}' for k, v in sorted(extract_kinds.items()))})",
-          f"{extract_count:,}", f"{extract_seconds:.1f}", f"{extract_count / extract_seconds:,.0f}", "", ""]],
-    )
-    verdicts = [
-        f"API p95 ≤ 50 ms with snippets and facets: {'met' if worst['api'] <= 0.050 else 'missed'} "
-        f"(worst {worst['api'] * 1000:.1f} ms).",
-        f"API p95 ≤ raw engine p95 + 30 ms: {'met' if worst['gap'] <= 0.030 else 'missed'} "
-        f"(largest gap {worst['gap'] * 1000:.1f} ms).",
-        f"indexing ≥ 500 versions/s without extraction: {'met' if ours_rate >= 500 else 'missed'} "
-        f"({ours_rate:,.0f}/s, {ours_rate / raw_rate:.2f}× the raw engine).",
-    ]
+    raw_labels = {"tantivy": "raw tantivy, default tokenizer, texts in memory",
+                  "opensearch": "raw OpenSearch, our mapping and analyzer, bulk from memory"}
+    index_rows = []
+    for name in backends:
+        r = indexed[name]
+        label = BACKEND_LABEL[name]
+        how = "search_reindex path" + (", bulk API" if name == "opensearch" else "")
+        vs_raw = f"{r.rate / r.raw_rate:.2f}×" if r.raw_versions else ""
+        index_rows.append([label, f"our layer, extraction excluded ({how})", f"{r.versions:,}", f"{r.seconds:.0f}",
+                           f"{r.rate:,.0f}", vs_raw, _cpu_cell(name, r.cpu), f"{r.other:.2f}"])
+        if r.raw_versions:
+            index_rows.append([label, raw_labels[name], f"{r.raw_versions:,}", f"{r.raw_seconds:.0f}",
+                               f"{r.raw_rate:,.0f}", "1.00×", _cpu_cell(name, r.raw_cpu), f"{r.raw_other:.2f}"])
+        if name == extract_backend and extract_count:
+            index_rows.append(
+                [label, f"our layer, extraction included "
+                        f"({', '.join(f'{k} {v}' for k, v in sorted(extract_kinds.items()))})",
+                 f"{extract_count:,}", f"{extract_seconds:.1f}", f"{extract_count / extract_seconds:,.0f}", "", "", ""])
+    indexing = markdown_table(["backend", "what", "versions", "seconds", "versions/s", "vs raw",
+                               "CPU ms/version (bench + PostgreSQL + node)", "other load (cores)"], index_rows)
+    verdicts = []
+    for name in backends:
+        r, w, label = indexed[name], worst[name], BACKEND_LABEL[name]
+        vs_raw = f", {r.rate / r.raw_rate:.2f}× the raw engine" if r.raw_versions else ""
+        verdicts += [
+            f"{label}: API p95 ≤ 50 ms with snippets and facets: {'met' if w['api'] <= 0.050 else 'missed'} "
+            f"(worst {w['api'] * 1000:.1f} ms).",
+            f"{label}: API p95 ≤ raw engine p95 + 30 ms: {'met' if w['gap'] <= 0.030 else 'missed'} "
+            f"(largest gap {w['gap'] * 1000:.1f} ms).",
+            f"{label}: indexing ≥ 500 versions/s without extraction: {'met' if r.rate >= 500 else 'missed'} "
+            f"({r.rate:,.0f}/s{vs_raw}).",
+        ]
     print("\n" + indexing + "\n\n" + table + "\n")
     for verdict in verdicts:
         print(verdict)
-    print(f"index size {index_size / 2**20:,.0f} MiB (raw engine index {raw_size / 2**20:,.0f} MiB); "
-          f"total time {total:.0f} s")
+    for name in backends:
+        r = indexed[name]
+        print(f"{BACKEND_LABEL[name]}: index size {r.size / 2**20:,.0f} MiB (raw engine index {r.raw_size / 2**20:,.0f} MiB)")
+    for when, facts in node_facts.items():
+        print(f"OpenSearch after {'indexing' if when == 'indexed' else 'the queries'}: {facts.documents:,} documents, "
+              f"{facts.size / 2**20:,.0f} MiB in {facts.segments} segments; heap used {facts.heap_used / 2**20:,.0f} "
+              f"of {facts.heap_max / 2**20:,.0f} MiB; JVM RSS {facts.rss / 2**20:,.0f} MiB")
+    print(f"total time {total:.0f} s")
     if args.write:
-        body = render_section(args, grants, seeded, narrow_count, admin_count, indexing, table, verdicts,
-                              index_size, raw_size, total, (load_before, load_after),
-                              (speed_before * 1000, speed_after * 1000))
+        body = render_section(
+            args, backends, grants, seeded, narrow_count, admin_count, indexing, table, verdicts, indexed,
+            total, load, speed, node_facts, node_info, extract_backend, extract_count,
+        )
         write_section("search", body)
         print("BENCHMARKS.md updated")
     return 0
 
 
-def render_section(args, grants, seeded, narrow_count, admin_count, indexing, table, verdicts, index_size,
-                   raw_size, total, load, speed) -> str:
-    return f"""## Search
+def render_section(args, backends, grants, seeded, narrow_count, admin_count, indexing, table, verdicts, indexed,
+                   total, load, speed, node_facts, node_info, extract_backend, extract_count) -> str:
+    names = " and ".join(f"{BACKEND_LABEL[n]}" for n in backends)
+    command = "python -m bench.search"
+    if args.docs != 100_000:
+        command += f" --docs {args.docs}"
+    if args.backend != "both":
+        command += f" --backend {args.backend}"
+    command += " --write"
+    extra = (f" (plus the {extract_count:,} files of the extraction sample for the queries)" if extract_count else "")
+    out = f"""## Search
 
-`python -m bench.search{' --docs ' + str(args.docs) if args.docs != 100_000 else ''} --write` (embedded tantivy
-backend; whole run {total / 60:.0f} min). Corpus: {args.docs:,} versions with {seeded.text_bytes / 2**20:,.0f} MiB
-of extracted text (1-20 KB each; 50% Chinese, 30% English, 20% mixed), {args.users:,} users, {grants:,} grants.
+`{command}` ({names} over the same seeded corpus in one run; whole run {total / 60:.0f} min).
+Corpus: {args.docs:,} versions with {seeded.text_bytes / 2**20:,.0f} MiB
+of extracted text (1-20 KB each; 50% Chinese, 30% English, 20% mixed), {args.users:,} users, {grants:,} grants{extra}.
 The narrow user sees {narrow_count:,} documents ({narrow_count / args.docs:.1%}), the admin {admin_count:,}
 ({admin_count / args.docs:.1%}).
 
 ### Indexing
 
 {indexing}
-
-Index size on disk: {index_size / 2**20:,.0f} MiB (ours: word and bigram positions in three fields plus the
-stored text for snippets); the raw engine's index of the same texts: {raw_size / 2**20:,.0f} MiB.
-
+"""
+    if "tantivy" in backends:
+        r = indexed["tantivy"]
+        out += f"""
+tantivy index size on disk: {r.size / 2**20:,.0f} MiB (ours: word and bigram positions in three fields plus the
+stored text for snippets); the raw engine's index of the same texts: {r.raw_size / 2**20:,.0f} MiB.
+"""
+    if "opensearch" in backends:
+        r = indexed["opensearch"]
+        f_idx = node_facts.get("indexed")
+        f_q = node_facts.get("queried")
+        after_queries = (f", {f_q.size / 2**20:,.0f} MiB in {f_q.segments} segments after the queries "
+                         f"({f_q.documents:,} versions)" if f_q else "")
+        out += f"""
+OpenSearch: one node ({node_info}, heap {args.opensearch_heap}, C2 compiler on; started from Maven
+Central jars by `tests.fixtures.opensearch.launch_node`), one shard, no replica, SEARCH_URL
+`opensearch://127.0.0.1:<port>/{OPENSEARCH_INDEX}?timeout={OPENSEARCH_TIMEOUT:.0f}`. Our layer is `search_reindex`'s code path with bulk
+requests of {args.batch_size:,} documents; "raw" sends the same texts (title, body, principals) from
+memory in bulk requests of the same size to an index with our mapping and analyzer. Index size
+(`_stats` primaries store, once no merge ran for two seconds and the reader was refreshed):
+{r.size / 2**20:,.0f} MiB in {f_idx.segments if f_idx else 0} segments after indexing{after_queries}
+(the raw index: {r.raw_size / 2**20:,.0f} MiB). Heap (`_nodes/stats/jvm`): {f_idx.heap_used / 2**20 if f_idx else 0:,.0f} MiB used of
+{f_idx.heap_max / 2**20 if f_idx else 0:,.0f} MiB after indexing, {f_q.heap_used / 2**20 if f_q else 0:,.0f} MiB after the queries; the JVM's resident memory
+{f_q.rss / 2**20 if f_q else 0:,.0f} MiB.
+"""
+    out += f"""
 ### Queries
 
 `GET /api/search/?q=…` through Django in-process (token auth, the caller's principals, the engine with
 the ACL filter, the database re-check of the page, snippets, serialization; start-up objects frozen
 out of the garbage collector's way first, as `backend/wsgi.py` does in a server), 20 results per page, each
-of 20 queries {args.rounds} times per row, after one untimed pass over the same queries (API and raw alike). "raw" is the same query (same tokens, same ACL filter, same
-aggregations when facets are on, counted on a second thread beside the search as the API counts them)
-straight against the same tantivy index: no Django, no database, no snippets. The machine is shared:
-"other load" is the CPU that processes other than this benchmark and its PostgreSQL backends used
-while a row (or an indexing run) was measured, in cores out of 2 (`bench.common.CpuAccount`); before
-each timed phase the script waited up to {args.quiet_wait:.0f} s for it to drop under 0.3 cores. The 1-minute load
-average was {load[0]:.1f} before and {load[1]:.1f} after the queries. The machine's own speed also varies
-from day to day without any load showing: a fixed pure-Python workload (`bench.common.cpu_reference`)
-took {speed[0]:.0f} ms before and {speed[1]:.0f} ms after the queries; compare runs with that in mind.
-
+of 20 queries {args.rounds} times per row, after one untimed pass over the same queries (API and raw alike).
+For tantivy, "raw" is the same query (same tokens, same ACL filter, same aggregations when facets are on,
+counted on a second thread beside the search as the API counts them) straight against the same tantivy
+index: no Django, no database, no snippets. For OpenSearch, "raw" is the same request body our backend
+sends (`indexing.backends.opensearch.search_body`: the ACL terms filter, the aggregations when facets are on,
+and OpenSearch's own `unified` highlight of the body, which is how our backend gets its snippets), sent
+with `opensearch-py`'s `client.search`: no Django, no database, no highlighting of titles and file names
+by our layer. The machine is shared:
+"other load" is the CPU that processes other than this benchmark, its PostgreSQL backends and the
+OpenSearch node used while a row (or an indexing run) was measured, in cores out of 2 (`bench.common.CpuAccount`); before
+each timed phase the script waited up to {args.quiet_wait:.0f} s for it to drop under 0.3 cores. The machine's own
+speed also varies from day to day without any load showing: a fixed pure-Python workload
+(`bench.common.cpu_reference`) measures it; compare runs with that in mind.
+"""
+    for name in backends:
+        (lb, la), (sb, sa) = load[name], speed[name]
+        out += (f"{BACKEND_LABEL[name]} queries: 1-minute load average {lb:.1f} before and {la:.1f} after; "
+                f"`cpu_reference` {sb:.0f} ms before and {sa:.0f} ms after.\n")
+    out += f"""
 {table}
 
 {chr(10).join('* ' + v for v in verdicts)}
 """
+    return out
 
 
 if __name__ == "__main__":

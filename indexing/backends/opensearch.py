@@ -320,7 +320,10 @@ def client_options_from_url(url: str) -> tuple[dict, str, dict]:
         kwargs["verify_certs"] = query.get("verify", "1").lower() in ("1", "true", "yes")
         kwargs["ssl_show_warn"] = False
     index = parts.path.strip("/") or DEFAULT_INDEX
-    return kwargs, index, {"replicas": int(query.get("replicas", "0"))}
+    # Bulk writes (a reindex sends ~10 MB per request) may take far longer than a search on a busy
+    # node: they get their own timeout (bulk_timeout, seconds), never shorter than the search one.
+    bulk_timeout = max(float(query.get("bulk_timeout", "120")), kwargs["timeout"])
+    return kwargs, index, {"replicas": int(query.get("replicas", "0")), "bulk_timeout": bulk_timeout}
 
 
 class OpenSearchBackend(SearchBackend):
@@ -328,6 +331,7 @@ class OpenSearchBackend(SearchBackend):
 
     def __init__(self, url: str, *, max_analyzed_offset: int = 2_000_000, client=None):
         kwargs, self.index_name, options = client_options_from_url(url)
+        self.bulk_timeout = options["bulk_timeout"]
         self.replicas = options["replicas"]
         self.max_analyzed_offset = max_analyzed_offset
         if client is None:
@@ -418,7 +422,8 @@ class OpenSearchBackend(SearchBackend):
             lines.append({"index": {"_index": self.index_name, "_id": str(doc.version_id)}})
             lines.append(document_source(doc))
         with self._errors("write"):
-            response = self.client.bulk(body=lines, refresh=False if self._in_bulk else "wait_for")
+            response = self.client.bulk(body=lines, refresh=False if self._in_bulk else "wait_for",
+                                        request_timeout=self.bulk_timeout)
         if response.get("errors"):
             for item in response.get("items", []):
                 error = item.get("index", {}).get("error")

@@ -113,8 +113,11 @@ def test_urls_name_the_host_index_credentials_and_tls():
     assert kwargs["hosts"] == [{"host": "search.internal", "port": 9201, "scheme": "https"}]
     assert kwargs["http_auth"] == ("admin", "p@ss")
     assert kwargs["verify_certs"] is False
-    assert index == "dossier-prod" and options == {"replicas": 1}
+    assert index == "dossier-prod" and options == {"replicas": 1, "bulk_timeout": 120.0}
     assert client_options_from_url("opensearch://localhost:9200")[1] == "dossier-versions"
+    # bulk writes wait longer than searches, and never less than them
+    assert client_options_from_url("opensearch://h:9200/i?timeout=5&bulk_timeout=600")[2]["bulk_timeout"] == 600.0
+    assert client_options_from_url("opensearch://h:9200/i?timeout=300&bulk_timeout=60")[2]["bulk_timeout"] == 300.0
 
 
 # -- the backend's calls, against a recording client --------------------------------------------
@@ -172,6 +175,7 @@ def test_replacing_a_document_indexes_its_versions_then_deletes_the_others():
     assert names == ["indices.exists", "indices.create", "bulk", "delete_by_query"]
     bulk = client.calls[2][1]
     assert bulk["refresh"] == "wait_for"
+    assert bulk["request_timeout"] == 120.0  # a reindex batch on a busy node outlasts the search timeout
     assert [line for line in bulk["body"] if "index" in line] == [
         {"index": {"_index": "dossier-test", "_id": "12"}}, {"index": {"_index": "dossier-test", "_id": "13"}}]
     assert client.calls[3][1]["body"] == {"query": {"bool": {
