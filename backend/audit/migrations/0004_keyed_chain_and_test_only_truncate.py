@@ -10,6 +10,8 @@
    test suite's own, made by the test runner); anywhere else TRUNCATE is refused like DELETE.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 TABLE = "audit_auditevent"
@@ -31,20 +33,8 @@ REFUSE_UNLESS_TEST_DATABASE = f"""
     $$
 """
 
-REFUSE_UNLESS_SETTING = f"""
-    CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'TRUNCATE'
-           AND coalesce(current_setting('dossier.audit_allow_truncate', true), '') = 'on' THEN
-            RETURN NULL;
-        END IF;
-        RAISE EXCEPTION USING
-            MESSAGE = '{TABLE} is append-only: ' || TG_OP || ' refused',
-            HINT = 'Audit events are never changed or removed.';
-    END;
-    $$
-"""
+# The reverse: 0002's function, which honours the setting in any database.
+REFUSE_UNLESS_SETTING = import_module("backend.audit.migrations.0002_append_only_triggers").INSTALL[0]
 
 
 def _function(sql):
