@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from backend.audit.events import AUDIT_CHAIN_VERIFIED
 from backend.audit.models import AuditEvent, Outcome
+from backend.common.csv_export import BOM, safe_cell
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -221,14 +222,14 @@ def audit_export_csv(*, filters: AuditFilters) -> Iterator[bytes]:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    buffer.write("\ufeff")
+    buffer.write(BOM)
     writer.writerow(EXPORT_FIELDS)
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
     for row in audit_export_rows(filters=filters):
         row = list(row)
         row[_OCCURRED] = row[_OCCURRED].isoformat()
         row[_DETAIL] = dumps(row[_DETAIL])
-        writer.writerow(row)
+        writer.writerow([safe_cell(cell) for cell in row])
         if buffer.tell() >= _PIECE:
             yield buffer.getvalue().encode()
             buffer.seek(0)

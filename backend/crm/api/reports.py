@@ -6,7 +6,6 @@ export is recorded in the audit trail (crm.report.exported).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -23,11 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.csv_export import csv_lines
 from backend.common.errors import InvalidInput
 from backend.crm import reports
 from backend.crm.services.reports import report_export_record
 
-CSV_BOM = "\ufeff"
 
 
 def _date(request: Request, name: str, errors: dict) -> dt.date | None:
@@ -76,18 +75,8 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_chunks(table: list[list[Any]]) -> Iterator[bytes]:
-    writer = csv.writer(_Echo())
-    yield CSV_BOM.encode("utf-8")
-    for row in table:
-        yield writer.writerow(["" if cell is None else jsonable(cell) for cell in row]).encode("utf-8")
+    return csv_lines(["" if cell is None else jsonable(cell) for cell in row] for row in table)
 
 
 _PERIOD = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from backend.common.csv_export import csv_lines
 from backend.common.errors import NotFound
 from backend.crm import reports
 from backend.crm.models import Stage
@@ -101,17 +101,9 @@ def overview(request):
     })
 
 
-class _Line:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(table):
-    writer = csv.writer(_Line())
-    yield "\ufeff".encode()
-    for row in table:
-        yield writer.writerow(["" if cell is None else (cell.isoformat() if isinstance(cell, (dt.date, dt.datetime))
-                                                        else cell) for cell in row]).encode()
+    return csv_lines(["" if cell is None else (cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell)
+                      for cell in row] for row in table)
 
 
 @staff_page
