@@ -769,6 +769,14 @@ def main(argv: list[str] | None = None) -> int:
                 mine = [os.getpid(), *postgres_backend_pids(args.database), *([node.pid] if node and node.pid else [])]
                 wait_until_quiet(args.quiet_wait, exclude=mine)
 
+        def index_through_our_layer(result: Indexed) -> None:
+            """search_reindex's code path into the current SEARCH_URL, timed, with its CPU accounted."""
+            quiet()
+            before = meter.snapshot()
+            result.seconds, result.versions = index_ours(args.batch_size)
+            d = CpuAccount.delta(before, meter.snapshot())
+            result.other, result.cpu = _other(d), _cpu_per_version(d, result.versions)
+
         indexed = {name: Indexed() for name in backends}
 
         # -- tantivy: our layer, then the raw engine
@@ -777,11 +785,7 @@ def main(argv: list[str] | None = None) -> int:
             result = indexed["tantivy"]
             if not args.skip_indexing:
                 print("tantivy: indexing through our layer (search_reindex path) ...", flush=True)
-                quiet()
-                before = meter.snapshot()
-                result.seconds, result.versions = index_ours(args.batch_size)
-                d = CpuAccount.delta(before, meter.snapshot())
-                result.other, result.cpu = _other(d), _cpu_per_version(d, result.versions)
+                index_through_our_layer(result)
             result.size = _dir_size(index_path)
             if result.versions:
                 print(f"  {result.versions:,} versions in {result.seconds:.0f} s = {result.rate:,.0f}/s; "
@@ -818,11 +822,7 @@ def main(argv: list[str] | None = None) -> int:
             use_search_url(urls["opensearch"])
             result = indexed["opensearch"]
             print("OpenSearch: indexing through our layer (search_reindex path, bulk API) ...", flush=True)
-            quiet()
-            before = meter.snapshot()
-            result.seconds, result.versions = index_ours(args.batch_size)
-            d = CpuAccount.delta(before, meter.snapshot())
-            result.other, result.cpu = _other(d), _cpu_per_version(d, result.versions)
+            index_through_our_layer(result)
             merge_wait = wait_for_merges(os_client, os_index)
             node_facts["indexed"] = opensearch_facts(os_client, os_index, node.pid)
             result.size = node_facts["indexed"].size

@@ -8,11 +8,6 @@ import pytest
 os.environ.setdefault("DOSSIER_DATA_DIR", "/tmp/dossier-test-data")
 
 
-def services_required() -> bool:
-    """In CI (and by default in `./dossier test`) a missing service is a failure, never a skip."""
-    return os.environ.get("DOSSIER_REQUIRE_SERVICES", "") == "1" or os.environ.get("CI") == "true"
-
-
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"

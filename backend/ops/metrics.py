@@ -42,14 +42,13 @@ class DatabaseFigures:
     """Gauges read from the database at scrape time, so they are the same whichever process answers."""
 
     def collect(self):
-        from django.db.models import Min
+        from django.db.models import Count, Min
 
         from indexing.models import IndexStatus, SearchOutbox, VersionIndexState
 
         up = GaugeMetricFamily("dossier_metrics_database_up", "1 when the figures below could be read.")
         try:
-            backlog = SearchOutbox.objects.aggregate(oldest=Min("created_at"))
-            count = SearchOutbox.objects.count()
+            backlog = SearchOutbox.objects.aggregate(count=Count("id"), oldest=Min("created_at"))
             failed = VersionIndexState.objects.filter(status=IndexStatus.FAILED).count()
         except Exception as exc:  # noqa: BLE001 - a scrape must answer even with the database down
             logger.warning("metrics: the database figures could not be read: %s", " ".join(str(exc).split())[:200])
@@ -59,7 +58,7 @@ class DatabaseFigures:
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily("dossier_search_outbox_backlog",
-                                "Documents waiting in the outbox to be (re)indexed.", value=count)
+                                "Documents waiting in the outbox to be (re)indexed.", value=backlog["count"])
         oldest = backlog["oldest"]
         yield GaugeMetricFamily("dossier_search_outbox_oldest_age_seconds",
                                 "Age of the oldest outbox entry (0 when empty).",

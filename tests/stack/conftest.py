@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -141,8 +142,6 @@ class Stack:
 
     def db(self):
         """A direct connection to the stack's database, for assertions only (tests act over HTTP)."""
-        import psycopg
-
         return psycopg.connect(self.env["DATABASE_URL"].replace("postgres://", "postgresql://", 1), autocommit=True)
 
     def logs(self) -> str:
@@ -205,8 +204,8 @@ def stack(tmp_path_factory) -> Stack:
         timed("redis", lambda: (redis.start(), redis)[1])
         s3 = timed("s3", lambda: launch_server(workdir / "s3"))
         search = timed("opensearch", lambda: launch_node(workdir / "opensearch"))
-        with __import__("psycopg").connect(postgres.url.rsplit("/", 1)[0].replace("postgres://", "postgresql://")
-                                           + "/postgres", autocommit=True) as connection:
+        with psycopg.connect(postgres.url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres",
+                             autocommit=True) as connection:
             connection.execute("CREATE DATABASE dossier")
         env = _environment(workdir, postgres, redis, s3, search)
         (workdir / "audit-chain.key").write_text(secrets.token_hex(32))
