@@ -311,7 +311,7 @@ SEARCH_EXTRACT_TIMEOUT_SECONDS = _env_int("SEARCH_EXTRACT_TIMEOUT_SECONDS", 60)
 SEARCH_EXTRACT_MAX_CHARS = _env_int("SEARCH_EXTRACT_MAX_CHARS", 2_000_000)
 # A version whose content could not be read this many times (store down) is marked failed.
 SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
-# How much of each version's text the embedded index stores for snippets.
+# How much of each version's text the search index stores for snippets (both backends).
 SEARCH_SNIPPET_SOURCE_CHARS = _env_int("SEARCH_SNIPPET_SOURCE_CHARS", 200_000)
 # Documents synced per outbox batch.
 SEARCH_OUTBOX_BATCH = _env_int("SEARCH_OUTBOX_BATCH", 100)

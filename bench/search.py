@@ -42,8 +42,8 @@ Measured, for each backend:
     for an admin, with and without all facets, Chinese and English query sets separately; and the
     same queries straight against the engine: for tantivy term/phrase queries with the same ACL
     filter and the same aggregations; for OpenSearch the very request bodies our backend sends
-    (`search_body`, with OpenSearch's own highlight), sent with opensearch-py; no Django, no
-    database, no snippets of ours;
+    (`search_body`, which fetches the stored start of each hit's text), sent with opensearch-py;
+    no Django, no database, no snippets of ours;
   * index size (tantivy: on disk; OpenSearch: `_stats` store size), and the node's heap
     (`_nodes/stats/jvm`) after indexing and after the queries;
   * unrelated load: the CPU used by every other process on the (shared) machine during each timed
@@ -565,7 +565,7 @@ def index_raw_opensearch(client, texts, batch_size: int) -> tuple[float, int]:
         for version_id, title, text, principals in texts[start:start + batch_size]:
             lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
             lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
-                          "principals": principals, "is_valid": True})
+                          "snippet_source": text[:200_000], "principals": principals, "is_valid": True})
         response = client.bulk(body=lines)
         if response.get("errors"):
             raise RuntimeError(f"raw bulk refused documents: {str(response['items'][:3])[:500]}")
@@ -610,7 +610,7 @@ def opensearch_bodies(backend, principals: list[str], queries: list[str], *, fac
 def time_raw_opensearch(client, index: str, backend, principals: list[str], queries: list[str], *, facets: bool,
                         rounds: int) -> list[float]:
     """The same query DSL our backend sends, straight with opensearch-py: no Django, no database, no
-    snippets or highlighting of ours (the engine's highlight stays in the body, as ours has it)."""
+    snippets or highlighting of ours (the stored text for snippets is fetched, as ours fetches it)."""
     bodies = opensearch_bodies(backend, principals, queries, facets=facets)
     times = []
     for round_ in range(rounds + 1):  # the first pass warms up, as for the API
@@ -1024,8 +1024,8 @@ For tantivy, "raw" is the same query (same tokens, same ACL filter, same aggrega
 counted on a second thread beside the search as the API counts them) straight against the same tantivy
 index: no Django, no database, no snippets. For OpenSearch, "raw" is the same request body our backend
 sends (`indexing.backends.opensearch.search_body`: the ACL terms filter, the aggregations when facets are on,
-and OpenSearch's own `unified` highlight of the body, which is how our backend gets its snippets), sent
-with `opensearch-py`'s `client.search`: no Django, no database, no highlighting of titles and file names
+and the stored first characters of each hit's text, from which our layer cuts the snippet as it does for
+tantivy), sent with `opensearch-py`'s `client.search`: no Django, no database, no snippets or highlighting
 by our layer. The machine is shared:
 "other load" is the CPU that processes other than this benchmark, its PostgreSQL backends and the
 OpenSearch node used while a row (or an indexing run) was measured, in cores out of 2 (`bench.common.CpuAccount`); before

@@ -24,27 +24,19 @@ def object_store() -> ObjectStore:
 
 
 @lru_cache(maxsize=8)
-def _search_backend_for(url: str, snippet_source_chars: int, max_analyzed_offset: int) -> "SearchBackend":
+def _search_backend_for(url: str, snippet_source_chars: int) -> "SearchBackend":
     from indexing.backends import backend_from_url
 
-    return backend_from_url(
-        url, snippet_source_chars=snippet_source_chars, max_analyzed_offset=max_analyzed_offset
-    )
+    return backend_from_url(url, snippet_source_chars=snippet_source_chars)
 
 
 def search_backend() -> "SearchBackend":
     """The search engine named by settings.SEARCH_URL (built on first use, cached per URL)."""
-    return _search_backend_for(
-        settings.SEARCH_URL, settings.SEARCH_SNIPPET_SOURCE_CHARS, settings.SEARCH_EXTRACT_MAX_CHARS
-    )
+    return _search_backend_for(settings.SEARCH_URL, settings.SEARCH_SNIPPET_SOURCE_CHARS)
 
 
 def article_search_backend() -> "SearchBackend":
     """The collection of knowledge articles, beside the documents' index on the same engine."""
     from indexing.backends import collection_url
 
-    return _search_backend_for(
-        collection_url(settings.SEARCH_URL, "articles"),
-        settings.SEARCH_SNIPPET_SOURCE_CHARS,
-        settings.SEARCH_EXTRACT_MAX_CHARS,
-    )
+    return _search_backend_for(collection_url(settings.SEARCH_URL, "articles"), settings.SEARCH_SNIPPET_SOURCE_CHARS)

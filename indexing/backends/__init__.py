@@ -51,7 +51,7 @@ def collection_url(url: str, collection: str) -> str:
 
 
 def backend_from_url(url: str, **options) -> SearchBackend:
-    """A backend for `url`. Options: snippet_source_chars and max_analyzed_offset."""
+    """A backend for `url`. Option: snippet_source_chars (how much of a text snippets are cut from)."""
     scheme = urlsplit(url).scheme
     if scheme == "tantivy":
         from indexing.backends.tantivy import TantivyBackend
@@ -66,5 +66,5 @@ def backend_from_url(url: str, **options) -> SearchBackend:
 
         if scheme == "opensearchs":
             url = "opensearch" + url[len("opensearchs") :] + ("&" if "?" in url else "?") + "tls=1"
-        return OpenSearchBackend(url, max_analyzed_offset=options.get("max_analyzed_offset", 2_000_000))
+        return OpenSearchBackend(url, snippet_source_chars=options.get("snippet_source_chars", 200_000))
     raise ValueError(f"Unknown SEARCH_URL scheme {scheme!r}: use tantivy:///abs/path or opensearch://host:9200")

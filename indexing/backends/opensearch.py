@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from indexing import analysis
+from indexing import analysis, highlight
 from indexing.backends.base import (
     FACET_FIELDS,
     FACET_SIZE,
@@ -118,37 +118,48 @@ def analysis_settings() -> dict:
     }
 
 
+# Stored for snippets, never searched.
+SNIPPET_SOURCE_FIELD = {"type": "text", "index": False}
+# Raised when the mapping changes in a way that needs a rebuild (2: snippets from snippet_source).
+MAPPING_REVISION = 2
+
+
 @lru_cache(maxsize=1)
 def analysis_fingerprint() -> str:
-    """Kept in the index's _meta: an index made with another analysis must be rebuilt (search_reindex --clear)."""
-    text = json.dumps(analysis_settings(), sort_keys=True, ensure_ascii=False)
+    """Kept in the index's _meta: an index made with another analysis or mapping must be rebuilt
+    (search_reindex --clear)."""
+    text = json.dumps([analysis_settings(), MAPPING_REVISION], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # --- request bodies (pure) -------------------------------------------------------------------
 
 
-def index_body(*, max_analyzed_offset: int = 2_000_000, replicas: int = 0) -> dict:
-    """Settings and mappings of the versions index."""
+def index_body(*, replicas: int = 0) -> dict:
+    """Settings and mappings of the versions index.
+
+    Snippets are cut by our layer (indexing.highlight), as for tantivy, from `snippet_source`: the
+    first characters of the body, stored and not indexed. The full body is indexed but left out of
+    _source, so the text is stored once. (The engine's own highlighter re-analyzed every hit's whole
+    text and made English queries 4-8 times slower: BENCHMARKS.md, "Search on OpenSearch".)
+    """
     text = {"type": "text", "analyzer": ANALYZER}
     return {
         "settings": {
-            "index": {
-                "number_of_shards": 1,
-                "number_of_replicas": replicas,
-                "highlight": {"max_analyzed_offset": max_analyzed_offset},
-            },
+            "index": {"number_of_shards": 1, "number_of_replicas": replicas},
             "analysis": analysis_settings(),
         },
         "mappings": {
             "dynamic": "strict",
             "_meta": {"analysis": analysis_fingerprint()},
+            "_source": {"excludes": ["body"]},
             "properties": {
                 "version_id": {"type": "long"},
                 "document_id": {"type": "long"},
                 "title": text,
                 "meta": text,
                 "body": text,
+                "snippet_source": SNIPPET_SOURCE_FIELD,
                 "principals": {"type": "keyword"},
                 "kind": {"type": "keyword"},
                 "classification": {"type": "keyword"},
@@ -165,13 +176,14 @@ def index_body(*, max_analyzed_offset: int = 2_000_000, replicas: int = 0) -> di
     }
 
 
-def document_source(doc: IndexDoc) -> dict:
+def document_source(doc: IndexDoc, *, snippet_source_chars: int = 200_000) -> dict:
     return {
         "version_id": doc.version_id,
         "document_id": doc.document_id,
         "title": doc.title,
         "meta": doc.meta,
         "body": doc.body,
+        "snippet_source": doc.body[:snippet_source_chars],
         "principals": list(doc.principals),
         "kind": doc.kind,
         "classification": doc.classification,
@@ -233,40 +245,20 @@ def _filters(request: SearchRequest) -> list[dict]:
     return filters
 
 
-def search_body(request: SearchRequest, *, max_analyzed_offset: int = 2_000_000) -> dict:
-    """The _search request body for a request (pinned by golden tests).
-
-    `max_analyzed_offset` must not exceed the index's index.highlight.max_analyzed_offset.
-    """
+def search_body(request: SearchRequest) -> dict:
+    """The _search request body for a request (pinned by golden tests)."""
     text = _node_query(request.query.root) if request.query is not None else {"match_all": {}}
+    source = ["version_id", "document_id"] + (["snippet_source"] if request.highlight else [])
     body: dict = {
         "query": {"bool": {"must": [text], "filter": _filters(request)}},
         "from": request.offset,
         "size": request.limit,
         "track_total_hits": True,
-        "_source": ["version_id", "document_id"],
+        "_source": source,
     }
     if request.sort in ("newest", "oldest") or request.query is None:
         order = "asc" if request.sort == "oldest" else "desc"
         body["sort"] = [{"created": {"order": order}}, {"version_id": {"order": order}}]
-    if request.highlight:
-        body["highlight"] = {
-            "pre_tags": ["<mark>"],
-            "post_tags": ["</mark>"],
-            "encoder": "html",
-            "fields": {
-                "body": {
-                    "type": "unified",
-                    "fragment_size": SNIPPET_CHARS,
-                    "number_of_fragments": 1,
-                    "no_match_size": SNIPPET_CHARS,
-                }
-            },
-            # Highlight within the first characters of a long text instead of failing the whole search:
-            # the index's limit counts UTF-16 units, so a text at the extraction cap (counted in code
-            # points) with one emoji or one Han character beyond U+FFFF is over it.
-            "max_analyzer_offset": max_analyzed_offset,
-        }
     if request.facets:
         body["aggs"] = {
             name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in request.facets
@@ -276,10 +268,12 @@ def search_body(request: SearchRequest, *, max_analyzed_offset: int = 2_000_000)
 
 def parse_search_response(request: SearchRequest, response: dict) -> SearchResult:
     hits = []
+    marker = None
+    if request.highlight:
+        marker = highlight.Highlighter(request.query.highlight_terms if request.query is not None else ())
     for raw in response.get("hits", {}).get("hits", []):
         source = raw.get("_source", {})
-        fragments = raw.get("highlight", {}).get("body") or []
-        snippet = fragments[0] if fragments else ("" if request.highlight else None)
+        snippet = marker.snippet(source.get("snippet_source") or "", SNIPPET_CHARS) if marker else None
         score = raw.get("_score")
         hits.append(
             Hit(
@@ -329,11 +323,11 @@ def client_options_from_url(url: str) -> tuple[dict, str, dict]:
 class OpenSearchBackend(SearchBackend):
     kind = "opensearch"
 
-    def __init__(self, url: str, *, max_analyzed_offset: int = 2_000_000, client=None):
+    def __init__(self, url: str, *, snippet_source_chars: int = 200_000, client=None):
         kwargs, self.index_name, options = client_options_from_url(url)
         self.bulk_timeout = options["bulk_timeout"]
         self.replicas = options["replicas"]
-        self.max_analyzed_offset = max_analyzed_offset
+        self.snippet_source_chars = snippet_source_chars
         if client is None:
             from opensearchpy import OpenSearch
 
@@ -341,7 +335,6 @@ class OpenSearchBackend(SearchBackend):
         self.client = client
         self._ready_checked = False
         self._in_bulk = False
-        self._highlight_limit = max_analyzed_offset  # never above the index's own limit (_ensure_index)
 
     def __repr__(self) -> str:
         return f"OpenSearchBackend(index={self.index_name!r})"
@@ -367,31 +360,19 @@ class OpenSearchBackend(SearchBackend):
         from opensearchpy import exceptions as os_errors
 
         with self._errors("index creation"):
-            created = False
             if not self.client.indices.exists(index=self.index_name):
                 try:
-                    self.client.indices.create(
-                        index=self.index_name,
-                        body=index_body(max_analyzed_offset=self.max_analyzed_offset, replicas=self.replicas),
-                    )
-                    created = True
+                    self.client.indices.create(index=self.index_name, body=index_body(replicas=self.replicas))
                 except os_errors.RequestError as exc:
                     if "resource_already_exists" not in str(exc):
                         raise
-            # An index made elsewhere, or before SEARCH_EXTRACT_MAX_CHARS was raised, may allow less:
-            # asking to highlight more than it allows fails every search.
-            self._highlight_limit = (
-                self.max_analyzed_offset if created else min(self.max_analyzed_offset, self._index_highlight_limit())
-            )
+            else:
+                # An index made before snippet_source existed takes the new field (adding one is
+                # allowed), so writes keep working; stats() asks for a rebuild for the old documents.
+                self.client.indices.put_mapping(
+                    index=self.index_name, body={"properties": {"snippet_source": SNIPPET_SOURCE_FIELD}}
+                )
         self._ready_checked = True
-
-    def _index_highlight_limit(self) -> int:
-        key = "index.highlight.max_analyzed_offset"
-        response = self.client.indices.get_settings(index=self.index_name, name=key, include_defaults=True,
-                                                    flat_settings=True)
-        entry = next(iter(response.values()), {})  # keyed by the concrete index (index_name may be an alias)
-        value = entry.get("settings", {}).get(key) or entry.get("defaults", {}).get(key)
-        return int(value) if value is not None else self.max_analyzed_offset
 
     def ping(self) -> None:
         with self._errors("health check"):
@@ -420,7 +401,7 @@ class OpenSearchBackend(SearchBackend):
         lines: list[dict] = []
         for doc in docs:
             lines.append({"index": {"_index": self.index_name, "_id": str(doc.version_id)}})
-            lines.append(document_source(doc))
+            lines.append(document_source(doc, snippet_source_chars=self.snippet_source_chars))
         with self._errors("write"):
             response = self.client.bulk(body=lines, refresh=False if self._in_bulk else "wait_for",
                                         request_timeout=self.bulk_timeout)
@@ -457,7 +438,7 @@ class OpenSearchBackend(SearchBackend):
         self._ensure_index()
         with self._errors("query"):
             response = self.client.search(
-                index=self.index_name, body=search_body(request, max_analyzed_offset=self._highlight_limit)
+                index=self.index_name, body=search_body(request)
             )
         return parse_search_response(request, response)
 

@@ -55,28 +55,43 @@ def test_a_killed_node_is_search_unavailable_and_a_restarted_one_has_its_documen
     assert _found(engine, "terms") == {1, 2, 3}
 
 
-def test_a_text_at_the_length_cap_with_characters_beyond_the_bmp_still_gets_a_snippet(index_url):
-    # The extraction cap counts code points; the engine's highlight limit counts UTF-16 units, in
-    # which 😀 and 𠮷 are two each: this text is 1,000 characters long and 1,002 units.
-    engine = OpenSearchBackend(index_url, max_analyzed_offset=1_000)
-    body = "payment terms 😀 𠮷野家 " + "x" * (1_000 - 20)
-    assert len(body) == 1_000
+def test_snippets_come_from_the_stored_start_of_the_text_and_the_rest_is_still_searchable(index_url):
+    # Characters beyond the BMP (two UTF-16 units each) and a text longer than the stored copy.
+    engine = OpenSearchBackend(index_url, snippet_source_chars=1_000)
+    body = "payment terms 😀 𠮷野家 " + "x " * 1_000 + "warranty"
     engine.index([_doc(1, body)])
 
+    payment, warranty = _search(engine, "payment").hits, _search(engine, "warranty").hits
+
+    assert [hit.version_id for hit in payment] == [1]
+    assert "<mark>payment</mark>" in payment[0].snippet and "😀 𠮷野家" in payment[0].snippet
+    # found by the part beyond the stored copy; the snippet then shows the text's beginning
+    assert [hit.version_id for hit in warranty] == [1]
+    assert warranty[0].snippet.startswith("payment terms")
+
+
+def test_the_body_is_indexed_but_stored_once(index_url):
+    engine = OpenSearchBackend(index_url, snippet_source_chars=10)
+    engine.index([_doc(1, "payment terms of the supply contract")])
+
+    stored = engine.client.get(index=engine.index_name, id="1")["_source"]
+
+    assert "body" not in stored and stored["snippet_source"] == "payment te"
+
+
+def test_an_index_made_before_snippet_sources_takes_writes_and_asks_for_a_rebuild(index_url):
+    older = index_body()
+    del older["mappings"]["properties"]["snippet_source"]
+    del older["mappings"]["_source"]
+    older["mappings"]["_meta"]["analysis"] = "revision-1"
+    engine = OpenSearchBackend(index_url)
+    engine.client.indices.create(index=engine.index_name, body=older)
+
+    engine.index([_doc(1, "payment terms")])  # the field is added to the old mapping, writes go on
+
     hits = _search(engine, "payment").hits
-
-    assert [hit.version_id for hit in hits] == [1]
-    assert "<mark>payment</mark>" in hits[0].snippet
-
-
-def test_an_index_made_with_a_lower_highlight_limit_still_answers(index_url):
-    # e.g. created before SEARCH_EXTRACT_MAX_CHARS was raised: the backend must not ask for more.
-    OpenSearchBackend(index_url, max_analyzed_offset=500).index([_doc(1, "payment " + "y" * 2_000)])
-
-    hits = _search(OpenSearchBackend(index_url, max_analyzed_offset=2_000_000), "payment").hits
-
-    assert [hit.version_id for hit in hits] == [1]
-    assert "<mark>payment</mark>" in hits[0].snippet
+    assert [hit.version_id for hit in hits] == [1] and "<mark>payment</mark>" in hits[0].snippet
+    assert "older analysis: run search_reindex --clear" in engine.stats().detail
 
 
 def test_an_index_built_with_another_analysis_says_it_needs_a_rebuild(index_url):

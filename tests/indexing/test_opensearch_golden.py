@@ -90,8 +90,7 @@ def test_search_responses_are_parsed_into_hits_and_facets():
     req = request("合同", facets=("kind", "customer"))
     response = {
         "hits": {"total": {"value": 2, "relation": "eq"}, "hits": [
-            {"_score": 3.5, "_source": {"version_id": 12, "document_id": 5},
-             "highlight": {"body": ["供货<mark>合同</mark>"]}},
+            {"_score": 3.5, "_source": {"version_id": 12, "document_id": 5, "snippet_source": "供货合同 <b>"}},
             {"_score": 1.0, "_source": {"version_id": 13, "document_id": 6}},
         ]},
         "aggregations": {"kind": {"buckets": [{"key": "contract", "doc_count": 2}]},
@@ -102,7 +101,7 @@ def test_search_responses_are_parsed_into_hits_and_facets():
 
     assert result.total == 2
     assert [(h.version_id, h.document_id, h.score, h.snippet) for h in result.hits] == [
-        (12, 5, 3.5, "供货<mark>合同</mark>"), (13, 6, 1.0, "")]
+        (12, 5, 3.5, "供货<mark>合同</mark> &lt;b&gt;"), (13, 6, 1.0, "")]
     assert [(b.value, b.count) for b in result.facets["customer"]] == [("7:ACME", 1)]
 
 
