@@ -20,12 +20,21 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class EventType:
     name: str
     description: str
+    # What the compliance console shows: a short, translatable phrase (gettext_lazy), such as
+    # "Downloaded a version" / "下载了版本". Empty until every app labels its types.
+    label: Any = ""
+
+    @property
+    def display(self) -> str:
+        """The label in the active language; the dotted name only when no label was given."""
+        return str(self.label) if self.label else self.name
 
 
 class EventTypeConflict(ValueError):
@@ -39,8 +48,11 @@ _registry: dict[str, EventType] = {}
 _lock = threading.Lock()
 
 
-def register(name: str, description: str) -> str:
-    """Add an event type and return its name. Registering it again unchanged is harmless."""
+def register(name: str, description: str, label: Any = "") -> str:
+    """Add an event type and return its name. Registering it again unchanged is harmless.
+
+    `label` is the short phrase people read (pass a gettext_lazy string, translated in the catalogue).
+    """
     if not isinstance(name, str) or not _NAME_RE.match(name) or len(name) > _MAX_NAME_LENGTH:
         raise ValueError(
             f"audit event names are lowercase dotted words such as 'document.viewed', got {name!r}"
@@ -56,7 +68,7 @@ def register(name: str, description: str) -> str:
                     f"audit event type {name!r} is already registered as {existing.description!r}"
                 )
             return name
-        _registry[name] = EventType(name=name, description=description)
+        _registry[name] = EventType(name=name, description=description, label=label)
     return name
 
 
