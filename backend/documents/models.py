@@ -167,12 +167,23 @@ class DocumentVersion(models.Model):
         return self.status
 
 
+class ShareSuspension(models.TextChoices):
+    # The document was raised to confidential or secret and whoever vouched for the share may not manage it.
+    RECLASSIFIED = "reclassified", _("The document's classification was raised")
+
+
 class DocumentShare(models.Model):
     """A document shared with one customer's portal users.
 
     It follows the document's valid version, or pins one version. It may expire, and is either
     downloadable or view-only (pages rendered as images in the browser; the file itself is never
     sent). Revoking keeps the row, so the record of what was shared stays.
+
+    A share is only as good as the colleague who vouches for it: whoever last re-confirmed it, else
+    whoever created it. Each portal read re-checks that they may still share the document under its
+    current classification (backend.access.policy). Raising the classification suspends the shares
+    whose voucher may not manage the document; someone who may manage it re-confirms (and so vouches
+    for) them, or revokes them.
     """
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="shares")
@@ -192,6 +203,14 @@ class DocumentShare(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set while the share is suspended (portal users get a 404); cleared by a re-confirmation.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=32, choices=ShareSuspension.choices, blank=True)
+    # Who last re-confirmed the share: from then on they vouch for it instead of its creator.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -199,9 +218,25 @@ class DocumentShare(models.Model):
             models.Index(fields=["customer", "-created_at"], name="share_customer_idx"),
             models.Index(fields=["document"], name="share_document_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(suspended_at__isnull=True, suspended_reason="")
+                | Q(suspended_at__isnull=False) & ~Q(suspended_reason=""),
+                name="share_suspension_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document_id} → customer {self.customer_id}"
 
     def is_expired(self, *, now: dt.datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def voucher_id(self) -> int:
+        """The colleague whose right to share the document keeps this share alive."""
+        return self.confirmed_by_id or self.created_by_id
+
+    @property
+    def voucher(self):
+        return self.confirmed_by if self.confirmed_by_id else self.created_by
