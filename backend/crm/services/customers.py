@@ -7,7 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from backend.access.policy import Action, is_active_staff
-from backend.accounts.models import User
+from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
@@ -31,6 +31,19 @@ def _clean_fields(fields: dict) -> dict:
     if errors:
         raise InvalidInput("The customer details are invalid.", fields=errors)
     return cleaned
+
+
+_PORTAL_OWNER = "A customer's portal user cannot own a customer; choose a colleague."
+_PORTAL_TEAM_MEMBER = "A customer's portal user cannot be on an account team; choose a colleague."
+
+
+def _require_colleague(user: User, field: str, message: str) -> None:
+    """Owners and account-team members are colleagues: through the access rules that follow a customer's
+    owner and team, a customer's portal user would reach other customers' records. 400 naming `field`."""
+    if user.role == Role.PORTAL:
+        raise InvalidInput(message, fields={field: [message]})
+    if not user.is_active:
+        raise InvalidInput("This user is inactive.", fields={field: ["This user is inactive."]})
 
 
 def _duplicate_of(*, name: str, region: str, code: str | None, exclude_pk: int | None = None) -> Customer | None:
@@ -75,6 +88,7 @@ def customer_create(
     if existing is not None:
         raise _duplicate_conflict(existing)
     owner = owner or actor
+    _require_colleague(owner, "owner", _PORTAL_OWNER)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -123,6 +137,7 @@ def customer_reassign(*, actor, customer: Customer, new_owner: User, note: str =
     require(actor=actor, action=Action.MANAGE, obj=customer)
     if not new_owner.is_active:
         raise InvalidInput("The new owner is inactive.", fields={"owner": ["This user is inactive."]})
+    _require_colleague(new_owner, "owner", _PORTAL_OWNER)
     with transaction.atomic():
         locked = Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
         if locked.owner_id == new_owner.pk:
@@ -142,6 +157,7 @@ def customer_team_add(*, actor, customer: Customer, user: User, role: str = "") 
     require(actor=actor, action=Action.MANAGE, obj=customer)
     if not user.is_active:
         raise InvalidInput("That user is inactive.", fields={"user": ["This user is inactive."]})
+    _require_colleague(user, "user", _PORTAL_TEAM_MEMBER)
     with transaction.atomic():
         member, created = AccountTeamMember.objects.get_or_create(customer=customer, user=user,
                                                                   defaults={"role": role})
