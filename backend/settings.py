@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,10 +47,71 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 DATA_DIR = Path(_env("DOSSIER_DATA_DIR", str(BASE_DIR / "var" / "local"))).resolve()
 
-SECRET_KEY = _env("DJANGO_SECRET_KEY", "dossier-insecure-development-key-change-me")
 DEBUG = _env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- security: secret key, HTTPS, cookies, headers ----------------------------------------
+# With DJANGO_DEBUG off (the default) every value is the production one; a server that speaks plain
+# HTTP on purpose (the demo, the test stack on loopback) turns the HTTPS ones off by name.
+DEVELOPMENT_SECRET_KEY = "dossier-insecure-development-key-change-me"
+SECRET_KEY = _env("DJANGO_SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set, so Dossier would sign sessions, password-reset links and CSRF "
+        "tokens with the public development key. Set DJANGO_SECRET_KEY to a long random value, e.g. "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, or set DJANGO_DEBUG=1 for "
+        "development."
+    )
+# Plain HTTP is redirected to HTTPS (the probes /healthz, /readyz and /metrics answer either way).
+SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Strict-Transport-Security on HTTPS responses: a year, for this host and its subdomains. "preload"
+# (consent to the browsers' built-in HSTS lists, which the domain's owner still has to apply for) only
+# when asked for.
+SECURE_HSTS_SECONDS = _env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# Session and CSRF cookies travel over HTTPS only.
+SESSION_COOKIE_SECURE = _env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
+# A CSRF failure under /api/ answers JSON in the API's error shape; elsewhere Django's page.
+CSRF_FAILURE_VIEW = "backend.common.exceptions.csrf_failure"
+
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """"X-Forwarded-Proto: https" (or "HTTP_X_FORWARDED_PROTO,https") -> ("HTTP_X_FORWARDED_PROTO", "https")."""
+    if not raw.strip():
+        return None
+    name, separator, value = raw.replace(",", ":", 1).partition(":")
+    name, value = name.strip().upper().replace("-", "_"), value.strip()
+    if not separator or not name or not value:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECURE_PROXY_SSL_HEADER={raw!r}: expected a header and the value that means HTTPS, "
+            "e.g. 'X-Forwarded-Proto: https'."
+        )
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}"), value
+
+
+# Behind a proxy that terminates TLS, the header it sets (and strips from clients) saying the request
+# came over HTTPS. Only then: trusting it anywhere else lets a client claim HTTPS.
+_proxy_header = _proxy_ssl_header(_env("DJANGO_SECURE_PROXY_SSL_HEADER"))
+if _proxy_header is not None:
+    SECURE_PROXY_SSL_HEADER = _proxy_header
+# Content-Security-Policy on every response (django-csp): scripts and everything else from this
+# origin only, no inline script, no eval, no plugins, no framing by other sites. Inline style
+# attributes are still allowed. File previews set their own, sandboxed policy
+# (backend/ops/headers.py); the API docs add what Swagger UI and Redoc need (backend/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,7 +142,10 @@ MIDDLEWARE = [
     # First: answers /healthz, /readyz and /metrics itself, and measures every other request.
     "backend.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files stay cacheable: everything else is private and never stored.
+    "backend.ops.headers.NoStoreMiddleware",
     "backend.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

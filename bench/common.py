@@ -17,6 +17,7 @@ import contextlib
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -197,6 +198,9 @@ def postgres_version() -> str:
     return _LAST_VERSION[-1]
 
 
+_RUN_SECRET_KEY = f"bench-{secrets.token_urlsafe(48)}"
+
+
 def base_env(*, database: str, storage_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment the app (gunicorn, manage.py, in-process Django) runs with."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DOSSIER_", "AUDIT_"))}
@@ -207,6 +211,11 @@ def base_env(*, database: str, storage_url: str, data_dir: Path, **extra: str) -
         DOSSIER_DATA_DIR=str(data_dir),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DJANGO_DEBUG="0",
+        # production settings over plain HTTP on loopback: a key of the run's own, no HTTPS redirect
+        DJANGO_SECRET_KEY=_RUN_SECRET_KEY,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SESSION_COOKIE_SECURE="0",
+        DJANGO_CSRF_COOKIE_SECURE="0",
         DOSSIER_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
@@ -227,7 +236,8 @@ def migrate(env: dict[str, str]) -> float:
 def django_setup(env: dict[str, str]) -> None:
     """Configure Django in this process with the same settings the server gets."""
     for key in ("DATABASE_URL", "STORAGE_URL", "DOSSIER_DATA_DIR", "DJANGO_ALLOWED_HOSTS", "DJANGO_DEBUG",
-                "DOSSIER_LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "AUDIT_ENABLED"):
+                "DJANGO_SECRET_KEY", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SESSION_COOKIE_SECURE",
+                "DJANGO_CSRF_COOKIE_SECURE", "DOSSIER_LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "AUDIT_ENABLED"):
         if key in env:
             os.environ[key] = env[key]
     if str(REPO) not in sys.path:

@@ -18,6 +18,7 @@ from backend.crm.selectors.service import service_record_get_visible, service_re
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
 from backend.documents.services import UploadSource
+from backend.ops.headers import sandboxed
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
 from portal.pages import page_number, portal_page
@@ -161,6 +162,4 @@ def attachment(request, attachment_id: int):
     response["Content-Length"] = str(item.size)
     inline = item.mime_type.startswith("image/") or item.mime_type == "application/pdf"
     response["Content-Disposition"] = content_disposition_header(not inline, item.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return sandboxed(response)

@@ -17,6 +17,7 @@ from backend.documents.download_response import (
     range_not_satisfiable,
     streamed_download,
 )
+from backend.ops.headers import sandboxed
 from backend.web.errors import SHOWN_ERRORS, message_for
 from portal.pages import page_number, portal_page
 
@@ -77,7 +78,4 @@ def share_page(request, share_id: int, page: int):
         if isinstance(exc, (NotFound, Gone)):
             raise
         return HttpResponse(message_for(exc), status=getattr(exc, "status_code", 503), content_type="text/plain")
-    response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return sandboxed(HttpResponse(png, content_type="image/png"))

@@ -162,6 +162,11 @@ def _environment(workdir: Path, postgres: PostgresCluster, redis: RedisServer, s
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # plain HTTP on loopback: no redirect to HTTPS, cookies that travel over HTTP (HSTS is only
+        # ever sent on HTTPS responses); everything else as in production
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SESSION_COOKIE_SECURE": "0",
+        "DJANGO_CSRF_COOKIE_SECURE": "0",
         "DOSSIER_DATA_DIR": str(workdir / "data"),
         "DOSSIER_STATIC_ROOT": str(workdir / "static"),
         "DATABASE_URL": postgres.url,

@@ -23,6 +23,7 @@ from backend.crm.selectors.links import links_for_document_visible
 from backend.documents import selectors, services, sharing
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import Classification, VersionStatus
+from backend.ops.headers import sandboxed
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
 from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page
@@ -127,9 +128,7 @@ def _stream(request, version, *, inline: bool):
     response["Content-Length"] = str(download.length)
     response["Content-Disposition"] = content_disposition_header(not inline, version.filename)
     response["ETag"] = f'"{version.sha256}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return sandboxed(response)
 
 
 @staff_page

@@ -3,6 +3,8 @@
  *   - htmx requests carry the CSRF token
  *   - drag-and-drop version upload with a progress bar (XHR, raw body streamed to the server)
  *   - drag-and-drop cards on the pipeline board
+ *   - a <select data-autosubmit> (the language switch) submits its form when changed
+ * No inline script or handler anywhere: the Content-Security-Policy allows scripts from static files only.
  */
 (function () {
   "use strict";
@@ -14,6 +16,11 @@
 
   document.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]") && select.form) { select.form.submit(); }
   });
 
   document.addEventListener("keydown", function (event) {
