@@ -114,14 +114,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with Dossier's site: role-based access, sign-in and passwords through the accounts services.
+    "backend.accounts.admin_apps.DossierAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -328,6 +328,8 @@ PORTAL_SIGNIN_MAX_FAILURES_PER_IP = _env_int("PORTAL_SIGNIN_MAX_FAILURES_PER_IP"
 STAFF_SIGNIN_MAX_FAILURES = _env_int("STAFF_SIGNIN_MAX_FAILURES", 5)
 STAFF_SIGNIN_MAX_FAILURES_PER_IP = _env_int("STAFF_SIGNIN_MAX_FAILURES_PER_IP", 30)
 STAFF_LOCKOUT_SECONDS = _env_int("STAFF_LOCKOUT_SECONDS", 15 * 60)
+# API tokens (/api/auth/token/) expire this long after they are issued; only their SHA-256 is stored.
+API_TOKEN_TTL_SECONDS = _env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # Service-request attachments from customers: photos, PDFs, text and Office files, smaller limit.
 SERVICE_ATTACHMENT_MAX_BYTES = _env_int("SERVICE_ATTACHMENT_MAX_BYTES", 20 * 1024**2)
 SERVICE_ATTACHMENT_TYPES = _env_list(

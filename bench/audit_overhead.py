@@ -51,7 +51,7 @@ def seed_document():
     from backend.accounts.services import department_create
     from backend.documents.models import Document, DocumentVersion
 
-    department = department_create(code="audit", name="Audit bench")
+    department = department_create(actor=None, code="audit", name="Audit bench")
     user, token = seed_user_with_token("bench.audit", department=department)
     now = timezone.now()
     document = Document.objects.create(title="Audited read", kind="contract", classification="internal",

@@ -297,14 +297,11 @@ def reset_sequences(*models) -> None:
 
 
 def seed_user_with_token(username: str, *, role: str = "staff", department=None) -> tuple[object, str]:
-    """A user (through the accounts service, so department membership is right) and its DRF token."""
-    from rest_framework.authtoken.models import Token
+    """A user (through the accounts service, so department membership is right) and an API token key."""
+    from backend.accounts.services import api_token_issue, user_create
 
-    from backend.accounts.services import user_create
-
-    user = user_create(username=username, role=role, department=department, display_name=username)
-    token = Token.objects.create(user=user)
-    return user, token.key
+    user = user_create(actor=None, username=username, role=role, department=department, display_name=username)
+    return user, api_token_issue(user=user)
 
 
 # --- S3 (weed mini) -----------------------------------------------------------------------

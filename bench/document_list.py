@@ -240,9 +240,9 @@ def choose_users(docs: int) -> tuple[object, int, object, int]:
 
 
 def token_for(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from backend.accounts.services import api_token_issue
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return api_token_issue(user=user)
 
 
 def queries_per_page(token: str, pages: int) -> tuple[list[int], list[float], str]:

@@ -861,14 +861,12 @@ def main(argv: list[str] | None = None) -> int:
                         services.documents_sync(extract_ids[start:start + 100], backend=other_backend)
 
         # -- queries, backend by backend
-        from rest_framework.authtoken.models import Token
-
         from backend.access.policy import user_principals
+        from backend.accounts.services import api_token_issue
         from backend.common.backends import search_backend
         from backend.common.runtime import warm_and_freeze
 
-        tokens = {"narrow": Token.objects.get_or_create(user=narrow)[0].key,
-                  "admin": Token.objects.get_or_create(user=admin)[0].key}
+        tokens = {"narrow": api_token_issue(user=narrow), "admin": api_token_issue(user=admin)}
         principals = {"narrow": user_principals(narrow), "admin": user_principals(admin)}
         rows, worst, load, speed = [], {}, {}, {}
         for name in backends:

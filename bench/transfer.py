@@ -556,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         django_setup(env)
         from backend.accounts.services import department_create
 
-        department = department_create(code="bench", name="Bench")
+        department = department_create(actor=None, code="bench", name="Bench")
         _, token = seed_user_with_token("bench.transfer", department=department)
         close_django_connections()
 

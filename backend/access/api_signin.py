@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 
 from backend.accounts import services as accounts
 from backend.accounts.models import Role
@@ -36,7 +37,7 @@ class StaffAuthenticationForm(AuthenticationForm):
         except ValidationError:
             accounts.staff_sign_in_failed(request=self.request, username=username, via="api")
             raise
-        accounts.staff_sign_in_succeeded(username=username)
+        accounts.staff_sign_in_succeeded(request=self.request, username=username)
         return cleaned
 
     def confirm_login_allowed(self, user) -> None:
@@ -61,11 +62,20 @@ class StaffAuthTokenSerializer(AuthTokenSerializer):
         except serializers.ValidationError:
             accounts.staff_sign_in_failed(request=request, username=username, via="api")
             raise
-        accounts.staff_sign_in_succeeded(username=username)
+        accounts.staff_sign_in_succeeded(request=request, username=username)
         return attrs
 
 
 class StaffObtainAuthToken(ObtainAuthToken):
-    """`/api/auth/token/`: DRF's view issues a token to any active user; this one to staff only."""
+    """`/api/auth/token/`: DRF's view issues a token to any active user; this one to staff only.
+
+    Each sign-in issues a new token (`{"token": key}`, the key shown this once: only its SHA-256
+    is stored), valid for API_TOKEN_TTL_SECONDS, and records the "API token sign-in" audit event.
+    """
 
     serializer_class = StaffAuthTokenSerializer
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response({"token": accounts.api_token_issue(user=serializer.validated_data["user"])})

@@ -7,6 +7,8 @@ by the accounts services (never by signals).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils import timezone
@@ -114,3 +116,31 @@ class PortalInvitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ApiToken(models.Model):
+    """A staff user's API token. Only the SHA-256 of the key is stored: the key itself is shown once,
+    when it is issued (`/api/auth/token/`), and a database dump or an admin page cannot give it away.
+
+    A token expires (API_TOKEN_TTL_SECONDS after it was issued) and is deleted when its user's
+    password is set or the user is deactivated (accounts services; each revocation is audited).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user"], name="api_token_user_idx")]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @staticmethod
+    def digest(key: str) -> str:
+        """What is stored for, and looked up by, a key: its SHA-256 in hex."""
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -1,4 +1,4 @@
-"""Writes for users and departments, and the portal accounts of customer contacts."""
+"""Writes for users, departments, groups and API tokens, and the portal accounts of customer contacts."""
 
 from __future__ import annotations
 
@@ -17,43 +17,96 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 
-from backend.access.policy import Action
+from backend.access.admin_policy import ADMIN_SITE_ROLES
+from backend.access.policy import Action, is_active_staff
 from backend.access.services import require as require_object
-from backend.accounts.models import Department, PortalAccount, PortalInvitation, Role, User
+from backend.accounts.audit_events import (
+    ACCOUNTS_CHANGE_DENIED,
+    API_SIGNED_IN,
+    API_TOKENS_REVOKED,
+    DEPARTMENT_CREATED,
+    USER_ACTIVATED,
+    USER_CREATED,
+    USER_DEACTIVATED,
+    USER_DEPARTMENT_CHANGED,
+    USER_GROUPS_CHANGED,
+    USER_PASSWORD_SET,
+    USER_ROLE_CHANGED,
+)
+from backend.accounts.models import ApiToken, Department, PortalAccount, PortalInvitation, Role, User
 from backend.accounts.signin_limits import PORTAL_SIGN_IN, STAFF_SIGN_IN, locked_error
 from backend.audit import services as audit
-from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, TooManyAttempts
+from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
 from backend.crm.models import Contact
 
 
-@transaction.atomic
-def department_create(*, code: str, name: str) -> Department:
-    group, _ = Group.objects.get_or_create(name=f"dept:{code}")
-    return Department.objects.create(code=code, name=name, group=group)
+# --- staff users, departments, groups ------------------------------------------------------------
+#
+# Every change to who someone is (role, department, groups, password, active or not) goes through
+# these services: they take the acting user, check the rule, and record the audit event in the same
+# transaction. `actor=None` is the system itself (the demo seed, management commands, migrations);
+# an interface always passes the signed-in user (an anonymous one is refused).
+#
+# Rules: only an active user with the admin role manages users and departments; nobody changes their
+# own role, department, groups or active state (nobody raises themselves); portal users are managed
+# through their portal account (invitation, disable, enable), never here.
+#
+# A department's group is how documents are granted to it, so a user belongs to exactly one
+# department group: their department's. Moving a user removes every other department group in the
+# same transaction, and the group service refuses department groups, so a stale grant cannot remain.
 
 
-@transaction.atomic
-def user_create(
-    *,
-    username: str,
-    password: str | None = None,
-    role: str = Role.STAFF,
-    department: Department | None = None,
-    display_name: str = "",
-    email: str = "",
-    preferred_language: str = "en",
-) -> User:
-    user = User(
-        username=username,
-        role=role,
-        department=department,
-        display_name=display_name,
-        email=email,
-        preferred_language=preferred_language,
-        is_staff=role == Role.ADMIN,
-    )
+def _is_system(actor) -> bool:
+    return actor is None
+
+
+def _deny(actor, *, action: str, user: User | None = None, reason: str, message: str) -> None:
+    """Record the refusal (in its own transaction when the caller has none) and raise PermissionDenied."""
+    audit.record(ACCOUNTS_CHANGE_DENIED, actor=actor if getattr(actor, "is_authenticated", False) else None,
+                 target=user, target_type=None if user else "accounts.user", outcome="denied",
+                 detail={"action": action, "reason": reason})
+    raise PermissionDenied(message)
+
+
+def _require_user_admin(actor, *, action: str, user: User | None = None) -> None:
+    """Only the system or an active administrator; never on oneself; never on a portal user."""
+    if _is_system(actor):
+        return
+    if not (is_active_staff(actor) and actor.role == Role.ADMIN):
+        _deny(actor, action=action, user=user, reason="not_admin",
+                message="Only administrators manage users and departments.")
+    if user is not None and user.pk == actor.pk:
+        _deny(actor, action=action, user=user, reason="self",
+                message="Nobody may change their own role, department, groups or active state.")
+    if user is not None and user.role == Role.PORTAL:
+        _deny(actor, action=action, user=user, reason="portal_user",
+                message="Portal users are managed from their customer's page (invite, disable, enable).")
+
+
+def _is_staff_for(role: str) -> bool:
+    """Django's is_staff kept in step with the role (the admin site itself decides by role)."""
+    return role in ADMIN_SITE_ROLES
+
+
+def department_create(*, actor, code: str, name: str) -> Department:
+    _require_user_admin(actor, action="department.create")
+    if Department.objects.filter(code=code).exists():
+        raise Conflict("A department with this code exists already.", fields={"code": ["This code is taken."]})
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=f"dept:{code}")
+        department = Department.objects.create(code=code, name=name, group=group)
+        audit.record(DEPARTMENT_CREATED, actor=actor, target=department, detail={"code": code, "name": name})
+    return department
+
+
+def _user_insert(*, username: str, password: str | None, role: str, department: Department | None,
+                 display_name: str, email: str, preferred_language: str, is_active: bool = True) -> User:
+    """The row and its department group; the caller checks and audits."""
+    if User.objects.filter(username=username).exists():
+        raise Conflict("A user with this user name exists already.", fields={"username": ["This name is taken."]})
+    user = User(username=username, role=role, department=department, display_name=display_name, email=email,
+                preferred_language=preferred_language, is_staff=_is_staff_for(role), is_active=is_active)
     if password:
         user.set_password(password)
     else:
@@ -64,15 +117,182 @@ def user_create(
     return user
 
 
-@transaction.atomic
-def user_move_department(*, user: User, department: Department | None) -> User:
-    if user.department_id is not None:
-        user.groups.remove(user.department.group)
-    user.department = department
-    user.save(update_fields=["department"])
-    if department is not None:
-        user.groups.add(department.group)
+def _check_staff_role(role: str) -> None:
+    if role not in Role.values:
+        raise InvalidInput("Unknown role.", fields={"role": ["Choose one of the roles."]})
+    if role == Role.PORTAL:
+        raise InvalidInput("Portal users are invited from their customer's page.",
+                           fields={"role": ["Choose a staff role."]})
+
+
+def user_create(
+    *,
+    username: str,
+    actor,
+    password: str | None = None,
+    role: str = Role.STAFF,
+    department: Department | None = None,
+    display_name: str = "",
+    email: str = "",
+    preferred_language: str = "en",
+) -> User:
+    """A new staff user (portal users come from invitations: `portal_invite`)."""
+    _require_user_admin(actor, action="user.create")
+    _check_staff_role(role)
+    with transaction.atomic():
+        user = _user_insert(username=username, password=password, role=role, department=department,
+                            display_name=display_name, email=email, preferred_language=preferred_language)
+        audit.record(USER_CREATED, actor=actor, target=user,
+                     detail={"username": username, "role": role, "department": department.code if department else None})
     return user
+
+
+def _locked(user: User) -> User:
+    return User.objects.select_for_update(of=("self",)).select_related("department").get(pk=user.pk)
+
+
+def user_role_change(*, actor, user: User, role: str) -> User:
+    _require_user_admin(actor, action="user.role", user=user)
+    _check_staff_role(role)
+    with transaction.atomic():
+        locked = _locked(user)
+        before = locked.role
+        if before == role:
+            return locked
+        locked.role, locked.is_staff = role, _is_staff_for(role)
+        locked.save(update_fields=["role", "is_staff"])
+        audit.record(USER_ROLE_CHANGED, actor=actor, target=locked, detail={"from": before, "to": role})
+    return locked
+
+
+def user_move_department(*, actor, user: User, department: Department | None) -> User:
+    """Move `user` to `department` (or to none). Every department group but the new one's is left,
+    in the same transaction: access granted to the old department ends with the move."""
+    _require_user_admin(actor, action="user.department", user=user)
+    with transaction.atomic():
+        locked = _locked(user)
+        before = locked.department
+        memberships = User.groups.through.objects.filter(user_id=locked.pk, group__department__isnull=False)
+        if department is not None:
+            memberships = memberships.exclude(group_id=department.group_id)
+        removed = sorted(memberships.values_list("group__name", flat=True))
+        memberships.delete()
+        locked.department = department
+        locked.save(update_fields=["department"])
+        if department is not None:
+            locked.groups.add(department.group)
+        if before != department or removed:
+            audit.record(USER_DEPARTMENT_CHANGED, actor=actor, target=locked,
+                         detail={"from": before.code if before else None,
+                                 "to": department.code if department else None, "groups_removed": removed})
+    return locked
+
+
+def user_groups_change(*, actor, user: User, add=(), remove=()) -> User:
+    """Add `user` to or remove them from groups other than department groups (those follow the department)."""
+    _require_user_admin(actor, action="user.groups", user=user)
+    add, remove = list(add), list(remove)
+    if any(Department.objects.filter(group_id=group.pk).exists() for group in add + remove):
+        raise InvalidInput("A department's group follows the department: move the user instead.",
+                           fields={"groups": ["Department groups cannot be changed here."]})
+    with transaction.atomic():
+        locked = _locked(user)
+        current = set(locked.groups.values_list("pk", flat=True))
+        added = [group for group in add if group.pk not in current]
+        removed = [group for group in remove if group.pk in current]
+        if not added and not removed:
+            return locked
+        locked.groups.add(*added)
+        locked.groups.remove(*removed)
+        audit.record(USER_GROUPS_CHANGED, actor=actor, target=locked,
+                     detail={"added": sorted(g.name for g in added), "removed": sorted(g.name for g in removed)})
+    return locked
+
+
+def user_password_set(*, actor, user: User, password: str | None) -> User:
+    """Set `user`'s password (None: no usable password). Their API tokens are revoked with it.
+
+    Anyone may set their own; an administrator may set a staff user's. Validation (strength, the
+    old password) belongs to the form asking for it.
+    """
+    own = actor is not None and getattr(actor, "pk", None) == user.pk
+    if not own:
+        _require_user_admin(actor, action="user.password", user=user)
+    elif not is_active_staff(actor):
+        _deny(actor, action="user.password", user=user, reason="inactive",
+                message="Only active staff change their password here.")
+    with transaction.atomic():
+        locked = _locked(user)
+        if password:
+            locked.set_password(password)
+        else:
+            locked.set_unusable_password()
+        locked.save(update_fields=["password"])
+        revoked = _api_tokens_delete(locked)
+        audit.record(USER_PASSWORD_SET, actor=actor, target=locked,
+                     detail={"own": own, "usable": bool(password), "tokens_revoked": revoked})
+        if revoked:
+            audit.record(API_TOKENS_REVOKED, actor=actor, target=locked,
+                         detail={"reason": "password_set", "count": revoked})
+    user.password = locked.password
+    return locked
+
+
+def user_active_set(*, actor, user: User, active: bool) -> User:
+    """Activate or deactivate a staff user. Deactivating ends their sessions (Django refuses inactive
+    users on every request) and revokes their API tokens."""
+    _require_user_admin(actor, action="user.activate" if active else "user.deactivate", user=user)
+    with transaction.atomic():
+        locked = _locked(user)
+        if locked.is_active == active:
+            return locked
+        locked.is_active = active
+        locked.save(update_fields=["is_active"])
+        revoked = 0 if active else _api_tokens_delete(locked)
+        audit.record(USER_ACTIVATED if active else USER_DEACTIVATED, actor=actor, target=locked,
+                     detail={"tokens_revoked": revoked} if not active else {})
+        if revoked:
+            audit.record(API_TOKENS_REVOKED, actor=actor, target=locked,
+                         detail={"reason": "deactivated", "count": revoked})
+    return locked
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+#
+# A token is a random key given to the client once; the database keeps its SHA-256 only. Tokens
+# expire API_TOKEN_TTL_SECONDS after they are issued, and are deleted when the password is set or
+# the user is deactivated or disabled. Every issue ("API token sign-in") and revocation is audited.
+
+
+def api_token_issue(*, user: User) -> str:
+    """A new token for `user` (already authenticated by the caller); returns the key, never stored."""
+    if not is_active_staff(user):
+        raise PermissionDenied("API tokens are for active staff only.")
+    now = timezone.now()
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        ApiToken.objects.filter(user_id=user.pk, expires_at__lte=now).delete()
+        token = ApiToken.objects.create(user=user, key_sha256=ApiToken.digest(key), created_at=now,
+                                        expires_at=now + dt.timedelta(seconds=settings.API_TOKEN_TTL_SECONDS))
+        audit.record(API_SIGNED_IN, actor=user, target=user,
+                     detail={"token": token.pk, "expires_at": token.expires_at.isoformat()})
+    return key
+
+
+def _api_tokens_delete(user: User) -> int:
+    deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+def api_tokens_revoke(*, actor, user: User, reason: str = "revoked") -> int:
+    """Revoke every API token of `user`: their own, or an administrator's decision. Returns how many."""
+    if actor is None or getattr(actor, "pk", None) != user.pk:
+        _require_user_admin(actor, action="user.tokens", user=user)
+    with transaction.atomic():
+        revoked = _api_tokens_delete(user)
+        if revoked:
+            audit.record(API_TOKENS_REVOKED, actor=actor, target=user, detail={"reason": reason, "count": revoked})
+    return revoked
 
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
@@ -140,10 +360,9 @@ def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> Po
         if account is None:
             if User.objects.filter(username=_portal_username(email)).exists():
                 raise Conflict("Another user already has this e-mail address as their user name.")
-            user = user_create(username=_portal_username(email), role=Role.PORTAL, email=email,
-                               display_name=contact.name, preferred_language=getattr(actor, "preferred_language", "en"))
-            user.is_active = False
-            user.save(update_fields=["is_active"])
+            user = _user_insert(username=_portal_username(email), password=None, role=Role.PORTAL, department=None,
+                                email=email, display_name=contact.name, is_active=False,
+                                preferred_language=getattr(actor, "preferred_language", "en"))
             account = PortalAccount.objects.create(user=user, contact=contact, customer_id=contact.customer_id,
                                                    invited_by=actor, invited_at=now)
         else:
@@ -251,13 +470,16 @@ def portal_account_disable(*, actor, account: PortalAccount) -> PortalAccount:
         account.user.is_active = False
         account.user.save(update_fields=["is_active"])
         account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
-        Token.objects.filter(user=account.user).delete()
+        revoked = _api_tokens_delete(account.user)
         audit.record("portal.account.disabled", actor=actor, target=account.user, customer_id=account.customer_id,
                      detail={"contact": account.contact_id})
     return account
 
 
 def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
+        if revoked:
+            audit.record(API_TOKENS_REVOKED, actor=actor, target=account.user, customer_id=account.customer_id,
+                         detail={"reason": "portal_disabled", "count": revoked})
     """Undo a disable. An account that never set a password needs a new invitation afterwards."""
     require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
     with transaction.atomic():

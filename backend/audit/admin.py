@@ -1,9 +1,11 @@
-"""The audit trail in the admin: read-only for everyone, superusers included."""
+"""The audit trail in the admin: for the compliance role only (as the staff UI's audit console), read-only
+for everyone, superusers included (backend/access/admin_policy.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from backend.access.admin_policy import PolicyModelAdmin
 from backend.audit.events import all_event_types
 from backend.audit.models import AuditEvent
 
@@ -23,7 +25,7 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(PolicyModelAdmin):
     list_display = (
         "id",
         "occurred_at",
@@ -64,12 +66,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     def actor_ref(self, obj: AuditEvent) -> str:
         # The id only: the user may have been deleted since (actor_label keeps the name).
         return "-" if obj.actor_id is None else str(obj.actor_id)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

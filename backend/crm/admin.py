@@ -1,13 +1,19 @@
 """The CRM in the admin: for looking things up, read-only.
 
 Every CRM write goes through the services (access check, validation, audit event), so the admin
-never adds, changes or deletes CRM rows itself.
+never adds, changes or deletes CRM rows itself. Only the admin role opens these pages, and each
+shows the rows the access policy's visible() gives them (backend/access/admin_policy.py): a
+document link, for one, only when its document is visible to them.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from backend.access.admin_policy import PolicyInline, PolicyModelAdmin
+from backend.access.policy import visible
 from backend.crm.models import (
     AccountTeamMember,
     Activity,
@@ -26,34 +32,42 @@ from backend.crm.models import (
     QuoteLine,
     ServiceRecord,
 )
+from backend.documents.models import Document
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PolicyModelAdmin):
     """Lists, filters, search and detail pages; no writes that would bypass the services' audit."""
 
-    list_per_page = 50
-    show_full_result_count = False  # no COUNT(*) over large tables on every page
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnlyInline(PolicyInline):
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class LinkedDocumentAdmin(ReadOnlyAdmin):
+    """A row pointing at a document (a quote's, an order's contract): the document's title shows only to
+    those the policy lets see the document; the admin role sees every order, not every contract."""
+
+    document_field = "document"
+
+    def get_exclude(self, request, obj=None):
+        return (*(super().get_exclude(request, obj) or ()), self.document_field)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "linked_document")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        document_id = getattr(obj, f"{self.document_field}_id", None)
+        if document_id is not None:
+            obj.visible_document = visible(request.user, Document.objects.filter(pk=document_id)).first()
+        return obj
+
+    @admin.display(description=_("document"))
+    def linked_document(self, obj) -> str:
+        if getattr(obj, f"{self.document_field}_id", None) is None:
+            return "-"
+        shown = getattr(obj, "visible_document", None)
+        return shown.title if shown is not None else gettext("(a document you may not see)")
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -139,7 +153,7 @@ class QuoteLineInline(ReadOnlyInline):
 
 
 @admin.register(Quote)
-class QuoteAdmin(ReadOnlyAdmin):
+class QuoteAdmin(LinkedDocumentAdmin):
     list_display = ("number", "customer", "owner", "status", "currency", "valid_until", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("number", "customer__name")
@@ -175,7 +189,8 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(LinkedDocumentAdmin):
+    document_field = "contract_document"
     list_display = ("number", "customer", "owner", "status", "currency", "signed_date", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("number", "customer__name", "quote__number")

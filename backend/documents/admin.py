@@ -1,39 +1,35 @@
+"""Documents in the admin: read-only, and only the documents the access policy lets the viewer see.
+
+Uploads, approvals and grants go through the services so they are audited. The list, search,
+detail and history pages are filtered with the policy's visible() (backend/access/admin_policy.py):
+a confidential or secret document is not there for an administrator who has no grant on it, not
+even its title or its file names.
+"""
+
 from django.contrib import admin
 
+from backend.access.admin_policy import PolicyInline, PolicyModelAdmin
 from backend.documents.models import Document, DocumentVersion, Tag
 
 
-class DocumentVersionInline(admin.TabularInline):
+class DocumentVersionInline(PolicyInline):
     model = DocumentVersion
-    extra = 0
-    can_delete = False
     fields = ("number", "status", "original_filename", "mime_type", "size", "uploaded_by", "created_at")
     readonly_fields = fields
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
-    """Read-only: uploads, approvals and grants go through the services so they are audited."""
-
+class DocumentAdmin(PolicyModelAdmin):
     list_display = ("id", "title", "kind", "classification", "owner", "version_count", "created_at")
     list_filter = ("kind", "classification")
     search_fields = ("title",)
+    list_select_related = ("owner",)
     readonly_fields = ("owner", "department", "valid_version", "version_count", "checked_out_by",
                        "checked_out_at", "checkout_expires_at", "created_at", "updated_at", "idempotency_key")
     inlines = [DocumentVersionInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-admin.site.register(Tag)
+@admin.register(Tag)
+class TagAdmin(PolicyModelAdmin):
+    search_fields = ("name",)

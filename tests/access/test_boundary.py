@@ -12,11 +12,11 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.access.boundary import PortalBoundaryMiddleware, portal_may_request
 from backend.accounts.models import Role
+from backend.accounts.models import ApiToken
 from tests import factories
 from tests.crm.factories import CustomerFactory, OrderFactory, ServiceRecordFactory
 from tests.portal_factories import PORTAL_PASSWORD, portal_user
@@ -88,9 +88,8 @@ def test_a_signed_in_portal_user_gets_404_from_every_staff_url(world, client, me
 
 def test_a_portal_user_with_a_token_gets_404_from_every_api_endpoint(world):
     # given Alice holds an API token somehow (no session)
-    token = Token.objects.create(user=world["alice"])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_token(world['alice'])}")
     api_paths = [p for p in staff_paths(world["b"].pk) if p.startswith("/api/")
                  and not p.startswith(("/api/auth/login", "/api/auth/logout", "/api/auth/token"))
                  and p not in ("/api/schema/", "/api/docs/", "/api/redoc/")]
@@ -110,9 +109,8 @@ def test_staff_are_unaffected_by_the_boundary(world, client):
     assert client.get("/customers/").status_code == 200
     assert client.get("/api/documents/").status_code == 200
     assert client.get(f"/api/documents/{world['doc_b'].pk}/").status_code == 200
-    token = Token.objects.create(user=owner)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {factories.api_token(owner)}")
     assert api.get("/api/documents/").status_code == 200
     # and the anonymous still get 401 from the API, not 404
     assert APIClient().get("/api/documents/").status_code == 401
@@ -158,7 +156,7 @@ def test_portal_credentials_do_not_open_the_staff_api(world, path):
     # then no token is issued and no session starts: portal users sign in at the portal only
     assert "token" not in (response.json() if response.get("Content-Type", "").startswith("application/json")
                            else {})
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
     assert "_auth_user_id" not in api.session
     # while a staff user still gets a token
     if path == "/api/auth/token/":

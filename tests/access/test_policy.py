@@ -112,7 +112,7 @@ def test_moving_department_moves_internal_access(world):
     people, docs = world
     outsider = people["outsider"]
     assert not can(outsider, Action.VIEW, docs["internal"])
-    user_move_department(user=outsider, department=people["owner"].department)
+    user_move_department(actor=None, user=outsider, department=people["owner"].department)
     outsider.refresh_from_db()
     assert can(outsider, Action.VIEW, docs["internal"])
 

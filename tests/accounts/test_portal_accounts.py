@@ -14,9 +14,8 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from backend.accounts.models import PortalAccount, PortalInvitation, Role, User
+from backend.accounts.models import ApiToken, PortalAccount, PortalInvitation, Role, User
 from backend.accounts.services import (
     portal_account_disable,
     portal_account_enable,
@@ -225,7 +224,7 @@ def test_disabling_ends_the_session_at_once_and_withdraws_links_and_tokens(world
     # given Alice signed in, holding an API token, and a pending invitation for another contact of hers
     alice = portal_user(world["customer"], name="Alice")
     client.force_login(alice)
-    Token.objects.create(user=alice)
+    factories.api_token(alice)
     account = PortalAccount.objects.get(user=alice)
     # when the owner disables her
     portal_account_disable(actor=world["owner"], account=account)
@@ -233,7 +232,7 @@ def test_disabling_ends_the_session_at_once_and_withdraws_links_and_tokens(world
     request = RequestFactory().get("/portal/")
     request.session = client.session
     assert get_user(request).is_anonymous
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
     with pytest.raises(InvalidInput):
         portal_sign_in(request=a_request(), email=alice.email, password=PORTAL_PASSWORD)
     assert events("portal.account.disabled", customer_id=world["customer"].pk, actor_id=world["owner"].pk).exists()

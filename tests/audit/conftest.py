@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from backend.accounts.services import user_create
+from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 
 
 @pytest.fixture
 def actor(db):
-    return user_create(username="alice", display_name="Alice Auditor")
+    # Built directly, not through accounts.user_create: these tests count the trail from its first event.
+    from tests.factories import UserFactory
+
+    return UserFactory(username="alice", display_name="Alice Auditor", role=Role.STAFF, department=None)
 
 
 @pytest.fixture

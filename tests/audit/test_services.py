@@ -146,7 +146,7 @@ def test_unknown_outcome_is_rejected(actor):
 
 def test_a_model_target_fills_type_id_and_label(actor):
     # given a saved model instance as the target
-    subject = user_create(username="bob", display_name="Bob Target")
+    subject = user_create(actor=None, username="bob", display_name="Bob Target")
 
     # when an event about it is recorded
     event = record(DOCUMENT_VIEWED, actor=actor, target=subject, customer_id=99)

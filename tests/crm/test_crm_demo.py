@@ -131,23 +131,37 @@ def test_money_in_the_demo_is_decimal(demo_users):
 
 
 def test_the_admin_lists_searches_and_shows_every_crm_model_read_only(demo_users, client):
-    # given a seeded demo and a superuser
+    # given a seeded demo, its confidential contract, and the demo's administrator (the admin role, not a
+    # Django superuser)
     from django.contrib import admin as django_admin
 
+    from backend.access.admin_policy import admin_queryset
+
+    contract, _ = document_create(
+        actor=demo_users["wang.fang"], title="销售合同 HD-2026-031", kind="contract", classification="confidential",
+        upload=factories.upload_source(), idempotency_key="demo:contract-huadong")
     seed_crm_demo()
-    superuser = factories.UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    client.force_login(superuser)
+    administrator = demo_users["admin"]
+    administrator.is_staff, administrator.is_superuser = True, False
+    administrator.save()
+    client.force_login(administrator)
     crm_models = [model for model in django_admin.site._registry if model._meta.app_label == "crm"]
     assert len(crm_models) == 16
 
     for model in crm_models:
         base = f"/admin/crm/{model._meta.model_name}/"
-        # when the change list, a search and one object's page are opened
+        # when the change list, a search and the first row the policy shows them are opened
         listing = client.get(base)
         searched = client.get(base, {"q": "华东"})
-        first = model._default_manager.first()
+        first = admin_queryset(administrator, model._default_manager.all()).first()
         detail = client.get(f"{base}{first.pk}/change/") if first else None
         # then they render, and nothing offers to add or delete
         assert listing.status_code == searched.status_code == 200, model
         assert detail is None or detail.status_code == 200
         assert client.get(f"{base}add/").status_code == 403
+        # and the confidential contract's title shows nowhere (the administrator has no grant on it)
+        for response in (listing, searched, detail):
+            assert response is None or contract.title.encode() not in response.content, model
+    order = Order.objects.get(number="HD-2026-031")
+    assert order.contract_document_id == contract.pk
+    assert contract.title.encode() not in client.get(f"/admin/crm/order/{order.pk}/change/").content

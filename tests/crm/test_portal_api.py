@@ -11,15 +11,16 @@ import pytest
 from django.contrib.auth import get_user
 from django.core import mail
 from django.http import HttpRequest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.accounts.models import PortalAccount
 from backend.audit.models import AuditEvent
 from backend.crm.models import Announcement, Contact
 from backend.crm.services.announcements import announcement_create
+from backend.accounts.models import ApiToken
 from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory
+from tests.factories import api_token
 from tests.portal_factories import portal_user
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_disable_ends_access_and_enable_restores_it(people):
     account = person.portal_account
     session = APIClient()
     session.force_login(person)
-    Token.objects.create(user=person)
+    api_token(person)
 
     # when someone without the right tries: 404 and nothing changes
     assert api_client(people["outsider"]).post(_url(people, account.contact, "disable")).status_code == 404
@@ -103,7 +104,7 @@ def test_disable_ends_access_and_enable_restores_it(people):
     request = HttpRequest()
     request.session = session.session
     assert not get_user(request).is_authenticated
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).exists()
     assert AuditEvent.objects.filter(event_type="portal.account.disabled", actor=people["team"],
                                      customer_id=people["customer"].pk).exists()
 
@@ -123,9 +124,8 @@ def test_disabling_a_contact_without_portal_access_is_404(people, contact):
 
 def test_a_portal_user_cannot_reach_these_endpoints_even_for_their_own_customer(people, contact):
     person = portal_user(people["customer"], invited_by=people["owner"])
-    token = Token.objects.create(user=person)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(person)}")
     assert client.post(_url(people, contact, "invite")).status_code == 404
     assert client.get("/api/crm/announcements/").status_code == 404
     assert client.post("/api/crm/announcements/", {"title": "t", "body": "b"}, format="json").status_code == 404

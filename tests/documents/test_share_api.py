@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from backend.access.services import document_permission_grant
@@ -140,9 +139,9 @@ def test_listing_needs_the_document_and_no_portal_user_gets_in(cast):
     assert client_for(cast["caller"]).get(f"/api/documents/{cast['contract'].pk}/shares/").status_code == 404
 
     reader = portal_user(cast["customer"], invited_by=cast["owner"])
-    token = Token.objects.create(user=reader)
+    key = factories.api_token(reader)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(f"/api/documents/{cast['contract'].pk}/shares/").status_code == 404
     assert api.post(f"/api/documents/{cast['contract'].pk}/shares/{share.pk}/revoke/").status_code == 404
     assert _share(api, cast["contract"], cast["customer"]).status_code == 404

@@ -116,7 +116,7 @@ def test_search_never_shows_what_the_caller_cannot_view(world, committed, settin
                                                **_principal(departments, users, p))
                 elif step[0] == "move":
                     _, u, dep = step
-                    user_move_department(user=users[u], department=departments[dep] if dep < 3 else None)
+                    user_move_department(actor=None, user=users[u], department=departments[dep] if dep < 3 else None)
                 else:
                     _, d, classification = step
                     document = Document.objects.get(pk=docs[d].pk)

@@ -225,7 +225,7 @@ def test_moving_a_user_between_departments_changes_no_document_acl(people, commi
     assert engine_hits(search_index, outsider, "quota") == {public_doc.pk}
 
     with committed():
-        user_move_department(user=outsider, department=owner.department)
+        user_move_department(actor=None, user=outsider, department=owner.department)
 
     # documents carry the same tokens and nothing was queued; the user's tokens changed at query time
     assert view_principals_for_documents([sales_doc.pk, public_doc.pk]) == before

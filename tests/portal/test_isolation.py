@@ -15,12 +15,11 @@ import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from backend.audit.models import AuditEvent
 from backend.crm.models import Contact, ServiceAttachment
 from backend.crm.services.service_requests import service_request_submit
-from tests.factories import upload_source
+from tests.factories import api_token, upload_source
 from tests.portal.conftest import portal_client
 from tests.portal.world import png_bytes
 
@@ -103,10 +102,10 @@ def test_every_staff_api_and_admin_url_is_404_for_a_portal_user(b_world):
 
 def test_the_staff_api_with_a_portal_users_token_is_404_too(b_world):
     # given a token for Alice (one should never be issued; the API must refuse it anyway)
-    token = Token.objects.create(user=b_world.alice)
+    key = api_token(b_world.alice)
     from django.test import Client
 
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     ids = _b_ids(b_world)
     api_urls = [u for u in (_url(name, params, ids) for route, name, params in _routes() if route.startswith("api/")
                             and "auth/" not in route and "schema" not in route and "docs" not in route

@@ -76,7 +76,6 @@ class PersonSpec:
     department: str
     job: str
     language: str = "zh-hans"
-    superuser: bool = False
 
     @property
     def email(self) -> str:
@@ -92,7 +91,7 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
 )
 
 PEOPLE: tuple[PersonSpec, ...] = (
-    PersonSpec("admin", "吴磊 Wu Lei", Role.ADMIN, "management", "IT administrator / 系统管理员", superuser=True),
+    PersonSpec("admin", "吴磊 Wu Lei", Role.ADMIN, "management", "IT administrator / 系统管理员"),
     PersonSpec("sun.hao", "孙浩", Role.STAFF, "management", "General manager / 总经理"),
     PersonSpec("david.liu", "David Liu", Role.STAFF, "management", "Finance controller / 财务总监", language="en"),
     PersonSpec("zhou.ting", "周婷", Role.STAFF, "management", "Marketing / 市场专员"),
@@ -772,7 +771,7 @@ def _ensure_departments(report: SeedReport) -> dict[str, Department]:
     departments = {d.code: d for d in Department.objects.filter(code__in=[spec.code for spec in DEPARTMENTS])}
     for spec in DEPARTMENTS:
         if spec.code not in departments:
-            departments[spec.code] = department_create(code=spec.code, name=spec.name)
+            departments[spec.code] = department_create(actor=None, code=spec.code, name=spec.name)
             report.departments_created += 1
     return departments
 
@@ -783,7 +782,10 @@ def _ensure_users(report: SeedReport, departments: dict[str, Department]) -> dic
         if person.username in users:
             report.users_kept.append(person.username)
             continue
+        # actor=None: the system seeds. The admin role uses Django's admin through its role
+        # (backend/access/admin_policy.py), not as a superuser.
         user = user_create(
+            actor=None,
             username=person.username,
             password=DEMO_PASSWORD,
             role=person.role,
@@ -792,11 +794,6 @@ def _ensure_users(report: SeedReport, departments: dict[str, Department]) -> dic
             email=person.email,
             preferred_language=person.language,
         )
-        if person.superuser:
-            # accounts.services has no superuser flag; the admin demo login may use Django's admin site.
-            user.is_superuser = True
-            user.is_staff = True
-            user.save(update_fields=["is_superuser", "is_staff"])
         users[person.username] = user
         report.users_created.append(person.username)
     return users
