@@ -127,8 +127,8 @@ def _check_staff_role(role: str) -> None:
 
 def user_create(
     *,
-    username: str,
     actor,
+    username: str,
     password: str | None = None,
     role: str = Role.STAFF,
     department: Department | None = None,
@@ -473,13 +473,13 @@ def portal_account_disable(*, actor, account: PortalAccount) -> PortalAccount:
         revoked = _api_tokens_delete(account.user)
         audit.record("portal.account.disabled", actor=actor, target=account.user, customer_id=account.customer_id,
                      detail={"contact": account.contact_id})
+        if revoked:
+            audit.record(API_TOKENS_REVOKED, actor=actor, target=account.user, customer_id=account.customer_id,
+                         detail={"reason": "portal_disabled", "count": revoked})
     return account
 
 
 def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
-        if revoked:
-            audit.record(API_TOKENS_REVOKED, actor=actor, target=account.user, customer_id=account.customer_id,
-                         detail={"reason": "portal_disabled", "count": revoked})
     """Undo a disable. An account that never set a password needs a new invitation afterwards."""
     require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
     with transaction.atomic():
