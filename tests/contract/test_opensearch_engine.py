@@ -105,3 +105,19 @@ def test_an_index_built_with_another_analysis_says_it_needs_a_rebuild(index_url)
     current.client.indices.create(index=current.index_name, body=older)
 
     assert "older analysis: run search_reindex --clear" in OpenSearchBackend(index_url).stats().detail
+
+
+def test_every_index_searches_its_segments_concurrently_even_one_made_before(index_url):
+    # given an index made without the search settings (as an older Dossier made it)
+    older = index_body()
+    del older["settings"]["index"]["search.concurrent_segment_search.mode"]
+    engine = OpenSearchBackend(index_url)
+    engine.client.indices.create(index=engine.index_name, body=older)
+
+    # when a backend starts writing to it
+    engine.index([_doc(1, "payment terms")])
+
+    # then the node searches the shard's segments on several threads
+    settings = engine.client.indices.get_settings(index=engine.index_name)[engine.index_name]["settings"]
+    assert settings["index"]["search"]["concurrent_segment_search"]["mode"] == "all"
+    assert [hit.version_id for hit in _search(engine, "payment").hits] == [1]
