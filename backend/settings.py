@@ -328,6 +328,15 @@ PORTAL_SIGNIN_MAX_FAILURES_PER_IP = _env_int("PORTAL_SIGNIN_MAX_FAILURES_PER_IP"
 STAFF_SIGNIN_MAX_FAILURES = _env_int("STAFF_SIGNIN_MAX_FAILURES", 5)
 STAFF_SIGNIN_MAX_FAILURES_PER_IP = _env_int("STAFF_SIGNIN_MAX_FAILURES_PER_IP", 30)
 STAFF_LOCKOUT_SECONDS = _env_int("STAFF_LOCKOUT_SECONDS", 15 * 60)
+# The rules are in backend/accounts/signin_limits.py: the lock above is per (address, user name) and
+# per address; a user name alone (failures from any address) only backs off, 1 s doubling up to this
+# (0: never), and not at all from an address where that name signed in within the last
+# STAFF_SIGNIN_KNOWN_ADDRESS_SECONDS.
+STAFF_SIGNIN_NAME_BACKOFF_MAX_SECONDS = _env_int("STAFF_SIGNIN_NAME_BACKOFF_MAX_SECONDS", 5 * 60)
+STAFF_SIGNIN_KNOWN_ADDRESS_SECONDS = _env_int("STAFF_SIGNIN_KNOWN_ADDRESS_SECONDS", 30 * 24 * 3600)
+# Reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For names the client;
+# empty: trust nobody, the client is the TCP peer. See backend/common/client_address.py.
+TRUSTED_PROXIES = [ipaddress.ip_network(net, strict=False) for net in _env_list("TRUSTED_PROXIES", [])]
 # API tokens (/api/auth/token/) expire this long after they are issued; only their SHA-256 is stored.
 API_TOKEN_TTL_SECONDS = _env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # Service-request attachments from customers: photos, PDFs, text and Office files, smaller limit.

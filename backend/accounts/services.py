@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -35,7 +36,7 @@ from backend.accounts.audit_events import (
     USER_ROLE_CHANGED,
 )
 from backend.accounts.models import ApiToken, Department, PortalAccount, PortalInvitation, Role, User
-from backend.accounts.signin_limits import PORTAL_SIGN_IN, STAFF_SIGN_IN, locked_error
+from backend.accounts.signin_limits import ABSENT_PORTAL_ACCOUNT, PORTAL_SIGN_IN, STAFF_SIGN_IN, locked_error
 from backend.audit import services as audit
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
 from backend.crm.models import Contact
@@ -497,6 +498,19 @@ def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
     return account
 
 
+def _portal_sign_in_without_account(*, request, email: str, password: str | None) -> None:
+    """The refusal of an e-mail address with no portal account, as costly and as locking as a known
+    account's (see portal_sign_in); raises TooManyAttempts when it is, or becomes, locked."""
+    wait = ABSENT_PORTAL_ACCOUNT.wait(email)
+    if wait:
+        _refuse(request=request, email=email, account=None, reason="locked")
+        raise locked_error(wait)
+    make_password(password or "")  # the hashing a known account's password check costs
+    _refuse(request=request, email=email, account=None, reason="unknown_email")
+    if ABSENT_PORTAL_ACCOUNT.failed(email):
+        raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
+
+
 def _refuse(*, request, email: str, account: PortalAccount | None, reason: str) -> None:
     PORTAL_SIGN_IN.failed_address(request)
     audit.record("portal.sign_in_failed", actor=None, outcome="denied",
@@ -516,12 +530,14 @@ def staff_sign_in_check(*, request, username: str, via: str) -> None:
 
 
 def staff_sign_in_failed(*, request, username: str, via: str) -> None:
-    """Count a refused staff sign-in (web form or API) and audit it, and the lock it may cause."""
+    """Count a refused staff sign-in (web form or API) and audit it, and the lock it may cause
+    (`locks`: which of the address, the (address, name) pair and the name; see signin_limits)."""
     _staff_sign_in_refused(username=username, via=via, reason="credentials")
-    if STAFF_SIGN_IN.failed(request, username):
+    if lock := STAFF_SIGN_IN.failed(request, username):
         audit.record("staff.sign_in_locked", actor=None, outcome="denied", target_type="accounts.user",
                      target_label=username[:200],
-                     detail={"username": username[:150], "via": via, "seconds": STAFF_SIGN_IN.lockout_seconds})
+                     detail={"username": username[:150], "via": via, "seconds": lock.seconds,
+                             "locks": list(lock.scopes)})
 
 
 def _staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
@@ -530,8 +546,8 @@ def _staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
                  detail={"username": username[:150], "reason": reason})
 
 
-def staff_sign_in_succeeded(*, username: str) -> None:
-    STAFF_SIGN_IN.succeeded(username)
+def staff_sign_in_succeeded(*, request, username: str) -> None:
+    STAFF_SIGN_IN.succeeded(request, username)
 
 
 def portal_sign_in(*, request, email: str, password: str) -> User:
@@ -540,17 +556,23 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
     InvalidInput for a wrong e-mail or password (the same words either way, so e-mails are not
     revealed), TooManyAttempts (429) while the account or the address is locked. Every refusal
     and every success is audited with the customer when it is known.
+
+    An e-mail address with no account costs and answers like one with an account: the password is
+    hashed all the same (against a stand-in, as Django's ModelBackend does for unknown user names),
+    and its failures are counted and locked like an account's (PORTAL_SIGNIN_MAX_FAILURES, then
+    PORTAL_LOCKOUT_SECONDS), in the cache instead of the database (signin_limits.ABSENT_PORTAL_ACCOUNT).
+    Disabled and not yet activated accounts count their failures too, for the same reason.
     """
     email = (email or "").strip().lower()
     wrong = InvalidInput("The e-mail address or password is not right.", reason="credentials")
     if PORTAL_SIGN_IN.address_blocked(request):
         audit.record("portal.sign_in_failed", actor=None, outcome="denied", target_type="accounts.user",
                      target_label=email[:200], detail={"email": email[:254], "reason": "address_limited"})
-        raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
+        raise locked_error(PORTAL_SIGN_IN.address_wait(request))
     account = (PortalAccount.objects.select_related("user").filter(user__email__iexact=email, user__role=Role.PORTAL)
                .first() if email else None)
     if account is None:
-        _refuse(request=request, email=email, account=None, reason="unknown_email")
+        _portal_sign_in_without_account(request=request, email=email, password=password)
         raise wrong
     now = timezone.now()
     if account.locked_until is not None and account.locked_until > now:
@@ -558,10 +580,8 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
         raise locked_error((account.locked_until - now).total_seconds())
     user = authenticate(request, username=account.user.username, password=password or "")
     if user is None:
-        if account.disabled_at is not None or account.activated_at is None:
-            _refuse(request=request, email=email, account=account,
-                    reason="disabled" if account.disabled_at else "not_activated")
-            raise wrong
+        reason = ("disabled" if account.disabled_at is not None
+                  else "not_activated" if account.activated_at is None else "password")
         with transaction.atomic():
             locked_account = PortalAccount.objects.select_for_update().get(pk=account.pk)
             locked_account.failed_signins += 1
@@ -570,7 +590,7 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
                 locked_account.locked_until = now + dt.timedelta(seconds=settings.PORTAL_LOCKOUT_SECONDS)
                 locked_account.failed_signins = 0
             locked_account.save(update_fields=["failed_signins", "locked_until"])
-            _refuse(request=request, email=email, account=account, reason="password")
+            _refuse(request=request, email=email, account=account, reason=reason)
             if lock:
                 audit.record("portal.account.locked", actor=None, outcome="denied", target=account.user,
                              customer_id=account.customer_id,

@@ -5,19 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.conf import settings
-
 from backend.audit.context import RequestContext, reset_request_context, set_request_context
+from backend.common.client_address import client_address
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def _client_ip(request) -> str | None:
-    if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, through the reverse proxies in TRUSTED_PROXIES (never the left end of a
+    forwarded chain, which the client writes itself)."""
+    return client_address(request)
 
 
 class RequestContextMiddleware:

@@ -2,15 +2,16 @@
 database when scraped.
 
 Who may scrape: a request carrying `Authorization: Bearer <METRICS_TOKEN>` (when the setting is
-set), or one from an address in METRICS_ALLOWED_NETWORKS (default: loopback only) that did not come
-through a proxy (no X-Forwarded-For: a reverse proxy on the same machine would otherwise make every
-outside request look internal). Anyone else gets 404, as for a page that does not exist.
+set), or one from a client address in METRICS_ALLOWED_NETWORKS (default: loopback only). Through a
+proxy listed in TRUSTED_PROXIES the client is read from X-Forwarded-For
+(backend.common.client_address); a request with X-Forwarded-For from any other peer is refused (a
+reverse proxy on the same machine that is not listed would otherwise make every outside request
+look internal). Anyone else gets 404, as for a page that does not exist.
 """
 
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import os
 import time
@@ -19,6 +20,8 @@ from django.conf import settings
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from backend.common.client_address import client_ip, peer_is_trusted_proxy
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +32,10 @@ def may_scrape(request) -> bool:
         sent = request.META.get("HTTP_AUTHORIZATION", "")
         if sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].strip().encode(), token.encode()):
             return True
-    if request.META.get("HTTP_X_FORWARDED_FOR"):
+    if request.META.get("HTTP_X_FORWARDED_FOR") and not peer_is_trusted_proxy(request):
         return False
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+    address = client_ip(request)
+    return address is not None and any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
 
 
 class DatabaseFigures:

@@ -21,7 +21,7 @@ from backend.common.errors import NotFound
 def session_sign_in(*, request, username: str, password: str) -> User | None:
     """Authenticate and start a session; the attempt is audited either way. None when refused.
 
-    Raises TooManyAttempts (429) while the name or the address has used up its failures
+    Raises TooManyAttempts (429) while the address, the (address, name) pair or the name must wait
     (backend.accounts.signin_limits).
     """
     username = (username or "").strip()
@@ -31,7 +31,7 @@ def session_sign_in(*, request, username: str, password: str) -> User | None:
     if user is None or not user.is_active or user.role == Role.PORTAL:
         accounts.staff_sign_in_failed(request=request, username=username, via="web")
         return None
-    accounts.staff_sign_in_succeeded(username=username)
+    accounts.staff_sign_in_succeeded(request=request, username=username)
     login(request, user)
     audit.record("web.signed_in", actor=user, target=user)
     return user

@@ -160,3 +160,18 @@ def test_the_allowed_networks_are_a_setting(settings):
 
     assert Client().get("/metrics", REMOTE_ADDR="10.9.8.7").status_code == 200
     assert Client().get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
+
+
+def test_through_a_trusted_proxy_the_clients_address_decides(settings):
+    import ipaddress
+
+    # given our reverse proxy on this machine is trusted, and scrapers live in 10.0.0.0/8
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
+    # when a scraper inside, an outsider, and an outsider claiming an inside address come through it
+    inside = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.8.7")
+    outside = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    forged = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.9.8.7, 203.0.113.5")
+    # then only the scraper inside gets the figures
+    assert inside.status_code == 200 and b"dossier_" in inside.content
+    assert outside.status_code == 404 and forged.status_code == 404
