@@ -225,7 +225,7 @@ class SignInLimit:
         if (address_lock := self.failed_address(request)) is not None:
             locks.append(address_lock)
         pair = self._pair_key(request, name)
-        if _count(pair, self.lockout_seconds) == self.max_failures:
+        if _count(pair, self.lockout_seconds) >= self.max_failures:  # the count starts afresh after a lock
             strikes = _count(pair + ":strikes", PAIR_STRIKES_WINDOW_SECONDS, sliding=True)
             seconds = max(self.lockout_seconds,
                           min(PAIR_LOCK_MAX_SECONDS, self.lockout_seconds * 2 ** min(strikes - 1, 16)))
