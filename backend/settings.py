@@ -76,6 +76,8 @@ SESSION_COOKIE_SECURE = _env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = _env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 # A CSRF failure under /api/ answers JSON in the API's error shape; elsewhere Django's page.
 CSRF_FAILURE_VIEW = "backend.common.exceptions.csrf_failure"
+# A CSRF failure under /api/ answers JSON in the API's error shape; elsewhere Django's page.
+CSRF_FAILURE_VIEW = "backend.common.exceptions.csrf_failure"
 
 
 def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
@@ -234,13 +236,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so unauthenticated calls get 401 with a WWW-Authenticate header.
         "backend.access.token_auth.PreparedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, with CSRF failures as a 403 in the API's error shape.
+        "backend.common.api.SessionAuthentication",
+    ],
+    # DRF's three, with a JSON parser that answers 400 (not 500) to a body nested too deeply.
+    "DEFAULT_PARSER_CLASSES": [
+        "backend.common.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["backend.access.boundary.StaffOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "backend.common.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "backend.common.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -266,6 +275,11 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "backend.crm.models.ArticleStatus",
         "ActivityKindEnum": "backend.crm.models.ActivityKind",
     },
+    # Every operation documents the errors it can answer, in the one error shape (backend/common/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.common.schema.document_error_responses",
+    ],
 }
 
 # --- object storage ------------------------------------------------------

@@ -31,5 +31,7 @@ urlpatterns = [
 
 # Not-found pages in the look of whoever asked: the portal's for portal paths and portal users.
 handler404 = "portal.errors.not_found"
+# A request Django cannot read (too many fields, ...) is JSON in the API's error shape under /api/.
+handler400 = "backend.common.exceptions.bad_request"
 # A database outage is a 503 with a clear message, never a 500 (backend/ops/errors.py).
 handler500 = "backend.ops.errors.server_error"

@@ -13,5 +13,10 @@ from backend.access.policy import is_portal_user
 
 
 def not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        # The API answers in its error shape, also for a URL that matches no endpoint (e.g. /documents/abc/).
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     portal = request.path.startswith(settings.PORTAL_URL_PREFIX) or is_portal_user(getattr(request, "user", None))
     return page_not_found(request, exception, template_name="portal/404.html" if portal else "404.html")

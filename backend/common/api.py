@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from rest_framework import authentication, exceptions, parsers, serializers
 
-from backend.common.errors import InvalidInput
+from backend.common.errors import CsrfFailed, InvalidInput
+
+# The largest id a request may name: a signed 64-bit integer, what every database and search engine we
+# use can compare. Larger numbers in a query string or a body are a 400 on their field, never a 500.
+MAX_ID = 2**63 - 1
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -30,3 +34,24 @@ def referenced(model, pk: int | None, *, field: str, label: str):
     if found is None:
         raise InvalidInput(f"No such {label}.", fields={field: [f"No such {label}."]})
     return found
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication; a failed CSRF check is a 403 in the API's error shape (CsrfFailed),
+    not the 404 every other refusal gets."""
+
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied as exc:
+            raise CsrfFailed(str(exc.detail)) from None
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested too deeply for Python's parser is a 400, not a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None

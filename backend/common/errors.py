@@ -1,7 +1,7 @@
 """Typed domain errors. Services raise these; one exception handler maps them to HTTP.
 
 400 bad input, 404 not visible (or missing: the two look the same), 409 conflict,
-411 length required, 413 too large, 415 type not allowed, 503 backend down.
+411 length required, 413 too large, 415 type not allowed, 422 idempotency key reused, 503 backend down.
 """
 
 from __future__ import annotations
@@ -39,6 +39,15 @@ class PermissionDenied(NotFound):
     code = "not_found"
 
 
+class CsrfFailed(DomainError):
+    """A session-authenticated API call without a valid CSRF token. 403, not the 404 of "forbidden": the
+    caller may well have access; the request itself is refused."""
+
+    status_code = 403
+    code = "csrf_failed"
+    default_message = "CSRF check failed."
+
+
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
@@ -48,6 +57,15 @@ class Conflict(DomainError):
 class VersionLocked(Conflict):
     code = "locked"
     default_message = "The document is checked out by someone else."
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key sent again with a different request: answering with the first result would
+    silently drop the second. The body names the key (`key`)."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = "This Idempotency-Key was already used for a different request."
 
 
 class LengthRequired(DomainError):

@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import csrf as django_csrf
+from django.views import defaults as django_defaults
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -88,7 +91,40 @@ def outage_body(exc: BaseException | None) -> dict | None:
     return None
 
 
+def suspicious_request_body(exc: BaseException | None) -> tuple[int, dict] | None:
+    """(status, body) for a request Django refuses to parse: too many fields or files, too large a body."""
+    if isinstance(exc, RequestDataTooBig):
+        return status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _body(
+            _("The request body is larger than the server accepts."), "too_large")
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return status.HTTP_400_BAD_REQUEST, _body(
+            _("The request has too many fields or files."), "too_many_fields")
+    if isinstance(exc, SuspiciousOperation):
+        return status.HTTP_400_BAD_REQUEST, _body(_("The request cannot be read."), "bad_request")
+    return None
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """Django's handler400: JSON in the API's error shape under /api/, Django's page elsewhere."""
+    refused = suspicious_request_body(exception) or (
+        status.HTTP_400_BAD_REQUEST, _body(_("The request cannot be read."), "bad_request"))
+    if request.path.startswith("/api/"):
+        return JsonResponse(refused[1], status=refused[0])
+    return django_defaults.bad_request(request, exception, *args, **kwargs)
+
+
+def csrf_failure(request, reason: str = "", **kwargs):
+    """Django's CSRF_FAILURE_VIEW: 403 in the API's error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body(_("CSRF check failed: %(reason)s") % {"reason": reason}, "csrf_failed"),
+                            status=status.HTTP_403_FORBIDDEN)
+    return django_csrf.csrf_failure(request, reason=reason, **kwargs)
+
+
 def api_exception_handler(exc, context):
+    refused = suspicious_request_body(exc)
+    if refused is not None:
+        return Response(refused[1], status=refused[0])
     outage = outage_body(exc)
     if outage is not None:
         response = Response(outage, status=status.HTTP_503_SERVICE_UNAVAILABLE)
