@@ -13,6 +13,7 @@ written as soon as a write succeeds again (or the next periodic drain runs).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import defaultdict
@@ -28,7 +29,7 @@ from backend.access.policy import view_principals_for_documents
 from backend.common.backends import object_store, search_backend
 from backend.documents.models import Document, DocumentVersion, VersionStatus
 from indexing import extract as extraction
-from indexing.backends import IndexDoc, SearchBackend, SearchUnavailable
+from indexing.backends import IndexDoc, SearchBackend, SearchFilters, SearchUnavailable
 from indexing import links as crm_links
 from indexing.models import IndexStatus, ReindexRun, SearchOutbox, VersionIndexState
 from storage.errors import ObjectCorrupt, ObjectNotFound, StoreUnavailable
@@ -550,3 +551,40 @@ def reindex_run(
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
     return run
+
+
+# --- searching: a read that discloses content, recorded -------------------------------------------
+
+
+def _filters_detail(filters: SearchFilters | None) -> dict:
+    """The filters that were set, as JSON for the audit trail."""
+    if filters is None:
+        return {}
+    detail = {}
+    for name, value in dataclasses.asdict(filters).items():
+        if value in ((), [], None, False):
+            continue
+        detail[name] = list(value) if isinstance(value, (tuple, list)) else value
+    return detail
+
+
+def document_search(*, actor, q: str = "", filters: SearchFilters | None = None, sort: str = "relevance",
+                    page: int = 1, page_size: int = 20, facets: tuple[str, ...] = (),
+                    highlight_matches: bool = True, backend: SearchBackend | None = None):
+    """Search (indexing.selectors.search_documents) and record it as `search.performed`: the query, the
+    filters, the sort and page, how many versions matched and which documents the page showed — never the
+    snippets. Browsing without a query or filter (the newest documents, as any document list) and a search
+    that fails (bad query, engine down) are not recorded."""
+    from backend.audit import services as audit
+    from indexing.selectors import search_documents
+
+    result = search_documents(user=actor, q=q, filters=filters, sort=sort, page=page, page_size=page_size,
+                              facets=facets, highlight_matches=highlight_matches, backend=backend)
+    chosen = _filters_detail(filters)
+    if not q.strip() and not chosen:
+        return result
+    audit.record("search.performed", actor=actor, target_type="search.query", target_label=q[:200], detail={
+        "q": q, "filters": chosen, "sort": sort, "page": result.page, "count": result.total,
+        "document_ids": [row.version.document_id for row in result.results],
+    })
+    return result

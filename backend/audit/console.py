@@ -32,8 +32,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from backend.audit.events import AUDIT_CHAIN_VERIFIED
+from backend.audit.events import AUDIT_CHAIN_VERIFIED, all_event_types
 from backend.audit.models import AuditEvent, Outcome
+from backend.audit.targets import target_display, target_type_label
 from backend.common.csv_export import BOM, safe_cell
 
 PAGE_SIZE = 50
@@ -44,19 +45,37 @@ EXPORT_CHUNK = 2000
 # What counts as "accessing" something when compliance asks what a person accessed.
 ACCESS_EVENT_TYPES = (
     "document.viewed",
+    "document.version.previewed",
     "document.version.downloaded",
     "document.version.download_url_issued",
     "document.access.listed",
     "document.access.denied",
+    "document.list.searched",
+    "document.share.listed",
+    "search.performed",
+    "crm.customer.viewed",
+    "crm.quote.viewed",
+    "crm.order.viewed",
     "crm.access.denied",
     "crm.report.exported",
     "audit.log.exported",
+    "portal.share.listed",
+    "portal.share.viewed",
+    "portal.share.downloaded",
+    "portal.order.viewed",
+    "portal.service.viewed",
+    "portal.article.read",
 )
+# What counts as a download: the file itself was sent (previews, views and failures are not).
+DOWNLOAD_EVENT_TYPES = ("document.version.downloaded", "portal.share.downloaded")
 
 EXPORT_FIELDS = (
     "id", "occurred_at", "event_type", "outcome", "actor_id", "actor_label", "ip", "user_agent", "request_id",
     "target_type", "target_id", "target_label", "customer_id", "detail", "prev_hash", "hash",
 )
+# Exports carry, after the stored fields (which the hashes cover), what a reader sees: the event's
+# label in the exporter's language. Last, so that the stored fields keep their columns.
+EXPORT_COLUMNS = EXPORT_FIELDS + ("event_label",)
 _LIST_FIELDS = (
     "id", "occurred_at", "event_type", "outcome", "actor_id", "actor_label", "ip", "target_type", "target_id",
     "target_label", "customer_id",
@@ -211,24 +230,38 @@ def audit_export_rows(*, filters: AuditFilters) -> Iterator[tuple]:
 # Rows are written into a buffer and sent in pieces of about this size: one HTTP chunk per row
 # would cost more in the server's streaming machinery than writing the row does.
 _PIECE = 256 * 1024
-_OCCURRED = EXPORT_FIELDS.index("occurred_at")
-_DETAIL = EXPORT_FIELDS.index("detail")
+_EVENT_TYPE = EXPORT_FIELDS.index("event_type")
+
+
+def _event_labels() -> dict[str, str]:
+    """Every type's label in the active language, read now: the export streams after the view returned."""
+    return {item.name: item.display for item in all_event_types()}
+
+
+def _labelled(row: tuple, labels: dict[str, str]) -> list:
+    """A stored row in EXPORT_COLUMNS order: the event's label after the stored fields."""
+    return [*row, labels.get(row[_EVENT_TYPE], row[_EVENT_TYPE])]
 
 
 def audit_export_csv(*, filters: AuditFilters) -> Iterator[bytes]:
     """UTF-8 CSV (with a byte-order mark so spreadsheet programs read Chinese names), one event a line."""
+    return _export_csv(filters, _event_labels())
+
+
+def _export_csv(filters: AuditFilters, labels: dict[str, str]) -> Iterator[bytes]:
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow(EXPORT_FIELDS)
+    writer.writerow(EXPORT_COLUMNS)
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    occurred, detail = EXPORT_COLUMNS.index("occurred_at"), EXPORT_COLUMNS.index("detail")
     for row in audit_export_rows(filters=filters):
-        row = list(row)
-        row[_OCCURRED] = row[_OCCURRED].isoformat()
-        row[_DETAIL] = dumps(row[_DETAIL])
+        row = _labelled(row, labels)
+        row[occurred] = row[occurred].isoformat()
+        row[detail] = dumps(row[detail])
         writer.writerow([safe_cell(cell) for cell in row])
         if buffer.tell() >= _PIECE:
             yield buffer.getvalue().encode()
@@ -238,7 +271,11 @@ def audit_export_csv(*, filters: AuditFilters) -> Iterator[bytes]:
 
 
 def audit_export_json(*, filters: AuditFilters) -> Iterator[bytes]:
-    """A JSON array of events (objects keyed by EXPORT_FIELDS), streamed piece by piece."""
+    """A JSON array of events (objects keyed by EXPORT_COLUMNS), streamed piece by piece."""
+    return _export_json(filters, _event_labels())
+
+
+def _export_json(filters: AuditFilters, labels: dict[str, str]) -> Iterator[bytes]:
     import io
 
     encode = DjangoJSONEncoder(ensure_ascii=False).encode
@@ -247,7 +284,7 @@ def audit_export_json(*, filters: AuditFilters) -> Iterator[bytes]:
     first = True
     for row in audit_export_rows(filters=filters):
         buffer.write("\n" if first else ",\n")
-        buffer.write(encode(dict(zip(EXPORT_FIELDS, row))))
+        buffer.write(encode(dict(zip(EXPORT_COLUMNS, _labelled(row, labels)))))
         first = False
         if buffer.tell() >= _PIECE:
             yield buffer.getvalue().encode()
@@ -280,7 +317,7 @@ def user_access_summary(*, actor_id: int, date_from: dt.date | None, date_to: dt
         .values("target_type", "target_id", "target_label")
         .annotate(
             events=Count("id"),
-            downloads=Count("id", filter=Q(event_type="document.version.downloaded")),
+            downloads=Count("id", filter=Q(event_type__in=DOWNLOAD_EVENT_TYPES, outcome=Outcome.SUCCESS)),
             denied=Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
             first_id=Min("id"),
             last_id=Max("id"),
@@ -289,6 +326,9 @@ def user_access_summary(*, actor_id: int, date_from: dt.date | None, date_to: dt
         )
         .order_by("-last_id")[:limit]
     )
+    for target in targets:
+        target["type_label"] = target_type_label(target["target_type"])
+        target["display"] = target_display(target["target_type"], target["target_id"], target["target_label"])
     return UserAccessSummary(targets=targets, page=audit_event_page(filters=filters, before=before))
 
 

@@ -1,16 +1,20 @@
 """The registry of audit event types.
 
-Every event has a stable dotted name (``document.version.downloaded``) and a
-one-line description. Names are part of the trail's meaning: once recorded,
+Every event has a stable dotted name (``document.version.downloaded``), a
+one-line description and a short translated label, the phrase people read in
+the compliance console and exports ("Downloaded a version" / "下载了版本"). Names are part of the trail's meaning: once recorded,
 a name is never renamed or reused for something else.
 
 Other apps add their own types in a module named ``audit_events.py``; the
 audit app imports every such module when Django starts (like ``admin.py``)::
 
     # backend/crm/audit_events.py
+    from django.utils.translation import gettext_lazy as _
+
     from backend.audit.events import register
 
-    QUOTE_SENT = register("crm.quote.sent", "A quote was sent to a customer contact.")
+    QUOTE_SENT = register("crm.quote.sent", "A quote was sent to a customer contact.",
+                          label=_("Sent a quote"))
 
 and then record with the constant: ``record(QUOTE_SENT, actor=user, target=quote)``.
 """
@@ -22,13 +26,15 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class EventType:
     name: str
     description: str
     # What the compliance console shows: a short, translatable phrase (gettext_lazy), such as
-    # "Downloaded a version" / "下载了版本". Empty until every app labels its types.
+    # "Downloaded a version" / "下载了版本". Every type has one (tests/audit/test_labels.py).
     label: Any = ""
 
     @property
@@ -81,56 +87,91 @@ def event_type(name: str) -> EventType:
     return _registry[name]
 
 
+def event_label(name: str) -> str:
+    """The label of event type `name` in the active language; the name itself if it is not registered."""
+    registered = _registry.get(name)
+    return registered.display if registered is not None else name
+
+
 def all_event_types() -> list[EventType]:
     """Every registered type, sorted by name."""
     return sorted(_registry.values(), key=lambda item: item.name)
 
 
 # --- documents ---------------------------------------------------------------
-DOCUMENT_CREATED = register("document.created", "A document was created.")
-DOCUMENT_VIEWED = register("document.viewed", "A document's details were viewed.")
-DOCUMENT_UPDATED = register("document.updated", "A document's metadata was changed.")
-DOCUMENT_DELETED = register("document.deleted", "A document was deleted.")
-DOCUMENT_VERSION_UPLOADED = register(
-    "document.version.uploaded", "A new version of a document was uploaded."
+DOCUMENT_CREATED = register("document.created", "A document was created.", label=_("Created a document"))
+DOCUMENT_VIEWED = register(
+    "document.viewed", "A document's details were viewed.", label=_("Viewed a document")
 )
+DOCUMENT_UPDATED = register(
+    "document.updated", "A document's metadata was changed.", label=_("Changed a document's details")
+)
+DOCUMENT_DELETED = register("document.deleted", "A document was deleted.", label=_("Deleted a document"))
+DOCUMENT_VERSION_UPLOADED = register(
+    "document.version.uploaded", "A new version of a document was uploaded.", label=_("Uploaded a version")
+)
+# Only when the bytes are sent as a file (a GET answered 200 or 206): never for HEAD, 304 or 416.
 DOCUMENT_VERSION_DOWNLOADED = register(
-    "document.version.downloaded", "A version's content was downloaded through the application."
+    "document.version.downloaded", "A version's content was downloaded through the application.",
+    label=_("Downloaded a version"),
+)
+# Shown inline in the staff UI's preview frame: a read, but not a download.
+DOCUMENT_VERSION_PREVIEWED = register(
+    "document.version.previewed", "A version was shown inline in the staff interface's preview (not downloaded).",
+    label=_("Previewed a version"),
 )
 DOCUMENT_VERSION_DOWNLOAD_URL_ISSUED = register(
     "document.version.download_url_issued",
     "A time-limited direct download URL for a version was issued.",
+    label=_("Issued a download link"),
 )
 DOCUMENT_VERSION_CHECKSUM_FAILED = register(
     "document.version.checksum_failed",
     "A version's stored content no longer matched its recorded checksum.",
+    label=_("Stored file failed its checksum"),
 )
 DOCUMENT_VERSION_STATUS_CHANGED = register(
     "document.version.status_changed",
     "A version's status changed (draft, approved, superseded, expired).",
+    label=_("Changed a version's status"),
 )
 DOCUMENT_VERSION_RESTORED = register(
-    "document.version.restored", "An earlier version was restored as a new version."
+    "document.version.restored", "An earlier version was restored as a new version.",
+    label=_("Restored an earlier version"),
 )
-DOCUMENT_CHECKED_OUT = register("document.checked_out", "A document was checked out for editing.")
-DOCUMENT_CHECKED_IN = register("document.checked_in", "A checked-out document was checked in.")
+DOCUMENT_CHECKED_OUT = register(
+    "document.checked_out", "A document was checked out for editing.", label=_("Checked out a document")
+)
+DOCUMENT_CHECKED_IN = register(
+    "document.checked_in", "A checked-out document was checked in.", label=_("Checked in a document")
+)
 DOCUMENT_LOCK_BROKEN = register(
-    "document.lock_broken", "Someone else's check-out lock on a document was broken."
+    "document.lock_broken", "Someone else's check-out lock on a document was broken.",
+    label=_("Broke a check-out lock"),
 )
 DOCUMENT_PERMISSION_GRANTED = register(
-    "document.permission.granted", "Access to a document was granted to a user or group."
+    "document.permission.granted", "Access to a document was granted to a user or group.",
+    label=_("Granted access to a document"),
 )
 DOCUMENT_PERMISSION_REVOKED = register(
-    "document.permission.revoked", "Access to a document was revoked from a user or group."
+    "document.permission.revoked", "Access to a document was revoked from a user or group.",
+    label=_("Revoked access to a document"),
 )
 DOCUMENT_ACCESS_LISTED = register(
-    "document.access.listed", "Someone asked who can access a document."
+    "document.access.listed", "Someone asked who can access a document.",
+    label=_("Looked up who can access a document"),
 )
 DOCUMENT_ACCESS_DENIED = register(
-    "document.access.denied", "An attempt to use a document was refused."
+    "document.access.denied", "An attempt to use a document was refused.",
+    label=_("Was refused a document"),
+)
+DOCUMENT_LIST_SEARCHED = register(
+    "document.list.searched",
+    "Staff listed documents whose title matched a query (the query, filters and what was shown).",
+    label=_("Searched the document list"),
 )
 
 # --- the trail itself --------------------------------------------------------
 AUDIT_CHAIN_VERIFIED = register(
-    "audit.chain.verified", "The audit trail's hash chain was verified."
+    "audit.chain.verified", "The audit trail's hash chain was verified.", label=_("Verified the audit chain")
 )

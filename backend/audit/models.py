@@ -32,6 +32,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.audit.errors import AuditImmutable
+from backend.audit.events import event_label
+from backend.audit.targets import target_display, target_type_label
 from backend.audit.keys import keyed_digest
 
 GENESIS_HASH = "0" * 64
@@ -241,6 +243,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.event_type} by {self.actor_label or '-'}"
+
+    # --- what readers see (the compliance console): labels in the active language, never codes ---
+
+    @property
+    def event_label(self) -> str:
+        """The event type's translated label (its dotted name only for a type no longer registered)."""
+        return event_label(self.event_type)
+
+    @property
+    def target_type_label(self) -> str:
+        return target_type_label(self.target_type)
+
+    @property
+    def target_display(self) -> str:
+        return target_display(self.target_type, self.target_id, self.target_label)
 
     def hashed_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in HASHED_FIELDS}

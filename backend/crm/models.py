@@ -524,6 +524,10 @@ class Activity(models.Model):
             models.Index(fields=["owner", "done", "due_at"], name="activity_reminder_idx"),
         ]
 
+    def __str__(self) -> str:
+        # The audit trail keeps str(target) as the event's label: the subject, never "Activity object (3)".
+        return self.subject or f"#{self.pk}"
+
 
 # --- document links ------------------------------------------------------------------------------
 

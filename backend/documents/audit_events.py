@@ -1,8 +1,18 @@
 """Audit event types of document shares (the portal's reads are recorded by the sharing services)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from backend.audit.events import register
 
-register("document.share.created", "Staff shared a document with a customer's portal users.")
-register("document.share.revoked", "Staff withdrew a document share from a customer.")
-register("portal.share.viewed", "A portal user opened a shared document's page (refused when the share expired).")
-register("portal.share.downloaded", "A portal user downloaded a shared document (refused for view-only shares).")
+register("document.share.created", "Staff shared a document with a customer's portal users.",
+         label=_("Shared a document with a customer"))
+register("document.share.revoked", "Staff withdrew a document share from a customer.",
+         label=_("Withdrew a document share"))
+register("portal.share.viewed", "A portal user opened a shared document's page (refused when the share expired).",
+         label=_("Opened a shared document"))
+register("portal.share.downloaded", "A portal user downloaded a shared document (refused for view-only shares).",
+         label=_("Downloaded a shared document"))
+register("document.share.listed", "Staff listed a document's shares with customers (and who opened them).",
+         label=_("Listed a document's shares"))
+register("portal.share.listed", "A portal user listed the documents shared with their customer.",
+         label=_("Listed shared documents in the portal"))

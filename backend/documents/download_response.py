@@ -1,13 +1,18 @@
 """HTTP for version downloads, shared by the staff API and the customer portal: the Range header and
-the streamed response around a `VersionDownload` (from document_version_download or share_download)."""
+the streamed response around a `VersionDownload` (from document_version_download or share_download).
+
+Only a response that sends the file is a download in the audit trail. Answers that send no byte of it
+are built here without opening the file, so nothing is recorded for them: a HEAD request
+(`head_response`), a conditional GET whose ETag still matches (`not_modified`, 304) and an
+unsatisfiable range (`range_not_satisfiable`, 416).
+"""
 
 from __future__ import annotations
 
 import re
 
-from django.http import HttpResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.utils.http import content_disposition_header, parse_etags
 
 from backend.documents.services import VersionDownload
 
@@ -38,13 +43,45 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
 
 
 def range_not_satisfiable(size: int) -> HttpResponse:
-    """416 with the size in Content-Range and a body in the API's error shape."""
-    response = JsonResponse(
-        {"detail": f"The requested range is outside the {size} bytes of this file.",
-         "code": "range_not_satisfiable", "size": size},
-        status=416,
-    )
+    response = HttpResponse(status=416)
     response["Content-Range"] = f"bytes */{size}"
+    return response
+
+
+def _etag(version) -> str:
+    return f'"{version.sha256}"'
+
+
+def not_modified(if_none_match: str, version) -> HttpResponse | None:
+    """304 when the client's If-None-Match names this version's bytes (or is *); None to send them."""
+    if not if_none_match:
+        return None
+    tags = parse_etags(if_none_match)
+    if "*" not in tags and _etag(version) not in tags and f"W/{_etag(version)}" not in tags:
+        return None
+    response = HttpResponseNotModified()
+    response["ETag"] = _etag(version)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _file_headers(response: HttpResponse, version, *, start: int, length: int, partial: bool) -> None:
+    response["Content-Length"] = str(length)
+    if partial:
+        response["Content-Range"] = f"bytes {start}-{start + length - 1}/{version.size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = content_disposition_header(True, version.filename)
+    response["ETag"] = _etag(version)
+    response["X-Content-SHA256"] = version.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+
+
+def head_response(version, byte_range: tuple[int, int] | None) -> HttpResponse:
+    """What a GET would answer, headers only (HEAD): the file is neither opened nor sent."""
+    response = HttpResponse(status=206 if byte_range is not None else 200, content_type=version.mime_type)
+    start, end = byte_range if byte_range is not None else (0, version.size - 1)
+    _file_headers(response, version, start=start, length=end - start + 1, partial=byte_range is not None)
     return response
 
 
@@ -54,13 +91,5 @@ def streamed_download(download: VersionDownload) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         download.chunks, status=206 if download.partial else 200, content_type=version.mime_type
     )
-    response["Content-Length"] = str(download.length)
-    if download.partial:
-        response["Content-Range"] = f"bytes {download.start}-{download.start + download.length - 1}/{version.size}"
-    response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    response["ETag"] = f'"{version.sha256}"'
-    response["X-Content-SHA256"] = version.sha256
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    _file_headers(response, version, start=download.start, length=download.length, partial=download.partial)
     return response

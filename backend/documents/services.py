@@ -186,6 +186,14 @@ def document_view(*, actor, document_id: int) -> Document:
     return document
 
 
+def document_list_searched(*, actor, query: str, filters: dict, shown: Iterable[int]) -> None:
+    """A document list narrowed by a title query was read: the query, the other filters and the ids of the
+    documents shown (the titles disclosed), recorded as `document.list.searched`."""
+    shown = list(shown)
+    audit.record("document.list.searched", actor=actor, target_type="search.query", target_label=query[:200],
+                 detail={"q": query, "filters": filters, "shown": len(shown), "document_ids": shown})
+
+
 def version_get(*, document: Document, number: int) -> DocumentVersion:
     version = (
         DocumentVersion.objects.select_related("uploaded_by", "approved_by")
@@ -657,6 +665,20 @@ def document_version_download(
     """Stream a version's bytes (all of them, checksum-verified, or one byte range)."""
     require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
     return version_stream(actor=actor, version=version, byte_range=byte_range)
+
+
+def document_version_preview(*, actor, version: DocumentVersion) -> VersionDownload:
+    """Stream a version's bytes to be shown inline (the staff UI's preview frame). It needs the right to
+    download, since the bytes reach the browser, but is recorded as a preview, not a download."""
+    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    return version_stream(actor=actor, version=version, event_type="document.version.previewed")
+
+
+def document_version_head(*, actor, version: DocumentVersion) -> DocumentVersion:
+    """What a HEAD request learns (size, type, checksum): checked like a download, and not recorded as
+    one, since no byte of the file is sent."""
+    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    return version
 
 
 def version_stream(

@@ -322,3 +322,23 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
         raise NotFound()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()
+
+
+# --- audited reads of share lists ------------------------------------------------------------------
+
+
+def shares_listed(*, actor, document: Document, shares) -> None:
+    """Staff read a document's shares (which customers have it): recorded as `document.share.listed`."""
+    shares = list(shares)
+    audit.record("document.share.listed", actor=actor, target=document,
+                 detail={"shares": len(shares), "customer_ids": sorted({share.customer_id for share in shares})})
+
+
+def portal_shares_listed(*, actor, shares, page: int) -> None:
+    """A portal user read a page of their shares (the titles shared with them): `portal.share.listed`."""
+    from backend.access.policy import portal_customer_id
+
+    shares = list(shares)
+    audit.record("portal.share.listed", actor=actor, customer_id=portal_customer_id(actor),
+                 detail={"page": page, "share_ids": [share.pk for share in shares],
+                         "document_ids": [share.document_id for share in shares]})

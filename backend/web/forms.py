@@ -57,7 +57,8 @@ class AuditFilterForm(_UserAndPeriodMixin, forms.Form):
 
     def __init__(self, *args, event_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Any action"))] + [(name, name) for name in event_types]
+        # event_types: (name, label) pairs; the label is what people read, the name goes in the URL.
+        self.fields["action"].choices = [("", _("Any action"))] + list(event_types)
         self.fields["outcome"].choices = [("", _("Any outcome"))] + [
             (Outcome.SUCCESS, _("Success")), (Outcome.DENIED, _("Denied")), (Outcome.FAILURE, _("Failure"))]
 

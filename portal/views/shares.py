@@ -29,6 +29,8 @@ SHARES_PER_PAGE = 25
 def share_list(request):
     shares = sharing.share_list_for_portal(user=request.user)
     page = Paginator(shares, SHARES_PER_PAGE).get_page(page_number(request))
+    page.object_list = list(page.object_list)  # read once: recorded, then rendered
+    sharing.portal_shares_listed(actor=request.user, shares=page.object_list, page=page.number)
     return render(request, "portal/shares.html", {"section": "shares", "page": page, "now": timezone.now()})
 
 

@@ -122,7 +122,7 @@ class CustomerListCreateView(GenericAPIView):
 class CustomerDetailView(APIView):
     @extend_schema(summary="A customer with its team and contacts", responses=CustomerDetailSerializer)
     def get(self, request: Request, customer_id: int) -> Response:
-        customer = customer_get_visible(user=request.user, customer_id=customer_id, detailed=True)
+        customer = services.customer_view(actor=request.user, customer_id=customer_id)  # an audited read
         return Response(CustomerDetailSerializer(customer).data)
 
     @extend_schema(summary="Change a customer's details", request=CustomerUpdateInput, responses=CustomerSerializer)

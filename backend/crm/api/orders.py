@@ -154,7 +154,8 @@ class OrderDetailView(APIView):
     @extend_schema(summary="An order with lines, invoices, payments and receivables",
                    responses=OrderDetailSerializer)
     def get(self, request: Request, order_id: int) -> Response:
-        return _detail(request, order_id)
+        order = services.order_view(actor=request.user, order_id=order_id)  # an audited read
+        return Response(OrderDetailSerializer(order).data)
 
 
 @extend_schema(tags=["crm: orders"])

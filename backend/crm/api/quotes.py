@@ -186,7 +186,8 @@ class QuoteListCreateView(GenericAPIView):
 class QuoteDetailView(APIView):
     @extend_schema(summary="A quote with its lines", responses=QuoteDetailSerializer)
     def get(self, request: Request, quote_id: int) -> Response:
-        return Response(QuoteDetailSerializer(quote_get_visible(user=request.user, quote_id=quote_id)).data)
+        quote = services.quote_view(actor=request.user, quote_id=quote_id)  # an audited read
+        return Response(QuoteDetailSerializer(quote).data)
 
 
 @extend_schema(tags=["crm: quotes"])

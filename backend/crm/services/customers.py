@@ -194,3 +194,13 @@ def contact_create(
         audit.record("crm.contact.created", actor=actor, target=contact, customer_id=customer.pk,
                      detail={"name": contact.name})
     return contact
+
+
+def customer_view(*, actor, customer_id: int) -> Customer:
+    """A customer's record opened by staff (details, account team, contacts), as customer_get_visible(detailed=True)
+    returns it: an audited read (`crm.customer.viewed`), as document_view is for documents."""
+    from backend.crm.selectors.customers import customer_get_visible
+
+    customer = customer_get_visible(user=actor, customer_id=customer_id, detailed=True)
+    audit.record("crm.customer.viewed", actor=actor, target=customer, customer_id=customer.pk)
+    return customer

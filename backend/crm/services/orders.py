@@ -303,3 +303,14 @@ def order_viewed_in_portal(*, actor, order: Order) -> None:
     """A customer opened one of their orders in the portal (recorded with the customer)."""
     audit.record("portal.order.viewed", actor=actor, target=order, customer_id=order.customer_id,
                  detail={"number": order.number})
+
+
+def order_view(*, actor, order_id: int) -> Order:
+    """An order opened by staff (lines, invoices, payments), as order_get_visible returns it: an audited read
+    (`crm.order.viewed`)."""
+    from backend.crm.selectors.orders import order_get_visible
+
+    order = order_get_visible(user=actor, order_id=order_id)
+    audit.record("crm.order.viewed", actor=actor, target=order, customer_id=order.customer_id,
+                 detail={"number": order.number})
+    return order

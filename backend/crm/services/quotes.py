@@ -220,3 +220,14 @@ def quote_attach_document(*, actor, quote: Quote, document: Document) -> Quote:
         audit.record("crm.quote.document_attached", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"number": locked.number, "document_id": document.pk})
     return locked
+
+
+def quote_view(*, actor, quote_id: int) -> Quote:
+    """A quote opened by staff (its lines and prices), as quote_get_visible returns it: an audited read
+    (`crm.quote.viewed`)."""
+    from backend.crm.selectors.quotes import quote_get_visible
+
+    quote = quote_get_visible(user=actor, quote_id=quote_id)
+    audit.record("crm.quote.viewed", actor=actor, target=quote, customer_id=quote.customer_id,
+                 detail={"number": quote.number})
+    return quote

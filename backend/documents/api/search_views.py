@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from backend.documents.models import Classification, DocumentKind, VersionStatus
 from indexing import selectors
+from indexing import services as search_services
 from indexing.backends import SearchFilters
 
 # Short names for the file-type filter; a full MIME type works too.
@@ -206,8 +207,8 @@ class SearchView(APIView):
             date_to=date_to,
             all_versions=data["all_versions"],
         )
-        page = selectors.search_documents(
-            user=request.user,
+        page = search_services.document_search(  # recorded: query, filters and count, not the snippets
+            actor=request.user,
             q=data["q"],
             filters=filters,
             sort=data["sort"],

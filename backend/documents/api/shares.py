@@ -92,8 +92,9 @@ class ShareListCreateView(APIView):
                    operation_id="document_shares_list", responses=ShareListSerializer)
     def get(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        shares = sharing.shares_for_document(user=request.user, document=document)
+        shares = list(sharing.shares_for_document(user=request.user, document=document))
         opened = sharing.share_opens_for_document(document=document)
+        sharing.shares_listed(actor=request.user, document=document, shares=shares)
         return Response(ShareListSerializer({"shares": shares, "opened": opened}).data)
 
     @extend_schema(summary="Share the document with a customer's portal users", request=ShareInput,

@@ -23,6 +23,8 @@ from backend.documents.api import serializers as s
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.download_response import (
     UNSATISFIABLE,
+    head_response,
+    not_modified,
     parse_range,
     range_not_satisfiable,
     streamed_download,
@@ -67,6 +69,12 @@ class DocumentListCreateView(UploadParsersMixin, generics.GenericAPIView):
     @extend_schema(summary="Documents you may see, newest first (cursor-paginated)", operation_id="documents_list")
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        query = request.query_params.get("q", "").strip()
+        if query:  # a title search discloses which documents match: an audited read
+            filters = {name: value for name, value in request.query_params.items()
+                       if name in DocumentFilter.base_filters and name != "q" and value}
+            services.document_list_searched(actor=request.user, query=query, filters=filters,
+                                            shown=[document.pk for document in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
@@ -170,12 +178,22 @@ class VersionDetailView(APIView):
 
 
 def _download_response(request: Request, version) -> HttpResponse:
+    """The file, or an answer that sends none of it and so records no download: HEAD (headers only),
+    416 (an unsatisfiable range) and 304 (If-None-Match names these very bytes)."""
+    byte_range = parse_range(request.headers.get("Range", ""), version.size)
+    if request.method == "HEAD":
+        services.document_version_head(actor=request.user, version=version)
+        return range_not_satisfiable(version.size) if byte_range == UNSATISFIABLE else head_response(version, byte_range)
     if request.query_params.get("presign") in ("1", "true"):
         presigned = services.document_version_presign(actor=request.user, version=version)
         return Response(s.PresignedDownloadSerializer(presigned).data)
-    byte_range = parse_range(request.headers.get("Range", ""), version.size)
     if byte_range == UNSATISFIABLE:
         return range_not_satisfiable(version.size)
+    if request.headers.get("If-None-Match"):
+        services.document_version_head(actor=request.user, version=version)
+        unchanged = not_modified(request.headers["If-None-Match"], version)
+        if unchanged is not None:
+            return unchanged
     download = services.document_version_download(actor=request.user, version=version, byte_range=byte_range)
     return streamed_download(download)
 

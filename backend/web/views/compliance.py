@@ -26,8 +26,10 @@ from backend.web.forms import AuditFilterForm, DocumentAccessForm, UserAccessFor
 from backend.web.pages import compliance_page, int_or_none
 
 
-def _event_types() -> list[str]:
-    return [event.name for event in all_event_types()]
+def _event_types() -> list[tuple[str, str]]:
+    """The action filter's choices: every type shown by its label in the reader's language (in name order,
+    so that related actions stay together)."""
+    return [(event.name, event.display) for event in all_event_types()]
 
 
 def _usernames() -> list[str]:

@@ -20,7 +20,8 @@ from backend.accounts.selectors import portal_account_for_contact, portal_accoun
 from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
 from backend.crm.selectors.activities import activity_timeline
-from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
+from backend.crm.services import customers as customer_services
+from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.selectors.links import customer_documents_visible
 from backend.crm.selectors.opportunities import opportunity_list_visible
 from backend.crm.selectors.orders import order_list_visible
@@ -65,7 +66,7 @@ def _price_warnings(history, *, user) -> list[dict]:
 @require_GET
 def customer_detail(request, customer_id: int):
     user = request.user
-    customer = customer_get_visible(user=user, customer_id=customer_id, detailed=True)
+    customer = customer_services.customer_view(actor=user, customer_id=customer_id)  # an audited read
 
     opportunities = list(opportunity_list_visible(user=user, customer_id=customer.pk).order_by("-created_at"))
     by_stage = OrderedDict((stage, {"label": label, "items": []}) for stage, label in Stage.choices)

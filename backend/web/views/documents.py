@@ -118,7 +118,11 @@ def _version(request, document_id: int, number: int | None, action: Action = Act
 
 def _stream(request, version, *, inline: bool):
     try:
-        download = services.document_version_download(actor=request.user, version=version)
+        # Shown inline is a preview (its own audit event); only an attachment is a download.
+        if inline:
+            download = services.document_version_preview(actor=request.user, version=version)
+        else:
+            download = services.document_version_download(actor=request.user, version=version)
     except SHOWN_ERRORS as exc:
         if isinstance(exc, NotFound):
             raise

@@ -1,0 +1,69 @@
+"""What the people reading the trail see for an event's target: a translated type name and a label.
+
+Events store `target_type` as the model's label ("crm.activity") and `target_label` as str(target)
+when they were recorded. Neither code is shown to readers: the type has a translated name here, and
+a label that is only Django's default ("Activity object (3)", from a model without __str__, before
+that was fixed) is replaced by the type's name and the id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+
+TARGET_TYPE_LABELS = {
+    "documents.document": _("Document"),
+    "documents.documentversion": _("Document version"),
+    "documents.documentshare": _("Document share"),
+    "crm.customer": _("Customer"),
+    "crm.contact": _("Contact"),
+    "crm.opportunity": _("Opportunity"),
+    "crm.quote": _("Quote"),
+    "crm.order": _("Order"),
+    "crm.invoice": _("Invoice"),
+    "crm.payment": _("Payment"),
+    "crm.product": _("Product"),
+    "crm.servicerecord": _("Service record"),
+    "crm.serviceattachment": _("Service attachment"),
+    "crm.knowledgearticle": _("Knowledge article"),
+    "crm.announcement": _("Announcement"),
+    "crm.activity": _("Activity"),
+    "crm.documentlink": _("Document link"),
+    "crm.report": _("Report"),
+    "accounts.user": _("User"),
+    "accounts.portalaccount": _("Portal account"),
+    "accounts.portalinvitation": _("Portal invitation"),
+    "audit.auditevent": _("Audit log"),
+    "search.index": _("Search index"),
+    "search.query": _("Search query"),
+}
+
+# Django's Model.__str__ when a model defines none: "<ClassName> object (<pk>)".
+_DEFAULT_STR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]* object \([^)]*\)$")
+
+
+def target_type_label(target_type: str) -> str:
+    """The translated name of a target type; the model's verbose name for a type not listed here."""
+    if not target_type:
+        return ""
+    label = TARGET_TYPE_LABELS.get(target_type)
+    if label is not None:
+        return str(label)
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return target_type.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    return str(model._meta.verbose_name).capitalize()
+
+
+def target_display(target_type: str, target_id: str, target_label: str) -> str:
+    """The target as a reader should see it: its label, or "<type name> #<id>" when the label says nothing."""
+    label = (target_label or "").strip()
+    if label and not _DEFAULT_STR.match(label):
+        return label
+    name = target_type_label(target_type)
+    if not name:
+        return ""
+    return f"{name} #{target_id}" if target_id else name
