@@ -80,7 +80,7 @@ def test_seed_creates_departments_users_and_documents_of_every_kind_and_classifi
     # when the demo is seeded
     output = run_seed()
 
-    # then the departments and people exist, the admin is a superuser
+    # then the departments and people exist; the admin uses the admin site by role, not as a superuser
     assert set(Department.objects.values_list("code", flat=True)) == {d.code for d in seed.DEPARTMENTS}
     staff = User.objects.exclude(role=Role.PORTAL)
     assert set(staff.values_list("username", flat=True)) == {p.username for p in seed.PEOPLE}
@@ -88,7 +88,9 @@ def test_seed_creates_departments_users_and_documents_of_every_kind_and_classifi
     portal = User.objects.get(role=Role.PORTAL)
     assert portal.is_active and portal.username == portal.email and portal.portal_account.activated_at
     admin = User.objects.get(username="admin")
-    assert admin.is_superuser and admin.is_staff and admin.role == Role.ADMIN
+    assert not admin.is_superuser and admin.is_staff and admin.role == Role.ADMIN
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert AuditEvent.objects.filter(event_type="accounts.user.created", target_id=str(admin.pk)).exists()
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     wang = User.objects.get(username="wang.fang")
     assert wang.department.code == "sales-east" and wang.groups.filter(pk=wang.department.group_id).exists()
