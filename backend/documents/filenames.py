@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from backend.common.text import clean_line
+
 _MAX_BYTES = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _FORBIDDEN = re.compile(r'[<>:"|?*]')
@@ -16,21 +18,21 @@ _WINDOWS_RESERVED = {
 
 
 def display_filename(raw: str) -> str:
-    """The name as the user gave it, minus control characters, for showing back to people."""
-    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", raw or "")).strip()
-    return cleaned[:255] or "file"
+    """The name as the user gave it, minus control, bidi-override and zero-width characters, for showing
+    back to people (the services audit the name as sent when this changed it)."""
+    return clean_line(raw)[:255] or "file"
 
 
 def sanitize_filename(raw: str) -> str:
     """A name safe on any file system and in a Content-Disposition header.
 
-    Drops directory parts (both separators), control and reserved characters,
-    leading dots, trailing dots and spaces; renames Windows device names; caps
-    the length in UTF-8 bytes while keeping the extension.
+    Drops directory parts (both separators), control, bidi-override, zero-width and
+    reserved characters, leading dots, trailing dots and spaces; renames Windows device
+    names; caps the length in UTF-8 bytes while keeping the extension.
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = _CONTROL.sub("", name)
+    name = clean_line(_CONTROL.sub("", name))
     name = _FORBIDDEN.sub("_", name)
     name = name.strip().lstrip(".").rstrip(". ")
     if not name:

@@ -117,9 +117,10 @@ def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
     """Every referenced object exists with the right size (and checksum); list orphans."""
     store = object_store()
     report = IntegrityReport()
+    # Each side without its model's default ordering: SQLite refuses ORDER BY inside a UNION's parts.
     rows = (
-        DocumentVersion.objects.values_list("object_key", "sha256", "size")
-        .union(_referencing_rows()[1].values_list("object_key", "sha256", "size"))
+        DocumentVersion.objects.order_by().values_list("object_key", "sha256", "size")
+        .union(_referencing_rows()[1].order_by().values_list("object_key", "sha256", "size"))
         .order_by("object_key")
     )
     for key, sha256, size in rows.iterator(chunk_size=_BATCH):

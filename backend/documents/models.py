@@ -82,6 +82,8 @@ class Document(models.Model):
     checked_out_at = models.DateTimeField(null=True, blank=True)
     checkout_expires_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    # sha256 of what the request with that key sent (content and metadata): a replay must match it.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,6 +137,7 @@ class DocumentVersion(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["document_id", "-number"]

@@ -10,6 +10,8 @@ object is swept later by `manage.py storage_gc`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.access.policy import Action, is_active_staff
 from backend.access.services import require_access
@@ -26,7 +29,16 @@ from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
 from backend.common.backends import object_store
 from backend.common.metrics import DOWNLOAD_BYTES, UPLOAD_BYTES
-from backend.common.errors import Conflict, FileTooLarge, InvalidInput, NotFound, UnsupportedFileType, VersionLocked
+from backend.common.errors import (
+    Conflict,
+    FileTooLarge,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+    UnsupportedFileType,
+    VersionLocked,
+)
+from backend.common.text import clean_line
 from backend.documents.filenames import display_filename, sanitize_filename
 from backend.documents.filetypes import SNIFF_BYTES, describe_mime, sniff_mime
 from backend.documents.models import (
@@ -63,6 +75,8 @@ class StoredUpload:
     mime_type: str
     original_filename: str
     filename: str
+    # The name exactly as the client sent it (for the audit trail when cleaning changed it).
+    submitted_filename: str = ""
 
 
 def _too_large(limit: int, size: int | None = None) -> FileTooLarge:
@@ -160,7 +174,38 @@ def store_checked_upload(upload: UploadSource, *, max_bytes: int, allowed_types)
         mime_type=mime,
         original_filename=display_filename(upload.filename),
         filename=sanitize_filename(upload.filename),
+        submitted_filename=upload.filename or "",
     )
+
+
+def _content_sha256(upload: UploadSource) -> str:
+    """The sha256 of an upload's bytes, read and dropped (for a replayed Idempotency-Key: nothing is stored)."""
+    limit = settings.UPLOAD_MAX_BYTES
+    digest = hashlib.sha256()
+    total = 0
+    while chunk := upload.stream.read(_STREAM_READ_BYTES):
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit)
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fingerprint(content_sha256: str, **fields) -> str:
+    """What a request sent, in 64 hex characters: its content and its metadata."""
+    payload = json.dumps({"content": content_sha256, **fields}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _ensure_same_request(existing, *, key: str, fingerprint: str) -> None:
+    """A replayed Idempotency-Key must carry the request it was first used for (rows from before
+    fingerprints were kept have none and are taken as the same)."""
+    if existing.idempotency_fingerprint and existing.idempotency_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            _("The Idempotency-Key %(key)s was already used for a different request (another file or other "
+              "details). Nothing was saved; send a new key for a new request.") % {"key": key},
+            key=key,
+        )
 
 
 # --- reading with access checks ------------------------------------------------------------
@@ -209,12 +254,36 @@ def version_get(*, document: Document, number: int) -> DocumentVersion:
 # --- create --------------------------------------------------------------------------------
 
 
-def _validate_metadata(*, title: str, kind: str, classification: str) -> None:
+MAX_DESCRIPTION_CHARS = 20_000
+MAX_COMMENT_CHARS = 5_000
+MAX_TAGS = 50
+MAX_TAG_CHARS = 64
+
+
+def _clean_tags(names: Iterable[str] | None) -> list[str] | None:
+    if names is None:
+        return None
+    return sorted({clean_line(name) for name in names if isinstance(name, str) and clean_line(name)})
+
+
+def _validate_metadata(
+    *, title: str, kind: str, classification: str, description: str = "", tags: list[str] | None = None,
+    comment: str = "",
+) -> None:
     errors: dict[str, list[str]] = {}
     if not title or not title.strip():
         errors["title"] = ["A title is required."]
     elif len(title) > 300:
         errors["title"] = ["Keep the title under 300 characters."]
+    if description and len(description) > MAX_DESCRIPTION_CHARS:
+        errors["description"] = [_("At most %(count)d characters.") % {"count": MAX_DESCRIPTION_CHARS}]
+    if comment and len(comment) > MAX_COMMENT_CHARS:
+        errors["comment"] = [_("At most %(count)d characters.") % {"count": MAX_COMMENT_CHARS}]
+    if tags is not None:
+        if len(tags) > MAX_TAGS:
+            errors["tags"] = [_("At most %(count)d tags.") % {"count": MAX_TAGS}]
+        elif any(len(tag) > MAX_TAG_CHARS for tag in tags):
+            errors["tags"] = [_("A tag has at most %(count)d characters.") % {"count": MAX_TAG_CHARS}]
     if kind not in DocumentKind.values:
         errors["kind"] = [f"Choose one of: {', '.join(DocumentKind.values)}."]
     if classification not in Classification.values:
@@ -240,6 +309,7 @@ def _version_insert(
     copy_of: DocumentVersion | None = None,
     comment: str = "",
     idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
 ) -> DocumentVersion:
     """Insert the next version. The caller holds the document row lock."""
     number = document.version_count + 1
@@ -267,6 +337,7 @@ def _version_insert(
         created_at=now,
         restored_from=copy_of,
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         **content,
     )
     document.version_count = number
@@ -280,14 +351,17 @@ def _version_insert(
     return version
 
 
-def _version_detail(version: DocumentVersion) -> dict:
-    return {
+def _version_detail(version: DocumentVersion, stored: StoredUpload | None = None) -> dict:
+    detail = {
         "version": version.number,
         "sha256": version.sha256,
         "size": version.size,
         "mime_type": version.mime_type,
         "filename": version.original_filename,
     }
+    if stored is not None and stored.submitted_filename != version.original_filename:
+        detail["submitted_filename"] = stored.submitted_filename  # as sent, before cleaning
+    return detail
 
 
 def document_create(
@@ -302,15 +376,28 @@ def document_create(
     comment: str = "",
     idempotency_key: str | None = None,
 ) -> tuple[Document, bool]:
-    """Create a document with its first version. Returns (document, created)."""
+    """Create a document with its first version. Returns (document, created).
+
+    A retried Idempotency-Key returns the first document; the same key with another file or other
+    details is refused (422, IdempotencyKeyReused)."""
     if not is_active_staff(actor):
         raise NotFound()
-    _validate_metadata(title=title, kind=kind, classification=classification)
+    submitted_title = title
+    title = clean_line(title)
+    tags = _clean_tags(tags) or []
+    description = (description or "").strip()
+    _validate_metadata(title=title, kind=kind, classification=classification, description=description, tags=tags,
+                       comment=comment)
+    request_fields = {"title": title, "kind": kind, "classification": classification, "description": description,
+                      "tags": tags, "comment": comment or "", "filename": upload.filename or ""}
     if idempotency_key:
         existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
         if existing is not None:
+            _ensure_same_request(existing, key=idempotency_key,
+                                 fingerprint=_fingerprint(_content_sha256(upload), **request_fields))
             return existing, False
     stored = _store_upload(upload)
+    fingerprint = _fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
     try:
         with transaction.atomic():
             now = timezone.now()
@@ -324,21 +411,22 @@ def document_create(
                 created_at=now,
                 updated_at=now,
                 idempotency_key=idempotency_key or None,
+                idempotency_fingerprint=fingerprint,
             )
             document.tags.set(_tags_for(tags))
             version = _version_insert(document=document, actor=actor, upload=stored, comment=comment)
-            audit.record(
-                "document.created",
-                actor=actor,
-                target=document,
-                detail={"kind": kind, "classification": classification, **_version_detail(version)},
-            )
-            audit.record("document.version.uploaded", actor=actor, target=document, detail=_version_detail(version))
+            created_detail = {"kind": kind, "classification": classification, **_version_detail(version, stored)}
+            if submitted_title.strip() != title:
+                created_detail["submitted_title"] = submitted_title  # as sent, before cleaning
+            audit.record("document.created", actor=actor, target=document, detail=created_detail)
+            audit.record("document.version.uploaded", actor=actor, target=document,
+                         detail=_version_detail(version, stored))
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=document.pk, reason="created"))
     except IntegrityError:
         if idempotency_key:
             existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
             if existing is not None:
+                _ensure_same_request(existing, key=idempotency_key, fingerprint=fingerprint)
                 return existing, False
         raise
     return document, True
@@ -381,24 +469,33 @@ def document_version_create(
     comment: str = "",
     idempotency_key: str | None = None,
 ) -> tuple[DocumentVersion, bool]:
-    """Upload a new version. Returns (version, created); a retried idempotency key returns the first."""
+    """Upload a new version. Returns (version, created); a retried idempotency key returns the first,
+    the same key with another file or comment is refused (422, IdempotencyKeyReused)."""
     require_access(actor=actor, action=Action.CHANGE, document=document)
+    _validate_metadata(title=document.title, kind=document.kind, classification=document.classification,
+                       comment=comment)
+    request_fields = {"comment": comment or "", "filename": upload.filename or ""}
     if idempotency_key:
         existing = DocumentVersion.objects.filter(
             document=document, uploaded_by=actor, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
+            _ensure_same_request(existing, key=idempotency_key,
+                                 fingerprint=_fingerprint(_content_sha256(upload), **request_fields))
             return existing, False
     _ensure_not_locked_by_other(document, actor)
     stored = _store_upload(upload)
+    fingerprint = _fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
     try:
         with transaction.atomic():
             locked = _locked_document(document)
             _ensure_not_locked_by_other(locked, actor)
             version = _version_insert(
-                document=locked, actor=actor, upload=stored, comment=comment, idempotency_key=idempotency_key
+                document=locked, actor=actor, upload=stored, comment=comment, idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint,
             )
-            audit.record("document.version.uploaded", actor=actor, target=locked, detail=_version_detail(version))
+            audit.record("document.version.uploaded", actor=actor, target=locked,
+                         detail=_version_detail(version, stored))
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="version"))
     except IntegrityError:
         if idempotency_key:
@@ -406,6 +503,7 @@ def document_version_create(
                 document=document, uploaded_by=actor, idempotency_key=idempotency_key
             ).first()
             if existing is not None:
+                _ensure_same_request(existing, key=idempotency_key, fingerprint=fingerprint)
                 return existing, False
         raise
     return version, True
@@ -558,10 +656,15 @@ def document_update(
     """Change metadata. Changing the classification needs manage access."""
     needs = Action.MANAGE if classification not in (None, document.classification) else Action.CHANGE
     require_access(actor=actor, action=needs, document=document)
+    title = clean_line(title) if title is not None else None
+    tags = _clean_tags(tags)
+    description = description.strip() if description is not None else None
     _validate_metadata(
         title=title if title is not None else document.title,
         kind=kind or document.kind,
         classification=classification or document.classification,
+        description=description or "",
+        tags=tags,
     )
     with transaction.atomic():
         locked = _locked_document(document)

@@ -9,6 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.common.api import MAX_ID
+from backend.common.query_fields import check_in_calendar
 from backend.documents.models import Classification, DocumentKind, VersionStatus
 from indexing import selectors
 from indexing import services as search_services
@@ -54,15 +56,15 @@ class SearchQueryInput(serializers.Serializer):
                                default=list)
     status = CommaList(child=serializers.ChoiceField(choices=VersionStatus.choices), required=False, default=list)
     file_type = CommaList(child=serializers.CharField(max_length=120), required=False, default=list)
-    customer = CommaList(child=serializers.IntegerField(min_value=1), required=False, default=list)
-    opportunity = CommaList(child=serializers.IntegerField(min_value=1), required=False, default=list)
-    uploader = CommaList(child=serializers.IntegerField(min_value=1), required=False, default=list)
-    document = CommaList(child=serializers.IntegerField(min_value=1), required=False, default=list)
+    customer = CommaList(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list)
+    opportunity = CommaList(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list)
+    uploader = CommaList(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list)
+    document = CommaList(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list)
     date_from = serializers.DateField(required=False, allow_null=True, default=None)
     date_to = serializers.DateField(required=False, allow_null=True, default=None)
     all_versions = serializers.BooleanField(required=False, default=False)
     sort = serializers.ChoiceField(choices=selectors.SORTS, required=False, default="relevance")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10_000, default=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=selectors.MAX_PAGE_SIZE, default=20)
     facets = CommaList(child=serializers.CharField(), required=False, default=list)
     highlight = serializers.BooleanField(required=False, default=True)
@@ -78,10 +80,25 @@ class SearchQueryInput(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown facet {unknown[0]!r}; choose from {', '.join(selectors.FACETS)}.")
         return values
 
+    def validate_date_from(self, value):
+        return _in_calendar(value)
+
+    def validate_date_to(self, value):
+        return _in_calendar(value)
+
     def validate(self, data):
         if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
             raise serializers.ValidationError({"date_to": ["date_to is before date_from."]})
         return data
+
+
+def _in_calendar(value):
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        return check_in_calendar(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
 
 
 # --- output -----------------------------------------------------------------------------------

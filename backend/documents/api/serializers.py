@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.common.api import UserRefSerializer
+from backend.common.api import MAX_ID, UserRefSerializer
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
 
 
@@ -72,15 +72,20 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class TagListField(serializers.ListField):
-    """Tags as a JSON list, repeated form fields, or one comma-separated string."""
+    """Tags as a JSON list of strings, repeated form fields, or one comma-separated string.
+
+    Anything else (an object, a number, a list of lists) is a 400 on `tags`, never a 500."""
 
     child = serializers.CharField(max_length=64)
+    max_length = 50
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            data = [part for part in data.split(",")]
-        elif hasattr(data, "__iter__") and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
+            data = data.split(",")
+        elif isinstance(data, (list, tuple)) and len(data) == 1 and isinstance(data[0], str) and "," in data[0]:
             data = data[0].split(",")
+        if not isinstance(data, (list, tuple)) or not all(isinstance(item, str) for item in data):
+            raise serializers.ValidationError("Send the tags as a list of strings or one comma-separated string.")
         return [tag.strip() for tag in super().to_internal_value(data) if tag.strip()]
 
     def get_value(self, dictionary):
@@ -93,9 +98,9 @@ class DocumentCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=DocumentKind.choices, default=DocumentKind.OTHER)
     classification = serializers.ChoiceField(choices=Classification.choices, default=Classification.INTERNAL)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20_000)
     tags = TagListField(required=False, default=list)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5_000)
     file = serializers.FileField(required=False, help_text="multipart/form-data only")
 
 
@@ -103,12 +108,12 @@ class DocumentUpdateInput(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False)
     kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     tags = TagListField(required=False)
 
 
 class VersionCreateInput(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5_000)
     file = serializers.FileField(required=False, help_text="multipart/form-data only")
 
 
@@ -125,8 +130,8 @@ class LockBreakInput(serializers.Serializer):
 
 
 class PrincipalInput(serializers.Serializer):
-    user = serializers.IntegerField(required=False, allow_null=True, default=None)
-    group = serializers.IntegerField(required=False, allow_null=True, default=None)
+    user = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
+    group = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
 
     def validate(self, attrs):
         if (attrs.get("user") is None) == (attrs.get("group") is None):

@@ -8,7 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from backend.access import services as access_services
 from backend.access.policy import document_access_explanation
 from backend.accounts.models import User
-from backend.common.api import validated
+from backend.common.api import JSONParser, validated
 from backend.common.errors import InvalidInput, NotFound
 from backend.documents import selectors, services
 from backend.documents.api import serializers as s
