@@ -399,6 +399,10 @@ SEARCH_URL = _env("SEARCH_URL", f"tantivy://{DATA_DIR / 'search'}")
 SEARCH_EXTRACT_MAX_BYTES = _env_int("SEARCH_EXTRACT_MAX_BYTES", 100 * 1024**2)
 SEARCH_EXTRACT_TIMEOUT_SECONDS = _env_int("SEARCH_EXTRACT_TIMEOUT_SECONDS", 60)
 SEARCH_EXTRACT_MAX_CHARS = _env_int("SEARCH_EXTRACT_MAX_CHARS", 2_000_000)
+# Extraction runs in a child process limited to this much memory (address space); an Office or
+# OpenDocument file expanding to more than MAX_EXPANDED_MB uncompressed is refused as a zip bomb.
+SEARCH_EXTRACT_MAX_MEMORY_MB = _env_int("SEARCH_EXTRACT_MAX_MEMORY_MB", 512)
+SEARCH_EXTRACT_MAX_EXPANDED_MB = _env_int("SEARCH_EXTRACT_MAX_EXPANDED_MB", 256)
 # A version whose content could not be read this many times (store down) is marked failed.
 SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
 # How much of each version's text the search index stores for snippets (both backends).

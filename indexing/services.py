@@ -148,7 +148,8 @@ def version_extract(version: DocumentVersion, state: VersionIndexState) -> None:
     budget = extraction.Budget(
         max_chars=settings.SEARCH_EXTRACT_MAX_CHARS,
         timeout_seconds=settings.SEARCH_EXTRACT_TIMEOUT_SECONDS,
-        max_expanded_bytes=max(20 * limit, 256 * 1024 * 1024),
+        max_memory_mb=settings.SEARCH_EXTRACT_MAX_MEMORY_MB,
+        max_expanded_bytes=settings.SEARCH_EXTRACT_MAX_EXPANDED_MB * 1024 * 1024,
     )
     try:
         result = extraction.extract(data, version.mime_type, budget=budget)

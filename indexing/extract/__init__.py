@@ -1,141 +1,81 @@
 """Text extraction, one module per file family, chosen by the sniffed MIME type.
 
-    extract(data, mime_type, filename, budget=Budget(...)) -> Extracted(text, extractor, truncated)
+    extract(data, mime_type, budget=Budget(...)) -> Extracted(text, extractor, truncated)
 
-Extractors add text to a `Budget`, which stops them when the text is long enough (the rest is
-not indexed; `truncated` says so) and fails them when they run past the time limit. A file that
-cannot be read (corrupt, encrypted, too large, too slow) raises `ExtractionFailed` with a reason
-a person can act on; a type we have no extractor for raises `Unsupported`.
+Every file is read in a sandboxed child process (`sandbox`): the parsers (pypdf, lxml under
+python-docx/openpyxl/python-pptx, the ODF and e-mail readers) see untrusted bytes, and a crafted
+file must not hold a request or a worker, nor take its memory. The child is limited to the
+budget's memory (RLIMIT_AS), CPU and wall-clock time; zip containers are checked member by member
+before any reader expands them (`archive`). Extractors add text to a `Budget`, which stops them
+when the text is long enough (the rest is not indexed; `truncated` says so). A file that cannot be
+read (corrupt, encrypted, too large, too slow, a zip bomb, needing too much memory) raises
+`ExtractionFailed` with a reason a person can act on; a type we have no extractor for raises
+`Unsupported`.
+
+Layout: `base` (errors, Budget, Extracted; imports nothing of ours), `archive` (zip checks),
+`registry` (MIME type -> extractor, run in this process), `sandbox` + `child` (the child process),
+and the format modules (pdf, office, odf, eml, markup, text), which import only those.
 """
 
 from __future__ import annotations
 
-import time
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import logging
+import math
+
+from indexing.extract.base import MB, Budget, Extracted, ExtractionFailed, Unsupported
+from indexing.extract.registry import supported
+from indexing.extract.sandbox import ChildFailed, ChildLimits, run_in_child
+
+__all__ = ["Budget", "Extracted", "ExtractionFailed", "Unsupported", "extract", "supported"]
+
+logger = logging.getLogger(__name__)
+
+# Time for the child interpreter to start and import its reader, on top of the extraction's own
+# deadline (which the extractor checks itself and reports more precisely).
+_START_GRACE_SECONDS = 15
 
 
-class ExtractionFailed(Exception):
-    """The file's text cannot be read; str(exc) is the reason shown to people."""
+def _limits(budget: Budget) -> ChildLimits:
+    return ChildLimits(
+        memory_mb=budget.max_memory_mb,
+        cpu_seconds=math.ceil(budget.timeout_seconds) + 5,
+        wall_seconds=budget.timeout_seconds + _START_GRACE_SECONDS,
+        # the text in UTF-8 (at most 4 bytes a character), with room to spare
+        output_bytes=4 * budget.max_chars + MB,
+    )
 
 
-class Unsupported(Exception):
-    """No extractor handles this type (images, legacy binary Office files, ...)."""
-
-
-class _BudgetFull(Exception):
-    """Enough text: stop extracting (not an error)."""
-
-
-@dataclass
-class Budget:
-    """Limits for one file: characters kept, a wall-clock deadline, nesting depth (e-mail attachments)."""
-
-    max_chars: int = 2_000_000
-    timeout_seconds: float = 60.0
-    max_depth: int = 3
-    max_expanded_bytes: int = 1024 * 1024 * 1024
-    started: float = field(default_factory=time.monotonic)
-    parts: list[str] = field(default_factory=list)
-    size: int = 0
-    truncated: bool = False
-    depth: int = 0
-
-    def check(self) -> None:
-        """Call inside loops: fails the extraction once the deadline has passed."""
-        if time.monotonic() - self.started > self.timeout_seconds:
-            raise ExtractionFailed(f"extraction took longer than {self.timeout_seconds:g} s")
-
-    def add(self, text: str | None) -> None:
-        if not text:
-            return
-        room = self.max_chars - self.size
-        if len(text) >= room:
-            self.parts.append(text[:room])
-            self.size = self.max_chars
-            self.truncated = True
-            raise _BudgetFull()
-        self.parts.append(text)
-        self.size += len(text)
-
-    def text(self) -> str:
-        return "\n".join(part for part in self.parts if part)
-
-
-@dataclass(frozen=True)
-class Extracted:
-    text: str
-    extractor: str
-    truncated: bool = False
-
-
-Extractor = Callable[[bytes, Budget], str]  # returns the extractor's label (e.g. "text:gb18030")
-
-
-def _registry() -> dict[str, tuple[str, Extractor]]:
-    from indexing.extract import eml, markup, odf, office, pdf, text
-
-    return {
-        "application/pdf": ("pdf", pdf.extract),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx", office.extract_docx),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx", office.extract_xlsx),
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation": ("pptx", office.extract_pptx),
-        "application/vnd.oasis.opendocument.text": ("odf", odf.extract),
-        "application/vnd.oasis.opendocument.spreadsheet": ("odf", odf.extract),
-        "application/vnd.oasis.opendocument.presentation": ("odf", odf.extract),
-        "text/plain": ("text", text.extract),
-        "text/csv": ("text", text.extract),
-        "text/html": ("html", markup.extract),
-        "application/xhtml+xml": ("html", markup.extract),
-        "message/rfc822": ("eml", eml.extract),
-    }
-
-
-def supported(mime_type: str) -> bool:
-    return mime_type in _registry()
-
-
-def extract_into(data: bytes, mime_type: str, budget: Budget) -> str:
-    """Run the extractor for `mime_type`, adding text to `budget`. Returns the extractor label."""
-    entry = _registry().get(mime_type)
-    if entry is None:
-        raise Unsupported(f"no text extractor for {mime_type}")
-    name, function = entry
-    label = function(data, budget)
-    return label or name
+def _failure(exc: ChildFailed, budget: Budget) -> ExtractionFailed:
+    if exc.kind == "memory":
+        return ExtractionFailed(f"the file needs more than the {budget.max_memory_mb} MB of memory allowed "
+                                "to read it")
+    if exc.kind == "time":
+        return ExtractionFailed(f"extraction took longer than {budget.timeout_seconds:g} s and was stopped")
+    if exc.kind == "recursion":
+        return ExtractionFailed("the file is nested too deeply to read")
+    if exc.kind == "output":
+        return ExtractionFailed("the file's text is larger than the extraction limit")
+    if exc.kind == "error":
+        return ExtractionFailed(f"unreadable file ({exc.detail})")
+    return ExtractionFailed(f"the file crashed its reader ({exc.detail or exc.kind}; the limit is "
+                            f"{budget.max_memory_mb} MB of memory)")
 
 
 def extract(data: bytes, mime_type: str, *, budget: Budget | None = None) -> Extracted:
-    """All the text of one file, within the budget."""
+    """All the text of one file, within the budget, read in a limited child process."""
     budget = budget or Budget()
-    label = mime_type
+    if not supported(mime_type):
+        raise Unsupported(f"no text extractor for {mime_type}")
+    params = {"mime_type": mime_type, "limits": budget.limits()}
     try:
-        label = extract_into(data, mime_type, budget)
-    except _BudgetFull:
-        label = _registry()[mime_type][0]
-    except (ExtractionFailed, Unsupported):
-        raise
-    except MemoryError as exc:
-        raise ExtractionFailed("the file needs too much memory to read") from exc
-    except RecursionError as exc:
-        raise ExtractionFailed("the file is nested too deeply to read") from exc
-    return Extracted(text=budget.text(), extractor=label, truncated=budget.truncated)
-
-
-def open_zip(data: bytes, budget: Budget, what: str) -> zipfile.ZipFile:
-    """A zip container (OOXML, ODF), refusing archives that would expand beyond the budget."""
-    import io
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            raise ExtractionFailed(f"{what} is encrypted (password-protected)") from exc
-        raise ExtractionFailed(f"{what} is corrupt: not a valid zip container") from exc
-    expanded = sum(info.file_size for info in archive.infolist())
-    if expanded > budget.max_expanded_bytes:
-        raise ExtractionFailed(
-            f"{what} expands to {expanded // (1024 * 1024)} MB; refusing a possible zip bomb"
-        )
-    return archive
+        meta, text = run_in_child("indexing.extract.registry:extract_for_child", data, params, _limits(budget))
+    except ChildFailed as exc:
+        logger.info("extraction of a %s file stopped: %s", mime_type, exc)
+        raise _failure(exc, budget) from None
+    status = meta.get("status")
+    if status == "unsupported":
+        raise Unsupported(str(meta.get("reason", "")))
+    if status != "ok":
+        raise ExtractionFailed(str(meta.get("reason") or "the file could not be read"))
+    return Extracted(text=text.decode("utf-8", "replace"), extractor=str(meta.get("extractor", mime_type))[:40],
+                     truncated=bool(meta.get("truncated")))

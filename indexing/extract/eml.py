@@ -6,7 +6,8 @@ import email
 from email import policy
 from email.message import EmailMessage
 
-from indexing.extract import ExtractionFailed, Unsupported, extract_into, supported
+from indexing.extract.base import ExtractionFailed, Unsupported
+from indexing.extract.registry import extract_into, supported
 from indexing.extract.markup import html_to_text_into
 from indexing.extract.text import decode_text
 

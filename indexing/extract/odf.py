@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from indexing.extract import ExtractionFailed, open_zip
+from indexing.extract.archive import open_zip
+from indexing.extract.base import ExtractionFailed
 
 _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from indexing.extract import ExtractionFailed, open_zip
+from indexing.extract.archive import open_zip
+from indexing.extract.base import ExtractionFailed
 
 # What a broken OOXML package raises from inside python-docx/openpyxl/python-pptx.
 _BROKEN = (KeyError, ValueError, TypeError, AttributeError, IndexError, zipfile.BadZipFile, OSError, EOFError)

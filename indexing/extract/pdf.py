@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from indexing.extract import ExtractionFailed
+from indexing.extract.base import ExtractionFailed
 
 
 # What PDF generators write when nobody set a title or author (reportlab's defaults among them);
