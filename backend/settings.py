@@ -364,6 +364,12 @@ SERVICE_ATTACHMENT_TYPES = _env_list(
 # View-only shares render PDF pages as images at this width (pixels); at most this many pages.
 SHARE_PAGE_WIDTH = _env_int("SHARE_PAGE_WIDTH", 1100)
 SHARE_MAX_PAGES = _env_int("SHARE_MAX_PAGES", 200)
+# Pages and pictures are rendered in a child process with these limits; a page taller than 4 widths
+# is scaled to fit, and a picture of more than SHARE_IMAGE_MAX_PIXELS is not decoded at all: both
+# show "cannot be shown" instead of using unbounded memory.
+SHARE_RENDER_TIMEOUT_SECONDS = _env_int("SHARE_RENDER_TIMEOUT_SECONDS", 20)
+SHARE_RENDER_MAX_MEMORY_MB = _env_int("SHARE_RENDER_MAX_MEMORY_MB", 512)
+SHARE_IMAGE_MAX_PIXELS = _env_int("SHARE_IMAGE_MAX_PIXELS", 50_000_000)
 
 # --- e-mail -------------------------------------------------------------------
 # Default: every message is written to a file under the data directory (open it to follow an

@@ -13,8 +13,6 @@ a share and compliance sees what a customer read.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,14 +28,12 @@ from backend.common.backends import object_store
 from backend.common.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
 from backend.documents.models import Document, DocumentShare, DocumentVersion, VersionStatus
+from backend.documents import rendering
 from backend.documents.services import VersionDownload, version_stream
 
 SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
 PDF = "application/pdf"
-# PDFium is not thread-safe: one call into it at a time per process (gunicorn's threads, the test
-# server's). Rendering one page takes milliseconds; reading the file from the store happens outside.
-_PDFIUM = threading.Lock()
 
 
 # --- staff -----------------------------------------------------------------------------------------
@@ -211,15 +207,7 @@ def _check_open(actor, share: DocumentShare, *, event: str) -> None:
 
 
 def _pdf_page_count(version: DocumentVersion) -> int:
-    import pypdfium2
-
-    data = _read_all(version)
-    with _PDFIUM:
-        pdf = pypdfium2.PdfDocument(data)
-        try:
-            return min(len(pdf), settings.SHARE_MAX_PAGES)
-        finally:
-            pdf.close()
+    return rendering.pdf_page_count(_read_all(version), rendering.RenderLimits.from_settings())
 
 
 def _read_all(version: DocumentVersion) -> bytes:
@@ -287,41 +275,13 @@ def share_download(
 
 def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     """One page of a view-only share as a PNG (PDF pages; a picture is page 1). Not audited per page:
-    opening the share was."""
-    import pypdfium2
-    from PIL import Image
-
+    opening the share was. Rendered in a limited child process (backend.documents.rendering): what
+    cannot be shown raises RenderRefused (422), a page that does not exist NotFound."""
     _check_open(actor, share, event="portal.share.viewed")
     version = _shown_version(share)
-    width = settings.SHARE_PAGE_WIDTH
-    out = io.BytesIO()
-    if version.mime_type == PDF:
-        data = _read_all(version)  # outside the lock: the store read may be slow
-        with _PDFIUM:
-            try:
-                pdf = pypdfium2.PdfDocument(data)
-            except pypdfium2.PdfiumError:  # share_open showed its text instead; there are no pages
-                raise NotFound() from None
-            try:
-                if not 1 <= page <= min(len(pdf), settings.SHARE_MAX_PAGES):
-                    raise NotFound()
-                pdf_page = pdf[page - 1]
-                scale = width / max(1.0, pdf_page.get_width())
-                bitmap = pdf_page.render(scale=scale)
-                image = bitmap.to_pil().copy()  # owns its pixels once PDFium's bitmap is gone
-                bitmap.close()
-                pdf_page.close()
-            finally:
-                pdf.close()
-    elif version.mime_type in RENDERED_IMAGE_TYPES and page == 1:
-        image = Image.open(io.BytesIO(_read_all(version)))
-        image.thumbnail((width, width * 4))
-        if image.mode not in ("RGB", "RGBA", "L"):
-            image = image.convert("RGBA")
-    else:
+    if not (version.mime_type == PDF or (version.mime_type in RENDERED_IMAGE_TYPES and page == 1)):
         raise NotFound()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
+    return rendering.page_png(_read_all(version), version.mime_type, page, rendering.RenderLimits.from_settings())
 
 
 # --- audited reads of share lists ------------------------------------------------------------------
