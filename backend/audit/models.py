@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from backend.audit.errors import AuditImmutable
 from backend.audit.events import event_label
-from backend.audit.targets import target_display, target_type_label
+from backend.audit.targets import meaningful_label, target_display, target_type_label
 from backend.audit.keys import keyed_digest
 
 GENESIS_HASH = "0" * 64
@@ -254,6 +254,11 @@ class AuditEvent(models.Model):
     @property
     def target_type_label(self) -> str:
         return target_type_label(self.target_type)
+
+    @property
+    def target_label_shown(self) -> str:
+        """The stored target label, or "" when it is only Django's "Activity object (3)"."""
+        return meaningful_label(self.target_label)
 
     @property
     def target_display(self) -> str:

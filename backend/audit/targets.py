@@ -58,10 +58,16 @@ def target_type_label(target_type: str) -> str:
     return str(model._meta.verbose_name).capitalize()
 
 
+def meaningful_label(target_label: str) -> str:
+    """The stored label, or "" when it says nothing (empty, or Django's "Activity object (3)")."""
+    label = (target_label or "").strip()
+    return "" if _DEFAULT_STR.match(label) else label
+
+
 def target_display(target_type: str, target_id: str, target_label: str) -> str:
     """The target as a reader should see it: its label, or "<type name> #<id>" when the label says nothing."""
-    label = (target_label or "").strip()
-    if label and not _DEFAULT_STR.match(label):
+    label = meaningful_label(target_label)
+    if label:
         return label
     name = target_type_label(target_type)
     if not name:

@@ -131,3 +131,11 @@ def test_the_downloads_column_counts_only_files_sent(world):
     target = next(t for t in response.context["summary"].targets if t["target_id"] == str(world.quote_doc.pk))
     # then the previews are accesses, but only the download counts as one
     assert target["events"] == 3 and target["downloads"] == 1
+
+
+def test_each_row_names_its_target_by_kind_and_id(world):
+    # given the log filtered to one document (as compliance does in the browser journey)
+    response = client_for(world.compliance, "zh-hans").get(f"/compliance/?document={world.quote_doc.pk}")
+    text = _visible_text(response.content.decode())
+    # then the rows name the document's kind, id and title
+    assert f"文档 #{world.quote_doc.pk}" in text and world.quote_doc.title in text
