@@ -24,8 +24,9 @@ records are visible and changeable by the service role and the assigned engineer
 and published knowledge articles are visible to all staff.
 
 Portal rules: a portal user (a customer's contact, role "portal") gets none of the rules above.
-They see, read-only, what belongs to their own customer: documents shared with it (unrevoked
-shares), its orders and invoices, its service records with the notes meant for the customer,
+They see, read-only, what belongs to their own customer: documents shared with it (shares neither
+revoked nor suspended, and whose voucher - who re-confirmed the share, else who created it - may
+still share the document under its current classification: may_vouch_for_share), its orders and invoices, its service records with the notes meant for the customer,
 published portal articles addressed to every customer or to theirs, and published announcements
 likewise. They may follow up their own customer's service records (comment, rate, complain).
 A disabled or not yet activated portal account may do nothing.
@@ -40,6 +41,7 @@ from functools import lru_cache
 from django.contrib.auth.models import Group
 from django.db import router
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import PortalAccount, Role, User
@@ -381,6 +383,41 @@ def can_share_document(user, document: Document, customer: Customer) -> bool:
     return document.classification in _BROAD or can(user, Action.MANAGE, document)
 
 
+def may_vouch_for_share(user, document: Document) -> bool:
+    """May `user` keep a share of `document` alive? Asked of a share's voucher at every portal read.
+
+    The rights sharing needs on the document under its current classification: download it, and for
+    a confidential or secret document manage it. (Sight of the customer is checked when sharing, not
+    afterwards: a rep changing teams does not cut the customer off.) Inactive users vouch for nothing.
+    """
+    if not is_active_staff(user):
+        return False
+    if not can(user, Action.DOWNLOAD, document):
+        return False
+    return document.classification in _BROAD or can(user, Action.MANAGE, document)
+
+
+def _vouched_shares_q(customer_id: int) -> Q:
+    """The customer's shares whose voucher may_vouch_for_share their document, in SQL.
+
+    One query finds who vouches for the customer's live shares (a handful of colleagues); each adds
+    one subquery: the documents that colleague may share (document_visibility_q, the same rules).
+    """
+    voucher_ids = (
+        DocumentShare.objects.filter(customer_id=customer_id, revoked_at__isnull=True, suspended_at__isnull=True)
+        .annotate(voucher=Coalesce("confirmed_by_id", "created_by_id"))
+        .values("voucher")
+    )
+    q = NOTHING
+    for voucher in User.objects.filter(pk__in=voucher_ids, is_active=True).exclude(role=Role.PORTAL):
+        shareable = Document.objects.filter(document_visibility_q(voucher, Action.DOWNLOAD)).filter(
+            Q(classification__in=_BROAD) | document_visibility_q(voucher, Action.MANAGE)
+        )
+        vouched_by = Q(confirmed_by_id=voucher.pk) | Q(confirmed_by__isnull=True, created_by_id=voucher.pk)
+        q |= vouched_by & Q(document_id__in=shareable.values("pk"))
+    return q
+
+
 def can_manage_portal_access(user, customer: Customer) -> bool:
     """Invite a customer's contacts to the portal, and disable them: whoever may change the customer."""
     return is_active_staff(user) and can(user, Action.CHANGE, customer)
@@ -421,7 +458,9 @@ def _portal_q(model, user, action: Action) -> Q:
     if customer_id is None or action != Action.VIEW:
         return NOTHING
     if model is DocumentShare:
-        return Q(customer_id=customer_id, revoked_at__isnull=True)
+        return Q(customer_id=customer_id, revoked_at__isnull=True, suspended_at__isnull=True) & _vouched_shares_q(
+            customer_id
+        )
     if model in (Order, ServiceRecord):
         return Q(customer_id=customer_id)
     if model is Customer:
@@ -541,8 +580,27 @@ class AccessRule:
     principal_id: int | None
     principal_label: str
     actions: tuple[str, ...]
-    via: str  # "owner", "grant", "classification:public", "department", "role:admin", ...
+    via: str  # "owner", "grant", "classification:public", "department", "role:admin", "share", ...
     members: tuple[dict, ...] = field(default_factory=tuple)
+    # For via="share": the share the customer's portal users read the document through.
+    share: ShareAccess | None = None
+
+
+@dataclass(frozen=True)
+class ShareAccess:
+    """A share as "who can access this" explains it."""
+
+    id: int
+    downloadable: bool  # False: view-only (pages rendered as images; the file is never sent)
+    version: int | None  # the pinned version's number; None: follows the valid version
+    expires_at: object  # datetime | None
+    expired: bool
+    suspended: bool
+    suspended_at: object  # datetime | None
+    suspended_reason: str
+    voucher: dict  # {"id", "label"}: who re-confirmed the share, else who created it
+    vouched: bool  # the voucher may still share the document (may_vouch_for_share)
+    in_force: bool  # portal users can open it now: not expired, not suspended, vouched for
 
 
 def _actions_up_to(level: Action) -> tuple[str, ...]:
@@ -626,6 +684,59 @@ def document_access_explanation(document: Document) -> list[AccessRule]:
                     tuple(members),
                 )
             )
+    rules.extend(_share_rules(document))
+    return rules
+
+
+def _share_rules(document: Document) -> list[AccessRule]:
+    """The customers whose portal users read `document` through a share (every unrevoked share).
+
+    A share not in force (expired, suspended, or its voucher may no longer share the document) is
+    listed with no actions and says why. Members are the customer's contacts with an active portal
+    account. A fixed number of queries, plus the access checks of each distinct voucher.
+    """
+    from django.utils import timezone
+
+    shares = list(
+        DocumentShare.objects.filter(document_id=document.pk, revoked_at__isnull=True)
+        .select_related("customer", "version", "created_by", "confirmed_by")
+        .order_by("customer__name", "id")
+    )
+    if not shares:
+        return []
+    vouched: dict[int, bool] = {}
+    for share in shares:
+        if share.voucher_id not in vouched:
+            vouched[share.voucher_id] = may_vouch_for_share(share.voucher, document)
+    readers: dict[int, list[dict]] = {}
+    accounts = (
+        PortalAccount.objects.filter(customer_id__in={share.customer_id for share in shares},
+                                     activated_at__isnull=False, disabled_at__isnull=True, user__is_active=True)
+        .select_related("user", "contact")
+        .order_by("contact__name", "pk")
+    )
+    for account in accounts:
+        readers.setdefault(account.customer_id, []).append(
+            {"id": account.user_id, "label": f"{account.contact.name} <{account.user.email}>"}
+        )
+    now = timezone.now()
+    rules = []
+    for share in shares:
+        expired, suspended = share.is_expired(now=now), share.suspended_at is not None
+        in_force = not expired and not suspended and vouched[share.voucher_id]
+        actions = (Action.VIEW, Action.DOWNLOAD) if share.downloadable else (Action.VIEW,)
+        rules.append(AccessRule(
+            "customer", share.customer_id, str(share.customer), tuple(str(a) for a in actions) if in_force else (),
+            "share", tuple(readers.get(share.customer_id, ())),
+            share=ShareAccess(
+                id=share.pk, downloadable=share.downloadable,
+                version=share.version.number if share.version_id else None,
+                expires_at=share.expires_at, expired=expired, suspended=suspended,
+                suspended_at=share.suspended_at, suspended_reason=share.suspended_reason,
+                voucher={"id": share.voucher_id, "label": str(share.voucher)},
+                vouched=vouched[share.voucher_id], in_force=in_force,
+            ),
+        ))
     return rules
 
 

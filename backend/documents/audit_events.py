@@ -16,3 +16,13 @@ register("document.share.listed", "Staff listed a document's shares with custome
          label=_("Listed a document's shares"))
 register("portal.share.listed", "A portal user listed the documents shared with their customer.",
          label=_("Listed shared documents in the portal"))
+register("document.share.suspended",
+         "A share was suspended because its document was raised to confidential or secret and whoever vouched "
+         "for the share may not manage it.",
+         label=_("Suspended a document share"))
+register("document.share.reconfirmed",
+         "Someone who may manage the document re-confirmed a share, lifting its suspension; they vouch for it now.",
+         label=_("Re-confirmed a document share"))
+register("portal.share.refused",
+         "A portal user was refused a share that is suspended or whose sharer may no longer share the document.",
+         label=_("Refused a suspended document share"))

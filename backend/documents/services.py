@@ -580,6 +580,8 @@ def document_version_approve(
     require_access(actor=actor, action=Action.CHANGE, document=document)
     with transaction.atomic():
         locked = _locked_document(document)
+        # Approving changes which version is valid: refused while someone else holds the check-out, like an upload.
+        _ensure_not_locked_by_other(locked, actor)
         current = DocumentVersion.objects.select_for_update().get(pk=version.pk)
         if current.status != VersionStatus.DRAFT:
             raise Conflict(
@@ -686,10 +688,20 @@ def document_update(
             if old_names != new_names:
                 locked.tags.set(new_tags)
                 changes["tags"] = [old_names, new_names]
+        suspended = []
         if changes:
             locked.updated_at = timezone.now()
             locked.save()
-            audit.record("document.updated", actor=actor, target=locked, detail={"changes": changes})
+            if "classification" in changes:
+                # Raised to confidential or secret: shares vouched for by someone who may not manage the
+                # document stop at once (same transaction, each audited) until someone who may re-confirms them.
+                from backend.documents.sharing import shares_suspend_for_classification
+
+                suspended = shares_suspend_for_classification(actor=actor, document=locked)
+            detail = {"changes": changes}
+            if suspended:
+                detail["suspended_shares"] = [share.pk for share in suspended]
+            audit.record("document.updated", actor=actor, target=locked, detail=detail)
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="metadata"))
     return locked
 
@@ -709,14 +721,30 @@ def _release_objects(keys: list[str]) -> None:
 
 
 def document_delete(*, actor, document: Document) -> None:
-    """Delete a document, its versions and grants. Objects go once nothing references them."""
+    """Delete a document, its versions, grants and shares. Objects go once nothing references them.
+
+    Shares end with the document rather than blocking its deletion: deleting is already a manage-level,
+    deliberate and audited act, a customer can no more read a deleted document than staff can, and
+    document systems (SharePoint, Drive, Box) drop a file's sharing links with the file instead of asking
+    for each to be withdrawn first. Each live share's end is audited (as a revocation, naming the
+    customer), so the trail still tells who had it. A share pinning a version protects that version
+    from being deleted on its own; here the shares go first.
+    """
     require_access(actor=actor, action=Action.MANAGE, document=document)
     with transaction.atomic():
         locked = _locked_document(document)
         _ensure_not_locked_by_other(locked, actor)
         keys = sorted(set(locked.versions.values_list("object_key", flat=True)))
-        detail = {"title": locked.title, "versions": locked.version_count, "objects": keys}
+        shares = list(locked.shares.select_related("customer").order_by("id"))
+        for share in shares:
+            if share.revoked_at is None:
+                audit.record("document.share.revoked", actor=actor, target=locked, customer_id=share.customer_id,
+                             detail={"share": share.pk, "customer": share.customer.name,
+                                     "reason": "document_deleted"})
+        detail = {"title": locked.title, "versions": locked.version_count, "objects": keys,
+                  "shares": [share.pk for share in shares]}
         audit.record("document.deleted", actor=actor, target=locked, detail=detail)
+        locked.shares.all().delete()
         Document.objects.filter(pk=locked.pk).update(valid_version=None)
         transaction.on_commit(lambda pk=locked.pk: search_index.index_document_changed(document_id=pk, reason="deleted"))
         locked.delete()

@@ -1,7 +1,14 @@
 """Sharing documents with customers, and what a customer's portal user does with a share.
 
-Staff side:   document_share_create, document_share_revoke, shares_for_document, share_opens_for_document
+Staff side:   document_share_create, document_share_revoke, document_share_reconfirm, shares_for_document,
+              shares_suspend_for_classification, share_opens_for_document
 Portal side:  share_list_for_portal, share_get_for_portal, share_open, share_download, share_page_png
+
+A share is only as good as the colleague who vouches for it (who re-confirmed it, else who created
+it): every portal read re-checks, in these services, that the share is neither revoked, expired nor
+suspended and that its voucher may still share the document under its current classification
+(policy.may_vouch_for_share). Raising a document to confidential or secret suspends the shares whose
+voucher may not manage it; someone who may manage it re-confirms them (document_share_reconfirm).
 
 A share follows the document's valid version or pins one version; it may expire, and it is either
 downloadable or view-only. A view-only share never sends the file: PDF pages are rendered to
@@ -20,14 +27,22 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
-from backend.access.policy import can_share_document, visible
+from backend.access.policy import Action, can, can_share_document, may_vouch_for_share, portal_customer_id, visible
+from backend.access.services import require_access
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
 from backend.common.backends import object_store
-from backend.common.errors import Gone, InvalidInput, NotFound, PermissionDenied
+from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
-from backend.documents.models import Document, DocumentShare, DocumentVersion, VersionStatus
+from backend.documents.models import (
+    RESTRICTED_CLASSIFICATIONS,
+    Document,
+    DocumentShare,
+    DocumentVersion,
+    ShareSuspension,
+    VersionStatus,
+)
 from backend.documents import rendering
 from backend.documents.services import VersionDownload, version_stream
 
@@ -94,13 +109,104 @@ def document_share_revoke(*, actor, share: DocumentShare) -> DocumentShare:
     return share
 
 
-def shares_for_document(*, user, document: Document) -> QuerySet[DocumentShare]:
-    """The document's shares (revoked ones too, last), for staff who may see the document."""
-    return (
+def _share_detail(share: DocumentShare) -> dict:
+    return {"share": share.pk, "customer": share.customer.name,
+            "version": share.version.number if share.version_id else "valid", "downloadable": share.downloadable}
+
+
+def shares_suspend_for_classification(*, actor, document: Document) -> list[DocumentShare]:
+    """Suspend the document's live shares whose voucher may not manage it now that it is confidential or
+    secret. Runs inside the caller's transaction (the classification change), which holds the document
+    row lock and has set the new classification on `document`; each suspension is audited."""
+    if document.classification not in RESTRICTED_CLASSIFICATIONS:
+        return []
+    shares = list(
+        DocumentShare.objects.select_for_update(of=("self",))
+        .filter(document_id=document.pk, revoked_at__isnull=True, suspended_at__isnull=True)
+        .select_related("customer", "version", "created_by", "confirmed_by")
+        .order_by("id")
+    )
+    verdicts: dict[int, bool] = {}
+    suspended = []
+    now = timezone.now()
+    for share in shares:
+        if share.voucher_id not in verdicts:
+            verdicts[share.voucher_id] = may_vouch_for_share(share.voucher, document)
+        if verdicts[share.voucher_id]:
+            continue
+        share.suspended_at, share.suspended_reason = now, ShareSuspension.RECLASSIFIED
+        share.save(update_fields=["suspended_at", "suspended_reason"])
+        audit.record("document.share.suspended", actor=actor, target=document, customer_id=share.customer_id,
+                     detail={**_share_detail(share), "reason": ShareSuspension.RECLASSIFIED,
+                             "classification": document.classification,
+                             "voucher": share.voucher.username})
+        suspended.append(share)
+    return suspended
+
+
+def document_share_reconfirm(*, actor, share: DocumentShare) -> DocumentShare:
+    """Someone who may manage the document vouches for a share again: a suspended share is lifted, and a
+    share whose creator lost the right to share it works again. Audited; 409 for a revoked share."""
+    document = share.document
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    if not can_share_document(actor, document, share.customer):
+        raise _deny(actor, document, share.customer, "reconfirm_share")
+    with transaction.atomic():
+        share = (
+            DocumentShare.objects.select_for_update(of=("self",))
+            .select_related("document", "customer", "version", "created_by", "confirmed_by")
+            .get(pk=share.pk)
+        )
+        if share.revoked_at is not None:
+            raise Conflict("This share was revoked; share the document with the customer again instead.",
+                           reason="share_revoked")
+        detail = {**_share_detail(share), "was_suspended": share.suspended_at is not None,
+                  "suspended_reason": share.suspended_reason, "previous_voucher": share.voucher.username}
+        share.suspended_at, share.suspended_reason = None, ""
+        share.confirmed_by, share.confirmed_at = actor, timezone.now()
+        share.save(update_fields=["suspended_at", "suspended_reason", "confirmed_by", "confirmed_at"])
+        audit.record("document.share.reconfirmed", actor=actor, target=share.document,
+                     customer_id=share.customer_id, detail=detail)
+    return share
+
+
+def shares_for_document(*, user, document: Document) -> list[DocumentShare]:
+    """The document's shares (revoked ones too, last), for staff who may see the document.
+
+    Each carries `vouched` (its voucher may still share the document) and `standing`: "active",
+    "expired", "suspended", "not_vouched" or "revoked". One access check per distinct voucher.
+    """
+    shares = list(
         visible(user, DocumentShare.objects.filter(document=document))
-        .select_related("customer", "version", "created_by", "revoked_by")
+        .select_related("customer", "version", "created_by", "revoked_by", "confirmed_by")
         .order_by("revoked_at", "-created_at", "-id")
     )
+    _add_standing(shares, document)
+    return shares
+
+
+def shares_suspended_for_document(*, user, document: Document) -> list[DocumentShare]:
+    """The document's suspended shares awaiting re-confirmation (or revocation)."""
+    return [share for share in shares_for_document(user=user, document=document) if share.standing == "suspended"]
+
+
+def _add_standing(shares: list[DocumentShare], document: Document) -> None:
+    verdicts: dict[int, bool] = {}
+    now = timezone.now()
+    for share in shares:
+        if share.revoked_at is None and share.voucher_id not in verdicts:
+            verdicts[share.voucher_id] = may_vouch_for_share(share.voucher, document)
+        share.vouched = verdicts.get(share.voucher_id, False)
+        if share.revoked_at is not None:
+            share.standing = "revoked"
+        elif share.suspended_at is not None:
+            share.standing = "suspended"
+        elif not share.vouched:
+            share.standing = "not_vouched"
+        elif share.is_expired(now=now):
+            share.standing = "expired"
+        else:
+            share.standing = "active"
 
 
 def share_get_for_staff(*, user, share_id: int) -> DocumentShare:
@@ -173,8 +279,34 @@ def share_get_for_portal(*, user, share_id: int) -> DocumentShare:
         .first()
     )
     if share is None:
+        _audit_refusal(user, share_id=share_id, action="get")
         raise NotFound()
     return share
+
+
+def _audit_refusal(actor, *, share_id: int, action: str) -> None:
+    """A portal user asked for one of their customer's shares that is suspended or no longer vouched for:
+    record why (a missing, revoked or other customer's share is only a 404, not worth a row)."""
+    customer_id = portal_customer_id(actor)
+    share = (
+        DocumentShare.objects.select_related("document")
+        .filter(pk=share_id, customer_id=customer_id, revoked_at__isnull=True)
+        .first()
+        if customer_id is not None else None
+    )
+    if share is None:
+        return
+    reason = "suspended" if share.suspended_at is not None else "not_vouched"
+    audit.record("portal.share.refused", actor=actor, target=share.document, outcome="denied",
+                 customer_id=share.customer_id, detail={"share": share.pk, "action": action, "reason": reason})
+
+
+def _require_in_force(actor, share: DocumentShare, *, action: str) -> None:
+    """Re-check, at the moment of the read, that the share still lets `actor` in (the policy's portal rule:
+    their customer's, not revoked, not suspended, vouched for). 404 otherwise, audited."""
+    if not can(actor, Action.VIEW, share):
+        _audit_refusal(actor, share_id=share.pk, action=action)
+        raise NotFound()
 
 
 @dataclass(frozen=True)
@@ -222,6 +354,7 @@ def _extracted_text(version: DocumentVersion) -> str:
 
 def share_open(*, actor, share: DocumentShare) -> ShareView:
     """A portal user opens a share's page: the version shown, how, and whether it is superseded. Audited."""
+    _require_in_force(actor, share, action="open")
     _check_open(actor, share, event="portal.share.viewed")
     version = _shown_version(share)
     valid = share.document.valid_version
@@ -267,6 +400,7 @@ def share_download(
         audit.record("portal.share.downloaded", actor=actor, target=share.document, outcome="denied",
                      customer_id=share.customer_id, detail={"share": share.pk, "reason": "view_only"})
         raise NotFound()
+    _require_in_force(actor, share, action="download")
     _check_open(actor, share, event="portal.share.downloaded")
     version = _share_version(share, version_number)
     return version_stream(actor=actor, version=version, byte_range=byte_range, event_type="portal.share.downloaded",
@@ -277,6 +411,7 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     """One page of a view-only share as a PNG (PDF pages; a picture is page 1). Not audited per page:
     opening the share was. Rendered in a limited child process (backend.documents.rendering): what
     cannot be shown raises RenderRefused (422), a page that does not exist NotFound."""
+    _require_in_force(actor, share, action="page")
     _check_open(actor, share, event="portal.share.viewed")
     version = _shown_version(share)
     if not (version.mime_type == PDF or (version.mime_type in RENDERED_IMAGE_TYPES and page == 1)):

@@ -42,6 +42,8 @@ urlpatterns = [
     path("documents/<int:document_id>/access-log/", documents.document_access_log, name="document_access_log"),
     path("documents/<int:document_id>/shares/", documents.share_create, name="share_create"),
     path("documents/<int:document_id>/shares/<int:share_id>/revoke/", documents.share_revoke, name="share_revoke"),
+    path("documents/<int:document_id>/shares/<int:share_id>/reconfirm/", documents.share_reconfirm,
+         name="share_reconfirm"),
     # CRM
     path("customers/", customers.customer_list, name="customers"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer"),

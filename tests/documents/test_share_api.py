@@ -166,3 +166,53 @@ def test_the_share_list_query_count_is_pinned(cast, django_assert_num_queries):
     with django_assert_num_queries(len(captured.captured_queries)):
         response = client.get(url)
     assert len(response.json()["shares"]) == 7 and len(response.json()["opened"]) == 4
+
+
+def test_who_can_access_lists_the_customers_and_portal_users_reading_through_shares(cast):
+    # given the contract shared with the customer twice: pinned v1 view-only with an expiry, and following
+    # the valid version; the customer has an active portal user, a disabled one and one not yet activated
+    from backend.accounts.models import PortalAccount
+
+    owner, contract, customer = cast["owner"], cast["contract"], cast["customer"]
+    reader = portal_user(customer, name="Reader 读者", invited_by=owner)
+    gone = portal_user(customer, name="Gone", invited_by=owner)
+    PortalAccount.objects.filter(user=gone).update(disabled_at=timezone.now())
+    portal_user(customer, name="Invited", invited_by=owner, active=False)
+    expires = timezone.now() + dt.timedelta(days=30)
+    pinned = document_share_create(actor=owner, document=contract, customer=customer,
+                                   version=contract.valid_version, downloadable=False, expires_at=expires)
+    following = document_share_create(actor=owner, document=contract, customer=customer)
+    revoked = document_share_create(actor=owner, document=contract, customer=customer)
+    document_share_revoke(actor=owner, share=revoked)
+
+    # when the owner asks who can access it
+    response = client_for(owner).get(f"/api/documents/{contract.pk}/access/")
+
+    # then each live share is a rule naming the customer, its active portal users, and what the share allows
+    assert response.status_code == 200
+    rules = {r["share"]["id"]: r for r in response.json() if r["via"] == "share"}
+    assert set(rules) == {pinned.pk, following.pk}
+    for rule in rules.values():
+        assert rule["principal_type"] == "customer" and rule["principal_id"] == customer.pk
+        assert [m["id"] for m in rule["members"]] == [reader.pk]
+        assert rule["share"]["voucher"]["id"] == owner.pk and rule["share"]["in_force"]
+    view_only, follows = rules[pinned.pk], rules[following.pk]
+    assert view_only["actions"] == ["view"] and not view_only["share"]["downloadable"]
+    assert view_only["share"]["version"] == 1 and view_only["share"]["expires_at"]
+    assert follows["actions"] == ["view", "download"] and follows["share"]["version"] is None
+    assert follows["share"]["expires_at"] is None and not follows["share"]["suspended"]
+    # and the staff page's access panel says the same
+    panel = client_for(owner).get(f"/documents/{contract.pk}/access/").content.decode()
+    assert "through a share" in panel and "Reader 读者" in panel and f'data-testid="access-share-{pinned.pk}"' in panel
+
+
+def test_the_access_list_marks_a_share_whose_creator_may_no_longer_share_it(cast):
+    owner, contract, customer, caller = cast["owner"], cast["contract"], cast["customer"], cast["caller"]
+    document_permission_grant(actor=owner, document=contract, level="manage", user=caller)
+    share = document_share_create(actor=caller, document=contract, customer=customer)
+    document_permission_grant(actor=owner, document=contract, level="download", user=caller)
+    [rule] = [r for r in client_for(owner).get(f"/api/documents/{contract.pk}/access/").json() if r["via"] == "share"]
+    assert rule["share"]["id"] == share.pk and rule["actions"] == []
+    assert not rule["share"]["vouched"] and not rule["share"]["in_force"] and not rule["share"]["suspended"]
+    listed = client_for(owner).get(f"/api/documents/{contract.pk}/shares/").json()["shares"]
+    assert [(s["id"], s["standing"], s["vouched"]) for s in listed] == [(share.pk, "not_vouched", False)]

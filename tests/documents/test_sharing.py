@@ -9,14 +9,20 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from backend.access.services import document_permission_grant
+from backend.access.services import document_permission_grant, document_permission_revoke
 from backend.audit.models import AuditEvent
-from backend.common.errors import Gone, InvalidInput, NotFound, PermissionDenied
+from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import AccountTeamMember
 from backend.documents.models import DocumentShare, VersionStatus
-from backend.documents.services import document_version_approve, document_version_create
+from backend.documents.services import (
+    document_update,
+    document_version_approve,
+    document_version_create,
+    document_version_download,
+)
 from backend.documents.sharing import (
     document_share_create,
+    document_share_reconfirm,
     document_share_revoke,
     share_download,
     share_get_for_portal,
@@ -25,6 +31,7 @@ from backend.documents.sharing import (
     share_opens_for_document,
     share_page_png,
     shares_for_document,
+    shares_suspended_for_document,
 )
 from tests import factories
 from tests.crm.factories import CustomerFactory
@@ -283,17 +290,27 @@ def test_a_view_only_pdf_renders_pages_and_never_sends_the_file(world, settings)
     assert refused.customer_id == world["a"].pk
 
 
+@pytest.mark.django_db(transaction=True)  # each page re-checks the share in its thread's own connection
 def test_pages_render_safely_from_many_threads_at_once(world, settings):
     # given a view-only PDF share, opened by a browser that fetches its page images in parallel
     # (PDFium is not thread-safe: without the lock this aborted the whole process)
     from concurrent.futures import ThreadPoolExecutor
 
+    from django.db import connection
+
     settings.SHARE_PAGE_WIDTH = 1100
     alice, found = _view_only_pdf(world)
-    found.document.valid_version  # loaded here: the threads below touch no database
+    found.document.valid_version  # loaded here: the threads only re-check the share
+
+    def page(n: int) -> bytes:
+        try:
+            return share_page_png(actor=alice, share=found, page=1 + n % 2)
+        finally:
+            connection.close()
+
     # when forty renders run on eight threads
     with ThreadPoolExecutor(max_workers=8) as pool:
-        pngs = list(pool.map(lambda n: share_page_png(actor=alice, share=found, page=1 + n % 2), range(40)))
+        pngs = list(pool.map(page, range(40)))
     # then every page came back whole
     assert all(Image.open(io.BytesIO(png)).format == "PNG" for png in pngs)
     assert len({png for png in pngs}) == 2
@@ -367,3 +384,127 @@ def test_the_chinese_text_pdf_helper_still_renders(world):
     view = share_open(actor=world["alice"], share=share)
     assert view.rendering == "pages" and view.page_count == 1
     assert share_page_png(actor=world["alice"], share=share, page=1)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- a share is only as good as whoever vouches for it ---------------------------------------------
+
+
+def _refusals(**filters):
+    return _events("portal.share.refused", outcome="denied", **filters)
+
+
+def test_a_share_stops_when_its_creator_loses_the_right_to_share_and_a_manager_revives_it(world):
+    # given a confidential contract the owner let a colleague manage, and the colleague shared it with A
+    owner, alice = world["owner"], world["alice"]
+    contract = factories.document(owner, title="Supply contract", classification="confidential")
+    member = factories.UserFactory(username="member")
+    AccountTeamMember.objects.create(customer=world["a"], user=member)
+    document_permission_grant(actor=owner, document=contract, level="manage", user=member)
+    share = document_share_create(actor=member, document=contract, customer=world["a"])
+    found = share_get_for_portal(user=alice, share_id=share.pk)
+    assert share_open(actor=alice, share=found).version == contract.valid_version
+
+    # when the owner takes the colleague's grant away
+    document_permission_revoke(actor=owner, document=contract, user=member)
+
+    # then the share Alice already holds is refused at every read (404, audited with the reason)...
+    with pytest.raises(NotFound):
+        share_open(actor=alice, share=found)
+    with pytest.raises(NotFound):
+        share_download(actor=alice, share=found)
+    with pytest.raises(NotFound):
+        share_page_png(actor=alice, share=found, page=1)
+    # ...and the portal no longer lists or finds it
+    assert list(share_list_for_portal(user=alice)) == []
+    with pytest.raises(NotFound):
+        share_get_for_portal(user=alice, share_id=share.pk)
+    refused = _refusals(customer_id=world["a"].pk)
+    assert [e.detail["action"] for e in refused] == ["open", "download", "page", "get"]
+    assert {e.detail["reason"] for e in refused} == {"not_vouched"}
+    # staff see why it stopped
+    [listed] = shares_for_document(user=owner, document=contract)
+    assert listed.standing == "not_vouched" and not listed.vouched
+
+    # when the owner re-confirms it, they vouch for it and Alice reads it again
+    document_share_reconfirm(actor=owner, share=share)
+    found = share_get_for_portal(user=alice, share_id=share.pk)
+    assert _body(share_download(actor=alice, share=found)) == _body(
+        document_version_download(actor=owner, version=contract.valid_version))
+    [listed] = shares_for_document(user=owner, document=contract)
+    assert listed.standing == "active" and listed.confirmed_by == owner and listed.created_by == member
+    reconfirmed = _events("document.share.reconfirmed").get()
+    assert reconfirmed.actor_id == owner.pk and reconfirmed.customer_id == world["a"].pk
+    assert reconfirmed.detail["previous_voucher"] == "member" and not reconfirmed.detail["was_suspended"]
+
+
+def test_an_inactive_creator_vouches_for_nothing(world):
+    brochure = factories.document(world["colleague"], classification="internal")
+    share = document_share_create(actor=world["colleague"], document=brochure, customer=world["a"])
+    found = share_get_for_portal(user=world["alice"], share_id=share.pk)
+    type(world["colleague"]).objects.filter(pk=world["colleague"].pk).update(is_active=False)
+    with pytest.raises(NotFound):
+        share_open(actor=world["alice"], share=found)
+
+
+def test_raising_the_classification_suspends_the_shares_of_who_may_not_manage_the_document(world):
+    # given an internal price list of the sales department, shared with A by a colleague and by its owner
+    owner, colleague, alice = world["owner"], world["colleague"], world["alice"]
+    prices = factories.document(owner, title="Price list", classification="internal")
+    by_colleague = document_share_create(actor=colleague, document=prices, customer=world["a"], downloadable=False)
+    by_owner = document_share_create(actor=owner, document=prices, customer=world["b"])
+    held = share_get_for_portal(user=alice, share_id=by_colleague.pk)
+
+    # when the owner raises it to confidential
+    document_update(actor=owner, document=prices, classification="confidential")
+
+    # then the colleague's share is suspended (they may not manage it), the owner's is not
+    by_colleague.refresh_from_db()
+    by_owner.refresh_from_db()
+    assert by_colleague.suspended_at is not None and by_colleague.suspended_reason == "reclassified"
+    assert by_owner.suspended_at is None
+    suspended = _events("document.share.suspended").get()
+    assert suspended.customer_id == world["a"].pk and suspended.actor_id == owner.pk
+    assert suspended.detail["share"] == by_colleague.pk and suspended.detail["voucher"] == "colleague"
+    assert _events("document.updated").get().detail["suspended_shares"] == [by_colleague.pk]
+    assert [s.pk for s in shares_suspended_for_document(user=owner, document=prices)] == [by_colleague.pk]
+    # and Alice's portal reads are refused, the share she already holds included
+    with pytest.raises(NotFound):
+        share_open(actor=alice, share=held)
+    with pytest.raises(NotFound):
+        share_get_for_portal(user=alice, share_id=by_colleague.pk)
+    assert {e.detail["reason"] for e in _refusals()} == {"suspended"}
+    assert share_get_for_portal(user=world["bob"], share_id=by_owner.pk)
+
+    # lowering the classification again does not lift the suspension: someone must vouch for it
+    document_update(actor=owner, document=prices, classification="internal")
+    with pytest.raises(NotFound):
+        share_get_for_portal(user=alice, share_id=by_colleague.pk)
+
+
+def test_re_confirming_needs_the_right_to_manage_and_a_live_share(world):
+    owner, colleague = world["owner"], world["colleague"]
+    prices = factories.document(owner, title="Price list", classification="internal")
+    share = document_share_create(actor=colleague, document=prices, customer=world["a"])
+    document_update(actor=owner, document=prices, classification="secret")
+    # the colleague who shared it may not re-confirm it (404, audited)
+    with pytest.raises(PermissionDenied):
+        document_share_reconfirm(actor=colleague, share=share)
+    assert _events("document.access.denied", actor_id=colleague.pk).exists()
+    # a revoked share is not brought back
+    document_share_revoke(actor=owner, share=share)
+    with pytest.raises(Conflict):
+        document_share_reconfirm(actor=owner, share=share)
+    assert not _events("document.share.reconfirmed").exists()
+
+
+def test_shares_of_who_may_manage_survive_a_raise_to_secret(world):
+    owner = world["owner"]
+    contract = factories.document(owner, classification="confidential")
+    manager = factories.UserFactory(username="manager")
+    AccountTeamMember.objects.create(customer=world["a"], user=manager)
+    document_permission_grant(actor=owner, document=contract, level="manage", user=manager)
+    share = document_share_create(actor=manager, document=contract, customer=world["a"])
+    document_update(actor=owner, document=contract, classification="secret")
+    share.refresh_from_db()
+    assert share.suspended_at is None and not _events("document.share.suspended").exists()
+    assert share_open(actor=world["alice"], share=share_get_for_portal(user=world["alice"], share_id=share.pk))

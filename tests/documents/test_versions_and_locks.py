@@ -14,9 +14,13 @@ from backend.access.services import document_permission_grant
 from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 from backend.documents import services
-from backend.documents.models import VersionStatus
+from backend.common.errors import NotFound
+from backend.documents.models import DocumentShare, VersionStatus
+from backend.documents.sharing import document_share_create, share_get_for_portal
 from tests import factories
+from tests.crm.factories import CustomerFactory
 from tests.documents.conftest import client_for
+from tests.portal_factories import portal_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -274,3 +278,47 @@ def test_deleting_a_document_removes_objects_only_when_unreferenced(team, django
     assert not store.exists(only_doomed.object_key)
     assert store.exists(keep.valid_version.object_key)
     assert client_for(alice).get(f"/api/documents/{keep.pk}/download/").status_code == 200
+
+
+def test_approving_while_someone_else_holds_the_check_out_is_409_like_an_upload(team):
+    alice, bob, _, document = team
+    # given Alice uploaded a draft v2 and Bob then checked the document out
+    assert _upload(client_for(alice), document, "alice-v2").status_code == 201
+    assert client_for(bob).post(f"/api/documents/{document.pk}/checkout/").status_code == 200
+
+    # when Alice (the owner) approves v2
+    response = client_for(alice).post(f"/api/documents/{document.pk}/versions/2/approve/", {})
+
+    # then 409 names the holder and since when, and nothing changed
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "locked" and body["holder"]["username"] == "bob" and body["since"]
+    assert "Bob Li" in body["detail"]
+    document.refresh_from_db()
+    assert document.valid_version.number == 2 and document.valid_version.status == VersionStatus.DRAFT
+    assert not AuditEvent.objects.filter(event_type="document.version.status_changed").exists()
+    # while the holder may approve it
+    assert client_for(bob).post(f"/api/documents/{document.pk}/versions/2/approve/", {}).status_code == 200
+
+
+def test_a_document_with_a_version_pinned_by_a_share_can_be_deleted_and_its_shares_end(team):
+    alice, _, _, document = team
+    customer = CustomerFactory(name="Pinned Ltd", owner=alice)
+    reader = portal_user(customer)
+    pinned = document_share_create(actor=alice, document=document, customer=customer,
+                                   version=document.valid_version)
+    following = document_share_create(actor=alice, document=document, customer=customer)
+
+    # when the owner deletes the document
+    response = client_for(alice).delete(f"/api/documents/{document.pk}/")
+
+    # then it is deleted (not a 500 from the protected version), the shares went with it, each end audited
+    assert response.status_code == 204
+    assert not DocumentShare.objects.filter(pk__in=[pinned.pk, following.pk]).exists()
+    ended = AuditEvent.objects.filter(event_type="document.share.revoked", customer_id=customer.pk)
+    assert sorted(e.detail["share"] for e in ended) == sorted([pinned.pk, following.pk])
+    assert {e.detail["reason"] for e in ended} == {"document_deleted"}
+    deleted = AuditEvent.objects.get(event_type="document.deleted")
+    assert sorted(deleted.detail["shares"]) == sorted([pinned.pk, following.pk])
+    with pytest.raises(NotFound):
+        share_get_for_portal(user=reader, share_id=pinned.pk)

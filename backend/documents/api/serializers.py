@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.api import MAX_ID, UserRefSerializer
+from backend.documents.api.shares import ShareSerializer
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
 
 
@@ -69,6 +70,21 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     def get_url(self, document: Document) -> str:
         return reverse("api-document-detail", args=[document.pk])
+
+
+class DocumentUpdateResultSerializer(DocumentSerializer):
+    suspended_shares = serializers.SerializerMethodField(
+        help_text="Shares suspended because the classification was raised to confidential or secret and whoever "
+                  "vouches for them may not manage the document: their customers cannot open them until someone "
+                  "who may manage it re-confirms (POST .../shares/{id}/reconfirm/) or revokes them"
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = DocumentSerializer.Meta.fields + ["suspended_shares"]
+
+    @extend_schema_field(ShareSerializer(many=True))
+    def get_suspended_shares(self, document: Document) -> list[dict]:
+        return ShareSerializer(self.context.get("suspended_shares", []), many=True).data
 
 
 class TagListField(serializers.ListField):
@@ -143,13 +159,38 @@ class GrantInput(PrincipalInput):
     level = serializers.ChoiceField(choices=["view", "download", "change", "manage"])
 
 
+class AccessMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+class ShareAccessSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The share (see /api/documents/{id}/shares/)")
+    downloadable = serializers.BooleanField(help_text="False: view-only (pages as images, the file is never sent)")
+    version = serializers.IntegerField(allow_null=True,
+                                       help_text="The pinned version's number; null: follows the valid version")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    expired = serializers.BooleanField()
+    suspended = serializers.BooleanField(help_text="Suspended when the document was raised to confidential or secret")
+    suspended_at = serializers.DateTimeField(allow_null=True)
+    suspended_reason = serializers.CharField()
+    voucher = AccessMemberSerializer(help_text="Who vouches for the share: who re-confirmed it, else who created it")
+    vouched = serializers.BooleanField(help_text="The voucher may still share the document")
+    in_force = serializers.BooleanField(help_text="Its portal users can read the document through it now")
+
+
 class AccessRuleSerializer(serializers.Serializer):
-    principal_type = serializers.CharField()
+    principal_type = serializers.CharField(help_text="user, group, department, role, everyone or customer")
     principal_id = serializers.IntegerField(allow_null=True)
     principal_label = serializers.CharField()
-    actions = serializers.ListField(child=serializers.CharField())
-    via = serializers.CharField()
-    members = serializers.ListField(child=serializers.DictField())
+    actions = serializers.ListField(child=serializers.CharField(),
+                                    help_text="view, download, change, manage; empty for a share not in force")
+    via = serializers.CharField(help_text="owner, grant, classification:public, department, role:admin, "
+                                          "role:compliance, customer:owner-and-team, or share (a customer's "
+                                          "portal users, through `share`)")
+    members = AccessMemberSerializer(many=True, help_text="The people behind a group, team or share "
+                                                          "(for a share: the contacts with an active portal account)")
+    share = ShareAccessSerializer(allow_null=True, required=False, default=None)
 
 
 class PresignedDownloadSerializer(serializers.Serializer):

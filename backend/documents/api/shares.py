@@ -1,4 +1,4 @@
-"""Sharing a document with customers (staff side): list, create, revoke; and which customers opened it.
+"""Sharing a document with customers (staff side): list, create, revoke, re-confirm; and which customers opened it.
 
 Who may share with whom is the service's decision (policy.can_share_document); a caller who may not
 gets a 404, exactly as for a document they cannot see.
@@ -39,6 +39,21 @@ class ShareSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     revoked_at = serializers.DateTimeField(allow_null=True)
     revoked_by = UserRefSerializer(allow_null=True)
+    suspended_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set while the share is suspended: its portal users get a 404 until it is "
+                                   "re-confirmed by someone who may manage the document")
+    suspended_reason = serializers.CharField(
+        help_text="Why it is suspended: 'reclassified' (the document was raised to confidential or secret); "
+                  "empty when not suspended")
+    confirmed_by = UserRefSerializer(allow_null=True, help_text="Who last re-confirmed the share")
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    vouched = serializers.BooleanField(
+        required=False, help_text="Whoever vouches for the share (who re-confirmed it, else who created it) may "
+                                  "still share the document under its current classification")
+    standing = serializers.ChoiceField(
+        choices=["active", "expired", "suspended", "not_vouched", "revoked"], required=False,
+        help_text="active: portal users can open it; not_vouched: its voucher may no longer share the document "
+                  "(re-confirm or revoke it)")
 
     def get_expired(self, share) -> bool:
         return share.is_expired()
@@ -111,6 +126,20 @@ class ShareListCreateView(APIView):
 
 
 @extend_schema(tags=["sharing"])
+class ShareReconfirmView(APIView):
+    @extend_schema(summary="Re-confirm a share (manage access): lifts a suspension; you vouch for the share from now on",
+                   request=None, responses=ShareSerializer)
+    def post(self, request: Request, document_id: int, share_id: int) -> Response:
+        share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
+        if share.document_id != document_id:
+            raise NotFound()
+        sharing.document_share_reconfirm(actor=request.user, share=share)
+        fresh = next(s for s in sharing.shares_for_document(user=request.user, document=share.document)
+                     if s.pk == share.pk)
+        return Response(ShareSerializer(fresh).data)
+
+
+@extend_schema(tags=["sharing"])
 class ShareRevokeView(APIView):
     @extend_schema(summary="Revoke a share: the customer loses access at once (the record stays)", request=None,
                    responses=ShareSerializer)
@@ -126,4 +155,6 @@ urlpatterns = [
     path("documents/<int:document_id>/shares/", ShareListCreateView.as_view(), name="api-document-shares"),
     path("documents/<int:document_id>/shares/<int:share_id>/revoke/", ShareRevokeView.as_view(),
          name="api-document-share-revoke"),
+    path("documents/<int:document_id>/shares/<int:share_id>/reconfirm/", ShareReconfirmView.as_view(),
+         name="api-document-share-reconfirm"),
 ]

@@ -18,7 +18,7 @@ from backend.access.policy import document_access_explanation
 from backend.accounts.models import User
 from backend.common.api import JSONParser, validated
 from backend.common.errors import InvalidInput, NotFound
-from backend.documents import selectors, services
+from backend.documents import selectors, services, sharing
 from backend.documents.api import serializers as s
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.download_response import (
@@ -112,12 +112,14 @@ class DocumentDetailView(APIView):
         document = services.document_view(actor=request.user, document_id=document_id)
         return Response(s.DocumentSerializer(document).data)
 
-    @extend_schema(summary="Change metadata", request=s.DocumentUpdateInput)
+    @extend_schema(summary="Change metadata (raising the classification may suspend shares: listed in the answer)",
+                   request=s.DocumentUpdateInput, responses=s.DocumentUpdateResultSerializer)
     def patch(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
         data = validated(s.DocumentUpdateInput, request.data)
         document = services.document_update(actor=request.user, document=document, **data)
-        return Response(s.DocumentSerializer(document).data)
+        suspended = sharing.shares_suspended_for_document(user=request.user, document=document)
+        return Response(s.DocumentUpdateResultSerializer(document, context={"suspended_shares": suspended}).data)
 
     @extend_schema(summary="Delete a document and its versions", responses={204: None})
     def delete(self, request: Request, document_id: int) -> Response:

@@ -47,6 +47,7 @@ def _document_context(request, document) -> dict:
     may_manage = may_change and can(user, Action.MANAGE, document)
     valid = next((v for v in versions if v.pk == document.valid_version_id), None)
     links = list(links_for_document_visible(user=user, document=document))
+    shares = sharing.shares_for_document(user=user, document=document)
     # Sharing with customers needs the right to download, and for confidential and secret documents the
     # right to manage them (policy.can_share_document, re-checked per customer by the service).
     may_share = may_download and (document.classification in (Classification.PUBLIC, Classification.INTERNAL)
@@ -70,7 +71,10 @@ def _document_context(request, document) -> dict:
         "tags": sorted(tag.name for tag in document.tags.all()),
         "approve_form": ApproveForm(),
         "draft_status": VersionStatus.DRAFT,
-        "shares": list(sharing.shares_for_document(user=user, document=document)),
+        "shares": shares,
+        # Shares a raised classification suspended, or whose voucher may no longer share the document: the
+        # page says so, and whoever may manage the document re-confirms or revokes them.
+        "shares_needing_confirmation": [s for s in shares if s.standing in ("suspended", "not_vouched")],
         "share_opens": sharing.share_opens_for_document(document=document),
         "can_share": may_share,
         "now": timezone.now(),
@@ -322,6 +326,25 @@ def share_create(request, document_id: int):
     else:
         messages.success(request, _("Shared with %(customer)s.") % {"customer": share.customer.name})
     return back
+
+
+@staff_page
+@require_POST
+def share_reconfirm(request, document_id: int, share_id: int):
+    """Vouch for a suspended (or no longer vouched-for) share so its customer can open it again."""
+    share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
+    if share.document_id != document_id:
+        raise NotFound()
+    try:
+        sharing.document_share_reconfirm(actor=request.user, share=share)
+    except SHOWN_ERRORS as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, message_for(exc))
+    else:
+        messages.success(request, _("The share with %(customer)s is re-confirmed; its portal users can open it "
+                                    "again.") % {"customer": share.customer.name})
+    return redirect(reverse("web:document", args=[document_id]) + "#shares")
 
 
 @staff_page
