@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpResponse
 
 from backend.accounts.models import User
-from backend.accounts.services import user_create
+from tests.factories import UserFactory
 from backend.audit.context import RequestContext, reset_request_context, set_request_context
 from backend.audit.events import AUDIT_CHAIN_VERIFIED, DOCUMENT_ACCESS_DENIED, DOCUMENT_VIEWED
 from backend.audit.middleware import RequestContextMiddleware
@@ -146,7 +146,7 @@ def test_unknown_outcome_is_rejected(actor):
 
 def test_a_model_target_fills_type_id_and_label(actor):
     # given a saved model instance as the target
-    subject = user_create(actor=None, username="bob", display_name="Bob Target")
+    subject = UserFactory(username="bob", display_name="Bob Target", department=None)  # no event of its own
 
     # when an event about it is recorded
     event = record(DOCUMENT_VIEWED, actor=actor, target=subject, customer_id=99)
