@@ -385,11 +385,14 @@ def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> Po
 
 
 def _send_invitation(*, account: PortalAccount, link: str, expires_at: dt.datetime) -> None:
+    from backend.common.text import header_safe
+
     language = account.user.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
         context = {"name": account.contact.name, "customer": account.customer.name, "link": link,
                    "expires_at": timezone.localtime(expires_at)}
-        subject = render_to_string("accounts/portal_invitation_subject.txt", context).strip()
+        # One clean line whatever the names hold: a line break in a header would be refused (or worse).
+        subject = header_safe(render_to_string("accounts/portal_invitation_subject.txt", context))
         body = render_to_string("accounts/portal_invitation.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [account.user.email])
 

@@ -142,8 +142,9 @@ def _history_body(history) -> dict:
 @extend_schema(tags=["crm: quotes"])
 class ProductListView(GenericAPIView):
     serializer_class = ProductSerializer
+    pagination_class = None  # the whole catalogue, one list
 
-    @extend_schema(summary="The product catalogue")
+    @extend_schema(summary="The product catalogue", responses=ProductSerializer(many=True))
     def get(self, request: Request) -> Response:
         products = visible(request.user, Product.objects.filter(active=True), Action.VIEW).order_by("code")
         return Response(ProductSerializer(products, many=True).data)

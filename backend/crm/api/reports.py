@@ -23,10 +23,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.csv_export import csv_lines
+from backend.common.api import MAX_ID
 from backend.common.errors import InvalidInput
 from backend.crm import reports
 from backend.crm.services.reports import report_export_record
 
+
+
+_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def _date(request: Request, name: str, errors: dict) -> dt.date | None:
@@ -34,18 +38,26 @@ def _date(request: Request, name: str, errors: dict) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        value = dt.date.fromisoformat(raw)
     except ValueError:
         errors[name] = ["Enter a date as YYYY-MM-DD."]
         return None
+    if not (_EARLIEST <= value <= _LATEST):
+        # Reports reach back a period's length from its start: far ends of the calendar would overflow.
+        errors[name] = [f"Enter a date between {_EARLIEST} and {_LATEST}."]
+        return None
+    return value
 
 
 def _int(request: Request, name: str, errors: dict) -> int | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         errors[name] = ["Enter a whole number."]
+        return None
+    if int(raw) > MAX_ID:
+        errors[name] = [f"Enter a number up to {MAX_ID}."]
         return None
     return int(raw)
 
@@ -85,6 +97,8 @@ _PERIOD = [
 ]
 _FORMAT = OpenApiParameter("format", str, enum=["json", "csv"],
                            description="csv: a streamed UTF-8 (with BOM) CSV download of the rows; audited.")
+# JSON by default, CSV with ?format=csv.
+_REPORT = {(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR}
 
 
 class ReportView(APIView):
@@ -124,7 +138,7 @@ class FunnelReportView(ReportView):
         *_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
                                    description="What the period applies to: created (default) or expected_close."),
         OpenApiParameter("owner", int), _FORMAT,
-    ], responses=OpenApiTypes.OBJECT)
+    ], responses=_REPORT)
     def get(self, request: Request):
         return super().get(request)
 
@@ -139,7 +153,7 @@ class FunnelReportView(ReportView):
 @extend_schema(tags=["crm: reports"])
 class WonLostReportView(ReportView):
     @extend_schema(summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
-                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=_REPORT)
     def get(self, request: Request):
         return super().get(request)
 
@@ -156,7 +170,7 @@ class ReceivablesReportView(ReportView):
                    parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
                                OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
                                OpenApiParameter("owner", int), OpenApiParameter("customer", int), _FORMAT],
-                   responses=OpenApiTypes.OBJECT)
+                   responses=_REPORT)
     def get(self, request: Request):
         return super().get(request)
 
@@ -172,7 +186,7 @@ class ReceivablesReportView(ReportView):
 @extend_schema(tags=["crm: reports"])
 class ServiceReportView(ReportView):
     @extend_schema(summary="Service statistics per engineer and in total (period: created_at)",
-                   parameters=[*_PERIOD, OpenApiParameter("engineer", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+                   parameters=[*_PERIOD, OpenApiParameter("engineer", int), _FORMAT], responses=_REPORT)
     def get(self, request: Request):
         return super().get(request)
 
@@ -186,7 +200,7 @@ class ServiceReportView(ReportView):
 @extend_schema(tags=["crm: reports"])
 class RetentionReportView(ReportView):
     @extend_schema(summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
-                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=OpenApiTypes.OBJECT)
+                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=_REPORT)
     def get(self, request: Request):
         return super().get(request)
 

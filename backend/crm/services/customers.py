@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Length, Lower
 from django.utils import timezone
 
 from backend.access.policy import Action, is_active_staff
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
+from backend.common.text import clean_line
 from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
 from backend.crm.services.common import require
 from indexing import services as search_index
@@ -19,7 +21,9 @@ _EDITABLE = ("name", "code", "industry", "region", "tier", "status")
 
 def _clean_fields(fields: dict) -> dict:
     errors: dict[str, list[str]] = {}
-    cleaned = {key: (value.strip() if isinstance(value, str) else value) for key, value in fields.items()}
+    # Names and codes are one clean line: no control, bidi-override or zero-width characters (a carriage
+    # return in a name once reached an e-mail subject).
+    cleaned = {key: (clean_line(value) if isinstance(value, str) else value) for key, value in fields.items()}
     if "name" in cleaned and not cleaned["name"]:
         errors["name"] = ["A name is required."]
     if "code" in cleaned:
@@ -46,11 +50,25 @@ def _require_colleague(user: User, field: str, message: str) -> None:
         raise InvalidInput("This user is inactive.", fields={field: ["This user is inactive."]})
 
 
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_UPPER_TO_LOWER)
+
+
+_ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _duplicate_of(*, name: str, region: str, code: str | None, exclude_pk: int | None = None) -> Customer | None:
     candidates = Customer.objects.select_related("owner").annotate(lower_name=Lower("name"))
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    same = candidates.filter(lower_name=name.lower(), region=region).first()
+    # lower() in SQL folds Unicode on PostgreSQL but only A-Z on SQLite; match either way, so the unique
+    # index (on SQL's lower) never refuses a name this check let through.
+    same = candidates.filter(Q(lower_name=name.lower()) | Q(lower_name=_ascii_lower(name)), region=region).first()
+    if same is None and not name.isascii() and connection.vendor != "postgresql":
+        # and a non-ASCII name differing only in case (Ä/ä) is the same customer there too
+        same = next((row for row in candidates.annotate(name_length=Length("name"))
+                     .filter(region=region, name_length=len(name)).iterator()
+                     if row.name.lower() == name.lower()), None)
     if same is None and code:
         same = candidates.filter(code=code).first()
     return same
@@ -184,7 +202,8 @@ def contact_create(
     is_primary: bool = False,
 ) -> Contact:
     require(actor=actor, action=Action.CHANGE, obj=customer)
-    if not name or not name.strip():
+    name, title, phone = clean_line(name), clean_line(title), clean_line(phone)
+    if not name:
         raise InvalidInput("A name is required.", fields={"name": ["A name is required."]})
     with transaction.atomic():
         if is_primary:
