@@ -26,6 +26,25 @@ def validated(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
+def query_id(params, name: str) -> int | None:
+    """An id from the query string (None when absent); 400 naming the parameter for anything but 1..MAX_ID."""
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
+        raise InvalidInput(f"{name} must be an id.", fields={name: [f"Give a whole number from 1 to {MAX_ID}."]})
+    return int(raw)
+
+
+def query_text(params, name: str) -> str:
+    """Text from the query string, stripped; 400 naming the parameter if it holds a NUL character
+    (which PostgreSQL cannot store or compare)."""
+    value = params.get(name, "").strip()
+    if "\x00" in value:
+        raise InvalidInput(f"{name} contains a NUL character.", fields={name: ["Null characters are not allowed."]})
+    return value
+
+
 def referenced(model, pk: int | None, *, field: str, label: str):
     """An object named by id in a request body, or a 400 on that field. Access is checked by the service."""
     if pk is None:

@@ -120,3 +120,29 @@ def test_a_case_folded_duplicate_of_a_non_ascii_name_is_a_conflict_on_sqlite(sql
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split("\n")[:3] == [
         "CONFLICT ÄBC Maschinenbau", "CONFLICT äbc maschinenbau", "CONFLICT ÄBC MASCHINENBAU"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("customers/", "q=a%00b", "q"),
+        ("customers/", "status=%00", "status"),
+        ("opportunities/", "owner=99999999999999999999", "owner"),
+        ("opportunities/", "customer=%C2%B2", "customer"),
+        ("opportunities/", "stage=%00", "stage"),
+        ("quotes/", "customer=99999999999999999999", "customer"),
+        ("quotes/", "status=%00", "status"),
+        ("orders/", "customer=99999999999999999999", "customer"),
+        ("orders/", "owner=1.5", "owner"),
+        ("service-records/", "engineer=99999999999999999999", "engineer"),
+        ("articles/", "product=99999999999999999999", "product"),
+        ("customers/{customer}/activities/", "opportunity=99999999999999999999", "opportunity"),
+        ("customers/{customer}/documents/", "kind=%00", "kind"),
+        ("customers/{customer}/quote-history/", "product=%C2%B2", "product"),
+    ],
+)
+def test_list_filters_out_of_range_are_400_naming_the_parameter(people, path, query, field):
+    url = f"/api/crm/{path.format(customer=people['customer'].pk)}?{query}"
+    response = api_client(people["owner"]).get(url)
+    assert response.status_code == 400, (url, response.content)
+    assert field in response.json()["fields"]

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from backend.accounts.models import User
 from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, query_text, validated
 from backend.crm.models import Contact, Customer, CustomerStatus, CustomerTier
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.services import customers as services
@@ -105,8 +105,8 @@ class CustomerListCreateView(GenericAPIView):
     def get(self, request: Request) -> Response:
         queryset = customer_list_visible(
             user=request.user,
-            search=request.query_params.get("q", ""),
-            status=request.query_params.get("status", ""),
+            search=query_text(request.query_params, "q"),
+            status=query_text(request.query_params, "status"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(CustomerSerializer(page, many=True).data)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.policy import Action, visible
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, query_text, validated
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
 from backend.crm.selectors.customers import customer_get_visible
@@ -81,7 +81,7 @@ class CustomerDocumentsView(APIView):
     def get(self, request: Request, customer_id: int) -> Response:
         customer = customer_get_visible(user=request.user, customer_id=customer_id)
         documents = customer_documents_visible(user=request.user, customer=customer,
-                                               kind=request.query_params.get("kind", ""))
+                                               kind=query_text(request.query_params, "kind"))
         groups: dict[str, list] = {kind: [] for kind in DocumentKind.values}
         for row in LinkedDocumentSerializer(documents, many=True).data:
             groups[row["kind"]].append(row)

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, query_id, query_text, validated
 from backend.crm.models import Currency, Opportunity, OpportunityStageChange, Stage
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.opportunities import opportunity_get_visible, opportunity_list_visible
@@ -88,9 +88,9 @@ class OpportunityListCreateView(GenericAPIView):
         params = request.query_params
         queryset = opportunity_list_visible(
             user=request.user,
-            customer_id=int(params["customer"]) if params.get("customer", "").isdigit() else None,
-            stage=params.get("stage", ""),
-            owner_id=int(params["owner"]) if params.get("owner", "").isdigit() else None,
+            customer_id=query_id(params, "customer"),
+            stage=query_text(params, "stage"),
+            owner_id=query_id(params, "owner"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(OpportunitySerializer(page, many=True).data)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.policy import Action, visible
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, query_id, query_text, validated
 from backend.common.errors import InvalidInput
 from backend.crm.api.opportunities import CustomerRefSerializer
 from backend.crm.models import Currency, Opportunity, Product, Quote, QuoteLine, QuoteStatus
@@ -159,9 +159,9 @@ class QuoteListCreateView(GenericAPIView):
         params = request.query_params
         queryset = quote_list_visible(
             user=request.user,
-            customer_id=int(params["customer"]) if params.get("customer", "").isdigit() else None,
-            status=params.get("status", ""),
-            owner_id=int(params["owner"]) if params.get("owner", "").isdigit() else None,
+            customer_id=query_id(params, "customer"),
+            status=query_text(params, "status"),
+            owner_id=query_id(params, "owner"),
         )
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(QuoteSerializer(page, many=True).data)
@@ -223,11 +223,8 @@ class QuoteHistoryView(APIView):
     )
     def get(self, request: Request, customer_id: int) -> Response:
         customer = customer_get_visible(user=request.user, customer_id=customer_id)
-        product = request.query_params.get("product", "")
-        if product and not product.isdigit():
-            raise InvalidInput("product must be an id.", fields={"product": ["Give a product id."]})
         history = quote_history_for_customer(user=request.user, customer=customer,
-                                             product_id=int(product) if product else None)
+                                             product_id=query_id(request.query_params, "product"))
         return Response(_history_body(history))
 
 

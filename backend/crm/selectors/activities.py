@@ -9,12 +9,13 @@ from django.db.models import QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.query_fields import IdFilter
 from backend.crm.models import Activity, ActivityKind, Customer
 
 
 class ActivityFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=ActivityKind.choices)
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id")
+    opportunity = IdFilter(field_name="opportunity_id")
     done = django_filters.BooleanFilter()
 
     class Meta:

@@ -9,13 +9,14 @@ from django.db.models import Q, QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.query_fields import IdFilter
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle
 
 
 class ArticleFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ArticleStatus.choices)
     visibility = django_filters.ChoiceFilter(choices=ArticleVisibility.choices)
-    product = django_filters.NumberFilter(field_name="product_id")
+    product = IdFilter(field_name="product_id")
     q = django_filters.CharFilter(method="search", label="Title or body contains")
 
     class Meta:

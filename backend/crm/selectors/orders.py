@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.query_fields import IdFilter
 from backend.crm.models import MONEY, Invoice, Order, OrderLine, OrderStatus, Payment
 
 MONEY_FIELD = DecimalField(**MONEY)
@@ -85,8 +86,8 @@ def with_receivables(queryset: QuerySet, *, today: dt.date | None = None) -> Que
 
 
 class OrderFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    customer = IdFilter(field_name="customer_id")
+    owner = IdFilter(field_name="owner_id")
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices)
     q = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label="Number contains")
 

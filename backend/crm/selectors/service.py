@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.query_fields import IdFilter
 from backend.crm.models import (
     DispatchState,
     KnowledgeArticle,
@@ -22,8 +23,8 @@ from backend.crm.models import (
 
 class ServiceRecordFilter(django_filters.FilterSet):
     dispatch_state = django_filters.MultipleChoiceFilter(choices=DispatchState.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    engineer = django_filters.NumberFilter(field_name="engineer_id")
+    customer = IdFilter(field_name="customer_id")
+    engineer = IdFilter(field_name="engineer_id")
     type = django_filters.ChoiceFilter(choices=ServiceType.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
 
