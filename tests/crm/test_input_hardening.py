@@ -146,3 +146,19 @@ def test_list_filters_out_of_range_are_400_naming_the_parameter(people, path, qu
     response = api_client(people["owner"]).get(url)
     assert response.status_code == 400, (url, response.content)
     assert field in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("customers/{customer}/activities/",
+         {"kind": "call", "subject": "Call", "occurred_at": "9999-12-31T23:59:59-10:00"}, "occurred_at"),
+        ("customers/{customer}/activities/",
+         {"kind": "call", "subject": "Call", "due_at": "0001-01-01T00:00:00+14:00"}, "due_at"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_400_naming_the_field(people, path, body, field):
+    customer = people["customer"].pk
+    response = api_client(people["owner"]).post(f"/api/crm/{path.format(customer=customer)}", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
+from backend.common.query_fields import check_in_calendar
 from backend.crm.api.refs import CustomerRefSerializer
 from backend.crm.models import ActivityKind, Opportunity
 from backend.crm.selectors.activities import (
@@ -61,8 +62,10 @@ class ActivityInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, default="")
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                            validators=[check_in_calendar])
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                       validators=[check_in_calendar])
     opportunity = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, query_id, query_text, validated
+from backend.common.query_fields import check_in_calendar
 from backend.crm.models import Currency, Opportunity, OpportunityStageChange, Stage
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.opportunities import opportunity_get_visible, opportunity_list_visible
@@ -58,7 +59,8 @@ class OpportunityInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, default=0)
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
-    expected_close = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_close = serializers.DateField(required=False, allow_null=True, default=None,
+                                           validators=[check_in_calendar])
     competitors = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.LEAD)
 
@@ -67,7 +69,7 @@ class OpportunityUpdateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
-    expected_close = serializers.DateField(required=False, allow_null=True)
+    expected_close = serializers.DateField(required=False, allow_null=True, validators=[check_in_calendar])
     competitors = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 

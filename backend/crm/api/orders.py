@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, referenced, validated
 from backend.common.pagination import KeysetPagination
+from backend.common.query_fields import check_in_calendar
 from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer, money_field
 from backend.crm.models import Currency, OrderStatus, Quote
 from backend.crm.selectors.customers import customer_get_visible
@@ -91,7 +92,8 @@ class OrderInput(serializers.Serializer):
                   "leave empty to copy the accepted quote's lines.",
     )
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
-    signed_date = serializers.DateField(required=False, allow_null=True, default=None)
+    signed_date = serializers.DateField(required=False, allow_null=True, default=None,
+                                        validators=[check_in_calendar])
     quote = serializers.IntegerField(required=False, allow_null=True, default=None)
     contract_document = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -103,14 +105,16 @@ class OrderStatusInput(serializers.Serializer):
 
 class InvoiceInput(serializers.Serializer):
     amount = money_field()
-    issued_on = serializers.DateField(required=False, allow_null=True, default=None)
-    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    issued_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                      validators=[check_in_calendar])
+    due_on = serializers.DateField(required=False, allow_null=True, default=None, validators=[check_in_calendar])
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
 
 
 class PaymentInput(serializers.Serializer):
     amount = money_field()
-    received_on = serializers.DateField(required=False, allow_null=True, default=None)
+    received_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                        validators=[check_in_calendar])
     invoice = serializers.IntegerField(required=False, allow_null=True, default=None)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     is_prepayment = serializers.BooleanField(required=False, default=False)

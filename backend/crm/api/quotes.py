@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from backend.access.policy import Action, visible
 from backend.common.api import UserRefSerializer, query_id, query_text, validated
 from backend.common.errors import InvalidInput
+from backend.common.query_fields import check_in_calendar
 from backend.crm.api.opportunities import CustomerRefSerializer
 from backend.crm.models import Currency, Opportunity, Product, Quote, QuoteLine, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
@@ -80,7 +81,8 @@ class QuoteInput(serializers.Serializer):
     customer = serializers.IntegerField()
     opportunity = serializers.IntegerField(required=False, allow_null=True, default=None)
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None,
+                                        validators=[check_in_calendar])
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     lines = LineInput(many=True)

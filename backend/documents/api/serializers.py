@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.common.api import MAX_ID, UserRefSerializer
+from backend.common.query_fields import check_in_calendar
 from backend.documents.api.shares import ShareSerializer
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
 
@@ -134,7 +135,7 @@ class VersionCreateInput(serializers.Serializer):
 
 
 class ApproveInput(serializers.Serializer):
-    valid_until = serializers.DateField(required=False, allow_null=True, default=None)
+    valid_until = serializers.DateField(required=False, allow_null=True, default=None, validators=[check_in_calendar])
 
 
 class CommentInput(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.query_fields import check_in_calendar
 from backend.crm.selectors.customers import customer_get_visible
 from backend.documents import services, sharing
 
@@ -80,7 +81,8 @@ class ShareInput(serializers.Serializer):
                                        help_text="Pin this version number; omit or null to follow the valid version")
     downloadable = serializers.BooleanField(required=False, default=True)
     offer_valid_version = serializers.BooleanField(required=False, default=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
+                                           validators=[check_in_calendar])
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
