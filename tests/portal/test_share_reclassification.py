@@ -92,6 +92,10 @@ def test_raising_a_shared_document_to_secret_stops_the_portal_until_the_owner_re
     page = client_for(owner).get(reverse("web:document", args=[document.pk])).content.decode()
     assert 'data-testid="shares-suspended"' in page
     assert all(f'data-testid="share-reconfirm-{pk}"' in page for pk in shares)
+    chinese = client_for(owner)
+    chinese.cookies["django_language"] = "zh-hans"
+    page_zh = chinese.get(reverse("web:document", args=[document.pk])).content.decode()
+    assert "2 个共享已停止" in page_zh and "重新确认" in page_zh and "已暂停" in page_zh
 
     # when the owner re-confirms one share through the API and the other with the page's button
     reconfirmed = staff.post(f"/api/documents/{document.pk}/shares/{shares[0]}/reconfirm/")
