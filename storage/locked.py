@@ -49,7 +49,7 @@ class S3WriteOnceBucket:
                  region: str = "us-east-1", connect_timeout: float = 3.0, read_timeout: float = 30.0):
         from minio import Minio
 
-        from .s3 import _http_pool
+        from .s3.store import _http_pool
 
         self.bucket = bucket
         self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
@@ -59,7 +59,7 @@ class S3WriteOnceBucket:
     def _ensure_bucket(self) -> None:
         if self._ready:
             return
-        from .s3 import _translate
+        from .s3.store import _translate
 
         with _translate(what="locked bucket check"):
             if not self._client.bucket_exists(self.bucket):
@@ -72,7 +72,7 @@ class S3WriteOnceBucket:
     def put(self, key: str, data: bytes, *, retain_days: int) -> str:
         from minio.retention import COMPLIANCE, Retention
 
-        from .s3 import _translate
+        from .s3.store import _translate
 
         self._ensure_bucket()
         until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=retain_days)
@@ -82,7 +82,7 @@ class S3WriteOnceBucket:
         return result.version_id or ""
 
     def records(self, prefix: str = "") -> Iterator[LockedRecord]:
-        from .s3 import _translate
+        from .s3.store import _translate
 
         self._ensure_bucket()
         with _translate(what="locked listing"):

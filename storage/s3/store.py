@@ -47,7 +47,7 @@ from minio.error import InvalidResponseError, MinioException, S3Error, ServerErr
 from minio.helpers import MAX_PART_SIZE, md5sum_hash
 from minio.sse import Sse, SseCustomerKey, SseS3
 
-from .base import (
+from ..base import (
     CHUNK_SIZE,
     STAGING_PREFIX,
     ObjectInfo,
@@ -59,15 +59,15 @@ from .base import (
     content_key,
     normalize_sha256,
 )
-from .disposition import content_disposition
-from .errors import (
+from ..disposition import content_disposition
+from ..errors import (
     ChecksumMismatch,
     ObjectNotFound,
     PresignNotSupported,
     StoreError,
     StoreUnavailable,
 )
-from .streams import HashingReader, drain, fill
+from ..streams import HashingReader, drain, fill
 
 PART_SIZE = 8 << 20
 UPLOAD_WORKERS = 4
