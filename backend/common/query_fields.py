@@ -55,7 +55,9 @@ class BoundedIsoDateTimeField(IsoDateTimeField):
             parsed = super().to_python(value)
         except OverflowError:
             parsed = dt.datetime.min  # refused just below
-        return check_in_calendar(parsed)
+        parsed = check_in_calendar(parsed)
+        # In UTC: Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59.
+        return parsed.astimezone(dt.timezone.utc) if parsed is not None else None
 
 
 class IdFilter(django_filters.NumberFilter):

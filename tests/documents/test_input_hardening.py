@@ -172,6 +172,14 @@ def test_filters_out_of_range_are_400_naming_the_parameter(rep, query, field):
     assert field in _assert_error(response, 400, "invalid")["fields"]
 
 
+def test_a_date_time_with_an_offset_postgresql_does_not_take_is_read_in_utc(rep):
+    # given an offset Python accepts (up to ±23:59) but PostgreSQL does not (±15:59)
+    factories.document(rep)
+    response = client_for(rep).get("/api/documents/?created_after=2020-04-29T15:10:05-17:51")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 1
+
+
 def test_filters_in_range_still_filter(rep):
     document = factories.document(rep)
     response = client_for(rep).get(f"/api/documents/?owner={rep.pk}&created_after=2000-01-01")

@@ -207,8 +207,9 @@ _DOWNLOAD_SCHEMA = extend_schema(
         OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, description="bytes=START-END"),
     ],
     responses={
-        (200, "application/octet-stream"): OpenApiTypes.BINARY,
-        (206, "application/octet-stream"): OpenApiTypes.BINARY,
+        # the file in its own type (the one detected at upload: application/pdf, image/png, ...)
+        (200, "*/*"): OpenApiTypes.BINARY,
+        (206, "*/*"): OpenApiTypes.BINARY,
         (200, "application/json"): s.PresignedDownloadSerializer,
         416: OpenApiResponse(description="Range not satisfiable"),
     },
