@@ -49,19 +49,19 @@ class S3WriteOnceBucket:
                  region: str = "us-east-1", connect_timeout: float = 3.0, read_timeout: float = 30.0):
         from minio import Minio
 
-        from .s3.store import _http_pool
+        from .s3.client import http_pool
 
         self.bucket = bucket
         self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
-                             http_client=_http_pool(connect_timeout, read_timeout, 4))
+                             http_client=http_pool(connect_timeout, read_timeout, 4))
         self._ready = False
 
     def _ensure_bucket(self) -> None:
         if self._ready:
             return
-        from .s3.store import _translate
+        from .s3.client import translate_errors
 
-        with _translate(what="locked bucket check"):
+        with translate_errors(what="locked bucket check"):
             if not self._client.bucket_exists(self.bucket):
                 self._client.make_bucket(self.bucket, object_lock=True)
             config = self._client.get_object_lock_config(self.bucket)
@@ -72,25 +72,25 @@ class S3WriteOnceBucket:
     def put(self, key: str, data: bytes, *, retain_days: int) -> str:
         from minio.retention import COMPLIANCE, Retention
 
-        from .s3.store import _translate
+        from .s3.client import translate_errors
 
         self._ensure_bucket()
         until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=retain_days)
-        with _translate(key, "locked write"):
+        with translate_errors(key, "locked write"):
             result = self._client.put_object(self.bucket, key, io.BytesIO(data), len(data),
                                              content_type="application/json", retention=Retention(COMPLIANCE, until))
         return result.version_id or ""
 
     def records(self, prefix: str = "") -> Iterator[LockedRecord]:
-        from .s3.store import _translate
+        from .s3.client import translate_errors
 
         self._ensure_bucket()
-        with _translate(what="locked listing"):
+        with translate_errors(what="locked listing"):
             versions = [item for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True,
                                                                      include_version=True)
                         if not item.is_delete_marker]
         for item in versions:
-            with _translate(item.object_name, "locked read"):
+            with translate_errors(item.object_name, "locked read"):
                 response = self._client.get_object(self.bucket, item.object_name, version_id=item.version_id)
                 try:
                     data = response.read()

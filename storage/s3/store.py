@@ -22,30 +22,16 @@ Uploads
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import http.client
 import mmap
-import os
 import threading
 import uuid
-import xml.etree.ElementTree as ET
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import BinaryIO
-from xml.sax.saxutils import escape as xml_escape
-
-import certifi
-import urllib3
-from minio import Minio
-from minio.commonconfig import ComposeSource, CopySource
-from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
-from minio.helpers import MAX_PART_SIZE, md5sum_hash
-from minio.sse import Sse, SseCustomerKey, SseS3
 
 from ..base import (
     CHUNK_SIZE,
@@ -68,6 +54,16 @@ from ..errors import (
     StoreUnavailable,
 )
 from ..streams import HashingReader, drain, fill
+from .client import (
+    IncompleteUpload,
+    S3Client,
+    UploadedPart,
+    http_pool,
+    s3_error_code,
+    sse_settings,
+    translate_errors,
+    utc,
+)
 
 PART_SIZE = 8 << 20
 UPLOAD_WORKERS = 4
@@ -75,90 +71,6 @@ PART_BUFFERS = 5  # one being filled while four are in flight: 40 MiB at most
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 60.0
 COPY_READ_TIMEOUT = 900.0  # a server-side copy of gigabytes answers only when done
-
-CHECKSUM_HEADER = "x-amz-checksum-sha256"
-_PAYLOAD_DIGEST = "x-dossier-payload-sha256"  # internal marker, never sent
-
-# S3 error codes that mean "we cannot use this store right now" (503 material).
-_UNAVAILABLE_CODES = {
-    "AccessDenied",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "RequestTimeTooSkewed",
-    "NoSuchBucket",
-    "InternalError",
-    "ServiceUnavailable",
-    "SlowDown",
-    "RequestTimeout",
-    "BadDigest",  # the bytes were damaged on the way; retrying may succeed
-    "XAmzContentSHA256Mismatch",
-}
-
-
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
-
-
-class _ChecksummingMinio(Minio):
-    """Minio that reuses a digest we already computed to sign the payload.
-
-    Plain minio hashes every request body to fill `x-amz-content-sha256`.
-    We hash each body anyway for `x-amz-checksum-sha256`; passing that digest
-    in the internal `_PAYLOAD_DIGEST` header spares a second pass over it.
-    """
-
-    def _build_headers(self, host, headers=None, body=None, creds=None):
-        digest_hex = headers.pop(_PAYLOAD_DIGEST, None) if headers else None
-        if digest_hex is None or body is None:
-            return super()._build_headers(host, headers, body, creds)
-        caller_md5 = "Content-MD5" in headers
-        headers, date = super()._build_headers(host, headers, b"", creds)
-        headers["Content-Length"] = str(len(body))
-        if not caller_md5:
-            headers.pop("Content-MD5", None)
-        if creds:
-            headers["x-amz-content-sha256"] = digest_hex
-        return headers, date
-
-
-def _http_pool(connect_timeout: float, read_timeout: float, maxsize: int) -> urllib3.PoolManager:
-    """Short connect timeout and few retries, so a dead store fails in seconds."""
-    return urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
-        maxsize=maxsize,
-        block=False,
-        cert_reqs="CERT_REQUIRED",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=urllib3.Retry(
-            total=2,
-            connect=1,
-            read=0,
-            status=2,
-            backoff_factor=0.2,
-            status_forcelist=(502, 503, 504),
-            raise_on_status=False,
-        ),
-    )
-
-
-@contextmanager
-def _translate(key: str | None = None, what: str = "request"):
-    """Map minio/urllib3 failures onto the store's typed errors."""
-    try:
-        yield
-    except S3Error as exc:
-        if exc.code in ("NoSuchKey", "NoSuchVersion") and key is not None:
-            raise ObjectNotFound(key) from exc
-        status = exc.response.status if exc.response is not None else 0
-        if status >= 500 or exc.code in _UNAVAILABLE_CODES:
-            raise StoreUnavailable(f"S3 {what} failed: {exc.code}: {exc.message}") from exc
-        raise StoreError(f"S3 {what} failed: {exc.code}: {exc.message}") from exc
-    except (ServerError, InvalidResponseError) as exc:
-        raise StoreUnavailable(f"S3 {what} failed: {exc}") from exc
-    except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
-        raise StoreUnavailable(f"S3 {what} failed: {exc.__class__.__name__}: {exc}") from exc
-    except MinioException as exc:
-        raise StoreError(f"S3 {what} failed: {exc}") from exc
 
 
 class _S3Reader(ObjectReader):
@@ -173,7 +85,7 @@ class _S3Reader(ObjectReader):
         if self._remaining <= 0 or response is None:
             return b""
         want = self._remaining if n is None or n < 0 else min(n, self._remaining)
-        with _translate(what="download"):
+        with translate_errors(what="download"):
             data = response.read(want, decode_content=False)
         if not data:
             raise StoreUnavailable(f"S3 download ended {self._remaining} bytes early")
@@ -198,20 +110,6 @@ class _EmptyReader(ObjectReader):
 
     def close(self) -> None:
         pass
-
-
-@dataclass(frozen=True)
-class IncompleteUpload:
-    key: str
-    upload_id: str
-    initiated: datetime | None
-
-
-@dataclass
-class _Part:
-    number: int
-    etag: str
-    checksum: str  # base64 sha256 of the part
 
 
 class S3ObjectStore:
@@ -247,15 +145,15 @@ class S3ObjectStore:
         self.part_size = part_size
         self.upload_workers = upload_workers
         self.part_buffers = part_buffers
-        self._sse, self._ssec = _sse_settings(sse, sse_c_key)
+        self._sse, self._ssec = sse_settings(sse, sse_c_key)
         self.sse = sse
         pool_size = max(16, upload_workers * 2)
         client_args = dict(access_key=access_key, secret_key=secret_key, secure=secure, region=region)
-        self._client = _ChecksummingMinio(
-            endpoint, http_client=_http_pool(connect_timeout, read_timeout, pool_size), **client_args
+        self._client = S3Client(
+            endpoint, http_client=http_pool(connect_timeout, read_timeout, pool_size), **client_args
         )
-        self._copy_client = _ChecksummingMinio(
-            endpoint, http_client=_http_pool(connect_timeout, COPY_READ_TIMEOUT, 4), **client_args
+        self._copy_client = S3Client(
+            endpoint, http_client=http_pool(connect_timeout, COPY_READ_TIMEOUT, 4), **client_args
         )
         self._bucket_ready = False
         self._bucket_lock = threading.Lock()
@@ -267,7 +165,7 @@ class S3ObjectStore:
         return f"S3ObjectStore({scheme}://{self.endpoint}/{self.bucket}, sse={self.sse or 'none'})"
 
     @property
-    def client(self) -> Minio:
+    def client(self) -> S3Client:
         """The underlying minio client (for maintenance jobs and tests)."""
         return self._client
 
@@ -278,19 +176,14 @@ class S3ObjectStore:
         with self._bucket_lock:
             if self._bucket_ready:
                 return
-            with _translate(what="bucket check"):
-                if not self._client.bucket_exists(self.bucket):
-                    try:
-                        self._client.make_bucket(self.bucket, location=self.region)
-                    except S3Error as exc:
-                        if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
-                            raise
+            with translate_errors(what="bucket check"):
+                self._client.make_bucket_if_missing(self.bucket, location=self.region)
             self._bucket_ready = True
 
     def ping(self) -> None:
         self._ensure_bucket()
         self.retry_failed_cleanup()
-        with _translate(what="ping"):
+        with translate_errors(what="ping"):
             present = self._client.bucket_exists(self.bucket)
         if not present:
             self._bucket_ready = False
@@ -344,59 +237,32 @@ class S3ObjectStore:
 
     def _put_single(self, key: str, body, digest: bytes, content_type: str) -> None:
         """One PUT request; the server checks the body against `digest`."""
-        headers = self._write_headers(content_type)
-        headers[CHECKSUM_HEADER] = _b64(digest)
-        headers[_PAYLOAD_DIGEST] = digest.hex()
-        with _translate(what="upload"):
-            self._client._put_object(self.bucket, key, body, headers)
+        with translate_errors(what="upload"):
+            self._client.put_object_sha256(self.bucket, key, body, digest, self._write_headers(content_type))
 
     def _create_multipart(self, key: str, content_type: str) -> str:
-        headers = self._write_headers(content_type)
-        headers["x-amz-checksum-algorithm"] = "SHA256"
-        with _translate(what="multipart create"):
-            return self._client._create_multipart_upload(self.bucket, key, headers)
+        with translate_errors(what="multipart create"):
+            return self._client.create_multipart_sha256(self.bucket, key, self._write_headers(content_type))
 
-    def _upload_part(self, key: str, upload_id: str, number: int, body, digest: bytes | None = None) -> _Part:
+    def _upload_part(
+        self, key: str, upload_id: str, number: int, body, digest: bytes | None = None
+    ) -> UploadedPart:
         """Upload one part; hashes it unless `digest` is given (tests give a wrong one)."""
         if digest is None:
             digest = hashlib.sha256(body).digest()
-        checksum = _b64(digest)
-        headers = self._ssec_headers()
-        headers[CHECKSUM_HEADER] = checksum
-        headers[_PAYLOAD_DIGEST] = digest.hex()
-        with _translate(what="part upload"):
-            etag = self._client._upload_part(self.bucket, key, body, headers, upload_id, number)
-        return _Part(number, etag, checksum)
-
-    def _complete_multipart(self, key: str, upload_id: str, parts: list[_Part]) -> None:
-        """CompleteMultipartUpload listing each part's sha256 (required once the
-        upload declared x-amz-checksum-algorithm)."""
-        xml_parts = "".join(
-            f"<Part><PartNumber>{part.number}</PartNumber>"
-            f"<ETag>&quot;{xml_escape(part.etag)}&quot;</ETag>"
-            f"<ChecksumSHA256>{part.checksum}</ChecksumSHA256></Part>"
-            for part in parts
-        )
-        body = f"<CompleteMultipartUpload>{xml_parts}</CompleteMultipartUpload>".encode()
-        headers = {"Content-Type": "application/xml", "Content-MD5": md5sum_hash(body)}
-        headers.update(self._ssec_headers())
-        with _translate(what="multipart complete"):
-            response = self._client._execute(
-                "POST", self.bucket, key, body=body, headers=headers, query_params={"uploadId": upload_id}
+        with translate_errors(what="part upload"):
+            return self._client.upload_part_sha256(
+                self.bucket, key, upload_id, number, body, digest, self._ssec_headers()
             )
-        # S3 may answer 200 and still report an error in the body.
-        root = ET.fromstring(response.data) if response.data else None
-        if root is not None and root.tag.rpartition("}")[2] == "Error":
-            code = root.findtext("Code") or root.findtext("{*}Code") or "Error"
-            raise StoreUnavailable(f"S3 multipart complete failed: {code}")
+
+    def _complete_multipart(self, key: str, upload_id: str, parts: list[UploadedPart]) -> None:
+        with translate_errors(what="multipart complete"):
+            self._client.complete_multipart_sha256(self.bucket, key, upload_id, parts, self._ssec_headers())
 
     def _abort_multipart(self, key: str, upload_id: str) -> None:
         """Best effort; if the store is down, remembered and retried later."""
         try:
-            self._client._abort_multipart_upload(self.bucket, key, upload_id)
-        except S3Error as exc:
-            if exc.code != "NoSuchUpload":
-                self._remember_cleanup("abort", key, upload_id)
+            self._client.abort_multipart(self.bucket, key, upload_id)
         except Exception:  # noqa: BLE001 - the store may be why we are aborting
             self._remember_cleanup("abort", key, upload_id)
 
@@ -426,7 +292,7 @@ class S3ObjectStore:
                 if action == "abort":
                     self.abort_incomplete_upload(key, upload_id or "")
                 else:
-                    with _translate(key, "delete"):
+                    with translate_errors(key, "delete"):
                         self._client.remove_object(self.bucket, key)
             except StoreError:
                 with self._cleanup_lock:
@@ -435,20 +301,10 @@ class S3ObjectStore:
 
     def _promote(self, staging_key: str, key: str, size: int, content_type: str) -> None:
         """Server-side copy of a completed staging object to its content key."""
-        source_args = dict(ssec=self._ssec) if self._ssec is not None else {}
-        with _translate(what="copy"):
-            if size <= MAX_PART_SIZE:
-                self._copy_client.copy_object(
-                    self.bucket, key, CopySource(self.bucket, staging_key, **source_args), sse=self._sse
-                )
-            else:
-                self._copy_client.compose_object(
-                    self.bucket,
-                    key,
-                    [ComposeSource(self.bucket, staging_key, **source_args)],
-                    sse=self._sse,
-                    metadata={"Content-Type": content_type},
-                )
+        with translate_errors(what="copy"):
+            self._copy_client.copy_within_bucket(
+                self.bucket, staging_key, key, size=size, content_type=content_type, sse=self._sse, ssec=self._ssec
+            )
 
     # -- reading ----------------------------------------------------------------
     def _exists(self, key: str) -> bool:
@@ -466,9 +322,9 @@ class S3ObjectStore:
     def stat(self, key: str) -> ObjectInfo:
         check_key(key)
         self._ensure_bucket()
-        with _translate(key, "stat"):
+        with translate_errors(key, "stat"):
             result = self._client.stat_object(self.bucket, key, ssec=self._ssec)
-        return ObjectInfo(key=key, size=int(result.size or 0), last_modified=_utc(result.last_modified))
+        return ObjectInfo(key=key, size=int(result.size or 0), last_modified=utc(result.last_modified))
 
     def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader:
         check_key(key)
@@ -478,13 +334,12 @@ class S3ObjectStore:
             self.stat(key)  # still tell a missing object apart
             return _EmptyReader()
         try:
-            with _translate(key, "download"):
+            with translate_errors(key, "download"):
                 response = self._client.get_object(
                     self.bucket, key, offset=offset, length=length or 0, ssec=self._ssec
                 )
         except StoreError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, S3Error) and cause.code == "InvalidRange":
+            if s3_error_code(exc.__cause__) == "InvalidRange":
                 return _EmptyReader()  # offset at or past the end
             raise
         try:
@@ -504,19 +359,19 @@ class S3ObjectStore:
 
     def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self._ensure_bucket()
-        with _translate(what="listing"):
+        with translate_errors(what="listing"):
             for item in self._client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
                 if item.is_dir:
                     continue
                 yield ObjectInfo(
-                    key=item.object_name, size=int(item.size or 0), last_modified=_utc(item.last_modified)
+                    key=item.object_name, size=int(item.size or 0), last_modified=utc(item.last_modified)
                 )
 
     # -- deleting and the rest ----------------------------------------------------
     def delete(self, key: str) -> None:
         check_key(key)
         self._ensure_bucket()
-        with _translate(key, "delete"):
+        with translate_errors(key, "delete"):
             self._client.remove_object(self.bucket, key)
 
     def presigned_get_url(
@@ -533,7 +388,7 @@ class S3ObjectStore:
             raise PresignNotSupported("objects under SSE-C need the key in request headers; serve them directly")
         if not 1 <= expires_seconds <= 7 * 24 * 3600:
             raise ValueError("expires_seconds must be between 1 second and 7 days")
-        with _translate(key, "presign"):
+        with translate_errors(key, "presign"):
             return self._client.presigned_get_object(
                 self.bucket,
                 key,
@@ -546,40 +401,14 @@ class S3ObjectStore:
 
     # -- maintenance (S3 only) -------------------------------------------------------
     def iter_incomplete_uploads(self, prefix: str = "") -> Iterator[IncompleteUpload]:
-        """Multipart uploads that were started and neither completed nor aborted.
-
-        Parsed here rather than by minio, whose parser rejects the `Initiated`
-        timestamps (with a UTC offset) that some servers send.
-        """
+        """Multipart uploads that were started and neither completed nor aborted."""
         self._ensure_bucket()
-        query = {"uploads": "", "max-uploads": "1000"}
-        if prefix:
-            query["prefix"] = prefix
-        while True:
-            with _translate(what="listing uploads"):
-                response = self._client._execute("GET", self.bucket, query_params=dict(query))
-            root = ET.fromstring(response.data)
-            last_key = last_id = None
-            for element in root.iter():
-                if element.tag.rpartition("}")[2] != "Upload":
-                    continue
-                key = _child_text(element, "Key")
-                upload_id = _child_text(element, "UploadId")
-                last_key, last_id = key, upload_id
-                yield IncompleteUpload(key, upload_id, _parse_iso_time(_child_text(element, "Initiated")))
-            truncated = _child_text(root, "IsTruncated").lower() == "true"
-            if not truncated or last_key is None:
-                return
-            query["key-marker"] = _child_text(root, "NextKeyMarker") or last_key
-            query["upload-id-marker"] = _child_text(root, "NextUploadIdMarker") or last_id
+        with translate_errors(what="listing uploads"):
+            yield from self._client.list_incomplete_uploads(self.bucket, prefix)
 
     def abort_incomplete_upload(self, key: str, upload_id: str) -> None:
-        with _translate(key, "abort"):
-            try:
-                self._client._abort_multipart_upload(self.bucket, key, upload_id)
-            except S3Error as exc:
-                if exc.code != "NoSuchUpload":
-                    raise
+        with translate_errors(key, "abort"):
+            self._client.abort_multipart(self.bucket, key, upload_id)
 
 
 @dataclass(frozen=True)
@@ -675,7 +504,7 @@ class _Upload:
         self._free: list[mmap.mmap] = []
         self._buffers: list[mmap.mmap] = []
         self._inflight: dict[Future, mmap.mmap] = {}
-        self._parts: list[_Part] = []
+        self._parts: list[UploadedPart] = []
         self._pool: ThreadPoolExecutor | None = None
 
     # -- buffers -----------------------------------------------------------
@@ -848,40 +677,3 @@ def _seekable_position(stream) -> int | None:
         return stream.tell()
     except (AttributeError, OSError, ValueError):
         return None
-
-
-def _sse_settings(sse: str, sse_c_key: bytes | None) -> tuple[Sse | None, SseCustomerKey | None]:
-    if sse in ("", None):
-        if sse_c_key:
-            raise ValueError("an SSE-C key was given but sse is not 'c'")
-        return None, None
-    if sse == "s3":
-        return SseS3(), None
-    if sse == "c":
-        if not sse_c_key or len(sse_c_key) != 32:
-            raise ValueError("SSE-C needs a 32-byte key")
-        key = SseCustomerKey(sse_c_key)
-        return key, key
-    raise ValueError(f"unknown server-side encryption {sse!r} (use '', 's3' or 'c')")
-
-
-def _child_text(element: ET.Element, name: str) -> str:
-    for child in element:
-        if child.tag.rpartition("}")[2] == name:
-            return (child.text or "").strip()
-    return ""
-
-
-def _parse_iso_time(value: str) -> datetime | None:
-    try:
-        return _utc(datetime.fromisoformat(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _utc(value: datetime | None) -> datetime:
-    if value is None:
-        return datetime.fromtimestamp(0, tz=timezone.utc)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
