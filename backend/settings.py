@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "indexing",
     "backend.web",
     "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,8 +18,8 @@ from backend.access.models import DocumentGroupObjectPermission, DocumentUserObj
 from backend.accounts.models import Department, Role, User
 from backend.audit.models import AuditEvent
 from backend.common.backends import object_store
-from backend.common.demo import content, seed
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
+from demo import content, seed
 
 EXPECTED_TYPES = {
     ".pdf": "application/pdf",

@@ -7,7 +7,7 @@ write is access-checked and in the audit trail. Afterwards a few timestamps the 
 the past so that the reports have months and durations to show; that is the only direct write.
 
 `seed_crm_demo()` runs in one transaction and is idempotent: if the first demo customer exists it
-returns at once and changes nothing. It needs the demo users (`backend.common.demo.seed`).
+returns at once and changes nothing. It needs the demo users (`demo.seed`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.common.demo.content import CUSTOMERS, EXTRAS, PRODUCTS
 from backend.crm.models import (
     Activity,
     Customer,
@@ -54,6 +53,7 @@ from backend.crm.services.service import (
     service_record_to_article,
 )
 from backend.documents.models import Document
+from demo.content import CUSTOMERS, EXTRAS, PRODUCTS
 
 MARKER_CODE = "QH-C-001"  # the first demo customer; its existence means the CRM demo is there
 RATES = {"CNY": Decimal("1"), "USD": Decimal("0.14"), "EUR": Decimal("0.13")}

@@ -10,7 +10,6 @@ import pytest
 from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 from backend.crm import reports
-from backend.crm.demo import seed_crm_demo
 from backend.crm.models import (
     Activity,
     ArticleStatus,
@@ -27,6 +26,7 @@ from backend.crm.models import (
     Stage,
 )
 from backend.documents.services import document_create
+from demo.crm import seed_crm_demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -34,8 +34,6 @@ from backend.access.policy import CODENAMES, Action
 from backend.access.services import document_permission_grant
 from backend.accounts.models import Department, Role, User
 from backend.accounts.services import department_create, user_create
-from backend.common.demo import content as c
-from backend.common.demo.content import CUSTOMERS, EXTRAS, MARKINGS, PRODUCTS, Line
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, VersionStatus
 from backend.documents.services import (
     UploadSource,
@@ -44,6 +42,8 @@ from backend.documents.services import (
     document_version_approve,
     document_version_create,
 )
+from demo import content as c
+from demo.content import CUSTOMERS, EXTRAS, MARKINGS, PRODUCTS, Line
 
 DEMO_PASSWORD = "dossier-demo"
 SEED = 2026

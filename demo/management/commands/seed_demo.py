@@ -6,9 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from backend.common.demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
-from backend.common.demo.portal import seed_portal_demo
-from backend.crm.demo import seed_crm_demo
+from demo.crm import seed_crm_demo
+from demo.portal import seed_portal_demo
+from demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             self._print_logins()
 
     def _font_notice(self, verbosity: int) -> None:
-        from backend.common.demo.content import pdf_font
+        from demo.content import pdf_font
 
         font = pdf_font()
         if font.embedded:

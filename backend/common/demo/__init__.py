@@ -1,1 +1,0 @@
-"""Demo data for `manage.py seed_demo`: generated files (content.py) and the seeding pass (seed.py)."""
