@@ -53,7 +53,7 @@ from backend.crm.services.service import (
     service_record_to_article,
 )
 from backend.documents.models import Document
-from demo.content import CUSTOMERS, EXTRAS, PRODUCTS
+from demo.world import CUSTOMERS, EXTRAS, PRODUCTS
 
 MARKER_CODE = "QH-C-001"  # the first demo customer; its existence means the CRM demo is there
 RATES = {"CNY": Decimal("1"), "USD": Decimal("0.14"), "EUR": Decimal("0.13")}

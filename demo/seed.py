@@ -42,8 +42,27 @@ from backend.documents.services import (
     document_version_approve,
     document_version_create,
 )
-from demo import content as c
-from demo.content import CUSTOMERS, EXTRAS, MARKINGS, PRODUCTS, Line
+from demo.compose.contracts import ContractTerms, framework_agreement, mutual_nda, sales_contract, service_agreement
+from demo.compose.lines import Line
+from demo.compose.products import brochure, installation_guide, model_comparison_workbook, spec_sheet_rows
+from demo.compose.quotes import QuoteTerms, price_list_workbook, quote_body, quote_workbook
+from demo.compose.reports import (
+    bid_retrospective,
+    compliance_review,
+    demo_guide,
+    export_screening,
+    maintenance_checklist,
+    margin_analysis_workbook,
+    meeting_minutes,
+    service_report,
+    visit_report,
+)
+from demo.compose.tenders import TenderTerms, technical_proposal, tender_price_workbook, tender_response
+from demo.files.body import MARKINGS, Body
+from demo.files.office import render_docx
+from demo.files.pdf import render_pdf
+from demo.files.text import render_csv, render_text
+from demo.world import CUSTOMERS, EXTRAS, PRODUCTS
 
 DEMO_PASSWORD = "dossier-demo"
 SEED = 2026
@@ -166,20 +185,20 @@ class DocumentPlan:
         return KEY_PREFIX + self.key
 
 
-def _pdf(body: c.Body) -> Callable[[], bytes]:
-    return partial(c.render_pdf, body)
+def _pdf(body: Body) -> Callable[[], bytes]:
+    return partial(render_pdf, body)
 
 
-def _docx(body: c.Body) -> Callable[[], bytes]:
-    return partial(c.render_docx, body)
+def _docx(body: Body) -> Callable[[], bytes]:
+    return partial(render_docx, body)
 
 
-def _text(body: c.Body) -> Callable[[], bytes]:
-    return partial(c.render_text, body)
+def _text(body: Body) -> Callable[[], bytes]:
+    return partial(render_text, body)
 
 
 def _csv(rows) -> Callable[[], bytes]:
-    return partial(c.render_csv, rows)
+    return partial(render_csv, rows)
 
 
 class _Draw:
@@ -237,10 +256,10 @@ def demo_plan() -> list[DocumentPlan]:
     huadong = customer["huadong"]
     huadong_lines = _lines(("VMC850", 4, draw.discount(4, 7)), ("TSC", 4, zero), ("INSTALL", 4, zero))
     signed = draw.day(3, 4)
-    contract_v1 = c.ContractTerms(
+    contract_v1 = ContractTerms(
         "HD-2026-031", huadong, huadong_lines, signed, "30-60-10", 90, seller_rep=_name("wang.fang")
     )
-    contract_v2 = c.ContractTerms(
+    contract_v2 = ContractTerms(
         "HD-2026-031", huadong, huadong_lines, signed + dt.timedelta(days=6), "net60", 75,
         seller_rep=_name("wang.fang"),
         revision_note="根据买方意见，付款方式由 30/60/10 调整为 net 60，交货期由 90 天缩短为 75 天。",
@@ -253,10 +272,10 @@ def demo_plan() -> list[DocumentPlan]:
         tags=("销售合同", huadong.zh, "QH-VMC850", "net 60"),
         versions=(
             VersionPlan("销售合同_HD-2026-031_上海华东精密.pdf",
-                        _pdf(c.sales_contract(contract_v1, lang="zh", marking=confidential, author="wang.fang")),
+                        _pdf(sales_contract(contract_v1, lang="zh", marking=confidential, author="wang.fang")),
                         comment="初稿，发客户法务审阅"),
             VersionPlan("销售合同_HD-2026-031_上海华东精密_v2.pdf",
-                        _pdf(c.sales_contract(contract_v2, lang="zh", marking=confidential, author="wang.fang")),
+                        _pdf(sales_contract(contract_v2, lang="zh", marking=confidential, author="wang.fang")),
                         comment="付款方式改为 net 60，交货期 75 天（客户意见）",
                         approve=Approval("wang.fang", valid_days=365)),
         ),
@@ -264,13 +283,13 @@ def demo_plan() -> list[DocumentPlan]:
         checked_out_by="sarah.chen",
     ))
 
-    huadong_quote = c.QuoteTerms(
+    huadong_quote = QuoteTerms(
         "QT-2026-0112", huadong,
         _lines(("VMC850", 4, draw.discount(3, 5)), ("TSC", 4, zero), ("PROBE", 2, zero), ("INSTALL", 4, zero),
                ("TRAINING", 1, zero)),
         draw.day(2, 2), _name("wang.fang"), delivery_days=90,
     )
-    huadong_quote_v2 = c.QuoteTerms(
+    huadong_quote_v2 = QuoteTerms(
         huadong_quote.number, huadong,
         _with_discount(huadong_quote.lines, huadong_quote.lines[0].discount + Decimal("0.02")),
         huadong_quote.issued_on + dt.timedelta(days=9), huadong_quote.salesperson, delivery_days=75, revision=2,
@@ -281,9 +300,9 @@ def demo_plan() -> list[DocumentPlan]:
         title=f"报价单 QT-2026-0112 {huadong.zh}", tags=("报价单", huadong.zh, "QH-VMC850"),
         description="VMC850 四台，含中心出水、测头、安装培训。第 2 版追加 2% 折扣，待审批。",
         versions=(
-            VersionPlan("报价单_QT-2026-0112.xlsx", partial(c.quote_workbook, huadong_quote, author="wang.fang"),
+            VersionPlan("报价单_QT-2026-0112.xlsx", partial(quote_workbook, huadong_quote, author="wang.fang"),
                         comment="首次报价"),
-            VersionPlan("报价单_QT-2026-0112_Rev2.xlsx", partial(c.quote_workbook, huadong_quote_v2, author="wang.fang"),
+            VersionPlan("报价单_QT-2026-0112_Rev2.xlsx", partial(quote_workbook, huadong_quote_v2, author="wang.fang"),
                         comment="追加 2% 折扣，交货期 75 天"),
         ),
     ))
@@ -303,7 +322,7 @@ def demo_plan() -> list[DocumentPlan]:
          "Final offer: 20% down payment, balance net 60."),
     )
     bright_quotes = [
-        c.QuoteTerms("QT-2026-0147", bright, lines, bright_day + dt.timedelta(days=7 * n), _name("sarah.chen"),
+        QuoteTerms("QT-2026-0147", bright, lines, bright_day + dt.timedelta(days=7 * n), _name("sarah.chen"),
                      lang="en", payment=payment, delivery_days=days, revision=n + 1, note=note)
         for n, (lines, payment, days, note) in enumerate(revisions)
     ]
@@ -313,7 +332,7 @@ def demo_plan() -> list[DocumentPlan]:
         description="Two 5-axis machining centers for optical moulds. Three revisions; Rev.3 approved.",
         versions=tuple(
             VersionPlan(f"Quotation_QT-2026-0147_Rev{n + 1}.pdf",
-                        _pdf(c.quote_body(terms, author="sarah.chen", marking=MARKINGS[CL.INTERNAL])),
+                        _pdf(quote_body(terms, author="sarah.chen", marking=MARKINGS[CL.INTERNAL])),
                         comment=revisions[n][3],
                         approve=Approval("sarah.chen", valid_days=30) if n == 2 else None)
             for n, terms in enumerate(bright_quotes)
@@ -323,12 +342,12 @@ def demo_plan() -> list[DocumentPlan]:
         key="nda-bright-optics", kind=K.CONTRACT, classification=CL.CONFIDENTIAL, owner="sarah.chen",
         title=f"Mutual NDA — {bright.en}", tags=("NDA", bright.en),
         description="Mutual non-disclosure agreement before sharing mould drawings.",
-        versions=(VersionPlan("NDA_Shenzhen_Bright_Optics.docx", _docx(c.mutual_nda(
+        versions=(VersionPlan("NDA_Shenzhen_Bright_Optics.docx", _docx(mutual_nda(
             number="NDA-2026-014", customer=bright, signed_on=bright_day - dt.timedelta(days=20), author="sarah.chen",
             marking=confidential))),),
         grants=(GrantPlan(Action.VIEW, user="compliance"),),
     ))
-    bright_contract = c.ContractTerms(
+    bright_contract = ContractTerms(
         "SC-2026-058", bright, bright_quotes[-1].lines, bright_day + dt.timedelta(days=24), "20-net60", 90,
         warranty_months=18, seller_rep=_name("sarah.chen"),
     )
@@ -337,7 +356,7 @@ def demo_plan() -> list[DocumentPlan]:
         title=f"Sales Contract SC-2026-058 {bright.en} (QH-5AX400 × 2)",
         tags=("sales contract", bright.en, "QH-5AX400"),
         description="Signed contract from quotation QT-2026-0147 Rev.3; 18 months warranty.",
-        versions=(VersionPlan("Sales_Contract_SC-2026-058.docx", _docx(c.sales_contract(
+        versions=(VersionPlan("Sales_Contract_SC-2026-058.docx", _docx(sales_contract(
             bright_contract, lang="en", marking=confidential, author="sarah.chen")),
             approve=Approval("sarah.chen", valid_days=730)),),
         grants=(GrantPlan(Action.VIEW, department="management"),),
@@ -346,25 +365,25 @@ def demo_plan() -> list[DocumentPlan]:
     # --- Sales East: 苏州恒泰电子, 杭州中捷, 宁波东方模具 ----------------------------------------
     hengtai = customer["hengtai"]
     hengtai_lines = _lines(("CK6150", 6, draw.discount(5, 8)), ("VMC850", 2, draw.discount(3, 6)), ("INSTALL", 8, zero))
-    hengtai_quote = c.QuoteTerms("QT-2026-0098", hengtai, hengtai_lines, draw.day(1, 2), _name("chen.jing"),
+    hengtai_quote = QuoteTerms("QT-2026-0098", hengtai, hengtai_lines, draw.day(1, 2), _name("chen.jing"),
                                  payment="30-60-10", delivery_days=60)
     add(DocumentPlan(
         key="quote-hengtai", kind=K.QUOTE, classification=CL.INTERNAL, owner="chen.jing",
         title=f"报价单 QT-2026-0098 {hengtai.zh}", tags=("报价单", hengtai.zh, "QH-CK6150"),
         versions=(VersionPlan("报价单_QT-2026-0098_恒泰电子.pdf",
-                              _pdf(c.quote_body(hengtai_quote, author="chen.jing", marking=MARKINGS[CL.INTERNAL]))),),
+                              _pdf(quote_body(hengtai_quote, author="chen.jing", marking=MARKINGS[CL.INTERNAL]))),),
     ))
-    hengtai_contract = c.ContractTerms("SZ-2026-044", hengtai, hengtai_lines,
+    hengtai_contract = ContractTerms("SZ-2026-044", hengtai, hengtai_lines,
                                        hengtai_quote.issued_on + dt.timedelta(days=30), "30-60-10", 60,
                                        seller_rep=_name("chen.jing"))
     add(DocumentPlan(
         key="contract-hengtai", kind=K.CONTRACT, classification=CL.INTERNAL, owner="chen.jing",
         title=f"销售合同 SZ-2026-044 {hengtai.zh}", tags=("销售合同", hengtai.zh),
-        versions=(VersionPlan("销售合同_SZ-2026-044.docx", _docx(c.sales_contract(
+        versions=(VersionPlan("销售合同_SZ-2026-044.docx", _docx(sales_contract(
             hengtai_contract, lang="zh", marking=MARKINGS[CL.INTERNAL], author="chen.jing"))),),
     ))
     zhongjie = customer["zhongjie"]
-    zhongjie_tender = c.TenderTerms(
+    zhongjie_tender = TenderTerms(
         "数控车床及加工中心采购项目", "HZZJ-2026-ZB-009", zhongjie,
         _lines(("CK6150", 8, draw.discount(6, 9)), ("VMC1160", 2, draw.discount(4, 7)), ("INSTALL", 10, zero)),
         draw.day(5, 6), delivery_days=80,
@@ -372,19 +391,19 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="bid-zhongjie", kind=K.BID, classification=CL.CONFIDENTIAL, owner="chen.jing",
         title=f"投标书 {zhongjie.zh} 数控车床及加工中心采购项目", tags=("投标书", zhongjie.zh, "数控机床"),
-        versions=(VersionPlan("投标书_HZZJ-2026-ZB-009.pdf", _pdf(c.tender_response(
+        versions=(VersionPlan("投标书_HZZJ-2026-ZB-009.pdf", _pdf(tender_response(
             zhongjie_tender, author="chen.jing", marking=confidential, bidder_rep=_name("chen.jing")))),),
         grants=(GrantPlan(Action.DOWNLOAD, department="sales-east"),),
     ))
     add(DocumentPlan(
         key="framework-zhongjie", kind=K.CONTRACT, classification=CL.CONFIDENTIAL, owner="chen.jing",
         title=f"2026 年度采购框架协议 {zhongjie.zh}", tags=("框架协议", zhongjie.zh),
-        versions=(VersionPlan("框架协议_2026_杭州中捷.docx", _docx(c.framework_agreement(
+        versions=(VersionPlan("框架协议_2026_杭州中捷.docx", _docx(framework_agreement(
             number="FA-2026-003", customer=zhongjie, year=2026, volume=Decimal(draw.quantity(30, 45) * 100000),
             rebate=Decimal(draw.quantity(15, 30)) / 1000, author="chen.jing", marking=confidential))),),
     ))
     orient = customer["orient_mould"]
-    orient_quote = c.QuoteTerms(
+    orient_quote = QuoteTerms(
         "QT-2026-0163", orient,
         _lines(("VMC1160", 3, draw.discount(4, 7)), ("GMC2016", 1, draw.discount(3, 5)), ("ROTARY", 1, zero),
                ("CHIP", 1, zero), ("INSTALL", 4, zero)),
@@ -394,12 +413,12 @@ def demo_plan() -> list[DocumentPlan]:
         key="quote-orient-mould", kind=K.QUOTE, classification=CL.INTERNAL, owner="wang.fang",
         title=f"报价单 QT-2026-0163 {orient.zh}", tags=("报价单", orient.zh, "QH-GMC2016"),
         versions=(VersionPlan("报价单_QT-2026-0163_宁波东方模具.xlsx",
-                              partial(c.quote_workbook, orient_quote, author="wang.fang")),),
+                              partial(quote_workbook, orient_quote, author="wang.fang")),),
     ))
     add(DocumentPlan(
         key="visit-huadong", kind=K.OTHER, classification=CL.INTERNAL, owner="wang.fang",
         title=f"客户拜访纪要 {huadong.zh} 2026-02", tags=("拜访纪要", huadong.zh),
-        versions=(VersionPlan("拜访纪要_上海华东精密_2026-02.txt", _text(c.visit_report(
+        versions=(VersionPlan("拜访纪要_上海华东精密_2026-02.txt", _text(visit_report(
             customer=huadong, visited_on=draw.day(2, 2), author_name=_name("wang.fang"),
             attendees=(_name("wang.fang"), _name("chen.jing"), f"{huadong.contact_zh}（采购经理）", "顾工（设备科）"),
             next_steps=("3 月 10 日前提交正式报价（含中心出水和测头）", "安排客户到常州工厂看 VMC850 试切",
@@ -413,7 +432,7 @@ def demo_plan() -> list[DocumentPlan]:
     first, second = draw.discount(6, 8), draw.discount(11, 13)
     submitted = draw.day(4, 4)
     binhai_versions = [
-        c.TenderTerms("数控机床采购项目", "TJBH-2026-ZB-017", binhai,
+        TenderTerms("数控机床采购项目", "TJBH-2026-ZB-017", binhai,
                       _lines(*((code, qty, discount if code in PRODUCTS else zero) for code, qty in binhai_items)),
                       submitted - dt.timedelta(days=days), delivery_days=delivery, revision=n + 1)
         for n, (discount, days, delivery) in enumerate(((first, 12, 90), (second, 5, 90), (second, 2, 75)))
@@ -424,14 +443,14 @@ def demo_plan() -> list[DocumentPlan]:
         tags=("投标书", binhai.zh, "数控机床", "TJBH-2026-ZB-017"),
         description="六台立式加工中心、四台数控车床。第 2 版价格经总经理审批后定稿；第 3 版补充资质文件，待审批。",
         versions=(
-            VersionPlan("投标书_TJBH-2026-ZB-017_v1.pdf", _pdf(c.tender_response(
+            VersionPlan("投标书_TJBH-2026-ZB-017_v1.pdf", _pdf(tender_response(
                 binhai_versions[0], author="li.lei", marking=confidential, bidder_rep=_name("li.lei"))),
                 comment="初稿"),
-            VersionPlan("投标书_TJBH-2026-ZB-017_v2.pdf", _pdf(c.tender_response(
+            VersionPlan("投标书_TJBH-2026-ZB-017_v2.pdf", _pdf(tender_response(
                 binhai_versions[1], author="zhang.wei", marking=confidential, bidder_rep=_name("li.lei"))),
                 comment=f"整机折扣调整为 {second * 100:.0f}%（总经理已批）", by="zhang.wei",
                 approve=Approval("zhang.wei", valid_days=90)),
-            VersionPlan("投标书_TJBH-2026-ZB-017_v3.pdf", _pdf(c.tender_response(
+            VersionPlan("投标书_TJBH-2026-ZB-017_v3.pdf", _pdf(tender_response(
                 binhai_versions[2], author="li.lei", marking=confidential, bidder_rep=_name("li.lei"))),
                 comment="补充资质文件，交货期改为 75 天"),
         ),
@@ -442,13 +461,13 @@ def demo_plan() -> list[DocumentPlan]:
         title="商务标价格明细 TJBH-2026-ZB-017（成本与毛利）", tags=("投标书", binhai.zh, "价格", "绝密"),
         description="投标单价、成本价、毛利率和竞争对手预估报价。",
         versions=(VersionPlan("商务标价格明细_TJBH-2026-ZB-017.xlsx", partial(
-            c.tender_price_workbook, binhai_versions[1], author="li.lei", cost_ratio=Decimal("0.74"))),),
+            tender_price_workbook, binhai_versions[1], author="li.lei", cost_ratio=Decimal("0.74"))),),
         grants=(GrantPlan(Action.MANAGE, user="zhang.wei"), GrantPlan(Action.DOWNLOAD, department="management")),
     ))
     add(DocumentPlan(
         key="bid-binhai-tech", kind=K.BID, classification=CL.CONFIDENTIAL, owner="li.lei",
         title="技术标 TJBH-2026-ZB-017 技术方案与偏离表", tags=("投标书", "技术标", binhai.zh),
-        versions=(VersionPlan("技术标_TJBH-2026-ZB-017.docx", _docx(c.technical_proposal(
+        versions=(VersionPlan("技术标_TJBH-2026-ZB-017.docx", _docx(technical_proposal(
             binhai_versions[1], author="li.lei", marking=confidential))),),
         grants=(GrantPlan(Action.VIEW, department="sales-north"),),
     ))
@@ -457,19 +476,19 @@ def demo_plan() -> list[DocumentPlan]:
     jingbei = customer["jingbei"]
     jingbei_lines = _lines(("GMC2016", 1, draw.discount(3, 5)), ("CHIP", 1, zero), ("INSTALL", 1, zero),
                            ("TRAINING", 2, zero))
-    jingbei_quote = c.QuoteTerms("QT-2026-0075", jingbei, jingbei_lines, draw.day(1, 1), _name("zhang.wei"),
+    jingbei_quote = QuoteTerms("QT-2026-0075", jingbei, jingbei_lines, draw.day(1, 1), _name("zhang.wei"),
                                  delivery_days=120)
     add(DocumentPlan(
         key="quote-jingbei", kind=K.QUOTE, classification=CL.INTERNAL, owner="zhang.wei",
         title=f"报价单 QT-2026-0075 {jingbei.zh}", tags=("报价单", jingbei.zh, "QH-GMC2016"),
         versions=(VersionPlan("报价单_QT-2026-0075_京北重工.xlsx",
-                              partial(c.quote_workbook, jingbei_quote, author="zhang.wei")),),
+                              partial(quote_workbook, jingbei_quote, author="zhang.wei")),),
     ))
     add(DocumentPlan(
         key="contract-jingbei", kind=K.CONTRACT, classification=CL.CONFIDENTIAL, owner="zhang.wei",
         title=f"销售合同 BJ-2026-019 {jingbei.zh}（龙门加工中心）", tags=("销售合同", jingbei.zh, "QH-GMC2016"),
-        versions=(VersionPlan("销售合同_BJ-2026-019.pdf", _pdf(c.sales_contract(
-            c.ContractTerms("BJ-2026-019", jingbei, jingbei_lines, jingbei_quote.issued_on + dt.timedelta(days=40),
+        versions=(VersionPlan("销售合同_BJ-2026-019.pdf", _pdf(sales_contract(
+            ContractTerms("BJ-2026-019", jingbei, jingbei_lines, jingbei_quote.issued_on + dt.timedelta(days=40),
                             "30-60-10", 120, seller_rep=_name("zhang.wei")),
             lang="zh", marking=confidential, author="zhang.wei")),
             approve=Approval("zhang.wei", valid_days=365)),),
@@ -479,8 +498,8 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="bid-coastline", kind=K.BID, classification=CL.CONFIDENTIAL, owner="li.lei",
         title=f"投标书 {coastline.zh} 卧式加工中心采购项目", tags=("投标书", coastline.zh, "QH-HMC630"),
-        versions=(VersionPlan("投标书_QDHA-2026-036.docx", _docx(c.tender_response(
-            c.TenderTerms("卧式加工中心采购项目", "QDHA-2026-036", coastline,
+        versions=(VersionPlan("投标书_QDHA-2026-036.docx", _docx(tender_response(
+            TenderTerms("卧式加工中心采购项目", "QDHA-2026-036", coastline,
                           _lines(("HMC630", 2, draw.discount(5, 8)), ("INSTALL", 2, zero), ("TRAINING", 2, zero)),
                           draw.day(7, 8), delivery_days=120,
                           deviations=(("托盘尺寸 ≥ 630 mm", "630 × 630 mm", "无偏离"),
@@ -494,8 +513,8 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="quote-yuanyang", kind=K.QUOTE, classification=CL.INTERNAL, owner="li.lei",
         title=f"报价单 QT-2026-0121 {yuanyang.zh}", tags=("报价单", yuanyang.zh),
-        versions=(VersionPlan("报价单_QT-2026-0121_大连远洋.pdf", _pdf(c.quote_body(
-            c.QuoteTerms("QT-2026-0121", yuanyang,
+        versions=(VersionPlan("报价单_QT-2026-0121_大连远洋.pdf", _pdf(quote_body(
+            QuoteTerms("QT-2026-0121", yuanyang,
                          _lines(("VMC1160", 2, draw.discount(3, 6)), ("CK6150", 3, draw.discount(5, 8)),
                                 ("INSTALL", 5, zero)),
                          draw.day(5, 6), _name("li.lei"), payment="net60", delivery_days=70),
@@ -504,13 +523,13 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="bid-retrospective", kind=K.OTHER, classification=CL.INTERNAL, owner="zhang.wei",
         title="投标复盘 天津滨海 TJBH-2026-ZB-017", tags=("投标复盘", binhai.zh),
-        versions=(VersionPlan("投标复盘_TJBH-2026-ZB-017.txt", _text(c.bid_retrospective(
+        versions=(VersionPlan("投标复盘_TJBH-2026-ZB-017.txt", _text(bid_retrospective(
             author="zhang.wei", marking=MARKINGS[CL.INTERNAL], customer=binhai, tender_no="TJBH-2026-ZB-017"))),),
     ))
     add(DocumentPlan(
         key="minutes-w15", kind=K.OTHER, classification=CL.INTERNAL, owner="zhang.wei",
         title="销售周例会纪要 2026-W15（华北销售部）", tags=("周例会",),
-        versions=(VersionPlan("周例会纪要_2026-W15.txt", _text(c.meeting_minutes(
+        versions=(VersionPlan("周例会纪要_2026-W15.txt", _text(meeting_minutes(
             week="2026-W15", held_on=dt.date(2026, 4, 6),
             attendees=(_name("zhang.wei"), _name("li.lei"), _name("liu.yang")),
             items=(("天津滨海 数控机床采购项目", "投标文件第二版定稿，4 月中旬开标", _name("li.lei")),
@@ -530,7 +549,7 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="quote-rhein", kind=K.QUOTE, classification=CL.INTERNAL, owner="sarah.chen",
         title=f"Quotation QT-2026-0180 {rhein.en}", tags=("quotation", rhein.en, "QH-5AX400", "export"),
-        versions=(VersionPlan("Quotation_QT-2026-0180_Rhein.xlsx", partial(c.quote_workbook, c.QuoteTerms(
+        versions=(VersionPlan("Quotation_QT-2026-0180_Rhein.xlsx", partial(quote_workbook, QuoteTerms(
             "QT-2026-0180", rhein, rhein_lines, rhein_day, _name("sarah.chen"), lang="en", currency="EUR",
             payment="lc", delivery_days=100, validity_days=45), author="sarah.chen")),),
     ))
@@ -538,8 +557,8 @@ def demo_plan() -> list[DocumentPlan]:
         key="contract-rhein", kind=K.CONTRACT, classification=CL.CONFIDENTIAL, owner="sarah.chen",
         title=f"Sales Contract SC-2026-071 {rhein.en}", tags=("sales contract", rhein.en, "export", "L/C"),
         description="Export contract, CIF Hamburg, letter of credit at sight. Ships only after the export licence.",
-        versions=(VersionPlan("Sales_Contract_SC-2026-071_Rhein.pdf", _pdf(c.sales_contract(
-            c.ContractTerms("SC-2026-071", rhein, rhein_lines, rhein_day + dt.timedelta(days=18), "lc", 100,
+        versions=(VersionPlan("Sales_Contract_SC-2026-071_Rhein.pdf", _pdf(sales_contract(
+            ContractTerms("SC-2026-071", rhein, rhein_lines, rhein_day + dt.timedelta(days=18), "lc", 100,
                             currency="EUR", incoterm="CIF Hamburg", seller_rep=_name("sarah.chen")),
             lang="en", marking=confidential, author="sarah.chen"))),),
     ))
@@ -552,10 +571,10 @@ def demo_plan() -> list[DocumentPlan]:
         description="2026 版已取代 2025 版。",
         versions=(
             VersionPlan("产品手册_QH-VMC850_2025.pdf",
-                        _pdf(c.brochure(vmc850, lang="zh", edition="2025 版", author="zhou.ting")),
+                        _pdf(brochure(vmc850, lang="zh", edition="2025 版", author="zhou.ting")),
                         comment="2025 版", approve=Approval("admin")),
             VersionPlan("产品手册_QH-VMC850_2026.pdf",
-                        _pdf(c.brochure(vmc850, lang="zh", edition="2026 版", author="zhou.ting")),
+                        _pdf(brochure(vmc850, lang="zh", edition="2026 版", author="zhou.ting")),
                         comment="2026 版：更新数控系统和服务网点", approve=Approval("admin")),
         ),
     ))
@@ -572,33 +591,33 @@ def demo_plan() -> list[DocumentPlan]:
                    else f"Product brochure {product.code} {product.name_en}"),
             tags=("产品手册" if lang == "zh" else "brochure", product.code),
             versions=(
-                VersionPlan(filename, _pdf(c.brochure(product, lang=lang, edition=edition, author="zhou.ting"))),
+                VersionPlan(filename, _pdf(brochure(product, lang=lang, edition=edition, author="zhou.ting"))),
             ),
         ))
     gantry = PRODUCTS["GMC2016"]
     add(DocumentPlan(
         key="brochure-gmc2016-zh", kind=K.PRODUCT_MATERIAL, classification=CL.PUBLIC, owner="zhou.ting",
         title="产品手册 QH-GMC2016 龙门加工中心（可编辑版）", tags=("产品手册", gantry.code),
-        versions=(VersionPlan("产品手册_QH-GMC2016.docx", _docx(c.brochure(gantry, lang="zh", edition="2026 版",
+        versions=(VersionPlan("产品手册_QH-GMC2016.docx", _docx(brochure(gantry, lang="zh", edition="2026 版",
                                                                              author="zhou.ting"))),),
     ))
     add(DocumentPlan(
         key="spec-sheet", kind=K.PRODUCT_MATERIAL, classification=CL.PUBLIC, owner="zhou.ting",
         title="产品参数表 Product specifications (CSV)", tags=("参数表", "specifications"),
-        versions=(VersionPlan("产品参数表_specifications.csv", _csv(c.spec_sheet_rows())),),
+        versions=(VersionPlan("产品参数表_specifications.csv", _csv(spec_sheet_rows())),),
     ))
     add(DocumentPlan(
         key="model-comparison", kind=K.PRODUCT_MATERIAL, classification=CL.PUBLIC, owner="zhou.ting",
         title="机型对比 QH-VMC850 vs QH-VMC1160", tags=("选型", "QH-VMC850", "QH-VMC1160"),
         versions=(VersionPlan("机型对比_VMC850_VMC1160.xlsx",
-                              partial(c.model_comparison_workbook, ("VMC850", "VMC1160"), author="zhou.ting")),),
+                              partial(model_comparison_workbook, ("VMC850", "VMC1160"), author="zhou.ting")),),
     ))
     add(DocumentPlan(
         key="price-list-2025", kind=K.QUOTE, classification=CL.INTERNAL, owner="zhou.ting",
         title="产品价格表 2025 Price list", tags=("价格表", "price list", "2025"),
         description="Approved for 2025; expired at the end of the year.",
         versions=(VersionPlan("产品价格表_2025.xlsx", partial(
-            c.price_list_workbook, year=2025, factor=Decimal("0.97"), author="zhou.ting",
+            price_list_workbook, year=2025, factor=Decimal("0.97"), author="zhou.ting",
             valid_from=dt.date(2025, 1, 1)),
             approve=Approval("admin", expired_on=dt.date(2025, 12, 31))),),
     ))
@@ -609,11 +628,11 @@ def demo_plan() -> list[DocumentPlan]:
                     "awaits approval.",
         versions=(
             VersionPlan("产品价格表_2026.xlsx", partial(
-                c.price_list_workbook, year=2026, factor=Decimal("1"), author="zhou.ting",
+                price_list_workbook, year=2026, factor=Decimal("1"), author="zhou.ting",
                 valid_from=dt.date(2026, 1, 1)),
                 approve=Approval("admin", valid_days=180)),
             VersionPlan("产品价格表_2026_调价.xlsx", partial(
-                c.price_list_workbook, year=2026, factor=Decimal("1.03"), author="zhou.ting",
+                price_list_workbook, year=2026, factor=Decimal("1.03"), author="zhou.ting",
                 valid_from=dt.date(2026, 12, 1), note="钢材涨价：整机目录价上调 3%，选配及服务不变。"),
                 comment="钢材涨价，整机上调 3%（待审批）"),
         ),
@@ -623,13 +642,13 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="install-guide", kind=K.PRODUCT_MATERIAL, classification=CL.INTERNAL, owner="liu.yang",
         title="安装调试指南 QH-VMC 系列 Installation guide", tags=("安装调试", "QH-VMC850", "QH-VMC1160"),
-        versions=(VersionPlan("安装调试指南_VMC.docx", _docx(c.installation_guide(
+        versions=(VersionPlan("安装调试指南_VMC.docx", _docx(installation_guide(
             author="liu.yang", marking=MARKINGS[CL.INTERNAL]))),),
     ))
     add(DocumentPlan(
         key="service-agreement-huadong", kind=K.CONTRACT, classification=CL.INTERNAL, owner="liu.yang",
         title=f"年度维保服务合同 {huadong.zh}", tags=("维保", huadong.zh),
-        versions=(VersionPlan("维保合同_SV-2026-008_上海华东精密.docx", _docx(c.service_agreement(
+        versions=(VersionPlan("维保合同_SV-2026-008_上海华东精密.docx", _docx(service_agreement(
             number="SV-2026-008", customer=huadong, machines=(("QH-VMC850", 6), ("QH-CK6150", 2)),
             fee=Decimal(draw.quantity(9, 12) * 10000), start=dt.date(2026, 1, 1), author="liu.yang",
             marking=MARKINGS[CL.INTERNAL])),
@@ -638,7 +657,7 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="service-report-hengtai", kind=K.OTHER, classification=CL.INTERNAL, owner="liu.yang",
         title=f"售后服务报告 SR-2026-0412 {hengtai.zh} 主轴异响", tags=("售后服务", hengtai.zh, "QH-VMC850"),
-        versions=(VersionPlan("售后服务报告_SR-2026-0412.docx", _docx(c.service_report(
+        versions=(VersionPlan("售后服务报告_SR-2026-0412.docx", _docx(service_report(
             number="SR-2026-0412", customer=hengtai, machine="QH-VMC850", serial="VMC850-2403-117",
             reported_on=draw.day(4, 4), engineer=_name("liu.yang"), author="liu.yang",
             marking=MARKINGS[CL.INTERNAL]))),),
@@ -666,7 +685,7 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="maintenance-checklist", kind=K.OTHER, classification=CL.INTERNAL, owner="tom.becker",
         title="Preventive maintenance checklist — QH-VMC series", tags=("maintenance", "QH-VMC850"),
-        versions=(VersionPlan("PM_checklist_VMC.txt", _text(c.maintenance_checklist(
+        versions=(VersionPlan("PM_checklist_VMC.txt", _text(maintenance_checklist(
             author="tom.becker", marking=MARKINGS[CL.INTERNAL]))),),
     ))
 
@@ -675,7 +694,7 @@ def demo_plan() -> list[DocumentPlan]:
         key="compliance-review-binhai", kind=K.OTHER, classification=CL.SECRET, owner="compliance",
         title="合规审查意见 CR-2026-011 天津滨海投标", tags=("合规", binhai.zh, "TJBH-2026-ZB-017"),
         description="Conditional approval: no intermediary before due diligence; entertainment overspend recorded.",
-        versions=(VersionPlan("合规审查意见_CR-2026-011.docx", _docx(c.compliance_review(
+        versions=(VersionPlan("合规审查意见_CR-2026-011.docx", _docx(compliance_review(
             number="CR-2026-011", subject="天津滨海汽车零部件数控机床采购项目投标", customer=binhai,
             author="compliance", marking=MARKINGS[CL.SECRET], reviewed_on=submitted - dt.timedelta(days=3)))),),
         grants=(GrantPlan(Action.VIEW, department="management"), GrantPlan(Action.VIEW, user="li.lei")),
@@ -683,7 +702,7 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key="export-screening-rhein", kind=K.OTHER, classification=CL.CONFIDENTIAL, owner="emma.wright",
         title=f"Export control screening ECS-2026-027 {rhein.en}", tags=("export control", rhein.en, "QH-5AX400"),
-        versions=(VersionPlan("Export_screening_ECS-2026-027.pdf", _pdf(c.export_screening(
+        versions=(VersionPlan("Export_screening_ECS-2026-027.pdf", _pdf(export_screening(
             number="ECS-2026-027", customer=rhein, machine="QH-5AX400", author="emma.wright", marking=confidential,
             screened_on=rhein_day + dt.timedelta(days=3)))),),
         grants=(GrantPlan(Action.VIEW, user="sarah.chen"),),
@@ -719,7 +738,7 @@ def demo_plan() -> list[DocumentPlan]:
         key="margin-analysis-h1", kind=K.OTHER, classification=CL.SECRET, owner="david.liu",
         title="毛利分析 2026 H1 Margin analysis", tags=("毛利", "margin", "财务"),
         versions=(VersionPlan("margin_analysis_2026H1.xlsx",
-                              partial(c.margin_analysis_workbook, deals, author="david.liu", period="2026 H1")),),
+                              partial(margin_analysis_workbook, deals, author="david.liu", period="2026 H1")),),
         grants=(GrantPlan(Action.DOWNLOAD, user="sun.hao"),),
     ))
 
@@ -727,7 +746,7 @@ def demo_plan() -> list[DocumentPlan]:
     add(DocumentPlan(
         key=FINAL_KEY, kind=K.OTHER, classification=CL.PUBLIC, owner="admin",
         title="Dossier 演示说明 Demo guide", tags=("demo", "演示"),
-        versions=(VersionPlan("Dossier_demo_guide.txt", _text(c.demo_guide(
+        versions=(VersionPlan("Dossier_demo_guide.txt", _text(demo_guide(
             logins=demo_logins(), author="admin"))),),
     ))
     assert plans[-1].key == FINAL_KEY

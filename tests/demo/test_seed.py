@@ -6,7 +6,6 @@ import hashlib
 import io
 import os
 import re
-from decimal import Decimal
 
 import magic
 import pytest
@@ -19,7 +18,7 @@ from backend.accounts.models import Department, Role, User
 from backend.audit.models import AuditEvent
 from backend.common.backends import object_store
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
-from demo import content, seed
+from demo import seed
 
 EXPECTED_TYPES = {
     ".pdf": "application/pdf",
@@ -227,42 +226,3 @@ def test_the_generated_files_are_the_same_on_every_run():
 
     # then the bytes are identical (so a re-seeded store deduplicates)
     assert digests(first) == digests(second)
-
-
-@pytest.fixture
-def no_truetype_cjk_font(monkeypatch):
-    monkeypatch.setattr(content, "CJK_FONT_CANDIDATES", (("/nonexistent/cjk.ttc", 0),))
-    monkeypatch.delenv(content.CJK_FONT_ENV, raising=False)
-    content.pdf_font.cache_clear()
-    yield
-    content.pdf_font.cache_clear()
-
-
-def test_pdfs_fall_back_to_the_builtin_cid_font_without_a_truetype_cjk_font(no_truetype_cjk_font):
-    # given a machine without fonts-wqy-zenhei (or any other TrueType CJK font)
-    body = content.Body(title="销售合同 Sales Contract", blocks=(content.Para("付款方式：货到验收后 60 天内付清。"),))
-
-    # when a Chinese PDF is rendered
-    data = content.render_pdf(body)
-
-    # then it uses STSong-Light, and the Chinese is still real, extractable text
-    assert content.pdf_font() == content.PdfFont(name="STSong-Light", embedded=False, source="STSong-Light")
-    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
-    assert "销售合同" in text and "付款方式" in text
-
-
-@pytest.mark.parametrize(
-    ("amount", "words"),
-    [
-        ("1280000", "壹佰贰拾捌万元整"),
-        ("10005", "壹万零伍元整"),
-        ("100000500", "壹亿零伍佰元整"),
-        ("1010", "壹仟零壹拾元整"),
-        ("3.50", "叁元伍角"),
-        ("100.05", "壹佰元零伍分"),
-        ("0", "零元整"),
-    ],
-)
-def test_amounts_in_chinese_words(amount, words):
-    # given an amount, when it is written out as on a Chinese contract, then the words match
-    assert content.rmb_in_words(Decimal(amount)) == words

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             self._print_logins()
 
     def _font_notice(self, verbosity: int) -> None:
-        from demo.content import pdf_font
+        from demo.files.pdf import pdf_font
 
         font = pdf_font()
         if font.embedded:
