@@ -7,8 +7,9 @@ import time
 from django.core.management.base import BaseCommand
 
 from demo.crm import seed_crm_demo
+from demo.people import DEMO_PASSWORD, demo_logins
 from demo.portal import seed_portal_demo
-from demo.seed import DEMO_PASSWORD, demo_logins, seed_demo
+from demo.seed import seed_demo
 
 
 class Command(BaseCommand):
