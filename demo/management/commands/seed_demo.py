@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from demo.crm import seed_crm_demo
+from demo.crm.seed import seed_crm_demo
 from demo.people import DEMO_PASSWORD, demo_logins
 from demo.portal import seed_portal_demo
 from demo.seed import seed_demo

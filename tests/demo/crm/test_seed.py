@@ -26,7 +26,7 @@ from backend.crm.models import (
     Stage,
 )
 from backend.documents.services import document_create
-from demo.crm import seed_crm_demo
+from demo.crm.seed import seed_crm_demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db
