@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header, parse_etags
 
 from backend.documents.services import VersionDownload
@@ -43,7 +43,12 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
 
 
 def range_not_satisfiable(size: int) -> HttpResponse:
-    response = HttpResponse(status=416)
+    """416 with the size in Content-Range and a body in the API's error shape."""
+    response = JsonResponse(
+        {"detail": f"The requested range is outside the {size} bytes of this file.",
+         "code": "range_not_satisfiable", "size": size},
+        status=416,
+    )
     response["Content-Range"] = f"bytes */{size}"
     return response
 
