@@ -118,7 +118,17 @@ def _ensure_document(
     report: SeedReport,
     today: dt.date,
 ) -> Document:
-    owner = users[plan.owner]
+    document = _ensure_created(plan, owner=users[plan.owner], report=report)
+    # Grants first: a later version may be uploaded or approved by someone who holds one.
+    _ensure_grants(plan, document, users=users, departments=departments, report=report)
+    _ensure_versions(plan, document, users=users, report=report, today=today)
+    if plan.checked_out_by:
+        _ensure_checkout(document, holder=users[plan.checked_out_by], report=report)
+    return document
+
+
+def _ensure_created(plan: DocumentPlan, *, owner: User, report: SeedReport) -> Document:
+    """The document with its first version, found by its idempotency key or created."""
     document = Document.objects.filter(owner=owner, idempotency_key=plan.idempotency_key).first()
     if document is None:
         first = plan.versions[0]
@@ -136,13 +146,22 @@ def _ensure_document(
         if created:
             report.documents_created += 1
             report.versions_created += 1
+    return document
 
-    # Grants first: a later version may be uploaded or approved by someone who holds one.
+
+def _ensure_grants(
+    plan: DocumentPlan,
+    document: Document,
+    *,
+    users: dict[str, User],
+    departments: dict[str, Department],
+    report: SeedReport,
+) -> None:
     for grant in plan.grants:
         principal = users[grant.user] if grant.user else departments[grant.department].group
         if not _has_grant(document, grant, principal):
             document_permission_grant(
-                actor=owner,
+                actor=users[plan.owner],
                 document=document,
                 level=grant.level,
                 user=principal if grant.user else None,
@@ -150,6 +169,11 @@ def _ensure_document(
             )
             report.grants += 1
 
+
+def _ensure_versions(
+    plan: DocumentPlan, document: Document, *, users: dict[str, User], report: SeedReport, today: dt.date
+) -> None:
+    """The later versions (by their idempotency keys), and the planned approvals of drafts."""
     for number, step in enumerate(plan.versions, start=1):
         key = f"{plan.idempotency_key}:v{number}"
         if number == 1:
@@ -172,14 +196,14 @@ def _ensure_document(
             )
             report.approvals += 1
 
-    if plan.checked_out_by:
-        document.refresh_from_db()
-        if document.lock_holder() is None:
-            # A long check-out so that the demo still shows it after a few days.
-            with override_settings(CHECKOUT_TTL_SECONDS=DEMO_CHECKOUT_SECONDS):
-                document_checkout(actor=users[plan.checked_out_by], document=document)
-            report.checkouts += 1
-    return document
+
+def _ensure_checkout(document: Document, *, holder: User, report: SeedReport) -> None:
+    document.refresh_from_db()
+    if document.lock_holder() is None:
+        # A long check-out so that the demo still shows it after a few days.
+        with override_settings(CHECKOUT_TTL_SECONDS=DEMO_CHECKOUT_SECONDS):
+            document_checkout(actor=holder, document=document)
+        report.checkouts += 1
 
 
 def seed_demo(*, progress: Callable[[str], None] | None = None) -> SeedReport:

@@ -29,69 +29,81 @@ class ContractTerms:
 
 
 def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str) -> Body:
+    """A sales contract in Chinese (clause titles in both languages) or in English."""
+    if lang == "zh":
+        return _sales_contract_zh(terms, marking=marking, author=author)
+    return _sales_contract_en(terms, marking=marking, author=author)
+
+
+def _sales_contract_zh(terms: ContractTerms, *, marking: str, author: str) -> Body:
     total = lines_total(terms.lines)
     customer = terms.customer
-    pay_zh, pay_en = PAYMENT_TERMS[terms.payment]
-    if lang == "zh":
-        blocks: list[Block] = [
-            Fields((
-                ("合同编号 Contract No.", terms.number),
-                ("签订日期 Date", zh_date(terms.signed_on)),
-                ("签订地点 Place", SELLER.city_zh),
-                ("买方 Buyer", f"{customer.zh}（{customer.en}）"),
-                ("买方地址", customer.address_zh),
-                ("卖方 Seller", f"{SELLER.zh}（{SELLER.en}）"),
-                ("卖方地址", SELLER.address_zh),
-            )),
-            Para("根据《中华人民共和国民法典》及有关法律法规，买卖双方经友好协商，就买方向卖方购买数控机床及相关服务事宜，"
-                 "达成如下条款，以资共同遵守。"),
-            Heading("第一条 合同标的 Subject matter"),
-            line_table(terms.lines, "zh", terms.currency),
-            Heading("第二条 合同金额 Contract price"),
-            Para(f"合同总价为人民币 {money(total)}（大写：{rmb_in_words(total)}），含 13% 增值税、包装费及运至买方工厂的运输费。"
-                 "卖方在每期付款前向买方开具相应金额的增值税专用发票。"),
-            Heading("第三条 付款方式 Payment terms"),
-            Para(pay_zh),
-            Para("买方逾期付款的，每逾期一日按逾期金额的万分之五向卖方支付违约金。"),
-            Heading("第四条 交货 Delivery"),
-            Para(f"交货期：合同生效且卖方收到预付款后 {terms.delivery_days} 天内交货。交货地点：{customer.address_zh}（买方工厂）。"
-                 "卖方负责运输和运输保险，货物风险自买方签收之日起转移至买方。"),
-            Para("卖方应在发货前 5 个工作日书面通知买方，买方负责提供卸货设备及符合要求的安装地基。"),
-            Heading("第五条 验收 Acceptance"),
-            Bullets((
-                "预验收：在卖方工厂按双方签订的技术协议进行几何精度检验和试切，买方派员参加。",
-                "终验收：设备安装调试完成后 15 天内，在买方现场按技术协议进行终验收，双方签署验收报告。",
-                "买方无正当理由在规定期限内不组织终验收的，视为验收合格。",
-            )),
-            Heading("第六条 质量保证 Warranty"),
-            Para(f"质保期为终验收合格之日起 {terms.warranty_months} 个月。质保期内因设备本身质量问题造成的故障，卖方免费维修或更换零部件；"
-                 "卖方接到报修后 4 小时内响应，48 小时内到达现场（华东、华北地区 24 小时内）。易损件及人为损坏不在免费保修范围内。"),
-            Heading("第七条 违约责任 Liability"),
-            Para("卖方逾期交货的，每逾期一周按逾期交货部分货款的 0.5% 支付违约金，累计不超过该部分货款的 5%。"
-                 "逾期超过 60 天的，买方有权解除合同并要求卖方退还已付款项。"),
-            Heading("第八条 保密 Confidentiality"),
-            Para("双方对在履行本合同过程中知悉的对方技术资料和商业信息负有保密义务，保密期限为合同终止后三年。"),
-            Heading("第九条 争议解决 Disputes"),
-            Para("因本合同引起的或与本合同有关的任何争议，双方应友好协商解决；协商不成的，提交上海国际仲裁中心按其仲裁规则仲裁，仲裁裁决是终局的。"),
-            Heading("第十条 其他 Miscellaneous"),
-            Para("本合同一式四份，双方各执两份，自双方签字盖章且卖方收到预付款之日起生效。技术协议为本合同附件，与本合同具有同等法律效力。"),
-        ]
-        if terms.revision_note:
-            blocks.append(Para(f"修订说明：{terms.revision_note}"))
-        blocks.append(Signatures((("买方", customer.zh), ("卖方", SELLER.zh))))
-        return Body(
-            title=f"销售合同 Sales Contract {terms.number}",
-            subtitle=f"{customer.zh} · {'、'.join(line.item.code for line in terms.lines)}",
-            blocks=tuple(blocks), lang="zh", author=author, reference=terms.number, marking=marking,
-            keywords=("销售合同", customer.zh, terms.number),
-        )
+    pay_zh = PAYMENT_TERMS[terms.payment][0]
+    blocks: list[Block] = [
+        Fields((
+            ("合同编号 Contract No.", terms.number),
+            ("签订日期 Date", zh_date(terms.signed_on)),
+            ("签订地点 Place", SELLER.city_zh),
+            ("买方 Buyer", f"{customer.zh}（{customer.en}）"),
+            ("买方地址", customer.address_zh),
+            ("卖方 Seller", f"{SELLER.zh}（{SELLER.en}）"),
+            ("卖方地址", SELLER.address_zh),
+        )),
+        Para("根据《中华人民共和国民法典》及有关法律法规，买卖双方经友好协商，就买方向卖方购买数控机床及相关服务事宜，"
+             "达成如下条款，以资共同遵守。"),
+        Heading("第一条 合同标的 Subject matter"),
+        line_table(terms.lines, "zh", terms.currency),
+        Heading("第二条 合同金额 Contract price"),
+        Para(f"合同总价为人民币 {money(total)}（大写：{rmb_in_words(total)}），含 13% 增值税、包装费及运至买方工厂的运输费。"
+             "卖方在每期付款前向买方开具相应金额的增值税专用发票。"),
+        Heading("第三条 付款方式 Payment terms"),
+        Para(pay_zh),
+        Para("买方逾期付款的，每逾期一日按逾期金额的万分之五向卖方支付违约金。"),
+        Heading("第四条 交货 Delivery"),
+        Para(f"交货期：合同生效且卖方收到预付款后 {terms.delivery_days} 天内交货。交货地点：{customer.address_zh}（买方工厂）。"
+             "卖方负责运输和运输保险，货物风险自买方签收之日起转移至买方。"),
+        Para("卖方应在发货前 5 个工作日书面通知买方，买方负责提供卸货设备及符合要求的安装地基。"),
+        Heading("第五条 验收 Acceptance"),
+        Bullets((
+            "预验收：在卖方工厂按双方签订的技术协议进行几何精度检验和试切，买方派员参加。",
+            "终验收：设备安装调试完成后 15 天内，在买方现场按技术协议进行终验收，双方签署验收报告。",
+            "买方无正当理由在规定期限内不组织终验收的，视为验收合格。",
+        )),
+        Heading("第六条 质量保证 Warranty"),
+        Para(f"质保期为终验收合格之日起 {terms.warranty_months} 个月。质保期内因设备本身质量问题造成的故障，卖方免费维修或更换零部件；"
+             "卖方接到报修后 4 小时内响应，48 小时内到达现场（华东、华北地区 24 小时内）。易损件及人为损坏不在免费保修范围内。"),
+        Heading("第七条 违约责任 Liability"),
+        Para("卖方逾期交货的，每逾期一周按逾期交货部分货款的 0.5% 支付违约金，累计不超过该部分货款的 5%。"
+             "逾期超过 60 天的，买方有权解除合同并要求卖方退还已付款项。"),
+        Heading("第八条 保密 Confidentiality"),
+        Para("双方对在履行本合同过程中知悉的对方技术资料和商业信息负有保密义务，保密期限为合同终止后三年。"),
+        Heading("第九条 争议解决 Disputes"),
+        Para("因本合同引起的或与本合同有关的任何争议，双方应友好协商解决；协商不成的，提交上海国际仲裁中心按其仲裁规则仲裁，仲裁裁决是终局的。"),
+        Heading("第十条 其他 Miscellaneous"),
+        Para("本合同一式四份，双方各执两份，自双方签字盖章且卖方收到预付款之日起生效。技术协议为本合同附件，与本合同具有同等法律效力。"),
+    ]
+    if terms.revision_note:
+        blocks.append(Para(f"修订说明：{terms.revision_note}"))
+    blocks.append(Signatures((("买方", customer.zh), ("卖方", SELLER.zh))))
+    return Body(
+        title=f"销售合同 Sales Contract {terms.number}",
+        subtitle=f"{customer.zh} · {'、'.join(line.item.code for line in terms.lines)}",
+        blocks=tuple(blocks), lang="zh", author=author, reference=terms.number, marking=marking,
+        keywords=("销售合同", customer.zh, terms.number),
+    )
+
+
+def _sales_contract_en(terms: ContractTerms, *, marking: str, author: str) -> Body:
+    total = lines_total(terms.lines)
+    customer = terms.customer
+    pay_en = PAYMENT_TERMS[terms.payment][1]
     delivery = (
         f"Delivery within {terms.delivery_days} days of the advance payment, {terms.incoterm} (Incoterms 2020)."
         if terms.incoterm else
         f"Delivery within {terms.delivery_days} days of the advance payment, to the buyer's plant at "
         f"{customer.address_en}."
     )
-    blocks = [
+    blocks: list[Block] = [
         Fields((
             ("Contract No.", terms.number),
             ("Date", en_date(terms.signed_on)),

@@ -207,7 +207,12 @@ class _Seeder:
         self.report.add("orders")
         if contract is not None:
             self.report.add("contract links")
-        total = self._amount(self._lines(deal, plan.currency))
+        self.bill(rep, order, billing=deal.billing, total=self._amount(self._lines(deal, plan.currency)))
+        Order.objects.filter(pk=order.pk).update(
+            created_at=timezone.make_aware(dt.datetime.combine(signed, dt.time(10))))
+
+    def bill(self, rep: User, order: Order, *, billing: str, total: Decimal) -> None:
+        """Invoices and payments as the deal's `billing` says: paid, partly overdue, overdue, prepaid, ..."""
 
         def part(percent: int) -> Decimal:
             return _money(total * percent / 100)
@@ -215,7 +220,6 @@ class _Seeder:
         def days(n: int) -> dt.date:
             return self.today - dt.timedelta(days=n)
 
-        billing = deal.billing
         if billing == "paid":
             invoice = invoice_issue(actor=rep, order=order, amount=total, issued_on=days(60), due_on=days(30))
             payment_record(actor=rep, order=order, amount=total, invoice=invoice, received_on=days(35),
@@ -248,8 +252,6 @@ class _Seeder:
         elif billing == "cancelled":
             order_status_change(actor=rep, order=order, status=OrderStatus.CANCELLED,
                                 note="客户取消：厂房搬迁 Customer relocating the plant")
-        Order.objects.filter(pk=order.pk).update(
-            created_at=timezone.make_aware(dt.datetime.combine(signed, dt.time(10))))
 
     # --- service, knowledge, activities ---------------------------------------------------------
 

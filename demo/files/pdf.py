@@ -67,40 +67,64 @@ def pdf_font() -> PdfFont:
     return PdfFont(name=_FALLBACK_CID_FONT, embedded=False, source=_FALLBACK_CID_FONT)
 
 
-def render_pdf(body: Body) -> bytes:
+@dataclass(frozen=True)
+class _Styles:
+    base: object  # reportlab ParagraphStyle instances (reportlab is imported only when a PDF is drawn)
+    small: object
+    small_right: object
+    title: object
+    subtitle: object
+    headings: dict
+    bullet: object
+
+
+def _styles(font: str, lang: str) -> _Styles:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from reportlab.platypus import Table as PdfTable
-    from reportlab.platypus import TableStyle
 
-    font = pdf_font().name
-    wrap = "CJK" if body.lang == "zh" else None
+    wrap = "CJK" if lang == "zh" else None
     base = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14.5, spaceAfter=4, wordWrap=wrap)
     small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11.5, spaceAfter=0)
-    small_right = ParagraphStyle("small_right", parent=small, alignment=TA_RIGHT)
-    title = ParagraphStyle("title", parent=base, fontSize=17, leading=23, spaceAfter=4)
-    subtitle = ParagraphStyle("subtitle", parent=base, fontSize=10.5, leading=15, textColor=colors.HexColor("#555555"),
-                              spaceAfter=10)
-    headings = {
-        1: ParagraphStyle("h1", parent=base, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=5,
-                          textColor=colors.HexColor("#1f3a5f")),
-        2: ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3),
-    }
-    # U+2022 is missing from WenQuanYi; a small black circle is in every CJK font.
-    bullet = ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=3, bulletFontName=font,
-                            bulletFontSize=5, bulletOffsetY=1.5)
-    width = A4[0] - 40 * mm
+    return _Styles(
+        base=base,
+        small=small,
+        small_right=ParagraphStyle("small_right", parent=small, alignment=TA_RIGHT),
+        title=ParagraphStyle("title", parent=base, fontSize=17, leading=23, spaceAfter=4),
+        subtitle=ParagraphStyle("subtitle", parent=base, fontSize=10.5, leading=15,
+                                textColor=colors.HexColor("#555555"), spaceAfter=10),
+        headings={
+            1: ParagraphStyle("h1", parent=base, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=5,
+                              textColor=colors.HexColor("#1f3a5f")),
+            2: ParagraphStyle("h2", parent=base, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=3),
+        },
+        # U+2022 is missing from WenQuanYi; a small black circle is in every CJK font.
+        bullet=ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=3, bulletFontName=font,
+                              bulletFontSize=5, bulletOffsetY=1.5),
+    )
 
-    def para(text: str, style: ParagraphStyle = base) -> Paragraph:
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
-    def table(rows, col_widths, *, grid: bool, right: Sequence[int] = ()) -> PdfTable:
+class _Story:
+    """A body's blocks as reportlab flowables, in the body's styles and language."""
+
+    def __init__(self, body: Body, font: str, width: float) -> None:
+        self.body = body
+        self.styles = _styles(font, body.lang)
+        self.width = width
+
+    def para(self, text: str, style=None):
+        from reportlab.platypus import Paragraph
+
+        return Paragraph(escape(text).replace("\n", "<br/>"), style or self.styles.base)
+
+    def table(self, rows, col_widths, *, grid: bool, right: Sequence[int] = ()):
+        from reportlab.lib import colors
+        from reportlab.platypus import Table as PdfTable
+        from reportlab.platypus import TableStyle
+
+        small, small_right = self.styles.small, self.styles.small_right
         cells = [
-            [para(cell, small_right if c in right and r > 0 else small) for c, cell in enumerate(row)]
+            [self.para(cell, small_right if c in right and r > 0 else small) for c, cell in enumerate(row)]
             for r, row in enumerate(rows)
         ]
         result = PdfTable(cells, colWidths=col_widths, repeatRows=1 if grid else 0, hAlign="LEFT")
@@ -112,33 +136,48 @@ def render_pdf(body: Body) -> bytes:
         result.setStyle(TableStyle(commands))
         return result
 
-    story: list = [para(body.title, title)]
-    if body.subtitle:
-        story.append(para(body.subtitle, subtitle))
-    for block in body.blocks:
+    def flowables(self) -> list:
+        story: list = [self.para(self.body.title, self.styles.title)]
+        if self.body.subtitle:
+            story.append(self.para(self.body.subtitle, self.styles.subtitle))
+        for block in self.body.blocks:
+            story.extend(self.block(block))
+        return story
+
+    def block(self, block) -> list:
+        from reportlab.platypus import Paragraph, Spacer
+
+        width, zh = self.width, self.body.lang == "zh"
         if isinstance(block, Heading):
-            story.append(para(block.text, headings.get(block.level, headings[2])))
-        elif isinstance(block, Para):
-            story.append(para(block.text))
-        elif isinstance(block, Bullets):
-            story.extend(Paragraph(escape(item), bullet, bulletText="●") for item in block.items)
-        elif isinstance(block, Table):
+            return [self.para(block.text, self.styles.headings.get(block.level, self.styles.headings[2]))]
+        if isinstance(block, Para):
+            return [self.para(block.text)]
+        if isinstance(block, Bullets):
+            return [Paragraph(escape(item), self.styles.bullet, bulletText="●") for item in block.items]
+        if isinstance(block, Table):
             weights = block.widths or (1,) * len(block.rows[0])
             total = sum(weights)
-            story.append(table(block.rows, [width * w / total for w in weights], grid=True, right=block.right))
-            story.append(Spacer(1, 6))
-        elif isinstance(block, Fields):
-            story.append(table(block.pairs, [width * 0.28, width * 0.72], grid=False))
-            story.append(Spacer(1, 4))
-        elif isinstance(block, Signatures):
+            return [self.table(block.rows, [width * w / total for w in weights], grid=True, right=block.right),
+                    Spacer(1, 6)]
+        if isinstance(block, Fields):
+            return [self.table(block.pairs, [width * 0.28, width * 0.72], grid=False), Spacer(1, 4)]
+        if isinstance(block, Signatures):
             rows = [
-                tuple(f"{role}：{name}" if body.lang == "zh" else f"{role}: {name}" for role, name in block.parties),
-                tuple(("授权代表（签字）：" if body.lang == "zh" else "Authorised signature:") + "\n\n______________________"
+                tuple(f"{role}：{name}" if zh else f"{role}: {name}" for role, name in block.parties),
+                tuple(("授权代表（签字）：" if zh else "Authorised signature:") + "\n\n______________________"
                       for _ in block.parties),
-                tuple(("盖章 / 日期：" if body.lang == "zh" else "Seal / date:") for _ in block.parties),
+                tuple(("盖章 / 日期：" if zh else "Seal / date:") for _ in block.parties),
             ]
-            story.append(Spacer(1, 14))
-            story.append(table(rows, [width / len(block.parties)] * len(block.parties), grid=False))
+            return [Spacer(1, 14),
+                    self.table(rows, [width / len(block.parties)] * len(block.parties), grid=False)]
+        return []
+
+
+def _page_decoration(body: Body, font: str):
+    """Draws the footer (reference, marking, page number) and the header (our name, marking) on every page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
 
     footer_left = "  ·  ".join(part for part in (body.reference, body.marking) if part)
 
@@ -154,6 +193,17 @@ def render_pdf(body: Body) -> bytes:
             canvas.drawRightString(A4[0] - 20 * mm, A4[1] - 12 * mm, body.marking)
         canvas.restoreState()
 
+    return decorate
+
+
+def render_pdf(body: Body) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    font = pdf_font().name
+    story = _Story(body, font, width=A4[0] - 40 * mm).flowables()
+    decorate = _page_decoration(body, font)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
