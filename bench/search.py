@@ -364,7 +364,7 @@ def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, 
     (seconds, versions, files per kind, the new documents' ids)."""
     from django.contrib.auth import get_user_model
 
-    from backend.common.backends import object_store
+    from backend.documents.store import object_store
     from backend.documents.models import Document, DocumentVersion
     from indexing import services
     from tests.indexing import files
@@ -850,7 +850,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"extraction sample of {args.extract_docs} files ({BACKEND_LABEL[extract_backend]}) ...", flush=True)
             extract_seconds, extract_count, extract_kinds, extract_ids = extraction_sample(args.extract_docs, workdir)
             print(f"  {extract_count / extract_seconds:,.0f} versions/s with extraction", flush=True)
-            from backend.common.backends import search_backend
+            from indexing.engine import search_backend
             from indexing import services
 
             for name in backends[1:]:
@@ -863,7 +863,7 @@ def main(argv: list[str] | None = None) -> int:
         # -- queries, backend by backend
         from backend.access.policy import user_principals
         from backend.accounts.services import api_token_issue
-        from backend.common.backends import search_backend
+        from indexing.engine import search_backend
         from backend.common.runtime import warm_and_freeze
 
         tokens = {"narrow": api_token_issue(user=narrow), "admin": api_token_issue(user=admin)}

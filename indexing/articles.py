@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from backend.access.policy import user_principals, view_principals_for_article, visible
-from backend.common.backends import article_search_backend
+from indexing.engine import article_search_backend
 from backend.common.metrics import SEARCH_LATENCY
 from backend.crm.models import ArticleStatus, KnowledgeArticle
 from indexing import highlight, query

@@ -27,7 +27,7 @@ from django.db import connections, router
 
 from backend.access.policy import Action, is_active_staff, user_principals, visible
 from backend.accounts.models import User
-from backend.common.backends import search_backend
+from indexing.engine import search_backend
 from backend.common.metrics import SEARCH_LATENCY
 from backend.common.prepared import PreparedModelQuery, Uncompilable
 from backend.documents.filetypes import describe_mime

@@ -26,7 +26,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.access.policy import view_principals_for_documents
-from backend.common.backends import object_store, search_backend
+from backend.documents.store import object_store
+from indexing.engine import search_backend
 from backend.documents.models import Document, DocumentVersion, VersionStatus
 from indexing import extract as extraction
 from indexing.backends import IndexDoc, SearchBackend, SearchFilters, SearchUnavailable

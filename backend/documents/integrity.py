@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.documents.models import DocumentVersion
 from storage import ObjectInfo
 from storage.base import CONTENT_PREFIX, STAGING_PREFIX

@@ -27,7 +27,7 @@ from backend.access.policy import Action, is_active_staff
 from backend.access.services import require_access
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.common.metrics import DOWNLOAD_BYTES, UPLOAD_BYTES
 from backend.common.errors import (
     Conflict,

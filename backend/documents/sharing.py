@@ -32,7 +32,7 @@ from backend.access.services import require_access
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
 from backend.documents.models import (

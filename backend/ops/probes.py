@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connections
 
-from backend.common.backends import object_store, search_backend
+from backend.documents.store import object_store
+from indexing.engine import search_backend
 
 PROBES = ("database", "storage", "search", "broker")
 

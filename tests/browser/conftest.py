@@ -65,7 +65,7 @@ def browser(debian_chromium):
 @pytest.fixture
 def live_backends(settings, s3_server, tmp_path):
     """The live server's documents on a fresh S3 bucket, its search on a fresh tantivy index."""
-    from backend.common.backends import search_backend
+    from indexing.engine import search_backend
 
     settings.STORAGE_URL = s3_server.url_for_bucket(f"browser-{uuid.uuid4().hex[:12]}")
     settings.SEARCH_URL = f"tantivy://{tmp_path / 'search'}"

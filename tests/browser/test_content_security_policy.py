@@ -25,7 +25,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def portal_world(transactional_db, live_backends):
-    from backend.common.backends import article_search_backend
+    from indexing.engine import article_search_backend
 
     world = build_portal_world()
     yield world

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
 @pytest.fixture
 def portal_world(transactional_db, live_backends, settings, tmp_path):
-    from backend.common.backends import article_search_backend
+    from indexing.engine import article_search_backend
 
     world = build_portal_world()
     yield world

@@ -12,7 +12,7 @@ from PIL import Image
 from backend.access.policy import visible
 from backend.accounts.models import PortalAccount, Role
 from backend.audit.models import AuditEvent
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.common.errors import FileTooLarge, InvalidInput, NotFound, PermissionDenied, UnsupportedFileType
 from backend.crm.models import DispatchState, Priority, ServiceAttachment, ServiceNote, ServiceRecord, ServiceType
 from backend.crm.selectors.service import service_record_list_visible, service_record_thread

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import Department, Role, User
 from backend.audit.models import AuditEvent
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
 from demo import seed
 

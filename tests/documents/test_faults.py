@@ -15,7 +15,7 @@ from django.db import connection
 from minio import Minio
 
 from backend.audit.models import AuditEvent
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.documents import services
 from backend.documents.models import Document, DocumentVersion
 from storage.errors import StoreUnavailable

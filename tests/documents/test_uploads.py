@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.audit.models import AuditEvent
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.documents.models import Document, DocumentVersion
 from tests import factories
 from tests.documents.conftest import client_for

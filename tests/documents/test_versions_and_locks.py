@@ -259,7 +259,7 @@ def test_presigned_url_is_handed_out_and_audited(team):
 
 def test_deleting_a_document_removes_objects_only_when_unreferenced(team, django_capture_on_commit_callbacks):
     alice, _, _, document = team
-    from backend.common.backends import object_store
+    from backend.documents.store import object_store
 
     shared = factories.pdf_bytes("shared")
     keep = factories.document(alice, title="Keeps the shared bytes", content=shared)

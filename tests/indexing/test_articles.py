@@ -8,7 +8,7 @@ from django.utils import timezone
 from backend.access.policy import user_principals
 from backend.accounts.models import PortalAccount, Role
 from backend.audit.models import AuditEvent
-from backend.common.backends import article_search_backend
+from indexing.engine import article_search_backend
 from backend.common.errors import NotFound
 from backend.crm.models import ArticleVisibility, KnowledgeArticle
 from backend.crm.services.knowledge import (

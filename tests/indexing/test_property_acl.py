@@ -66,7 +66,7 @@ def _principal(departments, users, index):
 def fresh_index(request, tmp_path):
     """Call it for the SEARCH_URL of a new, empty index on the backend under test. An OpenSearch index
     lives until the next example asks for one (hundreds of examples' indices would fill the node's heap)."""
-    from backend.common.backends import search_backend
+    from indexing.engine import search_backend
 
     made: list = []
 

@@ -16,7 +16,7 @@ def s3_backed_documents(s3_document_bucket):
 @pytest.fixture(autouse=True)
 def search_index(tantivy_index, settings):
     yield tantivy_index
-    from backend.common.backends import article_search_backend
+    from indexing.engine import article_search_backend
 
     article_search_backend().close()
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from backend.accounts.models import Role
-from backend.common.backends import article_search_backend
+from indexing.engine import article_search_backend
 from indexing.articles import article_search
 from tests import factories
 from tests.portal.conftest import portal_client

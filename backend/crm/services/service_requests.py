@@ -21,7 +21,7 @@ from django.utils import timezone
 from backend.access.policy import Action, is_portal_user, portal_can_follow_up, portal_customer_id
 from backend.accounts.models import PortalAccount
 from backend.audit import services as audit
-from backend.common.backends import object_store
+from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import (
     Order,

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.audit import services as audit
-from backend.common.backends import search_backend
+from indexing.engine import search_backend
 from indexing import services
 from indexing.backends import SearchUnavailable
 

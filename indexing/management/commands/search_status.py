@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from backend.common.backends import search_backend
+from indexing.engine import search_backend
 from backend.documents.models import DocumentVersion
 from indexing.backends import SearchUnavailable
 from indexing.models import IndexStatus, ReindexRun, SearchOutbox, VersionIndexState
