@@ -14,7 +14,7 @@ import re
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header, parse_etags
 
-from backend.documents.services import VersionDownload
+from backend.documents.downloads import VersionDownload
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 UNSATISFIABLE = "unsatisfiable"

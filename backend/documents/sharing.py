@@ -44,7 +44,7 @@ from backend.documents.models import (
     VersionStatus,
 )
 from backend.documents import rendering
-from backend.documents.services import VersionDownload, version_stream
+from backend.documents.downloads import VersionDownload, version_stream
 
 SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")

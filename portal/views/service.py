@@ -17,7 +17,7 @@ from backend.crm.selectors.orders import order_choices_visible, order_get_visibl
 from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
-from backend.documents.services import UploadSource
+from backend.documents.intake import UploadSource
 from backend.ops.headers import sandboxed
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm

@@ -34,7 +34,7 @@ from backend.crm.models import (
 )
 from backend.crm.services.common import require
 from backend.crm.services.service import rate_record
-from backend.documents.services import StoredUpload, UploadSource, store_checked_upload
+from backend.documents.intake import StoredUpload, UploadSource, store_checked_upload
 
 # What a customer may raise from the portal (follow-up visits are planned by staff).
 PORTAL_REQUEST_TYPES = (ServiceType.ISSUE, ServiceType.MAINTENANCE, ServiceType.COMPLAINT)

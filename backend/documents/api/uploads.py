@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from backend.common.errors import FileTooLarge, InvalidInput, LengthRequired
-from backend.documents.services import UploadSource
+from backend.documents.intake import UploadSource
 
 _MULTIPART_OVERHEAD = 1024 * 1024
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")

@@ -1,0 +1,254 @@
+"""The version workflow of a document: a new version's row, check-out locks, approval and restore.
+
+Versions are immutable: a new version never rewrites an old one, and restoring copies an old version's
+content into a new draft. One version per document is the valid one. A check-out stops everyone else
+from changing the document until it is checked in, expires or is broken by someone who may manage it.
+`version_insert`, `locked_document` and `ensure_not_locked_by_other` are the steps the document
+services (backend.documents.services) share with the workflow here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.access.policy import Action
+from backend.access.services import require_access
+from backend.audit import services as audit
+from backend.common.errors import Conflict, VersionLocked
+from backend.documents.intake import StoredUpload
+from backend.documents.models import Document, DocumentVersion, VersionStatus
+from indexing import services as search_index
+
+
+# --- locks and the next version (the caller holds the document row lock) -------------------
+
+
+def _lock_conflict(document: Document) -> VersionLocked:
+    holder = document.checked_out_by
+    since = timezone.localtime(document.checked_out_at)
+    return VersionLocked(
+        f"Checked out by {holder} since {since:%Y-%m-%d %H:%M %Z}; "
+        f"nobody else can change it until it is checked in.",
+        holder={"id": holder.pk, "username": holder.username, "name": str(holder)},
+        since=document.checked_out_at.isoformat(),
+        expires_at=document.checkout_expires_at.isoformat(),
+    )
+
+
+def ensure_not_locked_by_other(document: Document, actor) -> None:
+    holder = document.lock_holder()
+    if holder is not None and holder.pk != actor.pk:
+        raise _lock_conflict(document)
+
+
+def locked_document(document: Document) -> Document:
+    return (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("checked_out_by", "valid_version")
+        .get(pk=document.pk)
+    )
+
+
+def version_insert(
+    *,
+    document: Document,
+    actor,
+    upload: StoredUpload | None = None,
+    copy_of: DocumentVersion | None = None,
+    comment: str = "",
+    idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
+) -> DocumentVersion:
+    """Insert the next version. The caller holds the document row lock."""
+    number = document.version_count + 1
+    if upload is not None:
+        content = {
+            "object_key": upload.stored.key,
+            "sha256": upload.stored.sha256,
+            "size": upload.stored.size,
+            "mime_type": upload.mime_type,
+            "original_filename": upload.original_filename,
+            "filename": upload.filename,
+        }
+    else:
+        assert copy_of is not None
+        content = {
+            field: getattr(copy_of, field)
+            for field in ("object_key", "sha256", "size", "mime_type", "original_filename", "filename")
+        }
+    now = timezone.now()
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        comment=comment,
+        uploaded_by=actor,
+        created_at=now,
+        restored_from=copy_of,
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
+        **content,
+    )
+    document.version_count = number
+    document.updated_at = now
+    update_fields = ["version_count", "updated_at"]
+    current = document.valid_version if document.valid_version_id is not None else None
+    if current is None or current.status != VersionStatus.APPROVED:
+        document.valid_version = version
+        update_fields.append("valid_version")
+    document.save(update_fields=update_fields)
+    return version
+
+
+def version_audit_detail(version: DocumentVersion, stored: StoredUpload | None = None) -> dict:
+    detail = {
+        "version": version.number,
+        "sha256": version.sha256,
+        "size": version.size,
+        "mime_type": version.mime_type,
+        "filename": version.original_filename,
+    }
+    if stored is not None and stored.submitted_filename != version.original_filename:
+        detail["submitted_filename"] = stored.submitted_filename  # as sent, before cleaning
+    return detail
+
+
+
+# --- check-out -------------------------------------------------------------------------------
+
+
+def document_checkout(*, actor, document: Document) -> Document:
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = locked_document(document)
+        ensure_not_locked_by_other(locked, actor)
+        now = timezone.now()
+        if locked.lock_holder(now=now) is None:
+            locked.checked_out_at = now
+        locked.checked_out_by = actor
+        locked.checkout_expires_at = now + dt.timedelta(seconds=settings.CHECKOUT_TTL_SECONDS)
+        locked.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
+        audit.record(
+            "document.checked_out",
+            actor=actor,
+            target=locked,
+            detail={"expires_at": locked.checkout_expires_at.isoformat()},
+        )
+    return locked
+
+
+def _clear_lock(document: Document) -> None:
+    document.checked_out_by = None
+    document.checked_out_at = None
+    document.checkout_expires_at = None
+    document.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
+
+
+def document_checkin(*, actor, document: Document) -> Document:
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = locked_document(document)
+        holder = locked.lock_holder()
+        if holder is None:
+            raise Conflict("The document is not checked out.")
+        if holder.pk != actor.pk:
+            raise _lock_conflict(locked)
+        _clear_lock(locked)
+        audit.record("document.checked_in", actor=actor, target=locked)
+    return locked
+
+
+def document_lock_break(*, actor, document: Document, reason: str = "") -> Document:
+    """An administrator (manage access) releases someone else's check-out."""
+    require_access(actor=actor, action=Action.MANAGE, document=document)
+    with transaction.atomic():
+        locked = locked_document(document)
+        holder = locked.lock_holder()
+        if holder is None:
+            raise Conflict("The document is not checked out.")
+        detail = {
+            "holder_id": holder.pk,
+            "holder": holder.username,
+            "since": locked.checked_out_at.isoformat(),
+            "reason": reason,
+        }
+        _clear_lock(locked)
+        audit.record("document.lock_broken", actor=actor, target=locked, detail=detail)
+    return locked
+
+
+# --- status, restore -----------------------------------------------------------------------
+
+
+def document_version_approve(
+    *, actor, version: DocumentVersion, valid_until: dt.date | None = None
+) -> DocumentVersion:
+    """Approve a draft: it becomes the valid version and the previously approved one is superseded."""
+    document = version.document
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    with transaction.atomic():
+        locked = locked_document(document)
+        # Approving changes which version is valid: refused while someone else holds the check-out, like an upload.
+        ensure_not_locked_by_other(locked, actor)
+        current = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        if current.status != VersionStatus.DRAFT:
+            raise Conflict(
+                f"Version {current.number} is {current.get_status_display().lower()}; "
+                f"only a draft can be approved."
+            )
+        superseded = list(
+            locked.versions.filter(status=VersionStatus.APPROVED).values_list("number", flat=True)
+        )
+        locked.versions.filter(status=VersionStatus.APPROVED).update(status=VersionStatus.SUPERSEDED)
+        now = timezone.now()
+        current.status = VersionStatus.APPROVED
+        current.approved_by = actor
+        current.approved_at = now
+        current.valid_until = valid_until
+        current.save(update_fields=["status", "approved_by", "approved_at", "valid_until"])
+        locked.valid_version = current
+        locked.updated_at = now
+        locked.save(update_fields=["valid_version", "updated_at"])
+        audit.record(
+            "document.version.status_changed",
+            actor=actor,
+            target=locked,
+            detail={
+                "version": current.number,
+                "from": VersionStatus.DRAFT,
+                "to": VersionStatus.APPROVED,
+                "superseded": superseded,
+                "valid_until": valid_until.isoformat() if valid_until else None,
+            },
+        )
+        transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="status"))
+    current.document = locked
+    return current
+
+
+def document_version_restore(*, actor, version: DocumentVersion, comment: str = "") -> DocumentVersion:
+    """A new draft version with an old version's content. History is never rewritten."""
+    document = version.document
+    require_access(actor=actor, action=Action.CHANGE, document=document)
+    ensure_not_locked_by_other(document, actor)
+    with transaction.atomic():
+        locked = locked_document(document)
+        ensure_not_locked_by_other(locked, actor)
+        new_version = version_insert(
+            document=locked,
+            actor=actor,
+            copy_of=version,
+            comment=comment or f"Restored from version {version.number}",
+        )
+        audit.record(
+            "document.version.restored",
+            actor=actor,
+            target=locked,
+            detail={"version": new_version.number, "restored_from": version.number, "sha256": version.sha256},
+        )
+        transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="version"))
+    return new_version
+
