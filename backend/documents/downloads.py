@@ -21,9 +21,9 @@ from backend.access.policy import Action
 from backend.access.services import require_access
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
-from backend.common.backends import object_store
 from backend.common.metrics import DOWNLOAD_BYTES
 from backend.documents.models import DocumentVersion
+from backend.documents.store import object_store
 from storage.errors import ObjectCorrupt, StoreUnavailable
 
 logger = logging.getLogger(__name__)

@@ -17,11 +17,11 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from backend.common.backends import object_store
 from backend.common.errors import FileTooLarge, IdempotencyKeyReused, InvalidInput, UnsupportedFileType
 from backend.common.metrics import UPLOAD_BYTES
 from backend.documents.filenames import display_filename, sanitize_filename
 from backend.documents.filetypes import SNIFF_BYTES, describe_mime, sniff_mime
+from backend.documents.store import object_store
 from storage import PrefixedReader, StoredObject
 from storage.errors import ObjectTooLarge
 
