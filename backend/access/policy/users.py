@@ -1,0 +1,35 @@
+"""Who is asking: active staff, a customer's portal user, or nobody (anonymous, inactive)."""
+
+from __future__ import annotations
+
+from backend.accounts.models import PortalAccount, Role
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def is_active_staff(user) -> bool:
+    """A signed-in, active member of staff: who may create documents, customers and articles at all."""
+    return is_active_user(user) and user.role != Role.PORTAL
+
+
+def is_portal_user(user) -> bool:
+    """A signed-in customer contact (whatever the state of their account)."""
+    return is_active_user(user) and user.role == Role.PORTAL
+
+
+def portal_customer_id(user) -> int | None:
+    """The customer a portal user acts for, or None (staff, anonymous, disabled or unactivated accounts).
+
+    Looked up once per user object (one indexed query) and remembered on it.
+    """
+    if not is_portal_user(user):
+        return None
+    if "_portal_customer_id" not in user.__dict__:
+        user.__dict__["_portal_customer_id"] = (
+            PortalAccount.objects.filter(user_id=user.pk, disabled_at__isnull=True, activated_at__isnull=False)
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+    return user.__dict__["_portal_customer_id"]
