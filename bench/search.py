@@ -304,9 +304,9 @@ def choose_users(docs: int):
 
 def index_ours(batch_size: int) -> tuple[float, int]:
     """search_reindex's code path over everything (extraction excluded: the text is in the database)."""
-    from indexing import services
+    from indexing import reindex
 
-    run = services.reindex_start(clear=True)
+    run = reindex.reindex_start(clear=True)
     started = time.perf_counter()
     last = [started]
 
@@ -315,7 +315,7 @@ def index_ours(batch_size: int) -> tuple[float, int]:
             last[0] = time.perf_counter()
             print(f"  {r.versions_done:,} versions, {r.versions_done / (last[0] - started):,.0f}/s", flush=True)
 
-    services.reindex_run(run, batch_size=batch_size, progress=progress)
+    reindex.reindex_run(run, batch_size=batch_size, progress=progress)
     return time.perf_counter() - started, run.versions_done
 
 
@@ -366,7 +366,7 @@ def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, 
 
     from backend.documents.store import object_store
     from backend.documents.models import Document, DocumentVersion
-    from indexing import services
+    from indexing.sync import documents_sync
     from tests.indexing import files
 
     rng = random.Random(SEED + 7)
@@ -402,7 +402,7 @@ def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, 
         ids.append(document.pk)
     started = time.perf_counter()
     for start in range(0, len(ids), 100):
-        services.documents_sync(ids[start:start + 100])
+        documents_sync(ids[start:start + 100])
     return time.perf_counter() - started, len(ids), kinds, ids
 
 
@@ -851,14 +851,14 @@ def main(argv: list[str] | None = None) -> int:
             extract_seconds, extract_count, extract_kinds, extract_ids = extraction_sample(args.extract_docs, workdir)
             print(f"  {extract_count / extract_seconds:,.0f} versions/s with extraction", flush=True)
             from indexing.engine import search_backend
-            from indexing import services
+            from indexing.sync import documents_sync
 
             for name in backends[1:]:
                 use_search_url(urls[name])
                 other_backend = search_backend()
                 with other_backend.bulk():
                     for start in range(0, len(extract_ids), 100):
-                        services.documents_sync(extract_ids[start:start + 100], backend=other_backend)
+                        documents_sync(extract_ids[start:start + 100], backend=other_backend)
 
         # -- queries, backend by backend
         from backend.access.policy import user_principals

@@ -15,7 +15,7 @@ totals come back as rows of one shape (`fact_rows`) in a single UNION ALL, and a
 needs more facts of the same documents (the search page's tags) adds its own rows to the same
 query with `fact_rows` and `links_from_rows`. Whatever changes these facts (linking, unlinking,
 renaming a customer, attaching a quote document) calls
-indexing.services.index_documents_changed(...) on commit.
+indexing.hooks.index_documents_changed(...) on commit.
 """
 
 from __future__ import annotations

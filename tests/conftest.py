@@ -21,11 +21,11 @@ def _test_settings(settings, tmp_path):
 def _closed_search_breaker():
     """A test that kills the search engine opens the indexing circuit breaker for 30 s; it must not
     make later tests (in any folder) skip their index writes."""
-    from indexing import services
+    from indexing import outbox
 
-    services._breaker["open_until"] = 0.0
+    outbox._breaker["open_until"] = 0.0
     yield
-    services._breaker["open_until"] = 0.0
+    outbox._breaker["open_until"] = 0.0
 
 
 from django.db.backends.signals import connection_created  # noqa: E402

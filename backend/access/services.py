@@ -23,7 +23,7 @@ from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
 from backend.documents.models import Document
-from indexing import services as search_index
+from indexing import hooks as search_index
 
 
 def require(*, actor, action: Action, obj, denied_event: str = "document.access.denied") -> None:

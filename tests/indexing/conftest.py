@@ -3,6 +3,11 @@
 import pytest
 from rest_framework.test import APIClient
 
+from backend.access.policy import user_principals
+from indexing import query
+from indexing.backends import SearchFilters, SearchRequest
+from indexing.models import VersionIndexState
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +36,34 @@ def client_for(user) -> APIClient:
     client = APIClient()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def people():
+    """(owner, colleague) in sales and an outsider in service."""
+    sales = factories.DepartmentFactory(code="sales")
+    service = factories.DepartmentFactory(code="service")
+    owner = factories.UserFactory(username="owner", department=sales)
+    colleague = factories.UserFactory(username="colleague", department=sales)
+    outsider = factories.UserFactory(username="outsider", department=service)
+    return owner, colleague, outsider
+
+
+def engine_hits(backend, user, q=None, **filters) -> set[int]:
+    """Document ids the *engine* returns for `user` (no database re-check): the index ACL itself."""
+    request = SearchRequest(query=query.parse(q) if q else None, principals=tuple(user_principals(user)),
+                            filters=SearchFilters(**filters), limit=100)
+    return {hit.document_id for hit in backend.search(request).hits}
+
+
+def state_of(document) -> VersionIndexState:
+    return VersionIndexState.objects.get(version_id=document.valid_version_id)
+
+
+def break_engine(settings, tmp_path) -> str:
+    """Point SEARCH_URL at an index that cannot be opened; returns the good URL."""
+    blocker = tmp_path / "engine-down"
+    blocker.write_text("not a directory")
+    good = settings.SEARCH_URL
+    settings.SEARCH_URL = f"tantivy://{blocker}/index"
+    return good

@@ -159,10 +159,10 @@ def test_past_quotes_for_a_customer_newest_first_with_amounts(corpus, committed,
     }
     # what the index and the result page read (both go through links_from_rows)
     monkeypatch.setattr(links, "links_from_rows", lambda ids, rows: {i: crm.get(i, {}) for i in ids})
-    from indexing import services
+    from indexing import hooks
 
     with committed():
-        services.index_documents_changed(document_ids=[q.pk for q in quotes], reason="test")
+        hooks.index_documents_changed(document_ids=[q.pk for q in quotes], reason="test")
 
     body = client_for(owner).get("/api/search/", {"kind": "quote", "customer": 7, "sort": "newest",
                                                   "facets": "customer"}).json()

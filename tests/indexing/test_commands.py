@@ -10,12 +10,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from backend.audit.models import AuditEvent
-from indexing import services
+from indexing import extraction, reindex
 from indexing.backends.base import IndexDoc
 from indexing.models import ReindexRun, VersionIndexState
 from tests import factories
 from tests.indexing import files
-from tests.indexing.test_services import engine_hits
+from tests.indexing.conftest import engine_hits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -52,7 +52,7 @@ def test_reindex_rebuilds_an_emptied_index_with_a_progress_bar(three_documents, 
 def test_an_interrupted_reindex_resumes_after_its_checkpoint(three_documents, search_index):
     owner, docs = three_documents
     search_index.clear()
-    ReindexRun.objects.create(backend=services.redacted_url(f"tantivy://{search_index.path}"),
+    ReindexRun.objects.create(backend=reindex.redacted_url(f"tantivy://{search_index.path}"),
                               last_document_id=docs[0].pk, documents_done=1, total_documents=3)
 
     out, _ = run("search_reindex", "--no-progress")
@@ -79,8 +79,8 @@ def test_reindex_drops_entries_of_documents_that_no_longer_exist(three_documents
 def test_re_extract_reads_every_file_again(three_documents, monkeypatch):
     _, docs = three_documents
     reads = []
-    original = services._read_content
-    monkeypatch.setattr(services, "_read_content", lambda version: reads.append(version.pk) or original(version))
+    original = extraction._read_content
+    monkeypatch.setattr(extraction, "_read_content", lambda version: reads.append(version.pk) or original(version))
 
     run("search_reindex", "--no-progress")
     assert reads == []  # text is reused from the database

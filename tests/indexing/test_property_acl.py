@@ -17,7 +17,8 @@ from backend.accounts.models import Role
 from backend.accounts.services import user_move_department
 from backend.documents import services as documents
 from backend.documents.models import Document
-from indexing import selectors, services
+from indexing import selectors
+from indexing.sync import documents_sync
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
@@ -101,7 +102,7 @@ def test_search_never_shows_what_the_caller_cannot_view(world, committed, settin
     for user in users:  # the previous example's changes were rolled back in the database only
         user.refresh_from_db()
     with transaction.atomic():
-        services.documents_sync([d.pk for d in docs])
+        documents_sync([d.pk for d in docs])
         for step in script:
             with committed():
                 if step[0] == "grant":

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
+import pytest
+from django.utils import timezone
+
+from backend.documents import services as documents
+from backend.documents.models import DocumentVersion
 from indexing import tasks
 from indexing.models import SearchOutbox
 from tests import factories
+from tests.indexing.conftest import engine_hits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -29,3 +35,21 @@ def test_the_periodic_tasks_are_scheduled(settings):
 
     assert {"indexing.drain_outbox", "indexing.enqueue_expired"} <= scheduled
     assert tasks.enqueue_expired.delay().get() == 0
+
+
+def test_an_approved_version_past_its_date_reads_expired(people, committed, search_index, monkeypatch):
+    owner, _, _ = people
+    with committed():
+        doc = factories.document(owner, content=b"old terms")
+    with committed():
+        documents.document_version_approve(actor=owner, version=DocumentVersion.objects.get(document=doc),
+                                           valid_until=timezone.localdate() + dt.timedelta(days=1))
+    assert engine_hits(search_index, owner, "old", statuses=("approved",)) == {doc.pk}
+
+    # two days later the periodic job re-indexes it
+    later = timezone.localdate() + dt.timedelta(days=2)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
+    with committed():
+        assert tasks.enqueue_expired() == 1
+
+    assert engine_hits(search_index, owner, "old", statuses=("expired",)) == {doc.pk}

@@ -14,7 +14,7 @@ from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.common.text import clean_line
 from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
 from backend.crm.services.common import require
-from indexing import services as search_index
+from indexing import hooks as search_index
 
 _EDITABLE = ("name", "code", "industry", "region", "tier", "status")
 

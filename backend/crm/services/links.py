@@ -15,7 +15,7 @@ from backend.common.errors import InvalidInput
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
 from backend.crm.services.common import require
 from backend.documents.models import Document
-from indexing import services as search_index
+from indexing import hooks as search_index
 
 _TARGETS: dict[type, str] = {
     Customer: LinkTarget.CUSTOMER,

@@ -13,7 +13,7 @@ from backend.common.api import MAX_ID
 from backend.common.query_fields import check_in_calendar
 from backend.documents.models import Classification, DocumentKind, VersionStatus
 from indexing import selectors
-from indexing import services as search_services
+from indexing import search as search_services
 from indexing.backends import SearchFilters
 
 # Short names for the file-type filter; a full MIME type works too.

@@ -18,7 +18,7 @@ from backend.web.pages import staff_page
 from backend.web.selectors import customers_for_documents
 from backend.web.templatetags.dossier_ui import mime_label
 from indexing import selectors as search_selectors
-from indexing import services as search_services
+from indexing import search as search_services
 from indexing.backends import SearchFilters
 
 PAGE_SIZE = 20

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from backend.audit import services as audit
 from indexing.engine import search_backend
-from indexing import services
+from indexing import reindex
+from indexing.outbox import outbox_drain
 from indexing.backends import SearchUnavailable
 
 
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             backend.ping()
         except SearchUnavailable as exc:
             raise CommandError(str(exc)) from exc
-        run = None if (options["restart"] or options["clear"] or options["re_extract"]) else services.reindex_resume_point()
+        run = None if (options["restart"] or options["clear"] or options["re_extract"]) else reindex.reindex_resume_point()
         if run is not None:
             self.stdout.write(
                 f"Resuming run {run.pk} after document {run.last_document_id} "
@@ -78,8 +79,8 @@ class Command(BaseCommand):
         else:
             if options["clear"]:
                 audit.record("search.index.cleared", actor=None, target_type="search.index",
-                             target_id=services.redacted_url(backend_url()), target_label="search index")
-            run = services.reindex_start(clear=options["clear"], re_extract=options["re_extract"], backend=backend)
+                             target_id=reindex.redacted_url(backend_url()), target_label="search index")
+            run = reindex.reindex_start(clear=options["clear"], re_extract=options["re_extract"], backend=backend)
             self.stdout.write(f"Reindexing {run.total_documents:,} documents into {run.backend} (run {run.pk}).")
         audit.record("search.reindex.started", actor=None, target=run,
                      detail={"resumed_after": run.last_document_id, "clear": options["clear"],
@@ -88,7 +89,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         versions_before = run.versions_done
         try:
-            services.reindex_run(
+            reindex.reindex_run(
                 run,
                 batch_size=options["batch_size"],
                 retry_failed=options["retry_failed"],
@@ -102,7 +103,7 @@ class Command(BaseCommand):
             bar.close()
             raise CommandError(f"Interrupted; run the command again to resume after document {run.last_document_id}.")
         bar.close()
-        drained = services.outbox_drain(backend=backend)
+        drained = outbox_drain(backend=backend)
         elapsed = time.monotonic() - started
         written = run.versions_done - versions_before
         audit.record("search.reindex.finished", actor=None, target=run,

@@ -13,7 +13,7 @@ from indexing.engine import search_backend
 from backend.documents.models import DocumentVersion
 from indexing.backends import SearchUnavailable
 from indexing.models import IndexStatus, ReindexRun, SearchOutbox, VersionIndexState
-from indexing.services import redacted_url
+from indexing.reindex import redacted_url
 
 
 def _size(n: int) -> str:
