@@ -152,6 +152,15 @@ def _locked(user: User) -> User:
     return User.objects.select_for_update(of=("self",)).select_related("department").get(pk=user.pk)
 
 
+def _synced(user: User, locked: User) -> User:
+    """The caller's instance takes the committed state, so code still holding it sees the change."""
+    for field in User._meta.concrete_fields:
+        setattr(user, field.attname, getattr(locked, field.attname))
+    if User.department.is_cached(locked):
+        User.department.field.set_cached_value(user, locked.department)
+    return locked
+
+
 def user_role_change(*, actor, user: User, role: str) -> User:
     _require_user_admin(actor, action="user.role", user=user)
     _check_staff_role(role)
@@ -159,11 +168,11 @@ def user_role_change(*, actor, user: User, role: str) -> User:
         locked = _locked(user)
         before = locked.role
         if before == role:
-            return locked
+            return _synced(user, locked)
         locked.role, locked.is_staff = role, _is_staff_for(role)
         locked.save(update_fields=["role", "is_staff"])
         audit.record(USER_ROLE_CHANGED, actor=actor, target=locked, detail={"from": before, "to": role})
-    return locked
+    return _synced(user, locked)
 
 
 def user_move_department(*, actor, user: User, department: Department | None) -> User:
@@ -186,7 +195,7 @@ def user_move_department(*, actor, user: User, department: Department | None) ->
             audit.record(USER_DEPARTMENT_CHANGED, actor=actor, target=locked,
                          detail={"from": before.code if before else None,
                                  "to": department.code if department else None, "groups_removed": removed})
-    return locked
+    return _synced(user, locked)
 
 
 def user_groups_change(*, actor, user: User, add=(), remove=()) -> User:
@@ -202,12 +211,12 @@ def user_groups_change(*, actor, user: User, add=(), remove=()) -> User:
         added = [group for group in add if group.pk not in current]
         removed = [group for group in remove if group.pk in current]
         if not added and not removed:
-            return locked
+            return _synced(user, locked)
         locked.groups.add(*added)
         locked.groups.remove(*removed)
         audit.record(USER_GROUPS_CHANGED, actor=actor, target=locked,
                      detail={"added": sorted(g.name for g in added), "removed": sorted(g.name for g in removed)})
-    return locked
+    return _synced(user, locked)
 
 
 def user_password_set(*, actor, user: User, password: str | None) -> User:
@@ -236,7 +245,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
             audit.record(API_TOKENS_REVOKED, actor=actor, target=locked,
                          detail={"reason": "password_set", "count": revoked})
     user.password = locked.password
-    return locked
+    return _synced(user, locked)
 
 
 def user_active_set(*, actor, user: User, active: bool) -> User:
@@ -246,7 +255,7 @@ def user_active_set(*, actor, user: User, active: bool) -> User:
     with transaction.atomic():
         locked = _locked(user)
         if locked.is_active == active:
-            return locked
+            return _synced(user, locked)
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         revoked = 0 if active else _api_tokens_delete(locked)
@@ -255,7 +264,7 @@ def user_active_set(*, actor, user: User, active: bool) -> User:
         if revoked:
             audit.record(API_TOKENS_REVOKED, actor=actor, target=locked,
                          detail={"reason": "deactivated", "count": revoked})
-    return locked
+    return _synced(user, locked)
 
 
 # --- API tokens -------------------------------------------------------------------------------------
