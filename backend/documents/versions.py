@@ -21,7 +21,7 @@ from backend.audit import services as audit
 from backend.common.errors import Conflict, VersionLocked
 from backend.documents.intake import StoredUpload
 from backend.documents.models import Document, DocumentVersion, VersionStatus
-from indexing import services as search_index
+from indexing import hooks as search_index
 
 
 # --- locks and the next version (the caller holds the document row lock) -------------------

@@ -256,7 +256,7 @@ def test_the_schema_documents_the_endpoint(corpus):
 
 
 def test_the_hand_built_response_matches_the_documented_serializer(corpus):
-    from backend.documents.api.search_views import SearchHitSerializer, SearchPageSerializer
+    from indexing.api.serializers import SearchHitSerializer, SearchPageSerializer
 
     owner, _, _, _ = corpus
 

@@ -1,9 +1,8 @@
 from django.urls import include, path
 
-from backend.documents.api import search_views, views
+from backend.documents.api import views
 
 urlpatterns = [
-    path("search/", search_views.SearchView.as_view(), name="api-search"),
     path("documents/", views.DocumentListCreateView.as_view(), name="api-document-list"),
     path("documents/<int:document_id>/", views.DocumentDetailView.as_view(), name="api-document-detail"),
     path("documents/<int:document_id>/download/", views.ValidVersionDownloadView.as_view(),

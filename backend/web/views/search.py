@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from backend.documents.api.search_views import FILE_TYPES, SearchQueryInput
 from backend.documents.models import Classification, DocumentKind, VersionStatus
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
 from backend.web.pages import staff_page
 from backend.web.selectors import customers_for_documents
 from backend.web.templatetags.dossier_ui import mime_label
 from indexing import selectors as search_selectors
+from indexing.api.serializers import FILE_TYPES, SearchQueryInput
 from indexing import search as search_services
 from indexing.backends import SearchFilters
 

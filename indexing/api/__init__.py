@@ -1,0 +1,1 @@
+"""The search API: GET /api/search/ (mounted under /api/ by backend/urls.py)."""
