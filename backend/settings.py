@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "backend.documents",
     "backend.access",
     "backend.crm",
+    "backend.sharing",
     "indexing",
     "backend.web",
     "portal",

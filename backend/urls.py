@@ -24,6 +24,7 @@ urlpatterns = [
                                               authentication_form=StaffAuthenticationForm)),
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include("backend.documents.api.urls")),
+    path("api/", include("backend.sharing.api")),
     path("api/", include("indexing.api.urls")),
     path("api/crm/", include("backend.crm.api.urls")),
     path("portal/", include("portal.urls")),

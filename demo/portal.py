@@ -15,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import can_share_document
-from backend.accounts.models import PortalAccount, User
-from backend.accounts.services import portal_invite
+from backend.accounts.models import User
 from backend.crm.models import Contact, Customer
 from backend.crm.services.announcements import announcement_create
 from backend.crm.services.service_requests import service_note_add, service_request_submit
 from backend.documents.models import Document
-from backend.documents.sharing import document_share_create
+from backend.sharing.models import PortalAccount
+from backend.sharing.portal_accounts import portal_invite
+from backend.sharing.shares import document_share_create
 
 PORTAL_CUSTOMER_CODE = "QH-C-001"
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from backend.accounts.models import PortalAccount, Role
+from backend.accounts.models import Role
 from backend.crm.models import Contact
+from backend.sharing.models import PortalAccount
 from tests.factories import UserFactory
 
 PORTAL_PASSWORD = "portal-pass-42"

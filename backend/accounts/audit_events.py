@@ -1,23 +1,13 @@
-"""Audit event types of people and their access: portal accounts, invitations, portal sign-ins."""
+"""Audit event types of staff users, departments, groups, API tokens and staff sign-ins.
+
+Those of portal accounts, invitations and portal sign-ins are registered by the sharing app
+(backend/sharing/audit_events.py); their names did not change when they moved.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
 from backend.audit.events import register
 
-register("portal.account.invited", "Staff invited a customer contact to the portal (an e-mail with a link was sent).",
-         label=_("Invited a contact to the portal"))
-register("portal.account.activated", "A customer contact accepted a portal invitation and set a password.",
-         label=_("Activated a portal account"))
-register("portal.account.disabled", "Staff disabled a portal user; their sessions ended at once.", label=_("Disabled a portal account"))
-register("portal.account.enabled", "Staff enabled a disabled portal user again.", label=_("Enabled a portal account"))
-register("portal.invitation.refused", "A portal invitation link was used after it expired, was used or was withdrawn.",
-         label=_("Portal invitation link refused"))
-register("portal.signed_in", "A portal user signed in.", label=_("Signed in to the portal"))
-register("portal.signed_out", "A portal user signed out.", label=_("Signed out of the portal"))
-register("portal.sign_in_failed", "A portal sign-in was refused (wrong e-mail or password, disabled or locked).",
-         label=_("Portal sign-in refused"))
-register("portal.account.locked", "Too many wrong passwords: the portal account is locked for a while.",
-         label=_("Portal account locked"))
 register("staff.sign_in_locked", "Too many failed staff sign-ins for a user name: it must wait before trying again.",
          label=_("Staff sign-in locked"))
 register("api.sign_in_failed", "A sign-in through the API (token or browsable API) was refused.",

@@ -65,59 +65,6 @@ class User(AbstractUser):
         return self.role == Role.PORTAL
 
 
-class PortalAccount(models.Model):
-    """A customer contact's way into the portal: one per contact, tied to that contact's customer.
-
-    The user row is created with the invitation (inactive, no usable password) and activated when
-    the contact sets a password through the invitation link. Disabling deactivates the user,
-    which ends every session at once (Django refuses inactive users on each request).
-    """
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="portal_account")
-    contact = models.OneToOneField("crm.Contact", on_delete=models.PROTECT, related_name="portal_account")
-    # The contact's customer, copied so every portal rule is one indexed equality.
-    customer = models.ForeignKey("crm.Customer", on_delete=models.PROTECT, related_name="portal_accounts")
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    invited_at = models.DateTimeField(default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    disabled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    failed_signins = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_signin_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["customer_id", "id"]
-        indexes = [models.Index(fields=["customer"], name="portal_account_customer_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.user.email} ({self.customer_id})"
-
-    @property
-    def state(self) -> str:
-        if self.disabled_at:
-            return "disabled"
-        if self.activated_at:
-            return "active"
-        return "invited"
-
-
-class PortalInvitation(models.Model):
-    """A single-use, expiring link to set a portal password. Only the token's SHA-256 is stored."""
-
-    account = models.ForeignKey(PortalAccount, on_delete=models.CASCADE, related_name="invitations")
-    token_sha256 = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    # Set when a newer invitation replaces this one, or the account is disabled.
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-
 class ApiToken(models.Model):
     """A staff user's API token. Only the SHA-256 of the key is stored: the key itself is shown once,
     when it is issued (`/api/auth/token/`), and a database dump or an admin page cannot give it away.

@@ -1,27 +1,21 @@
-"""Writes for users, departments, groups and API tokens, and the portal accounts of customer contacts."""
+"""Writes for users, departments, groups and API tokens, and the limits on staff sign-ins.
+
+The portal accounts of customer contacts (invitations, portal sign-in) live with the portal's domain:
+backend.sharing.portal_accounts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from backend.access.admin_policy import ADMIN_SITE_ROLES
-from backend.access.policy import Action, is_active_staff
-from backend.access.services import require as require_object
+from backend.access.policy import is_active_staff
 from backend.accounts.audit_events import (
     ACCOUNTS_CHANGE_DENIED,
     API_SIGNED_IN,
@@ -35,11 +29,10 @@ from backend.accounts.audit_events import (
     USER_PASSWORD_SET,
     USER_ROLE_CHANGED,
 )
-from backend.accounts.models import ApiToken, Department, PortalAccount, PortalInvitation, Role, User
-from backend.accounts.signin_limits import ABSENT_PORTAL_ACCOUNT, PORTAL_SIGN_IN, STAFF_SIGN_IN, locked_error
+from backend.accounts.models import ApiToken, Department, Role, User
+from backend.accounts.signin_limits import STAFF_SIGN_IN
 from backend.audit import services as audit
-from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
-from backend.crm.models import Contact
+from backend.common.errors import Conflict, InvalidInput, PermissionDenied, TooManyAttempts
 
 
 # --- staff users, departments, groups ------------------------------------------------------------
@@ -101,9 +94,10 @@ def department_create(*, actor, code: str, name: str) -> Department:
     return department
 
 
-def _user_insert(*, username: str, password: str | None, role: str, department: Department | None,
-                 display_name: str, email: str, preferred_language: str, is_active: bool = True) -> User:
-    """The row and its department group; the caller checks and audits."""
+def user_row_insert(*, username: str, password: str | None, role: str, department: Department | None,
+                    display_name: str, email: str, preferred_language: str, is_active: bool = True) -> User:
+    """The row and its department group; the caller checks and audits (user_create here, portal_invite
+    in backend.sharing.portal_accounts)."""
     if User.objects.filter(username=username).exists():
         raise Conflict("A user with this user name exists already.", fields={"username": ["This name is taken."]})
     user = User(username=username, role=role, department=department, display_name=display_name, email=email,
@@ -141,8 +135,8 @@ def user_create(
     _require_user_admin(actor, action="user.create")
     _check_staff_role(role)
     with transaction.atomic():
-        user = _user_insert(username=username, password=password, role=role, department=department,
-                            display_name=display_name, email=email, preferred_language=preferred_language)
+        user = user_row_insert(username=username, password=password, role=role, department=department,
+                               display_name=display_name, email=email, preferred_language=preferred_language)
         audit.record(USER_CREATED, actor=actor, target=user,
                      detail={"username": username, "role": role, "department": department.code if department else None})
     return user
@@ -238,7 +232,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
         else:
             locked.set_unusable_password()
         locked.save(update_fields=["password"])
-        revoked = _api_tokens_delete(locked)
+        revoked = api_tokens_delete(locked)
         audit.record(USER_PASSWORD_SET, actor=actor, target=locked,
                      detail={"own": own, "usable": bool(password), "tokens_revoked": revoked})
         if revoked:
@@ -258,7 +252,7 @@ def user_active_set(*, actor, user: User, active: bool) -> User:
             return _synced(user, locked)
         locked.is_active = active
         locked.save(update_fields=["is_active"])
-        revoked = 0 if active else _api_tokens_delete(locked)
+        revoked = 0 if active else api_tokens_delete(locked)
         audit.record(USER_ACTIVATED if active else USER_DEACTIVATED, actor=actor, target=locked,
                      detail={"tokens_revoked": revoked} if not active else {})
         if revoked:
@@ -289,7 +283,8 @@ def api_token_issue(*, user: User) -> str:
     return key
 
 
-def _api_tokens_delete(user: User) -> int:
+def api_tokens_delete(user: User) -> int:
+    """Delete every API token of `user`, unaudited: the caller records why (and the count)."""
     deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
     return deleted
 
@@ -299,7 +294,7 @@ def api_tokens_revoke(*, actor, user: User, reason: str = "revoked") -> int:
     if actor is None or getattr(actor, "pk", None) != user.pk:
         _require_user_admin(actor, action="user.tokens", user=user)
     with transaction.atomic():
-        revoked = _api_tokens_delete(user)
+        revoked = api_tokens_delete(user)
         if revoked:
             audit.record(API_TOKENS_REVOKED, actor=actor, target=user, detail={"reason": reason, "count": revoked})
     return revoked
@@ -318,218 +313,7 @@ def user_language_set(*, user, language: str) -> str:
     return language
 
 
-# --- portal accounts -----------------------------------------------------------------------------
-#
-# A customer's contact gets into the portal by invitation: staff invite the contact, the contact
-# follows a single-use link that expires, sets a password and is signed in. Staff may disable the
-# account at any time (sessions end at once: Django refuses inactive users on every request).
-# Wrong passwords are counted per account; too many in a row lock it for a while. Failures from
-# one address are also counted (in the cache), so guessing across many e-mails is slowed down too.
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _portal_username(email: str) -> str:
-    """Portal users are known by their e-mail address: it is what they sign in with, and what the
-    audit trail shows as the actor (staff user names never contain "@")."""
-    return email[:150]
-
-
-@dataclass(frozen=True)
-class PortalInvite:
-    invitation: PortalInvitation
-    link: str
-
-
-def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> PortalInvite:
-    """Invite `contact` to the portal: create (or reuse) their account and e-mail a fresh link.
-
-    A newer invitation withdraws the older ones. An active account cannot be invited again;
-    a disabled one must be enabled instead.
-    """
-    require_object(actor=actor, action=Action.CHANGE, obj=contact.customer, denied_event="crm.access.denied")
-    email = (contact.email or "").strip().lower()
-    if not email:
-        raise InvalidInput("The contact has no e-mail address; add one before inviting them.",
-                           fields={"email": ["An e-mail address is required for a portal invitation."]})
-    now = timezone.now()
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        account = (PortalAccount.objects.select_for_update().select_related("user")
-                   .filter(contact=contact).first())
-        if account is not None and account.disabled_at is not None:
-            raise Conflict("This portal user is disabled; enable them instead of inviting them again.")
-        if account is not None and account.activated_at is not None:
-            raise Conflict("This contact already uses the portal.")
-        clash = User.objects.filter(email__iexact=email, role=Role.PORTAL).exclude(
-            portal_account__contact=contact)
-        if clash.exists():
-            raise Conflict("Another portal user already signs in with this e-mail address.")
-        if account is None:
-            if User.objects.filter(username=_portal_username(email)).exists():
-                raise Conflict("Another user already has this e-mail address as their user name.")
-            user = _user_insert(username=_portal_username(email), password=None, role=Role.PORTAL, department=None,
-                                email=email, display_name=contact.name, is_active=False,
-                                preferred_language=getattr(actor, "preferred_language", "en"))
-            account = PortalAccount.objects.create(user=user, contact=contact, customer_id=contact.customer_id,
-                                                   invited_by=actor, invited_at=now)
-        else:
-            if account.user.email != email:
-                account.user.email, account.user.username = email, _portal_username(email)
-                account.user.save(update_fields=["email", "username"])
-            account.invited_by, account.invited_at = actor, now
-            account.save(update_fields=["invited_by", "invited_at"])
-        account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
-        invitation = PortalInvitation.objects.create(
-            account=account, token_sha256=_token_digest(token), created_by=actor, created_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.PORTAL_INVITATION_SECONDS),
-        )
-        audit.record("portal.account.invited", actor=actor, target=account.user, customer_id=contact.customer_id,
-                     detail={"contact": contact.pk, "email": email, "expires_at": invitation.expires_at.isoformat()})
-        link = (base_url or settings.SITE_URL).rstrip("/") + reverse("portal:invitation", args=[token])
-        transaction.on_commit(lambda: _send_invitation(account=account, link=link, expires_at=invitation.expires_at))
-    return PortalInvite(invitation=invitation, link=link)
-
-
-def _send_invitation(*, account: PortalAccount, link: str, expires_at: dt.datetime) -> None:
-    from backend.common.text import header_safe
-
-    language = account.user.preferred_language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {"name": account.contact.name, "customer": account.customer.name, "link": link,
-                   "expires_at": timezone.localtime(expires_at)}
-        # One clean line whatever the names hold: a line break in a header would be refused (or worse).
-        subject = header_safe(render_to_string("accounts/portal_invitation_subject.txt", context))
-        body = render_to_string("accounts/portal_invitation.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [account.user.email])
-
-
-def _invitation_for(token: str, *, lock: bool = False) -> PortalInvitation:
-    """The invitation a link stands for; NotFound for an unknown token, Gone when it can no longer be used."""
-    queryset = PortalInvitation.objects.select_related("account__user", "account__customer", "account__contact")
-    if lock:
-        queryset = queryset.select_for_update()
-    invitation = queryset.filter(token_sha256=_token_digest(token or "")).first()
-    if invitation is None:
-        raise NotFound("This invitation link is not valid.")
-    reason = None
-    if invitation.used_at is not None:
-        reason = "used"
-    elif invitation.withdrawn_at is not None or invitation.account.disabled_at is not None:
-        reason = "withdrawn"
-    elif invitation.expires_at <= timezone.now():
-        reason = "expired"
-    if reason is not None:
-        raise Gone(f"This invitation link has been {reason}.", reason=reason)
-    return invitation
-
-
-def portal_invitation_check(*, token: str) -> PortalInvitation:
-    """The usable invitation behind `token` (for showing the set-password page); refusals are audited."""
-    try:
-        return _invitation_for(token)
-    except Gone as exc:
-        invitation = PortalInvitation.objects.select_related("account").get(token_sha256=_token_digest(token))
-        audit.record("portal.invitation.refused", actor=None, outcome="denied", target=invitation.account.user,
-                     customer_id=invitation.account.customer_id, detail={"reason": exc.extra["reason"]})
-        raise
-
-
-def portal_invitation_accept(*, request, token: str, password: str, password_again: str) -> User:
-    """Set the password from an invitation link, activate the account and sign the person in."""
-    invitation = portal_invitation_check(token=token)
-    errors: dict[str, list[str]] = {}
-    if password != password_again:
-        errors["password_again"] = ["The two passwords differ."]
-    else:
-        try:
-            validate_password(password, user=invitation.account.user)
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
-    if errors:
-        raise InvalidInput("Choose another password.", fields=errors)
-    with transaction.atomic():
-        invitation = _invitation_for(token, lock=True)  # a second tab may have used it meanwhile
-        account = invitation.account
-        now = timezone.now()
-        user = account.user
-        user.set_password(password)
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
-        invitation.used_at = now
-        invitation.save(update_fields=["used_at"])
-        account.activated_at = account.activated_at or now
-        account.failed_signins, account.locked_until, account.last_signin_at = 0, None, now
-        account.save(update_fields=["activated_at", "failed_signins", "locked_until", "last_signin_at"])
-        audit.record("portal.account.activated", actor=user, target=user, customer_id=account.customer_id,
-                     detail={"contact": account.contact_id})
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    audit.record("portal.signed_in", actor=user, target=user, customer_id=account.customer_id,
-                 detail={"via": "invitation"})
-    return user
-
-
-def portal_account_disable(*, actor, account: PortalAccount) -> PortalAccount:
-    require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
-    with transaction.atomic():
-        account = PortalAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
-        if account.disabled_at is not None:
-            return account
-        now = timezone.now()
-        account.disabled_at, account.disabled_by = now, actor
-        account.save(update_fields=["disabled_at", "disabled_by"])
-        account.user.is_active = False
-        account.user.save(update_fields=["is_active"])
-        account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
-        revoked = _api_tokens_delete(account.user)
-        audit.record("portal.account.disabled", actor=actor, target=account.user, customer_id=account.customer_id,
-                     detail={"contact": account.contact_id})
-        if revoked:
-            audit.record(API_TOKENS_REVOKED, actor=actor, target=account.user, customer_id=account.customer_id,
-                         detail={"reason": "portal_disabled", "count": revoked})
-    return account
-
-
-def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
-    """Undo a disable. An account that never set a password needs a new invitation afterwards."""
-    require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
-    with transaction.atomic():
-        account = PortalAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
-        if account.disabled_at is None:
-            return account
-        account.disabled_at, account.disabled_by = None, None
-        account.failed_signins, account.locked_until = 0, None
-        account.save(update_fields=["disabled_at", "disabled_by", "failed_signins", "locked_until"])
-        if account.activated_at is not None:
-            account.user.is_active = True
-            account.user.save(update_fields=["is_active"])
-        audit.record("portal.account.enabled", actor=actor, target=account.user, customer_id=account.customer_id,
-                     detail={"contact": account.contact_id})
-    return account
-
-
-def _portal_sign_in_without_account(*, request, email: str, password: str | None) -> None:
-    """The refusal of an e-mail address with no portal account, as costly and as locking as a known
-    account's (see portal_sign_in); raises TooManyAttempts when it is, or becomes, locked."""
-    wait = ABSENT_PORTAL_ACCOUNT.wait(email)
-    if wait:
-        _refuse(request=request, email=email, account=None, reason="locked")
-        raise locked_error(wait)
-    make_password(password or "")  # the hashing a known account's password check costs
-    _refuse(request=request, email=email, account=None, reason="unknown_email")
-    if ABSENT_PORTAL_ACCOUNT.failed(email):
-        raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
-
-
-def _refuse(*, request, email: str, account: PortalAccount | None, reason: str) -> None:
-    PORTAL_SIGN_IN.failed_address(request)
-    audit.record("portal.sign_in_failed", actor=None, outcome="denied",
-                 target=account.user if account else None, target_type=None if account else "accounts.user",
-                 target_label=None if account else email[:200],
-                 customer_id=account.customer_id if account else None,
-                 detail={"email": email[:254], "reason": reason})
+# --- staff sign-in limits --------------------------------------------------------------------------
 
 
 def staff_sign_in_check(*, request, username: str, via: str) -> None:
@@ -560,65 +344,3 @@ def _staff_sign_in_refused(*, username: str, via: str, reason: str) -> None:
 
 def staff_sign_in_succeeded(*, request, username: str) -> None:
     STAFF_SIGN_IN.succeeded(request, username)
-
-
-def portal_sign_in(*, request, email: str, password: str) -> User:
-    """Sign a portal user in by e-mail and password, or raise.
-
-    InvalidInput for a wrong e-mail or password (the same words either way, so e-mails are not
-    revealed), TooManyAttempts (429) while the account or the address is locked. Every refusal
-    and every success is audited with the customer when it is known.
-
-    An e-mail address with no account costs and answers like one with an account: the password is
-    hashed all the same (against a stand-in, as Django's ModelBackend does for unknown user names),
-    and its failures are counted and locked like an account's (PORTAL_SIGNIN_MAX_FAILURES, then
-    PORTAL_LOCKOUT_SECONDS), in the cache instead of the database (signin_limits.ABSENT_PORTAL_ACCOUNT).
-    Disabled and not yet activated accounts count their failures too, for the same reason.
-    """
-    email = (email or "").strip().lower()
-    wrong = InvalidInput("The e-mail address or password is not right.", reason="credentials")
-    if PORTAL_SIGN_IN.address_blocked(request):
-        audit.record("portal.sign_in_failed", actor=None, outcome="denied", target_type="accounts.user",
-                     target_label=email[:200], detail={"email": email[:254], "reason": "address_limited"})
-        raise locked_error(PORTAL_SIGN_IN.address_wait(request))
-    account = (PortalAccount.objects.select_related("user").filter(user__email__iexact=email, user__role=Role.PORTAL)
-               .first() if email else None)
-    if account is None:
-        _portal_sign_in_without_account(request=request, email=email, password=password)
-        raise wrong
-    now = timezone.now()
-    if account.locked_until is not None and account.locked_until > now:
-        _refuse(request=request, email=email, account=account, reason="locked")
-        raise locked_error((account.locked_until - now).total_seconds())
-    user = authenticate(request, username=account.user.username, password=password or "")
-    if user is None:
-        reason = ("disabled" if account.disabled_at is not None
-                  else "not_activated" if account.activated_at is None else "password")
-        with transaction.atomic():
-            locked_account = PortalAccount.objects.select_for_update().get(pk=account.pk)
-            locked_account.failed_signins += 1
-            lock = locked_account.failed_signins >= settings.PORTAL_SIGNIN_MAX_FAILURES
-            if lock:
-                locked_account.locked_until = now + dt.timedelta(seconds=settings.PORTAL_LOCKOUT_SECONDS)
-                locked_account.failed_signins = 0
-            locked_account.save(update_fields=["failed_signins", "locked_until"])
-            _refuse(request=request, email=email, account=account, reason=reason)
-            if lock:
-                audit.record("portal.account.locked", actor=None, outcome="denied", target=account.user,
-                             customer_id=account.customer_id,
-                             detail={"until": locked_account.locked_until.isoformat()})
-        if lock:
-            raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
-        raise wrong
-    PortalAccount.objects.filter(pk=account.pk).update(failed_signins=0, locked_until=None, last_signin_at=now)
-    login(request, user)
-    audit.record("portal.signed_in", actor=user, target=user, customer_id=account.customer_id)
-    return user
-
-
-def portal_sign_out(*, request) -> None:
-    user = request.user
-    if getattr(user, "is_authenticated", False):
-        account = PortalAccount.objects.filter(user_id=user.pk).values_list("customer_id", flat=True).first()
-        audit.record("portal.signed_out", actor=user, target=user, customer_id=account)
-    logout(request)

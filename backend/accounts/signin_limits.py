@@ -36,7 +36,7 @@ file cache is shared by one machine's processes. A cache that cannot be reached 
 
 The portal uses only the per-address count from here, and locks known accounts in the database
 (PortalAccount.locked_until, audited); `ABSENT_PORTAL_ACCOUNT` is that lock's stand-in for e-mail
-addresses that have no account, so both answer alike (see accounts.services.portal_sign_in).
+addresses that have no account, so both answer alike (see sharing.portal_accounts.portal_sign_in).
 """
 
 from __future__ import annotations

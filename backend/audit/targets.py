@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 TARGET_TYPE_LABELS = {
     "documents.document": _("Document"),
     "documents.documentversion": _("Document version"),
-    "documents.documentshare": _("Document share"),
+    "documents.documentshare": _("Document share"),  # the model's label before it moved to sharing
+    "sharing.documentshare": _("Document share"),
     "crm.customer": _("Customer"),
     "crm.contact": _("Contact"),
     "crm.opportunity": _("Opportunity"),
@@ -33,8 +34,10 @@ TARGET_TYPE_LABELS = {
     "crm.documentlink": _("Document link"),
     "crm.report": _("Report"),
     "accounts.user": _("User"),
-    "accounts.portalaccount": _("Portal account"),
+    "accounts.portalaccount": _("Portal account"),  # before the portal accounts moved to sharing
     "accounts.portalinvitation": _("Portal invitation"),
+    "sharing.portalaccount": _("Portal account"),
+    "sharing.portalinvitation": _("Portal invitation"),
     "audit.auditevent": _("Audit log"),
     "search.index": _("Search index"),
     "search.query": _("Search query"),

@@ -3,7 +3,7 @@
 A download is recorded as `document.version.downloaded`, a preview as `document.version.previewed`
 (a preview is not a download), a HEAD as nothing (no byte of the file is sent). `version_stream` opens
 and audits the bytes once access has been checked: the staff downloads here call it after the policy,
-the customer shares (backend.documents.sharing) after their own checks, with their own event.
+the customer shares (backend.sharing.shares) after their own checks, with their own event.
 A checksum failure while streaming is audited and aborts the response.
 """
 

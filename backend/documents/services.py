@@ -27,7 +27,6 @@ from backend.audit import services as audit
 from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound
 from backend.common.text import clean_line
-from backend.documents import sharing
 from backend.documents.downloads import (  # noqa: F401 - named here for the interfaces
     PresignedDownload,
     VersionDownload,
@@ -58,6 +57,7 @@ from backend.documents.versions import (  # noqa: F401 - the workflow's services
     version_audit_detail,
     version_insert,
 )
+from backend.sharing import shares as sharing
 from indexing import hooks as search_index
 from storage.errors import StoreUnavailable
 

@@ -12,7 +12,6 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.access.policy import portal_customer_id
-from backend.accounts import services as accounts
 from backend.accounts.services import user_language_set
 from backend.common.errors import Gone, InvalidInput, NotFound, SignInUnavailable, TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
@@ -21,7 +20,8 @@ from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.service import service_record_list_visible
 from backend.crm.models import DispatchState
-from backend.documents.sharing import share_list_for_portal
+from backend.sharing import portal_accounts
+from backend.sharing.shares import share_list_for_portal
 from backend.web.errors import message_for
 from portal.forms import SetPasswordForm, SignInForm
 from portal.pages import portal_page
@@ -54,8 +54,8 @@ def sign_in(request):
         status = 400
         if form.is_valid():
             try:
-                user = accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
-                                               password=form.cleaned_data["password"])
+                user = portal_accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
+                                                      password=form.cleaned_data["password"])
             except (TooManyAttempts, SignInUnavailable) as exc:
                 form.add_error(None, message_for(exc))
                 status, retry_after = exc.status_code, exc.extra.get("retry_after", 30)
@@ -73,7 +73,7 @@ def sign_in(request):
 @require_POST
 @csrf_protect
 def sign_out(request):
-    accounts.portal_sign_out(request=request)
+    portal_accounts.portal_sign_out(request=request)
     return redirect("portal:signin")
 
 
@@ -90,7 +90,7 @@ def language(request):
 def invitation(request, token: str):
     """Accept an invitation: set a password (the link works once, until it expires)."""
     try:
-        invite = accounts.portal_invitation_check(token=token)
+        invite = portal_accounts.portal_invitation_check(token=token)
     except NotFound:
         return render(request, "portal/invitation_invalid.html", {"reason": "unknown"}, status=404)
     except Gone as exc:
@@ -98,9 +98,9 @@ def invitation(request, token: str):
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = accounts.portal_invitation_accept(request=request, token=token,
-                                                     password=form.cleaned_data["password"],
-                                                     password_again=form.cleaned_data["password_again"])
+            user = portal_accounts.portal_invitation_accept(request=request, token=token,
+                                                            password=form.cleaned_data["password"],
+                                                            password_again=form.cleaned_data["password_again"])
         except Gone as exc:
             return render(request, "portal/invitation_invalid.html", {"reason": exc.extra.get("reason")}, status=410)
         except InvalidInput as exc:

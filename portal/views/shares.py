@@ -10,7 +10,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from backend.common.errors import Gone, NotFound
-from backend.documents import sharing
 from backend.documents.download_response import (
     UNSATISFIABLE,
     parse_range,
@@ -18,6 +17,7 @@ from backend.documents.download_response import (
     streamed_download,
 )
 from backend.ops.headers import sandboxed
+from backend.sharing import shares as sharing
 from backend.web.errors import SHOWN_ERRORS, message_for
 from portal.pages import page_number, portal_page
 

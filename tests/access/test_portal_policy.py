@@ -23,7 +23,7 @@ from backend.access.policy import (
     view_principals_for_article,
     visible,
 )
-from backend.accounts.models import PortalAccount, Role
+from backend.accounts.models import Role
 from backend.crm.models import (
     Activity,
     Announcement,
@@ -43,7 +43,8 @@ from backend.crm.models import (
     ServiceNote,
     ServiceRecord,
 )
-from backend.documents.models import Document, DocumentShare, DocumentVersion
+from backend.documents.models import Document, DocumentVersion
+from backend.sharing.models import DocumentShare, PortalAccount
 from tests import factories
 from tests.crm.factories import (
     ActivityFactory,

@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from backend.accounts.services import portal_invite
 from backend.crm.models import Contact, DispatchState, ServiceRecord
 from backend.crm.services.service import service_record_dispatch
+from backend.sharing.portal_accounts import portal_invite
 from tests.portal.world import build_portal_world, png_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]

@@ -13,11 +13,11 @@ from django.core import mail
 from django.http import HttpRequest
 from rest_framework.test import APIClient
 
-from backend.accounts.models import PortalAccount
 from backend.audit.models import AuditEvent
 from backend.crm.models import Announcement, Contact
 from backend.crm.services.announcements import announcement_create
 from backend.accounts.models import ApiToken
+from backend.sharing.models import PortalAccount
 from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory
 from tests.factories import api_token

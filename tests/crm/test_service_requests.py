@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from backend.access.policy import visible
-from backend.accounts.models import PortalAccount, Role
+from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 from backend.documents.store import object_store
 from backend.common.errors import FileTooLarge, InvalidInput, NotFound, PermissionDenied, UnsupportedFileType
@@ -25,6 +25,7 @@ from backend.crm.services.service_requests import (
     service_request_submit,
 )
 from backend.documents.integrity import storage_orphans_sweep
+from backend.sharing.models import PortalAccount
 from tests import factories
 from tests.crm.factories import CustomerFactory, OrderFactory, ProductFactory, ServiceRecordFactory
 from tests.portal_factories import portal_user

@@ -7,7 +7,7 @@ import pytest
 
 from backend.access.services import document_permission_grant
 from backend.audit.models import AuditEvent
-from backend.documents.sharing import document_share_create
+from backend.sharing.shares import document_share_create
 from tests import factories
 from tests.crm.factories import CustomerFactory
 from tests.documents.conftest import client_for

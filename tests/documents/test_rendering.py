@@ -18,7 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 from backend.documents.rendering import TOO_COSTLY, TOO_LARGE, UNREADABLE, RenderLimits, RenderRefused, page_png
-from backend.documents.sharing import document_share_create, share_open, share_page_png
+from backend.sharing.shares import document_share_create, share_open, share_page_png
 from tests import factories
 from tests.crm.factories import CustomerFactory
 from tests.portal.conftest import portal_client

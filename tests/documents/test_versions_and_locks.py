@@ -15,8 +15,9 @@ from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 from backend.documents import services
 from backend.common.errors import NotFound
-from backend.documents.models import DocumentShare, VersionStatus
-from backend.documents.sharing import document_share_create, share_get_for_portal
+from backend.documents.models import VersionStatus
+from backend.sharing.models import DocumentShare
+from backend.sharing.shares import document_share_create, share_get_for_portal
 from tests import factories
 from tests.crm.factories import CustomerFactory
 from tests.documents.conftest import client_for

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from backend.access.policy import user_principals
-from backend.accounts.models import PortalAccount, Role
+from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
+from backend.sharing.models import PortalAccount
 from indexing.engine import article_search_backend
 from backend.common.errors import NotFound
 from backend.crm.models import ArticleVisibility, KnowledgeArticle

@@ -9,10 +9,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from backend.accounts.services import portal_invite
 from backend.audit.models import AuditEvent
 from backend.crm.models import Contact, DispatchState, ServiceAttachment, ServiceNote, ServiceRecord
 from backend.crm.services.service import service_record_dispatch
+from backend.sharing.portal_accounts import portal_invite
 from tests.portal.conftest import portal_client
 from tests.portal.world import png_bytes
 

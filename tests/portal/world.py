@@ -20,7 +20,7 @@ from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticl
 from backend.crm.services.announcements import announcement_create
 from backend.crm.services.knowledge import article_audience_set
 from backend.documents.services import document_create
-from backend.documents.sharing import document_share_create
+from backend.sharing.shares import document_share_create
 from tests import factories
 from tests.crm.factories import CustomerFactory, InvoiceFactory, OrderFactory, PaymentFactory, ServiceRecordFactory
 from tests.portal_factories import PORTAL_PASSWORD, portal_user

@@ -16,13 +16,12 @@ from django.core import mail
 from django.http import HttpRequest
 from django.utils import timezone
 
-from backend.accounts.models import PortalAccount, PortalInvitation
 from backend.audit.models import AuditEvent
 from backend.crm.models import Announcement, Contact, ServiceNote
 from backend.crm.services.service_requests import service_request_submit
-from backend.documents.models import DocumentShare
 from backend.documents.services import UploadSource
-from backend.documents.sharing import document_share_create, share_open
+from backend.sharing.models import DocumentShare, PortalAccount, PortalInvitation
+from backend.sharing.shares import document_share_create, share_open
 from tests.portal_factories import portal_user
 from tests.web.conftest import client_for
 

@@ -19,10 +19,11 @@ from backend.access.policy.documents import BROAD, document_visibility_q
 from backend.access.policy.explanation import AccessRule, ShareAccess
 from backend.access.policy.registry import NOTHING, can, register_portal, register_staff
 from backend.access.policy.users import is_active_staff
-from backend.accounts.models import PortalAccount, Role, User
+from backend.accounts.models import Role, User
 from backend.crm.models import Customer
 from backend.documents.audit_events import DOCUMENT_ACCESS_DENIED
-from backend.documents.models import Document, DocumentShare
+from backend.documents.models import Document
+from backend.sharing.models import DocumentShare, PortalAccount
 
 
 def may_share_document(user, document: Document) -> bool:

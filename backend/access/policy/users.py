@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backend.accounts.models import PortalAccount, Role
+from backend.accounts.models import Role
+from backend.sharing.models import PortalAccount
 
 
 def is_active_user(user) -> bool:

@@ -15,14 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts import services as account_services
-from backend.accounts.selectors import portal_account_for_contact, portal_contact_get
 from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
 from backend.crm.selectors.announcements import announcement_get_visible, announcement_list_visible
 from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.services import announcements as announcement_services
+from backend.sharing import portal_accounts
+from backend.sharing.selectors import portal_account_for_contact, portal_contact_get
 
 # --- portal access of a customer's contacts -------------------------------------------------------
 
@@ -46,7 +46,7 @@ class PortalInviteView(APIView):
                    request=None, responses={201: PortalAccountSerializer})
     def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
         contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
-        account_services.portal_invite(actor=request.user, contact=contact)
+        portal_accounts.portal_invite(actor=request.user, contact=contact)
         account = portal_account_for_contact(user=request.user, contact=contact)
         return Response(PortalAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
@@ -58,7 +58,7 @@ class PortalDisableView(APIView):
     def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
         contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
         account = portal_account_for_contact(user=request.user, contact=contact)
-        account_services.portal_account_disable(actor=request.user, account=account)
+        portal_accounts.portal_account_disable(actor=request.user, account=account)
         return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
 
 
@@ -69,7 +69,7 @@ class PortalEnableView(APIView):
     def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
         contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
         account = portal_account_for_contact(user=request.user, contact=contact)
-        account_services.portal_account_enable(actor=request.user, account=account)
+        portal_accounts.portal_account_enable(actor=request.user, account=account)
         return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
 
 

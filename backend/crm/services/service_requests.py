@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action, is_portal_user, portal_can_follow_up, portal_customer_id
-from backend.accounts.models import PortalAccount
 from backend.audit import services as audit
 from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
@@ -35,6 +34,7 @@ from backend.crm.models import (
 from backend.crm.services.common import require
 from backend.crm.services.service import rate_record
 from backend.documents.intake import StoredUpload, UploadSource, store_checked_upload
+from backend.sharing.models import PortalAccount
 
 # What a customer may raise from the portal (follow-up visits are planned by staff).
 PORTAL_REQUEST_TYPES = (ServiceType.ISSUE, ServiceType.MAINTENANCE, ServiceType.COMPLAINT)

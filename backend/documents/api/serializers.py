@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from backend.common.api import MAX_ID, UserRefSerializer
 from backend.common.query_fields import check_in_calendar
-from backend.documents.api.shares import ShareSerializer
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion
+from backend.sharing.api import ShareSerializer
 
 
 class VersionSerializer(serializers.ModelSerializer):

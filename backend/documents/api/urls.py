@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from backend.documents.api import views
 
@@ -23,5 +23,4 @@ urlpatterns = [
     path("documents/<int:document_id>/permissions/", views.GrantView.as_view(), name="api-document-grant"),
     path("documents/<int:document_id>/permissions/revoke/", views.RevokeView.as_view(),
          name="api-document-revoke"),
-    path("", include("backend.documents.api.shares")),
 ]

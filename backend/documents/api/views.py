@@ -18,7 +18,7 @@ from backend.access.policy import document_access_explanation
 from backend.accounts.models import User
 from backend.common.api import JSONParser, validated
 from backend.common.errors import InvalidInput, NotFound
-from backend.documents import selectors, services, sharing
+from backend.documents import selectors, services
 from backend.documents.api import serializers as s
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.download_response import (
@@ -30,6 +30,7 @@ from backend.documents.download_response import (
     streamed_download,
 )
 from backend.documents.filters import DocumentFilter
+from backend.sharing import shares as sharing
 
 _UPLOAD_BODY = {
     "multipart/form-data": s.DocumentCreateInput,

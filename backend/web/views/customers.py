@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.access.policy import can_manage_portal_access
-from backend.accounts import services as account_services
-from backend.accounts.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
 from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
 from backend.crm.selectors.activities import activity_timeline
@@ -28,6 +26,8 @@ from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.quotes import quote_history_for_customer, quote_list_visible
 from backend.crm.selectors.service import service_record_list_visible
 from backend.documents.models import DocumentKind
+from backend.sharing import portal_accounts
+from backend.sharing.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
 from backend.web.errors import SHOWN_ERRORS, message_for
 from backend.web.pages import staff_page
 
@@ -161,17 +161,17 @@ def contact_portal(request, customer_id: int, contact_id: int, action: str):
     contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
     try:
         if action == "invite":
-            invite = account_services.portal_invite(actor=request.user, contact=contact)
+            invite = portal_accounts.portal_invite(actor=request.user, contact=contact)
             text = _("Invitation sent to %(email)s; the link expires on %(date)s.") % {
                 "email": contact.email,
                 "date": _short_datetime(invite.invitation.expires_at)}
         else:
             account = portal_account_for_contact(user=request.user, contact=contact)
             if action == "disable":
-                account_services.portal_account_disable(actor=request.user, account=account)
+                portal_accounts.portal_account_disable(actor=request.user, account=account)
                 text = _("Portal access of %(name)s is disabled; they are signed out at once.") % {"name": contact.name}
             else:
-                account = account_services.portal_account_enable(actor=request.user, account=account)
+                account = portal_accounts.portal_account_enable(actor=request.user, account=account)
                 if account.activated_at is None:
                     text = _("Portal access of %(name)s is enabled again; send a new invitation so they can "
                              "set a password.") % {"name": contact.name}

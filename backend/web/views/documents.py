@@ -20,10 +20,11 @@ from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.selectors.links import links_for_document_visible
-from backend.documents import selectors, services, sharing
+from backend.documents import selectors, services
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import Classification, VersionStatus
 from backend.ops.headers import sandboxed
+from backend.sharing import shares as sharing
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
 from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import OuterRef, Subquery
 
 from backend.access.policy import Action, visible
-from backend.accounts.models import PortalAccount, PortalInvitation
 from backend.common.errors import NotFound
 from backend.crm.models import Contact, Customer
+from backend.sharing.models import PortalAccount, PortalInvitation
 
 
 def _open_invitation_expiry() -> Subquery:

@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 from backend.access.services import document_permission_grant
 from backend.audit.models import AuditEvent
 from backend.crm.models import AccountTeamMember
-from backend.documents.models import DocumentShare
 from backend.documents.services import document_version_create
-from backend.documents.sharing import document_share_create, document_share_revoke, share_open
+from backend.sharing.models import DocumentShare
+from backend.sharing.shares import document_share_create, document_share_revoke, share_open
 from tests import factories
 from tests.crm.factories import CustomerFactory
 from tests.documents.conftest import client_for
@@ -171,7 +171,7 @@ def test_the_share_list_query_count_is_pinned(cast, django_assert_num_queries):
 def test_who_can_access_lists_the_customers_and_portal_users_reading_through_shares(cast):
     # given the contract shared with the customer twice: pinned v1 view-only with an expiry, and following
     # the valid version; the customer has an active portal user, a disabled one and one not yet activated
-    from backend.accounts.models import PortalAccount
+    from backend.sharing.models import PortalAccount
 
     owner, contract, customer = cast["owner"], cast["contract"], cast["customer"]
     reader = portal_user(customer, name="Reader 读者", invited_by=owner)

@@ -17,7 +17,8 @@ from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import InvalidInput, NotFound
 from backend.common.query_fields import check_in_calendar
 from backend.crm.selectors.customers import customer_get_visible
-from backend.documents import services, sharing
+from backend.documents import services
+from backend.sharing import shares as sharing
 
 
 class ShareCustomerSerializer(serializers.Serializer):

@@ -15,8 +15,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from backend.accounts.models import ApiToken, PortalAccount, PortalInvitation, Role, User
-from backend.accounts.services import (
+from backend.accounts.models import ApiToken, Role, User
+from backend.audit.models import AuditEvent
+from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
+from backend.crm.models import Contact
+from backend.sharing.models import PortalAccount, PortalInvitation
+from backend.sharing.portal_accounts import (
     portal_account_disable,
     portal_account_enable,
     portal_invitation_accept,
@@ -25,9 +29,6 @@ from backend.accounts.services import (
     portal_sign_in,
     portal_sign_out,
 )
-from backend.audit.models import AuditEvent
-from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
-from backend.crm.models import Contact
 from tests import factories
 from tests.crm.factories import CustomerFactory
 from tests.portal_factories import PORTAL_PASSWORD, portal_user

@@ -35,16 +35,10 @@ from backend.audit.models import AuditEvent
 from backend.documents.store import object_store
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
-from backend.documents.models import (
-    RESTRICTED_CLASSIFICATIONS,
-    Document,
-    DocumentShare,
-    DocumentVersion,
-    ShareSuspension,
-    VersionStatus,
-)
 from backend.documents import rendering
 from backend.documents.downloads import VersionDownload, version_stream
+from backend.documents.models import RESTRICTED_CLASSIFICATIONS, Document, DocumentVersion, VersionStatus
+from backend.sharing.models import DocumentShare, ShareSuspension
 
 SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")

@@ -13,14 +13,15 @@ from backend.access.services import document_permission_grant, document_permissi
 from backend.audit.models import AuditEvent
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import AccountTeamMember
-from backend.documents.models import DocumentShare, VersionStatus
+from backend.documents.models import VersionStatus
 from backend.documents.services import (
     document_update,
     document_version_approve,
     document_version_create,
     document_version_download,
 )
-from backend.documents.sharing import (
+from backend.sharing.models import DocumentShare
+from backend.sharing.shares import (
     document_share_create,
     document_share_reconfirm,
     document_share_revoke,
@@ -367,7 +368,7 @@ def test_staff_see_which_customers_opened_a_share(world):
 
 
 def test_a_portal_user_of_a_disabled_account_finds_no_share(world):
-    from backend.accounts.models import PortalAccount
+    from backend.sharing.models import PortalAccount
 
     brochure = factories.document(world["owner"], classification="public")
     share = _share(world, brochure)
