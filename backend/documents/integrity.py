@@ -2,7 +2,11 @@
 
     storage_orphans_sweep   deletes objects no version references (after a grace period)
     storage_integrity_check reports missing, corrupt (size or checksum) and orphan objects
-Both stream through the store and the table in batches; memory does not grow with their size.
+Both stream through the store and the tables in batches; memory does not grow with their size.
+
+Which tables point at stored objects is registered by the apps that own them, from their
+AppConfig.ready(): `register_object_references(ServiceAttachment)`. Documents registers its versions;
+an object is an orphan when no registered table references its key.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from backend.documents.store import object_store
-from backend.documents.models import DocumentVersion
 from storage import ObjectInfo
 from storage.base import CONTENT_PREFIX, STAGING_PREFIX
 from storage.errors import ObjectCorrupt, ObjectNotFound
@@ -33,22 +37,47 @@ def _batched(items: Iterator[ObjectInfo], size: int = _BATCH) -> Iterator[list[O
         yield batch
 
 
-def _referencing_rows():
-    """Every table whose rows point at stored objects: document versions and service attachments."""
-    from backend.crm.models import ServiceAttachment
+@dataclass(frozen=True)
+class ObjectReferences:
+    """A table whose rows point at stored objects: the key, and the checksum and size the object must have."""
 
-    return (DocumentVersion.objects, ServiceAttachment.objects)
+    model: type[Model]
+    key_field: str = "object_key"
+    sha256_field: str = "sha256"
+    size_field: str = "size"
+
+    def rows(self) -> QuerySet:
+        # Without the model's default ordering: SQLite refuses ORDER BY inside a UNION's parts.
+        return self.model._default_manager.order_by()
+
+    def with_keys(self, keys) -> QuerySet:
+        return self.rows().filter(**{f"{self.key_field}__in": keys})
+
+
+_references: dict[str, ObjectReferences] = {}
+
+
+def register_object_references(model: type[Model], *, key_field: str = "object_key", sha256_field: str = "sha256",
+                               size_field: str = "size") -> None:
+    """Declare that `model`'s rows reference stored objects (by key, with their sha256 and size), so the
+    sweep keeps those objects and the integrity check verifies them. Call it from the app's ready()."""
+    _references[model._meta.label_lower] = ObjectReferences(model, key_field, sha256_field, size_field)
+
+
+def object_references() -> list[ObjectReferences]:
+    """Every registered table that references stored objects, in the order they were registered."""
+    return list(_references.values())
 
 
 def referenced_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
-    for rows in _referencing_rows():
-        found.update(rows.filter(object_key__in=keys).values_list("object_key", flat=True))
+    for references in object_references():
+        found.update(references.with_keys(keys).values_list(references.key_field, flat=True))
     return found
 
 
 def is_referenced(key: str) -> bool:
-    return any(rows.filter(object_key=key).exists() for rows in _referencing_rows())
+    return any(references.with_keys([key]).exists() for references in object_references())
 
 
 def _unreferenced(objects: list[ObjectInfo]) -> list[ObjectInfo]:
@@ -117,12 +146,12 @@ def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
     """Every referenced object exists with the right size (and checksum); list orphans."""
     store = object_store()
     report = IntegrityReport()
-    # Each side without its model's default ordering: SQLite refuses ORDER BY inside a UNION's parts.
-    rows = (
-        DocumentVersion.objects.order_by().values_list("object_key", "sha256", "size")
-        .union(_referencing_rows()[1].order_by().values_list("object_key", "sha256", "size"))
-        .order_by("object_key")
-    )
+    tables = object_references()
+    first, *others = [
+        references.rows().values_list(references.key_field, references.sha256_field, references.size_field)
+        for references in tables
+    ]
+    rows = (first.union(*others) if others else first).order_by(tables[0].key_field)
     for key, sha256, size in rows.iterator(chunk_size=_BATCH):
         report.checked += 1
         try:
