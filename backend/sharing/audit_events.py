@@ -1,7 +1,8 @@
-"""Audit event types of the portal's accounts: invitations, activation, disable/enable, portal sign-ins.
+"""Audit event types of the portal's domain: document shares (staff sharing, the portal's reads of them)
+and portal accounts (invitations, activation, disable/enable, portal sign-ins).
 
-Registered by the accounts app until the portal accounts moved here; the names are part of the trail
-and did not change. (The share events are registered in backend/documents/audit_events.py.)
+Registered by the documents and accounts apps until shares and portal accounts moved here; the names
+are part of the trail and did not change.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -22,3 +23,42 @@ register("portal.sign_in_failed", "A portal sign-in was refused (wrong e-mail or
          label=_("Portal sign-in refused"))
 register("portal.account.locked", "Too many wrong passwords: the portal account is locked for a while.",
          label=_("Portal account locked"))
+
+# --- document shares (backend.sharing.shares) ---------------------------------------------------------
+DOCUMENT_SHARE_CREATED = register(
+    "document.share.created",
+    "Staff shared a document with a customer's portal users.",
+    label=_("Shared a document with a customer"))
+DOCUMENT_SHARE_REVOKED = register(
+    "document.share.revoked",
+    "Staff withdrew a document share from a customer.",
+    label=_("Withdrew a document share"))
+PORTAL_SHARE_VIEWED = register(
+    "portal.share.viewed",
+    "A portal user opened a shared document's page (refused when the share expired).",
+    label=_("Opened a shared document"))
+PORTAL_SHARE_DOWNLOADED = register(
+    "portal.share.downloaded",
+    "A portal user downloaded a shared document (refused for view-only shares).",
+    label=_("Downloaded a shared document"))
+DOCUMENT_SHARE_LISTED = register(
+    "document.share.listed",
+    "Staff listed a document's shares with customers (and who opened them).",
+    label=_("Listed a document's shares"))
+PORTAL_SHARE_LISTED = register(
+    "portal.share.listed",
+    "A portal user listed the documents shared with their customer.",
+    label=_("Listed shared documents in the portal"))
+DOCUMENT_SHARE_SUSPENDED = register(
+    "document.share.suspended",
+    "A share was suspended because its document was raised to confidential or secret and whoever vouched "
+    "for the share may not manage it.",
+    label=_("Suspended a document share"))
+DOCUMENT_SHARE_RECONFIRMED = register(
+    "document.share.reconfirmed",
+    "Someone who may manage the document re-confirmed a share, lifting its suspension; they vouch for it now.",
+    label=_("Re-confirmed a document share"))
+PORTAL_SHARE_REFUSED = register(
+    "portal.share.refused",
+    "A portal user was refused a share that is suspended or whose sharer may no longer share the document.",
+    label=_("Refused a suspended document share"))
