@@ -1,7 +1,9 @@
 """Typed errors of the object stores.
 
-Callers map these to HTTP statuses in one place (503 for StoreUnavailable,
-404 for ObjectNotFound, 413 for ObjectTooLarge, 400 for ChecksumMismatch).
+An error a request can run into says what it means for the caller: `status_code` (the HTTP
+status), `code` (a stable machine-readable code) and `message` (the sentence shown for it). The
+API's one exception handler (backend.common.exceptions) answers with them; this package stays
+free of Django and HTTP libraries. Errors without a `status_code` (a bad key) are bugs: 500.
 """
 
 from __future__ import annotations
@@ -10,13 +12,25 @@ from __future__ import annotations
 class StoreError(Exception):
     """Base class of every error an object store raises."""
 
+    status_code: int | None = None
+    code = "store_error"
+    message = "The document store failed."
+
 
 class StoreUnavailable(StoreError):
     """The store is unreachable or failing: connection refused, timeout, 5xx,
     bad credentials, a local I/O error such as a full disk."""
 
+    status_code = 503
+    code = "store_unavailable"
+    message = "The document store is unavailable. Nothing was saved; please retry shortly."
+
 
 class ObjectNotFound(StoreError):
+    status_code = 503  # a version's row names it: its content is missing, not the version
+    code = "content_missing"
+    message = "The stored content of this version is missing from the document store."
+
     def __init__(self, key: str):
         super().__init__(f"object not found: {key}")
         self.key = key
@@ -25,6 +39,10 @@ class ObjectNotFound(StoreError):
 class ObjectTooLarge(StoreError):
     """The stream had more than `limit` bytes; nothing was kept."""
 
+    status_code = 413
+    code = "too_large"
+    message = "The file is larger than the upload limit."
+
     def __init__(self, limit: int):
         super().__init__(f"object exceeds the limit of {limit} bytes")
         self.limit = limit
@@ -32,6 +50,10 @@ class ObjectTooLarge(StoreError):
 
 class ChecksumMismatch(StoreError):
     """The sha256 the client declared is not the sha256 of what it sent; nothing was kept."""
+
+    status_code = 400
+    code = "checksum_mismatch"
+    message = "The uploaded content does not match the Content-Digest sent with it. Nothing was saved."
 
     def __init__(self, expected: str, actual: str):
         super().__init__(f"sha256 mismatch: declared {expected}, received {actual}")
@@ -42,6 +64,10 @@ class ChecksumMismatch(StoreError):
 class ObjectCorrupt(StoreError):
     """The stored bytes no longer hash to the sha256 they were stored under."""
 
+    status_code = 503
+    code = "content_corrupt"
+    message = "The stored content of this version failed its checksum and was not served."
+
     def __init__(self, key: str, expected: str, actual: str):
         super().__init__(f"object {key} is corrupt: expected sha256 {expected}, got {actual}")
         self.key = key
@@ -51,6 +77,10 @@ class ObjectCorrupt(StoreError):
 
 class PresignNotSupported(StoreError):
     """This store (or its configuration, e.g. SSE-C) cannot hand out presigned URLs."""
+
+    status_code = 400
+    code = "presign_not_supported"
+    message = "Presigned download URLs need the S3 document store."
 
 
 class InvalidKey(StoreError, ValueError):

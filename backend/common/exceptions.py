@@ -21,42 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
 from backend.common.errors import DomainError
-from storage import errors as store_errors
 
 logger = logging.getLogger(__name__)
-
-_STORE_ERRORS: dict[type[Exception], tuple[int, str, str]] = {
-    store_errors.StoreUnavailable: (
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "store_unavailable",
-        "The document store is unavailable. Nothing was saved; please retry shortly.",
-    ),
-    store_errors.ObjectTooLarge: (
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        "too_large",
-        "The file is larger than the upload limit.",
-    ),
-    store_errors.ChecksumMismatch: (
-        status.HTTP_400_BAD_REQUEST,
-        "checksum_mismatch",
-        "The uploaded content does not match the Content-Digest sent with it. Nothing was saved.",
-    ),
-    store_errors.ObjectNotFound: (
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "content_missing",
-        "The stored content of this version is missing from the document store.",
-    ),
-    store_errors.ObjectCorrupt: (
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        "content_corrupt",
-        "The stored content of this version failed its checksum and was not served.",
-    ),
-    store_errors.PresignNotSupported: (
-        status.HTTP_400_BAD_REQUEST,
-        "presign_not_supported",
-        "Presigned download URLs need the S3 document store.",
-    ),
-}
 
 
 def _body(message: str, code: str, **extra) -> dict:
@@ -121,6 +87,20 @@ def csrf_failure(request, reason: str = "", **kwargs):
     return django_csrf.csrf_failure(request, reason=reason, **kwargs)
 
 
+def _coded_error_response(exc, context) -> Response | None:
+    """An error of a layer below Django that says what it means over HTTP (the object stores':
+    storage.errors): `status_code`, a stable `code` and the `message` shown for it. A client error
+    shows its own text; a server-side one only the message (its text may name internals)."""
+    http_status, code = getattr(exc, "status_code", None), getattr(exc, "code", None)
+    if isinstance(exc, drf_exceptions.APIException) or not isinstance(http_status, int) or not isinstance(code, str):
+        return None
+    message = getattr(exc, "message", "") or str(exc)
+    if http_status >= 500:
+        logger.warning("%s in %s: %s", type(exc).__name__, context.get("view"), exc)
+        return Response(_body(message, code), status=http_status)
+    return Response(_body(str(exc) or message, code), status=http_status)
+
+
 def api_exception_handler(exc, context):
     refused = suspicious_request_body(exc)
     if refused is not None:
@@ -135,12 +115,9 @@ def api_exception_handler(exc, context):
         if "retry_after" in exc.extra:
             response["Retry-After"] = str(exc.extra["retry_after"])
         return response
-    for err_type, (http_status, code, message) in _STORE_ERRORS.items():
-        if isinstance(exc, err_type):
-            if http_status >= 500:
-                logger.warning("store error in %s: %s", context.get("view"), exc)
-            return Response(_body(str(exc) or message if http_status < 500 else message, code),
-                            status=http_status)
+    coded = _coded_error_response(exc, context)
+    if coded is not None:
+        return coded
     if isinstance(exc, (Http404, DjangoPermissionDenied, drf_exceptions.PermissionDenied)):
         # Forbidden and missing look the same.
         return Response(_body("Not found.", "not_found"), status=status.HTTP_404_NOT_FOUND)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 
-from backend.accounts.services import LANGUAGE_CODES
-
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -18,4 +16,5 @@ def with_language(response, language: str):
 
 def language_after_sign_in(user) -> str:
     """The person's own language when they chose one Dossier knows, else the one on screen."""
-    return user.preferred_language if user.preferred_language in LANGUAGE_CODES else translation.get_language()
+    known = {code for code, _name in settings.LANGUAGES}
+    return user.preferred_language if user.preferred_language in known else translation.get_language()
