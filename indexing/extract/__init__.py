@@ -13,8 +13,10 @@ read (corrupt, encrypted, too large, too slow, a zip bomb, needing too much memo
 `Unsupported`.
 
 Layout: `base` (errors, Budget, Extracted; imports nothing of ours), `archive` (zip checks),
-`registry` (MIME type -> extractor, run in this process), `sandbox` + `child` (the child process),
-and the format modules (pdf, office, odf, eml, markup, text), which import only those.
+`decoding` (bytes to text: BOMs, UTF-8, GB18030, an HTML page's charset), `html_text` (markup to
+visible text), `registry` (MIME type -> extractor, run in this process), `sandbox` + `child` (the
+child process), and the format modules (pdf, office, odf, eml, markup, text), which import only
+those, never each other.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from email import policy
 from email.message import EmailMessage
 
 from indexing.extract.base import ExtractionFailed, Unsupported
+from indexing.extract.decoding import decode_text
+from indexing.extract.html_text import html_to_text_into
 from indexing.extract.registry import extract_into, supported
-from indexing.extract.markup import html_to_text_into
-from indexing.extract.text import decode_text
 
 _HEADERS = ("Subject", "From", "To", "Cc", "Date")
 

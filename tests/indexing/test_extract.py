@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from indexing.extract import Budget, ExtractionFailed, Unsupported, extract
-from indexing.extract.text import decode_text
+from indexing.extract.decoding import decode_text
 from tests.indexing import files
 
 PDF = "application/pdf"
