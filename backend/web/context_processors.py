@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from backend.access.policy import can_publish_announcements
+from backend.access.policy import can_publish_announcements, may_open_compliance_console
 
 
 def staff_nav(request) -> dict:
-    """`nav_announcements`: show the Announcements link (a role check, no query)."""
+    """`nav_announcements`, `nav_compliance`: show the Announcements and Compliance links (role checks, no query)."""
     user = getattr(request, "user", None)
-    return {"nav_announcements": user is not None and can_publish_announcements(user)}
+    return {
+        "nav_announcements": user is not None and can_publish_announcements(user),
+        "nav_compliance": user is not None and may_open_compliance_console(user),
+    }

@@ -7,6 +7,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
+from backend.access.policy import may_open_compliance_console
 from backend.common.errors import NotFound
 
 
@@ -26,11 +27,12 @@ def staff_page(view):
 
 
 def compliance_page(view):
-    """Pages of the compliance console: for the compliance role only; everyone else gets a 404."""
+    """Pages of the compliance console: for whom the policy lets in (the compliance role); everyone else
+    gets a 404."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not getattr(request.user, "is_compliance", False):
+        if not may_open_compliance_console(request.user):
             raise Http404()
         return view(request, *args, **kwargs)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
+from backend.access.policy import may_open_compliance_console
 from backend.accounts import services as accounts
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
@@ -46,7 +47,7 @@ def session_sign_out(*, request) -> None:
 
 def audit_export_record(*, actor, export_format: str, filters: dict) -> None:
     """Record that `actor` exported the audit trail with these filters (before any row leaves)."""
-    if not getattr(actor, "is_compliance", False):
+    if not may_open_compliance_console(actor):
         raise NotFound()
     with transaction.atomic():
         audit.record("audit.log.exported", actor=actor, target_type="audit.auditevent",
@@ -56,6 +57,6 @@ def audit_export_record(*, actor, export_format: str, filters: dict) -> None:
 
 def audit_chain_verify_now(*, actor) -> ChainVerification:
     """Walk the whole chain, compare it with the newest checkpoint, and record the outcome."""
-    if not getattr(actor, "is_compliance", False):
+    if not may_open_compliance_console(actor):
         raise NotFound()
     return audit.audit_trail_verify_and_record(actor=actor)

@@ -13,6 +13,7 @@ One module per area, each registering its models' rules in the rule table (regis
     crm.py          customers and what hangs off them, service, knowledge, products, announcements, reports
     portal.py       what a portal user sees of their own customer
     compliance.py   the compliance console, "who can access this", a document's access log
+    rights.py       every right of one user on one document at once (the document page)
     principals.py   the search-index tokens
     admin.py        the Django admin (imported by the admin modules, not here)
 
@@ -55,6 +56,7 @@ from backend.access.policy.principals import (
     view_principals_for_article,
 )
 from backend.access.policy.registry import EVERYTHING, NOTHING, can, denied_event_for, visible
+from backend.access.policy.rights import DocumentRights, document_rights
 from backend.access.policy.sharing import (
     can_share_document,
     may_share_document,
@@ -65,9 +67,10 @@ from backend.access.policy.users import is_active_staff, is_portal_user, portal_
 
 __all__ = [
     "CODENAMES", "DOCUMENT_RULES", "EVERYTHING", "LEVELS", "LEVEL_BY_CODENAME", "NOTHING", "PORTAL_ALL_TOKEN",
-    "STAFF_TOKEN", "AccessRule", "Action", "ShareAccess", "can", "can_manage_portal_access",
+    "STAFF_TOKEN", "AccessRule", "Action", "DocumentRights", "ShareAccess", "can", "can_manage_portal_access",
     "can_publish_announcements", "can_review_access", "can_share_document", "codenames_implying",
-    "customer_visibility_q", "denied_event_for", "document_access_explanation", "document_visibility_q",
+    "customer_visibility_q", "denied_event_for", "document_access_explanation", "document_rights",
+    "document_visibility_q",
     "is_active_staff", "is_portal_user", "may_export_reports", "may_open_compliance_console",
     "may_read_access_log", "may_share_document", "may_vouch_for_share", "portal_can_follow_up",
     "portal_customer_id", "portal_customer_token", "related_customer_ids", "user_principals",

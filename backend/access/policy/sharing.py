@@ -29,11 +29,14 @@ from backend.sharing.models import DocumentShare, PortalAccount
 def may_share_document(user, document: Document) -> bool:
     """The rights sharing `document` with any customer needs: download it, and manage it when it is
     confidential or secret. (A share's voucher must keep them: may_vouch_for_share.)"""
-    if not is_active_staff(user):
-        return False
-    if not can(user, Action.DOWNLOAD, document):
-        return False
-    return document.classification in BROAD or can(user, Action.MANAGE, document)
+    return is_active_staff(user) and sharing_rule(
+        document, may_download=lambda: can(user, Action.DOWNLOAD, document),
+        may_manage=lambda: can(user, Action.MANAGE, document))
+
+
+def sharing_rule(document: Document, *, may_download, may_manage) -> bool:
+    """The rule itself, over the sharer's rights on the document (asked lazily, each at most once)."""
+    return may_download() and (document.classification in BROAD or may_manage())
 
 
 def can_share_document(user, document: Document, customer: Customer) -> bool:

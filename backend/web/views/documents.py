@@ -15,14 +15,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
 from backend.access import services as access_services
-from backend.access.policy import Action, can, can_review_access
+from backend.access.policy import Action, document_rights, may_read_access_log
 from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.selectors.links import links_for_document_visible
 from backend.documents import selectors, services
 from backend.documents.api.uploads import upload_from_request
-from backend.documents.models import Classification, VersionStatus
+from backend.documents.models import VersionStatus
 from backend.ops.headers import sandboxed
 from backend.sharing import shares as sharing
 from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
@@ -43,16 +43,10 @@ def _document_context(request, document) -> dict:
     user = request.user
     versions = list(selectors.version_list_for_document(document=document))
     holder = document.lock_holder()
-    may_change = can(user, Action.CHANGE, document)
-    may_download = can(user, Action.DOWNLOAD, document)
-    may_manage = may_change and can(user, Action.MANAGE, document)
+    rights = document_rights(user, document)
     valid = next((v for v in versions if v.pk == document.valid_version_id), None)
     links = list(links_for_document_visible(user=user, document=document))
     shares = sharing.shares_for_document(user=user, document=document)
-    # Sharing with customers needs the right to download, and for confidential and secret documents the
-    # right to manage them (policy.can_share_document, re-checked per customer by the service).
-    may_share = may_download and (document.classification in (Classification.PUBLIC, Classification.INTERNAL)
-                                  or may_manage)
     return {
         "section": "search",
         "document": document,
@@ -63,11 +57,11 @@ def _document_context(request, document) -> dict:
         "held_by_me": holder is not None and holder.pk == user.pk,
         "held_by_other": holder is not None and holder.pk != user.pk,
         "lock_text": lock_message(str(holder), document.checked_out_at.isoformat()) if holder else "",
-        "can_change": may_change,
-        "can_download": may_download,
-        "can_manage": may_manage,
-        "can_review_access": can_review_access(user, document),
-        "preview": valid if (valid is not None and may_download and valid.mime_type in PREVIEWABLE) else None,
+        "can_change": rights.change,
+        "can_download": rights.download,
+        "can_manage": rights.manage,
+        "can_review_access": rights.review_access,
+        "preview": valid if (valid is not None and rights.download and valid.mime_type in PREVIEWABLE) else None,
         "links": links,
         "tags": sorted(tag.name for tag in document.tags.all()),
         "approve_form": ApproveForm(),
@@ -77,9 +71,10 @@ def _document_context(request, document) -> dict:
         # page says so, and whoever may manage the document re-confirms or revokes them.
         "shares_needing_confirmation": [s for s in shares if s.standing in ("suspended", "not_vouched")],
         "share_opens": sharing.share_opens_for_document(document=document),
-        "can_share": may_share,
+        # Sharing with customers: the policy's may_share_document (re-checked per customer by the service).
+        "can_share": rights.share,
         "now": timezone.now(),
-        **(_share_form_context(request, links, versions) if may_share else {}),
+        **(_share_form_context(request, links, versions) if rights.share else {}),
     }
 
 
@@ -284,7 +279,7 @@ def document_access(request, document_id: int):
 @require_GET
 def document_access_log(request, document_id: int):
     document = services.document_get_for_action(actor=request.user, document_id=document_id)
-    if not can_review_access(request.user, document):
+    if not may_read_access_log(request.user, document):
         raise NotFound()
     page = audit_event_page(filters=AuditFilters(document_id=document.pk),
                             before=int_or_none(request.GET.get("before")), page_size=ACCESS_LOG_PAGE)
