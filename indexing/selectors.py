@@ -36,6 +36,7 @@ from indexing import highlight, query
 from indexing.backends import InvalidSearch, SearchBackend, SearchFilters, SearchRequest
 from indexing.backends.base import FACET_FIELDS
 from indexing import links as crm_links
+from indexing.models import VersionIndexState
 
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result reachable by paging (OpenSearch's default window)
@@ -359,3 +360,10 @@ def local_day_bounds(date_from: dt.date | None, date_to: dt.date | None) -> tupl
     start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone) if date_from else None
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone) if date_to else None
     return start, end
+
+
+def version_extracted_text(*, version_id: int) -> str:
+    """The text extracted from a version for search ("" while it waits, or when it has none: an image,
+    an unreadable file). For showing a version as text where it cannot be rendered otherwise; the
+    caller has checked that it may be seen."""
+    return VersionIndexState.objects.filter(version_id=version_id).values_list("text", flat=True).first() or ""

@@ -28,7 +28,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from backend.access.policy import Action, can, can_share_document, may_vouch_for_share, portal_customer_id, visible
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.models import AuditEvent
@@ -142,7 +142,7 @@ def document_share_reconfirm(*, actor, share: DocumentShare) -> DocumentShare:
     """Someone who may manage the document vouches for a share again: a suspended share is lifted, and a
     share whose creator lost the right to share it works again. Audited; 409 for a revoked share."""
     document = share.document
-    require_access(actor=actor, action=Action.MANAGE, document=document)
+    require(actor=actor, action=Action.MANAGE, obj=document)
     if not can_share_document(actor, document, share.customer):
         raise _deny(actor, document, share.customer, "reconfirm_share")
     with transaction.atomic():
@@ -341,9 +341,9 @@ def _read_all(version: DocumentVersion) -> bytes:
 
 
 def _extracted_text(version: DocumentVersion) -> str:
-    from indexing.models import VersionIndexState
+    from indexing.selectors import version_extracted_text
 
-    return VersionIndexState.objects.filter(version=version).values_list("text", flat=True).first() or ""
+    return version_extracted_text(version_id=version.pk)
 
 
 def share_open(*, actor, share: DocumentShare) -> ShareView:
