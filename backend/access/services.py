@@ -1,4 +1,4 @@
-"""Writes that change who may access what, and the enforcement helper services share.
+"""Writes that change who may access what, and `require`, the one "check or 404" every service uses.
 
 Decisions come from backend.access.policy; this module records them.
 """
@@ -17,36 +17,40 @@ from backend.access.policy import (
     Action,
     can,
     can_review_access,
+    denied_event_for,
     document_access_explanation,
 )
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
+from backend.documents.audit_events import (
+    DOCUMENT_ACCESS_DENIED,
+    DOCUMENT_ACCESS_LISTED,
+    DOCUMENT_PERMISSION_GRANTED,
+    DOCUMENT_PERMISSION_REVOKED,
+)
 from backend.documents.models import Document
 from indexing import hooks as search_index
 
 
-def require(*, actor, action: Action, obj, denied_event: str = "document.access.denied") -> None:
-    """Raise PermissionDenied (rendered 404) unless `actor` may `action` `obj`.
+def require(*, actor, action: Action, obj) -> None:
+    """Raise PermissionDenied (rendered 404) unless `actor` may `action` `obj` (any model the policy has
+    rules for: a document, a customer, a quote ...).
 
-    The denial is recorded in its own transaction so that it survives the
-    caller's rollback. Call it before opening the service's transaction.
+    The denial is recorded (as the policy names it for the model: document.access.denied,
+    crm.access.denied) in its own transaction so that it survives the caller's rollback. Call it before
+    opening the service's transaction.
     """
     if can(actor, action, obj):
         return
     audit.record(
-        denied_event,
+        denied_event_for(obj),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         target=obj,
         outcome="denied",
         detail={"action": str(action)},
     )
     raise PermissionDenied()
-
-
-def require_access(*, actor, action: Action, document: Document) -> None:
-    """`require` for documents."""
-    require(actor=actor, action=action, obj=document)
 
 
 def _principal(user: User | None, group: Group | None) -> User | Group:
@@ -83,12 +87,12 @@ def document_permission_grant(
             f"Unknown level {level!r}.", fields={"level": [f"Choose one of: {', '.join(LEVELS)}."]}
         ) from None
     principal = _principal(user, group)
-    require_access(actor=actor, action=Action.MANAGE, document=document)
+    require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
         _existing_grants(document, principal).delete()
         assign_perm(CODENAMES[level], principal, document)
         audit.record(
-            "document.permission.granted",
+            DOCUMENT_PERMISSION_GRANTED,
             actor=actor,
             target=document,
             detail={**_principal_detail(principal), "level": str(level)},
@@ -101,11 +105,11 @@ def document_permission_revoke(
 ) -> bool:
     """Remove every grant a user or group holds on a document. Returns whether any existed."""
     principal = _principal(user, group)
-    require_access(actor=actor, action=Action.MANAGE, document=document)
+    require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
         removed, _ = _existing_grants(document, principal).delete()
         audit.record(
-            "document.permission.revoked",
+            DOCUMENT_PERMISSION_REVOKED,
             actor=actor,
             target=document,
             detail={**_principal_detail(principal), "removed": removed},
@@ -121,7 +125,7 @@ def document_access_list(*, actor, document_id: int) -> list[AccessRule]:
         raise NotFound()
     if not can_review_access(actor, document):
         audit.record(
-            "document.access.denied",
+            DOCUMENT_ACCESS_DENIED,
             actor=actor,
             target=document,
             outcome="denied",
@@ -129,5 +133,5 @@ def document_access_list(*, actor, document_id: int) -> list[AccessRule]:
         )
         raise PermissionDenied()
     rules = document_access_explanation(document)
-    audit.record("document.access.listed", actor=actor, target=document)
+    audit.record(DOCUMENT_ACCESS_LISTED, actor=actor, target=document)
     return rules

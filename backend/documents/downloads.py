@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.access.policy import Action
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
 from backend.common.metrics import DOWNLOAD_BYTES
@@ -69,21 +69,21 @@ def document_version_download(
     *, actor, version: DocumentVersion, byte_range: tuple[int, int] | None = None
 ) -> VersionDownload:
     """Stream a version's bytes (all of them, checksum-verified, or one byte range)."""
-    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    require(actor=actor, action=Action.DOWNLOAD, obj=version.document)
     return version_stream(actor=actor, version=version, byte_range=byte_range)
 
 
 def document_version_preview(*, actor, version: DocumentVersion) -> VersionDownload:
     """Stream a version's bytes to be shown inline (the staff UI's preview frame). It needs the right to
     download, since the bytes reach the browser, but is recorded as a preview, not a download."""
-    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    require(actor=actor, action=Action.DOWNLOAD, obj=version.document)
     return version_stream(actor=actor, version=version, event_type="document.version.previewed")
 
 
 def document_version_head(*, actor, version: DocumentVersion) -> DocumentVersion:
     """What a HEAD request learns (size, type, checksum): checked like a download, and not recorded as
     one, since no byte of the file is sent."""
-    require_access(actor=actor, action=Action.DOWNLOAD, document=version.document)
+    require(actor=actor, action=Action.DOWNLOAD, obj=version.document)
     return version
 
 
@@ -151,7 +151,7 @@ class PresignedDownload:
 def document_version_presign(*, actor, version: DocumentVersion) -> PresignedDownload:
     """A short-lived direct URL to the S3 object. Handing it out is audited as an access."""
     document = version.document
-    require_access(actor=actor, action=Action.DOWNLOAD, document=document)
+    require(actor=actor, action=Action.DOWNLOAD, obj=document)
     seconds = settings.STORAGE_PRESIGN_SECONDS
     url = object_store().presigned_get_url(
         version.object_key, expires_seconds=seconds, filename=version.filename, content_type=version.mime_type

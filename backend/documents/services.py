@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.access.policy import Action, is_active_staff
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound
@@ -76,7 +76,7 @@ def document_get_for_action(*, actor, document_id: int, action: Action = Action.
     )
     if document is None:
         raise NotFound()
-    require_access(actor=actor, action=action, document=document)
+    require(actor=actor, action=action, obj=document)
     return document
 
 
@@ -238,7 +238,7 @@ def document_version_create(
 ) -> tuple[DocumentVersion, bool]:
     """Upload a new version. Returns (version, created); a retried idempotency key returns the first,
     the same key with another file or comment is refused (422, IdempotencyKeyReused)."""
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     _validate_metadata(title=document.title, kind=document.kind, classification=document.classification,
                        comment=comment)
     request_fields = {"comment": comment or "", "filename": upload.filename or ""}
@@ -291,7 +291,7 @@ def document_update(
 ) -> Document:
     """Change metadata. Changing the classification needs manage access."""
     needs = Action.MANAGE if classification not in (None, document.classification) else Action.CHANGE
-    require_access(actor=actor, action=needs, document=document)
+    require(actor=actor, action=needs, obj=document)
     title = clean_line(title) if title is not None else None
     tags = _clean_tags(tags)
     description = description.strip() if description is not None else None
@@ -362,7 +362,7 @@ def document_delete(*, actor, document: Document) -> None:
     customer), so the trail still tells who had it. A share pinning a version protects that version
     from being deleted on its own; here the shares go first.
     """
-    require_access(actor=actor, action=Action.MANAGE, document=document)
+    require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
         locked = locked_document(document)
         ensure_not_locked_by_other(locked, actor)

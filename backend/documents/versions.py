@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import Conflict, VersionLocked
 from backend.documents.intake import StoredUpload
@@ -121,7 +121,7 @@ def version_audit_detail(version: DocumentVersion, stored: StoredUpload | None =
 
 
 def document_checkout(*, actor, document: Document) -> Document:
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     with transaction.atomic():
         locked = locked_document(document)
         ensure_not_locked_by_other(locked, actor)
@@ -148,7 +148,7 @@ def _clear_lock(document: Document) -> None:
 
 
 def document_checkin(*, actor, document: Document) -> Document:
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     with transaction.atomic():
         locked = locked_document(document)
         holder = locked.lock_holder()
@@ -163,7 +163,7 @@ def document_checkin(*, actor, document: Document) -> Document:
 
 def document_lock_break(*, actor, document: Document, reason: str = "") -> Document:
     """An administrator (manage access) releases someone else's check-out."""
-    require_access(actor=actor, action=Action.MANAGE, document=document)
+    require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
         locked = locked_document(document)
         holder = locked.lock_holder()
@@ -188,7 +188,7 @@ def document_version_approve(
 ) -> DocumentVersion:
     """Approve a draft: it becomes the valid version and the previously approved one is superseded."""
     document = version.document
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     with transaction.atomic():
         locked = locked_document(document)
         # Approving changes which version is valid: refused while someone else holds the check-out, like an upload.
@@ -232,7 +232,7 @@ def document_version_approve(
 def document_version_restore(*, actor, version: DocumentVersion, comment: str = "") -> DocumentVersion:
     """A new draft version with an old version's content. History is never rewritten."""
     document = version.document
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     ensure_not_locked_by_other(document, actor)
     with transaction.atomic():
         locked = locked_document(document)

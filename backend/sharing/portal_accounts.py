@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from backend.access.policy import Action
-from backend.access.services import require as require_object
+from backend.access.services import require
 from backend.accounts.audit_events import API_TOKENS_REVOKED
 from backend.accounts.models import Role, User
 from backend.accounts.services import api_tokens_delete, user_row_insert
@@ -63,7 +63,7 @@ def portal_invite(*, actor, contact: Contact, base_url: str | None = None) -> Po
     A newer invitation withdraws the older ones. An active account cannot be invited again;
     a disabled one must be enabled instead.
     """
-    require_object(actor=actor, action=Action.CHANGE, obj=contact.customer, denied_event="crm.access.denied")
+    require(actor=actor, action=Action.CHANGE, obj=contact.customer)
     email = (contact.email or "").strip().lower()
     if not email:
         raise InvalidInput("The contact has no e-mail address; add one before inviting them.",
@@ -186,7 +186,7 @@ def portal_invitation_accept(*, request, token: str, password: str, password_aga
 
 
 def portal_account_disable(*, actor, account: PortalAccount) -> PortalAccount:
-    require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
+    require(actor=actor, action=Action.CHANGE, obj=account.customer)
     with transaction.atomic():
         account = PortalAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
         if account.disabled_at is not None:
@@ -208,7 +208,7 @@ def portal_account_disable(*, actor, account: PortalAccount) -> PortalAccount:
 
 def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
     """Undo a disable. An account that never set a password needs a new invitation afterwards."""
-    require_object(actor=actor, action=Action.CHANGE, obj=account.customer, denied_event="crm.access.denied")
+    require(actor=actor, action=Action.CHANGE, obj=account.customer)
     with transaction.atomic():
         account = PortalAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
         if account.disabled_at is None:

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput
 from backend.crm.models import Activity, ActivityKind, Customer, Opportunity
-from backend.crm.services.common import require
 
 
 def activity_log(

@@ -1,11 +1,10 @@
-"""What every CRM service shares: the access check that records denials, and money arithmetic."""
+"""What every CRM service shares: money arithmetic and order/quote lines. (The access check that records
+denials is backend.access.services.require, as for every other app.)"""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from backend.access.policy import Action
-from backend.access.services import require as require_object
 from backend.common.errors import InvalidInput
 
 CENT = Decimal("0.01")
@@ -16,11 +15,6 @@ MAX_AMOUNT = Decimal("99999999999999.99")
 MAX_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = Decimal("10000000000")
 MAX_LINES = 500
-
-
-def require(*, actor, action: Action, obj) -> None:
-    """PermissionDenied (rendered 404) unless `actor` may `action` the CRM record; the denial is audited."""
-    require_object(actor=actor, action=action, obj=obj, denied_event="crm.access.denied")
 
 
 def money(value, *, field: str, allow_zero: bool = True) -> Decimal:

@@ -8,12 +8,12 @@ from django.db.models.functions import Length, Lower
 from django.utils import timezone
 
 from backend.access.policy import Action, is_active_staff
+from backend.access.services import require
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.common.text import clean_line
 from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
-from backend.crm.services.common import require
 from indexing import hooks as search_index
 
 _EDITABLE = ("name", "code", "industry", "region", "tier", "status")

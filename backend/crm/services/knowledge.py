@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action, is_active_staff, portal_customer_id
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
-from backend.crm.services.common import require
 from indexing.articles import article_changed
 
 _EDITABLE = ("title", "body", "product", "visibility")

@@ -9,11 +9,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from backend.access.policy import Action
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
-from backend.crm.services.common import require
 from backend.documents.models import Document
 from indexing import hooks as search_index
 
@@ -47,7 +46,7 @@ def _after_link_change(document_id: int) -> None:
 def document_link_create(*, actor, document: Document, target) -> DocumentLink:
     """Link a document to a CRM record (idempotent: an existing identical link is returned)."""
     fields = _link_fields(target)
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     require(actor=actor, action=Action.CHANGE, obj=target)
     with transaction.atomic():
         existing = DocumentLink.objects.filter(document=document, **fields).first()
@@ -63,7 +62,7 @@ def document_link_create(*, actor, document: Document, target) -> DocumentLink:
 
 
 def document_link_delete(*, actor, link: DocumentLink) -> None:
-    require_access(actor=actor, action=Action.CHANGE, document=link.document)
+    require(actor=actor, action=Action.CHANGE, obj=link.document)
     require(actor=actor, action=Action.CHANGE, obj=link.target)
     with transaction.atomic():
         document_id = link.document_id

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput
 from backend.crm.models import (
@@ -20,7 +21,7 @@ from backend.crm.models import (
     OpportunityStageChange,
     Stage,
 )
-from backend.crm.services.common import money, require
+from backend.crm.services.common import money
 
 
 def _check_currency(currency: str) -> None:

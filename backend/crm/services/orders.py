@@ -17,6 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from backend.access.policy import Action, can
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput
 from backend.crm.models import (
@@ -31,7 +32,7 @@ from backend.crm.models import (
     Quote,
     QuoteStatus,
 )
-from backend.crm.services.common import CENT, money, require, validated_lines
+from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
 from backend.documents.models import Document
 

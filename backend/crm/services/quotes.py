@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from backend.access.policy import Action
-from backend.access.services import require_access
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput
 from backend.crm.models import (
@@ -26,7 +26,7 @@ from backend.crm.models import (
     QuoteLine,
     QuoteStatus,
 )
-from backend.crm.services.common import require, validated_lines
+from backend.crm.services.common import validated_lines
 from backend.documents.models import Document, DocumentKind
 
 _TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -209,7 +209,7 @@ def quote_attach_document(*, actor, quote: Quote, document: Document) -> Quote:
     from backend.crm.services.links import document_link_create
 
     require(actor=actor, action=Action.CHANGE, obj=quote)
-    require_access(actor=actor, action=Action.CHANGE, document=document)
+    require(actor=actor, action=Action.CHANGE, obj=document)
     if document.kind != DocumentKind.QUOTE:
         raise InvalidInput("Attach a document of kind quote.", fields={"document": ["This is not a quote document."]})
     with transaction.atomic():

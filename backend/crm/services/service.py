@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action, can
+from backend.access.services import require
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, PermissionDenied
@@ -29,7 +30,6 @@ from backend.crm.models import (
     ServiceRecord,
     ServiceType,
 )
-from backend.crm.services.common import require
 
 S = DispatchState
 NEXT_STATE: dict[str, str | None] = {

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action, is_portal_user, portal_can_follow_up, portal_customer_id
+from backend.access.services import require
 from backend.audit import services as audit
 from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound, PermissionDenied
@@ -31,7 +32,6 @@ from backend.crm.models import (
     ServiceRecord,
     ServiceType,
 )
-from backend.crm.services.common import require
 from backend.crm.services.service import rate_record
 from backend.documents.intake import StoredUpload, UploadSource, store_checked_upload
 from backend.sharing.models import PortalAccount
