@@ -25,5 +25,4 @@ from backend.audit.events import (  # noqa: F401 - the documents' names for them
     DOCUMENT_VERSION_STATUS_CHANGED,
     DOCUMENT_VERSION_UPLOADED,
     DOCUMENT_VIEWED,
-    register,
 )

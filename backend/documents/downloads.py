@@ -22,6 +22,12 @@ from backend.access.services import require
 from backend.audit import services as audit
 from backend.audit.context import current_request_context, reset_request_context, set_request_context
 from backend.common.metrics import DOWNLOAD_BYTES
+from backend.documents.audit_events import (
+    DOCUMENT_VERSION_CHECKSUM_FAILED,
+    DOCUMENT_VERSION_DOWNLOADED,
+    DOCUMENT_VERSION_DOWNLOAD_URL_ISSUED,
+    DOCUMENT_VERSION_PREVIEWED,
+)
 from backend.documents.models import DocumentVersion
 from backend.documents.store import object_store
 from storage.errors import ObjectCorrupt, StoreUnavailable
@@ -57,7 +63,7 @@ def _audited_chunks(chunks: Iterator[bytes], *, actor, version: DocumentVersion)
 def _record_checksum_failure(*, actor, version: DocumentVersion, exc: ObjectCorrupt) -> None:
     logger.error("checksum mismatch on %s (document %s v%s)", version.object_key, version.document_id, version.number)
     audit.record(
-        "document.version.checksum_failed",
+        DOCUMENT_VERSION_CHECKSUM_FAILED,
         actor=actor,
         target=version.document,
         outcome="failure",
@@ -77,7 +83,7 @@ def document_version_preview(*, actor, version: DocumentVersion) -> VersionDownl
     """Stream a version's bytes to be shown inline (the staff UI's preview frame). It needs the right to
     download, since the bytes reach the browser, but is recorded as a preview, not a download."""
     require(actor=actor, action=Action.DOWNLOAD, obj=version.document)
-    return version_stream(actor=actor, version=version, event_type="document.version.previewed")
+    return version_stream(actor=actor, version=version, event_type=DOCUMENT_VERSION_PREVIEWED)
 
 
 def document_version_head(*, actor, version: DocumentVersion) -> DocumentVersion:
@@ -92,7 +98,7 @@ def version_stream(
     actor,
     version: DocumentVersion,
     byte_range: tuple[int, int] | None = None,
-    event_type: str = "document.version.downloaded",
+    event_type: str = DOCUMENT_VERSION_DOWNLOADED,
     audit_detail: dict | None = None,
     customer_id: int | None = None,
 ) -> VersionDownload:
@@ -158,7 +164,7 @@ def document_version_presign(*, actor, version: DocumentVersion) -> PresignedDow
     )
     expires_at = timezone.now() + dt.timedelta(seconds=seconds)
     audit.record(
-        "document.version.download_url_issued",
+        DOCUMENT_VERSION_DOWNLOAD_URL_ISSUED,
         actor=actor,
         target=document,
         detail={"version": version.number, "expires_at": expires_at.isoformat()},

@@ -24,6 +24,14 @@ from django.utils.translation import gettext as _
 from backend.access.policy import Action, is_active_staff
 from backend.access.services import require
 from backend.audit import services as audit
+from backend.documents.audit_events import (
+    DOCUMENT_CREATED,
+    DOCUMENT_DELETED,
+    DOCUMENT_LIST_SEARCHED,
+    DOCUMENT_UPDATED,
+    DOCUMENT_VERSION_UPLOADED,
+    DOCUMENT_VIEWED,
+)
 from backend.documents.store import object_store
 from backend.common.errors import InvalidInput, NotFound
 from backend.common.text import clean_line
@@ -58,6 +66,7 @@ from backend.documents.versions import (  # noqa: F401 - the workflow's services
     version_insert,
 )
 from backend.sharing import shares as sharing
+from backend.sharing.audit_events import DOCUMENT_SHARE_REVOKED
 from indexing import hooks as search_index
 from storage.errors import StoreUnavailable
 
@@ -83,7 +92,7 @@ def document_get_for_action(*, actor, document_id: int, action: Action = Action.
 def document_view(*, actor, document_id: int) -> Document:
     """Read a document's metadata: an audited access."""
     document = document_get_for_action(actor=actor, document_id=document_id, action=Action.VIEW)
-    audit.record("document.viewed", actor=actor, target=document)
+    audit.record(DOCUMENT_VIEWED, actor=actor, target=document)
     return document
 
 
@@ -91,7 +100,7 @@ def document_list_searched(*, actor, query: str, filters: dict, shown: Iterable[
     """A document list narrowed by a title query was read: the query, the other filters and the ids of the
     documents shown (the titles disclosed), recorded as `document.list.searched`."""
     shown = list(shown)
-    audit.record("document.list.searched", actor=actor, target_type="search.query", target_label=query[:200],
+    audit.record(DOCUMENT_LIST_SEARCHED, actor=actor, target_type="search.query", target_label=query[:200],
                  detail={"q": query, "filters": filters, "shown": len(shown), "document_ids": shown})
 
 
@@ -211,8 +220,8 @@ def document_create(
             created_detail = {"kind": kind, "classification": classification, **version_audit_detail(version, stored)}
             if submitted_title.strip() != title:
                 created_detail["submitted_title"] = submitted_title  # as sent, before cleaning
-            audit.record("document.created", actor=actor, target=document, detail=created_detail)
-            audit.record("document.version.uploaded", actor=actor, target=document,
+            audit.record(DOCUMENT_CREATED, actor=actor, target=document, detail=created_detail)
+            audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=document,
                          detail=version_audit_detail(version, stored))
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=document.pk, reason="created"))
     except IntegrityError:
@@ -261,7 +270,7 @@ def document_version_create(
                 document=locked, actor=actor, upload=stored, comment=comment, idempotency_key=idempotency_key,
                 idempotency_fingerprint=fingerprint,
             )
-            audit.record("document.version.uploaded", actor=actor, target=locked,
+            audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="version"))
     except IntegrityError:
@@ -333,7 +342,7 @@ def document_update(
             detail = {"changes": changes}
             if suspended:
                 detail["suspended_shares"] = [share.pk for share in suspended]
-            audit.record("document.updated", actor=actor, target=locked, detail=detail)
+            audit.record(DOCUMENT_UPDATED, actor=actor, target=locked, detail=detail)
             transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="metadata"))
     return locked
 
@@ -368,17 +377,19 @@ def document_delete(*, actor, document: Document) -> None:
         ensure_not_locked_by_other(locked, actor)
         keys = sorted(set(locked.versions.values_list("object_key", flat=True)))
         shares = list(locked.shares.select_related("customer").order_by("id"))
-        for share in shares:
-            if share.revoked_at is None:
-                audit.record("document.share.revoked", actor=actor, target=locked, customer_id=share.customer_id,
-                             detail={"share": share.pk, "customer": share.customer.name,
-                                     "reason": "document_deleted"})
         detail = {"title": locked.title, "versions": locked.version_count, "objects": keys,
                   "shares": [share.pk for share in shares]}
-        audit.record("document.deleted", actor=actor, target=locked, detail=detail)
+        # The row is gone when the events are written: name it as it was.
+        target = {"target_type": locked._meta.label_lower, "target_id": str(locked.pk), "target_label": str(locked)}
         locked.shares.all().delete()
         Document.objects.filter(pk=locked.pk).update(valid_version=None)
         transaction.on_commit(lambda pk=locked.pk: search_index.index_document_changed(document_id=pk, reason="deleted"))
         locked.delete()
         transaction.on_commit(lambda: _release_objects(keys))
+        # The audit events are the transaction's last writes.
+        for share in shares:
+            if share.revoked_at is None:
+                audit.record(DOCUMENT_SHARE_REVOKED, actor=actor, customer_id=share.customer_id, **target,
+                             detail={"share": share.pk, "customer": share.customer.name, "reason": "document_deleted"})
+        audit.record(DOCUMENT_DELETED, actor=actor, detail=detail, **target)
 

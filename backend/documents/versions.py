@@ -19,6 +19,13 @@ from backend.access.policy import Action
 from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import Conflict, VersionLocked
+from backend.documents.audit_events import (
+    DOCUMENT_CHECKED_IN,
+    DOCUMENT_CHECKED_OUT,
+    DOCUMENT_LOCK_BROKEN,
+    DOCUMENT_VERSION_RESTORED,
+    DOCUMENT_VERSION_STATUS_CHANGED,
+)
 from backend.documents.intake import StoredUpload
 from backend.documents.models import Document, DocumentVersion, VersionStatus
 from indexing import hooks as search_index
@@ -132,7 +139,7 @@ def document_checkout(*, actor, document: Document) -> Document:
         locked.checkout_expires_at = now + dt.timedelta(seconds=settings.CHECKOUT_TTL_SECONDS)
         locked.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
         audit.record(
-            "document.checked_out",
+            DOCUMENT_CHECKED_OUT,
             actor=actor,
             target=locked,
             detail={"expires_at": locked.checkout_expires_at.isoformat()},
@@ -157,7 +164,7 @@ def document_checkin(*, actor, document: Document) -> Document:
         if holder.pk != actor.pk:
             raise _lock_conflict(locked)
         _clear_lock(locked)
-        audit.record("document.checked_in", actor=actor, target=locked)
+        audit.record(DOCUMENT_CHECKED_IN, actor=actor, target=locked)
     return locked
 
 
@@ -176,7 +183,7 @@ def document_lock_break(*, actor, document: Document, reason: str = "") -> Docum
             "reason": reason,
         }
         _clear_lock(locked)
-        audit.record("document.lock_broken", actor=actor, target=locked, detail=detail)
+        audit.record(DOCUMENT_LOCK_BROKEN, actor=actor, target=locked, detail=detail)
     return locked
 
 
@@ -213,7 +220,7 @@ def document_version_approve(
         locked.updated_at = now
         locked.save(update_fields=["valid_version", "updated_at"])
         audit.record(
-            "document.version.status_changed",
+            DOCUMENT_VERSION_STATUS_CHANGED,
             actor=actor,
             target=locked,
             detail={
@@ -244,7 +251,7 @@ def document_version_restore(*, actor, version: DocumentVersion, comment: str = 
             comment=comment or f"Restored from version {version.number}",
         )
         audit.record(
-            "document.version.restored",
+            DOCUMENT_VERSION_RESTORED,
             actor=actor,
             target=locked,
             detail={"version": new_version.number, "restored_from": version.number, "sha256": version.sha256},

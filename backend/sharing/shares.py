@@ -36,11 +36,23 @@ from backend.documents.store import object_store
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
 from backend.documents import rendering
+from backend.documents.audit_events import DOCUMENT_ACCESS_DENIED
 from backend.documents.downloads import VersionDownload, version_stream
 from backend.documents.models import RESTRICTED_CLASSIFICATIONS, Document, DocumentVersion, VersionStatus
+from backend.sharing.audit_events import (
+    DOCUMENT_SHARE_CREATED,
+    DOCUMENT_SHARE_LISTED,
+    DOCUMENT_SHARE_RECONFIRMED,
+    DOCUMENT_SHARE_REVOKED,
+    DOCUMENT_SHARE_SUSPENDED,
+    PORTAL_SHARE_DOWNLOADED,
+    PORTAL_SHARE_LISTED,
+    PORTAL_SHARE_REFUSED,
+    PORTAL_SHARE_VIEWED,
+)
 from backend.sharing.models import DocumentShare, ShareSuspension
 
-SHARE_OPEN_EVENTS = ("portal.share.viewed", "portal.share.downloaded")
+SHARE_OPEN_EVENTS = (PORTAL_SHARE_VIEWED, PORTAL_SHARE_DOWNLOADED)
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
 PDF = "application/pdf"
 
@@ -49,7 +61,7 @@ PDF = "application/pdf"
 
 
 def _deny(actor, document: Document, customer: Customer, action: str) -> PermissionDenied:
-    audit.record("document.access.denied", actor=actor, target=document, outcome="denied",
+    audit.record(DOCUMENT_ACCESS_DENIED, actor=actor, target=document, outcome="denied",
                  customer_id=customer.pk, detail={"action": action})
     return PermissionDenied()
 
@@ -83,7 +95,7 @@ def document_share_create(
             offer_valid_version=bool(offer_valid_version), expires_at=expires_at, note=(note or "")[:500],
             created_by=actor, created_at=timezone.now(),
         )
-        audit.record("document.share.created", actor=actor, target=document, customer_id=customer.pk, detail={
+        audit.record(DOCUMENT_SHARE_CREATED, actor=actor, target=document, customer_id=customer.pk, detail={
             "share": share.pk, "customer": customer.name, "version": version.number if version else "valid",
             "downloadable": share.downloadable, "expires_at": expires_at.isoformat() if expires_at else None,
         })
@@ -98,7 +110,7 @@ def document_share_revoke(*, actor, share: DocumentShare) -> DocumentShare:
         if share.revoked_at is None:
             share.revoked_at, share.revoked_by = timezone.now(), actor
             share.save(update_fields=["revoked_at", "revoked_by"])
-            audit.record("document.share.revoked", actor=actor, target=share.document,
+            audit.record(DOCUMENT_SHARE_REVOKED, actor=actor, target=share.document,
                          customer_id=share.customer_id, detail={"share": share.pk})
     return share
 
@@ -130,7 +142,7 @@ def shares_suspend_for_classification(*, actor, document: Document) -> list[Docu
             continue
         share.suspended_at, share.suspended_reason = now, ShareSuspension.RECLASSIFIED
         share.save(update_fields=["suspended_at", "suspended_reason"])
-        audit.record("document.share.suspended", actor=actor, target=document, customer_id=share.customer_id,
+        audit.record(DOCUMENT_SHARE_SUSPENDED, actor=actor, target=document, customer_id=share.customer_id,
                      detail={**_share_detail(share), "reason": ShareSuspension.RECLASSIFIED,
                              "classification": document.classification,
                              "voucher": share.voucher.username})
@@ -159,7 +171,7 @@ def document_share_reconfirm(*, actor, share: DocumentShare) -> DocumentShare:
         share.suspended_at, share.suspended_reason = None, ""
         share.confirmed_by, share.confirmed_at = actor, timezone.now()
         share.save(update_fields=["suspended_at", "suspended_reason", "confirmed_by", "confirmed_at"])
-        audit.record("document.share.reconfirmed", actor=actor, target=share.document,
+        audit.record(DOCUMENT_SHARE_RECONFIRMED, actor=actor, target=share.document,
                      customer_id=share.customer_id, detail=detail)
     return share
 
@@ -227,8 +239,8 @@ def share_opens_for_document(*, document: Document) -> list[ShareOpening]:
         AuditEvent.objects.filter(target_type="documents.document", target_id=str(document.pk),
                                   event_type__in=SHARE_OPEN_EVENTS, outcome="success")
         .values("customer_id")
-        .annotate(views=Count("id", filter=Q(event_type="portal.share.viewed")),
-                  downloads=Count("id", filter=Q(event_type="portal.share.downloaded")),
+        .annotate(views=Count("id", filter=Q(event_type=PORTAL_SHARE_VIEWED)),
+                  downloads=Count("id", filter=Q(event_type=PORTAL_SHARE_DOWNLOADED)),
                   first_at=Min("occurred_at"), last_at=Max("occurred_at"))
         .order_by("-last_at")
     )
@@ -291,7 +303,7 @@ def _audit_refusal(actor, *, share_id: int, action: str) -> None:
     if share is None:
         return
     reason = "suspended" if share.suspended_at is not None else "not_vouched"
-    audit.record("portal.share.refused", actor=actor, target=share.document, outcome="denied",
+    audit.record(PORTAL_SHARE_REFUSED, actor=actor, target=share.document, outcome="denied",
                  customer_id=share.customer_id, detail={"share": share.pk, "action": action, "reason": reason})
 
 
@@ -349,7 +361,7 @@ def _extracted_text(version: DocumentVersion) -> str:
 def share_open(*, actor, share: DocumentShare) -> ShareView:
     """A portal user opens a share's page: the version shown, how, and whether it is superseded. Audited."""
     _require_in_force(actor, share, action="open")
-    _check_open(actor, share, event="portal.share.viewed")
+    _check_open(actor, share, event=PORTAL_SHARE_VIEWED)
     version = _shown_version(share)
     valid = share.document.valid_version
     superseded = share.version is not None and (
@@ -368,7 +380,7 @@ def share_open(*, actor, share: DocumentShare) -> ShareView:
         else:
             text = _extracted_text(version)
             rendering = "text" if text else "none"
-    audit.record("portal.share.viewed", actor=actor, target=share.document, customer_id=share.customer_id,
+    audit.record(PORTAL_SHARE_VIEWED, actor=actor, target=share.document, customer_id=share.customer_id,
                  detail={"share": share.pk, "version": version.number, "downloadable": share.downloadable})
     return ShareView(share=share, version=version, superseded=superseded,
                      valid_version=valid if superseded and share.offer_valid_version else None,
@@ -391,13 +403,13 @@ def share_download(
 ) -> VersionDownload:
     """The file of a downloadable share (404 for a view-only one, 410 once expired). Audited."""
     if not share.downloadable:
-        audit.record("portal.share.downloaded", actor=actor, target=share.document, outcome="denied",
+        audit.record(PORTAL_SHARE_DOWNLOADED, actor=actor, target=share.document, outcome="denied",
                      customer_id=share.customer_id, detail={"share": share.pk, "reason": "view_only"})
         raise NotFound()
     _require_in_force(actor, share, action="download")
-    _check_open(actor, share, event="portal.share.downloaded")
+    _check_open(actor, share, event=PORTAL_SHARE_DOWNLOADED)
     version = _share_version(share, version_number)
-    return version_stream(actor=actor, version=version, byte_range=byte_range, event_type="portal.share.downloaded",
+    return version_stream(actor=actor, version=version, byte_range=byte_range, event_type=PORTAL_SHARE_DOWNLOADED,
                           audit_detail={"share": share.pk}, customer_id=share.customer_id)
 
 
@@ -406,7 +418,7 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     opening the share was. Rendered in a limited child process (backend.documents.rendering): what
     cannot be shown raises RenderRefused (422), a page that does not exist NotFound."""
     _require_in_force(actor, share, action="page")
-    _check_open(actor, share, event="portal.share.viewed")
+    _check_open(actor, share, event=PORTAL_SHARE_VIEWED)
     version = _shown_version(share)
     if not (version.mime_type == PDF or (version.mime_type in RENDERED_IMAGE_TYPES and page == 1)):
         raise NotFound()
@@ -419,7 +431,7 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
 def shares_listed(*, actor, document: Document, shares) -> None:
     """Staff read a document's shares (which customers have it): recorded as `document.share.listed`."""
     shares = list(shares)
-    audit.record("document.share.listed", actor=actor, target=document,
+    audit.record(DOCUMENT_SHARE_LISTED, actor=actor, target=document,
                  detail={"shares": len(shares), "customer_ids": sorted({share.customer_id for share in shares})})
 
 
@@ -428,6 +440,6 @@ def portal_shares_listed(*, actor, shares, page: int) -> None:
     from backend.access.policy import portal_customer_id
 
     shares = list(shares)
-    audit.record("portal.share.listed", actor=actor, customer_id=portal_customer_id(actor),
+    audit.record(PORTAL_SHARE_LISTED, actor=actor, customer_id=portal_customer_id(actor),
                  detail={"page": page, "share_ids": [share.pk for share in shares],
                          "document_ids": [share.document_id for share in shares]})
