@@ -80,7 +80,7 @@ def _ensure_users(report: SeedReport, departments: dict[str, Department]) -> dic
             report.users_kept.append(person.username)
             continue
         # actor=None: the system seeds. The admin role uses Django's admin through its role
-        # (backend/access/admin_policy.py), not as a superuser.
+        # (backend/access/policy/admin.py), not as a superuser.
         user = user_create(
             actor=None,
             username=person.username,

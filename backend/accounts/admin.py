@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backend.access.admin_policy import PolicyModelAdmin, admin_may_manage
+from backend.access.policy.admin import PolicyModelAdmin, admin_may_manage
 from backend.accounts import services as accounts
 from backend.accounts.models import ApiToken, Department, Role, User
 from backend.common.errors import DomainError

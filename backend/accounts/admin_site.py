@@ -4,7 +4,7 @@ Django's own site lets in anyone with `is_staff` (and lets a superuser do everyt
 in with a form that no sign-in limit counts and no audit event records, and changes passwords
 without the accounts services (no audit event, API tokens left alive). This site:
 
-* lets in the roles the access policy names (backend.access.admin_policy), whatever `is_staff` or
+* lets in the roles the access policy names (backend.access.policy.admin), whatever `is_staff` or
   `is_superuser` say; what each role may open there is decided per model by the same module;
 * sends sign-in to the staff sign-in page (counted, locked out, audited);
 * changes the signed-in person's own password through `accounts.services.user_password_set`.
@@ -32,7 +32,7 @@ class DossierAdminSite(admin.AdminSite):
     site_title = gettext_lazy("Dossier administration")
 
     def has_permission(self, request) -> bool:
-        from backend.access.admin_policy import may_use_admin_site
+        from backend.access.policy.admin import may_use_admin_site
 
         return may_use_admin_site(request.user)
 

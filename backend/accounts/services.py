@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from backend.access.admin_policy import ADMIN_SITE_ROLES
+from backend.access.policy.admin import ADMIN_SITE_ROLES
 from backend.access.policy import is_active_staff
 from backend.accounts.audit_events import (
     ACCOUNTS_CHANGE_DENIED,

@@ -1,11 +1,11 @@
 """The audit trail in the admin: for the compliance role only (as the staff UI's audit console), read-only
-for everyone, superusers included (backend/access/admin_policy.py)."""
+for everyone, superusers included (backend/access/policy/admin.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from backend.access.admin_policy import PolicyModelAdmin
+from backend.access.policy.admin import PolicyModelAdmin
 from backend.audit.events import all_event_types
 from backend.audit.models import AuditEvent
 

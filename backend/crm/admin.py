@@ -2,7 +2,7 @@
 
 Every CRM write goes through the services (access check, validation, audit event), so the admin
 never adds, changes or deletes CRM rows itself. Only the admin role opens these pages, and each
-shows the rows the access policy's visible() gives them (backend/access/admin_policy.py): a
+shows the rows the access policy's visible() gives them (backend/access/policy/admin.py): a
 document link, for one, only when its document is visible to them.
 """
 
@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backend.access.admin_policy import PolicyInline, PolicyModelAdmin
+from backend.access.policy.admin import PolicyInline, PolicyModelAdmin
 from backend.access.policy import visible
 from backend.crm.models import (
     AccountTeamMember,

@@ -1,14 +1,14 @@
 """Documents in the admin: read-only, and only the documents the access policy lets the viewer see.
 
 Uploads, approvals and grants go through the services so they are audited. The list, search,
-detail and history pages are filtered with the policy's visible() (backend/access/admin_policy.py):
+detail and history pages are filtered with the policy's visible() (backend/access/policy/admin.py):
 a confidential or secret document is not there for an administrator who has no grant on it, not
 even its title or its file names.
 """
 
 from django.contrib import admin
 
-from backend.access.admin_policy import PolicyInline, PolicyModelAdmin
+from backend.access.policy.admin import PolicyInline, PolicyModelAdmin
 from backend.documents.models import Document, DocumentVersion, Tag
 
 

@@ -1,7 +1,7 @@
 """The Django admin, page by page and role by role.
 
 Every registered model's changelist, add, change, delete and history pages, for every role, answer as
-backend/access/admin_policy.py says; a secret document's title and file name show in none of them
+backend/access/policy/admin.py says; a secret document's title and file name show in none of them
 (the compliance officer reads them only in the audit trail, which is theirs to read); and the
 admin's own writes are closed for everyone, Django superusers included.
 """
@@ -12,7 +12,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from backend.access.admin_policy import PolicyModelAdmin, admin_queryset
+from backend.access.policy.admin import PolicyModelAdmin, admin_queryset
 from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
 from backend.crm.models import DocumentLink, Order
@@ -94,7 +94,7 @@ def _expected(role, label: str, page: str, exists: bool) -> int:
 
 def test_every_registered_model_is_under_the_policy():
     # Django's Group admin is gone (department groups carry document grants), and every model's admin
-    # takes its rules from backend.access.admin_policy
+    # takes its rules from backend.access.policy.admin
     assert Group not in admin.site._registry
     assert all(isinstance(model_admin, PolicyModelAdmin) for model_admin in admin.site._registry.values())
 

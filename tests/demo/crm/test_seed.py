@@ -135,7 +135,7 @@ def test_the_admin_lists_searches_and_shows_every_crm_model_read_only(demo_users
     # Django superuser)
     from django.contrib import admin as django_admin
 
-    from backend.access.admin_policy import admin_queryset
+    from backend.access.policy.admin import admin_queryset
 
     contract, _ = document_create(
         actor=demo_users["wang.fang"], title="销售合同 HD-2026-031", kind="contract", classification="confidential",

@@ -14,7 +14,7 @@ Access is keyed on the role, never on Django's `is_staff`, `is_superuser` or mod
   (a confidential or secret document is not there for an administrator either);
 * the audit trail: the compliance role, as in the staff UI's audit console.
 
-Rows are narrowed with the policy's `visible()` wherever the policy has a rule for the model, and
+Rows are narrowed with the policy's `visible()` wherever the policy's rule table has the model, and
 through the parent row (a quote's lines follow the quote) where it has not.
 """
 
@@ -23,7 +23,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 
-from backend.access.policy import Action, is_active_staff, visible
+from backend.access.policy.actions import Action
+from backend.access.policy.registry import has_rules, visible
+from backend.access.policy.users import is_active_staff
 from backend.accounts.models import Role
 
 ADMIN_SITE_ROLES = frozenset({Role.ADMIN, Role.COMPLIANCE})
@@ -56,12 +58,6 @@ _PARENT: dict[str, tuple[str, str]] = {
     "crm.orderline": ("order_id", "crm.order"),
     "crm.payment": ("order_id", "crm.order"),
 }
-# Models the policy has visible() for.
-_POLICY_MODELS = frozenset({
-    "documents.document", "documents.documentversion", "crm.customer", "crm.contact", "crm.opportunity",
-    "crm.quote", "crm.order", "crm.invoice", "crm.activity", "crm.servicerecord", "crm.knowledgearticle",
-    "crm.product", "crm.documentlink",
-})
 
 
 def may_use_admin_site(user) -> bool:
@@ -87,7 +83,7 @@ def admin_queryset(user, queryset: QuerySet) -> QuerySet:
     label = model._meta.label_lower
     if not admin_may_view(user, model):
         return queryset.none()
-    if label in _POLICY_MODELS:
+    if has_rules(model):
         return visible(user, queryset, Action.VIEW)
     if label in _PARENT:
         lookup, parent_label = _PARENT[label]
