@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
 
-from backend.access.policy import may_open_compliance_console
+from backend.access.policy import is_active_staff, may_open_compliance_console
 from backend.accounts import services as accounts
-from backend.accounts.models import Role, User
+from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.audit.selectors import ChainVerification
 from backend.common.errors import NotFound
@@ -28,8 +28,8 @@ def session_sign_in(*, request, username: str, password: str) -> User | None:
     username = (username or "").strip()
     accounts.staff_sign_in_check(request=request, username=username, via="web")
     user = authenticate(request, username=username, password=password) if username and password else None
-    # Customer contacts sign in to the portal, never to the staff interface.
-    if user is None or not user.is_active or user.role == Role.PORTAL:
+    # Only active staff sign in here (the policy's is_active_staff): customer contacts sign in to the portal.
+    if not is_active_staff(user):
         accounts.staff_sign_in_failed(request=request, username=username, via="web")
         return None
     accounts.staff_sign_in_succeeded(request=request, username=username)
