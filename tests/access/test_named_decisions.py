@@ -25,11 +25,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
-
-
 @pytest.fixture
 def people():
     sales = factories.DepartmentFactory(code="sales")

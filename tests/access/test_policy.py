@@ -9,32 +9,15 @@ from django.contrib.auth.models import Group
 
 from backend.access.policy import Action, can, document_access_explanation, visible
 from backend.access.services import document_permission_grant, document_permission_revoke
-from backend.accounts.models import Role
 from backend.documents.models import Document
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
-
-
 @pytest.fixture
-def world():
-    sales = factories.DepartmentFactory(code="sales")
-    legal = factories.DepartmentFactory(code="legal")
-    people = {
-        "owner": factories.UserFactory(username="owner", department=sales),
-        "colleague": factories.UserFactory(username="colleague", department=sales),
-        "outsider": factories.UserFactory(username="outsider", department=legal),
-        "admin": factories.UserFactory(username="admin", role=Role.ADMIN, department=legal),
-        "compliance": factories.UserFactory(username="compliance", role=Role.COMPLIANCE, department=legal),
-        "grantee": factories.UserFactory(username="grantee", department=legal),
-        "group_member": factories.UserFactory(username="member", department=legal),
-        "inactive": factories.UserFactory(username="gone", department=sales, is_active=False),
-    }
+def world(staff):
+    people = staff
     owner = people["owner"]
     docs = {c: factories.document(owner, title=f"{c} doc", classification=c)
             for c in ("public", "internal", "confidential", "secret")}

@@ -65,11 +65,6 @@ MODELS = (Document, DocumentVersion, DocumentShare, DocumentLink, Customer, Cont
           Invoice, Activity, ServiceRecord, ServiceNote, ServiceAttachment, KnowledgeArticle, Announcement, Product)
 
 
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
-
-
 def _attachment(record, user, name):
     return ServiceAttachment.objects.create(record=record, object_key=f"content/{name}", sha256="0" * 64, size=1,
                                             mime_type="image/png", original_filename=name, filename=name,

@@ -15,11 +15,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
-
-
 @pytest.mark.parametrize(("row", "event"), [("document", "document.access.denied"),
                                             ("customer", "crm.access.denied")])
 def test_a_refusal_is_a_404_and_recorded_under_the_rows_own_event(row, event):

@@ -97,7 +97,20 @@ def admin_queryset(user, queryset: QuerySet) -> QuerySet:
     raise TypeError(f"no admin access rule for {model.__name__}")
 
 
-class PolicyModelAdmin(admin.ModelAdmin):
+class _NoForms:
+    """Django's add, change and delete forms, closed for everyone (superusers included)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PolicyModelAdmin(_NoForms, admin.ModelAdmin):
     """A read-only admin page whose access and rows come from this module, for every registered model.
 
     Django's add/change/delete forms are closed for everyone (superusers included); writes the admin
@@ -113,20 +126,11 @@ class PolicyModelAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return admin_may_view(request.user, self.model)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def get_queryset(self, request):
         return admin_queryset(request.user, super().get_queryset(request))
 
 
-class PolicyInline(admin.TabularInline):
+class PolicyInline(_NoForms, admin.TabularInline):
     """Rows shown inside a visible parent's page, read-only."""
 
     extra = 0
@@ -134,12 +138,3 @@ class PolicyInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return admin_may_view(request.user, self.parent_model)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
