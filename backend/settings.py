@@ -76,8 +76,6 @@ SESSION_COOKIE_SECURE = _env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = _env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 # A CSRF failure under /api/ answers JSON in the API's error shape; elsewhere Django's page.
 CSRF_FAILURE_VIEW = "backend.common.exceptions.csrf_failure"
-# A CSRF failure under /api/ answers JSON in the API's error shape; elsewhere Django's page.
-CSRF_FAILURE_VIEW = "backend.common.exceptions.csrf_failure"
 
 
 def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
