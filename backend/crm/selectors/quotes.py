@@ -3,18 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from backend.access.policy import Action, document_visibility_q, visible
 from backend.common.errors import NotFound
-from backend.crm.models import Customer, Product, Quote, QuoteLine
-from backend.crm.services.quotes import last_accepted_prices
+from backend.crm.models import Customer, Product, Quote, QuoteLine, QuoteStatus
 from backend.documents.models import Document
 
 HISTORY_LIMIT = 500
+
+
+def net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    return (unit_price * (Decimal(100) - discount_percent) / Decimal(100)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def last_accepted_prices(*, customer: Customer, product_ids) -> dict[int, dict]:
+    """Per product: the customer's most recent accepted quote line (one query)."""
+    latest = QuoteLine.objects.filter(
+        quote__customer=customer, quote__status=QuoteStatus.ACCEPTED, product_id=OuterRef("pk")
+    ).order_by("-quote__decided_at", "-quote__created_at", "-id")
+    rows = (
+        Product.objects.filter(pk__in=list(product_ids))
+        .annotate(
+            last_line_id=Subquery(latest.values("id")[:1]),
+            last_unit_price=Subquery(latest.values("unit_price")[:1]),
+            last_discount=Subquery(latest.values("discount_percent")[:1]),
+            last_quote_number=Subquery(latest.values("quote__number")[:1]),
+            last_decided_at=Subquery(latest.values("quote__decided_at")[:1]),
+        )
+        .values("pk", "last_line_id", "last_unit_price", "last_discount", "last_quote_number", "last_decided_at")
+    )
+    return {
+        row["pk"]: {
+            "unit_price": row["last_unit_price"],
+            "discount_percent": row["last_discount"],
+            "net_unit_price": net_unit_price(row["last_unit_price"], row["last_discount"]),
+            "quote_number": row["last_quote_number"],
+            "decided_at": row["last_decided_at"],
+        }
+        for row in rows
+        if row["last_line_id"] is not None
+    }
 
 
 def _with_total(queryset: QuerySet) -> QuerySet:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from backend.access.policy import Action
@@ -26,6 +25,7 @@ from backend.crm.models import (
     QuoteLine,
     QuoteStatus,
 )
+from backend.crm.selectors.quotes import last_accepted_prices, net_unit_price
 from backend.crm.services.common import validated_lines
 from backend.documents.models import Document, DocumentKind
 
@@ -43,41 +43,6 @@ class QuoteWarning:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
-    return (unit_price * (Decimal(100) - discount_percent) / Decimal(100)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
-
-
-def last_accepted_prices(*, customer: Customer, product_ids) -> dict[int, dict]:
-    """Per product: the customer's most recent accepted quote line (one query)."""
-    latest = QuoteLine.objects.filter(
-        quote__customer=customer, quote__status=QuoteStatus.ACCEPTED, product_id=OuterRef("pk")
-    ).order_by("-quote__decided_at", "-quote__created_at", "-id")
-    rows = (
-        Product.objects.filter(pk__in=list(product_ids))
-        .annotate(
-            last_line_id=Subquery(latest.values("id")[:1]),
-            last_unit_price=Subquery(latest.values("unit_price")[:1]),
-            last_discount=Subquery(latest.values("discount_percent")[:1]),
-            last_quote_number=Subquery(latest.values("quote__number")[:1]),
-            last_decided_at=Subquery(latest.values("quote__decided_at")[:1]),
-        )
-        .values("pk", "last_line_id", "last_unit_price", "last_discount", "last_quote_number", "last_decided_at")
-    )
-    return {
-        row["pk"]: {
-            "unit_price": row["last_unit_price"],
-            "discount_percent": row["last_discount"],
-            "net_unit_price": _net_unit_price(row["last_unit_price"], row["last_discount"]),
-            "quote_number": row["last_quote_number"],
-            "decided_at": row["last_decided_at"],
-        }
-        for row in rows
-        if row["last_line_id"] is not None
-    }
 
 
 def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quote_id: int | None = None) -> list[QuoteWarning]:
@@ -107,7 +72,7 @@ def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quot
         last = previous.get(line["product"].pk)
         if not last or not last["net_unit_price"]:
             continue
-        new_net = _net_unit_price(line["unit_price"], line["discount_percent"])
+        new_net = net_unit_price(line["unit_price"], line["discount_percent"])
         change = ((new_net - last["net_unit_price"]) / last["net_unit_price"] * 100).quantize(Decimal("0.1"))
         if abs(change) > threshold:
             warnings.append(
