@@ -324,37 +324,32 @@ def share_create(request, document_id: int):
     return back
 
 
-@staff_page
-@require_POST
-def share_reconfirm(request, document_id: int, share_id: int):
-    """Vouch for a suspended (or no longer vouched-for) share so its customer can open it again."""
+def _share_action(request, document_id: int, share_id: int, action, success: str):
+    """Run one action on a share of this document; its result, or its error translated, on the share panel."""
     share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
     if share.document_id != document_id:
         raise NotFound()
     try:
-        sharing.document_share_reconfirm(actor=request.user, share=share)
+        action(actor=request.user, share=share)
     except SHOWN_ERRORS as exc:
         if isinstance(exc, NotFound):
             raise
         messages.error(request, message_for(exc))
     else:
-        messages.success(request, _("The share with %(customer)s is re-confirmed; its portal users can open it "
-                                    "again.") % {"customer": share.customer.name})
+        messages.success(request, success % {"customer": share.customer.name})
     return redirect(reverse("web:document", args=[document_id]) + "#shares")
+
+
+@staff_page
+@require_POST
+def share_reconfirm(request, document_id: int, share_id: int):
+    """Vouch for a suspended (or no longer vouched-for) share so its customer can open it again."""
+    return _share_action(request, document_id, share_id, sharing.document_share_reconfirm,
+                         _("The share with %(customer)s is re-confirmed; its portal users can open it again."))
 
 
 @staff_page
 @require_POST
 def share_revoke(request, document_id: int, share_id: int):
-    share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
-    if share.document_id != document_id:
-        raise NotFound()
-    try:
-        sharing.document_share_revoke(actor=request.user, share=share)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, _("The share with %(customer)s is revoked.") % {"customer": share.customer.name})
-    return redirect(reverse("web:document", args=[document_id]) + "#shares")
+    return _share_action(request, document_id, share_id, sharing.document_share_revoke,
+                         _("The share with %(customer)s is revoked."))
