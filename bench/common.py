@@ -312,9 +312,9 @@ def start_weed(stack: contextlib.ExitStack, workdir: Path):
     discarded (killed by PID, data deleted) when the stack unwinds."""
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-    from tests.fixtures.s3server import _launch_server
+    from tests.fixtures.s3server import launch_server
 
-    server = _launch_server(workdir)
+    server = launch_server(workdir)
     stack.callback(server.discard)
     return server
 
