@@ -33,7 +33,7 @@ import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ..base import STAGING_PREFIX, StoredObject, content_key
 from ..errors import ChecksumMismatch, StoreError
@@ -41,7 +41,20 @@ from ..streams import HashingReader, drain, fill
 
 if TYPE_CHECKING:
     from .client import UploadedPart
-    from .store import S3ObjectStore
+
+
+class UploadTarget(Protocol):
+    """What the engine needs from a store: the S3 requests of one upload (S3ObjectStore has them)."""
+
+    def _exists(self, key: str) -> bool: ...
+    def _put_single(self, key: str, body, digest: bytes, content_type: str) -> None: ...
+    def _promote(self, staging_key: str, key: str, size: int, content_type: str) -> None: ...
+    def _delete_quietly(self, key: str) -> None: ...
+    def _create_multipart(self, key: str, content_type: str) -> str: ...
+    def _upload_part(self, key: str, upload_id: str, number: int, body, digest: bytes | None = None) -> "UploadedPart": ...
+    def _complete_multipart(self, key: str, upload_id: str, parts: list["UploadedPart"]) -> None: ...
+    def _abort_multipart(self, key: str, upload_id: str) -> None: ...
+
 
 PART_SIZE = 8 << 20
 UPLOAD_WORKERS = 4
@@ -49,7 +62,7 @@ PART_BUFFERS = 5  # one being filled while four are in flight: 40 MiB at most
 
 
 def upload_stream(
-    store: S3ObjectStore,
+    store: UploadTarget,
     stream: BinaryIO,
     *,
     content_type: str,
@@ -156,7 +169,7 @@ class _Upload:
 
     def __init__(
         self,
-        store: S3ObjectStore,
+        store: UploadTarget,
         stream,
         content_type: str,
         *,
