@@ -23,7 +23,10 @@ def test_start_up_objects_are_frozen_and_the_views_loaded(unfrozen):
     frozen = warm_and_freeze()
     # then the views are loaded, and what is alive now is out of the collector's way
     assert "portal.views.knowledge" in sys.modules
-    assert frozen == gc.get_freeze_count() > 10_000
+    # (a frozen object can still be freed by its reference count, here or in another thread, so the
+    # count may only have fallen a little since)
+    assert frozen > 10_000
+    assert 0 <= frozen - gc.get_freeze_count() < 100
     assert len(gc.get_objects()) < frozen
 
 
