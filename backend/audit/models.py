@@ -8,8 +8,9 @@ hash of the row before it (``prev_hash``); the first row points at
 Editing, deleting, inserting or reordering rows therefore breaks the chain, and
 ``backend.audit.selectors.audit_chain_verify`` finds the first broken row.
 
-Rows are written only by ``backend.audit.services.record``, which takes the
-chain lock, reads the head and computes the hash. The model refuses every
+Rows are written only by ``backend.audit.services.record``, which locks the
+chain's head (``ChainHead``, one row that a trigger moves to each new event),
+reads it in the same statement and computes the hash. The model refuses every
 change to an existing row; on PostgreSQL, triggers (migration 0002) refuse
 UPDATE, DELETE and TRUNCATE at the database as well.
 """
@@ -277,3 +278,24 @@ class AuditEvent(models.Model):
 
     def delete(self, using=None, keep_parents=False):
         raise AuditImmutable("audit events are append-only and cannot be deleted")
+
+
+class ChainHead(models.Model):
+    """The chain's one head row (id 1): the newest event's id and hash.
+
+    ``record()`` locks and reads it in one statement (backend/audit/services.py), which is the
+    chain lock; an AFTER INSERT trigger on the events (migration 0005) moves it to each new event
+    in the same transaction, so appending costs that statement and the event's INSERT. It is a
+    copy, not evidence: when it is missing (a flushed test database) or behind the events table,
+    the next ``record()`` takes the newest event instead.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_chainhead_single_row")]
+
+    def __str__(self) -> str:
+        return f"head #{self.last_id}"

@@ -9,8 +9,9 @@ with the change it describes:
         record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=version.document,
                detail={"version": version.number, "sha256": version.sha256})
 
-The chain lock is held from inside ``record()`` until the caller's transaction
-ends, and every other audited write waits for it. Record the event as the
+The chain lock (the head row, locked and read in one statement) is held from
+inside ``record()`` until the caller's transaction ends, and every other
+audited write waits for it. Record the event as the
 last write of the transaction, after any slow work.
 """
 
@@ -30,14 +31,11 @@ from backend.audit.events import is_registered
 from backend.audit.models import (
     GENESIS_HASH,
     AuditEvent,
+    ChainHead,
     Outcome,
     canonical_ip,
     canonical_json_value,
 )
-
-# pg_advisory_xact_lock key that serialises appends to the chain: b"dsraudit".
-CHAIN_LOCK_KEY = int.from_bytes(b"dsraudit", "big")
-
 
 def record(
     event_type: str,
@@ -127,34 +125,37 @@ def _text(value: Any, max_length: int) -> str:
 
 
 def _lock_chain_and_read_head(alias: str) -> tuple[int, str]:
-    """Take the transaction-scoped chain lock, then read the last event's id and hash.
+    """Lock the chain's head row and read the newest event's id and hash: one statement.
 
-    The read must be a separate statement issued after the lock is granted:
-    under READ COMMITTED each statement sees what was committed when it
-    started, so it sees the event the previous lock holder committed.
-    Ids are head + 1, so they are gapless and always in chain order; a
-    transaction that somehow read a stale head fails on the primary key
-    instead of forking the chain.
+    The statement is an upsert of the one ``ChainHead`` row with RETURNING. Its DO UPDATE locks the
+    row until the caller's transaction ends (the chain lock; on SQLite the write takes the database's
+    write lock first) and, under READ COMMITTED, works on the row's newest committed version, so it
+    sees the head the previous lock holder moved (the events' INSERT trigger, migration 0005).
+    The events table is read in the same statement only to repair the head: when the row is missing
+    (a flushed database) it is created from the newest event, and a head behind the newest event
+    (rows added with triggers off) moves up to it; a stale read of the table can never move it back.
+    Ids are head + 1, so they are gapless and in chain order; a transaction that somehow read a stale
+    head fails on the primary key instead of forking the chain.
     """
     connection = connections[alias]
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"the audit chain lock is not implemented for {connection.vendor}")
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    ahead = f"excluded.last_id > {head}.last_id"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        elif connection.vendor == "sqlite":
-            # SQLite has one writer at a time, but a transaction that reads
-            # first and writes later can be refused ("database is locked").
-            # An empty write takes the write lock before the read.
-            cursor.execute(f"UPDATE {table} SET id = id WHERE 0 = 1")
-        else:
-            raise NotImplementedError(
-                f"the audit chain lock is not implemented for {connection.vendor}"
-            )
-        cursor.execute(f"SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1")
-        row = cursor.fetchone()
-    if row is None:
-        return 0, GENESIS_HASH
-    return int(row[0]), row[1]
+        cursor.execute(
+            f"INSERT INTO {head} (id, last_id, last_hash) "  # noqa: S608 - table names only
+            f"SELECT 1, COALESCE(MAX(id), 0), COALESCE((SELECT hash FROM {events} WHERE id = "
+            f"(SELECT MAX(id) FROM {events})), %s) FROM {events} WHERE true "
+            f"ON CONFLICT (id) DO UPDATE SET "
+            f"last_id = CASE WHEN {ahead} THEN excluded.last_id ELSE {head}.last_id END, "
+            f"last_hash = CASE WHEN {ahead} THEN excluded.last_hash ELSE {head}.last_hash END "
+            f"RETURNING last_id, last_hash",
+            [GENESIS_HASH],
+        )
+        last_id, last_hash = cursor.fetchone()
+    return int(last_id), last_hash
 
 
 def audit_trail_verify_and_record(*, actor, batch_size: int = 5000):

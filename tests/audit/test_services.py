@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 from backend.audit.context import RequestContext, reset_request_context, set_request_context
 from backend.audit.events import AUDIT_CHAIN_VERIFIED, DOCUMENT_ACCESS_DENIED, DOCUMENT_VIEWED
 from backend.audit.middleware import RequestContextMiddleware
-from backend.audit.models import GENESIS_HASH, AuditEvent, compute_hash
+from backend.audit.models import GENESIS_HASH, AuditEvent, ChainHead, compute_hash
 from backend.audit.selectors import audit_chain_verify, audit_events_for_target
 from backend.audit.services import record
 
@@ -225,9 +225,46 @@ def test_recording_does_not_open_a_savepoint_inside_the_callers_transaction(acto
     # given a caller already inside a transaction
     with transaction.atomic():
         # when an event is recorded
-        # then it costs the lock, the head read and the insert, and nothing else
-        with django_assert_num_queries(3):
+        # then it costs two statements and nothing else: the head row locked and read, and the insert
+        with django_assert_num_queries(2):
             record(DOCUMENT_VIEWED, actor=actor)
+
+
+def test_the_head_row_follows_every_event(actor):
+    # given two recorded events
+    record(DOCUMENT_VIEWED, actor=actor)
+    second = record(DOCUMENT_VIEWED, actor=actor)
+
+    # then the head row names the newest one
+    head = ChainHead.objects.get()
+    assert (head.last_id, head.last_hash) == (second.id, second.hash)
+
+
+def test_a_missing_head_row_is_rebuilt_from_the_newest_event(actor):
+    # given events, then the head row gone (as after a flush of that table alone)
+    first = record(DOCUMENT_VIEWED, actor=actor)
+    ChainHead.objects.all().delete()
+
+    # when the next event is recorded
+    second = record(DOCUMENT_VIEWED, actor=actor)
+
+    # then it chains onto the newest event
+    assert (second.id, second.prev_hash) == (first.id + 1, first.hash)
+    assert audit_chain_verify().ok
+
+
+def test_a_head_behind_the_events_moves_up_and_never_back(actor):
+    # given a head row that says less than the table holds (events added while triggers were off)
+    first = record(DOCUMENT_VIEWED, actor=actor)
+    second = record(DOCUMENT_VIEWED, actor=actor)
+    ChainHead.objects.update(last_id=first.id, last_hash=first.hash)
+
+    # when the next event is recorded
+    third = record(DOCUMENT_VIEWED, actor=actor)
+
+    # then it chains onto the newest event, not onto the stale head
+    assert (third.id, third.prev_hash) == (second.id + 1, second.hash)
+    assert audit_chain_verify().ok
 
 
 def test_audit_disabled_makes_record_a_no_op(actor, settings):

@@ -54,11 +54,11 @@ PAGES = {
     # url template: the pinned number of queries (session + user included)
     "home": ("/", 8),
     # + 1: the contacts' portal accounts (state, open invitation), one query for all contacts;
-    # + 3: opening the customer is a recorded read (crm.customer.viewed: the chain's lock, its head, the insert)
-    "customer": ("/customers/{customer}/", 20),
+    # + 2: opening the customer is a recorded read (crm.customer.viewed: the chain's head locked and read, the insert)
+    "customer": ("/customers/{customer}/", 19),
     "customers": ("/customers/", 4),
     # + 3: the shares with customers, and which customers opened them (two reads of the audit trail)
-    "document": ("/documents/{quote_doc}/", 12),
+    "document": ("/documents/{quote_doc}/", 11),
     "pipeline": ("/pipeline/", 4),
     "service": ("/service/", 9),
 }
