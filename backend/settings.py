@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "backend.crm",
     "backend.sharing",
     "indexing",
+    "backend.ui",
     "backend.web",
     "portal",
     "demo",

@@ -22,7 +22,7 @@ from backend.crm.selectors.service import service_record_list_visible
 from backend.crm.models import DispatchState
 from backend.sharing import portal_accounts
 from backend.sharing.shares import share_list_for_portal
-from backend.web.errors import message_for
+from backend.ui.errors import message_for
 from portal.forms import SetPasswordForm, SignInForm
 from portal.pages import portal_page
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.access.policy import portal_can_follow_up
-from backend.common.errors import NotFound
 from backend.crm.models import Product
 from backend.crm.selectors.orders import order_choices_visible, order_get_visible
 from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
@@ -19,7 +18,7 @@ from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
 from backend.documents.intake import UploadSource
 from backend.ops.headers import sandboxed
-from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
+from backend.ui.errors import Refusal
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
 from portal.pages import page_number, portal_page
 
@@ -30,21 +29,18 @@ def _uploads(files) -> list[UploadSource]:
     return [UploadSource(stream=f, filename=f.name, declared_size=f.size) for f in files]
 
 
-def _show_errors(form, exc) -> int:
+def _show_errors(form, refusal: Refusal) -> int:
     """Put a service's refusal on the form (next to the field when it names one); the status to answer."""
-    if isinstance(exc, NotFound):
-        raise exc
-    fields = field_errors_for(exc)
     placed = False
-    for field, problems in fields.items():
+    for field, problems in refusal.fields.items():
         if field in form.fields:
             for problem in problems:
                 form.add_error(field, problem)
             placed = True
     if not placed:
-        form.add_error("attachments" if "attachments" in form.fields and getattr(exc, "status_code", 0) in (413, 415) else None,
-                       message_for(exc))
-    return getattr(exc, "status_code", 503)
+        form.add_error("attachments" if "attachments" in form.fields and refusal.status in (413, 415) else None,
+                       refusal.message)
+    return refusal.status
 
 
 def _new_form(request, data=None, files=None, initial=None):
@@ -72,12 +68,12 @@ def request_new(request):
             data = form.cleaned_data
             product = Product.objects.filter(pk=data["product"], active=True).first() if data["product"] else None
             order = order_get_visible(user=request.user, order_id=int(data["order"])) if data["order"] else None
-            try:
+            with Refusal() as refusal:
                 record = service_requests.service_request_submit(
                     actor=request.user, type=data["type"], title=data["title"], description=data["description"],
                     product=product, order=order, attachments=_uploads(data["attachments"]))
-            except SHOWN_ERRORS as exc:
-                status = _show_errors(form, exc)
+            if refusal:
+                status = _show_errors(form, refusal)
             else:
                 messages.success(request, _("Thank you. Your request %(number)s has been received; our service "
                                             "team will be in touch.") % {"number": f"#{record.pk}"})
@@ -111,10 +107,10 @@ def _follow_up(request, record_id: int, *, form, slot: str, act):
     record = service_record_get_visible(user=request.user, record_id=record_id)
     if not form.is_valid():
         return _detail(request, record, status=400, **{slot: form})
-    try:
+    with Refusal() as refusal:
         message, target = act(record, form.cleaned_data)
-    except SHOWN_ERRORS as exc:
-        return _detail(request, record, status=_show_errors(form, exc), **{slot: form})
+    if refusal:
+        return _detail(request, record, status=_show_errors(form, refusal), **{slot: form})
     messages.success(request, message)
     return redirect("portal:service_request", record_id=target.pk)
 

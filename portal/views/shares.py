@@ -18,7 +18,7 @@ from backend.documents.download_response import (
 )
 from backend.ops.headers import sandboxed
 from backend.sharing import shares as sharing
-from backend.web.errors import SHOWN_ERRORS, message_for
+from backend.ui.errors import Refusal
 from portal.pages import page_number, portal_page
 
 SHARES_PER_PAGE = 25
@@ -55,14 +55,11 @@ def share_download(request, share_id: int):
         if shown is not None and version_number is None else None
     if byte_range == UNSATISFIABLE:
         return range_not_satisfiable(shown.size)
-    try:
+    with Refusal(passing=(NotFound, Gone)) as refusal:
         download = sharing.share_download(actor=request.user, share=share, version_number=version_number,
                                           byte_range=byte_range)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, (NotFound, Gone)):
-            raise
-        return render(request, "portal/error.html", {"message": message_for(exc)},
-                      status=getattr(exc, "status_code", 503))
+    if refusal:
+        return render(request, "portal/error.html", {"message": refusal.message}, status=refusal.status)
     return streamed_download(download)
 
 
@@ -74,10 +71,8 @@ def share_page(request, share_id: int, page: int):
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
     if share.downloadable:
         raise NotFound()  # downloadable shares are read from the file itself
-    try:
+    with Refusal(passing=(NotFound, Gone)) as refusal:
         png = sharing.share_page_png(actor=request.user, share=share, page=page)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, (NotFound, Gone)):
-            raise
-        return HttpResponse(message_for(exc), status=getattr(exc, "status_code", 503), content_type="text/plain")
+    if refusal:
+        return HttpResponse(refusal.message, status=refusal.status, content_type="text/plain")
     return sandboxed(HttpResponse(png, content_type="image/png"))

@@ -16,7 +16,7 @@ from backend.common.errors import NotFound
 from backend.crm.selectors.announcements import announcement_get_visible, announcement_list_visible
 from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.services import announcements as services
-from backend.web.errors import SHOWN_ERRORS, message_for
+from backend.ui.errors import Refusal, report_outcome
 from backend.web.forms import AnnouncementForm
 from backend.web.pages import staff_page
 from backend.web.selectors import announcement_ids_changeable
@@ -64,16 +64,14 @@ def announcement_create(request):
         form.fields["customers"].choices = _customer_choices(user)
         return _page(request, form=form, status=400)
     data = form.cleaned_data
-    try:
+    with Refusal() as refusal:
         announcement = services.announcement_create(
             actor=user, title=data["title"], body=data["body"],
             customers=customers if data["audience"] == "some" else None, publish=data["publish"])
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
+    if refusal:
+        messages.error(request, refusal.message)
         form.fields["customers"].choices = _customer_choices(user)
-        return _page(request, form=form, status=getattr(exc, "status_code", 400))
+        return _page(request, form=form, status=getattr(refusal.error, "status_code", 400))
     if announcement.published_at:
         messages.success(request, _("“%(title)s” is published.") % {"title": announcement.title})
     else:
@@ -90,17 +88,13 @@ def announcement_step(request, announcement_id: int, step: str):
     if step not in ANNOUNCEMENT_STEPS:
         raise NotFound()
     announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
-    try:
+
+    def act() -> str:
         if step == "publish":
             services.announcement_publish(actor=request.user, announcement=announcement)
-            text = _("“%(title)s” is published.")
-        else:
-            services.announcement_withdraw(actor=request.user, announcement=announcement)
-            text = _("“%(title)s” is withdrawn; customers no longer see it.")
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, text % {"title": announcement.title})
+            return _("“%(title)s” is published.") % {"title": announcement.title}
+        services.announcement_withdraw(actor=request.user, announcement=announcement)
+        return _("“%(title)s” is withdrawn; customers no longer see it.") % {"title": announcement.title}
+
+    report_outcome(request, act)
     return redirect("web:announcements")

@@ -14,7 +14,7 @@ from backend.accounts.services import user_language_set
 from backend.common.errors import SignInUnavailable, TooManyAttempts
 from backend.common.language_cookie import language_after_sign_in, with_language
 from backend.web import services
-from backend.web.errors import message_for
+from backend.ui.errors import message_for
 from backend.web.forms import SignInForm
 
 

@@ -21,7 +21,7 @@ from backend.audit import console
 from backend.audit.events import all_event_types
 from backend.common.errors import NotFound
 from backend.web import services
-from backend.web.errors import message_for
+from backend.ui.errors import message_for
 from backend.web.forms import AuditFilterForm, DocumentAccessForm, UserAccessForm
 from backend.web.pages import compliance_page, int_or_none
 

@@ -6,7 +6,6 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from backend.crm.selectors.service import service_record_list_visible
 from backend.documents.models import DocumentKind
 from backend.sharing import portal_accounts
 from backend.sharing.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
-from backend.web.errors import SHOWN_ERRORS, message_for
+from backend.ui.errors import report_outcome
 from backend.web.pages import staff_page
 
 TIMELINE_ROWS = 30
@@ -159,7 +158,8 @@ def contact_portal(request, customer_id: int, contact_id: int, action: str):
     if action not in PORTAL_ACTIONS:
         raise NotFound()
     contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
-    try:
+
+    def act() -> str:
         if action == "invite":
             invite = portal_accounts.portal_invite(actor=request.user, contact=contact)
             text = _("Invitation sent to %(email)s; the link expires on %(date)s.") % {
@@ -177,12 +177,9 @@ def contact_portal(request, customer_id: int, contact_id: int, action: str):
                              "set a password.") % {"name": contact.name}
                 else:
                     text = _("Portal access of %(name)s is enabled again.") % {"name": contact.name}
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, text)
+        return text
+
+    report_outcome(request, act)
     return redirect(reverse("web:customer", args=[contact.customer_id]) + "#contacts")
 
 

@@ -25,7 +25,7 @@ from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import VersionStatus
 from backend.ops.headers import sandboxed
 from backend.sharing import shares as sharing
-from backend.web.errors import SHOWN_ERRORS, field_errors_for, lock_message, message_for
+from backend.ui.errors import Refusal, lock_message, report_outcome
 from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page
 
@@ -117,16 +117,14 @@ def _version(request, document_id: int, number: int | None, action: Action = Act
 
 
 def _stream(request, version, *, inline: bool):
-    try:
+    with Refusal() as refusal:
         # Shown inline is a preview (its own audit event); only an attachment is a download.
         if inline:
             download = services.document_version_preview(actor=request.user, version=version)
         else:
             download = services.document_version_download(actor=request.user, version=version)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
+    if refusal:
+        messages.error(request, refusal.message)
         return redirect("web:document", document_id=version.document_id)
     response = StreamingHttpResponse(download.chunks, content_type=version.mime_type)
     response["Content-Length"] = str(download.length)
@@ -172,21 +170,18 @@ def version_upload(request, document_id: int):
     document = services.document_get_for_action(actor=request.user, document_id=document_id)
     api_request = Request(request, parsers=[MultiPartParser(), FormParser()])
     comment = ""
-    try:
+    with Refusal() as refusal:
         upload, fields = upload_from_request(api_request)
         comment = str(fields.get("comment", "") or "")[:2000]
         version, _created = services.document_version_create(
             actor=request.user, document=document, upload=upload, comment=comment)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        text = message_for(exc)
-        status = getattr(exc, "status_code", 503)
+    if refusal:
         if _is_xhr(request):
-            return JsonResponse({"message": text, "fields": field_errors_for(exc)}, status=status)
+            return JsonResponse({"message": refusal.message, "fields": refusal.fields}, status=refusal.status)
         context = _document_context(request, document)
-        context.update({"upload_error": text, "upload_comment": comment or request.POST.get("comment", "")})
-        return render(request, "web/document.html", context, status=status)
+        context.update({"upload_error": refusal.message,
+                        "upload_comment": comment or request.POST.get("comment", "")})
+        return render(request, "web/document.html", context, status=refusal.status)
     text = _("Version %(number)s uploaded.") % {"number": version.number}
     target = reverse("web:document", args=[document.pk])
     messages.success(request, text)
@@ -201,14 +196,7 @@ def version_upload(request, document_id: int):
 def _act(request, document_id: int, action):
     """Run one document action; show its result (or its error, translated) on the document page."""
     document = services.document_get_for_action(actor=request.user, document_id=document_id)
-    try:
-        text = action(document)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, text)
+    report_outcome(request, lambda: action(document))
     return redirect("web:document", document_id=document.pk)
 
 
@@ -303,7 +291,8 @@ def share_create(request, document_id: int):
         messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
         return back
     data = form.cleaned_data
-    try:
+
+    def share() -> str:
         try:
             customer = customer_get_visible(user=request.user, customer_id=int(data["customer"]))
         except NotFound:
@@ -311,16 +300,13 @@ def share_create(request, document_id: int):
         version = None
         if data["version"]:
             version = services.version_get(document=document, number=int(data["version"]))
-        share = sharing.document_share_create(
+        created = sharing.document_share_create(
             actor=request.user, document=document, customer=customer, version=version,
             downloadable=data["downloadable"], offer_valid_version=data["offer_valid_version"],
             expires_at=form.expires_at(), note=data["note"])
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, _("Shared with %(customer)s.") % {"customer": share.customer.name})
+        return _("Shared with %(customer)s.") % {"customer": created.customer.name}
+
+    report_outcome(request, share)
     return back
 
 
@@ -329,14 +315,12 @@ def _share_action(request, document_id: int, share_id: int, action, success: str
     share = sharing.share_get_for_staff(user=request.user, share_id=share_id)
     if share.document_id != document_id:
         raise NotFound()
-    try:
+
+    def act() -> str:
         action(actor=request.user, share=share)
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, success % {"customer": share.customer.name})
+        return success % {"customer": share.customer.name}
+
+    report_outcome(request, act)
     return redirect(reverse("web:document", args=[document_id]) + "#shares")
 
 

@@ -13,11 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from backend.common.errors import NotFound
 from backend.crm.models import CLOSED_STAGES, OPEN_STAGES, Stage
 from backend.crm.selectors.opportunities import opportunity_get_visible, opportunity_list_visible
 from backend.crm.services.opportunities import opportunity_stage_change
-from backend.web.errors import SHOWN_ERRORS, message_for
+from backend.ui.errors import Refusal
 from backend.web.forms import StageMoveForm
 from backend.web.pages import staff_page
 from backend.web.selectors import opportunity_ids_changeable
@@ -65,15 +64,12 @@ def move(request, opportunity_id: int):
         error = " ".join(" ".join(errors) for errors in form.errors.values())
     else:
         stage = form.cleaned_data["stage"]
-        try:
+        with Refusal() as refusal:
             opportunity_stage_change(
                 actor=request.user, opportunity=opportunity, stage=stage,
                 lost_reason=form.cleaned_data.get("lost_reason", ""),
                 reopen=opportunity.stage in CLOSED_STAGES and stage in OPEN_STAGES)
-        except SHOWN_ERRORS as exc:
-            if isinstance(exc, NotFound):
-                raise
-            error = message_for(exc)
+        error = refusal.message if refusal else ""
     if error:
         messages.error(request, error)
     else:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from backend.documents.models import Classification, DocumentKind, VersionStatus
-from backend.web.errors import SHOWN_ERRORS, field_errors_for, message_for
+from backend.ui.errors import Refusal
 from backend.web.pages import staff_page
 from backend.web.selectors import customers_for_documents
 from backend.web.templatetags.dossier_ui import mime_label
@@ -94,7 +94,7 @@ def search(request):
         context["error"] = _("Some filters could not be read; they are marked below.")
         return render(request, "web/search.html", context, status=400)
     data = serializer.validated_data
-    try:
+    with Refusal(passing=()) as refusal:
         page = search_services.document_search(  # the audited search; the date counts below are not shown rows
             actor=request.user, q=data["q"], filters=_filters(data, data["date_from"], data["date_to"]),
             sort=data["sort"], page=data["page"], page_size=PAGE_SIZE, facets=FACETS)
@@ -106,10 +106,10 @@ def search(request):
                 page_size=1, highlight_matches=False)
             date_counts.append({"key": key, "label": label, "count": bucket.total,
                                 "days": days, "from": (today - dt.timedelta(days=days - 1)).isoformat()})
-    except SHOWN_ERRORS as exc:
-        context["error"] = message_for(exc)
-        context["errors"] = field_errors_for(exc)
-        return render(request, "web/search.html", context, status=getattr(exc, "status_code", 503))
+    if refusal:
+        context["error"] = refusal.message
+        context["errors"] = refusal.fields
+        return render(request, "web/search.html", context, status=refusal.status)
 
     selected = {name: {str(v) for v in params.getlist(FACET_PARAMS[name]) for v in v.split(",") if v}
                 for name in FACETS}

@@ -25,7 +25,7 @@ from backend.crm.selectors.service import (
 )
 from backend.crm.services import service as service_services
 from backend.crm.services import service_requests
-from backend.web.errors import SHOWN_ERRORS, message_for
+from backend.ui.errors import Refusal, report_outcome
 from backend.web.forms import DispatchForm, ResolveForm, ServiceNoteForm
 from backend.web.pages import staff_page
 from backend.web.selectors import service_engineers, service_record_ids_changeable
@@ -61,7 +61,8 @@ def step(request, record_id: int, step: str):
     if step not in STEPS:
         raise NotFound()
     record = service_record_get_visible(user=request.user, record_id=record_id)
-    try:
+
+    def act() -> str:
         if step == "dispatch":
             form = DispatchForm(request.POST, engineers=service_engineers())
             if not form.is_valid():
@@ -83,12 +84,9 @@ def step(request, record_id: int, step: str):
         else:
             service_services.service_record_close(actor=request.user, record=record)
             text = _("Closed.")
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, f"{record.title}: {text}")
+        return f"{record.title}: {text}"
+
+    report_outcome(request, act)
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/") and not back.startswith("//") else "web:service_desk")
 
@@ -120,19 +118,16 @@ def record_detail(request, record_id: int):
 def note_add(request, record_id: int):
     record = service_record_get_visible(user=request.user, record_id=record_id)
     form = ServiceNoteForm(request.POST)
-    try:
+
+    def act() -> str:
         if not form.is_valid():
             raise InvalidInput(" ".join(str(m) for errors in form.errors.values() for m in errors))
         note = service_requests.service_note_add(
             actor=request.user, record=record, body=form.cleaned_data["body"],
             visible_to_customer=form.cleaned_data["visible_to_customer"])
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
-    else:
-        messages.success(request, _("Note added; the customer can read it.") if note.visible_to_customer
-                         else _("Internal note added."))
+        return _("Note added; the customer can read it.") if note.visible_to_customer else _("Internal note added.")
+
+    report_outcome(request, act)
     return redirect(reverse("web:service_record", args=[record.pk]) + "#notes")
 
 
@@ -140,14 +135,12 @@ def note_add(request, record_id: int):
 @require_GET
 def attachment_download(request, attachment_id: int):
     """A file attached to a service record, for whoever may see the record (audited by the service)."""
-    try:
+    with Refusal() as refusal:
         download = service_requests.service_attachment_download(actor=request.user, attachment_id=attachment_id)
         chunks = iter(download.chunks)
         first = next(chunks, b"")
-    except SHOWN_ERRORS as exc:
-        if isinstance(exc, NotFound):
-            raise
-        messages.error(request, message_for(exc))
+    if refusal:
+        messages.error(request, refusal.message)
         return redirect("web:service_desk")
     attachment = download.attachment
 

@@ -1,8 +1,8 @@
 """Messages the services raise (in English, the API's language) that the web shows translated.
 
 The services must not depend on the active language, so their messages are plain strings. Listing
-them here with gettext_noop puts them in the catalogue; backend/web/errors.py passes each message
-through gettext, so a person using the Chinese interface reads them in Chinese.
+them here with gettext_noop puts them in the catalogue; backend/ui/errors.py passes each message
+through gettext, so a person using the Chinese interface (staff or portal) reads them in Chinese.
 """
 
 from django.utils.translation import gettext_noop

@@ -1,13 +1,16 @@
 """Domain errors as the person at the screen should read them: in their language, next to the field.
 
-Services raise typed errors with English messages (the API's contract). The web interface shows
-the same facts translated: the well-known cases have their own sentences here, field messages go
+Shared by the staff interface and the customer portal. Services raise typed errors with English
+messages (the API's contract). The pages show the same facts translated: the well-known cases have their own sentences here, field messages go
 through gettext (the common ones are in the catalogue, see `service_messages.py`), and anything
 else falls back to the service's own words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -104,5 +107,53 @@ def field_errors_for(exc: Exception) -> dict[str, list[str]]:
     return out
 
 
-# What a web action catches and shows as a message (anything else is a real bug: a 500).
+# What a page action catches and shows as a message (anything else is a real bug: a 500).
 SHOWN_ERRORS = (DomainError, store_errors.StoreError)
+
+
+class Refusal:
+    """Catches a service's refusal so that a page can show it; used as `with Refusal() as refusal:`.
+
+    An error of SHOWN_ERRORS ends the block and is kept (`refusal` is then true); those in `passing`
+    (NotFound: the page's 404) and anything else go on. `message`, `fields` and `status` say what to show.
+    """
+
+    def __init__(self, *, passing: tuple[type[Exception], ...] = (NotFound,)):
+        self.passing = passing
+        self.error: Exception | None = None
+
+    def __enter__(self) -> Refusal:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None or not isinstance(error, SHOWN_ERRORS) or isinstance(error, self.passing):
+            return False
+        self.error = error
+        return True
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def message(self) -> str:
+        return message_for(self.error)
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return field_errors_for(self.error)
+
+    @property
+    def status(self) -> int:
+        return getattr(self.error, "status_code", 503)
+
+
+def report_outcome(request, act: Callable[[], str]) -> Refusal:
+    """Run `act` (a service call that returns the sentence to show when it succeeds) and show its
+    sentence, or its refusal translated, as the next page's message. NotFound goes on (a 404)."""
+    with Refusal() as refusal:
+        text = act()
+    if refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, text)
+    return refusal
