@@ -2,7 +2,8 @@
 
     search_index.index_document_changed(document_id=doc.pk, reason="created")
 
-Call it inside the service's transaction (or after it committed). The document is queued in the
+Call it inside the service's transaction, before its audit event (never from an on-commit callback:
+a crash between the commit and the callback would lose the change). The document is queued in the
 outbox (`indexing.outbox`) in that transaction, and once it commits the `indexing.sync_documents`
 task starts (`transaction.on_commit`, as `indexing.articles.article_changed` does for knowledge
 articles). A hook never raises: the change it reports already happened. If the engine is down

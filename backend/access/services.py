@@ -91,13 +91,13 @@ def document_permission_grant(
     with transaction.atomic():
         _existing_grants(document, principal).delete()
         assign_perm(CODENAMES[level], principal, document)
+        search_index.index_document_acl_changed(document_id=document.pk)
         audit.record(
             DOCUMENT_PERMISSION_GRANTED,
             actor=actor,
             target=document,
             detail={**_principal_detail(principal), "level": str(level)},
         )
-        transaction.on_commit(lambda: search_index.index_document_acl_changed(document_id=document.pk))
 
 
 def document_permission_revoke(
@@ -108,13 +108,13 @@ def document_permission_revoke(
     require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
         removed, _ = _existing_grants(document, principal).delete()
+        search_index.index_document_acl_changed(document_id=document.pk)
         audit.record(
             DOCUMENT_PERMISSION_REVOKED,
             actor=actor,
             target=document,
             detail={**_principal_detail(principal), "removed": removed},
         )
-        transaction.on_commit(lambda: search_index.index_document_acl_changed(document_id=document.pk))
     return removed > 0
 
 

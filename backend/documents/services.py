@@ -220,10 +220,10 @@ def document_create(
             created_detail = {"kind": kind, "classification": classification, **version_audit_detail(version, stored)}
             if submitted_title.strip() != title:
                 created_detail["submitted_title"] = submitted_title  # as sent, before cleaning
+            search_index.index_document_changed(document_id=document.pk, reason="created")
             audit.record(DOCUMENT_CREATED, actor=actor, target=document, detail=created_detail)
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=document,
                          detail=version_audit_detail(version, stored))
-            transaction.on_commit(lambda: search_index.index_document_changed(document_id=document.pk, reason="created"))
     except IntegrityError:
         if idempotency_key:
             existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
@@ -270,9 +270,9 @@ def document_version_create(
                 document=locked, actor=actor, upload=stored, comment=comment, idempotency_key=idempotency_key,
                 idempotency_fingerprint=fingerprint,
             )
+            search_index.index_document_changed(document_id=locked.pk, reason="version")
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
-            transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="version"))
     except IntegrityError:
         if idempotency_key:
             existing = DocumentVersion.objects.filter(
@@ -342,8 +342,8 @@ def document_update(
             detail = {"changes": changes}
             if suspended:
                 detail["suspended_shares"] = [share.pk for share in suspended]
+            search_index.index_document_changed(document_id=locked.pk, reason="metadata")
             audit.record(DOCUMENT_UPDATED, actor=actor, target=locked, detail=detail)
-            transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="metadata"))
     return locked
 
 
@@ -383,8 +383,10 @@ def document_delete(*, actor, document: Document) -> None:
         target = {"target_type": locked._meta.label_lower, "target_id": str(locked.pk), "target_label": str(locked)}
         locked.shares.all().delete()
         Document.objects.filter(pk=locked.pk).update(valid_version=None)
-        transaction.on_commit(lambda pk=locked.pk: search_index.index_document_changed(document_id=pk, reason="deleted"))
+        target_pk = locked.pk
         locked.delete()
+        # The outbox row holds the bare id (no foreign key), so it outlives the row it names.
+        search_index.index_document_changed(document_id=target_pk, reason="deleted")
         transaction.on_commit(lambda: _release_objects(keys))
         # The audit events are the transaction's last writes.
         for share in shares:

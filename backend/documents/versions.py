@@ -219,6 +219,7 @@ def document_version_approve(
         locked.valid_version = current
         locked.updated_at = now
         locked.save(update_fields=["valid_version", "updated_at"])
+        search_index.index_document_changed(document_id=locked.pk, reason="status")
         audit.record(
             DOCUMENT_VERSION_STATUS_CHANGED,
             actor=actor,
@@ -231,7 +232,6 @@ def document_version_approve(
                 "valid_until": valid_until.isoformat() if valid_until else None,
             },
         )
-        transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="status"))
     current.document = locked
     return current
 
@@ -250,12 +250,12 @@ def document_version_restore(*, actor, version: DocumentVersion, comment: str = 
             copy_of=version,
             comment=comment or f"Restored from version {version.number}",
         )
+        search_index.index_document_changed(document_id=locked.pk, reason="version")
         audit.record(
             DOCUMENT_VERSION_RESTORED,
             actor=actor,
             target=locked,
             detail={"version": new_version.number, "restored_from": version.number, "sha256": version.sha256},
         )
-        transaction.on_commit(lambda: search_index.index_document_changed(document_id=locked.pk, reason="version"))
     return new_version
 

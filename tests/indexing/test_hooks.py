@@ -103,3 +103,60 @@ def test_the_hook_never_raises_even_when_the_engine_is_broken(people, settings, 
     hooks.index_document_changed(document_id=123456, reason="test")  # no exception
 
     assert SearchOutbox.objects.filter(document_id=123456).exists()
+
+
+@pytest.fixture
+def callbacks_lost(django_capture_on_commit_callbacks):
+    """`with callbacks_lost():` commits what happens inside but never runs its on-commit callbacks (a crash
+    right after the commit)."""
+    return lambda: django_capture_on_commit_callbacks(execute=False)
+
+
+def _queued(document_id) -> set[str]:
+    return set(SearchOutbox.objects.filter(document_id=document_id).values_list("reason", flat=True))
+
+
+def test_a_created_document_is_queued_in_its_own_transaction(people, callbacks_lost):
+    owner, _, _ = people
+
+    with callbacks_lost():
+        doc = factories.document(owner, content=b"crash after commit")
+
+    assert _queued(doc.pk) == {"created"}
+
+
+def test_a_new_version_is_queued_in_its_own_transaction(people, committed, callbacks_lost):
+    owner, _, _ = people
+    with committed():
+        doc = factories.document(owner, content=b"first")
+    SearchOutbox.objects.all().delete()
+
+    with callbacks_lost():
+        documents.document_version_create(actor=owner, document=doc, upload=factories.upload_source(b"second", "v2.txt"))
+
+    assert _queued(doc.pk) == {"version"}
+
+
+def test_an_acl_change_is_queued_in_its_own_transaction(people, committed, callbacks_lost):
+    owner, _, outsider = people
+    with committed():
+        doc = factories.document(owner, classification="secret", content=b"grant")
+    SearchOutbox.objects.all().delete()
+
+    with callbacks_lost():
+        document_permission_grant(actor=owner, document=doc, level="view", user=outsider)
+
+    assert _queued(doc.pk) == {"access"}
+
+
+def test_a_deleted_document_is_queued_in_its_own_transaction(people, committed, callbacks_lost):
+    owner, _, _ = people
+    with committed():
+        doc = factories.document(owner, content=b"gone")
+    document_id = doc.pk
+    SearchOutbox.objects.all().delete()
+
+    with callbacks_lost():
+        documents.document_delete(actor=owner, document=doc)
+
+    assert _queued(document_id) == {"deleted"}

@@ -139,14 +139,12 @@ def customer_update(*, actor, customer: Customer, **changes) -> Customer:
                 setattr(locked, field, value)
             locked.updated_at = timezone.now()
             locked.save()
+            if "name" in diff:
+                # Search shows and finds documents by their customers' names (queued in this transaction).
+                linked = list(DocumentLink.objects.filter(customer=locked).values_list("document_id", flat=True))
+                search_index.index_documents_changed(document_ids=linked, reason="customer renamed")
             audit.record("crm.customer.updated", actor=actor, target=locked, customer_id=locked.pk,
                          detail={"changes": diff})
-            if "name" in diff:
-                # Search shows and finds documents by their customers' names.
-                linked = list(DocumentLink.objects.filter(customer=locked).values_list("document_id", flat=True))
-                transaction.on_commit(
-                    lambda: search_index.index_documents_changed(document_ids=linked, reason="customer renamed")
-                )
     return locked
 
 

@@ -39,7 +39,7 @@ def _link_fields(target) -> dict:
 
 
 def _after_link_change(document_id: int) -> None:
-    """Links change who may see a document and what search shows next to it."""
+    """Links change who may see a document and what search shows next to it (queued in this transaction)."""
     search_index.index_document_acl_changed(document_id=document_id)
 
 
@@ -53,11 +53,11 @@ def document_link_create(*, actor, document: Document, target) -> DocumentLink:
         if existing is not None:
             return existing
         link = DocumentLink.objects.create(document=document, created_by=actor, **fields)
+        _after_link_change(document.pk)
         audit.record(
             "crm.document.linked", actor=actor, target=document, customer_id=fields["customer_id"],
             detail={"target_type": fields["target_type"], "target_id": target.pk, "target": str(target)},
         )
-        transaction.on_commit(lambda: _after_link_change(document.pk))
     return link
 
 
@@ -65,10 +65,10 @@ def document_link_delete(*, actor, link: DocumentLink) -> None:
     require(actor=actor, action=Action.CHANGE, obj=link.document)
     require(actor=actor, action=Action.CHANGE, obj=link.target)
     with transaction.atomic():
-        document_id = link.document_id
-        audit.record(
-            "crm.document.unlinked", actor=actor, target=link.document, customer_id=link.customer_id,
-            detail={"target_type": link.target_type, "target_id": link.target.pk},
-        )
+        document = link.document
+        customer_id = link.customer_id
+        detail = {"target_type": link.target_type, "target_id": link.target.pk}
         link.delete()
-        transaction.on_commit(lambda: _after_link_change(document_id))
+        _after_link_change(document.pk)
+        # The audit event is the transaction's last write.
+        audit.record("crm.document.unlinked", actor=actor, target=document, customer_id=customer_id, detail=detail)
