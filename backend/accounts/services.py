@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from backend.access.policy.admin import ADMIN_SITE_ROLES
 from backend.access.policy import is_active_staff
+from backend.access.policy.users import user_admin_refusal
 from backend.accounts.audit_events import (
     ACCOUNTS_CHANGE_DENIED,
     API_SIGNED_IN,
@@ -51,10 +52,6 @@ from backend.common.errors import Conflict, InvalidInput, PermissionDenied, TooM
 # same transaction, and the group service refuses department groups, so a stale grant cannot remain.
 
 
-def _is_system(actor) -> bool:
-    return actor is None
-
-
 def _deny(actor, *, action: str, user: User | None = None, reason: str, message: str) -> None:
     """Record the refusal (in its own transaction when the caller has none) and raise PermissionDenied."""
     audit.record(ACCOUNTS_CHANGE_DENIED, actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -63,19 +60,18 @@ def _deny(actor, *, action: str, user: User | None = None, reason: str, message:
     raise PermissionDenied(message)
 
 
+_REFUSED = {
+    "not_admin": "Only administrators manage users and departments.",
+    "self": "Nobody may change their own role, department, groups or active state.",
+    "portal_user": "Portal users are managed from their customer's page (invite, disable, enable).",
+}
+
+
 def _require_user_admin(actor, *, action: str, user: User | None = None) -> None:
-    """Only the system or an active administrator; never on oneself; never on a portal user."""
-    if _is_system(actor):
-        return
-    if not (is_active_staff(actor) and actor.role == Role.ADMIN):
-        _deny(actor, action=action, user=user, reason="not_admin",
-                message="Only administrators manage users and departments.")
-    if user is not None and user.pk == actor.pk:
-        _deny(actor, action=action, user=user, reason="self",
-                message="Nobody may change their own role, department, groups or active state.")
-    if user is not None and user.role == Role.PORTAL:
-        _deny(actor, action=action, user=user, reason="portal_user",
-                message="Portal users are managed from their customer's page (invite, disable, enable).")
+    """The policy decides (backend.access.policy.users.user_admin_refusal); a refusal is audited."""
+    reason = user_admin_refusal(actor, user=user)
+    if reason is not None:
+        _deny(actor, action=action, user=user, reason=reason, message=_REFUSED[reason])
 
 
 def _is_staff_for(role: str) -> bool:

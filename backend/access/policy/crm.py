@@ -156,6 +156,34 @@ def can_publish_announcements(user) -> bool:
     return is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
 
 
+def may_create_products(user) -> bool:
+    """Add a product to the catalogue: active administrators only (everyone else is told it is not there)."""
+    return is_active_staff(user) and user.role == Role.ADMIN
+
+
+# The service department (and administrators) open records for any customer they can see and turn
+# resolved records into knowledge; only the service department is dispatched.
+_SERVICE_DESK_ROLES = (Role.SERVICE, Role.ADMIN)
+_ENGINEER_ROLES = (Role.SERVICE,)
+
+
+def may_open_service_record_for(user, customer: Customer) -> bool:
+    """The customer's owner, team and admins; service staff for any customer they can see."""
+    if can(user, Action.CHANGE, customer):
+        return True
+    return getattr(user, "role", None) in _SERVICE_DESK_ROLES and can(user, Action.VIEW, customer)
+
+
+def may_turn_service_into_knowledge(user) -> bool:
+    """Draft a knowledge article from a service record (besides seeing the record)."""
+    return getattr(user, "role", None) in _SERVICE_DESK_ROLES
+
+
+def may_be_dispatched_as_engineer(user) -> bool:
+    """Who a service record may be dispatched to: an active member of the service department."""
+    return bool(user.is_active and user.role in _ENGINEER_ROLES)
+
+
 def may_export_reports(user) -> bool:
     """Export a report (CSV, audited): anyone on the staff; each report holds only the rows they may see."""
     return is_active_staff(user)

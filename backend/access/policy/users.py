@@ -34,3 +34,21 @@ def portal_customer_id(user) -> int | None:
             .first()
         )
     return user.__dict__["_portal_customer_id"]
+
+
+def user_admin_refusal(actor, *, user=None) -> str | None:
+    """Why `actor` may not manage users and departments (or `user` in particular), or None when they may.
+
+    The system itself (`actor=None`) may. Otherwise only an active administrator, never on themselves
+    (nobody raises themselves), never on a portal user (managed through their portal account).
+    Returns "not_admin", "self" or "portal_user".
+    """
+    if actor is None:
+        return None
+    if not (is_active_staff(actor) and actor.role == Role.ADMIN):
+        return "not_admin"
+    if user is not None and user.pk == actor.pk:
+        return "self"
+    if user is not None and user.role == Role.PORTAL:
+        return "portal_user"
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from backend.accounts.models import Role
+from backend.access.policy.crm import may_create_products
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import Currency, Product
@@ -21,7 +21,7 @@ def product_create(
     description: str = "",
 ) -> Product:
     """Add a product to the catalogue (administrators only; everyone else gets a 404)."""
-    if not getattr(actor, "is_active", False) or getattr(actor, "role", None) != Role.ADMIN:
+    if not may_create_products(actor):
         raise NotFound()
     errors: dict[str, list[str]] = {}
     code, name = (code or "").strip(), (name or "").strip()

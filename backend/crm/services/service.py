@@ -14,9 +14,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from backend.access.policy import Action, can
+from backend.access.policy import Action
+from backend.access.policy.crm import (
+    may_be_dispatched_as_engineer,
+    may_open_service_record_for,
+    may_turn_service_into_knowledge,
+)
 from backend.access.services import require
-from backend.accounts.models import Role, User
+from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, PermissionDenied
 from backend.crm.models import (
@@ -42,22 +47,12 @@ NEXT_STATE: dict[str, str | None] = {
 STAMP = {S.DISPATCHED: "dispatched_at", S.CONFIRMED: "confirmed_at", S.RESOLVED: "resolved_at",
          S.CLOSED: "closed_at"}
 RATEABLE = (S.RESOLVED, S.CLOSED)
-# Who may turn resolved records into knowledge: the service department and administrators.
-KNOWLEDGE_ROLES = (Role.SERVICE, Role.ADMIN)
-ENGINEER_ROLES = (Role.SERVICE,)
 
 
 def _deny(actor, record: ServiceRecord, action: str) -> PermissionDenied:
     audit.record("crm.access.denied", actor=actor, target=record, outcome="denied", customer_id=record.customer_id,
                  detail={"action": action})
     return PermissionDenied()
-
-
-def _may_open_for(actor, customer: Customer) -> bool:
-    """The customer's owner, team and admins; service staff for any customer they can see."""
-    if can(actor, Action.CHANGE, customer):
-        return True
-    return getattr(actor, "role", None) in KNOWLEDGE_ROLES and can(actor, Action.VIEW, customer)
 
 
 def service_record_create(
@@ -71,7 +66,7 @@ def service_record_create(
     product: Product | None = None,
     order: Order | None = None,
 ) -> ServiceRecord:
-    if not _may_open_for(actor, customer):
+    if not may_open_service_record_for(actor, customer):
         require(actor=actor, action=Action.CHANGE, obj=customer)  # records the denial and raises
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
@@ -129,7 +124,7 @@ def _step(
 
 def service_record_dispatch(*, actor, record: ServiceRecord, engineer: User) -> ServiceRecord:
     """Assign an engineer; the record then waits for the engineer to confirm."""
-    if not engineer.is_active or engineer.role not in ENGINEER_ROLES:
+    if not may_be_dispatched_as_engineer(engineer):
         raise InvalidInput("The engineer must be an active member of the service staff.",
                            fields={"engineer": ["Choose an active service engineer."]})
 
@@ -202,7 +197,7 @@ def rate_record(*, actor, record: ServiceRecord, satisfaction, event: str) -> Se
 def service_record_to_article(*, actor, record: ServiceRecord) -> KnowledgeArticle:
     """Draft an internal knowledge article from a resolved (or closed) record: its problem and its fix."""
     require(actor=actor, action=Action.VIEW, obj=record)
-    if getattr(actor, "role", None) not in KNOWLEDGE_ROLES:
+    if not may_turn_service_into_knowledge(actor):
         raise _deny(actor, record, "to_article")
     if record.dispatch_state not in RATEABLE:
         message = (f"The service record is “{record.dispatch_state}”; only a resolved or closed record "
