@@ -367,3 +367,29 @@ def version_extracted_text(*, version_id: int) -> str:
     an unreadable file). For showing a version as text where it cannot be rendered otherwise; the
     caller has checked that it may be seen."""
     return VersionIndexState.objects.filter(version_id=version_id).values_list("text", flat=True).first() or ""
+
+
+# --- the pipeline's state, for operations (/metrics) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    rows: int
+    oldest: dt.datetime | None  # when the oldest waiting row was queued
+
+
+def outbox_backlog() -> OutboxBacklog:
+    """How many outbox rows wait to be (re)indexed, and since when (one query)."""
+    from django.db.models import Count, Min
+
+    from indexing.models import SearchOutbox
+
+    figures = SearchOutbox.objects.aggregate(rows=Count("id"), oldest=Min("created_at"))
+    return OutboxBacklog(rows=figures["rows"], oldest=figures["oldest"])
+
+
+def extraction_failure_count() -> int:
+    """Versions whose text could not be extracted (listed by `manage.py search_status`)."""
+    from indexing.models import IndexStatus
+
+    return VersionIndexState.objects.filter(status=IndexStatus.FAILED).count()

@@ -42,14 +42,12 @@ class DatabaseFigures:
     """Gauges read from the database at scrape time, so they are the same whichever process answers."""
 
     def collect(self):
-        from django.db.models import Count, Min
-
-        from indexing.models import IndexStatus, SearchOutbox, VersionIndexState
+        from indexing.selectors import extraction_failure_count, outbox_backlog
 
         up = GaugeMetricFamily("dossier_metrics_database_up", "1 when the figures below could be read.")
         try:
-            backlog = SearchOutbox.objects.aggregate(count=Count("id"), oldest=Min("created_at"))
-            failed = VersionIndexState.objects.filter(status=IndexStatus.FAILED).count()
+            backlog = outbox_backlog()
+            failed = extraction_failure_count()
         except Exception as exc:  # noqa: BLE001 - a scrape must answer even with the database down
             logger.warning("metrics: the database figures could not be read: %s", " ".join(str(exc).split())[:200])
             up.add_metric([], 0)
@@ -58,8 +56,8 @@ class DatabaseFigures:
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily("dossier_search_outbox_backlog",
-                                "Documents waiting in the outbox to be (re)indexed.", value=backlog["count"])
-        oldest = backlog["oldest"]
+                                "Documents waiting in the outbox to be (re)indexed.", value=backlog.rows)
+        oldest = backlog.oldest
         yield GaugeMetricFamily("dossier_search_outbox_oldest_age_seconds",
                                 "Age of the oldest outbox entry (0 when empty).",
                                 value=max(0.0, time.time() - oldest.timestamp()) if oldest else 0.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexing.selectors import version_extracted_text
+from indexing.models import IndexStatus, SearchOutbox, VersionIndexState
+from indexing.selectors import extraction_failure_count, outbox_backlog, version_extracted_text
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
@@ -25,3 +26,20 @@ def test_the_extracted_text_of_a_version_or_nothing(people, committed):
 
     # then they get the text, or "" when there is none (yet)
     assert texts == ["报价单 net 60", "", ""]
+
+
+def test_the_outbox_backlog_and_the_extraction_failures(people):
+    owner, _, _ = people
+    # given two documents waiting in the outbox (their on-commit work never ran) and one failed extraction
+    first = factories.document(owner, content=b"one", filename="one.txt")
+    factories.document(owner, content=b"two", filename="two.txt")
+    VersionIndexState.objects.create(version_id=first.valid_version_id, status=IndexStatus.FAILED, reason="broken")
+
+    # when operations read the pipeline's state
+    backlog, failures = outbox_backlog(), extraction_failure_count()
+
+    # then they see every waiting row since the oldest, and the failure
+    assert backlog.rows == SearchOutbox.objects.count() == 2
+    assert backlog.oldest == SearchOutbox.objects.order_by("created_at").first().created_at
+    assert failures == 1
+
