@@ -45,16 +45,6 @@ def query_text(params, name: str) -> str:
     return value
 
 
-def referenced(model, pk: int | None, *, field: str, label: str):
-    """An object named by id in a request body, or a 400 on that field. Access is checked by the service."""
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise InvalidInput(f"No such {label}.", fields={field: [f"No such {label}."]})
-    return found
-
-
 class SessionAuthentication(authentication.SessionAuthentication):
     """DRF's session authentication; a failed CSRF check is a 403 in the API's error shape (CsrfFailed),
     not the 404 every other refusal gets."""

@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, validated
-from backend.common.errors import InvalidInput, NotFound
+from backend.common.errors import NotFound
 from backend.common.query_fields import check_in_calendar
+from backend.common.resolver import resolve
 from backend.crm.selectors.customers import customer_get_visible
 from backend.documents import services
 from backend.sharing import shares as sharing
@@ -89,19 +90,13 @@ class ShareInput(serializers.Serializer):
 
 def _customer(user, customer_id: int):
     """The customer named in the body, if `user` may see it (a 400 either way otherwise: ids reveal nothing)."""
-    try:
-        return customer_get_visible(user=user, customer_id=customer_id)
-    except NotFound:
-        raise InvalidInput("No such customer.", fields={"customer": ["No such customer."]}) from None
+    return resolve(lambda pk: customer_get_visible(user=user, customer_id=pk), customer_id, field="customer",
+                   label="customer")
 
 
 def _version(document, number: int | None):
-    if number is None:
-        return None
-    try:
-        return services.version_get(document=document, number=number)
-    except NotFound:
-        raise InvalidInput("No such version.", fields={"version": ["No such version."]}) from None
+    return resolve(lambda n: services.version_get(document=document, number=n), number, field="version",
+                   label="version")
 
 
 @extend_schema(tags=["sharing"])

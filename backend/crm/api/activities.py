@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, validated
-from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
 from backend.common.query_fields import check_in_calendar
+from backend.common.resolver import resolve
 from backend.crm.api.refs import CustomerRefSerializer
 from backend.crm.models import ActivityKind, Opportunity
 from backend.crm.selectors.activities import (
@@ -89,11 +89,7 @@ class CustomerActivityView(GenericAPIView):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = customer_for_activities(user=request.user, customer_id=customer_id)
         data = validated(ActivityInput, request.data)
-        opportunity = None
-        if data["opportunity"] is not None:
-            opportunity = Opportunity.objects.filter(pk=data["opportunity"]).first()
-            if opportunity is None:
-                raise InvalidInput("No such opportunity.", fields={"opportunity": ["No such opportunity."]})
+        opportunity = resolve(Opportunity, data["opportunity"], field="opportunity", label="opportunity")
         activity = services.activity_log(
             actor=request.user, customer=customer, kind=data["kind"], subject=data["subject"], body=data["body"],
             occurred_at=data["occurred_at"], due_at=data["due_at"], opportunity=opportunity,

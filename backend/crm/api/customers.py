@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
-from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
 from backend.common.api import UserRefSerializer, query_text, validated
+from backend.common.resolver import resolve
 from backend.crm.models import Contact, Customer, CustomerStatus, CustomerTier
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.services import customers as services
@@ -90,10 +90,7 @@ class ContactInput(serializers.Serializer):
 
 
 def _active_user(user_id: int, field: str) -> User:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        raise InvalidInput("No such active user.", fields={field: ["No such active user."]})
-    return user
+    return resolve(User.objects.filter(is_active=True), user_id, field=field, label="active user")
 
 
 @extend_schema(tags=["crm: customers"])
@@ -164,9 +161,7 @@ class CustomerTeamRemoveView(APIView):
     def post(self, request: Request, customer_id: int) -> Response:
         customer = customer_get_visible(user=request.user, customer_id=customer_id)
         data = validated(UserIdInput, request.data)
-        member = User.objects.filter(pk=data["user"]).first()
-        if member is None:
-            raise InvalidInput("No such user.", fields={"user": ["No such user."]})
+        member = resolve(User, data["user"], field="user", label="user")
         services.customer_team_remove(actor=request.user, customer=customer, user=member)
         fresh = customer_get_visible(user=request.user, customer_id=customer_id, detailed=True)
         return Response(CustomerDetailSerializer(fresh).data)

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, validated
-from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
+from backend.common.resolver import resolve
 from backend.crm.api.refs import ProductRefSerializer
 from backend.crm.models import ArticleStatus, ArticleVisibility, Product
 from backend.crm.selectors.knowledge import article_get_visible, article_list_visible
@@ -52,12 +52,7 @@ class ArticleUpdateInput(serializers.Serializer):
 
 
 def _product(pk):
-    if pk is None:
-        return None
-    product = Product.objects.filter(pk=pk).first()
-    if product is None:
-        raise InvalidInput("No such product.", fields={"product": ["No such product."]})
-    return product
+    return resolve(Product, pk, field="product", label="product")
 
 
 @extend_schema(tags=["crm: knowledge"])

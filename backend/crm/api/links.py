@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from backend.access.policy import Action, visible
 from backend.common.api import UserRefSerializer, query_text, validated
-from backend.common.errors import InvalidInput, NotFound
+from backend.common.errors import NotFound
+from backend.common.resolver import resolve
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.links import customer_documents_visible, links_for_document_visible
@@ -97,9 +98,8 @@ class LinkCreateView(APIView):
         data = validated(LinkInput, request.data)
         document = document_get_for_action(actor=request.user, document_id=data["document"])
         model = _TARGET_MODELS[data["target_type"]]
-        target = visible(request.user, model.objects.all(), Action.VIEW).filter(pk=data["target_id"]).first()
-        if target is None:
-            raise InvalidInput("No such record.", fields={"target_id": ["No such record."]})
+        target = resolve(visible(request.user, model.objects.all(), Action.VIEW), data["target_id"],
+                         field="target_id", label="record")
         link = services.document_link_create(actor=request.user, document=document, target=target)
         return Response(LinkSerializer(link).data, status=status.HTTP_201_CREATED)
 

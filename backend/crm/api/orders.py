@@ -11,9 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, referenced, validated
+from backend.common.api import UserRefSerializer, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.query_fields import check_in_calendar
+from backend.common.resolver import resolve
 from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer, money_field
 from backend.crm.models import Currency, OrderStatus, Quote
 from backend.crm.selectors.customers import customer_get_visible
@@ -147,8 +148,9 @@ class OrderListCreateView(GenericAPIView):
         order = services.order_create(
             actor=request.user, customer=customer, lines=data["lines"], currency=data["currency"],
             number=data["number"], signed_date=data["signed_date"],
-            quote=referenced(Quote, data["quote"], field="quote", label="quote"),
-            contract_document=referenced(Document, data["contract_document"], field="contract_document", label="document"),
+            quote=resolve(Quote, data["quote"], field="quote", label="quote"),
+            contract_document=resolve(Document, data["contract_document"], field="contract_document",
+                                      label="document"),
         )
         return _detail(request, order.pk, status.HTTP_201_CREATED)
 

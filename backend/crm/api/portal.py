@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.common.api import UserRefSerializer, validated
-from backend.common.errors import InvalidInput
 from backend.common.pagination import KeysetPagination
+from backend.common.resolver import resolve_all
 from backend.crm.selectors.announcements import announcement_get_visible, announcement_list_visible
 from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.services import announcements as announcement_services
@@ -110,13 +110,7 @@ class AnnouncementInput(serializers.Serializer):
 
 def _customers(user, ids: list[int]):
     """The customers named, each of which `user` must be able to see (a 400 otherwise)."""
-    wanted = set(ids)
-    found = list(customer_list_visible(user=user).filter(pk__in=wanted))
-    missing = wanted - {customer.pk for customer in found}
-    if missing:
-        message = f"No such customer: {', '.join(str(pk) for pk in sorted(missing))}."
-        raise InvalidInput(message, fields={"customers": [message]})
-    return found
+    return resolve_all(customer_list_visible(user=user), ids, field="customers", label="customer")
 
 
 def _fresh(user, announcement_id: int):

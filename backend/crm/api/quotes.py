@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from backend.access.policy import Action, visible
 from backend.common.api import UserRefSerializer, query_id, query_text, validated
-from backend.common.errors import InvalidInput
 from backend.common.query_fields import check_in_calendar
+from backend.common.resolver import resolve
 from backend.crm.api.opportunities import CustomerRefSerializer
 from backend.crm.models import Currency, Opportunity, Product, Quote, QuoteLine, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
@@ -173,12 +173,8 @@ class QuoteListCreateView(GenericAPIView):
     def post(self, request: Request) -> Response:
         data = validated(QuoteInput, request.data)
         customer = customer_get_visible(user=request.user, customer_id=data.pop("customer"))
-        opportunity = None
-        if data.get("opportunity"):
-            opportunity = visible(request.user, Opportunity.objects.all()).filter(pk=data["opportunity"]).first()
-            if opportunity is None:
-                raise InvalidInput("No such opportunity.", fields={"opportunity": ["No such opportunity."]})
-        data["opportunity"] = opportunity
+        data["opportunity"] = resolve(visible(request.user, Opportunity.objects.all()),
+                                      data.get("opportunity") or None, field="opportunity", label="opportunity")
         quote, warnings = services.quote_create(actor=request.user, customer=customer, **data)
         fresh = quote_get_visible(user=request.user, quote_id=quote.pk)
         body = {"quote": QuoteDetailSerializer(fresh).data, "warnings": [w.as_dict() for w in warnings]}

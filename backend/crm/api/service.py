@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
-from backend.common.api import UserRefSerializer, referenced, validated
-from backend.common.errors import InvalidInput
+from backend.common.api import UserRefSerializer, validated
 from backend.common.pagination import KeysetPagination
+from backend.common.resolver import resolve
 from backend.crm.api.knowledge import ArticleSerializer
 from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer
 from backend.crm.models import DispatchState, Order, Priority, Product, ServiceType
@@ -108,8 +108,8 @@ class ServiceRecordListCreateView(GenericAPIView):
         record = services.service_record_create(
             actor=request.user, customer=customer, title=data["title"], type=data["type"],
             priority=data["priority"], description=data["description"],
-            product=referenced(Product, data["product"], field="product", label="product"),
-            order=referenced(Order, data["order"], field="order", label="order"),
+            product=resolve(Product, data["product"], field="product", label="product"),
+            order=resolve(Order, data["order"], field="order", label="order"),
         )
         return _detail(request, record.pk, status.HTTP_201_CREATED)
 
@@ -128,9 +128,8 @@ class ServiceRecordDispatchView(APIView):
     def post(self, request: Request, record_id: int) -> Response:
         record = service_record_get_visible(user=request.user, record_id=record_id)
         data = validated(DispatchInput, request.data)
-        engineer = User.objects.filter(pk=data["engineer"], is_active=True).first()
-        if engineer is None:
-            raise InvalidInput("No such active user.", fields={"engineer": ["No such active user."]})
+        engineer = resolve(User.objects.filter(is_active=True), data["engineer"], field="engineer",
+                           label="active user")
         services.service_record_dispatch(actor=request.user, record=record, engineer=engineer)
         return _detail(request, record_id)
 

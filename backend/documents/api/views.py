@@ -18,6 +18,7 @@ from backend.access.policy import document_access_explanation
 from backend.accounts.models import User
 from backend.common.api import JSONParser, validated
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.resolver import resolve
 from backend.documents import selectors, services
 from backend.documents.api import serializers as s
 from backend.documents.api.uploads import upload_from_request
@@ -286,16 +287,10 @@ class LockBreakView(APIView):
 
 
 def _principal(data) -> dict:
-    user = group = None
-    if data.get("user") is not None:
-        user = User.objects.filter(pk=data["user"], is_active=True).first()
-        if user is None:
-            raise InvalidInput("No such active user.", fields={"user": ["No such active user."]})
-    if data.get("group") is not None:
-        group = Group.objects.filter(pk=data["group"]).first()
-        if group is None:
-            raise InvalidInput("No such group.", fields={"group": ["No such group."]})
-    return {"user": user, "group": group}
+    return {
+        "user": resolve(User.objects.filter(is_active=True), data.get("user"), field="user", label="active user"),
+        "group": resolve(Group, data.get("group"), field="group", label="group"),
+    }
 
 
 @extend_schema(tags=["permissions"])
