@@ -8,16 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from demo.compose.formats import en_date, money, rmb_in_words, zh_date
-from demo.compose.lines import Line, line_table, lines_total
+from demo.compose.lines import PricedTerms, line_table, lines_total
 from demo.files.body import Block, Body, Bullets, Fields, Heading, Para, Signatures, Table
 from demo.world import PAYMENT_TERMS, SELLER, Company
 
 
 @dataclass(frozen=True)
-class ContractTerms:
-    number: str
-    customer: Company
-    lines: tuple[Line, ...]
+class ContractTerms(PricedTerms):
     signed_on: dt.date
     payment: str  # a key of PAYMENT_TERMS
     delivery_days: int
@@ -28,18 +25,36 @@ class ContractTerms:
     revision_note: str = ""
 
 
+# Around the clauses, by language: the title, the revision note's label, the parties, how the subtitle
+# joins the models, the keyword.
+_CONTRACT_WORDS = {
+    "zh": ("销售合同 Sales Contract", "修订说明：", ("买方", "卖方"), "、", "销售合同"),
+    "en": ("Sales Contract", "Revision note: ", ("Buyer", "Seller"), ", ", "sales contract"),
+}
+
+
 def sales_contract(terms: ContractTerms, *, lang: str, marking: str, author: str) -> Body:
     """A sales contract in Chinese (clause titles in both languages) or in English."""
-    if lang == "zh":
-        return _sales_contract_zh(terms, marking=marking, author=author)
-    return _sales_contract_en(terms, marking=marking, author=author)
+    lang = "zh" if lang == "zh" else "en"
+    blocks = _clauses_zh(terms) if lang == "zh" else _clauses_en(terms)
+    title, revision, (buyer, seller), joiner, keyword = _CONTRACT_WORDS[lang]
+    customer = terms.customer.name(lang)
+    if terms.revision_note:
+        blocks.append(Para(f"{revision}{terms.revision_note}"))
+    blocks.append(Signatures(((buyer, customer), (seller, SELLER.name(lang)))))
+    return Body(
+        title=f"{title} {terms.number}",
+        subtitle=f"{customer} · {joiner.join(line.item.code for line in terms.lines)}",
+        blocks=tuple(blocks), lang=lang, author=author, reference=terms.number, marking=marking,
+        keywords=(keyword, customer, terms.number),
+    )
 
 
-def _sales_contract_zh(terms: ContractTerms, *, marking: str, author: str) -> Body:
+def _clauses_zh(terms: ContractTerms) -> list[Block]:
     total = lines_total(terms.lines)
     customer = terms.customer
     pay_zh = PAYMENT_TERMS[terms.payment][0]
-    blocks: list[Block] = [
+    return [
         Fields((
             ("合同编号 Contract No.", terms.number),
             ("签订日期 Date", zh_date(terms.signed_on)),
@@ -82,18 +97,9 @@ def _sales_contract_zh(terms: ContractTerms, *, marking: str, author: str) -> Bo
         Heading("第十条 其他 Miscellaneous"),
         Para("本合同一式四份，双方各执两份，自双方签字盖章且卖方收到预付款之日起生效。技术协议为本合同附件，与本合同具有同等法律效力。"),
     ]
-    if terms.revision_note:
-        blocks.append(Para(f"修订说明：{terms.revision_note}"))
-    blocks.append(Signatures((("买方", customer.zh), ("卖方", SELLER.zh))))
-    return Body(
-        title=f"销售合同 Sales Contract {terms.number}",
-        subtitle=f"{customer.zh} · {'、'.join(line.item.code for line in terms.lines)}",
-        blocks=tuple(blocks), lang="zh", author=author, reference=terms.number, marking=marking,
-        keywords=("销售合同", customer.zh, terms.number),
-    )
 
 
-def _sales_contract_en(terms: ContractTerms, *, marking: str, author: str) -> Body:
+def _clauses_en(terms: ContractTerms) -> list[Block]:
     total = lines_total(terms.lines)
     customer = terms.customer
     pay_en = PAYMENT_TERMS[terms.payment][1]
@@ -103,7 +109,7 @@ def _sales_contract_en(terms: ContractTerms, *, marking: str, author: str) -> Bo
         f"Delivery within {terms.delivery_days} days of the advance payment, to the buyer's plant at "
         f"{customer.address_en}."
     )
-    blocks: list[Block] = [
+    return [
         Fields((
             ("Contract No.", terms.number),
             ("Date", en_date(terms.signed_on)),
@@ -139,15 +145,6 @@ def _sales_contract_en(terms: ContractTerms, *, marking: str, author: str) -> Bo
         Para("The Buyer confirms that the goods will not be re-exported or used for any end use prohibited by "
              "applicable export control laws, and will provide an end-user statement on request."),
     ]
-    if terms.revision_note:
-        blocks.append(Para(f"Revision note: {terms.revision_note}"))
-    blocks.append(Signatures((("Buyer", customer.en), ("Seller", SELLER.en))))
-    return Body(
-        title=f"Sales Contract {terms.number}",
-        subtitle=f"{customer.en} · {', '.join(line.item.code for line in terms.lines)}",
-        blocks=tuple(blocks), lang="en", author=author, reference=terms.number, marking=marking,
-        keywords=("sales contract", customer.en, terms.number),
-    )
 
 
 def framework_agreement(*, number: str, customer: Company, year: int, volume: Decimal, rebate: Decimal,

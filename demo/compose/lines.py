@@ -1,4 +1,5 @@
-"""The lines of a quote, contract or bid, and the table they make in a document."""
+"""The lines of a quote, contract or bid, the terms a quote and a contract share, and the table the lines
+make in a document."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from demo.compose.formats import CENT, money
 from demo.files.body import Table
-from demo.world import Product
+from demo.world import Company, Product
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Line:
     @property
     def total(self) -> Decimal:
         return self.net_unit * self.quantity
+
+
+@dataclass(frozen=True)
+class PricedTerms:
+    """What a quote and a contract both start with: their number, the customer, the lines."""
+
+    number: str
+    customer: Company
+    lines: tuple[Line, ...]
 
 
 def lines_total(lines: Sequence[Line]) -> Decimal:

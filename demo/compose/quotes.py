@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from demo.compose.formats import CENT, en_date, money, rmb_in_words, zh_date
-from demo.compose.lines import Line, line_table, lines_total
+from demo.compose.lines import PricedTerms, line_table, lines_total
 from demo.files.body import Block, Body, Bullets, Fields, Heading, Para
 from demo.files.office import Column, Sheet, render_xlsx
-from demo.world import EXTRAS, PAYMENT_TERMS, PRODUCTS, SELLER, Company
+from demo.world import EXTRAS, PAYMENT_TERMS, PRODUCTS, SELLER
 
 
 @dataclass(frozen=True)
-class QuoteTerms:
-    number: str
-    customer: Company
-    lines: tuple[Line, ...]
+class QuoteTerms(PricedTerms):
     issued_on: dt.date
     salesperson: str
     lang: str = "zh"
