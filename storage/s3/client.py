@@ -173,16 +173,34 @@ class S3Client(Minio):
                 if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise
 
+    # -- raw requests: the caller's headers as they are (minio signs the payload) --
+    def credentials(self):
+        """The access key and secret this client signs with (minio's `Credentials`)."""
+        return self._provider.retrieve()
+
+    def put_object_with_headers(self, bucket: str, key: str, body: bytes, headers: dict) -> None:
+        """One PUT request carrying exactly `headers`."""
+        self._put_object(bucket, key, body, headers)
+
+    def create_multipart(self, bucket: str, key: str, headers: dict) -> str:
+        """Start a multipart upload carrying exactly `headers`; its upload id."""
+        return self._create_multipart_upload(bucket, key, headers)
+
+    def upload_part_with_headers(
+        self, bucket: str, key: str, upload_id: str, number: int, body: bytes, headers: dict
+    ) -> str:
+        """Upload one part carrying exactly `headers`; its ETag."""
+        return self._upload_part(bucket, key, body, headers, upload_id, number)
+
     # -- uploads with per-request sha256 ------------------------------------------
     def put_object_sha256(self, bucket: str, key: str, body, digest: bytes, headers: dict) -> None:
         """One PUT request; the server checks the body against `digest`."""
         headers = {**headers, CHECKSUM_HEADER: _b64(digest), _PAYLOAD_DIGEST: digest.hex()}
-        self._put_object(bucket, key, body, headers)
+        self.put_object_with_headers(bucket, key, body, headers)
 
     def create_multipart_sha256(self, bucket: str, key: str, headers: dict) -> str:
         """Start a multipart upload whose parts carry sha256 checksums; its upload id."""
-        headers = {**headers, "x-amz-checksum-algorithm": "SHA256"}
-        return self._create_multipart_upload(bucket, key, headers)
+        return self.create_multipart(bucket, key, {**headers, "x-amz-checksum-algorithm": "SHA256"})
 
     def upload_part_sha256(
         self, bucket: str, key: str, upload_id: str, number: int, body, digest: bytes, headers: dict
@@ -190,7 +208,7 @@ class S3Client(Minio):
         """Upload one part; the server checks it against `digest`."""
         checksum = _b64(digest)
         headers = {**headers, CHECKSUM_HEADER: checksum, _PAYLOAD_DIGEST: digest.hex()}
-        etag = self._upload_part(bucket, key, body, headers, upload_id, number)
+        etag = self.upload_part_with_headers(bucket, key, upload_id, number, body, headers)
         return UploadedPart(number, etag, checksum)
 
     def complete_multipart_sha256(

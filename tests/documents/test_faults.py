@@ -20,7 +20,7 @@ from backend.documents import services
 from backend.documents.models import Document, DocumentVersion
 from storage.errors import StoreUnavailable
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
@@ -148,7 +148,7 @@ def test_a_failed_row_write_leaves_an_orphan_that_fsck_reports_and_gc_removes(re
 def test_gc_aborts_unfinished_multipart_uploads_a_crash_left_behind(rep, capsys):
     # given a multipart upload that was started and never finished (a crashed process)
     store = object_store()
-    store.client._create_multipart_upload(store.bucket, "sha256/00/00/crashed", {})
+    store.client.create_multipart(store.bucket, "sha256/00/00/crashed", {})
     assert [u.key for u in store.iter_incomplete_uploads()] == ["sha256/00/00/crashed"]
 
     # when gc runs with no grace period

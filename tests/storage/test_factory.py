@@ -40,7 +40,7 @@ def test_s3_url_builds_an_s3_store():
         False,
         "eu-central-1",
     )
-    assert store.client._provider.retrieve().secret_key == "S/SECRET"
+    assert store.client.credentials().secret_key == "S/SECRET"
 
 
 def test_s3_url_defaults_to_tls_and_us_east_1():
