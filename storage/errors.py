@@ -1,9 +1,10 @@
 """Typed errors of the object stores.
 
 An error a request can run into says what it means for the caller: `status_code` (the HTTP
-status), `code` (a stable machine-readable code) and `message` (the sentence shown for it). The
-API's one exception handler (backend.common.exceptions) answers with them; this package stays
-free of Django and HTTP libraries. Errors without a `status_code` (a bad key) are bugs: 500.
+status), `code` (a stable machine-readable code) and `message` (the sentence shown for it), stated
+in its class line. The API's one exception handler (backend.common.exceptions) answers with them;
+this package stays free of Django and HTTP libraries. Errors without a `status_code` (a bad key) are
+bugs: 500.
 """
 
 from __future__ import annotations
@@ -16,44 +17,39 @@ class StoreError(Exception):
     code = "store_error"
     message = "The document store failed."
 
+    def __init_subclass__(cls, **declared) -> None:
+        """`class X(StoreError, status=503, code="...", message="...")` sets the three attributes."""
+        for keyword, attribute in (("status", "status_code"), ("code", "code"), ("message", "message")):
+            if keyword in declared:
+                setattr(cls, attribute, declared.pop(keyword))
+        super().__init_subclass__(**declared)
 
-class StoreUnavailable(StoreError):
+
+class StoreUnavailable(StoreError, status=503, code="store_unavailable",
+                       message="The document store is unavailable. Nothing was saved; please retry shortly."):
     """The store is unreachable or failing: connection refused, timeout, 5xx,
     bad credentials, a local I/O error such as a full disk."""
 
-    status_code = 503
-    code = "store_unavailable"
-    message = "The document store is unavailable. Nothing was saved; please retry shortly."
 
-
-class ObjectNotFound(StoreError):
-    status_code = 503  # a version's row names it: its content is missing, not the version
-    code = "content_missing"
-    message = "The stored content of this version is missing from the document store."
-
+# A version's row names the object: its content is missing, not the version (503, not 404).
+class ObjectNotFound(StoreError, status=503, code="content_missing",
+                     message="The stored content of this version is missing from the document store."):
     def __init__(self, key: str):
         super().__init__(f"object not found: {key}")
         self.key = key
 
 
-class ObjectTooLarge(StoreError):
+class ObjectTooLarge(StoreError, status=413, code="too_large", message="The file is larger than the upload limit."):
     """The stream had more than `limit` bytes; nothing was kept."""
-
-    status_code = 413
-    code = "too_large"
-    message = "The file is larger than the upload limit."
 
     def __init__(self, limit: int):
         super().__init__(f"object exceeds the limit of {limit} bytes")
         self.limit = limit
 
 
-class ChecksumMismatch(StoreError):
+class ChecksumMismatch(StoreError, status=400, code="checksum_mismatch",
+                       message="The uploaded content does not match the Content-Digest sent with it. Nothing was saved."):
     """The sha256 the client declared is not the sha256 of what it sent; nothing was kept."""
-
-    status_code = 400
-    code = "checksum_mismatch"
-    message = "The uploaded content does not match the Content-Digest sent with it. Nothing was saved."
 
     def __init__(self, expected: str, actual: str):
         super().__init__(f"sha256 mismatch: declared {expected}, received {actual}")
@@ -61,12 +57,9 @@ class ChecksumMismatch(StoreError):
         self.actual = actual
 
 
-class ObjectCorrupt(StoreError):
+class ObjectCorrupt(StoreError, status=503, code="content_corrupt",
+                    message="The stored content of this version failed its checksum and was not served."):
     """The stored bytes no longer hash to the sha256 they were stored under."""
-
-    status_code = 503
-    code = "content_corrupt"
-    message = "The stored content of this version failed its checksum and was not served."
 
     def __init__(self, key: str, expected: str, actual: str):
         super().__init__(f"object {key} is corrupt: expected sha256 {expected}, got {actual}")
@@ -75,12 +68,9 @@ class ObjectCorrupt(StoreError):
         self.actual = actual
 
 
-class PresignNotSupported(StoreError):
+class PresignNotSupported(StoreError, status=400, code="presign_not_supported",
+                          message="Presigned download URLs need the S3 document store."):
     """This store (or its configuration, e.g. SSE-C) cannot hand out presigned URLs."""
-
-    status_code = 400
-    code = "presign_not_supported"
-    message = "Presigned download URLs need the S3 document store."
 
 
 class InvalidKey(StoreError, ValueError):

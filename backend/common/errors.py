@@ -2,6 +2,9 @@
 
 400 bad input, 404 not visible (or missing: the two look the same), 409 conflict,
 411 length required, 413 too large, 415 type not allowed, 422 idempotency key reused, 503 backend down.
+
+Each error states its HTTP status, its stable code and its default message in its class line:
+`class Gone(DomainError, status=410, code="gone")`.
 """
 
 from __future__ import annotations
@@ -14,102 +17,80 @@ class DomainError(Exception):
     code = "invalid"
     default_message = "The request is invalid."
 
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None, message: str | None = None,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.code = code
+        if message is not None:
+            cls.default_message = message
+
     def __init__(self, message: str | None = None, **extra: Any) -> None:
         self.message = message or self.default_message
         self.extra = extra
         super().__init__(self.message)
 
 
-class InvalidInput(DomainError):
-    status_code = 400
-    code = "invalid"
+class InvalidInput(DomainError, status=400, code="invalid"):
+    """Bad input; `fields` names what is wrong with each field."""
 
 
-class NotFound(DomainError):
+class NotFound(DomainError, status=404, code="not_found", message="Not found."):
     """Raised for missing *and* for not-visible objects, so ids reveal nothing."""
 
-    status_code = 404
-    code = "not_found"
-    default_message = "Not found."
 
-
-class PermissionDenied(NotFound):
+class PermissionDenied(NotFound, code="not_found"):
     """The caller may not do this. Rendered as 404, identical to a missing object."""
 
-    code = "not_found"
 
-
-class CsrfFailed(DomainError):
+class CsrfFailed(DomainError, status=403, code="csrf_failed", message="CSRF check failed."):
     """A session-authenticated API call without a valid CSRF token. 403, not the 404 of "forbidden": the
     caller may well have access; the request itself is refused."""
 
-    status_code = 403
-    code = "csrf_failed"
-    default_message = "CSRF check failed."
+
+class Conflict(DomainError, status=409, code="conflict", message="The request conflicts with the current state."):
+    """The request contradicts what is stored now (a duplicate, a state that moved on)."""
 
 
-class Conflict(DomainError):
-    status_code = 409
-    code = "conflict"
-    default_message = "The request conflicts with the current state."
+class VersionLocked(Conflict, code="locked", message="The document is checked out by someone else."):
+    """Someone else holds the document's check-out lock."""
 
 
-class VersionLocked(Conflict):
-    code = "locked"
-    default_message = "The document is checked out by someone else."
-
-
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(DomainError, status=422, code="idempotency_key_reused",
+                           message="This Idempotency-Key was already used for a different request."):
     """An Idempotency-Key sent again with a different request: answering with the first result would
     silently drop the second. The body names the key (`key`)."""
 
-    status_code = 422
-    code = "idempotency_key_reused"
-    default_message = "This Idempotency-Key was already used for a different request."
+
+class LengthRequired(DomainError, status=411, code="length_required",
+                     message="A Content-Length header is required for a raw upload."):
+    """A raw upload without its length."""
 
 
-class LengthRequired(DomainError):
-    status_code = 411
-    code = "length_required"
-    default_message = "A Content-Length header is required for a raw upload."
+class FileTooLarge(DomainError, status=413, code="too_large", message="The file is larger than the upload limit."):
+    """The upload is over the size limit."""
 
 
-class FileTooLarge(DomainError):
-    status_code = 413
-    code = "too_large"
-    default_message = "The file is larger than the upload limit."
+class UnsupportedFileType(DomainError, status=415, code="unsupported_type", message="This file type is not allowed."):
+    """The sniffed content type is not on the allowed list."""
 
 
-class UnsupportedFileType(DomainError):
-    status_code = 415
-    code = "unsupported_type"
-    default_message = "This file type is not allowed."
+class BackendUnavailable(DomainError, status=503, code="backend_unavailable",
+                         message="A backend service is unavailable. Nothing was saved; please retry."):
+    """A backend service (the store, the search engine) is down; nothing was saved."""
 
 
-class BackendUnavailable(DomainError):
-    status_code = 503
-    code = "backend_unavailable"
-    default_message = "A backend service is unavailable. Nothing was saved; please retry."
-
-
-class Gone(DomainError):
+class Gone(DomainError, status=410, code="gone"):
     """Something that existed and is over: a used or expired invitation link, an expired share."""
 
-    status_code = 410
-    code = "gone"
 
-
-class SignInUnavailable(DomainError):
+class SignInUnavailable(DomainError, status=503, code="signin_unavailable",
+                        message="Signing in is unavailable for a moment. Please try again shortly."):
     """The sign-in limits cannot be counted (their cache is down): sign-in is refused for now rather
     than let passwords be tried without limit. Signed-in sessions and API tokens keep working."""
 
-    status_code = 503
-    code = "signin_unavailable"
-    default_message = "Signing in is unavailable for a moment. Please try again shortly."
 
-
-class TooManyAttempts(DomainError):
+class TooManyAttempts(DomainError, status=429, code="too_many_attempts"):
     """Too many failed attempts (e.g. wrong passwords); try again after `retry_after` seconds."""
-
-    status_code = 429
-    code = "too_many_attempts"
