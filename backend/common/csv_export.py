@@ -10,9 +10,14 @@ programs read Chinese as UTF-8.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+from django.http import StreamingHttpResponse
+
+from backend.common.file_response import file_response
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,3 +45,18 @@ def csv_lines(rows: Iterable[Sequence[Any]], *, bom: bool = True) -> Iterator[by
         yield BOM.encode("utf-8")
     for row in rows:
         yield writer.writerow([safe_cell(cell) for cell in row]).encode("utf-8")
+
+
+def plain_cell(value: Any) -> Any:
+    """A report's cell as a CSV shows it: empty for None, dates in ISO 8601, anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def csv_response(rows: Iterable[Sequence[Any]], *, filename: str) -> StreamingHttpResponse:
+    """The rows as a streamed CSV download named `filename` (cells made plain, then safe)."""
+    lines = csv_lines([plain_cell(cell) for cell in row] for row in rows)
+    return file_response(lines, content_type="text/csv; charset=utf-8", filename=filename)

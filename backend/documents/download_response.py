@@ -1,5 +1,6 @@
 """HTTP for version downloads, shared by the staff API and the customer portal: the Range header and
-the streamed response around a `VersionDownload` (from document_version_download or share_download).
+the streamed response around a `VersionDownload` (from document_version_download or share_download),
+built on the one file response (backend.common.file_response) with the range headers added.
 
 Only a response that sends the file is a download in the audit trail. Answers that send no byte of it
 are built here without opening the file, so nothing is recorded for them: a HEAD request
@@ -12,8 +13,9 @@ from __future__ import annotations
 import re
 
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
-from django.utils.http import content_disposition_header, parse_etags
+from django.utils.http import parse_etags
 
+from backend.common.file_response import file_headers, file_response
 from backend.documents.downloads import VersionDownload
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -70,31 +72,26 @@ def not_modified(if_none_match: str, version) -> HttpResponse | None:
     return response
 
 
-def _file_headers(response: HttpResponse, version, *, start: int, length: int, partial: bool) -> None:
-    response["Content-Length"] = str(length)
+def _range_headers(response: HttpResponse, version, *, start: int, length: int, partial: bool) -> HttpResponse:
+    """What a download adds to every file response: the range it sends and the whole file's hash."""
     if partial:
         response["Content-Range"] = f"bytes {start}-{start + length - 1}/{version.size}"
     response["Accept-Ranges"] = "bytes"
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    response["ETag"] = _etag(version)
     response["X-Content-SHA256"] = version.sha256
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def head_response(version, byte_range: tuple[int, int] | None) -> HttpResponse:
     """What a GET would answer, headers only (HEAD): the file is neither opened nor sent."""
     response = HttpResponse(status=206 if byte_range is not None else 200, content_type=version.mime_type)
     start, end = byte_range if byte_range is not None else (0, version.size - 1)
-    _file_headers(response, version, start=start, length=end - start + 1, partial=byte_range is not None)
-    return response
+    file_headers(response, filename=version.filename, length=end - start + 1, etag=version.sha256)
+    return _range_headers(response, version, start=start, length=end - start + 1, partial=byte_range is not None)
 
 
 def streamed_download(download: VersionDownload) -> StreamingHttpResponse:
     """The bytes as an attachment: 200, or 206 with Content-Range for a range; never cached."""
     version = download.version
-    response = StreamingHttpResponse(
-        download.chunks, status=206 if download.partial else 200, content_type=version.mime_type
-    )
-    _file_headers(response, version, start=download.start, length=download.length, partial=download.partial)
-    return response
+    response = file_response(download.chunks, content_type=version.mime_type, filename=version.filename,
+                             length=download.length, etag=version.sha256, status=206 if download.partial else 200)
+    return _range_headers(response, version, start=download.start, length=download.length, partial=download.partial)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.access.policy import portal_can_follow_up
+from backend.common.file_response import file_response
 from backend.crm.models import Product
 from backend.crm.selectors.orders import order_choices_visible, order_get_visible
 from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
 from backend.documents.intake import UploadSource
-from backend.ops.headers import sandboxed
 from backend.ui.errors import Refusal
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
 from portal.pages import page_number, portal_page
@@ -154,8 +152,6 @@ def request_complaint(request, record_id: int):
 def attachment(request, attachment_id: int):
     download = service_requests.service_attachment_download(actor=request.user, attachment_id=attachment_id)
     item = download.attachment
-    response = StreamingHttpResponse(download.chunks, content_type=item.mime_type)
-    response["Content-Length"] = str(item.size)
     inline = item.mime_type.startswith("image/") or item.mime_type == "application/pdf"
-    response["Content-Disposition"] = content_disposition_header(not inline, item.filename)
-    return sandboxed(response)
+    return file_response(download.chunks, content_type=item.mime_type, filename=item.filename, length=item.size,
+                         inline=inline)

@@ -10,13 +10,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from backend.common.errors import Gone, NotFound
+from backend.common.file_response import sandboxed
 from backend.documents.download_response import (
     UNSATISFIABLE,
     parse_range,
     range_not_satisfiable,
     streamed_download,
 )
-from backend.ops.headers import sandboxed
 from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal
 from portal.pages import page_number, portal_page

@@ -7,14 +7,11 @@ export is recorded in the audit trail (crm.report.exported).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -22,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.csv_export import csv_lines
+from backend.common.csv_export import csv_response
 from backend.common.api import MAX_ID
 from backend.common.errors import InvalidInput
 from backend.crm import reports
@@ -87,10 +84,6 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _csv_chunks(table: list[list[Any]]) -> Iterator[bytes]:
-    return csv_lines(["" if cell is None else jsonable(cell) for cell in row] for row in table)
-
-
 _PERIOD = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day of the period (inclusive)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last day of the period (inclusive)."),
@@ -118,11 +111,8 @@ class ReportView(APIView):
         report = self.build(request)
         if request.query_params.get("format") == "csv":
             report_export_record(actor=request.user, report=report)
-            response = StreamingHttpResponse(_csv_chunks(reports.rows_for_csv(report)),
-                                             content_type="text/csv; charset=utf-8")
-            filename = f"crm-{report.name}-{timezone.localdate():%Y%m%d}.csv"
-            response["Content-Disposition"] = content_disposition_header(True, filename)
-            return response
+            return csv_response(reports.rows_for_csv(report),
+                                filename=f"crm-{report.name}-{timezone.localdate():%Y%m%d}.csv")
         return Response(jsonable({
             "report": report.name,
             "params": report.params,

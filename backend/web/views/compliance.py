@@ -8,10 +8,8 @@ between these dates" and "who can access this document, and why".
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,6 +18,7 @@ from backend.accounts.models import User
 from backend.audit import console
 from backend.audit.events import all_event_types
 from backend.common.errors import NotFound
+from backend.common.file_response import file_response
 from backend.web import services
 from backend.ui.errors import message_for
 from backend.web.forms import AuditFilterForm, DocumentAccessForm, UserAccessForm
@@ -96,13 +95,10 @@ def _export(request, export_format: str):
     services.audit_export_record(actor=request.user, export_format=export_format, filters=filters.as_dict())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     if export_format == "csv":
-        response = StreamingHttpResponse(console.audit_export_csv(filters=filters), content_type="text/csv; charset=utf-8")
+        chunks, content_type = console.audit_export_csv(filters=filters), "text/csv; charset=utf-8"
     else:
-        response = StreamingHttpResponse(console.audit_export_json(filters=filters),
-                                         content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, f"audit-{stamp}.{export_format}")
-    response["Cache-Control"] = "private, no-store"
-    return response
+        chunks, content_type = console.audit_export_json(filters=filters), "application/json; charset=utf-8"
+    return file_response(chunks, content_type=content_type, filename=f"audit-{stamp}.{export_format}")
 
 
 @compliance_page

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -18,12 +17,12 @@ from backend.access import services as access_services
 from backend.access.policy import Action, document_rights, may_read_access_log
 from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.file_response import file_response
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.selectors.links import links_for_document_visible
 from backend.documents import selectors, services
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import VersionStatus
-from backend.ops.headers import sandboxed
 from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal, lock_message, report_outcome
 from backend.web.forms import ApproveForm, ShareForm
@@ -126,11 +125,8 @@ def _stream(request, version, *, inline: bool):
     if refusal:
         messages.error(request, refusal.message)
         return redirect("web:document", document_id=version.document_id)
-    response = StreamingHttpResponse(download.chunks, content_type=version.mime_type)
-    response["Content-Length"] = str(download.length)
-    response["Content-Disposition"] = content_disposition_header(not inline, version.filename)
-    response["ETag"] = f'"{version.sha256}"'
-    return sandboxed(response)
+    return file_response(download.chunks, content_type=version.mime_type, filename=version.filename,
+                         length=download.length, inline=inline, etag=version.sha256)
 
 
 @staff_page

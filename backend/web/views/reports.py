@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from backend.common.csv_export import csv_lines
+from backend.common.csv_export import csv_response
 from backend.common.errors import NotFound
 from backend.crm import reports
 from backend.crm.models import Stage
@@ -101,11 +98,6 @@ def overview(request):
     })
 
 
-def _csv(table):
-    return csv_lines(["" if cell is None else (cell.isoformat() if isinstance(cell, (dt.date, dt.datetime)) else cell)
-                      for cell in row] for row in table)
-
-
 @staff_page
 @require_GET
 def export_csv(request, name: str):
@@ -118,7 +110,5 @@ def export_csv(request, name: str):
     else:
         report = reports.REPORTS[name](user=request.user, period=period)
     report_export_record(actor=request.user, report=report)
-    response = StreamingHttpResponse(_csv(reports.rows_for_csv(report)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"dossier-{report.name}-{timezone.localdate():%Y%m%d}.csv")
-    return response
+    return csv_response(reports.rows_for_csv(report),
+                        filename=f"dossier-{report.name}-{timezone.localdate():%Y%m%d}.csv")

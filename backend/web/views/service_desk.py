@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.common.errors import InvalidInput, NotFound
+from backend.common.file_response import file_response
 from backend.crm.models import DispatchState
 from backend.crm.selectors.service import (
     service_record_get_visible,
@@ -149,9 +148,5 @@ def attachment_download(request, attachment_id: int):
             yield first
         yield from chunks
 
-    response = StreamingHttpResponse(_all(), content_type=attachment.mime_type)
-    response["Content-Length"] = str(attachment.size)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(_all(), content_type=attachment.mime_type, filename=attachment.filename,
+                         length=attachment.size)
