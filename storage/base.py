@@ -345,6 +345,9 @@ class ObjectStore(Protocol):
 
     Errors are the typed ones of storage.errors; a store that cannot be
     reached raises StoreUnavailable, never a library's own exception.
+
+    The implementations subclass it and share what is the same for every store: `put_stream`
+    (checks the declared sha256, then the store's `_put_stream`) and `iter_verified`.
     """
 
     kind: str  # "s3" or "file"
@@ -364,7 +367,14 @@ class ObjectStore(Protocol):
         failure, including the stream's own exceptions (re-raised unchanged),
         nothing is kept. Identical content already stored: created=False.
         """
-        ...
+        expected = normalize_sha256(expected_sha256) if expected_sha256 is not None else None
+        return self._put_stream(stream, content_type=content_type, max_size=max_size, expected=expected)
+
+    def _put_stream(
+        self, stream: BinaryIO, *, content_type: str, max_size: int | None, expected: str | None
+    ) -> StoredObject:
+        """`put_stream` with the declared sha256 already normalized (or None)."""
+        raise NotImplementedError
 
     def open(self, key: str, *, offset: int = 0, length: int | None = None) -> ObjectReader:
         """Bytes [offset, offset+length) of an object, clipped to its end
@@ -377,7 +387,9 @@ class ObjectStore(Protocol):
         """The whole object, checked against `sha256` (and `size`, when given);
         ObjectCorrupt is raised before the last chunk is handed out (before the
         first one when the size is wrong). Close it if you stop early."""
-        ...
+        reader = self.open(key)
+        reader.chunk_size = chunk_size
+        return VerifiedChunks(reader, key=key, sha256=sha256, size=size)
 
     def stat(self, key: str) -> ObjectInfo:
         """Size and modification time; ObjectNotFound if missing."""

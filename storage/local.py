@@ -22,12 +22,11 @@ from .base import (
     STAGING_PREFIX,
     ObjectInfo,
     ObjectReader,
+    ObjectStore,
     StoredObject,
-    VerifiedChunks,
     check_key,
     check_range,
     content_key,
-    normalize_sha256,
 )
 from .errors import (
     ChecksumMismatch,
@@ -76,7 +75,7 @@ class _FileReader(ObjectReader):
             file.close()
 
 
-class LocalObjectStore:
+class LocalObjectStore(ObjectStore):
     """ObjectStore on a directory. Safe for several processes on one machine."""
 
     kind = "file"
@@ -95,15 +94,9 @@ class LocalObjectStore:
         return self.root.joinpath(*key.split("/"))
 
     # -- writing ----------------------------------------------------------
-    def put_stream(
-        self,
-        stream: BinaryIO,
-        *,
-        content_type: str = "application/octet-stream",
-        max_size: int | None = None,
-        expected_sha256: str | None = None,
+    def _put_stream(
+        self, stream: BinaryIO, *, content_type: str, max_size: int | None, expected: str | None
     ) -> StoredObject:
-        expected = normalize_sha256(expected_sha256) if expected_sha256 is not None else None
         reader = HashingReader(stream, max_size=max_size)
 
         if expected is not None and self._is_file(self.path_for(content_key(expected))):
@@ -214,13 +207,6 @@ class LocalObjectStore:
         except BaseException:
             file.close()
             raise
-
-    def iter_verified(
-        self, key: str, *, sha256: str, size: int | None = None, chunk_size: int = CHUNK_SIZE
-    ) -> Iterator[bytes]:
-        reader = self.open(key)
-        reader.chunk_size = chunk_size
-        return VerifiedChunks(reader, key=key, sha256=sha256, size=size)
 
     def stat(self, key: str) -> ObjectInfo:
         path = self.path_for(key)

@@ -19,11 +19,10 @@ from ..base import (
     CHUNK_SIZE,
     ObjectInfo,
     ObjectReader,
+    ObjectStore,
     StoredObject,
-    VerifiedChunks,
     check_key,
     check_range,
-    normalize_sha256,
 )
 from ..disposition import content_disposition
 from ..errors import ObjectNotFound, PresignNotSupported, StoreError, StoreUnavailable
@@ -83,7 +82,7 @@ class _EmptyReader(ObjectReader):
         pass
 
 
-class S3ObjectStore:
+class S3ObjectStore(ObjectStore):
     """ObjectStore on an S3 bucket (created on first use)."""
 
     kind = "s3"
@@ -171,15 +170,9 @@ class S3ObjectStore:
         return dict(self._ssec.headers()) if self._ssec is not None else {}
 
     # -- uploading ------------------------------------------------------------
-    def put_stream(
-        self,
-        stream: BinaryIO,
-        *,
-        content_type: str = "application/octet-stream",
-        max_size: int | None = None,
-        expected_sha256: str | None = None,
+    def _put_stream(
+        self, stream: BinaryIO, *, content_type: str, max_size: int | None, expected: str | None
     ) -> StoredObject:
-        expected = normalize_sha256(expected_sha256) if expected_sha256 is not None else None
         self._ensure_bucket()
         if self._cleanup_backlog:
             self.retry_failed_cleanup()
@@ -299,13 +292,6 @@ class S3ObjectStore:
             response.release_conn()
             raise StoreUnavailable("S3 download without a usable Content-Length") from None
         return _S3Reader(response, size)
-
-    def iter_verified(
-        self, key: str, *, sha256: str, size: int | None = None, chunk_size: int = CHUNK_SIZE
-    ) -> Iterator[bytes]:
-        reader = self.open(key)
-        reader.chunk_size = chunk_size
-        return VerifiedChunks(reader, key=key, sha256=sha256, size=size)
 
     def iter_objects(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self._ensure_bucket()
