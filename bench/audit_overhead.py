@@ -22,15 +22,11 @@ import requests
 
 from bench.common import (
     CpuAccount,
-    base_env,
+    app_database,
     cleanup_on_exit,
     close_django_connections,
-    create_database,
-    django_setup,
-    drop_database,
     make_workdir,
     markdown_table,
-    migrate,
     percentile,
     postgres_backend_pids,
     seed_user_with_token,
@@ -110,13 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     started_all = time.perf_counter()
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "bench-audit", keep=args.keep)
-        db_url = create_database(args.database)
-        if not args.keep:
-            stack.callback(drop_database, args.database)
-        env = base_env(database=db_url, storage_url=f"file://{workdir / 'objects'}", data_dir=workdir / "data",
-                       CELERY_BROKER_URL="memory://")
-        migrate(env)
-        django_setup(env)
+        env = app_database(stack, args.database, keep=args.keep, storage_url=f"file://{workdir / 'objects'}",
+                           data_dir=workdir / "data", CELERY_BROKER_URL="memory://")
         user, token, document_id = seed_document()
         record_only = time_record_in_process(user, document_id, args.n)
         close_django_connections()

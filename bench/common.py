@@ -253,6 +253,19 @@ def close_django_connections() -> None:
     connections.close_all()
 
 
+def app_database(stack: contextlib.ExitStack, name: str, *, keep: bool, storage_url: str, data_dir: Path,
+                 **extra: str) -> dict[str, str]:
+    """A fresh database `name` (dropped when the stack unwinds, unless keep), migrated, and Django set up
+    in this process on it; returns the environment the app's servers get (base_env with `extra`)."""
+    database = create_database(name)
+    if not keep:
+        stack.callback(drop_database, name)
+    env = base_env(database=database, storage_url=storage_url, data_dir=data_dir, **extra)
+    migrate(env)
+    django_setup(env)
+    return env
+
+
 def copy_rows(model, fields: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Bulk-load rows into `model`'s table with PostgreSQL COPY (the fast way to seed).
 

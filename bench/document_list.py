@@ -40,16 +40,12 @@ import requests
 
 from bench.common import (
     CpuAccount,
-    base_env,
+    app_database,
     cleanup_on_exit,
     close_django_connections,
     copy_rows,
-    create_database,
-    django_setup,
-    drop_database,
     make_workdir,
     markdown_table,
-    migrate,
     percentile,
     postgres_backend_pids,
     reset_sequences,
@@ -57,20 +53,14 @@ from bench.common import (
     wait_until_quiet,
     write_section,
 )
+from bench.population import CLASSIFICATION_WEIGHTS, DEPARTMENTS, KINDS, TEAMS, choose_users, seed_people, weighted
 
 SEED = 20260101
-DEPARTMENTS = 20
-TEAMS = 60
-ADMINS = 10
-COMPLIANCE = 5
 TAGS = 40
 CUSTOMERS = 2000
-CLASSIFICATION_WEIGHTS = (("public", 4), ("internal", 46), ("confidential", 42), ("secret", 8))
 LEVEL_WEIGHTS = (("view_document", 50), ("download_document", 30), ("change_document", 15),
                  ("manage_document", 5))
-KINDS = ("contract", "bid", "quote", "product_material", "other")
 PAGES_DEEP = 5  # pages 1..5 of every walk
-TARGET_SHARE = 0.10
 
 
 @dataclass
@@ -81,11 +71,6 @@ class Seeded:
     group_grants: int
     seconds: float
     analyze_seconds: float
-
-
-def _weighted(rng: random.Random, pairs, k: int) -> list:
-    values, weights = zip(*pairs)
-    return rng.choices(values, weights=weights, k=k)
 
 
 def seed(*, docs: int, grants: int, users: int, links: int) -> Seeded:
@@ -107,39 +92,15 @@ def seed(*, docs: int, grants: int, users: int, links: int) -> Seeded:
             # Rows are consistent by construction; skipping the per-row FK triggers makes the load
             # several times faster. (Local superuser only; session-scoped.)
             cursor.execute("SET LOCAL session_replication_role = replica")
-        # groups: departments then teams
-        group_rows = [(i, f"dept:d{i:02d}") for i in range(1, DEPARTMENTS + 1)]
-        group_rows += [(DEPARTMENTS + t, f"team:t{t:02d}") for t in range(1, TEAMS + 1)]
-        copy_rows(Group, ["id", "name"], group_rows)
-        copy_rows(Department, ["id", "code", "name", "group_id"],
-                  [(i, f"d{i:02d}", f"Department {i:02d}", i) for i in range(1, DEPARTMENTS + 1)])
-
-        # users
-        roles = ["admin"] * ADMINS + ["compliance"] * COMPLIANCE
-        roles += _weighted(rng, (("staff", 50), ("sales", 30), ("service", 20)), users - len(roles))
-        rng.shuffle(roles)
-        user_dept = {u: (u - 1) % DEPARTMENTS + 1 for u in range(1, users + 1)}
-        joined = now - span
-        copy_rows(
-            User,
-            ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
-             "is_active", "date_joined", "display_name", "role", "preferred_language", "department_id"],
-            ((u, "!bench", False, f"user{u:04d}", "", "", f"user{u:04d}@example.com", roles[u - 1] == "admin",
-              True, joined, f"User {u:04d}", roles[u - 1], "en", user_dept[u]) for u in range(1, users + 1)),
-        )
-        memberships = []
-        user_groups: dict[int, list[int]] = {}
-        for u in range(1, users + 1):
-            groups = [user_dept[u]] + [DEPARTMENTS + t for t in rng.sample(range(1, TEAMS + 1), rng.randint(1, 3))]
-            user_groups[u] = groups
-            memberships += [(u, g) for g in groups]
-        copy_rows(User.groups.through, ["user_id", "group_id"], memberships)
+        # groups (departments, then teams), departments, users and their memberships
+        people = seed_people(rng, users=users, joined=now - span)
+        roles, user_dept = people.roles, people.user_dept
 
         # tags
         copy_rows(Tag, ["id", "name"], [(t, f"tag-{t:02d}") for t in range(1, TAGS + 1)])
 
         # documents and their one version
-        classifications = _weighted(rng, CLASSIFICATION_WEIGHTS, docs)
+        classifications = weighted(rng, CLASSIFICATION_WEIGHTS, docs)
         owners = [rng.randint(1, users) for _ in range(docs)]
         step = span / docs
         created = [now - span + step * i + dt.timedelta(seconds=rng.randint(0, 3600)) for i in range(1, docs + 1)]
@@ -191,7 +152,7 @@ def seed(*, docs: int, grants: int, users: int, links: int) -> Seeded:
         def unique_grants(n: int, principal) -> list[tuple[int, int, int]]:
             seen: set[tuple[int, int, int]] = set()
             while len(seen) < n:
-                level = _weighted(rng, LEVEL_WEIGHTS, 1)[0]
+                level = weighted(rng, LEVEL_WEIGHTS, 1)[0]
                 seen.add((principal(), perms[level], pick_doc()))
             return sorted(seen, key=lambda row: row[2])  # stored roughly in document order
 
@@ -221,22 +182,6 @@ def seed(*, docs: int, grants: int, users: int, links: int) -> Seeded:
         cursor.execute("ANALYZE")
     return Seeded(users=users, documents=docs, user_grants=len(user_grant_rows), group_grants=len(group_grant_rows),
                   seconds=seeded, analyze_seconds=time.perf_counter() - started)
-
-
-def choose_users(docs: int) -> tuple[object, int, object, int]:
-    """(non-admin user nearest 10% visibility, its count, an admin, the admin's count)."""
-    from backend.access.policy import Action, visible
-    from backend.accounts.models import Role, User
-    from backend.documents.models import Document
-
-    def count(user) -> int:
-        return visible(user, Document.objects.all(), Action.VIEW).count()
-
-    candidates = list(User.objects.exclude(role__in=[Role.ADMIN, Role.COMPLIANCE]).order_by("id")[:40])
-    counts = [(abs(count(u) - TARGET_SHARE * docs), u) for u in candidates]
-    _, chosen = min(counts, key=lambda pair: (pair[0], pair[1].pk))
-    admin = User.objects.filter(role=Role.ADMIN).order_by("id").first()
-    return chosen, count(chosen), admin, count(admin)
 
 
 def token_for(user) -> str:
@@ -336,13 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     total_started = time.perf_counter()
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "bench-list", keep=args.keep)
-        db_url = create_database(args.database)
-        if not args.keep:
-            stack.callback(drop_database, args.database)
-        env = base_env(database=db_url, storage_url=f"file://{workdir / 'objects'}", data_dir=workdir / "data",
-                       CELERY_BROKER_URL="memory://")
-        migrate(env)
-        django_setup(env)
+        env = app_database(stack, args.database, keep=args.keep, storage_url=f"file://{workdir / 'objects'}",
+                           data_dir=workdir / "data", CELERY_BROKER_URL="memory://")
         print(f"seeding {args.docs} documents, {args.grants} grants, {args.users} users ...", flush=True)
         seeded = seed(docs=args.docs, grants=args.grants, users=args.users, links=args.links)
         print(f"seeded in {seeded.seconds:.1f} s, ANALYZE {seeded.analyze_seconds:.1f} s", flush=True)

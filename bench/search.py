@@ -85,15 +85,9 @@ from bench.common import (
     wait_until_quiet,
     write_section,
 )
+from bench.population import CLASSIFICATION_WEIGHTS, DEPARTMENTS, KINDS, TEAMS, choose_users, seed_people, weighted
 
 SEED = 20261122
-DEPARTMENTS = 20
-TEAMS = 60
-ADMINS = 10
-COMPLIANCE = 5
-TARGET_SHARE = 0.10
-CLASSIFICATION_WEIGHTS = (("public", 4), ("internal", 46), ("confidential", 42), ("secret", 8))
-KINDS = ("contract", "bid", "quote", "product_material", "other")
 
 ZH_WORDS = (
     "合同 报价 标书 数控机床 付款条件 验收标准 交货期 质量保证 售后服务 技术参数 设备 采购 订单 发票 金额 税率 甲方 乙方 "
@@ -176,11 +170,6 @@ def _cumulative(weights: list[float]) -> list[float]:
     return out
 
 
-def _weighted(rng: random.Random, pairs, k: int) -> list:
-    values, weights = zip(*pairs)
-    return rng.choices(values, weights=weights, k=k)
-
-
 @dataclass
 class Seeded:
     documents: int
@@ -208,29 +197,9 @@ def seed(*, docs: int, grants: int, users: int) -> Seeded:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
-        group_rows = [(i, f"dept:d{i:02d}") for i in range(1, DEPARTMENTS + 1)]
-        group_rows += [(DEPARTMENTS + t, f"team:t{t:02d}") for t in range(1, TEAMS + 1)]
-        copy_rows(Group, ["id", "name"], group_rows)
-        copy_rows(Department, ["id", "code", "name", "group_id"],
-                  [(i, f"d{i:02d}", f"Department {i:02d}", i) for i in range(1, DEPARTMENTS + 1)])
-        roles = ["admin"] * ADMINS + ["compliance"] * COMPLIANCE
-        roles += _weighted(rng, (("staff", 50), ("sales", 30), ("service", 20)), users - len(roles))
-        rng.shuffle(roles)
-        user_dept = {u: (u - 1) % DEPARTMENTS + 1 for u in range(1, users + 1)}
-        copy_rows(
-            User,
-            ["id", "password", "is_superuser", "username", "first_name", "last_name", "email", "is_staff",
-             "is_active", "date_joined", "display_name", "role", "preferred_language", "department_id"],
-            ((u, "!bench", False, f"user{u:04d}", "", "", f"user{u:04d}@example.com", roles[u - 1] == "admin",
-              True, now - span, f"User {u:04d}", roles[u - 1], "en", user_dept[u]) for u in range(1, users + 1)),
-        )
-        memberships = []
-        for u in range(1, users + 1):
-            groups = [user_dept[u]] + [DEPARTMENTS + t for t in rng.sample(range(1, TEAMS + 1), rng.randint(1, 3))]
-            memberships += [(u, g) for g in groups]
-        copy_rows(User.groups.through, ["user_id", "group_id"], memberships)
+        user_dept = seed_people(rng, users=users, joined=now - span).user_dept
 
-        classifications = _weighted(rng, CLASSIFICATION_WEIGHTS, docs)
+        classifications = weighted(rng, CLASSIFICATION_WEIGHTS, docs)
         owners = [rng.randint(1, users) for _ in range(docs)]
         kinds = [rng.choice(KINDS) for _ in range(docs)]
         step = span / docs
@@ -254,7 +223,7 @@ def seed(*, docs: int, grants: int, users: int) -> Seeded:
             nonlocal text_bytes
             for i in range(1, docs + 1):
                 doc_rng = random.Random(SEED * 1_000_003 + i)
-                lang = _weighted(doc_rng, (("zh", 50), ("en", 30), ("mixed", 20)), 1)[0]
+                lang = weighted(doc_rng, (("zh", 50), ("en", 30), ("mixed", 20)), 1)[0]
                 text = maker.text(doc_rng, lang, doc_rng.randint(1024, 20 * 1024))
                 text_bytes += len(text.encode())
                 yield (i, "pending", "", "bench", text, False, now, None, 1, now)
@@ -283,20 +252,6 @@ def seed(*, docs: int, grants: int, users: int) -> Seeded:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return Seeded(documents=docs, text_bytes=text_bytes, seconds=time.perf_counter() - started)
-
-
-def choose_users(docs: int):
-    from backend.access.policy import Action, visible
-    from backend.accounts.models import Role, User
-    from backend.documents.models import Document
-
-    def count(user) -> int:
-        return visible(user, Document.objects.all(), Action.VIEW).count()
-
-    candidates = list(User.objects.exclude(role__in=[Role.ADMIN, Role.COMPLIANCE]).order_by("id")[:40])
-    _, chosen = min(((abs(count(u) - TARGET_SHARE * docs), u) for u in candidates), key=lambda p: (p[0], p[1].pk))
-    admin = User.objects.filter(role=Role.ADMIN).order_by("id").first()
-    return chosen, count(chosen), admin, count(admin)
 
 
 # --- indexing ---------------------------------------------------------------------------------
@@ -376,7 +331,7 @@ def extraction_sample(count: int, workdir: Path) -> tuple[float, int, dict[str, 
     kinds: dict[str, int] = {}
     ids = []
     for n in range(count):
-        kind = _weighted(rng, (("txt", 30), ("docx", 25), ("pdf", 20), ("xlsx", 15), ("eml", 10)), 1)[0]
+        kind = weighted(rng, (("txt", 30), ("docx", 25), ("pdf", 20), ("xlsx", 15), ("eml", 10)), 1)[0]
         text = maker.text(rng, "zh" if n % 2 else "en", rng.randint(1024, 8 * 1024))
         if kind == "txt":
             data, mime = text.encode("gb18030"), "text/plain"

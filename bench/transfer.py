@@ -39,17 +39,13 @@ from bench.common import (
     MiB,
     CpuAccount,
     RssSampler,
-    base_env,
+    app_database,
     cleanup_on_exit,
     close_django_connections,
-    create_database,
-    django_setup,
-    drop_database,
     fmt_mib,
     make_workdir,
     markdown_table,
     median,
-    migrate,
     percentile,
     seed_user_with_token,
     start_gunicorn,
@@ -545,15 +541,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"work directory {workdir}", flush=True)
         s3 = start_weed(stack, workdir / "weed")
         print(f"weed mini at {s3.endpoint} (pid {s3.pid})", flush=True)
-        db_url = create_database(args.database)
-        if not args.keep:
-            stack.callback(drop_database, args.database)
         # Background work (search indexing) goes to a broker that nobody consumes, as in production
         # where a Celery worker, not the web process, does it.
-        env = base_env(database=db_url, storage_url=s3.url_for_bucket(APP_BUCKET), data_dir=workdir / "data",
-                       CELERY_BROKER_URL="memory://")
-        migrate(env)
-        django_setup(env)
+        env = app_database(stack, args.database, keep=args.keep, storage_url=s3.url_for_bucket(APP_BUCKET),
+                           data_dir=workdir / "data", CELERY_BROKER_URL="memory://")
         from backend.accounts.services import department_create
 
         department = department_create(actor=None, code="bench", name="Bench")
