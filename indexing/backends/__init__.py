@@ -5,31 +5,13 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from indexing.backends.base import (
-    FacetBucket,
-    Hit,
-    IndexDoc,
-    IndexStats,
-    InvalidSearch,
-    SearchBackend,
-    SearchFilters,
-    SearchRequest,
-    SearchResult,
-    SearchUnavailable,
+    FacetBucket, Hit, IndexDoc, IndexStats, InvalidSearch, SearchBackend, SearchFilters, SearchRequest,
+    SearchResult, SearchUnavailable,
 )
 
 __all__ = [
-    "FacetBucket",
-    "Hit",
-    "IndexDoc",
-    "IndexStats",
-    "InvalidSearch",
-    "SearchBackend",
-    "SearchFilters",
-    "SearchRequest",
-    "SearchResult",
-    "SearchUnavailable",
-    "backend_from_url",
-    "collection_url",
+    "FacetBucket", "Hit", "IndexDoc", "IndexStats", "InvalidSearch", "SearchBackend", "SearchFilters",
+    "SearchRequest", "SearchResult", "SearchUnavailable", "backend_from_url", "collection_url",
 ]
 
 

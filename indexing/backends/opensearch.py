@@ -33,20 +33,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from indexing import analysis, highlight
 from indexing.backends.base import (
-    FACET_FIELDS,
-    FACET_SIZE,
-    FIELD_BOOSTS,
-    SNIPPET_CHARS,
-    TIE_BREAKER,
-    FacetBucket,
-    Hit,
-    IndexDoc,
-    IndexStats,
-    InvalidSearch,
-    SearchBackend,
-    SearchRequest,
-    SearchResult,
-    SearchUnavailable,
+    FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
+    InvalidSearch, SearchBackend, SearchRequest, SearchResult, SearchUnavailable,
 )
 from indexing.query import And, Match, Node, Not, Or
 
@@ -485,14 +473,7 @@ class OpenSearchBackend(SearchBackend):
         )
 
     def clear(self) -> None:
-        from opensearchpy import exceptions as os_errors
-
-        with self._errors("index deletion"):
-            try:
-                self.client.indices.delete(index=self.index_name)
-            except os_errors.NotFoundError:
-                pass
-        self._ready_checked = False
+        self.drop()
         self._ensure_index()
 
     def drop(self) -> None:

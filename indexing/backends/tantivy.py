@@ -31,19 +31,8 @@ from tantivy import Document, FieldType, Index, Occur, Query, SchemaBuilder, Tex
 
 from indexing import analysis, highlight
 from indexing.backends.base import (
-    FACET_FIELDS,
-    FACET_SIZE,
-    FIELD_BOOSTS,
-    SNIPPET_CHARS,
-    TIE_BREAKER,
-    FacetBucket,
-    Hit,
-    IndexDoc,
-    IndexStats,
-    SearchBackend,
-    SearchRequest,
-    SearchResult,
-    SearchUnavailable,
+    FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
+    SearchBackend, SearchRequest, SearchResult, SearchUnavailable,
 )
 from indexing.query import And, Match, Node, Not, Or
 
