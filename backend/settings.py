@@ -410,6 +410,11 @@ SEARCH_EXTRACT_MAX_CHARS = _env_int("SEARCH_EXTRACT_MAX_CHARS", 2_000_000)
 # OpenDocument file expanding to more than MAX_EXPANDED_MB uncompressed is refused as a zip bomb.
 SEARCH_EXTRACT_MAX_MEMORY_MB = _env_int("SEARCH_EXTRACT_MAX_MEMORY_MB", 512)
 SEARCH_EXTRACT_MAX_EXPANDED_MB = _env_int("SEARCH_EXTRACT_MAX_EXPANDED_MB", 256)
+# Those children are long-lived (indexing/extract/pool.py): each process keeps up to POOL_SIZE idle ones,
+# and a child reads up to CHILD_MAX_FILES files, one at a time, before it is replaced (at once after any
+# file it could not read, or that hit a limit).
+SEARCH_EXTRACT_POOL_SIZE = _env_int("SEARCH_EXTRACT_POOL_SIZE", 2)
+SEARCH_EXTRACT_CHILD_MAX_FILES = _env_int("SEARCH_EXTRACT_CHILD_MAX_FILES", 100)
 # A version whose content could not be read this many times (store down) is marked failed.
 SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
 # How much of each version's text the search index stores for snippets (both backends).

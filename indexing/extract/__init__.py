@@ -2,9 +2,9 @@
 
     extract(data, mime_type, budget=Budget(...)) -> Extracted(text, extractor, truncated)
 
-Every file is read in a sandboxed child process (`sandbox`): the parsers (pypdf, lxml under
-python-docx/openpyxl/python-pptx, the ODF and e-mail readers) see untrusted bytes, and a crafted
-file must not hold a request or a worker, nor take its memory. The child is limited to the
+Every file is read in a sandboxed child process (`sandbox`; `pool` keeps a few warm and reuses them):
+the parsers (pypdf, lxml under python-docx/openpyxl/python-pptx, the ODF and e-mail readers) see
+untrusted bytes, and a crafted file must not hold a request or a worker, nor take its memory. The child is limited to the
 budget's memory (RLIMIT_AS), CPU and wall-clock time; zip containers are checked member by member
 before any reader expands them (`archive`). Extractors add text to a `Budget`, which stops them
 when the text is long enough (the rest is not indexed; `truncated` says so). A file that cannot be
@@ -15,8 +15,8 @@ read (corrupt, encrypted, too large, too slow, a zip bomb, needing too much memo
 Layout: `base` (errors, Budget, Extracted; imports nothing of ours), `archive` (zip checks),
 `decoding` (bytes to text: BOMs, UTF-8, GB18030, an HTML page's charset), `html_text` (markup to
 visible text), `registry` (MIME type -> extractor, run in this process), `sandbox` + `child` (the
-child process), and the format modules (pdf, office, odf, eml, markup, text), which import only
-those, never each other.
+child process), `pool` (long-lived children, each reading many files one at a time), and the format
+modules (pdf, office, odf, eml, markup, text), which import only those, never each other.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import logging
 import math
 
 from indexing.extract.base import MB, Budget, Extracted, ExtractionFailed, Unsupported
+from indexing.extract.pool import ChildPool, shared_pool
 from indexing.extract.registry import supported
-from indexing.extract.sandbox import ChildFailed, ChildLimits, run_in_child
+from indexing.extract.sandbox import ChildFailed, ChildLimits
 
 __all__ = ["Budget", "Extracted", "ExtractionFailed", "Unsupported", "extract", "supported"]
 
@@ -63,6 +64,26 @@ def _failure(exc: ChildFailed, budget: Budget) -> ExtractionFailed:
                             f"{budget.max_memory_mb} MB of memory)")
 
 
+def _pool() -> ChildPool:
+    """The process's pool of extraction children, sized by SEARCH_EXTRACT_POOL_SIZE (idle children kept)
+    and SEARCH_EXTRACT_CHILD_MAX_FILES (files one child reads before it is replaced)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    pool = shared_pool()
+    try:
+        pool.configure(size=getattr(settings, "SEARCH_EXTRACT_POOL_SIZE", 2),
+                       max_files=getattr(settings, "SEARCH_EXTRACT_CHILD_MAX_FILES", 100))
+    except ImproperlyConfigured:  # used outside Django (a script): the defaults
+        pass
+    return pool
+
+
+def _child_still_clean(meta: dict) -> bool:
+    """A child that could not read a file (it may have run out of memory on the way) reads no other."""
+    return meta.get("status") in ("ok", "unsupported")
+
+
 def extract(data: bytes, mime_type: str, *, budget: Budget | None = None) -> Extracted:
     """All the text of one file, within the budget, read in a limited child process."""
     budget = budget or Budget()
@@ -70,7 +91,8 @@ def extract(data: bytes, mime_type: str, *, budget: Budget | None = None) -> Ext
         raise Unsupported(f"no text extractor for {mime_type}")
     params = {"mime_type": mime_type, "limits": budget.limits()}
     try:
-        meta, text = run_in_child("indexing.extract.registry:extract_for_child", data, params, _limits(budget))
+        meta, text = _pool().run("indexing.extract.registry:extract_for_child", data, params, _limits(budget),
+                                 keep=_child_still_clean)
     except ChildFailed as exc:
         logger.info("extraction of a %s file stopped: %s", mime_type, exc)
         raise _failure(exc, budget) from None

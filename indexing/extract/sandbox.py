@@ -168,27 +168,26 @@ def _skip_package_inits() -> None:
 
 
 def _answer(out, outcome: str, *, meta: dict | None = None, detail: str = "", blob: bytes = b"") -> None:
-    out.write(json.dumps({"outcome": outcome, "meta": meta or {}, "detail": detail}).encode() + b"\n")
+    out.write(json.dumps({"outcome": outcome, "meta": meta or {}, "detail": detail,
+                          "length": len(blob)}).encode() + b"\n")
     out.write(blob)
     out.flush()
 
 
-def serve(argv: list[str]) -> None:
-    """The child: limit itself, read the header and the input, call the target, write the answer."""
-    import importlib
+def _limit_self(memory_mb: int, cpu_seconds: int, output_bytes: int, cpu_hard: int | None = None) -> None:
     import resource
 
-    memory_mb, cpu_seconds, output_bytes = (int(value) for value in argv[:3])
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
-    _limit(resource.RLIMIT_CPU, max(1, cpu_seconds), max(1, cpu_seconds) + 1)
+    _limit(resource.RLIMIT_CPU, max(1, cpu_seconds), cpu_hard or max(1, cpu_seconds) + 1)
     _limit(resource.RLIMIT_FSIZE, output_bytes + _HEADER_MAX)
-    out = sys.stdout.buffer
-    source = sys.stdin.buffer
-    header = json.loads(source.readline(_HEADER_MAX))
-    _skip_package_inits()
+
+
+def _call_target(out, header: dict, data: bytes, memory_mb: int, output_bytes: int) -> bool:
+    """Call the header's target on `data` and write the answer. True when the answer is "ok"."""
+    import importlib
+
     try:
-        data = source.read()
         module_name, function_name = header["target"].split(":")
         function = getattr(importlib.import_module(module_name), function_name)
         meta, blob = function(data, header["params"])
@@ -209,5 +208,52 @@ def serve(argv: list[str]) -> None:
                 if exc.errno != errno.EFBIG:
                     raise
                 os._exit(_EXIT_OUTPUT_TOO_LARGE)
+            return True
+    return False
+
+
+def serve(argv: list[str]) -> None:
+    """The one-file child: limit itself, read the header and the input, call the target, write the answer."""
+    memory_mb, cpu_seconds, output_bytes = (int(value) for value in argv[:3])
+    _limit_self(memory_mb, cpu_seconds, output_bytes)
+    source = sys.stdin.buffer
+    header = json.loads(source.readline(_HEADER_MAX))
+    _skip_package_inits()
+    _call_target(sys.stdout.buffer, header, source.read(), memory_mb, output_bytes)
     sys.stderr.flush()
     os._exit(0)  # no interpreter teardown: nothing to clean up, and a big parse tree is slow to free
+
+
+def serve_many(argv: list[str]) -> None:
+    """The pooled child (indexing.extract.pool): the same limits, then up to MAX_FILES requests, one at a time.
+
+    Each request is a header line ({"target", "params", "length"}) and `length` bytes of input; each
+    answer is a header line and its blob, as in the one-file child. RLIMIT_CPU counts the whole life of
+    the process, so before each request the soft limit is moved to the CPU used so far plus the
+    per-file allowance; the hard limit, fixed at start, covers MAX_FILES such allowances. The child
+    ends when its parent closes the pipe, after MAX_FILES requests, and after any answer but "ok" (the
+    parent does not reuse it then anyway).
+    """
+    import math
+    import resource
+
+    memory_mb, cpu_seconds, output_bytes, max_files = (int(value) for value in argv[:4])
+    cpu_seconds = max(1, cpu_seconds)
+    cpu_hard = cpu_seconds * (max_files + 1) + 10
+    _limit_self(memory_mb, cpu_seconds, output_bytes, cpu_hard=cpu_hard)
+    _skip_package_inits()
+    source, out = sys.stdin.buffer, sys.stdout.buffer
+    for _ in range(max_files):
+        line = source.readline(_HEADER_MAX)
+        if not line:
+            break
+        header = json.loads(line)
+        data = source.read(int(header["length"]))
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds
+        _limit(resource.RLIMIT_CPU, min(soft, cpu_hard), cpu_hard)
+        if not _call_target(out, header, data, memory_mb, output_bytes):
+            break
+        del data
+    sys.stderr.flush()
+    os._exit(0)
