@@ -133,6 +133,40 @@ class ObjectReader:
         self.close()
 
 
+class SourceReader(ObjectReader):
+    """An ObjectReader over one open source (a file, an HTTP response) that holds exactly `size` bytes.
+
+    It counts down what is left and asks `_read_from(source, n)` for at most that; `close()` hands the
+    source to `_release` once. The stores' readers say only how to read and release their source.
+    """
+
+    def __init__(self, source, size: int, chunk_size: int = CHUNK_SIZE):
+        self._source = source
+        self.size = size
+        self._remaining = size
+        self.chunk_size = chunk_size
+
+    def read(self, n: int = -1) -> bytes:
+        if self._remaining <= 0 or self._source is None:
+            return b""
+        want = self._remaining if n is None or n < 0 else min(n, self._remaining)
+        data = self._read_from(self._source, want)
+        self._remaining = self._remaining - len(data) if data else 0
+        return data
+
+    def close(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:
+            self._release(source)
+
+    def _read_from(self, source, n: int) -> bytes:  # pragma: no cover - abstract
+        """Up to `n` bytes; b"" only at the source's end."""
+        raise NotImplementedError
+
+    def _release(self, source) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
 class ReadAhead:
     """Iterates `chunks` in a thread, up to `depth` items ahead of the consumer.
 

@@ -23,6 +23,7 @@ from .base import (
     ObjectInfo,
     ObjectReader,
     ObjectStore,
+    SourceReader,
     StoredObject,
     check_key,
     check_range,
@@ -50,29 +51,13 @@ def _store_io(what: str):
         raise StoreUnavailable(f"local store: {what} failed: {exc}") from exc
 
 
-class _FileReader(ObjectReader):
-    def __init__(self, file, size: int, chunk_size: int = CHUNK_SIZE):
-        self._file = file
-        self.size = size
-        self._remaining = size
-        self.chunk_size = chunk_size
-
-    def read(self, n: int = -1) -> bytes:
-        if self._remaining <= 0 or self._file is None:
-            return b""
-        want = self._remaining if n is None or n < 0 else min(n, self._remaining)
+class _FileReader(SourceReader):
+    def _read_from(self, file, n: int) -> bytes:
         with _store_io("read"):
-            data = self._file.read(want)
-        if not data:
-            self._remaining = 0
-            return b""
-        self._remaining -= len(data)
-        return data
+            return file.read(n)  # a file shortened since it was opened just ends early
 
-    def close(self) -> None:
-        file, self._file = self._file, None
-        if file is not None:
-            file.close()
+    def _release(self, file) -> None:
+        file.close()
 
 
 class LocalObjectStore(ObjectStore):

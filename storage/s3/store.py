@@ -16,10 +16,10 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from ..base import (
-    CHUNK_SIZE,
     ObjectInfo,
     ObjectReader,
     ObjectStore,
+    SourceReader,
     StoredObject,
     check_key,
     check_range,
@@ -43,33 +43,20 @@ READ_TIMEOUT = 60.0
 COPY_READ_TIMEOUT = 900.0  # a server-side copy of gigabytes answers only when done
 
 
-class _S3Reader(ObjectReader):
-    def __init__(self, response, size: int, chunk_size: int = CHUNK_SIZE):
-        self._response = response
-        self.size = size
-        self._remaining = size
-        self.chunk_size = chunk_size
-
-    def read(self, n: int = -1) -> bytes:
-        response = self._response
-        if self._remaining <= 0 or response is None:
-            return b""
-        want = self._remaining if n is None or n < 0 else min(n, self._remaining)
+class _S3Reader(SourceReader):
+    def _read_from(self, response, n: int) -> bytes:
         with translate_errors(what="download"):
-            data = response.read(want, decode_content=False)
+            data = response.read(n, decode_content=False)
         if not data:
             raise StoreUnavailable(f"S3 download ended {self._remaining} bytes early")
-        self._remaining -= len(data)
         return data
 
-    def close(self) -> None:
-        response, self._response = self._response, None
-        if response is not None:
-            try:
-                response.close()
-                response.release_conn()
-            except Exception:  # noqa: BLE001 - closing must not fail
-                pass
+    def _release(self, response) -> None:
+        try:
+            response.close()
+            response.release_conn()
+        except Exception:  # noqa: BLE001 - closing must not fail
+            pass
 
 
 class _EmptyReader(ObjectReader):
