@@ -12,10 +12,12 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
 from backend.common.api import MAX_ID
+from backend.common.errors import InvalidInput
 
 # A day's margin at each end of the calendar: any time zone's offset fits inside it.
 EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
@@ -70,3 +72,19 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     """Filter on a date-time; dates at the ends of the calendar are a 400 naming the parameter."""
 
     field_class = BoundedIsoDateTimeField
+
+
+def filtered(queryset: QuerySet, filterset_class: type[django_filters.FilterSet], params) -> QuerySet:
+    """`queryset` narrowed by the query-string filters in `params` (none: unchanged); a 400 naming each bad
+    parameter."""
+    if not params:
+        return queryset
+    filterset = filterset_class(params, queryset=queryset)
+    if not filterset.is_valid():
+        raise InvalidInput("The filters are invalid.", fields=filterset.errors)
+    return filterset.qs
+
+
+def narrowed(queryset: QuerySet, **equal) -> QuerySet:
+    """`queryset` filtered on each field=value given; an empty value (None, "", 0) leaves that field open."""
+    return queryset.filter(**{field: value for field, value in equal.items() if value})

@@ -27,7 +27,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    DecimalField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -45,7 +44,6 @@ from django.utils import timezone
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput
 from backend.crm.models import (
-    MONEY,
     CLOSED_STAGES,
     Customer,
     CustomerStatus,
@@ -57,10 +55,8 @@ from backend.crm.models import (
     ServiceType,
     Stage,
 )
-from backend.crm.selectors.orders import receivable_annotations
+from backend.crm.selectors.orders import MONEY_FIELD, ZERO, as_money, receivable_annotations
 
-MONEY_FIELD = DecimalField(**MONEY)
-ZERO = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 CENT = Decimal("0.01")
 RETENTION_DEFAULT_DAYS = 90
 
@@ -125,10 +121,6 @@ def _rep_name(prefix: str) -> Coalesce:
     return Coalesce(NullIf(F(f"{prefix}display_name"), Value("")), F(f"{prefix}username"))
 
 
-def _money(expression) -> ExpressionWrapper:
-    return ExpressionWrapper(expression, output_field=MONEY_FIELD)
-
-
 def _cents(value) -> Decimal:
     return (value or Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -171,7 +163,7 @@ def sales_funnel(*, user, period: Period = Period(), basis: str = "created", own
         "amount": Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD),
         "weighted_amount": Coalesce(Sum("row_weighted"), ZERO, output_field=MONEY_FIELD),
     }
-    base = base.annotate(row_weighted=_money(F("amount") * F("probability") / Value(Decimal(100))))
+    base = base.annotate(row_weighted=as_money(F("amount") * F("probability") / Value(Decimal(100))))
     rows = list(
         base.order_by()
         .annotate(period=TruncMonth(date_field), rep_name=_rep_name("owner__"), stage_order=_STAGE_ORDER)

@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import QuerySet
 
 from backend.access.policy import Action, visible
-from backend.common.errors import InvalidInput, NotFound
-from backend.common.query_fields import IdFilter
+from backend.common.errors import NotFound
+from backend.common.query_fields import IdFilter, filtered
 from backend.crm.models import Activity, ActivityKind, Customer
 
 
@@ -30,11 +30,7 @@ def _rendered(queryset: QuerySet) -> QuerySet:
 def activity_timeline(*, user, customer: Customer, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
     """What happened with a customer, newest first. The caller has already checked the customer is visible."""
     queryset = visible(user, Activity.objects.filter(customer=customer), Action.VIEW)
-    if filters:
-        filterset = ActivityFilter(filters, queryset=queryset)
-        if not filterset.is_valid():
-            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
-        queryset = filterset.qs
+    queryset = filtered(queryset, ActivityFilter, filters)
     return _rendered(queryset).order_by("-occurred_at", "-id")
 
 

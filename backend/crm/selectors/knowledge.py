@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from backend.access.policy import Action, visible
-from backend.common.errors import InvalidInput, NotFound
-from backend.common.query_fields import IdFilter
+from backend.common.errors import NotFound
+from backend.common.query_fields import IdFilter, filtered
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle
 
 
@@ -30,11 +30,7 @@ class ArticleFilter(django_filters.FilterSet):
 def article_list_visible(*, user, filters: dict[str, Any] | None = None) -> QuerySet[KnowledgeArticle]:
     """Articles `user` may read, most recently changed first."""
     queryset = visible(user, KnowledgeArticle.objects.all(), Action.VIEW)
-    if filters:
-        filterset = ArticleFilter(filters, queryset=queryset)
-        if not filterset.is_valid():
-            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
-        queryset = filterset.qs
+    queryset = filtered(queryset, ArticleFilter, filters)
     return queryset.select_related("product", "author").order_by("-updated_at", "-id")
 
 

@@ -6,19 +6,14 @@ from django.db.models import Prefetch, QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import NotFound
+from backend.common.query_fields import narrowed
 from backend.crm.models import Opportunity, OpportunityStageChange
 
 
 def opportunity_list_visible(*, user, customer_id: int | None = None, stage: str = "",
                              owner_id: int | None = None) -> QuerySet:
     queryset = visible(user, Opportunity.objects.all(), Action.VIEW).select_related("customer", "owner")
-    if customer_id:
-        queryset = queryset.filter(customer_id=customer_id)
-    if stage:
-        queryset = queryset.filter(stage=stage)
-    if owner_id:
-        queryset = queryset.filter(owner_id=owner_id)
-    return queryset
+    return narrowed(queryset, customer_id=customer_id, stage=stage, owner_id=owner_id)
 
 
 def opportunity_get_visible(*, user, opportunity_id: int) -> Opportunity:

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from backend.access.policy import Action, visible
 from backend.common.errors import InvalidInput, NotFound
-from backend.common.query_fields import IdFilter
+from backend.common.query_fields import IdFilter, filtered
 from backend.crm.models import MONEY, Invoice, Order, OrderLine, OrderStatus, Payment
 
 MONEY_FIELD = DecimalField(**MONEY)
@@ -51,7 +51,8 @@ def _summed(queryset: QuerySet, group: str, field: str) -> Coalesce:
     return Coalesce(Subquery(inner, output_field=MONEY_FIELD), ZERO, output_field=MONEY_FIELD)
 
 
-def _money(expression) -> ExpressionWrapper:
+def as_money(expression) -> ExpressionWrapper:
+    """`expression` typed as a money amount (the CRM's decimal field)."""
     return ExpressionWrapper(expression, output_field=MONEY_FIELD)
 
 
@@ -72,9 +73,9 @@ def receivable_annotations(*, prefix: str = "", today: dt.date | None = None) ->
         "invoiced": _summed(Invoice.objects.filter(order=order_ref), "order", "amount"),
         "past_due_invoiced": _summed(past_due_invoices, "order", "amount"),
         "paid_toward_due": _summed(paid_toward_due, "order", "amount"),
-        "outstanding": _money(F("total") - F("paid")),
-        "invoiced_unpaid": _money(Greatest(F("invoiced") - F("paid"), ZERO)),
-        "overdue": _money(
+        "outstanding": as_money(F("total") - F("paid")),
+        "invoiced_unpaid": as_money(Greatest(F("invoiced") - F("paid"), ZERO)),
+        "overdue": as_money(
             Least(Greatest(F("past_due_invoiced") - F("paid_toward_due"), ZERO), Greatest(F("invoiced") - F("paid"),
                                                                                            ZERO))
         ),
@@ -99,11 +100,7 @@ class OrderFilter(django_filters.FilterSet):
 def order_list_visible(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Order]:
     """Orders `user` may see, with their receivable figures, newest first."""
     queryset = visible(user, Order.objects.all(), Action.VIEW)
-    if filters:
-        filterset = OrderFilter(filters, queryset=queryset)
-        if not filterset.is_valid():
-            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
-        queryset = filterset.qs
+    queryset = filtered(queryset, OrderFilter, filters)
     return with_receivables(queryset.select_related("customer", "owner")).order_by("-created_at", "-id")
 
 
@@ -111,7 +108,7 @@ def invoices_with_payments(*, today: dt.date | None = None) -> QuerySet[Invoice]
     today = today or timezone.localdate()
     return Invoice.objects.annotate(
         paid=_summed(Payment.objects.filter(invoice=OuterRef("pk")), "invoice", "amount"),
-    ).annotate(unpaid=_money(Greatest(F("amount") - F("paid"), ZERO))).order_by("issued_on", "id")
+    ).annotate(unpaid=as_money(Greatest(F("amount") - F("paid"), ZERO))).order_by("issued_on", "id")
 
 
 def order_get_visible(*, user, order_id: int, action: Action = Action.VIEW) -> Order:

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from backend.access.policy import Action, document_visibility_q, visible
 from backend.common.errors import NotFound
+from backend.common.query_fields import narrowed
 from backend.crm.models import Customer, Product, Quote, QuoteLine, QuoteStatus
 from backend.documents.models import Document
 
@@ -61,13 +62,7 @@ def _with_total(queryset: QuerySet) -> QuerySet:
 def quote_list_visible(*, user, customer_id: int | None = None, status: str = "",
                        owner_id: int | None = None) -> QuerySet:
     queryset = visible(user, Quote.objects.all(), Action.VIEW).select_related("customer", "owner", "opportunity")
-    if customer_id:
-        queryset = queryset.filter(customer_id=customer_id)
-    if status:
-        queryset = queryset.filter(status=status)
-    if owner_id:
-        queryset = queryset.filter(owner_id=owner_id)
-    return _with_total(queryset)
+    return _with_total(narrowed(queryset, customer_id=customer_id, status=status, owner_id=owner_id))
 
 
 def quote_get_visible(*, user, quote_id: int, action: Action = Action.VIEW) -> Quote:

@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import Prefetch, QuerySet
 
 from backend.access.policy import Action, visible
-from backend.common.errors import InvalidInput, NotFound
-from backend.common.query_fields import IdFilter
+from backend.common.errors import NotFound
+from backend.common.query_fields import IdFilter, filtered
 from backend.crm.models import (
     DispatchState,
     KnowledgeArticle,
@@ -40,11 +40,7 @@ def _rendered(queryset: QuerySet) -> QuerySet:
 def service_record_list_visible(*, user, filters: dict[str, Any] | None = None) -> QuerySet[ServiceRecord]:
     """Service records `user` may see, newest first."""
     queryset = visible(user, ServiceRecord.objects.all(), Action.VIEW)
-    if filters:
-        filterset = ServiceRecordFilter(filters, queryset=queryset)
-        if not filterset.is_valid():
-            raise InvalidInput("The filters are invalid.", fields=filterset.errors)
-        queryset = filterset.qs
+    queryset = filtered(queryset, ServiceRecordFilter, filters)
     return _rendered(queryset).order_by("-created_at", "-id")
 
 
