@@ -48,25 +48,23 @@ def announcement_create(
     return announcement
 
 
-def announcement_publish(*, actor, announcement: Announcement) -> Announcement:
+def _publication_change(*, actor, announcement: Announcement, publish: bool) -> Announcement:
+    """Publish (or withdraw) an announcement; one that already is changes nothing and records nothing."""
     if not can(actor, Action.CHANGE, announcement):
-        raise _deny(actor, announcement, "publish")
+        raise _deny(actor, announcement, "publish" if publish else "withdraw")
     with transaction.atomic():
         locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
-        if locked.published_at is None:
-            locked.published_at = timezone.now()
+        if (locked.published_at is None) == publish:
+            locked.published_at = timezone.now() if publish else None
             locked.save(update_fields=["published_at"])
-            audit.record("crm.announcement.published", actor=actor, target=locked, detail={"title": locked.title})
+            event = "crm.announcement.published" if publish else "crm.announcement.withdrawn"
+            audit.record(event, actor=actor, target=locked, detail={"title": locked.title})
     return locked
+
+
+def announcement_publish(*, actor, announcement: Announcement) -> Announcement:
+    return _publication_change(actor=actor, announcement=announcement, publish=True)
 
 
 def announcement_withdraw(*, actor, announcement: Announcement) -> Announcement:
-    if not can(actor, Action.CHANGE, announcement):
-        raise _deny(actor, announcement, "withdraw")
-    with transaction.atomic():
-        locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
-        if locked.published_at is not None:
-            locked.published_at = None
-            locked.save(update_fields=["published_at"])
-            audit.record("crm.announcement.withdrawn", actor=actor, target=locked, detail={"title": locked.title})
-    return locked
+    return _publication_change(actor=actor, announcement=announcement, publish=False)

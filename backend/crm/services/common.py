@@ -17,6 +17,14 @@ MAX_UNIT_PRICE = Decimal("10000000000")
 MAX_LINES = 500
 
 
+def require_editable(changes, editable, *, hint: str = "") -> None:
+    """A 400 listing the fields in `changes` that are not among `editable` (this service does not change
+    them; `hint` says where they do change)."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here{hint}.")
+
+
 def money(value, *, field: str, allow_zero: bool = True) -> Decimal:
     """A Decimal amount rounded to cents; 400 for anything negative, non-numeric or float-like junk."""
     try:

@@ -14,6 +14,7 @@ from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.common.text import clean_line
 from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
+from backend.crm.services.common import require_editable
 from indexing import hooks as search_index
 
 _EDITABLE = ("name", "code", "industry", "region", "tier", "status")
@@ -41,13 +42,14 @@ _PORTAL_OWNER = "A customer's portal user cannot own a customer; choose a collea
 _PORTAL_TEAM_MEMBER = "A customer's portal user cannot be on an account team; choose a colleague."
 
 
-def _require_colleague(user: User, field: str, message: str) -> None:
-    """Owners and account-team members are colleagues: through the access rules that follow a customer's
-    owner and team, a customer's portal user would reach other customers' records. 400 naming `field`."""
+def _require_colleague(user: User, field: str, message: str, *, inactive: str = "This user is inactive.") -> None:
+    """Owners and account-team members are active colleagues: through the access rules that follow a
+    customer's owner and team, a customer's portal user would reach other customers' records. 400 naming
+    `field`: `inactive` for an inactive user, `message` for a portal user."""
+    if not user.is_active:
+        raise InvalidInput(inactive, fields={field: ["This user is inactive."]})
     if user.role == Role.PORTAL:
         raise InvalidInput(message, fields={field: [message]})
-    if not user.is_active:
-        raise InvalidInput("This user is inactive.", fields={field: ["This user is inactive."]})
 
 
 def _ascii_lower(text: str) -> str:
@@ -122,9 +124,7 @@ def customer_create(
 
 
 def customer_update(*, actor, customer: Customer, **changes) -> Customer:
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
+    require_editable(changes, _EDITABLE)
     require(actor=actor, action=Action.CHANGE, obj=customer)
     fields = _clean_fields({k: v for k, v in changes.items() if v is not None})
     merged = {f: fields.get(f, getattr(customer, f)) for f in ("name", "region", "code")}
@@ -151,9 +151,7 @@ def customer_update(*, actor, customer: Customer, **changes) -> Customer:
 def customer_reassign(*, actor, customer: Customer, new_owner: User, note: str = "") -> Customer:
     """Hand a customer to another rep. Access that follows the customer moves with it at once."""
     require(actor=actor, action=Action.MANAGE, obj=customer)
-    if not new_owner.is_active:
-        raise InvalidInput("The new owner is inactive.", fields={"owner": ["This user is inactive."]})
-    _require_colleague(new_owner, "owner", _PORTAL_OWNER)
+    _require_colleague(new_owner, "owner", _PORTAL_OWNER, inactive="The new owner is inactive.")
     with transaction.atomic():
         locked = Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
         if locked.owner_id == new_owner.pk:
@@ -171,9 +169,7 @@ def customer_reassign(*, actor, customer: Customer, new_owner: User, note: str =
 
 def customer_team_add(*, actor, customer: Customer, user: User, role: str = "") -> AccountTeamMember:
     require(actor=actor, action=Action.MANAGE, obj=customer)
-    if not user.is_active:
-        raise InvalidInput("That user is inactive.", fields={"user": ["This user is inactive."]})
-    _require_colleague(user, "user", _PORTAL_TEAM_MEMBER)
+    _require_colleague(user, "user", _PORTAL_TEAM_MEMBER, inactive="That user is inactive.")
     with transaction.atomic():
         member, created = AccountTeamMember.objects.get_or_create(customer=customer, user=user,
                                                                   defaults={"role": role})

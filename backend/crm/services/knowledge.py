@@ -14,6 +14,7 @@ from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ArticleStatus, ArticleVisibility, KnowledgeArticle, Product
+from backend.crm.services.common import require_editable
 from indexing.articles import article_changed
 
 _EDITABLE = ("title", "body", "product", "visibility")
@@ -66,9 +67,7 @@ def article_create(
 
 def article_update(*, actor, article: KnowledgeArticle, **changes) -> KnowledgeArticle:
     """Change title, body, product or visibility; a published article stays published."""
-    unknown = set(changes) - set(_EDITABLE)
-    if unknown:
-        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here.")
+    require_editable(changes, _EDITABLE)
     require(actor=actor, action=Action.CHANGE, obj=article)
     fields = _clean(changes)
     with transaction.atomic():

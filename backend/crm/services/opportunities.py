@@ -21,7 +21,7 @@ from backend.crm.models import (
     OpportunityStageChange,
     Stage,
 )
-from backend.crm.services.common import money
+from backend.crm.services.common import money, require_editable
 
 
 def _check_currency(currency: str) -> None:
@@ -64,10 +64,8 @@ def opportunity_create(
 
 
 def opportunity_update(*, actor, opportunity: Opportunity, **changes) -> Opportunity:
-    allowed = {"title", "amount", "currency", "expected_close", "competitors"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise InvalidInput(f"Cannot change {', '.join(sorted(unknown))} here; stages change through the funnel.")
+    require_editable(changes, ("title", "amount", "currency", "expected_close", "competitors"),
+                     hint="; stages change through the funnel")
     require(actor=actor, action=Action.CHANGE, obj=opportunity)
     if "amount" in changes:
         changes["amount"] = money(changes["amount"], field="amount")
