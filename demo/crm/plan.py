@@ -15,6 +15,8 @@ from pathlib import Path
 from backend.crm.models import CustomerStatus, CustomerTier, DispatchState, Stage
 from demo.world import CUSTOMERS
 
+_DATA = tomllib.loads(Path(__file__).with_name("plan.toml").read_text(encoding="utf-8"))
+
 MARKER_CODE = "QH-C-001"  # the first demo customer; its existence means the CRM demo is there
 
 
@@ -61,43 +63,6 @@ def _contact(key: str, title: str, domain: str) -> tuple[str, str, str, str]:
     return name, title, f"{handle}@{domain}", company.phone
 
 
-@dataclass(frozen=True)
-class ServicePlan:
-    customer: str  # customer code
-    title: str
-    type: str
-    priority: str
-    state: str
-    product: str
-    description: str
-    resolution: str = ""
-    satisfaction: int | None = None
-    engineer: str = "tom.becker"
-    opened_by: str = ""  # the customer's owner when empty
-    days_ago: int = 30
-    hours: tuple[int, int, int, int] = (2, 6, 48, 72)  # dispatch, confirm, resolve, close after opening
-
-
-@dataclass(frozen=True)
-class ArticlePlan:
-    title: str
-    body: str
-    product: str
-    visibility: str
-    author: str
-    publish: bool = True
-
-
-@dataclass(frozen=True)
-class ActivityPlan:
-    customer: str
-    who: str
-    kind: str
-    subject: str
-    days: int  # occurred this many days ago (or, for reminders, due in this many days; negative = overdue)
-    done: bool = False
-
-
 def _customer(row: dict) -> CustomerPlan:
     """One [[customers]] table: `company` names a customer of the world (its name and city), a `contact`
     table the person there; a plain `contact` list is given as it is."""
@@ -121,6 +86,31 @@ def _deal(row: dict) -> Deal:
     return Deal(**{**row, "items": tuple(tuple(item) for item in row["items"]), "stage": Stage(row["stage"])})
 
 
+PLAN: tuple[CustomerPlan, ...] = tuple(_customer(row) for row in _DATA["customers"])
+assert PLAN[0].code == MARKER_CODE
+
+SPARE_PARTS: tuple[tuple[str, str, Decimal], ...] = tuple(
+    (code, name, Decimal(price)) for code, name, price in _DATA["spare_parts"]
+)
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    customer: str  # customer code
+    title: str
+    type: str
+    priority: str
+    state: str
+    product: str
+    description: str
+    resolution: str = ""
+    satisfaction: int | None = None
+    engineer: str = "tom.becker"
+    opened_by: str = ""  # the customer's owner when empty
+    days_ago: int = 30
+    hours: tuple[int, int, int, int] = (2, 6, 48, 72)  # dispatch, confirm, resolve, close after opening
+
+
 def _service(row: dict) -> ServicePlan:
     row = {**row, "state": DispatchState(row["state"])}
     if "hours" in row:
@@ -128,13 +118,30 @@ def _service(row: dict) -> ServicePlan:
     return ServicePlan(**row)
 
 
-_DATA = tomllib.loads(Path(__file__).with_name("plan.toml").read_text(encoding="utf-8"))
-
-PLAN: tuple[CustomerPlan, ...] = tuple(_customer(row) for row in _DATA["customers"])
-SPARE_PARTS: tuple[tuple[str, str, Decimal], ...] = tuple(
-    (code, name, Decimal(price)) for code, name, price in _DATA["spare_parts"]
-)
 SERVICE: tuple[ServicePlan, ...] = tuple(_service(row) for row in _DATA["service"])
+
+
+@dataclass(frozen=True)
+class ArticlePlan:
+    title: str
+    body: str
+    product: str
+    visibility: str
+    author: str
+    publish: bool = True
+
+
 ARTICLES: tuple[ArticlePlan, ...] = tuple(ArticlePlan(**row) for row in _DATA["articles"])
+
+
+@dataclass(frozen=True)
+class ActivityPlan:
+    customer: str
+    who: str
+    kind: str
+    subject: str
+    days: int  # occurred this many days ago (or, for reminders, due in this many days; negative = overdue)
+    done: bool = False
+
+
 ACTIVITIES: tuple[ActivityPlan, ...] = tuple(ActivityPlan(*row) for row in _DATA["activities"])
-assert PLAN[0].code == MARKER_CODE
