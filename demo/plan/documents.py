@@ -15,7 +15,9 @@ from functools import partial
 
 from backend.access.policy import Action
 from backend.documents.models import Classification as CL
+from backend.documents.models import DocumentKind as K
 from demo.compose.lines import Line
+from demo.compose.quotes import QuoteTerms, quote_workbook
 from demo.files.body import MARKINGS, Body
 from demo.files.office import render_docx
 from demo.files.pdf import render_pdf
@@ -29,36 +31,6 @@ FINAL_KEY = "demo-guide"
 
 ZERO = Decimal(0)
 CONFIDENTIAL = MARKINGS[CL.CONFIDENTIAL]
-
-
-@dataclass(frozen=True)
-class Approval:
-    by: str
-    valid_days: int | None = None  # valid until today + N days
-    expired_on: dt.date | None = None  # an approval that has already run out
-
-    def valid_until(self, today: dt.date) -> dt.date | None:
-        if self.expired_on is not None:
-            return min(self.expired_on, today - dt.timedelta(days=1))
-        if self.valid_days is not None:
-            return today + dt.timedelta(days=self.valid_days)
-        return None
-
-
-@dataclass(frozen=True)
-class VersionPlan:
-    filename: str
-    render: Callable[[], bytes]  # rendered only when the version has to be uploaded
-    comment: str = ""
-    by: str | None = None  # the uploader; the owner when None
-    approve: Approval | None = None
-
-
-@dataclass(frozen=True)
-class GrantPlan:
-    level: Action
-    user: str | None = None
-    department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +49,36 @@ class DocumentPlan:
     @property
     def idempotency_key(self) -> str:
         return KEY_PREFIX + self.key
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    filename: str
+    render: Callable[[], bytes]  # rendered only when the version has to be uploaded
+    comment: str = ""
+    by: str | None = None  # the uploader; the owner when None
+    approve: Approval | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    by: str
+    valid_days: int | None = None  # valid until today + N days
+    expired_on: dt.date | None = None  # an approval that has already run out
+
+    def valid_until(self, today: dt.date) -> dt.date | None:
+        if self.expired_on is not None:
+            return min(self.expired_on, today - dt.timedelta(days=1))
+        if self.valid_days is not None:
+            return today + dt.timedelta(days=self.valid_days)
+        return None
+
+
+@dataclass(frozen=True)
+class GrantPlan:
+    level: Action
+    user: str | None = None
+    department: str | None = None
 
 
 def as_pdf(body: Body) -> Callable[[], bytes]:
@@ -127,6 +129,15 @@ def quote_lines(*items: tuple[str, int, Decimal], currency_rate: Decimal = Decim
         price = (product.price / currency_rate).quantize(Decimal("100")) if currency_rate != 1 else product.price
         lines.append(Line(product, quantity, price, discount))
     return tuple(lines)
+
+
+def workbook_quote(key: str, terms: QuoteTerms, *, owner: str, filename: str, model: str) -> DocumentPlan:
+    """A quote kept as its one workbook: internal, titled 报价单 <number> <customer>, tagged with the model."""
+    return DocumentPlan(
+        key=key, kind=K.QUOTE, classification=CL.INTERNAL, owner=owner,
+        title=f"报价单 {terms.number} {terms.customer.zh}", tags=("报价单", terms.customer.zh, model),
+        versions=(VersionPlan(filename, partial(quote_workbook, terms, author=owner)),),
+    )
 
 
 def with_discount(lines: tuple[Line, ...], machines: Decimal) -> tuple[Line, ...]:

@@ -16,18 +16,8 @@ from demo.compose.tenders import TenderTerms, tender_response
 from demo.files.body import MARKINGS
 from demo.people import person_name
 from demo.plan.documents import (
-    CONFIDENTIAL,
-    ZERO,
-    Approval,
-    DocumentPlan,
-    Draw,
-    GrantPlan,
-    VersionPlan,
-    as_docx,
-    as_pdf,
-    as_text,
-    quote_lines,
-    with_discount,
+    CONFIDENTIAL, ZERO, Approval, DocumentPlan, Draw, GrantPlan, VersionPlan, as_docx, as_pdf, as_text, quote_lines,
+    with_discount, workbook_quote,
 )
 from demo.world import CUSTOMERS
 
@@ -203,12 +193,8 @@ def other_accounts(draw: Draw) -> list[DocumentPlan]:
                     ("CHIP", 1, ZERO), ("INSTALL", 4, ZERO)),
         draw.day(6, 7), person_name("wang.fang"), payment="20-net60", delivery_days=100,
     )
-    add(DocumentPlan(
-        key="quote-orient-mould", kind=K.QUOTE, classification=CL.INTERNAL, owner="wang.fang",
-        title=f"报价单 QT-2026-0163 {orient.zh}", tags=("报价单", orient.zh, "QH-GMC2016"),
-        versions=(VersionPlan("报价单_QT-2026-0163_宁波东方模具.xlsx",
-                              partial(quote_workbook, orient_quote, author="wang.fang")),),
-    ))
+    add(workbook_quote("quote-orient-mould", orient_quote, owner="wang.fang",
+                       filename="报价单_QT-2026-0163_宁波东方模具.xlsx", model="QH-GMC2016"))
     add(DocumentPlan(
         key="visit-huadong", kind=K.OTHER, classification=CL.INTERNAL, owner="wang.fang",
         title=f"客户拜访纪要 {huadong.zh} 2026-02", tags=("拜访纪要", huadong.zh),

@@ -10,23 +10,14 @@ from backend.access.policy import Action
 from backend.documents.models import Classification as CL
 from backend.documents.models import DocumentKind as K
 from demo.compose.contracts import ContractTerms, sales_contract
-from demo.compose.quotes import QuoteTerms, quote_body, quote_workbook
+from demo.compose.quotes import QuoteTerms, quote_body
 from demo.compose.reports import bid_retrospective, meeting_minutes
 from demo.compose.tenders import TenderTerms, technical_proposal, tender_price_workbook, tender_response
 from demo.files.body import MARKINGS
 from demo.people import person_name
 from demo.plan.documents import (
-    CONFIDENTIAL,
-    ZERO,
-    Approval,
-    DocumentPlan,
-    Draw,
-    GrantPlan,
-    VersionPlan,
-    as_docx,
-    as_pdf,
-    as_text,
-    quote_lines,
+    CONFIDENTIAL, ZERO, Approval, DocumentPlan, Draw, GrantPlan, VersionPlan, as_docx, as_pdf, as_text, quote_lines,
+    workbook_quote,
 )
 from demo.world import CUSTOMERS, PRODUCTS
 
@@ -93,12 +84,8 @@ def other_accounts(draw: Draw) -> list[DocumentPlan]:
                                 ("TRAINING", 2, ZERO))
     jingbei_quote = QuoteTerms("QT-2026-0075", jingbei, jingbei_lines, draw.day(1, 1), person_name("zhang.wei"),
                                delivery_days=120)
-    add(DocumentPlan(
-        key="quote-jingbei", kind=K.QUOTE, classification=CL.INTERNAL, owner="zhang.wei",
-        title=f"报价单 QT-2026-0075 {jingbei.zh}", tags=("报价单", jingbei.zh, "QH-GMC2016"),
-        versions=(VersionPlan("报价单_QT-2026-0075_京北重工.xlsx",
-                              partial(quote_workbook, jingbei_quote, author="zhang.wei")),),
-    ))
+    add(workbook_quote("quote-jingbei", jingbei_quote, owner="zhang.wei", filename="报价单_QT-2026-0075_京北重工.xlsx",
+                       model="QH-GMC2016"))
     add(DocumentPlan(
         key="contract-jingbei", kind=K.CONTRACT, classification=CL.CONFIDENTIAL, owner="zhang.wei",
         title=f"销售合同 BJ-2026-019 {jingbei.zh}（龙门加工中心）", tags=("销售合同", jingbei.zh, "QH-GMC2016"),
