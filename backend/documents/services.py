@@ -166,6 +166,17 @@ def _tags_for(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
+def _replay_of(rows, *, key: str | None, fingerprint):
+    """The row an earlier request with this Idempotency-Key made among `rows`, or None. A row found must
+    come from the same request (`fingerprint`: the value, or a function computing it only then)."""
+    if not key:
+        return None
+    existing = rows.filter(idempotency_key=key).first()
+    if existing is not None:
+        ensure_same_request(existing, key=key, fingerprint=fingerprint() if callable(fingerprint) else fingerprint)
+    return existing
+
+
 def document_create(
     *,
     actor,
@@ -192,12 +203,11 @@ def document_create(
                        comment=comment)
     request_fields = {"title": title, "kind": kind, "classification": classification, "description": description,
                       "tags": tags, "comment": comment or "", "filename": upload.filename or ""}
-    if idempotency_key:
-        existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            ensure_same_request(existing, key=idempotency_key,
-                                 fingerprint=request_fingerprint(upload_sha256(upload), **request_fields))
-            return existing, False
+    owned = Document.objects.filter(owner=actor)
+    existing = _replay_of(owned, key=idempotency_key,
+                          fingerprint=lambda: request_fingerprint(upload_sha256(upload), **request_fields))
+    if existing is not None:
+        return existing, False
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
     try:
@@ -225,11 +235,9 @@ def document_create(
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=document,
                          detail=version_audit_detail(version, stored))
     except IntegrityError:
-        if idempotency_key:
-            existing = Document.objects.filter(owner=actor, idempotency_key=idempotency_key).first()
-            if existing is not None:
-                ensure_same_request(existing, key=idempotency_key, fingerprint=fingerprint)
-                return existing, False
+        existing = _replay_of(owned, key=idempotency_key, fingerprint=fingerprint)
+        if existing is not None:
+            return existing, False
         raise
     return document, True
 
@@ -251,14 +259,11 @@ def document_version_create(
     _validate_metadata(title=document.title, kind=document.kind, classification=document.classification,
                        comment=comment)
     request_fields = {"comment": comment or "", "filename": upload.filename or ""}
-    if idempotency_key:
-        existing = DocumentVersion.objects.filter(
-            document=document, uploaded_by=actor, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            ensure_same_request(existing, key=idempotency_key,
-                                 fingerprint=request_fingerprint(upload_sha256(upload), **request_fields))
-            return existing, False
+    mine = DocumentVersion.objects.filter(document=document, uploaded_by=actor)
+    existing = _replay_of(mine, key=idempotency_key,
+                          fingerprint=lambda: request_fingerprint(upload_sha256(upload), **request_fields))
+    if existing is not None:
+        return existing, False
     ensure_not_locked_by_other(document, actor)
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
@@ -274,13 +279,9 @@ def document_version_create(
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
     except IntegrityError:
-        if idempotency_key:
-            existing = DocumentVersion.objects.filter(
-                document=document, uploaded_by=actor, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                ensure_same_request(existing, key=idempotency_key, fingerprint=fingerprint)
-                return existing, False
+        existing = _replay_of(mine, key=idempotency_key, fingerprint=fingerprint)
+        if existing is not None:
+            return existing, False
         raise
     return version, True
 

@@ -154,13 +154,19 @@ def _clear_lock(document: Document) -> None:
     document.save(update_fields=["checked_out_by", "checked_out_at", "checkout_expires_at"])
 
 
+def _checked_out(document: Document):
+    """The document locked for update and whoever holds its check-out (a Conflict when nobody does)."""
+    locked = locked_document(document)
+    holder = locked.lock_holder()
+    if holder is None:
+        raise Conflict("The document is not checked out.")
+    return locked, holder
+
+
 def document_checkin(*, actor, document: Document) -> Document:
     require(actor=actor, action=Action.CHANGE, obj=document)
     with transaction.atomic():
-        locked = locked_document(document)
-        holder = locked.lock_holder()
-        if holder is None:
-            raise Conflict("The document is not checked out.")
+        locked, holder = _checked_out(document)
         if holder.pk != actor.pk:
             raise _lock_conflict(locked)
         _clear_lock(locked)
@@ -172,10 +178,7 @@ def document_lock_break(*, actor, document: Document, reason: str = "") -> Docum
     """An administrator (manage access) releases someone else's check-out."""
     require(actor=actor, action=Action.MANAGE, obj=document)
     with transaction.atomic():
-        locked = locked_document(document)
-        holder = locked.lock_holder()
-        if holder is None:
-            raise Conflict("The document is not checked out.")
+        locked, holder = _checked_out(document)
         detail = {
             "holder_id": holder.pk,
             "holder": holder.username,
