@@ -370,7 +370,7 @@ SHARE_MAX_PAGES = _env_int("SHARE_MAX_PAGES", 200)
 # show "cannot be shown" instead of using unbounded memory.
 SHARE_RENDER_TIMEOUT_SECONDS = _env_int("SHARE_RENDER_TIMEOUT_SECONDS", 20)
 SHARE_RENDER_MAX_MEMORY_MB = _env_int("SHARE_RENDER_MAX_MEMORY_MB", 512)
-SHARE_IMAGE_MAX_PIXELS = _env_int("SHARE_IMAGE_MAX_PIXELS", 50_000_000)
+SHARE_IMAGE_MAX_PIXELS = _env_int("SHARE_IMAGE_MAX_PIXELS", 50 * 1000**2)  # 50 megapixels
 
 # --- e-mail -------------------------------------------------------------------
 # Default: every message is written to a file under the data directory (open it to follow an

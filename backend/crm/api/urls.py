@@ -2,15 +2,8 @@
 
 from django.urls import include, path
 
-urlpatterns = [
-    path("", include("backend.crm.api.customers")),
-    path("", include("backend.crm.api.opportunities")),
-    path("", include("backend.crm.api.quotes")),
-    path("", include("backend.crm.api.links")),
-    path("", include("backend.crm.api.orders")),
-    path("", include("backend.crm.api.service")),
-    path("", include("backend.crm.api.knowledge")),
-    path("", include("backend.crm.api.activities")),
-    path("", include("backend.crm.api.portal")),
-    path("reports/", include("backend.crm.api.reports")),
-]
+# Mounted at /api/crm/ in this order; reports under reports/.
+AREAS = ("customers", "opportunities", "quotes", "links", "orders", "service", "knowledge", "activities", "portal")
+
+urlpatterns = [path("", include(f"backend.crm.api.{area}")) for area in AREAS]
+urlpatterns.append(path("reports/", include("backend.crm.api.reports")))
