@@ -111,6 +111,21 @@ def _groups_change(actor, user, data):
     return accounts.user_groups_change(actor=actor, user=user, add=wanted - current, remove=current - wanted)
 
 
+# The pages under a user's admin page that change them through a service:
+# URL name -> (form, title, message when done, apply(actor, user, cleaned data)).
+USER_OPERATIONS = {
+    "role": (UserRoleForm, _("Change role"), _("The role was changed."),
+             lambda actor, user, data: accounts.user_role_change(actor=actor, user=user, role=data["role"])),
+    "department": (UserDepartmentForm, _("Move to another department"), _("The user was moved."),
+                   lambda actor, user, data: accounts.user_move_department(actor=actor, user=user,
+                                                                           department=data["department"])),
+    "groups": (UserGroupsForm, _("Change groups"), _("The groups were changed."), _groups_change),
+    "password": (_PasswordFields, _("Set password"), _("The password was set; the user's API tokens were revoked."),
+                 lambda actor, user, data: accounts.user_password_set(actor=actor, user=user,
+                                                                      password=data["password1"])),
+}
+
+
 class ServiceFormsMixin:
     """Admin pages of forms that call a service: `_operation` renders the form and applies it."""
 
@@ -155,7 +170,6 @@ class DossierUserAdmin(ServiceFormsMixin, PolicyModelAdmin):
     list_display = ("username", "display_name", "role", "department", "is_active", "last_login")
     list_filter = ("role", "department", "is_active")
     search_fields = ("username", "display_name", "email")
-    list_select_related = ("department",)
     fields = ("username", "display_name", "first_name", "last_name", "email", "role", "department", "group_names",
               "is_active", "is_staff", "is_superuser", "preferred_language", "api_tokens", "last_login",
               "date_joined")
@@ -179,16 +193,15 @@ class DossierUserAdmin(ServiceFormsMixin, PolicyModelAdmin):
         return str(alive)
 
     def get_urls(self):
-        def view(name, function):
-            return path(f"<path:object_id>/{name}/", self.admin_site.admin_view(function),
+        def view(name, form_class, title, done, apply):
+            def operation(request, object_id):
+                return self._operation(request, object_id, form_class=form_class, title=str(title), done=str(done),
+                                       apply=apply)
+
+            return path(f"<path:object_id>/{name}/", self.admin_site.admin_view(operation),
                         name=f"accounts_user_{name}")
 
-        return [
-            view("role", self.role_view),
-            view("department", self.department_view),
-            view("groups", self.groups_view),
-            view("password", self.password_view),
-        ] + super().get_urls()
+        return [view(name, *operation) for name, operation in USER_OPERATIONS.items()] + super().get_urls()
 
     def add_view(self, request, form_url="", extra_context=None):
         return self._operation(
@@ -196,30 +209,6 @@ class DossierUserAdmin(ServiceFormsMixin, PolicyModelAdmin):
             apply=lambda actor, _user, data: accounts.user_create(
                 actor=actor, username=data["username"], password=data["password1"], role=data["role"],
                 department=data["department"], display_name=data["display_name"], email=data["email"]))
-
-    def role_view(self, request, object_id):
-        return self._operation(
-            request, object_id, form_class=UserRoleForm, title=gettext("Change role"),
-            done=gettext("The role was changed."),
-            apply=lambda actor, user, data: accounts.user_role_change(actor=actor, user=user, role=data["role"]))
-
-    def department_view(self, request, object_id):
-        return self._operation(
-            request, object_id, form_class=UserDepartmentForm, title=gettext("Move to another department"),
-            done=gettext("The user was moved."),
-            apply=lambda actor, user, data: accounts.user_move_department(actor=actor, user=user,
-                                                                          department=data["department"]))
-
-    def groups_view(self, request, object_id):
-        return self._operation(request, object_id, form_class=UserGroupsForm, title=gettext("Change groups"),
-                               done=gettext("The groups were changed."), apply=_groups_change)
-
-    def password_view(self, request, object_id):
-        return self._operation(
-            request, object_id, form_class=_PasswordFields, title=gettext("Set password"),
-            done=gettext("The password was set; the user's API tokens were revoked."),
-            apply=lambda actor, user, data: accounts.user_password_set(actor=actor, user=user,
-                                                                       password=data["password1"]))
 
     def _each(self, request, queryset, apply, done: str) -> None:
         changed, refused = 0, []
@@ -280,7 +269,6 @@ class DepartmentAdmin(ServiceFormsMixin, PolicyModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(PolicyModelAdmin):
     list_display = ("user", "created_at", "expires_at")
-    list_select_related = ("user",)
     search_fields = ("user__username",)
     fields = ("user", "created_at", "expires_at")
     readonly_fields = fields

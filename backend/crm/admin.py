@@ -15,22 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from backend.access.policy.admin import PolicyInline, PolicyModelAdmin
 from backend.access.policy import visible
 from backend.crm.models import (
-    AccountTeamMember,
-    Activity,
-    Contact,
-    Customer,
-    DocumentLink,
-    Invoice,
-    KnowledgeArticle,
-    Opportunity,
-    OpportunityStageChange,
-    Order,
-    OrderLine,
-    Payment,
-    Product,
-    Quote,
-    QuoteLine,
-    ServiceRecord,
+    AccountTeamMember, Activity, Contact, Customer, DocumentLink, Invoice, KnowledgeArticle, Opportunity,
+    OpportunityStageChange, Order, OrderLine, Payment, Product, Quote, QuoteLine, ServiceRecord,
 )
 from backend.documents.models import Document
 
@@ -76,13 +62,11 @@ class LinkedDocumentAdmin(ReadOnlyAdmin):
 class AccountTeamInline(ReadOnlyInline):
     model = AccountTeamMember
     fields = ("user", "role", "added_at")
-    readonly_fields = fields
 
 
 class ContactInline(ReadOnlyInline):
     model = Contact
     fields = ("name", "title", "email", "phone", "is_primary")
-    readonly_fields = fields
 
 
 @admin.register(Customer)
@@ -90,7 +74,6 @@ class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("name", "code", "region", "industry", "tier", "status", "owner", "owner_since", "created_at")
     list_filter = ("tier", "status", "region")
     search_fields = ("name", "code", "region", "industry")
-    list_select_related = ("owner",)
     inlines = [AccountTeamInline, ContactInline]
 
 
@@ -98,7 +81,6 @@ class CustomerAdmin(ReadOnlyAdmin):
 class AccountTeamMemberAdmin(ReadOnlyAdmin):
     list_display = ("customer", "user", "role", "added_at")
     search_fields = ("customer__name", "user__username", "user__display_name")
-    list_select_related = ("customer", "user")
 
 
 @admin.register(Contact)
@@ -106,7 +88,6 @@ class ContactAdmin(ReadOnlyAdmin):
     list_display = ("name", "customer", "title", "email", "phone", "is_primary")
     list_filter = ("is_primary",)
     search_fields = ("name", "email", "phone", "customer__name")
-    list_select_related = ("customer",)
 
 
 # --- catalogue, deals, quotes ----------------------------------------------------------------------
@@ -122,7 +103,6 @@ class ProductAdmin(ReadOnlyAdmin):
 class StageHistoryInline(ReadOnlyInline):
     model = OpportunityStageChange
     fields = ("from_stage", "to_stage", "changed_by", "changed_at", "note")
-    readonly_fields = fields
     show_change_link = False
 
 
@@ -132,7 +112,6 @@ class OpportunityAdmin(ReadOnlyAdmin):
                     "created_at", "closed_at")
     list_filter = ("stage", "currency")
     search_fields = ("title", "customer__name", "lost_reason")
-    list_select_related = ("customer", "owner")
     date_hierarchy = "created_at"
     inlines = [StageHistoryInline]
 
@@ -142,13 +121,11 @@ class OpportunityStageChangeAdmin(ReadOnlyAdmin):
     list_display = ("opportunity", "from_stage", "to_stage", "changed_by", "changed_at")
     list_filter = ("to_stage",)
     search_fields = ("opportunity__title",)
-    list_select_related = ("opportunity", "changed_by")
 
 
 class QuoteLineInline(ReadOnlyInline):
     model = QuoteLine
     fields = ("product", "description", "quantity", "unit_price", "discount_percent", "line_total")
-    readonly_fields = fields
     show_change_link = False
 
 
@@ -157,7 +134,6 @@ class QuoteAdmin(LinkedDocumentAdmin):
     list_display = ("number", "customer", "owner", "status", "currency", "valid_until", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("number", "customer__name")
-    list_select_related = ("customer", "owner")
     date_hierarchy = "created_at"
     inlines = [QuoteLineInline]
 
@@ -166,7 +142,6 @@ class QuoteAdmin(LinkedDocumentAdmin):
 class QuoteLineAdmin(ReadOnlyAdmin):
     list_display = ("quote", "product", "quantity", "unit_price", "discount_percent", "line_total")
     search_fields = ("quote__number", "product__code")
-    list_select_related = ("quote", "product")
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -179,13 +154,11 @@ class OrderLineInline(QuoteLineInline):
 class InvoiceInline(ReadOnlyInline):
     model = Invoice
     fields = ("number", "amount", "issued_on", "due_on")
-    readonly_fields = fields
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = ("amount", "received_on", "invoice", "reference", "is_prepayment", "recorded_by")
-    readonly_fields = fields
 
 
 @admin.register(Order)
@@ -194,7 +167,6 @@ class OrderAdmin(LinkedDocumentAdmin):
     list_display = ("number", "customer", "owner", "status", "currency", "signed_date", "created_at")
     list_filter = ("status", "currency")
     search_fields = ("number", "customer__name", "quote__number")
-    list_select_related = ("customer", "owner")
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, InvoiceInline, PaymentInline]
 
@@ -203,14 +175,12 @@ class OrderAdmin(LinkedDocumentAdmin):
 class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ("order", "product", "quantity", "unit_price", "discount_percent", "line_total")
     search_fields = ("order__number", "product__code")
-    list_select_related = ("order", "product")
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ("number", "order", "amount", "issued_on", "due_on")
     search_fields = ("number", "order__number", "order__customer__name")
-    list_select_related = ("order",)
     date_hierarchy = "due_on"
 
 
@@ -219,7 +189,6 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("order", "invoice", "amount", "received_on", "is_prepayment", "reference", "recorded_by")
     list_filter = ("is_prepayment",)
     search_fields = ("order__number", "invoice__number", "reference")
-    list_select_related = ("order", "invoice", "recorded_by")
     date_hierarchy = "received_on"
 
 
@@ -232,7 +201,6 @@ class ServiceRecordAdmin(ReadOnlyAdmin):
                     "created_at", "resolved_at")
     list_filter = ("dispatch_state", "type", "priority")
     search_fields = ("title", "description", "resolution", "customer__name")
-    list_select_related = ("customer", "engineer")
     date_hierarchy = "created_at"
 
 
@@ -241,7 +209,6 @@ class KnowledgeArticleAdmin(ReadOnlyAdmin):
     list_display = ("title", "status", "visibility", "product", "author", "updated_at", "published_at")
     list_filter = ("status", "visibility")
     search_fields = ("title", "body")
-    list_select_related = ("product", "author")
 
 
 @admin.register(Activity)
@@ -249,7 +216,6 @@ class ActivityAdmin(ReadOnlyAdmin):
     list_display = ("subject", "kind", "customer", "owner", "occurred_at", "due_at", "done")
     list_filter = ("kind", "done")
     search_fields = ("subject", "body", "customer__name")
-    list_select_related = ("customer", "owner")
     date_hierarchy = "occurred_at"
 
 
@@ -258,4 +224,3 @@ class DocumentLinkAdmin(ReadOnlyAdmin):
     list_display = ("document", "target_type", "customer", "created_by", "created_at")
     list_filter = ("target_type",)
     search_fields = ("document__title", "customer__name")
-    list_select_related = ("document", "customer", "created_by")

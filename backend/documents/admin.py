@@ -15,8 +15,6 @@ from backend.documents.models import Document, DocumentVersion, Tag
 class DocumentVersionInline(PolicyInline):
     model = DocumentVersion
     fields = ("number", "status", "original_filename", "mime_type", "size", "uploaded_by", "created_at")
-    readonly_fields = fields
-    show_change_link = False
 
 
 @admin.register(Document)
@@ -24,7 +22,6 @@ class DocumentAdmin(PolicyModelAdmin):
     list_display = ("id", "title", "kind", "classification", "owner", "version_count", "created_at")
     list_filter = ("kind", "classification")
     search_fields = ("title",)
-    list_select_related = ("owner",)
     readonly_fields = ("owner", "department", "valid_version", "version_count", "checked_out_by",
                        "checked_out_at", "checkout_expires_at", "created_at", "updated_at", "idempotency_key")
     inlines = [DocumentVersionInline]

@@ -129,12 +129,22 @@ class PolicyModelAdmin(_NoForms, admin.ModelAdmin):
     def get_queryset(self, request):
         return admin_queryset(request.user, super().get_queryset(request))
 
+    def get_list_select_related(self, request):
+        """The foreign keys the list shows, joined in its one query (unless the page names its own)."""
+        if self.list_select_related:
+            return self.list_select_related
+        foreign_keys = {field.name for field in self.model._meta.concrete_fields if field.many_to_one}
+        return tuple(name for name in self.list_display if name in foreign_keys)
+
 
 class PolicyInline(_NoForms, admin.TabularInline):
-    """Rows shown inside a visible parent's page, read-only."""
+    """Rows shown inside a visible parent's page, read-only (every field in `fields`)."""
 
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or ()
 
     def has_view_permission(self, request, obj=None) -> bool:
         return admin_may_view(request.user, self.parent_model)

@@ -20,22 +20,8 @@ from backend.access.policy.registry import EVERYTHING, NOTHING, can, register_st
 from backend.access.policy.users import is_active_staff
 from backend.accounts.models import Role
 from backend.crm.models import (
-    AccountTeamMember,
-    Activity,
-    Announcement,
-    ArticleStatus,
-    Contact,
-    Customer,
-    DocumentLink,
-    Invoice,
-    KnowledgeArticle,
-    Opportunity,
-    Order,
-    Product,
-    Quote,
-    ServiceAttachment,
-    ServiceNote,
-    ServiceRecord,
+    AccountTeamMember, Activity, Announcement, ArticleStatus, Contact, Customer, DocumentLink, Invoice,
+    KnowledgeArticle, Opportunity, Order, Product, Quote, ServiceAttachment, ServiceNote, ServiceRecord,
 )
 from backend.documents.models import Document
 
