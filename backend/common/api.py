@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rest_framework import authentication, exceptions, parsers, serializers
+from rest_framework.response import Response
 
 from backend.common.errors import CsrfFailed, InvalidInput
 
@@ -24,6 +25,12 @@ def validated(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def paged(view, queryset) -> Response:
+    """One page of `queryset` (the view's pagination class), rendered with the view's serializer_class."""
+    page = view.paginate_queryset(queryset)
+    return view.get_paginated_response(view.serializer_class(page, many=True).data)
 
 
 def query_id(params, name: str) -> int | None:

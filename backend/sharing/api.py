@@ -17,20 +17,16 @@ from backend.common.api import UserRefSerializer, validated
 from backend.common.errors import NotFound
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
+from backend.crm.api.refs import CustomerRefSerializer
 from backend.crm.selectors.customers import customer_get_visible
 from backend.documents import services
 from backend.sharing import shares as sharing
 
 
-class ShareCustomerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class ShareSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     document = serializers.IntegerField(source="document_id")
-    customer = ShareCustomerSerializer()
+    customer = CustomerRefSerializer()
     version = serializers.IntegerField(source="version.number", allow_null=True, default=None,
                                        help_text="The pinned version's number; null: follows the valid version")
     downloadable = serializers.BooleanField()

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, paged, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
@@ -80,9 +80,7 @@ class CustomerActivityView(GenericAPIView):
     ])
     def get(self, request: Request, customer_id: int) -> Response:
         customer = customer_for_activities(user=request.user, customer_id=customer_id)
-        queryset = activity_timeline(user=request.user, customer=customer, filters=request.query_params)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ActivitySerializer(page, many=True).data)
+        return paged(self, activity_timeline(user=request.user, customer=customer, filters=request.query_params))
 
     @extend_schema(summary="Log a visit, call, e-mail, note or next-step reminder", request=ActivityInput,
                    responses={201: ActivitySerializer})
@@ -114,8 +112,7 @@ class ReminderListView(GenericAPIView):
 
     @extend_schema(summary="My open reminders, soonest due first")
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(reminder_list_open(user=request.user))
-        return self.get_paginated_response(ActivitySerializer(page, many=True).data)
+        return paged(self, reminder_list_open(user=request.user))
 
 
 urlpatterns = [

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import User
 from backend.common.pagination import KeysetPagination
-from backend.common.api import UserRefSerializer, query_text, validated
+from backend.common.api import UserRefSerializer, paged, query_text, validated
 from backend.common.resolver import resolve
 from backend.crm.models import Contact, Customer, CustomerStatus, CustomerTier
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
@@ -100,13 +100,8 @@ class CustomerListCreateView(GenericAPIView):
 
     @extend_schema(summary="Customers you may see", operation_id="crm_customers_list")
     def get(self, request: Request) -> Response:
-        queryset = customer_list_visible(
-            user=request.user,
-            search=query_text(request.query_params, "q"),
-            status=query_text(request.query_params, "status"),
-        )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(CustomerSerializer(page, many=True).data)
+        return paged(self, customer_list_visible(user=request.user, search=query_text(request.query_params, "q"),
+                                                 status=query_text(request.query_params, "status")))
 
     @extend_schema(summary="Create a customer (409 names the owner of an existing one)", request=CustomerInput,
                    responses={201: CustomerSerializer})

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, paged, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.resolver import resolve
 from backend.crm.api.refs import ProductRefSerializer
@@ -66,9 +66,7 @@ class ArticleListCreateView(GenericAPIView):
         OpenApiParameter("product", int), OpenApiParameter("q", str),
     ])
     def get(self, request: Request) -> Response:
-        queryset = article_list_visible(user=request.user, filters=request.query_params)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ArticleSerializer(page, many=True).data)
+        return paged(self, article_list_visible(user=request.user, filters=request.query_params))
 
     @extend_schema(summary="Draft an article", request=ArticleInput, responses={201: ArticleSerializer})
     def post(self, request: Request) -> Response:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, query_id, query_text, validated
+from backend.common.api import UserRefSerializer, paged, query_id, query_text, validated
 from backend.common.query_fields import check_in_calendar
 from backend.crm.models import Currency, Opportunity, OpportunityStageChange, Stage
 from backend.crm.selectors.customers import customer_get_visible
@@ -88,14 +88,9 @@ class OpportunityListCreateView(GenericAPIView):
                    operation_id="crm_opportunities_list")
     def get(self, request: Request) -> Response:
         params = request.query_params
-        queryset = opportunity_list_visible(
-            user=request.user,
-            customer_id=query_id(params, "customer"),
-            stage=query_text(params, "stage"),
-            owner_id=query_id(params, "owner"),
-        )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(OpportunitySerializer(page, many=True).data)
+        return paged(self, opportunity_list_visible(user=request.user, customer_id=query_id(params, "customer"),
+                                                    stage=query_text(params, "stage"),
+                                                    owner_id=query_id(params, "owner")))
 
     @extend_schema(summary="Open an opportunity", request=OpportunityInput, responses={201: OpportunitySerializer})
     def post(self, request: Request) -> Response:

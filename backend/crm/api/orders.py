@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, paged, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
@@ -137,9 +137,7 @@ class OrderListCreateView(GenericAPIView):
         OpenApiParameter("status", str, enum=OrderStatus.values), OpenApiParameter("q", str),
     ])
     def get(self, request: Request) -> Response:
-        queryset = order_list_visible(user=request.user, filters=request.query_params)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+        return paged(self, order_list_visible(user=request.user, filters=request.query_params))
 
     @extend_schema(summary="Record a signed order", request=OrderInput, responses={201: OrderDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -169,8 +167,7 @@ class OrderStatusView(APIView):
     @extend_schema(summary="Fulfil or cancel an open order", request=OrderStatusInput, responses=OrderDetailSerializer)
     def post(self, request: Request, order_id: int) -> Response:
         order = order_get_visible(user=request.user, order_id=order_id)
-        data = validated(OrderStatusInput, request.data)
-        services.order_status_change(actor=request.user, order=order, status=data["status"], note=data["note"])
+        services.order_status_change(actor=request.user, order=order, **validated(OrderStatusInput, request.data))
         return _detail(request, order_id)
 
 
@@ -180,9 +177,7 @@ class OrderInvoiceView(APIView):
                    responses={201: OrderDetailSerializer})
     def post(self, request: Request, order_id: int) -> Response:
         order = order_get_visible(user=request.user, order_id=order_id)
-        data = validated(InvoiceInput, request.data)
-        services.invoice_issue(actor=request.user, order=order, amount=data["amount"], issued_on=data["issued_on"],
-                               due_on=data["due_on"], number=data["number"])
+        services.invoice_issue(actor=request.user, order=order, **validated(InvoiceInput, request.data))
         return _detail(request, order_id, status.HTTP_201_CREATED)
 
 

@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, paged, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.resolver import resolve_all
+from backend.crm.api.refs import CustomerRefSerializer
 from backend.crm.selectors.announcements import announcement_get_visible, announcement_list_visible
 from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.services import announcements as announcement_services
@@ -51,15 +52,19 @@ class PortalInviteView(APIView):
         return Response(PortalAccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
+def _account_action(request: Request, customer_id: int, contact_id: int, action) -> Response:
+    """Run one action on the contact's portal account; the account as it is afterwards."""
+    contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
+    action(actor=request.user, account=portal_account_for_contact(user=request.user, contact=contact))
+    return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
+
+
 @extend_schema(tags=["crm: portal access"])
 class PortalDisableView(APIView):
     @extend_schema(summary="Disable a contact's portal access at once (their sessions and tokens end)",
                    request=None, responses=PortalAccountSerializer)
     def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
-        contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
-        account = portal_account_for_contact(user=request.user, contact=contact)
-        portal_accounts.portal_account_disable(actor=request.user, account=account)
-        return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
+        return _account_action(request, customer_id, contact_id, portal_accounts.portal_account_disable)
 
 
 @extend_schema(tags=["crm: portal access"])
@@ -67,22 +72,10 @@ class PortalEnableView(APIView):
     @extend_schema(summary="Enable a disabled contact again (one who never set a password needs a new invitation)",
                    request=None, responses=PortalAccountSerializer)
     def post(self, request: Request, customer_id: int, contact_id: int) -> Response:
-        contact = portal_contact_get(user=request.user, customer_id=customer_id, contact_id=contact_id)
-        account = portal_account_for_contact(user=request.user, contact=contact)
-        portal_accounts.portal_account_enable(actor=request.user, account=account)
-        return Response(PortalAccountSerializer(portal_account_for_contact(user=request.user, contact=contact)).data)
+        return _account_action(request, customer_id, contact_id, portal_accounts.portal_account_enable)
 
 
 # --- announcements -----------------------------------------------------------------------------------
-
-
-class NewestFirstPagination(KeysetPagination):
-    ordering = ("-created_at", "-id")
-
-
-class AnnouncementCustomerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class AnnouncementSerializer(serializers.Serializer):
@@ -90,7 +83,7 @@ class AnnouncementSerializer(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
     all_customers = serializers.BooleanField()
-    customers = AnnouncementCustomerSerializer(many=True, source="customers.all")
+    customers = CustomerRefSerializer(many=True, source="customers.all")
     published = serializers.SerializerMethodField()
     published_at = serializers.DateTimeField(allow_null=True)
     created_by = UserRefSerializer()
@@ -117,15 +110,21 @@ def _fresh(user, announcement_id: int):
     return announcement_list_visible(user=user).get(pk=announcement_id)
 
 
+def _announcement_action(request: Request, announcement_id: int, action) -> Response:
+    """Run one action on an announcement `request.user` may see; the announcement as it is afterwards."""
+    announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
+    action(actor=request.user, announcement=announcement)
+    return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data)
+
+
 @extend_schema(tags=["crm: announcements"])
 class AnnouncementListCreateView(GenericAPIView):
     serializer_class = AnnouncementSerializer
-    pagination_class = NewestFirstPagination
+    pagination_class = KeysetPagination  # newest first
 
     @extend_schema(operation_id="crm_announcements_list", summary="Announcements to portal users, newest first")
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(announcement_list_visible(user=request.user))
-        return self.get_paginated_response(AnnouncementSerializer(page, many=True).data)
+        return paged(self, announcement_list_visible(user=request.user))
 
     @extend_schema(summary="Draft (or publish at once) an announcement", request=AnnouncementInput,
                    responses={201: AnnouncementSerializer})
@@ -145,9 +144,7 @@ class AnnouncementPublishView(APIView):
     @extend_schema(summary="Publish an announcement (portal users it addresses see it at once)", request=None,
                    responses=AnnouncementSerializer)
     def post(self, request: Request, announcement_id: int) -> Response:
-        announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
-        announcement_services.announcement_publish(actor=request.user, announcement=announcement)
-        return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data)
+        return _announcement_action(request, announcement_id, announcement_services.announcement_publish)
 
 
 @extend_schema(tags=["crm: announcements"])
@@ -155,9 +152,7 @@ class AnnouncementWithdrawView(APIView):
     @extend_schema(summary="Withdraw a published announcement (back to a draft)", request=None,
                    responses=AnnouncementSerializer)
     def post(self, request: Request, announcement_id: int) -> Response:
-        announcement = announcement_get_visible(user=request.user, announcement_id=announcement_id)
-        announcement_services.announcement_withdraw(actor=request.user, announcement=announcement)
-        return Response(AnnouncementSerializer(_fresh(request.user, announcement.pk)).data)
+        return _announcement_action(request, announcement_id, announcement_services.announcement_withdraw)
 
 
 _CONTACT = "customers/<int:customer_id>/contacts/<int:contact_id>/"

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.policy import Action, visible
-from backend.common.api import UserRefSerializer, query_id, query_text, validated
+from backend.common.api import UserRefSerializer, paged, query_id, query_text, validated
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
 from backend.crm.api.opportunities import CustomerRefSerializer
@@ -159,14 +159,9 @@ class QuoteListCreateView(GenericAPIView):
     @extend_schema(summary="Quotes you may see (filters: customer, status, owner)", operation_id="crm_quotes_list")
     def get(self, request: Request) -> Response:
         params = request.query_params
-        queryset = quote_list_visible(
-            user=request.user,
-            customer_id=query_id(params, "customer"),
-            status=query_text(params, "status"),
-            owner_id=query_id(params, "owner"),
-        )
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(QuoteSerializer(page, many=True).data)
+        return paged(self, quote_list_visible(user=request.user, customer_id=query_id(params, "customer"),
+                                              status=query_text(params, "status"),
+                                              owner_id=query_id(params, "owner")))
 
     @extend_schema(summary="Draft a quote; the response carries warnings (another rep's open quote, price deviation)",
                    request=QuoteInput, responses={201: QuoteCreatedSerializer})

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
-from backend.common.api import UserRefSerializer, validated
+from backend.common.api import UserRefSerializer, paged, validated
 from backend.common.pagination import KeysetPagination
 from backend.common.resolver import resolve
 from backend.crm.api.knowledge import ArticleSerializer
@@ -85,6 +85,14 @@ def _detail(request: Request, record_id: int, code: int = status.HTTP_200_OK) ->
     return Response(ServiceRecordDetailSerializer(record).data, status=code)
 
 
+def _step(request: Request, record_id: int, action, input_class=None) -> Response:
+    """One step of the workflow on a record `request.user` may see (a 404 otherwise), with the body's fields
+    when `input_class` names some; the record as it is afterwards."""
+    record = service_record_get_visible(user=request.user, record_id=record_id)
+    action(actor=request.user, record=record, **(validated(input_class, request.data) if input_class else {}))
+    return _detail(request, record_id)
+
+
 @extend_schema(tags=["crm: service"])
 class ServiceRecordListCreateView(GenericAPIView):
     serializer_class = ServiceRecordSerializer
@@ -96,9 +104,7 @@ class ServiceRecordListCreateView(GenericAPIView):
         OpenApiParameter("type", str, enum=ServiceType.values), OpenApiParameter("priority", str, enum=Priority.values),
     ])
     def get(self, request: Request) -> Response:
-        queryset = service_record_list_visible(user=request.user, filters=request.query_params)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ServiceRecordSerializer(page, many=True).data)
+        return paged(self, service_record_list_visible(user=request.user, filters=request.query_params))
 
     @extend_schema(summary="Open a service record", request=ServiceRecordInput,
                    responses={201: ServiceRecordDetailSerializer})
@@ -139,9 +145,7 @@ class ServiceRecordConfirmView(APIView):
     @extend_schema(summary="The assigned engineer confirms (dispatched → confirmed)", request=None,
                    responses=ServiceRecordDetailSerializer)
     def post(self, request: Request, record_id: int) -> Response:
-        record = service_record_get_visible(user=request.user, record_id=record_id)
-        services.service_record_confirm(actor=request.user, record=record)
-        return _detail(request, record_id)
+        return _step(request, record_id, services.service_record_confirm)
 
 
 @extend_schema(tags=["crm: service"])
@@ -149,19 +153,14 @@ class ServiceRecordResolveView(APIView):
     @extend_schema(summary="Record the resolution (confirmed → resolved)", request=ResolveInput,
                    responses=ServiceRecordDetailSerializer)
     def post(self, request: Request, record_id: int) -> Response:
-        record = service_record_get_visible(user=request.user, record_id=record_id)
-        data = validated(ResolveInput, request.data)
-        services.service_record_resolve(actor=request.user, record=record, resolution=data["resolution"])
-        return _detail(request, record_id)
+        return _step(request, record_id, services.service_record_resolve, ResolveInput)
 
 
 @extend_schema(tags=["crm: service"])
 class ServiceRecordCloseView(APIView):
     @extend_schema(summary="Close (resolved → closed)", request=None, responses=ServiceRecordDetailSerializer)
     def post(self, request: Request, record_id: int) -> Response:
-        record = service_record_get_visible(user=request.user, record_id=record_id)
-        services.service_record_close(actor=request.user, record=record)
-        return _detail(request, record_id)
+        return _step(request, record_id, services.service_record_close)
 
 
 @extend_schema(tags=["crm: service"])
@@ -169,10 +168,7 @@ class ServiceRecordRateView(APIView):
     @extend_schema(summary="Record the customer's satisfaction (1–5) once resolved or closed", request=RateInput,
                    responses=ServiceRecordDetailSerializer)
     def post(self, request: Request, record_id: int) -> Response:
-        record = service_record_get_visible(user=request.user, record_id=record_id)
-        data = validated(RateInput, request.data)
-        services.service_record_rate(actor=request.user, record=record, satisfaction=data["satisfaction"])
-        return _detail(request, record_id)
+        return _step(request, record_id, services.service_record_rate, RateInput)
 
 
 @extend_schema(tags=["crm: service"])

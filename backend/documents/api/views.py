@@ -256,23 +256,27 @@ class VersionRestoreView(APIView):
         return Response(s.VersionSerializer(new_version).data, status=status.HTTP_201_CREATED)
 
 
+def _checkout_step(request: Request, document_id: int, action, input_class=None) -> Response:
+    """One check-out step on a document `request.user` may act on (a 404 otherwise), with the body's fields
+    when `input_class` names some; the document as the step leaves it."""
+    document = services.document_get_for_action(actor=request.user, document_id=document_id)
+    data = validated(input_class, request.data) if input_class else {}
+    return Response(s.DocumentSerializer(action(actor=request.user, document=document, **data)).data)
+
+
 @extend_schema(tags=["check-out"])
 class CheckoutView(APIView):
     @extend_schema(summary="Check out: nobody else can upload until check-in", request=None,
                    responses=s.DocumentSerializer)
     def post(self, request: Request, document_id: int) -> Response:
-        document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        document = services.document_checkout(actor=request.user, document=document)
-        return Response(s.DocumentSerializer(document).data)
+        return _checkout_step(request, document_id, services.document_checkout)
 
 
 @extend_schema(tags=["check-out"])
 class CheckinView(APIView):
     @extend_schema(summary="Check in", request=None, responses=s.DocumentSerializer)
     def post(self, request: Request, document_id: int) -> Response:
-        document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        document = services.document_checkin(actor=request.user, document=document)
-        return Response(s.DocumentSerializer(document).data)
+        return _checkout_step(request, document_id, services.document_checkin)
 
 
 @extend_schema(tags=["check-out"])
@@ -280,10 +284,7 @@ class LockBreakView(APIView):
     @extend_schema(summary="Break someone else's check-out (manage access)", request=s.LockBreakInput,
                    responses=s.DocumentSerializer)
     def post(self, request: Request, document_id: int) -> Response:
-        document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        data = validated(s.LockBreakInput, request.data)
-        document = services.document_lock_break(actor=request.user, document=document, **data)
-        return Response(s.DocumentSerializer(document).data)
+        return _checkout_step(request, document_id, services.document_lock_break, s.LockBreakInput)
 
 
 def _principal(data) -> dict:
