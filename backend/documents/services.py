@@ -177,6 +177,18 @@ def _replay_of(rows, *, key: str | None, fingerprint):
     return existing
 
 
+def _write_once(rows, *, key: str | None, fingerprint: str, write):
+    """`write()` (in its own transaction) -> (row, True); when a concurrent request with the same
+    Idempotency-Key won the race for the unique key, the row it made -> (row, False)."""
+    try:
+        return write(), True
+    except IntegrityError:
+        existing = _replay_of(rows, key=key, fingerprint=fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+
+
 def document_create(
     *,
     actor,
@@ -210,7 +222,7 @@ def document_create(
         return existing, False
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
-    try:
+    def create() -> Document:
         with transaction.atomic():
             now = timezone.now()
             document = Document.objects.create(
@@ -234,12 +246,9 @@ def document_create(
             audit.record(DOCUMENT_CREATED, actor=actor, target=document, detail=created_detail)
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=document,
                          detail=version_audit_detail(version, stored))
-    except IntegrityError:
-        existing = _replay_of(owned, key=idempotency_key, fingerprint=fingerprint)
-        if existing is not None:
-            return existing, False
-        raise
-    return document, True
+        return document
+
+    return _write_once(owned, key=idempotency_key, fingerprint=fingerprint, write=create)
 
 
 # --- new versions ------------------------------------------------------------------------------
@@ -267,7 +276,7 @@ def document_version_create(
     ensure_not_locked_by_other(document, actor)
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
-    try:
+    def create() -> DocumentVersion:
         with transaction.atomic():
             locked = locked_document(document)
             ensure_not_locked_by_other(locked, actor)
@@ -278,12 +287,9 @@ def document_version_create(
             search_index.index_document_changed(document_id=locked.pk, reason="version")
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
-    except IntegrityError:
-        existing = _replay_of(mine, key=idempotency_key, fingerprint=fingerprint)
-        if existing is not None:
-            return existing, False
-        raise
-    return version, True
+        return version
+
+    return _write_once(mine, key=idempotency_key, fingerprint=fingerprint, write=create)
 
 
 # --- metadata, deletion --------------------------------------------------------------------
