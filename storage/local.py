@@ -18,16 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .base import (
-    CHUNK_SIZE,
-    STAGING_PREFIX,
-    ObjectInfo,
-    ObjectReader,
-    ObjectStore,
-    SourceReader,
-    StoredObject,
-    check_key,
-    check_range,
-    content_key,
+    CHUNK_SIZE, STAGING_PREFIX, ObjectInfo, ObjectReader, ObjectStore, SourceReader, StoredObject, check_key,
+    check_range, content_key,
 )
 from .errors import (
     ChecksumMismatch,

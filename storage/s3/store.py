@@ -16,13 +16,7 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from ..base import (
-    ObjectInfo,
-    ObjectReader,
-    ObjectStore,
-    SourceReader,
-    StoredObject,
-    check_key,
-    check_range,
+    ObjectInfo, ObjectReader, ObjectStore, SourceReader, StoredObject, check_key, check_range,
 )
 from ..disposition import content_disposition
 from ..errors import ObjectNotFound, PresignNotSupported, StoreError, StoreUnavailable
