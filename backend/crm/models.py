@@ -15,6 +15,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.documents.models import StoredFile
+
 MONEY = {"max_digits": 16, "decimal_places": 2}
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -419,19 +421,13 @@ class ServiceNote(models.Model):
         indexes = [models.Index(fields=["record", "created_at"], name="service_note_record_idx")]
 
 
-class ServiceAttachment(models.Model):
+class ServiceAttachment(StoredFile):
     """A file attached to a service record (a photo of the fault, a log). Bytes live in the object store."""
 
     record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE, related_name="attachments")
     # The note the file came with (None: attached to the request itself when it was submitted).
     # A customer sees a note's files only when the note is meant for them.
     note = models.ForeignKey(ServiceNote, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    object_key = models.CharField(max_length=200, db_index=True)
-    sha256 = models.CharField(max_length=64)
-    size = models.BigIntegerField()
-    mime_type = models.CharField(max_length=120)
-    original_filename = models.CharField(max_length=255)
-    filename = models.CharField(max_length=255)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

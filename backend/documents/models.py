@@ -115,15 +115,24 @@ class Document(models.Model):
         return None
 
 
-class DocumentVersion(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
+class StoredFile(models.Model):
+    """A file whose bytes live in the object store under a content-addressed key: what a document
+    version and a service attachment have in common (storage_fsck and storage_gc check these rows)."""
+
     object_key = models.CharField(max_length=200, db_index=True)
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
     mime_type = models.CharField(max_length=120)
     original_filename = models.CharField(max_length=255)
     filename = models.CharField(max_length=255)
+
+    class Meta:
+        abstract = True
+
+
+class DocumentVersion(StoredFile):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
     comment = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     valid_until = models.DateField(null=True, blank=True)
