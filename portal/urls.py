@@ -8,9 +8,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", account.home, name="home"),
-    path("signin/", account.sign_in, name="signin"),
-    path("signout/", account.sign_out, name="signout"),
-    path("language/", account.language, name="language"),
+    *account.entrance.urls(),
     path("invitation/<str:token>/", account.invitation, name="invitation"),
     path("announcements/", account.announcements, name="announcements"),
     # shared documents

@@ -18,9 +18,7 @@ from backend.web.views import (
 app_name = "web"
 
 urlpatterns = [
-    path("signin/", auth.sign_in, name="signin"),
-    path("signout/", auth.sign_out, name="signout"),
-    path("language/", auth.language, name="language"),
+    *auth.entrance.urls(),
     path("", home.home, name="home"),
     path("search/", search.search, name="search"),
     # documents

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from backend.access.policy import portal_customer_id
-from backend.accounts.services import user_language_set
-from backend.common.errors import Gone, InvalidInput, NotFound, SignInUnavailable, TooManyAttempts
-from backend.common.language_cookie import language_after_sign_in, with_language
+from backend.common.errors import Gone, InvalidInput, NotFound
 from backend.crm.selectors.announcements import announcement_list_visible
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import order_list_visible
@@ -22,66 +20,23 @@ from backend.crm.selectors.service import service_record_list_visible
 from backend.crm.models import DispatchState
 from backend.sharing import portal_accounts
 from backend.sharing.shares import share_list_for_portal
-from backend.ui.errors import message_for
+from backend.ui.signin import Entrance
 from portal.forms import SetPasswordForm, SignInForm
 from portal.pages import portal_page
 
 HOME_ROWS = 5
 
 
-def _safe_next(request, candidate: str | None) -> str:
-    if (candidate and candidate.startswith(settings.PORTAL_URL_PREFIX)
-            and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure())):
-        return candidate
-    return reverse("portal:home")
-
-
-def _signed_in(request, user, next_url: str):
-    return with_language(redirect(_safe_next(request, next_url)), language_after_sign_in(user))
-
-
-@never_cache
-@csrf_protect
-@require_http_methods(["GET", "POST"])
-def sign_in(request):
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if request.method == "GET" and portal_customer_id(request.user) is not None:
-        return redirect(_safe_next(request, next_url))
-    form = SignInForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                user = portal_accounts.portal_sign_in(request=request, email=form.cleaned_data["email"],
-                                                      password=form.cleaned_data["password"])
-            except (TooManyAttempts, SignInUnavailable) as exc:
-                form.add_error(None, message_for(exc))
-                status, retry_after = exc.status_code, exc.extra.get("retry_after", 30)
-            except InvalidInput:
-                form.add_error(None, _("The e-mail address or password is not right. Check both and try again "
-                                       "(the password is case-sensitive)."))
-            else:
-                return _signed_in(request, user, next_url)
-    response = render(request, "portal/signin.html", {"form": form, "next": next_url}, status=status)
-    if status in (429, 503):
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
-@require_POST
-@csrf_protect
-def sign_out(request):
-    portal_accounts.portal_sign_out(request=request)
-    return redirect("portal:signin")
-
-
-@require_POST
-@csrf_protect
-def language(request):
-    chosen = user_language_set(user=request.user, language=request.POST.get("language", ""))
-    return with_language(redirect(_safe_next(request, request.POST.get("next"))), chosen)
+entrance = Entrance(
+    namespace="portal", form_class=SignInForm, template="portal/signin.html",
+    sign_in=lambda request, data: portal_accounts.portal_sign_in(request=request, email=data["email"],
+                                                                 password=data["password"]),
+    sign_out=lambda request: portal_accounts.portal_sign_out(request=request),
+    signed_in=lambda user: portal_customer_id(user) is not None,
+    wrong=gettext_lazy("The e-mail address or password is not right. Check both and try again "
+                       "(the password is case-sensitive)."),
+    next_within=lambda: settings.PORTAL_URL_PREFIX,
+)
 
 
 @never_cache
@@ -108,7 +63,7 @@ def invitation(request, token: str):
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, _(problem))
         else:
-            return _signed_in(request, user, reverse("portal:home"))
+            return entrance.welcome(request, user, reverse("portal:home"))
     account = invite.account
     return render(request, "portal/invitation.html",
                   {"form": form, "contact": account.contact, "customer": account.customer,
