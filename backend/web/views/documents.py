@@ -18,6 +18,7 @@ from backend.access.policy import Action, document_rights, may_read_access_log
 from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import InvalidInput, NotFound
 from backend.common.file_response import file_response
+from backend.common.resolver import resolve
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
 from backend.crm.selectors.links import links_for_document_visible
 from backend.documents import selectors, services
@@ -289,10 +290,8 @@ def share_create(request, document_id: int):
     data = form.cleaned_data
 
     def share() -> str:
-        try:
-            customer = customer_get_visible(user=request.user, customer_id=int(data["customer"]))
-        except NotFound:
-            raise InvalidInput(_("Choose a customer you can see.")) from None
+        customer = resolve(lambda pk: customer_get_visible(user=request.user, customer_id=pk), int(data["customer"]),
+                           field="customer", label="customer", message=_("Choose a customer you can see."))
         version = None
         if data["version"]:
             version = services.version_get(document=document, number=int(data["version"]))
