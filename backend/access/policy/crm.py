@@ -96,20 +96,24 @@ def _article_q(user, action: Action) -> Q:
     return q
 
 
-def _product_q(user, action: Action) -> Q:
+def _staff_read_admin_write(user, action: Action) -> Q | None:
+    """Any active staff member reads, administrators change; None where the model's own rule decides."""
     if not is_active_staff(user):
         return NOTHING
     if action == Action.VIEW or user.role == Role.ADMIN:
         return EVERYTHING
-    return NOTHING
+    return None
+
+
+def _product_q(user, action: Action) -> Q:
+    q = _staff_read_admin_write(user, action)
+    return NOTHING if q is None else q
 
 
 def _announcement_q(user, action: Action) -> Q:
-    if not is_active_staff(user):
-        return NOTHING
-    if action == Action.VIEW or user.role == Role.ADMIN:
-        return EVERYTHING
-    return Q(created_by_id=user.pk)
+    """Besides administrators, whoever drafted an announcement may change it."""
+    q = _staff_read_admin_write(user, action)
+    return Q(created_by_id=user.pk) if q is None else q
 
 
 def _link_q(user, action: Action) -> Q:
