@@ -125,25 +125,35 @@ def _text(value: Any, max_length: int) -> str:
 
 
 def _lock_chain_and_read_head(alias: str) -> tuple[int, str]:
-    """Lock the chain's head row and read the newest event's id and hash: one statement.
+    """Lock the chain's head row and read the newest event's id and hash: one statement, as a rule.
 
-    The statement is an upsert of the one ``ChainHead`` row with RETURNING. Its DO UPDATE locks the
-    row until the caller's transaction ends (the chain lock; on SQLite the write takes the database's
-    write lock first) and, under READ COMMITTED, works on the row's newest committed version, so it
-    sees the head the previous lock holder moved (the events' INSERT trigger, migration 0005).
-    The events table is read in the same statement only to repair the head: when the row is missing
-    (a flushed database) it is created from the newest event, and a head behind the newest event
-    (rows added with triggers off) moves up to it; a stale read of the table can never move it back.
-    Ids are head + 1, so they are gapless and in chain order; a transaction that somehow read a stale
-    head fails on the primary key instead of forking the chain.
+    PostgreSQL: ``SELECT ... FOR UPDATE`` of the one ``ChainHead`` row. The row lock is the chain lock
+    (held until the caller's transaction ends), and under READ COMMITTED a locking read returns the
+    row's newest committed version, so it sees the head the previous lock holder moved (the events'
+    INSERT trigger, migration 0005). SQLite: the repair statement below, whose write takes the
+    database's write lock first.
+
+    The head is a copy of the newest event, so it is repaired when it is missing (a flushed database)
+    or behind the table (rows added with triggers off): the same PostgreSQL statement reads the events'
+    highest id, and only then a second statement, under the lock, rebuilds the head from the newest
+    event; it never moves the head back. Ids are head + 1, so they are gapless and in chain order; a
+    transaction that somehow read a stale head fails on the primary key instead of forking the chain.
     """
     connection = connections[alias]
-    if connection.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"the audit chain lock is not implemented for {connection.vendor}")
     head = connection.ops.quote_name(ChainHead._meta.db_table)
     events = connection.ops.quote_name(AuditEvent._meta.db_table)
-    ahead = f"excluded.last_id > {head}.last_id"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT head.last_id, head.last_hash, (SELECT MAX(id) FROM {events}) "  # noqa: S608 - names
+                f"FROM {head} AS head WHERE head.id = 1 FOR UPDATE OF head"
+            )
+            row = cursor.fetchone()
+            if row is not None and (row[2] is None or row[2] <= row[0]):
+                return int(row[0]), row[1]
+        elif connection.vendor != "sqlite":
+            raise NotImplementedError(f"the audit chain lock is not implemented for {connection.vendor}")
+        ahead = f"excluded.last_id > {head}.last_id"
         cursor.execute(
             f"INSERT INTO {head} (id, last_id, last_hash) "  # noqa: S608 - table names only
             f"SELECT 1, COALESCE(MAX(id), 0), COALESCE((SELECT hash FROM {events} WHERE id = "

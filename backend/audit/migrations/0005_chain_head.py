@@ -2,7 +2,8 @@
 
 ``record()`` used to take an advisory lock, then read the newest event, then insert (three round
 trips, each search and download paying them). Now it locks and reads the one ``audit_chainhead``
-row in one statement (an upsert with RETURNING, backend/audit/services.py) and inserts the event;
+row in one statement (SELECT ... FOR UPDATE on PostgreSQL, an upsert with RETURNING on SQLite;
+backend/audit/services.py) and inserts the event;
 the trigger below moves the head to the new event inside that INSERT. On PostgreSQL the trigger
 runs once per statement (a bulk INSERT ... SELECT moves the head once), on SQLite once per row.
 The head is only ever moved forward.
