@@ -222,6 +222,7 @@ def document_create(
         return existing, False
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
+
     def create() -> Document:
         with transaction.atomic():
             now = timezone.now()
@@ -254,14 +255,8 @@ def document_create(
 # --- new versions ------------------------------------------------------------------------------
 
 
-def document_version_create(
-    *,
-    actor,
-    document: Document,
-    upload: UploadSource,
-    comment: str = "",
-    idempotency_key: str | None = None,
-) -> tuple[DocumentVersion, bool]:
+def document_version_create(*, actor, document: Document, upload: UploadSource, comment: str = "",
+                            idempotency_key: str | None = None) -> tuple[DocumentVersion, bool]:
     """Upload a new version. Returns (version, created); a retried idempotency key returns the first,
     the same key with another file or comment is refused (422, IdempotencyKeyReused)."""
     require(actor=actor, action=Action.CHANGE, obj=document)
@@ -276,6 +271,7 @@ def document_version_create(
     ensure_not_locked_by_other(document, actor)
     stored = store_upload(upload)
     fingerprint = request_fingerprint(stored.stored.sha256, **request_fields) if idempotency_key else ""
+
     def create() -> DocumentVersion:
         with transaction.atomic():
             locked = locked_document(document)
