@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from backend.access.policy import portal_customer_id
 from backend.common.errors import Gone, NotFound
@@ -36,6 +37,16 @@ def portal_page(view):
                           status=410)
 
     return wrapper
+
+
+def portal_reading(view):
+    """A portal page that only shows something (GET, and HEAD)."""
+    return portal_page(require_GET(view))
+
+
+def portal_action(view):
+    """What a portal form posts to."""
+    return portal_page(require_POST(view))
 
 
 def page_number(request) -> int:

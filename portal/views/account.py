@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from backend.access.policy import portal_customer_id
 from backend.common.errors import Gone, InvalidInput, NotFound
@@ -22,7 +22,7 @@ from backend.sharing import portal_accounts
 from backend.sharing.shares import share_list_for_portal
 from backend.ui.signin import Entrance
 from portal.forms import SetPasswordForm, SignInForm
-from portal.pages import portal_page
+from portal.pages import portal_reading
 
 HOME_ROWS = 5
 
@@ -70,8 +70,7 @@ def invitation(request, token: str):
                    "email": account.user.email}, status=400 if request.method == "POST" else 200)
 
 
-@portal_page
-@require_GET
+@portal_reading
 def home(request):
     user = request.user
     customer = customer_get_visible(user=user, customer_id=portal_customer_id(user))
@@ -86,8 +85,7 @@ def home(request):
     })
 
 
-@portal_page
-@require_GET
+@portal_reading
 def announcements(request):
     return render(request, "portal/announcements.html",
                   {"section": "announcements", "announcements": announcement_list_visible(user=request.user)[:50]})

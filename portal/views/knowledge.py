@@ -5,17 +5,15 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 from backend.crm.selectors.knowledge import article_get_visible, article_list_visible
 from backend.crm.services.knowledge import article_read, knowledge_searched
 from indexing.articles import PAGE_SIZE, article_search
 from indexing.backends import InvalidSearch, SearchUnavailable
-from portal.pages import page_number, portal_page
+from portal.pages import page_number, portal_reading
 
 
-@portal_page
-@require_GET
+@portal_reading
 def article_list(request):
     user = request.user
     q = request.GET.get("q", "").strip()[:200]
@@ -38,8 +36,7 @@ def article_list(request):
     return render(request, "portal/knowledge.html", context, status=context.pop("status"))
 
 
-@portal_page
-@require_GET
+@portal_reading
 def article_detail(request, article_id: int):
     article = article_get_visible(user=request.user, article_id=article_id)
     article_read(actor=request.user, article=article)

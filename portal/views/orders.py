@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from backend.crm.selectors.orders import order_get_visible, order_list_visible
 from backend.crm.services.orders import order_viewed_in_portal
-from portal.pages import page_number, portal_page
+from portal.pages import page_number, portal_reading
 
 ORDERS_PER_PAGE = 25
 
 
-@portal_page
-@require_GET
+@portal_reading
 def order_list(request):
     page = Paginator(order_list_visible(user=request.user), ORDERS_PER_PAGE).get_page(page_number(request))
     return render(request, "portal/orders.html", {"section": "orders", "page": page})
 
 
-@portal_page
-@require_GET
+@portal_reading
 def order_detail(request, order_id: int):
     order = order_get_visible(user=request.user, order_id=order_id)
     order_viewed_in_portal(actor=request.user, order=order)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from backend.access.policy import portal_can_follow_up
 from backend.common.file_response import file_response
@@ -18,7 +18,7 @@ from backend.crm.services.service import RATEABLE
 from backend.documents.intake import UploadSource
 from backend.ui.errors import Refusal
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
-from portal.pages import page_number, portal_page
+from portal.pages import page_number, portal_action, portal_page, portal_reading
 
 REQUESTS_PER_PAGE = 25
 
@@ -47,8 +47,7 @@ def _new_form(request, data=None, files=None, initial=None):
     return ServiceRequestForm(data, files, products=products, orders=orders, initial=initial)
 
 
-@portal_page
-@require_GET
+@portal_reading
 def request_list(request):
     records = service_record_list_visible(user=request.user)
     page = Paginator(records, REQUESTS_PER_PAGE).get_page(page_number(request))
@@ -91,8 +90,7 @@ def _detail(request, record, *, status=200, comment_form=None, rating_form=None,
     }, status=status)
 
 
-@portal_page
-@require_GET
+@portal_reading
 def request_detail(request, record_id: int):
     record = service_record_get_visible(user=request.user, record_id=record_id)
     service_requests.service_request_viewed(actor=request.user, record=record)
@@ -113,8 +111,7 @@ def _follow_up(request, record_id: int, *, form, slot: str, act):
     return redirect("portal:service_request", record_id=target.pk)
 
 
-@portal_page
-@require_POST
+@portal_action
 def request_comment(request, record_id: int):
     def act(record, data):
         service_requests.service_note_add(actor=request.user, record=record, body=data["body"],
@@ -125,8 +122,7 @@ def request_comment(request, record_id: int):
                       act=act)
 
 
-@portal_page
-@require_POST
+@portal_action
 def request_rate(request, record_id: int):
     def act(record, data):
         service_requests.service_request_rate(actor=request.user, record=record, satisfaction=data["satisfaction"])
@@ -135,8 +131,7 @@ def request_rate(request, record_id: int):
     return _follow_up(request, record_id, form=RatingForm(request.POST), slot="rating_form", act=act)
 
 
-@portal_page
-@require_POST
+@portal_action
 def request_complaint(request, record_id: int):
     def act(record, data):
         complaint = service_requests.service_complaint_file(actor=request.user, record=record,
@@ -147,8 +142,7 @@ def request_complaint(request, record_id: int):
     return _follow_up(request, record_id, form=ComplaintForm(request.POST), slot="complaint_form", act=act)
 
 
-@portal_page
-@require_GET
+@portal_reading
 def attachment(request, attachment_id: int):
     download = service_requests.service_attachment_download(actor=request.user, attachment_id=attachment_id)
     item = download.attachment

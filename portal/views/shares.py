@@ -7,7 +7,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
 
 from backend.common.errors import Gone, NotFound
 from backend.common.file_response import sandboxed
@@ -19,13 +18,12 @@ from backend.documents.download_response import (
 )
 from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal
-from portal.pages import page_number, portal_page
+from portal.pages import page_number, portal_reading
 
 SHARES_PER_PAGE = 25
 
 
-@portal_page
-@require_GET
+@portal_reading
 def share_list(request):
     shares = sharing.share_list_for_portal(user=request.user)
     page = Paginator(shares, SHARES_PER_PAGE).get_page(page_number(request))
@@ -34,8 +32,7 @@ def share_list(request):
     return render(request, "portal/shares.html", {"section": "shares", "page": page, "now": timezone.now()})
 
 
-@portal_page
-@require_GET
+@portal_reading
 def share_detail(request, share_id: int):
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
     view = sharing.share_open(actor=request.user, share=share)
@@ -43,8 +40,7 @@ def share_detail(request, share_id: int):
                                                  "pages": range(1, view.page_count + 1)})
 
 
-@portal_page
-@require_GET
+@portal_reading
 def share_download(request, share_id: int):
     """The shared file (downloadable shares only: a view-only share answers 404 here)."""
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
@@ -63,8 +59,7 @@ def share_download(request, share_id: int):
     return streamed_download(download)
 
 
-@portal_page
-@require_GET
+@portal_reading
 @xframe_options_sameorigin
 def share_page(request, share_id: int, page: int):
     """One rendered page of a view-only share, as a PNG (never the original file)."""

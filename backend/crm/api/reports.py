@@ -7,6 +7,7 @@ export is recorded in the audit trail (crm.report.exported).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -122,83 +123,61 @@ class ReportView(APIView):
         }))
 
 
-@extend_schema(tags=["crm: reports"])
-class FunnelReportView(ReportView):
-    @extend_schema(summary="Sales funnel by rep, month and stage (count, amount, weighted amount)", parameters=[
-        *_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
-                                   description="What the period applies to: created (default) or expected_close."),
-        OpenApiParameter("owner", int), _FORMAT,
-    ], responses=_REPORT)
-    def get(self, request: Request):
-        return super().get(request)
+def report_view(report: Callable[..., reports.Report], *, summary: str, parameters: list,
+                params: Callable[[Request, dict], dict]) -> type[ReportView]:
+    """The endpoint of one report: `params(request, errors)` reads its query parameters into the report's
+    keyword arguments (collecting what is wrong in `errors`, a 400), then `report(user=..., **those)` builds it."""
 
-    def build(self, request: Request) -> reports.Report:
-        errors: dict = {}
-        period, owner = _period(request, errors), _int(request, "owner", errors)
-        _checked(errors)
-        return reports.sales_funnel(user=request.user, period=period, owner_id=owner,
-                                    basis=request.query_params.get("basis", "created"))
+    @extend_schema(tags=["crm: reports"])
+    class View(ReportView):
+        @extend_schema(summary=summary, parameters=[*parameters, _FORMAT], responses=_REPORT)
+        def get(self, request: Request):
+            return super().get(request)
 
+        def build(self, request: Request) -> reports.Report:
+            errors: dict = {}
+            arguments = params(request, errors)
+            _checked(errors)
+            return report(user=request.user, **arguments)
 
-@extend_schema(tags=["crm: reports"])
-class WonLostReportView(ReportView):
-    @extend_schema(summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
-                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=_REPORT)
-    def get(self, request: Request):
-        return super().get(request)
-
-    def build(self, request: Request) -> reports.Report:
-        errors: dict = {}
-        period, owner = _period(request, errors), _int(request, "owner", errors)
-        _checked(errors)
-        return reports.won_lost(user=request.user, period=period, owner_id=owner)
+    View.__name__ = View.__qualname__ = f"{report.__name__.title().replace('_', '')}ReportView"
+    return View
 
 
-@extend_schema(tags=["crm: reports"])
-class ReceivablesReportView(ReportView):
-    @extend_schema(summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
-                   parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
-                               OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
-                               OpenApiParameter("owner", int), OpenApiParameter("customer", int), _FORMAT],
-                   responses=_REPORT)
-    def get(self, request: Request):
-        return super().get(request)
-
-    def build(self, request: Request) -> reports.Report:
-        errors: dict = {}
-        as_of = _date(request, "as_of", errors)
-        owner, customer = _int(request, "owner", errors), _int(request, "customer", errors)
-        _checked(errors)
-        return reports.receivables(user=request.user, by=request.query_params.get("by", "customer"), as_of=as_of,
-                                   owner_id=owner, customer_id=customer)
+def _period_and(person: str) -> Callable[[Request, dict], dict]:
+    """The period (`from`, `to`) and one person (`owner`, `engineer`) as the report's arguments."""
+    return lambda request, errors: {"period": _period(request, errors), f"{person}_id": _int(request, person, errors)}
 
 
-@extend_schema(tags=["crm: reports"])
-class ServiceReportView(ReportView):
-    @extend_schema(summary="Service statistics per engineer and in total (period: created_at)",
-                   parameters=[*_PERIOD, OpenApiParameter("engineer", int), _FORMAT], responses=_REPORT)
-    def get(self, request: Request):
-        return super().get(request)
+FunnelReportView = report_view(
+    reports.sales_funnel, summary="Sales funnel by rep, month and stage (count, amount, weighted amount)",
+    parameters=[*_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
+                                           description="What the period applies to: created (default) or "
+                                                       "expected_close."), OpenApiParameter("owner", int)],
+    params=lambda request, errors: {**_period_and("owner")(request, errors),
+                                    "basis": request.query_params.get("basis", "created")})
 
-    def build(self, request: Request) -> reports.Report:
-        errors: dict = {}
-        period, engineer = _period(request, errors), _int(request, "engineer", errors)
-        _checked(errors)
-        return reports.service_statistics(user=request.user, period=period, engineer_id=engineer)
+WonLostReportView = report_view(
+    reports.won_lost, summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
+    parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner"))
 
+ReceivablesReportView = report_view(
+    reports.receivables,
+    summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
+    parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
+                OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+                OpenApiParameter("owner", int), OpenApiParameter("customer", int)],
+    params=lambda request, errors: {
+        "as_of": _date(request, "as_of", errors), "owner_id": _int(request, "owner", errors),
+        "customer_id": _int(request, "customer", errors), "by": request.query_params.get("by", "customer")})
 
-@extend_schema(tags=["crm: reports"])
-class RetentionReportView(ReportView):
-    @extend_schema(summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
-                   parameters=[*_PERIOD, OpenApiParameter("owner", int), _FORMAT], responses=_REPORT)
-    def get(self, request: Request):
-        return super().get(request)
+ServiceReportView = report_view(
+    reports.service_statistics, summary="Service statistics per engineer and in total (period: created_at)",
+    parameters=[*_PERIOD, OpenApiParameter("engineer", int)], params=_period_and("engineer"))
 
-    def build(self, request: Request) -> reports.Report:
-        errors: dict = {}
-        period, owner = _period(request, errors), _int(request, "owner", errors)
-        _checked(errors)
-        return reports.retention(user=request.user, period=period, owner_id=owner)
+RetentionReportView = report_view(
+    reports.retention, summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
+    parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner"))
 
 
 urlpatterns = [
