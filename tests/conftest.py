@@ -1,4 +1,10 @@
-"""Suite-wide fixtures. Service fixtures live in tests/fixtures/ and are imported here."""
+"""Suite-wide fixtures.
+
+Shared fixtures and helpers live in tests/fixtures/: the servers' (PostgreSQL, S3, OpenSearch, Redis, the
+per-test backends) are loaded by pytest.ini with -p, the rest here with pytest_plugins. A folder's own
+fixtures stay in its conftest.py; an autouse fixture that several folders want is defined once in
+tests/fixtures/ and imported into each of those folders' conftest.py, so it applies only there.
+"""
 
 import os
 
@@ -6,6 +12,8 @@ import pytest
 
 # Keep test data (local store, search index) away from the developer's demo data.
 os.environ.setdefault("DOSSIER_DATA_DIR", "/tmp/dossier-test-data")
+
+pytest_plugins = ["tests.fixtures.clients"]
 
 
 @pytest.fixture(autouse=True)

@@ -44,11 +44,3 @@ def people(db):
     cast["customer"] = CustomerFactory(name="上海华东精密机械有限公司", region="上海", owner=cast["owner"])
     AccountTeamMember.objects.create(customer=cast["customer"], user=cast["team"], role="co-seller")
     return cast
-
-
-def api_client(user):
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.force_login(user)
-    return client

@@ -10,8 +10,8 @@ from django.utils import timezone
 from backend.audit.models import AuditEvent
 from backend.crm.models import Activity
 from backend.crm.services import activities as services
-from tests.crm.conftest import api_client
 from tests.crm.factories import ActivityFactory, CustomerFactory, OpportunityFactory
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

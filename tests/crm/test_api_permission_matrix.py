@@ -14,7 +14,7 @@ from backend.crm.services.customers import customer_create, customer_team_add
 from backend.crm.services.opportunities import opportunity_create
 from backend.crm.services.quotes import quote_create
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from backend.crm.services.customers import customer_create, customer_reassign, c
 from backend.crm.services.links import document_link_create
 from backend.crm.services.opportunities import opportunity_create
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from backend.crm.models import Contact, Customer, Product, Quote, QuoteLine
-from tests.crm.conftest import api_client
+from tests.fixtures.clients import api_client
 from tests.fixtures.sqlite import _sqlite_template, sqlite_dossier  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from backend.audit.models import AuditEvent
 from backend.crm.models import ArticleStatus, KnowledgeArticle
 from backend.crm.services import knowledge as services
-from tests.crm.conftest import api_client
 from tests.crm.factories import ArticleFactory, ProductFactory
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from backend.crm.services.customers import customer_create, customer_team_add
 from backend.crm.services.opportunities import opportunity_create, opportunity_stage_change
 from backend.crm.services.quotes import quote_attach_document, quote_create, quote_status_change
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = pytest.mark.django_db
 

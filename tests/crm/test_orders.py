@@ -13,9 +13,9 @@ from backend.crm.models import DocumentLink, Invoice, Order, OrderLine, Payment,
 from backend.crm.selectors.orders import order_get_visible
 from backend.crm.services import orders as services
 from tests import factories
-from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, QuoteFactory, \
     QuoteLineFactory
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from backend.crm.models import Announcement, Contact
 from backend.crm.services.announcements import announcement_create
 from backend.accounts.models import ApiToken
 from backend.sharing.models import PortalAccount
-from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory
 from tests.factories import api_token
+from tests.fixtures.clients import api_client
 from tests.portal_factories import portal_user
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from backend.common.errors import InvalidInput
 from backend.crm.models import AccountTeamMember, Customer
 from backend.crm.services.customers import customer_create, customer_reassign, customer_team_add
 from tests.crm.factories import CustomerFactory
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 from tests.portal_factories import portal_user
 
 pytestmark = pytest.mark.django_db

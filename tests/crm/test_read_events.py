@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from backend.audit.models import AuditEvent
-from tests.crm.conftest import api_client
 from tests.crm.factories import OrderFactory, QuoteFactory, QuoteLineFactory
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

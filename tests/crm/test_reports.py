@@ -29,9 +29,9 @@ from backend.crm.models import (
     Stage,
 )
 from backend.crm.services import orders as order_services
-from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory, OpportunityFactory, OrderFactory, ProductFactory, \
     ServiceRecordFactory
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from backend.audit.models import AuditEvent
 from backend.crm.models import DispatchState, KnowledgeArticle, ServiceRecord
 from backend.crm.services import service as services
-from tests.crm.conftest import api_client
 from tests.crm.factories import CustomerFactory, OrderFactory, ProductFactory, ServiceRecordFactory, service_engineer
+from tests.fixtures.clients import api_client
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from backend.access.services import document_permission_grant
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

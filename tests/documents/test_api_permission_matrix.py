@@ -12,7 +12,7 @@ from backend.access.services import document_permission_grant
 from backend.audit.models import AuditEvent
 from backend.documents import services
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

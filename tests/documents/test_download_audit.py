@@ -10,7 +10,7 @@ from backend.audit.models import AuditEvent
 from backend.sharing.shares import document_share_create
 from tests import factories
 from tests.crm.factories import CustomerFactory
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -21,7 +21,7 @@ from backend.documents.rendering import TOO_COSTLY, TOO_LARGE, UNREADABLE, Rende
 from backend.sharing.shares import document_share_create, share_open, share_page_png
 from tests import factories
 from tests.crm.factories import CustomerFactory
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 from tests.portal_factories import portal_user
 
 PDF = "application/pdf"

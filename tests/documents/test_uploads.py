@@ -15,7 +15,7 @@ from backend.audit.models import AuditEvent
 from backend.documents.store import object_store
 from backend.documents.models import Document, DocumentVersion
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

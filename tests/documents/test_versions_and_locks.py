@@ -20,7 +20,7 @@ from backend.sharing.models import DocumentShare
 from backend.sharing.shares import document_share_create, share_get_for_portal
 from tests import factories
 from tests.crm.factories import CustomerFactory
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 from tests.portal_factories import portal_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]

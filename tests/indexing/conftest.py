@@ -1,7 +1,6 @@
 """Indexing tests: documents on the real S3 server (as in tests/documents), a tantivy index per test."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from backend.access.policy import user_principals
 from indexing import query
@@ -22,20 +21,9 @@ def search_index(tantivy_index):
 
 
 @pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """`with committed():` runs the on-commit hooks (indexing) of what happens inside, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

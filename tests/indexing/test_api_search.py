@@ -13,8 +13,8 @@ from backend.documents import services as documents
 from backend.documents.models import DocumentVersion
 from indexing import links
 from tests import factories
+from tests.fixtures.clients import api_client as client_for
 from tests.indexing import files
-from tests.indexing.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -13,7 +13,7 @@ from backend.crm.services.opportunities import opportunity_create
 from backend.crm.services.quotes import quote_attach_document, quote_create
 from indexing.links import links_for_documents
 from tests import factories
-from tests.documents.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -7,8 +7,8 @@ import pytest
 
 from backend.audit.models import AuditEvent
 from tests import factories
+from tests.fixtures.clients import api_client as client_for
 from tests.indexing import files
-from tests.indexing.conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.indexing.conftest import client_for
+from tests.fixtures.clients import api_client as client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -10,7 +10,7 @@ from backend.accounts.models import Role
 from indexing.engine import article_search_backend
 from indexing.articles import article_search
 from tests import factories
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

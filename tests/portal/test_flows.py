@@ -13,7 +13,7 @@ from backend.audit.models import AuditEvent
 from backend.crm.models import Contact, DispatchState, ServiceAttachment, ServiceNote, ServiceRecord
 from backend.crm.services.service import service_record_dispatch
 from backend.sharing.portal_accounts import portal_invite
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 from tests.portal.world import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -20,7 +20,7 @@ from backend.audit.models import AuditEvent
 from backend.crm.models import Contact, ServiceAttachment
 from backend.crm.services.service_requests import service_request_submit
 from tests.factories import api_token, upload_source
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 from tests.portal.world import png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from backend.audit.models import AuditEvent
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backend.crm.models import ServiceAttachment, ServiceRecord
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import portal_client
 from tests.portal.world import png_bytes
 
 pytestmark = pytest.mark.django_db

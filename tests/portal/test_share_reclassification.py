@@ -14,8 +14,8 @@ from django.urls import reverse
 from backend.audit.models import AuditEvent
 from backend.documents.services import document_create
 from tests import factories
-from tests.documents.conftest import client_for
-from tests.portal.conftest import portal_client
+from tests.fixtures.clients import api_client as client_for
+from tests.fixtures.clients import portal_client
 from tests.portal.world import real_pdf
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.audit.models import AuditEvent
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from backend.audit.models import AuditEvent
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 from tests.web.world import PASSWORD
 
 pytestmark = pytest.mark.django_db

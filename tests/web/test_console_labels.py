@@ -14,7 +14,7 @@ import pytest
 from backend.audit.events import all_event_types
 from backend.audit.services import record
 from backend.crm.services.activities import activity_log
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

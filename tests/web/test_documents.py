@@ -10,7 +10,7 @@ import pytest
 
 from backend.audit.models import AuditEvent
 from backend.documents.services import document_checkout
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 from tests.web.world import pdf_with_text
 
 pytestmark = pytest.mark.django_db

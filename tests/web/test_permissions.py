@@ -9,7 +9,7 @@ from django.test import Client
 
 from backend.access.services import document_permission_grant
 from backend.audit.models import AuditEvent
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 
 pytestmark = pytest.mark.django_db
 

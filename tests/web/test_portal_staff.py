@@ -22,8 +22,8 @@ from backend.crm.services.service_requests import service_request_submit
 from backend.documents.services import UploadSource
 from backend.sharing.models import DocumentShare, PortalAccount, PortalInvitation
 from backend.sharing.shares import document_share_create, share_open
+from tests.fixtures.clients import client_for
 from tests.portal_factories import portal_user
-from tests.web.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

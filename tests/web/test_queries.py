@@ -14,7 +14,7 @@ from backend.crm.services.links import document_link_create
 from backend.crm.services.opportunities import opportunity_create
 from backend.crm.services.orders import order_create
 from backend.documents.services import document_create, document_version_create
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 from tests.web.world import pdf_with_text, upload
 
 pytestmark = pytest.mark.django_db

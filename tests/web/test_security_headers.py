@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.web.conftest import client_for
+from tests.fixtures.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
