@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.audit.events import register
 
+# (name, description, label), one row a type; a named row binds the constant its call sites record with.
 for _name, _description, _label in [
-    ("crm.access.denied", "Someone asked for a CRM record they may not see or change", _("Was refused a CRM record")),
+    (CRM_ACCESS_DENIED := "crm.access.denied", "Someone asked for a CRM record they may not see or change", _("Was refused a CRM record")),
     ("crm.customer.created", "A customer (account) was created", _("Created a customer")),
     ("crm.customer.updated", "A customer's details changed", _("Changed a customer's details")),
     ("crm.customer.reassigned", "A customer was handed to another owner", _("Reassigned a customer")),
@@ -32,7 +33,7 @@ for _name, _description, _label in [
     ("crm.activity.completed", "A reminder was marked done", _("Completed a reminder")),
     ("crm.document.linked", "A document was linked to a CRM record", _("Linked a document to a CRM record")),
     ("crm.document.unlinked", "A document link was removed", _("Removed a document link")),
-    ("crm.report.exported", "A report was exported as CSV", _("Exported a report")),
+    (CRM_REPORT_EXPORTED := "crm.report.exported", "A report was exported as CSV", _("Exported a report")),
     ("crm.product.created", "A product was added to the catalogue", _("Added a product")),
     ("crm.service.noted", "A comment or progress note was added to a service record", _("Added a note to a service record")),
     ("crm.service.attachment_added", "A file was attached to a service record", _("Attached a file to a service record")),
@@ -43,13 +44,13 @@ for _name, _description, _label in [
     ("portal.service.submitted", "A customer submitted a service request (or complaint) in the portal", _("Submitted a service request in the portal")),
     ("portal.service.commented", "A customer commented on a service request in the portal", _("Commented on a service request in the portal")),
     ("portal.service.rated", "A customer rated a resolved service request in the portal", _("Rated a service request in the portal")),
-    ("portal.service.viewed", "A customer opened a service request in the portal", _("Opened a service request in the portal")),
-    ("portal.article.read", "A customer read a knowledge-base article in the portal", _("Read a knowledge article in the portal")),
+    (PORTAL_SERVICE_VIEWED := "portal.service.viewed", "A customer opened a service request in the portal", _("Opened a service request in the portal")),
+    (PORTAL_ARTICLE_READ := "portal.article.read", "A customer read a knowledge-base article in the portal", _("Read a knowledge article in the portal")),
     ("portal.knowledge.searched", "A customer searched the knowledge base in the portal", _("Searched the knowledge base in the portal")),
-    ("portal.order.viewed", "A customer opened an order in the portal", _("Opened an order in the portal")),
+    (PORTAL_ORDER_VIEWED := "portal.order.viewed", "A customer opened an order in the portal", _("Opened an order in the portal")),
     # Reads that disclose a record's content (staff API detail views and the customer 360 page).
-    ("crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", _("Viewed a customer")),
-    ("crm.quote.viewed", "Staff opened a quote (lines and prices)", _("Viewed a quote")),
-    ("crm.order.viewed", "Staff opened an order (lines, invoices, payments)", _("Viewed an order")),
+    (CRM_CUSTOMER_VIEWED := "crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", _("Viewed a customer")),
+    (CRM_QUOTE_VIEWED := "crm.quote.viewed", "Staff opened a quote (lines and prices)", _("Viewed a quote")),
+    (CRM_ORDER_VIEWED := "crm.order.viewed", "Staff opened an order (lines, invoices, payments)", _("Viewed an order")),
 ]:
     register(_name, _description, label=_label)
