@@ -4,53 +4,51 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.audit.events import register
 
-# (name, description, label), one row a type; a named row binds the constant its call sites record with.
-for _name, _description, _label in [
-    (CRM_ACCESS_DENIED := "crm.access.denied", "Someone asked for a CRM record they may not see or change", _("Was refused a CRM record")),
-    ("crm.customer.created", "A customer (account) was created", _("Created a customer")),
-    ("crm.customer.updated", "A customer's details changed", _("Changed a customer's details")),
-    ("crm.customer.reassigned", "A customer was handed to another owner", _("Reassigned a customer")),
-    ("crm.customer.team_changed", "A customer's account team changed", _("Changed an account team")),
-    ("crm.contact.created", "A contact person was added to a customer", _("Added a contact")),
-    ("crm.contact.updated", "A contact person's details changed", _("Changed a contact")),
-    ("crm.opportunity.created", "An opportunity was opened", _("Opened an opportunity")),
-    ("crm.opportunity.updated", "An opportunity's details changed", _("Changed an opportunity")),
-    ("crm.opportunity.stage_changed", "An opportunity moved along the funnel", _("Moved an opportunity to another stage")),
-    ("crm.quote.created", "A quote was drafted", _("Drafted a quote")),
-    ("crm.quote.status_changed", "A quote was sent, accepted, rejected, expired or superseded", _("Changed a quote's status")),
-    ("crm.quote.document_attached", "A quote's rendered document was attached", _("Attached a quote document")),
-    ("crm.order.created", "An order was recorded", _("Recorded an order")),
-    ("crm.order.status_changed", "An order was fulfilled or cancelled", _("Changed an order's status")),
-    ("crm.invoice.issued", "An invoice was issued against an order", _("Issued an invoice")),
-    ("crm.payment.recorded", "A payment was received against an order", _("Recorded a payment")),
-    ("crm.service.created", "A service record was opened", _("Opened a service record")),
-    ("crm.service.dispatch_changed", "A service record moved along the dispatch states", _("Changed a service record's dispatch state")),
-    ("crm.service.rated", "A customer's satisfaction score was recorded", _("Recorded a satisfaction score")),
-    ("crm.article.created", "A knowledge article was drafted", _("Drafted a knowledge article")),
-    ("crm.article.updated", "A knowledge article changed", _("Changed a knowledge article")),
-    ("crm.article.published", "A knowledge article was published", _("Published a knowledge article")),
-    ("crm.activity.logged", "A visit, call, e-mail, note or reminder was logged", _("Logged an activity")),
-    ("crm.activity.completed", "A reminder was marked done", _("Completed a reminder")),
-    ("crm.document.linked", "A document was linked to a CRM record", _("Linked a document to a CRM record")),
-    ("crm.document.unlinked", "A document link was removed", _("Removed a document link")),
-    (CRM_REPORT_EXPORTED := "crm.report.exported", "A report was exported as CSV", _("Exported a report")),
-    ("crm.product.created", "A product was added to the catalogue", _("Added a product")),
-    ("crm.service.noted", "A comment or progress note was added to a service record", _("Added a note to a service record")),
-    ("crm.service.attachment_added", "A file was attached to a service record", _("Attached a file to a service record")),
-    ("crm.service.attachment_downloaded", "A service record's attachment was downloaded or shown", _("Opened a service attachment")),
-    ("crm.announcement.created", "An announcement for portal users was drafted", _("Drafted an announcement")),
-    ("crm.announcement.published", "An announcement was published to portal users", _("Published an announcement")),
-    ("crm.announcement.withdrawn", "A published announcement was withdrawn", _("Withdrew an announcement")),
-    ("portal.service.submitted", "A customer submitted a service request (or complaint) in the portal", _("Submitted a service request in the portal")),
-    ("portal.service.commented", "A customer commented on a service request in the portal", _("Commented on a service request in the portal")),
-    ("portal.service.rated", "A customer rated a resolved service request in the portal", _("Rated a service request in the portal")),
-    (PORTAL_SERVICE_VIEWED := "portal.service.viewed", "A customer opened a service request in the portal", _("Opened a service request in the portal")),
-    (PORTAL_ARTICLE_READ := "portal.article.read", "A customer read a knowledge-base article in the portal", _("Read a knowledge article in the portal")),
-    ("portal.knowledge.searched", "A customer searched the knowledge base in the portal", _("Searched the knowledge base in the portal")),
-    (PORTAL_ORDER_VIEWED := "portal.order.viewed", "A customer opened an order in the portal", _("Opened an order in the portal")),
-    # Reads that disclose a record's content (staff API detail views and the customer 360 page).
-    (CRM_CUSTOMER_VIEWED := "crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", _("Viewed a customer")),
-    (CRM_QUOTE_VIEWED := "crm.quote.viewed", "Staff opened a quote (lines and prices)", _("Viewed a quote")),
-    (CRM_ORDER_VIEWED := "crm.order.viewed", "Staff opened an order (lines, invoices, payments)", _("Viewed an order")),
-]:
-    register(_name, _description, label=_label)
+# One line a type: the constant call sites record with = its stable name, a description and a short
+# translated label.
+CRM_ACCESS_DENIED = register("crm.access.denied", "Someone asked for a CRM record they may not see or change", label=_("Was refused a CRM record"))
+CRM_CUSTOMER_CREATED = register("crm.customer.created", "A customer (account) was created", label=_("Created a customer"))
+CRM_CUSTOMER_UPDATED = register("crm.customer.updated", "A customer's details changed", label=_("Changed a customer's details"))
+CRM_CUSTOMER_REASSIGNED = register("crm.customer.reassigned", "A customer was handed to another owner", label=_("Reassigned a customer"))
+CRM_CUSTOMER_TEAM_CHANGED = register("crm.customer.team_changed", "A customer's account team changed", label=_("Changed an account team"))
+CRM_CONTACT_CREATED = register("crm.contact.created", "A contact person was added to a customer", label=_("Added a contact"))
+CRM_CONTACT_UPDATED = register("crm.contact.updated", "A contact person's details changed", label=_("Changed a contact"))
+CRM_OPPORTUNITY_CREATED = register("crm.opportunity.created", "An opportunity was opened", label=_("Opened an opportunity"))
+CRM_OPPORTUNITY_UPDATED = register("crm.opportunity.updated", "An opportunity's details changed", label=_("Changed an opportunity"))
+CRM_OPPORTUNITY_STAGE_CHANGED = register("crm.opportunity.stage_changed", "An opportunity moved along the funnel", label=_("Moved an opportunity to another stage"))
+CRM_QUOTE_CREATED = register("crm.quote.created", "A quote was drafted", label=_("Drafted a quote"))
+CRM_QUOTE_STATUS_CHANGED = register("crm.quote.status_changed", "A quote was sent, accepted, rejected, expired or superseded", label=_("Changed a quote's status"))
+CRM_QUOTE_DOCUMENT_ATTACHED = register("crm.quote.document_attached", "A quote's rendered document was attached", label=_("Attached a quote document"))
+CRM_ORDER_CREATED = register("crm.order.created", "An order was recorded", label=_("Recorded an order"))
+CRM_ORDER_STATUS_CHANGED = register("crm.order.status_changed", "An order was fulfilled or cancelled", label=_("Changed an order's status"))
+CRM_INVOICE_ISSUED = register("crm.invoice.issued", "An invoice was issued against an order", label=_("Issued an invoice"))
+CRM_PAYMENT_RECORDED = register("crm.payment.recorded", "A payment was received against an order", label=_("Recorded a payment"))
+CRM_SERVICE_CREATED = register("crm.service.created", "A service record was opened", label=_("Opened a service record"))
+CRM_SERVICE_DISPATCH_CHANGED = register("crm.service.dispatch_changed", "A service record moved along the dispatch states", label=_("Changed a service record's dispatch state"))
+CRM_SERVICE_RATED = register("crm.service.rated", "A customer's satisfaction score was recorded", label=_("Recorded a satisfaction score"))
+CRM_ARTICLE_CREATED = register("crm.article.created", "A knowledge article was drafted", label=_("Drafted a knowledge article"))
+CRM_ARTICLE_UPDATED = register("crm.article.updated", "A knowledge article changed", label=_("Changed a knowledge article"))
+CRM_ARTICLE_PUBLISHED = register("crm.article.published", "A knowledge article was published", label=_("Published a knowledge article"))
+CRM_ACTIVITY_LOGGED = register("crm.activity.logged", "A visit, call, e-mail, note or reminder was logged", label=_("Logged an activity"))
+CRM_ACTIVITY_COMPLETED = register("crm.activity.completed", "A reminder was marked done", label=_("Completed a reminder"))
+CRM_DOCUMENT_LINKED = register("crm.document.linked", "A document was linked to a CRM record", label=_("Linked a document to a CRM record"))
+CRM_DOCUMENT_UNLINKED = register("crm.document.unlinked", "A document link was removed", label=_("Removed a document link"))
+CRM_REPORT_EXPORTED = register("crm.report.exported", "A report was exported as CSV", label=_("Exported a report"))
+CRM_PRODUCT_CREATED = register("crm.product.created", "A product was added to the catalogue", label=_("Added a product"))
+CRM_SERVICE_NOTED = register("crm.service.noted", "A comment or progress note was added to a service record", label=_("Added a note to a service record"))
+CRM_SERVICE_ATTACHMENT_ADDED = register("crm.service.attachment_added", "A file was attached to a service record", label=_("Attached a file to a service record"))
+CRM_SERVICE_ATTACHMENT_DOWNLOADED = register("crm.service.attachment_downloaded", "A service record's attachment was downloaded or shown", label=_("Opened a service attachment"))
+CRM_ANNOUNCEMENT_CREATED = register("crm.announcement.created", "An announcement for portal users was drafted", label=_("Drafted an announcement"))
+CRM_ANNOUNCEMENT_PUBLISHED = register("crm.announcement.published", "An announcement was published to portal users", label=_("Published an announcement"))
+CRM_ANNOUNCEMENT_WITHDRAWN = register("crm.announcement.withdrawn", "A published announcement was withdrawn", label=_("Withdrew an announcement"))
+PORTAL_SERVICE_SUBMITTED = register("portal.service.submitted", "A customer submitted a service request (or complaint) in the portal", label=_("Submitted a service request in the portal"))
+PORTAL_SERVICE_COMMENTED = register("portal.service.commented", "A customer commented on a service request in the portal", label=_("Commented on a service request in the portal"))
+PORTAL_SERVICE_RATED = register("portal.service.rated", "A customer rated a resolved service request in the portal", label=_("Rated a service request in the portal"))
+PORTAL_SERVICE_VIEWED = register("portal.service.viewed", "A customer opened a service request in the portal", label=_("Opened a service request in the portal"))
+PORTAL_ARTICLE_READ = register("portal.article.read", "A customer read a knowledge-base article in the portal", label=_("Read a knowledge article in the portal"))
+PORTAL_KNOWLEDGE_SEARCHED = register("portal.knowledge.searched", "A customer searched the knowledge base in the portal", label=_("Searched the knowledge base in the portal"))
+PORTAL_ORDER_VIEWED = register("portal.order.viewed", "A customer opened an order in the portal", label=_("Opened an order in the portal"))
+# Reads that disclose a record's content (staff API detail views and the customer 360 page).
+CRM_CUSTOMER_VIEWED = register("crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", label=_("Viewed a customer"))
+CRM_QUOTE_VIEWED = register("crm.quote.viewed", "Staff opened a quote (lines and prices)", label=_("Viewed a quote"))
+CRM_ORDER_VIEWED = register("crm.order.viewed", "Staff opened an order (lines, invoices, payments)", label=_("Viewed an order"))

@@ -12,6 +12,7 @@ from backend.access.policy import Action
 from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput
+from backend.crm.audit_events import CRM_DOCUMENT_LINKED, CRM_DOCUMENT_UNLINKED
 from backend.crm.models import Customer, DocumentLink, LinkTarget, Opportunity, Order, Quote, ServiceRecord
 from backend.documents.models import Document
 from indexing import hooks as search_index
@@ -55,7 +56,7 @@ def document_link_create(*, actor, document: Document, target) -> DocumentLink:
         link = DocumentLink.objects.create(document=document, created_by=actor, **fields)
         _after_link_change(document.pk)
         audit.record(
-            "crm.document.linked", actor=actor, target=document, customer_id=fields["customer_id"],
+            CRM_DOCUMENT_LINKED, actor=actor, target=document, customer_id=fields["customer_id"],
             detail={"target_type": fields["target_type"], "target_id": target.pk, "target": str(target)},
         )
     return link
@@ -71,4 +72,4 @@ def document_link_delete(*, actor, link: DocumentLink) -> None:
         link.delete()
         _after_link_change(document.pk)
         # The audit event is the transaction's last write.
-        audit.record("crm.document.unlinked", actor=actor, target=document, customer_id=customer_id, detail=detail)
+        audit.record(CRM_DOCUMENT_UNLINKED, actor=actor, target=document, customer_id=customer_id, detail=detail)

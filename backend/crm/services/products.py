@@ -7,6 +7,7 @@ from django.db import transaction
 from backend.access.policy.crm import may_create_products
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
+from backend.crm.audit_events import CRM_PRODUCT_CREATED
 from backend.crm.models import Currency, Product
 from backend.crm.services.common import money
 
@@ -39,6 +40,6 @@ def product_create(
     with transaction.atomic():
         product = Product.objects.create(code=code, name=name[:200], list_price=price, currency=currency,
                                          description=description or "")
-        audit.record("crm.product.created", actor=actor, target=product,
+        audit.record(CRM_PRODUCT_CREATED, actor=actor, target=product,
                      detail={"code": code, "list_price": str(price), "currency": currency})
     return product
