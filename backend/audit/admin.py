@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from backend.access.policy.admin import PolicyModelAdmin
 from backend.audit.events import all_event_types
-from backend.audit.models import AuditEvent
+from backend.audit.models import HASHED_FIELDS, AuditEvent
 
 
 class EventTypeFilter(admin.SimpleListFilter):
@@ -42,24 +42,8 @@ class AuditEventAdmin(PolicyModelAdmin):
     ordering = ("-id",)
     # Counting a large trail on every page is slow and tells nobody anything.
     show_full_result_count = False
-    fields = (
-        "id",
-        "occurred_at",
-        "event_type",
-        "outcome",
-        "actor_ref",
-        "actor_label",
-        "ip",
-        "user_agent",
-        "request_id",
-        "target_type",
-        "target_id",
-        "target_label",
-        "customer_id",
-        "detail",
-        "prev_hash",
-        "hash",
-    )
+    # Every stored field (the hashed ones and the hash), the actor as an id rather than a link.
+    fields = tuple("actor_ref" if name == "actor_id" else name for name in HASHED_FIELDS) + ("hash",)
     readonly_fields = fields
 
     @admin.display(description="actor id")

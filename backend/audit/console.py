@@ -166,24 +166,17 @@ def _id_bounds(start: dt.datetime | None, end: dt.datetime | None) -> tuple[int 
 
     None when no event falls in the range.
     """
-    low = high = None
-    if start is not None:
-        low = (
-            AuditEvent.objects.filter(occurred_at__gte=start).order_by("occurred_at", "id")
-            .values_list("id", flat=True).first()
-        )
-        if low is None:
-            return None
-    if end is not None:
-        high = (
-            AuditEvent.objects.filter(occurred_at__lt=end).order_by("-occurred_at", "-id")
-            .values_list("id", flat=True).first()
-        )
-        if high is None:
-            return None
+    low = None if start is None else _edge_id(Q(occurred_at__gte=start), ("occurred_at", "id"))
+    high = None if end is None else _edge_id(Q(occurred_at__lt=end), ("-occurred_at", "-id"))
+    if (start is not None and low is None) or (end is not None and high is None):
+        return None
     if low is not None and high is not None and low > high:
         return None
     return low, high
+
+
+def _edge_id(condition: Q, order: tuple[str, str]) -> int | None:
+    return AuditEvent.objects.filter(condition).order_by(*order).values_list("id", flat=True).first()
 
 
 def _filtered(filters: AuditFilters) -> QuerySet[AuditEvent] | None:
