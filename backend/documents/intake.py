@@ -4,20 +4,36 @@ Nothing here writes a row: the document services (backend.documents.services) ca
 any transaction and then insert the version. Shared by every upload Dossier takes (documents, service
 attachments, the portal): `store_checked_upload` with the caller's limits. For a retried Idempotency-Key,
 `upload_sha256`, `request_fingerprint` and `ensure_same_request` tell a replay from a different request.
+
+Nothing here reads a request either. An interface hands over plain inputs: a file a form sent
+(`upload_of_file`) or a body stream with its declared length and name (`upload_of_body`), and the checksum
+the client declared (`declared_sha256` reads it from any mapping of headers). The API and the staff UI
+turn their request into these with backend.documents.api.uploads; the portal passes its form's files.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from backend.common.errors import FileTooLarge, IdempotencyKeyReused, InvalidInput, UnsupportedFileType
+from backend.common.errors import (
+    FileTooLarge,
+    IdempotencyKeyReused,
+    InvalidInput,
+    LengthRequired,
+    UnsupportedFileType,
+)
 from backend.common.metrics import UPLOAD_BYTES
 from backend.documents.filenames import display_filename, sanitize_filename
 from backend.documents.filetypes import SNIFF_BYTES, describe_mime, sniff_mime
@@ -44,6 +60,69 @@ class StoredUpload:
     filename: str
     # The name exactly as the client sent it (for the audit trail when cleaning changed it).
     submitted_filename: str = ""
+
+
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+_FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
+_FILENAME = re.compile(r'filename\s*=\s*"((?:[^"\\]|\\.)*)"|filename\s*=\s*([^;]+)', re.IGNORECASE)
+
+
+def declared_sha256(headers: Mapping[str, str]) -> str | None:
+    """The sha256 a client declared: `Content-Digest: sha-256=:<base64>:` (RFC 9530) or
+    `X-Content-SHA256: <hex>`; None when it declared none. 400 for a malformed one."""
+    digest = headers.get("Content-Digest", "")
+    if digest:
+        match = re.search(r"sha-256\s*=\s*:([A-Za-z0-9+/=]+):", digest)
+        if not match:
+            raise InvalidInput("Content-Digest must carry a sha-256 value, e.g. sha-256=:BASE64:.")
+        try:
+            raw = base64.b64decode(match.group(1), validate=True)
+        except binascii.Error:
+            raise InvalidInput("Content-Digest sha-256 is not valid base64.") from None
+        if len(raw) != 32:
+            raise InvalidInput("Content-Digest sha-256 must be 32 bytes.")
+        return raw.hex()
+    hex_digest = headers.get("X-Content-SHA256", "")
+    if hex_digest:
+        if not _HEX64.match(hex_digest):
+            raise InvalidInput("X-Content-SHA256 must be 64 hexadecimal characters.")
+        return hex_digest.lower()
+    return None
+
+
+def filename_from_disposition(header: str) -> str:
+    """The file name in a Content-Disposition value (`filename*=UTF-8''...` first, then `filename=`)."""
+    match = _FILENAME_STAR.search(header)
+    if match:
+        charset = match.group(1) or "utf-8"
+        try:
+            return unquote(match.group(2).strip(), encoding=charset, errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            raise InvalidInput("The file name in Content-Disposition is not valid.") from None
+    match = _FILENAME.search(header)
+    if match:
+        return (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+    return ""
+
+
+def upload_of_file(file, *, declared_sha256: str | None = None) -> UploadSource:
+    """A file a form sent (Django's UploadedFile: spooled to memory or a temporary file)."""
+    return UploadSource(stream=file, filename=file.name or "", declared_size=file.size,
+                        declared_sha256=declared_sha256)
+
+
+def upload_of_body(stream: BinaryIO, *, length: int | None, filename: str,
+                   declared_sha256: str | None = None) -> UploadSource:
+    """A file sent as a whole body of `length` bytes (streamed, never spooled): 411 without a length,
+    413 above the upload limit, before a byte is read."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if not length:
+        raise LengthRequired(
+            "Send the file as multipart/form-data, or as the request body with a Content-Length header."
+        )
+    if length > limit:
+        raise FileTooLarge(f"The file is {length} bytes; the upload limit is {limit} bytes.", limit_bytes=limit)
+    return UploadSource(stream=stream, filename=filename, declared_size=length, declared_sha256=declared_sha256)
 
 
 def _too_large(limit: int, size: int | None = None) -> FileTooLarge:

@@ -15,7 +15,7 @@ from backend.crm.selectors.orders import order_choices_visible, order_get_visibl
 from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
-from backend.documents.intake import UploadSource
+from backend.documents.intake import UploadSource, upload_of_file
 from backend.ui.errors import Refusal
 from portal.forms import CommentForm, ComplaintForm, RatingForm, ServiceRequestForm
 from portal.pages import page_number, portal_action, portal_page, portal_reading
@@ -24,7 +24,7 @@ REQUESTS_PER_PAGE = 25
 
 
 def _uploads(files) -> list[UploadSource]:
-    return [UploadSource(stream=f, filename=f.name, declared_size=f.size) for f in files]
+    return [upload_of_file(file) for file in files]
 
 
 def _show_errors(form, refusal: Refusal) -> int:

@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
 
 from backend.access import services as access_services
 from backend.access.policy import Action, document_rights, may_read_access_log
@@ -163,12 +161,11 @@ def version_preview(request, document_id: int, number: int):
 @require_POST
 def version_upload(request, document_id: int):
     """A new version: the browser sends the file as the raw body (progress bar, streamed to the store)
-    or, without JavaScript, as multipart form data. Parsing is the API's own (`upload_from_request`)."""
+    or, without JavaScript, as multipart form data, read as the API reads it (`upload_from_request`)."""
     document = services.document_get_for_action(actor=request.user, document_id=document_id)
-    api_request = Request(request, parsers=[MultiPartParser(), FormParser()])
     comment = ""
     with Refusal() as refusal:
-        upload, fields = upload_from_request(api_request)
+        upload, fields = upload_from_request(request)
         comment = str(fields.get("comment", "") or "")[:2000]
         version, _created = services.document_version_create(
             actor=request.user, document=document, upload=upload, comment=comment)
