@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -187,64 +190,58 @@ def version_upload(request, document_id: int):
 # --- check-out, approval, restore ---------------------------------------------------------------
 
 
-def _act(request, document_id: int, action):
-    """Run one document action; show its result (or its error, translated) on the document page."""
-    document = services.document_get_for_action(actor=request.user, document_id=document_id)
-    report_outcome(request, lambda: action(document))
-    return redirect("web:document", document_id=document.pk)
+def document_action(act):
+    """A POST on the document page: `act(request, document, **the URL's other values)` runs one service and
+    returns the sentence to show; a refusal is shown translated instead. Then back to the document page."""
+
+    @staff_page
+    @require_POST
+    @wraps(act)
+    def view(request, document_id: int, **kwargs):
+        document = services.document_get_for_action(actor=request.user, document_id=document_id)
+        report_outcome(request, lambda: act(request, document, **kwargs))
+        return redirect("web:document", document_id=document.pk)
+
+    return view
 
 
-@staff_page
-@require_POST
-def checkout(request, document_id: int):
-    def run(document):
-        services.document_checkout(actor=request.user, document=document)
-        return _("Checked out. Nobody else can upload a new version until you check it in.")
-    return _act(request, document_id, run)
+def _lock_step(service, done: str):
+    """Check-out and check-in: the service on the document, and what to say when it is done."""
+
+    def step(request, document) -> str:
+        service(actor=request.user, document=document)
+        return str(done)
+
+    return document_action(step)
 
 
-@staff_page
-@require_POST
-def checkin(request, document_id: int):
-    def run(document):
-        services.document_checkin(actor=request.user, document=document)
-        return _("Checked in.")
-    return _act(request, document_id, run)
+checkout = _lock_step(services.document_checkout,
+                      gettext_lazy("Checked out. Nobody else can upload a new version until you check it in."))
+checkin = _lock_step(services.document_checkin, gettext_lazy("Checked in."))
 
 
-@staff_page
-@require_POST
-def break_lock(request, document_id: int):
-    def run(document):
-        services.document_lock_break(actor=request.user, document=document,
-                                     reason=request.POST.get("reason", "")[:300])
-        return _("The check-out was released.")
-    return _act(request, document_id, run)
+@document_action
+def break_lock(request, document):
+    services.document_lock_break(actor=request.user, document=document, reason=request.POST.get("reason", "")[:300])
+    return _("The check-out was released.")
 
 
-@staff_page
-@require_POST
-def version_approve(request, document_id: int, number: int):
+@document_action
+def version_approve(request, document, number: int):
     form = ApproveForm(request.POST)
-
-    def run(document):
-        if not form.is_valid():
-            raise InvalidInput(" ".join(form.errors.get("valid_until", [])) or _("The date is invalid."))
-        version = services.version_get(document=document, number=number)
-        services.document_version_approve(actor=request.user, version=version,
-                                          valid_until=form.cleaned_data.get("valid_until"))
-        return _("Version %(number)s is approved and is now the valid version.") % {"number": number}
-    return _act(request, document_id, run)
+    if not form.is_valid():
+        raise InvalidInput(" ".join(form.errors.get("valid_until", [])) or _("The date is invalid."))
+    version = services.version_get(document=document, number=number)
+    services.document_version_approve(actor=request.user, version=version,
+                                      valid_until=form.cleaned_data.get("valid_until"))
+    return _("Version %(number)s is approved and is now the valid version.") % {"number": number}
 
 
-@staff_page
-@require_POST
-def version_restore(request, document_id: int, number: int):
-    def run(document):
-        version = services.version_get(document=document, number=number)
-        new = services.document_version_restore(actor=request.user, version=version)
-        return _("Version %(old)s was restored as new draft version %(new)s.") % {"old": number, "new": new.number}
-    return _act(request, document_id, run)
+@document_action
+def version_restore(request, document, number: int):
+    version = services.version_get(document=document, number=number)
+    new = services.document_version_restore(actor=request.user, version=version)
+    return _("Version %(old)s was restored as new draft version %(new)s.") % {"old": number, "new": new.number}
 
 
 # --- who can access it, and its access log (loaded when opened) ---------------------------------
