@@ -22,29 +22,22 @@ STAFF_TOKEN = "staff"
 PORTAL_ALL_TOKEN = "portal"
 
 
-def user_token(user_id: int) -> str:
-    return f"user:{user_id}"
+def _token(prefix: str):
+    """The token for one id (or role) of a kind: `prefix:value`."""
+
+    def token(value: int | str) -> str:
+        return f"{prefix}:{value}"
+
+    token.__name__ = token.__qualname__ = f"{prefix.replace('-', '_')}_token"
+    return token
 
 
-def group_token(group_id: int) -> str:
-    return f"group:{group_id}"
-
-
-def role_token(role: str) -> str:
-    return f"role:{role}"
-
-
-def department_token(department_id: int) -> str:
-    return f"dept:{department_id}"
-
-
-def customer_team_token(customer_id: int) -> str:
-    """Everyone who owns `customer_id` or is on its account team."""
-    return f"customer-team:{customer_id}"
-
-
-def portal_customer_token(customer_id: int) -> str:
-    return f"portal-customer:{customer_id}"
+user_token = _token("user")
+group_token = _token("group")
+role_token = _token("role")
+department_token = _token("dept")
+customer_team_token = _token("customer-team")  # everyone who owns the customer or is on its account team
+portal_customer_token = _token("portal-customer")
 
 
 def user_principals(user) -> list[str]:
