@@ -98,49 +98,29 @@ def all_event_types() -> list[EventType]:
     return sorted(_registry.values(), key=lambda item: item.name)
 
 
-# (name, description, label), one row a type; a row binds the constant its call sites record with.
-_EVENTS = [
-    # --- documents (their app names them in backend/documents/audit_events.py) ---
-    (DOCUMENT_CREATED := "document.created", "A document was created.", _("Created a document")),
-    (DOCUMENT_VIEWED := "document.viewed", "A document's details were viewed.", _("Viewed a document")),
-    (DOCUMENT_UPDATED := "document.updated", "A document's metadata was changed.", _("Changed a document's details")),
-    (DOCUMENT_DELETED := "document.deleted", "A document was deleted.", _("Deleted a document")),
-    (DOCUMENT_VERSION_UPLOADED := "document.version.uploaded", "A new version of a document was uploaded.",
-     _("Uploaded a version")),
-    # Only when the bytes are sent as a file (a GET answered 200 or 206): never for HEAD, 304 or 416.
-    (DOCUMENT_VERSION_DOWNLOADED := "document.version.downloaded",
-     "A version's content was downloaded through the application.", _("Downloaded a version")),
-    # Shown inline in the staff UI's preview frame: a read, but not a download.
-    (DOCUMENT_VERSION_PREVIEWED := "document.version.previewed",
-     "A version was shown inline in the staff interface's preview (not downloaded).", _("Previewed a version")),
-    (DOCUMENT_VERSION_DOWNLOAD_URL_ISSUED := "document.version.download_url_issued",
-     "A time-limited direct download URL for a version was issued.", _("Issued a download link")),
-    (DOCUMENT_VERSION_CHECKSUM_FAILED := "document.version.checksum_failed",
-     "A version's stored content no longer matched its recorded checksum.", _("Stored file failed its checksum")),
-    (DOCUMENT_VERSION_STATUS_CHANGED := "document.version.status_changed",
-     "A version's status changed (draft, approved, superseded, expired).", _("Changed a version's status")),
-    (DOCUMENT_VERSION_RESTORED := "document.version.restored", "An earlier version was restored as a new version.",
-     _("Restored an earlier version")),
-    (DOCUMENT_CHECKED_OUT := "document.checked_out", "A document was checked out for editing.",
-     _("Checked out a document")),
-    (DOCUMENT_CHECKED_IN := "document.checked_in", "A checked-out document was checked in.",
-     _("Checked in a document")),
-    (DOCUMENT_LOCK_BROKEN := "document.lock_broken", "Someone else's check-out lock on a document was broken.",
-     _("Broke a check-out lock")),
-    (DOCUMENT_PERMISSION_GRANTED := "document.permission.granted",
-     "Access to a document was granted to a user or group.", _("Granted access to a document")),
-    (DOCUMENT_PERMISSION_REVOKED := "document.permission.revoked",
-     "Access to a document was revoked from a user or group.", _("Revoked access to a document")),
-    (DOCUMENT_ACCESS_LISTED := "document.access.listed", "Someone asked who can access a document.",
-     _("Looked up who can access a document")),
-    (DOCUMENT_ACCESS_DENIED := "document.access.denied", "An attempt to use a document was refused.",
-     _("Was refused a document")),
-    (DOCUMENT_LIST_SEARCHED := "document.list.searched",
-     "Staff listed documents whose title matched a query (the query, filters and what was shown).",
-     _("Searched the document list")),
-    # --- the trail itself ---
-    (AUDIT_CHAIN_VERIFIED := "audit.chain.verified", "The audit trail's hash chain was verified.",
-     _("Verified the audit chain")),
-]
-for _name, _description, _label in _EVENTS:
-    register(_name, _description, label=_label)
+# One line a type: its stable name, a description and a short translated label.
+# --- documents (their app names them in backend/documents/audit_events.py) -------------------------
+DOCUMENT_CREATED = register("document.created", "A document was created.", label=_("Created a document"))
+DOCUMENT_VIEWED = register("document.viewed", "A document's details were viewed.", label=_("Viewed a document"))
+DOCUMENT_UPDATED = register("document.updated", "A document's metadata was changed.", label=_("Changed a document's details"))
+DOCUMENT_DELETED = register("document.deleted", "A document was deleted.", label=_("Deleted a document"))
+DOCUMENT_VERSION_UPLOADED = register("document.version.uploaded", "A new version of a document was uploaded.", label=_("Uploaded a version"))
+# Only when the bytes are sent as a file (a GET answered 200 or 206): never for HEAD, 304 or 416.
+DOCUMENT_VERSION_DOWNLOADED = register("document.version.downloaded", "A version's content was downloaded through the application.", label=_("Downloaded a version"))
+# Shown inline in the staff UI's preview frame: a read, but not a download.
+DOCUMENT_VERSION_PREVIEWED = register("document.version.previewed", "A version was shown inline in the staff interface's preview (not downloaded).", label=_("Previewed a version"))
+DOCUMENT_VERSION_DOWNLOAD_URL_ISSUED = register("document.version.download_url_issued", "A time-limited direct download URL for a version was issued.", label=_("Issued a download link"))
+DOCUMENT_VERSION_CHECKSUM_FAILED = register("document.version.checksum_failed", "A version's stored content no longer matched its recorded checksum.", label=_("Stored file failed its checksum"))
+DOCUMENT_VERSION_STATUS_CHANGED = register("document.version.status_changed", "A version's status changed (draft, approved, superseded, expired).", label=_("Changed a version's status"))
+DOCUMENT_VERSION_RESTORED = register("document.version.restored", "An earlier version was restored as a new version.", label=_("Restored an earlier version"))
+DOCUMENT_CHECKED_OUT = register("document.checked_out", "A document was checked out for editing.", label=_("Checked out a document"))
+DOCUMENT_CHECKED_IN = register("document.checked_in", "A checked-out document was checked in.", label=_("Checked in a document"))
+DOCUMENT_LOCK_BROKEN = register("document.lock_broken", "Someone else's check-out lock on a document was broken.", label=_("Broke a check-out lock"))
+DOCUMENT_PERMISSION_GRANTED = register("document.permission.granted", "Access to a document was granted to a user or group.", label=_("Granted access to a document"))
+DOCUMENT_PERMISSION_REVOKED = register("document.permission.revoked", "Access to a document was revoked from a user or group.", label=_("Revoked access to a document"))
+DOCUMENT_ACCESS_LISTED = register("document.access.listed", "Someone asked who can access a document.", label=_("Looked up who can access a document"))
+DOCUMENT_ACCESS_DENIED = register("document.access.denied", "An attempt to use a document was refused.", label=_("Was refused a document"))
+DOCUMENT_LIST_SEARCHED = register("document.list.searched", "Staff listed documents whose title matched a query (the query, filters and what was shown).", label=_("Searched the document list"))
+
+# --- the trail itself ---------------------------------------------------------------------------
+AUDIT_CHAIN_VERIFIED = register("audit.chain.verified", "The audit trail's hash chain was verified.", label=_("Verified the audit chain"))
