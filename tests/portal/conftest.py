@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.documents import s3_backed_documents  # noqa: F401 - autouse in this folder
 from tests.portal.world import build_portal_world
 
 
 @pytest.fixture(autouse=True)
-def s3_backed_documents(s3_document_bucket):
-    return s3_document_bucket
-
-
-@pytest.fixture(autouse=True)
 def search_index(tantivy_index, settings):
+    """A fresh embedded index for every test (as tests/fixtures/documents.py's), and the articles' collection
+    beside it, which the portal's knowledge search opens, closed afterwards."""
     yield tantivy_index
     from indexing.engine import article_search_backend
 

@@ -1,7 +1,3 @@
-import pytest
+"""Shared documents keep their bytes in a fresh bucket on the real S3 server, as in tests/documents."""
 
-
-@pytest.fixture(autouse=True)
-def s3_backed_documents(s3_document_bucket):
-    """Shared documents keep their bytes in a fresh bucket on the real S3 server, as in tests/documents."""
-    return s3_document_bucket
+from tests.fixtures.documents import s3_backed_documents  # noqa: F401 - autouse in this folder

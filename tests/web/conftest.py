@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.documents import s3_backed_documents, search_index  # noqa: F401 - autouse in this folder
 from tests.web.world import build_world
-
-
-@pytest.fixture(autouse=True)
-def s3_backed_documents(s3_document_bucket):
-    return s3_document_bucket
-
-
-@pytest.fixture(autouse=True)
-def search_index(tantivy_index):
-    """A fresh embedded index for every test; returns the backend."""
-    return tantivy_index
 
 
 @pytest.fixture
