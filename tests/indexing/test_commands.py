@@ -15,7 +15,7 @@ from indexing.backends.base import IndexDoc
 from indexing.models import ReindexRun, VersionIndexState
 from tests import factories
 from tests.indexing import files
-from tests.indexing.conftest import engine_hits
+from tests.indexing.helpers import engine_hits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -18,7 +18,7 @@ from indexing.extract import Budget, ExtractionFailed, extract
 from indexing.models import IndexStatus, VersionIndexState
 from tests import factories
 from tests.indexing import files
-from tests.indexing.conftest import engine_hits
+from tests.indexing.helpers import engine_hits
 
 MB = 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -10,7 +10,7 @@ from indexing import extraction
 from indexing.models import IndexStatus, SearchOutbox, VersionIndexState
 from tests import factories
 from tests.indexing import files
-from tests.indexing.conftest import engine_hits, state_of
+from tests.indexing.helpers import engine_hits, state_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -12,7 +12,7 @@ from backend.documents.models import DocumentVersion
 from indexing import hooks
 from indexing.models import SearchOutbox
 from tests import factories
-from tests.indexing.conftest import break_engine, engine_hits
+from tests.indexing.helpers import break_engine, engine_hits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

@@ -9,7 +9,7 @@ from indexing import extraction, outbox
 from indexing.models import IndexStatus, SearchOutbox
 from storage.errors import StoreUnavailable
 from tests import factories
-from tests.indexing.conftest import break_engine, engine_hits, state_of
+from tests.indexing.helpers import break_engine, engine_hits, state_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 

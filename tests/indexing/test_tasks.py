@@ -12,7 +12,7 @@ from backend.documents.models import DocumentVersion
 from indexing import tasks
 from indexing.models import SearchOutbox
 from tests import factories
-from tests.indexing.conftest import engine_hits
+from tests.indexing.helpers import engine_hits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
 
