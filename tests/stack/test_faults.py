@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from tests.indexing.files import pdf_with_text
-from tests.stack.conftest import SEARCH_INDEX, Staff, browser_session, eventually
+from tests.stack.clients import Staff, browser_session, eventually
+from tests.stack.stack import SEARCH_INDEX
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("show_logs_on_failure")]
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.indexing.files import docx_with, pdf_with_text
-from tests.stack.conftest import browser_session, eventually
+from tests.stack.clients import browser_session, eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("show_logs_on_failure")]
 
