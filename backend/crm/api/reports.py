@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -123,10 +123,11 @@ class ReportView(APIView):
         }))
 
 
-def report_view(report: Callable[..., reports.Report], *, summary: str, parameters: list,
-                params: Callable[[Request, dict], dict]) -> type[ReportView]:
-    """The endpoint of one report: `params(request, errors)` reads its query parameters into the report's
-    keyword arguments (collecting what is wrong in `errors`, a 400), then `report(user=..., **those)` builds it."""
+def report_endpoint(slug: str, report: Callable[..., reports.Report], *, summary: str, parameters: list,
+                    params: Callable[[Request, dict], dict]) -> URLPattern:
+    """The endpoint of one report at `<slug>/`: `params(request, errors)` reads its query parameters into the
+    report's keyword arguments (collecting what is wrong in `errors`, a 400), then `report(user=..., **those)`
+    builds it."""
 
     @extend_schema(tags=["crm: reports"])
     class View(ReportView):
@@ -140,8 +141,8 @@ def report_view(report: Callable[..., reports.Report], *, summary: str, paramete
             _checked(errors)
             return report(user=request.user, **arguments)
 
-    View.__name__ = View.__qualname__ = f"{report.__name__.title().replace('_', '')}ReportView"
-    return View
+    View.__name__ = View.__qualname__ = f"{slug.title().replace('-', '')}ReportView"
+    return path(f"{slug}/", View.as_view(), name=f"api-report-{slug}")
 
 
 def _period_and(person: str) -> Callable[[Request, dict], dict]:
@@ -149,41 +150,34 @@ def _period_and(person: str) -> Callable[[Request, dict], dict]:
     return lambda request, errors: {"period": _period(request, errors), f"{person}_id": _int(request, person, errors)}
 
 
-FunnelReportView = report_view(
-    reports.sales_funnel, summary="Sales funnel by rep, month and stage (count, amount, weighted amount)",
-    parameters=[*_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
-                                           description="What the period applies to: created (default) or "
-                                                       "expected_close."), OpenApiParameter("owner", int)],
-    params=lambda request, errors: {**_period_and("owner")(request, errors),
-                                    "basis": request.query_params.get("basis", "created")})
-
-WonLostReportView = report_view(
-    reports.won_lost, summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
-    parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner"))
-
-ReceivablesReportView = report_view(
-    reports.receivables,
-    summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
-    parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
-                OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
-                OpenApiParameter("owner", int), OpenApiParameter("customer", int)],
-    params=lambda request, errors: {
-        "as_of": _date(request, "as_of", errors), "owner_id": _int(request, "owner", errors),
-        "customer_id": _int(request, "customer", errors), "by": request.query_params.get("by", "customer")})
-
-ServiceReportView = report_view(
-    reports.service_statistics, summary="Service statistics per engineer and in total (period: created_at)",
-    parameters=[*_PERIOD, OpenApiParameter("engineer", int)], params=_period_and("engineer"))
-
-RetentionReportView = report_view(
-    reports.retention, summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
-    parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner"))
-
-
 urlpatterns = [
-    path("funnel/", FunnelReportView.as_view(), name="api-report-funnel"),
-    path("won-lost/", WonLostReportView.as_view(), name="api-report-won-lost"),
-    path("receivables/", ReceivablesReportView.as_view(), name="api-report-receivables"),
-    path("service/", ServiceReportView.as_view(), name="api-report-service"),
-    path("retention/", RetentionReportView.as_view(), name="api-report-retention"),
+    report_endpoint(
+        "funnel", reports.sales_funnel,
+        summary="Sales funnel by rep, month and stage (count, amount, weighted amount)",
+        parameters=[*_PERIOD, OpenApiParameter("basis", str, enum=list(reports.FUNNEL_BASES),
+                                               description="What the period applies to: created (default) or "
+                                                           "expected_close."), OpenApiParameter("owner", int)],
+        params=lambda request, errors: {**_period_and("owner")(request, errors),
+                                        "basis": request.query_params.get("basis", "created")}),
+    report_endpoint(
+        "won-lost", reports.won_lost,
+        summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
+        parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner")),
+    report_endpoint(
+        "receivables", reports.receivables,
+        summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
+        parameters=[OpenApiParameter("by", str, enum=list(reports.RECEIVABLE_GROUPS)),
+                    OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today."),
+                    OpenApiParameter("owner", int), OpenApiParameter("customer", int)],
+        params=lambda request, errors: {
+            "as_of": _date(request, "as_of", errors), "owner_id": _int(request, "owner", errors),
+            "customer_id": _int(request, "customer", errors), "by": request.query_params.get("by", "customer")}),
+    report_endpoint(
+        "service", reports.service_statistics,
+        summary="Service statistics per engineer and in total (period: created_at)",
+        parameters=[*_PERIOD, OpenApiParameter("engineer", int)], params=_period_and("engineer")),
+    report_endpoint(
+        "retention", reports.retention,
+        summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
+        parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner")),
 ]
