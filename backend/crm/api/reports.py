@@ -150,6 +150,12 @@ def _period_and(person: str) -> Callable[[Request, dict], dict]:
     return lambda request, errors: {"period": _period(request, errors), f"{person}_id": _int(request, person, errors)}
 
 
+def _period_report(slug: str, report: Callable[..., reports.Report], person: str, summary: str) -> URLPattern:
+    """A report over a period (`from`, `to`) for one person or all (`owner`, `engineer`)."""
+    return report_endpoint(slug, report, summary=summary, parameters=[*_PERIOD, OpenApiParameter(person, int)],
+                           params=_period_and(person))
+
+
 urlpatterns = [
     report_endpoint(
         "funnel", reports.sales_funnel,
@@ -159,10 +165,8 @@ urlpatterns = [
                                                            "expected_close."), OpenApiParameter("owner", int)],
         params=lambda request, errors: {**_period_and("owner")(request, errors),
                                         "basis": request.query_params.get("basis", "created")}),
-    report_endpoint(
-        "won-lost", reports.won_lost,
-        summary="Won and lost deals per rep, the lost rate and the reasons (period: closed_at)",
-        parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner")),
+    _period_report("won-lost", reports.won_lost, "owner",
+                   "Won and lost deals per rep, the lost rate and the reasons (period: closed_at)"),
     report_endpoint(
         "receivables", reports.receivables,
         summary="Receivables per customer or per rep: ordered, paid, invoiced, outstanding, overdue",
@@ -172,12 +176,8 @@ urlpatterns = [
         params=lambda request, errors: {
             "as_of": _date(request, "as_of", errors), "owner_id": _int(request, "owner", errors),
             "customer_id": _int(request, "customer", errors), "by": request.query_params.get("by", "customer")}),
-    report_endpoint(
-        "service", reports.service_statistics,
-        summary="Service statistics per engineer and in total (period: created_at)",
-        parameters=[*_PERIOD, OpenApiParameter("engineer", int)], params=_period_and("engineer")),
-    report_endpoint(
-        "retention", reports.retention,
-        summary="Customer retention per owner: new, active, retained, lost (default: last 90 days)",
-        parameters=[*_PERIOD, OpenApiParameter("owner", int)], params=_period_and("owner")),
+    _period_report("service", reports.service_statistics, "engineer",
+                   "Service statistics per engineer and in total (period: created_at)"),
+    _period_report("retention", reports.retention, "owner",
+                   "Customer retention per owner: new, active, retained, lost (default: last 90 days)"),
 ]
