@@ -6,11 +6,7 @@ import pytest
 
 from backend.accounts.models import Role
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _local_store(settings, tmp_path):
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
+from tests.fixtures.documents import local_disk_documents  # noqa: F401 - autouse in this folder
 
 
 @pytest.fixture

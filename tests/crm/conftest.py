@@ -2,11 +2,8 @@
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def _crm_local_document_store(settings, tmp_path):
-    """CRM tests that touch documents keep their bytes in a throw-away local store."""
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
+# CRM tests that touch documents keep their bytes in a throw-away local store.
+from tests.fixtures.documents import local_disk_documents  # noqa: F401 - autouse in this folder
 
 
 @pytest.fixture

@@ -1,9 +1,3 @@
-"""Fixtures for the demo tests."""
+"""The demo's documents keep their bytes in a throw-away local store."""
 
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _demo_local_document_store(settings, tmp_path):
-    """The demo's documents keep their bytes in a throw-away local store."""
-    settings.STORAGE_URL = f"file://{tmp_path}/objects"
+from tests.fixtures.documents import local_disk_documents  # noqa: F401 - autouse in this folder
