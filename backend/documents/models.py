@@ -150,6 +150,8 @@ class DocumentVersion(StoredFile):
 
     class Meta:
         ordering = ["document_id", "-number"]
+        # "Is this file already here?" (the new-document page's duplicate check) looks versions up by content.
+        indexes = [models.Index(fields=["sha256"], name="version_sha256_idx")]
         constraints = [
             models.UniqueConstraint(fields=["document", "number"], name="version_number_uniq"),
             models.UniqueConstraint(

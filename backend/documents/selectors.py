@@ -40,3 +40,18 @@ def version_list_for_document(*, document: Document) -> QuerySet[DocumentVersion
         .select_related("uploaded_by", "approved_by", "restored_from")
         .order_by("-number")
     )
+
+
+def versions_with_content_visible(*, user, sha256: str, limit: int = 5) -> list[DocumentVersion]:
+    """Versions holding exactly these bytes (by sha256) in documents `user` may see, newest first, with their
+    document joined; at most `limit`. Documents the user may not see are never among them, so an answer
+    says nothing about them (the new-document page's duplicate check)."""
+    sha256 = (sha256 or "").strip().lower()
+    if len(sha256) != 64:
+        return []
+    documents = visible(user, Document.objects.all(), Action.VIEW)
+    return list(
+        DocumentVersion.objects.filter(sha256=sha256, document__in=documents.values("pk"))
+        .select_related("document", "uploaded_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
