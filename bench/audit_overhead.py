@@ -4,8 +4,8 @@
     .venv/bin/python -m bench.audit_overhead -n 100          # a quick look
     .venv/bin/python -m bench.audit_overhead --write         # also update BENCHMARKS.md
 
-`GET /api/documents/{id}/` records `document.viewed` (advisory chain lock, read of the chain head,
-INSERT, COMMIT). The same request is timed through gunicorn with AUDIT_ENABLED=1 and =0 on
+`GET /api/documents/{id}/` records `document.viewed` (the chain lock: one `SELECT … FOR UPDATE` of
+the `audit_chainhead` row that also reads the head; INSERT, COMMIT). The same request is timed through gunicorn with AUDIT_ENABLED=1 and =0 on
 PostgreSQL database `dossier_bench_audit`. To keep drift and background load from favouring one
 side, the server is started four times, in the order on, off, off, on, each serving N/2 timed
 requests (after a warm-up); every setting thus gets N requests. In-process, the cost of
