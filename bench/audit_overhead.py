@@ -6,10 +6,11 @@
 
 `GET /api/documents/{id}/` records `document.viewed` (the chain lock: one `SELECT … FOR UPDATE` of
 the `audit_chainhead` row that also reads the head; INSERT, COMMIT). The same request is timed
-through gunicorn with AUDIT_ENABLED=1 and =0 on PostgreSQL database `dossier_bench_audit`. To keep drift and background load from favouring one
-side, the server is started four times, in the order on, off, off, on, each serving N/2 timed
-requests (after a warm-up); every setting thus gets N requests. In-process, the cost of
-`audit.record()` alone is timed too (its own transaction, as in the view).
+through gunicorn with AUDIT_ENABLED=1 and =0 on PostgreSQL database `dossier_bench_audit`. To keep
+drift and background load from favouring one side, the server is started four times, in the order
+on, off, off, on, each serving N/2 timed requests (after a warm-up); every setting thus gets N
+requests. In-process, the cost of `audit.record()` alone is timed too (its own transaction, as in
+the view).
 """
 
 from __future__ import annotations
