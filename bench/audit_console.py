@@ -39,6 +39,7 @@ from bench.common import (
     cleanup_on_exit,
     close_django_connections,
     create_database,
+    database_url,
     django_setup,
     drop_database,
     fmt_mib,
@@ -248,17 +249,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--write", action="store_true", help="update the Compliance console section of BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="reuse an already seeded database (skip seeding)")
+    parser.add_argument("--reuse", action="store_true", help="reuse an already seeded database (skip seeding; needs a PostgreSQL that "
+                             "outlives the run, see BENCH_PG_HOST/BENCH_PG_PORT in bench/README.md)")
     args = parser.parse_args()
     log = print
 
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "console")
-        env = base_env(database=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
-                       storage_url=f"file://{workdir / 'objects'}", data_dir=workdir)
+        # The database lives where every bench script's does (bench.common.postgres_server: the
+        # configured server, else a throwaway cluster discarded with this stack).
+        database = database_url(DATABASE) if args.reuse else create_database(DATABASE)
+        env = base_env(database=database, storage_url=f"file://{workdir / 'objects'}", data_dir=workdir)
         seeding: dict[str, float] = {}
         if not args.reuse:
-            create_database(DATABASE)
             seeding["migrate"] = migrate(env)
         if not args.keep:
             stack.callback(drop_database, DATABASE)
