@@ -42,14 +42,11 @@ from bench.common import (
     database_url,
     django_setup,
     drop_database,
-    fmt_mib,
     make_workdir,
-    markdown_table,
     migrate,
-    percentile,
     postgres_version,
-    write_section,
 )
+from bench.report import fmt_mib, markdown_table, percentile, write_section
 
 DATABASE = "dossier_bench_console"
 TABLE = "audit_auditevent"

@@ -22,19 +22,16 @@ import time
 import requests
 
 from bench.common import (
-    CpuAccount,
     app_database,
     cleanup_on_exit,
     close_django_connections,
     make_workdir,
-    markdown_table,
-    percentile,
     postgres_backend_pids,
     seed_user_with_token,
-    start_gunicorn,
-    wait_until_quiet,
-    write_section,
 )
+from bench.machine import CpuAccount, wait_until_quiet
+from bench.report import markdown_table, percentile, write_section
+from bench.servers import start_gunicorn
 
 PHASES = ("on", "off", "off", "on")
 

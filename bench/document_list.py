@@ -39,21 +39,18 @@ from urllib.parse import urlsplit
 import requests
 
 from bench.common import (
-    CpuAccount,
     app_database,
     cleanup_on_exit,
     close_django_connections,
     copy_rows,
     make_workdir,
-    markdown_table,
-    percentile,
     postgres_backend_pids,
     reset_sequences,
-    start_gunicorn,
-    wait_until_quiet,
-    write_section,
 )
+from bench.machine import CpuAccount, wait_until_quiet
 from bench.population import CLASSIFICATION_WEIGHTS, DEPARTMENTS, KINDS, TEAMS, choose_users, seed_people, weighted
+from bench.report import markdown_table, percentile, write_section
+from bench.servers import start_gunicorn
 
 SEED = 20260101
 TAGS = 40

@@ -65,27 +65,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import (
-    CpuAccount,
-    _admin_connection,
     base_env,
     cleanup_on_exit,
     close_django_connections,
     copy_rows,
-    cpu_reference,
     create_database,
+    database_exists,
     database_url,
     django_setup,
     drop_database,
     make_workdir,
-    markdown_table,
     migrate,
-    percentile,
     postgres_backend_pids,
     reset_sequences,
-    wait_until_quiet,
-    write_section,
 )
+from bench.machine import CpuAccount, cpu_reference, wait_until_quiet
 from bench.population import CLASSIFICATION_WEIGHTS, DEPARTMENTS, KINDS, TEAMS, choose_users, seed_people, weighted
+from bench.report import markdown_table, percentile, write_section
 
 SEED = 20261122
 
@@ -685,8 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "bench-search", keep=args.keep)
         if args.reuse:
-            with _admin_connection() as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+            exists = database_exists(args.database)
             db_url = database_url(args.database) if exists else create_database(args.database)
         else:
             db_url = create_database(args.database)
@@ -981,10 +976,10 @@ and the stored first characters of each hit's text, from which our layer cuts th
 tantivy), sent with `opensearch-py`'s `client.search`: no Django, no database, no snippets or highlighting
 by our layer. The machine is shared:
 "other load" is the CPU that processes other than this benchmark, its PostgreSQL backends and the
-OpenSearch node used while a row (or an indexing run) was measured, in cores out of 2 (`bench.common.CpuAccount`); before
+OpenSearch node used while a row (or an indexing run) was measured, in cores out of 2 (`bench.machine.CpuAccount`); before
 each timed phase the script waited up to {args.quiet_wait:.0f} s for it to drop under 0.3 cores. The machine's own
 speed also varies from day to day without any load showing: a fixed pure-Python workload
-(`bench.common.cpu_reference`) measures it; compare runs with that in mind.
+(`bench.machine.cpu_reference`) measures it; compare runs with that in mind.
 """
     for name in backends:
         (lb, la), (sb, sa) = load[name], speed[name]

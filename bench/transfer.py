@@ -37,22 +37,15 @@ from requests.adapters import HTTPAdapter
 from bench.common import (
     GiB,
     MiB,
-    CpuAccount,
-    RssSampler,
     app_database,
     cleanup_on_exit,
     close_django_connections,
-    fmt_mib,
     make_workdir,
-    markdown_table,
-    median,
-    percentile,
     seed_user_with_token,
-    start_gunicorn,
-    start_weed,
-    wait_until_quiet,
-    write_section,
 )
+from bench.machine import CpuAccount, RssSampler, wait_until_quiet
+from bench.report import fmt_mib, markdown_table, median, percentile, write_section
+from bench.servers import start_gunicorn, start_weed
 
 APP_BUCKET = "dossier"
 RAW_BUCKET = "raw-bench"
