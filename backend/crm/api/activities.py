@@ -79,8 +79,11 @@ class CustomerActivityView(GenericAPIView):
         OpenApiParameter("done", bool),
     ])
     def get(self, request: Request, customer_id: int) -> Response:
-        customer = customer_for_activities(user=request.user, customer_id=customer_id)
-        return paged(self, activity_timeline(user=request.user, customer=customer, filters=request.query_params))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        customer = customer_for_activities(user=self.request.user, customer_id=self.kwargs["customer_id"])
+        return activity_timeline(user=self.request.user, customer=customer, filters=self.request.query_params)
 
     @extend_schema(summary="Log a visit, call, e-mail, note or next-step reminder", request=ActivityInput,
                    responses={201: ActivitySerializer})
@@ -112,7 +115,10 @@ class ReminderListView(GenericAPIView):
 
     @extend_schema(summary="My open reminders, soonest due first")
     def get(self, request: Request) -> Response:
-        return paged(self, reminder_list_open(user=request.user))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return reminder_list_open(user=self.request.user)
 
 
 urlpatterns = [

@@ -100,8 +100,12 @@ class CustomerListCreateView(GenericAPIView):
 
     @extend_schema(summary="Customers you may see", operation_id="crm_customers_list")
     def get(self, request: Request) -> Response:
-        return paged(self, customer_list_visible(user=request.user, search=query_text(request.query_params, "q"),
-                                                 status=query_text(request.query_params, "status")))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        params = self.request.query_params
+        return customer_list_visible(user=self.request.user, search=query_text(params, "q"),
+                                     status=query_text(params, "status"))
 
     @extend_schema(summary="Create a customer (409 names the owner of an existing one)", request=CustomerInput,
                    responses={201: CustomerSerializer})

@@ -66,7 +66,10 @@ class ArticleListCreateView(GenericAPIView):
         OpenApiParameter("product", int), OpenApiParameter("q", str),
     ])
     def get(self, request: Request) -> Response:
-        return paged(self, article_list_visible(user=request.user, filters=request.query_params))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return article_list_visible(user=self.request.user, filters=self.request.query_params)
 
     @extend_schema(summary="Draft an article", request=ArticleInput, responses={201: ArticleSerializer})
     def post(self, request: Request) -> Response:

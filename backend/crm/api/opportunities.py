@@ -87,10 +87,12 @@ class OpportunityListCreateView(GenericAPIView):
     @extend_schema(summary="Opportunities you may see (filters: customer, stage, owner)",
                    operation_id="crm_opportunities_list")
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        return paged(self, opportunity_list_visible(user=request.user, customer_id=query_id(params, "customer"),
-                                                    stage=query_text(params, "stage"),
-                                                    owner_id=query_id(params, "owner")))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        params = self.request.query_params
+        return opportunity_list_visible(user=self.request.user, customer_id=query_id(params, "customer"),
+                                        stage=query_text(params, "stage"), owner_id=query_id(params, "owner"))
 
     @extend_schema(summary="Open an opportunity", request=OpportunityInput, responses={201: OpportunitySerializer})
     def post(self, request: Request) -> Response:

@@ -137,7 +137,10 @@ class OrderListCreateView(GenericAPIView):
         OpenApiParameter("status", str, enum=OrderStatus.values), OpenApiParameter("q", str),
     ])
     def get(self, request: Request) -> Response:
-        return paged(self, order_list_visible(user=request.user, filters=request.query_params))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return order_list_visible(user=self.request.user, filters=self.request.query_params)
 
     @extend_schema(summary="Record a signed order", request=OrderInput, responses={201: OrderDetailSerializer})
     def post(self, request: Request) -> Response:

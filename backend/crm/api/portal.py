@@ -124,7 +124,10 @@ class AnnouncementListCreateView(GenericAPIView):
 
     @extend_schema(operation_id="crm_announcements_list", summary="Announcements to portal users, newest first")
     def get(self, request: Request) -> Response:
-        return paged(self, announcement_list_visible(user=request.user))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return announcement_list_visible(user=self.request.user)
 
     @extend_schema(summary="Draft (or publish at once) an announcement", request=AnnouncementInput,
                    responses={201: AnnouncementSerializer})

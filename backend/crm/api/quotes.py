@@ -148,8 +148,10 @@ class ProductListView(GenericAPIView):
 
     @extend_schema(summary="The product catalogue", responses=ProductSerializer(many=True))
     def get(self, request: Request) -> Response:
-        products = visible(request.user, Product.objects.filter(active=True), Action.VIEW).order_by("code")
-        return Response(ProductSerializer(products, many=True).data)
+        return Response(ProductSerializer(self.get_queryset(), many=True).data)
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return visible(self.request.user, Product.objects.filter(active=True), Action.VIEW).order_by("code")
 
 
 @extend_schema(tags=["crm: quotes"])
@@ -158,10 +160,12 @@ class QuoteListCreateView(GenericAPIView):
 
     @extend_schema(summary="Quotes you may see (filters: customer, status, owner)", operation_id="crm_quotes_list")
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        return paged(self, quote_list_visible(user=request.user, customer_id=query_id(params, "customer"),
-                                              status=query_text(params, "status"),
-                                              owner_id=query_id(params, "owner")))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        params = self.request.query_params
+        return quote_list_visible(user=self.request.user, customer_id=query_id(params, "customer"),
+                                  status=query_text(params, "status"), owner_id=query_id(params, "owner"))
 
     @extend_schema(summary="Draft a quote; the response carries warnings (another rep's open quote, price deviation)",
                    request=QuoteInput, responses={201: QuoteCreatedSerializer})

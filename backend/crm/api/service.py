@@ -104,7 +104,10 @@ class ServiceRecordListCreateView(GenericAPIView):
         OpenApiParameter("type", str, enum=ServiceType.values), OpenApiParameter("priority", str, enum=Priority.values),
     ])
     def get(self, request: Request) -> Response:
-        return paged(self, service_record_list_visible(user=request.user, filters=request.query_params))
+        return paged(self, self.get_queryset())
+
+    def get_queryset(self):  # also what DRF's browsable page asks for
+        return service_record_list_visible(user=self.request.user, filters=self.request.query_params)
 
     @extend_schema(summary="Open a service record", request=ServiceRecordInput,
                    responses={201: ServiceRecordDetailSerializer})
