@@ -9,6 +9,7 @@ from backend.web.views import (
     customers,
     documents,
     home,
+    pickers,
     pipeline,
     reports,
     search,
@@ -21,6 +22,7 @@ urlpatterns = [
     *auth.entrance.urls(),
     path("", home.home, name="home"),
     path("search/", search.search, name="search"),
+    path("pick/<str:kind>/", pickers.pick, name="pick"),
     # documents
     path("documents/<int:document_id>/", documents.document_detail, name="document"),
     path("documents/<int:document_id>/download/", documents.valid_version_download, name="document_download"),
