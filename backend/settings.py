@@ -398,6 +398,10 @@ CACHES = {
 
 # --- documents --------------------------------------------------------------
 CHECKOUT_TTL_SECONDS = _env_int("CHECKOUT_TTL_SECONDS", 8 * 3600)
+# Four-eyes approval: for documents of these classifications, whoever uploaded a version may not approve
+# it; another person with change access must. Comma-separated; "none" turns the rule off.
+DOCUMENT_FOUR_EYES_CLASSIFICATIONS = [
+    name for name in _env_list("DOCUMENT_FOUR_EYES_CLASSIFICATIONS", ["confidential", "secret"]) if name != "none"]
 
 # --- search -----------------------------------------------------------------
 SEARCH_URL = _env("SEARCH_URL", f"tantivy://{DATA_DIR / 'search'}")

@@ -54,6 +54,12 @@ class Conflict(DomainError, status=409, code="conflict", message="The request co
     """The request contradicts what is stored now (a duplicate, a state that moved on)."""
 
 
+class FourEyesRequired(DomainError, status=403, code="four_eyes_required",
+                       message="Another person must approve: you uploaded this version."):
+    """The four-eyes rule of the document's classification: whoever uploaded a version may not approve it.
+    403, not the 404 of "forbidden": the caller may see and change the document; another person must act."""
+
+
 class VersionLocked(Conflict, code="locked", message="The document is checked out by someone else."):
     """Someone else holds the document's check-out lock."""
 

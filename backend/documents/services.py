@@ -55,11 +55,14 @@ from backend.documents.intake import (  # noqa: F401 - UploadSource, StoredUploa
 )
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag
 from backend.documents.versions import (  # noqa: F401 - the workflow's services, named here for the interfaces
+    ComparedVersions,
+    approval_refusal,
     document_checkin,
     document_checkout,
     document_lock_break,
     document_version_approve,
     document_version_restore,
+    document_versions_compare,
     ensure_not_locked_by_other,
     locked_document,
     version_audit_detail,

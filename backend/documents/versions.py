@@ -1,4 +1,4 @@
-"""The version workflow of a document: a new version's row, check-out locks, approval and restore.
+"""The version workflow of a document: a new version's row, check-out locks, approval, restore and compare.
 
 Versions are immutable: a new version never rewrites an old one, and restoring copies an old version's
 content into a new draft. One version per document is the valid one. A check-out stops everyone else
@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.access.policy import Action
+from backend.access.policy import Action, four_eyes_forbids
 from backend.access.services import require
 from backend.audit import services as audit
-from backend.common.errors import Conflict, VersionLocked
+from backend.common.errors import Conflict, DomainError, FourEyesRequired, NotFound, VersionLocked
 from backend.documents.audit_events import (
+    DOCUMENT_ACCESS_DENIED,
     DOCUMENT_CHECKED_IN,
     DOCUMENT_CHECKED_OUT,
     DOCUMENT_LOCK_BROKEN,
+    DOCUMENT_VERSION_PREVIEWED,
     DOCUMENT_VERSION_RESTORED,
     DOCUMENT_VERSION_STATUS_CHANGED,
 )
@@ -193,12 +197,40 @@ def document_lock_break(*, actor, document: Document, reason: str = "") -> Docum
 # --- status, restore -----------------------------------------------------------------------
 
 
+NOT_NEWEST = "Only the newest version can be approved."
+
+
+def approval_refusal(*, actor, version: DocumentVersion) -> DomainError | None:
+    """Why `actor` may not approve `version` now, or None when they may (change access aside, which the
+    caller has): only the newest version, only while it is a draft, and not by its uploader where the
+    four-eyes rule of the classification applies (backend.access.policy.approval). For the page to say
+    why the button is not offered; the approval service enforces the same."""
+    document = version.document
+    if version.status != VersionStatus.DRAFT:
+        return Conflict(f"Version {version.number} is {version.get_status_display().lower()}; "
+                        f"only a draft can be approved.")
+    if version.number != document.version_count:
+        return Conflict(NOT_NEWEST)
+    if four_eyes_forbids(actor, version):
+        return FourEyesRequired()
+    return None
+
+
 def document_version_approve(
     *, actor, version: DocumentVersion, valid_until: dt.date | None = None
 ) -> DocumentVersion:
-    """Approve a draft: it becomes the valid version and the previously approved one is superseded."""
+    """Approve the newest draft: it becomes the valid version and the previously approved one is superseded.
+
+    Under the four-eyes rule of the document's classification its uploader may not approve it: the
+    refusal (FourEyesRequired, 403) is recorded as a denial, like any other, in its own transaction.
+    """
     document = version.document
     require(actor=actor, action=Action.CHANGE, obj=document)
+    if four_eyes_forbids(actor, version):
+        audit.record(DOCUMENT_ACCESS_DENIED, actor=actor, target=document, outcome="denied",
+                     detail={"action": "approve", "rule": "four_eyes", "version": version.number,
+                             "classification": document.classification})
+        raise FourEyesRequired()
     with transaction.atomic():
         locked = locked_document(document)
         # Approving changes which version is valid: refused while someone else holds the check-out, like an upload.
@@ -209,6 +241,8 @@ def document_version_approve(
                 f"Version {current.number} is {current.get_status_display().lower()}; "
                 f"only a draft can be approved."
             )
+        if current.number != locked.version_count:
+            raise Conflict(NOT_NEWEST, newest=locked.version_count)
         superseded = list(
             locked.versions.filter(status=VersionStatus.APPROVED).values_list("number", flat=True)
         )
@@ -262,3 +296,38 @@ def document_version_restore(*, actor, version: DocumentVersion, comment: str = 
         )
     return new_version
 
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparedVersions:
+    old: DocumentVersion
+    new: DocumentVersion
+    old_text: str  # the text extracted for search ("" while it waits, or for a file without text)
+    new_text: str
+
+
+def document_versions_compare(*, actor, document: Document, old_number: int, new_number: int) -> ComparedVersions:
+    """The extracted texts of two versions of a document, to show side by side.
+
+    Reading a version's text shows its content, so it is checked and recorded as a preview is: the
+    right to view the document (a view-level user sees previews, never downloads), and one
+    `document.version.previewed` event per version compared, naming the other one.
+    """
+    from indexing.selectors import version_extracted_text  # indexing imports documents, not the reverse
+
+    require(actor=actor, action=Action.VIEW, obj=document)
+    found = {v.number: v for v in DocumentVersion.objects.select_related("uploaded_by", "approved_by")
+             .filter(document=document, number__in=(old_number, new_number))}
+    if old_number not in found or new_number not in found:
+        raise NotFound()
+    old, new = found[old_number], found[new_number]
+    for version, other in ((old, new), (new, old)):
+        version.document = document
+        audit.record(DOCUMENT_VERSION_PREVIEWED, actor=actor, target=document,
+                     detail={"version": version.number, "sha256": version.sha256, "view": "compare",
+                             "compared_with": other.number})
+    return ComparedVersions(old=old, new=new, old_text=version_extracted_text(version_id=old.pk),
+                            new_text=version_extracted_text(version_id=new.pk))

@@ -49,7 +49,7 @@ def huadong_documents(draw: Draw) -> list[DocumentPlan]:
             VersionPlan("销售合同_HD-2026-031_上海华东精密_v2.pdf",
                         as_pdf(sales_contract(contract_v2, lang="zh", marking=CONFIDENTIAL, author="wang.fang")),
                         comment="付款方式改为 net 60，交货期 75 天（客户意见）",
-                        approve=Approval("wang.fang", valid_days=365)),
+                        approve=Approval("sarah.chen", valid_days=365)),  # four eyes: not the uploader
         ),
         grants=(GrantPlan(Action.CHANGE, user="sarah.chen"), GrantPlan(Action.VIEW, department="management")),
         checked_out_by="sarah.chen",
@@ -135,8 +135,8 @@ def bright_optics_documents(draw: Draw) -> list[DocumentPlan]:
         description="Signed contract from quotation QT-2026-0147 Rev.3; 18 months warranty.",
         versions=(VersionPlan("Sales_Contract_SC-2026-058.docx", as_docx(sales_contract(
             bright_contract, lang="en", marking=CONFIDENTIAL, author="sarah.chen")),
-            approve=Approval("sarah.chen", valid_days=730)),),
-        grants=(GrantPlan(Action.VIEW, department="management"),),
+            approve=Approval("wang.fang", valid_days=730)),),  # four eyes: not the uploader
+        grants=(GrantPlan(Action.CHANGE, user="wang.fang"), GrantPlan(Action.VIEW, department="management")),
     ))
     return plans
 

@@ -49,7 +49,7 @@ def binhai_tender(draw: Draw) -> tuple[list[DocumentPlan], dt.date]:
             VersionPlan("投标书_TJBH-2026-ZB-017_v2.pdf", as_pdf(tender_response(
                 binhai_versions[1], author="zhang.wei", marking=CONFIDENTIAL, bidder_rep=person_name("li.lei"))),
                 comment=f"整机折扣调整为 {second * 100:.0f}%（总经理已批）", by="zhang.wei",
-                approve=Approval("zhang.wei", valid_days=90)),
+                approve=Approval("li.lei", valid_days=90)),  # four eyes: not the uploader
             VersionPlan("投标书_TJBH-2026-ZB-017_v3.pdf", as_pdf(tender_response(
                 binhai_versions[2], author="li.lei", marking=CONFIDENTIAL, bidder_rep=person_name("li.lei"))),
                 comment="补充资质文件，交货期改为 75 天"),
@@ -93,8 +93,8 @@ def other_accounts(draw: Draw) -> list[DocumentPlan]:
             ContractTerms("BJ-2026-019", jingbei, jingbei_lines, jingbei_quote.issued_on + dt.timedelta(days=40),
                           "30-60-10", 120, seller_rep=person_name("zhang.wei")),
             lang="zh", marking=CONFIDENTIAL, author="zhang.wei")),
-            approve=Approval("zhang.wei", valid_days=365)),),
-        grants=(GrantPlan(Action.VIEW, department="management"),),
+            approve=Approval("sun.hao", valid_days=365)),),  # four eyes: the general manager
+        grants=(GrantPlan(Action.CHANGE, user="sun.hao"), GrantPlan(Action.VIEW, department="management")),
     ))
     coastline = CUSTOMERS["coastline"]
     add(DocumentPlan(

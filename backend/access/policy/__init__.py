@@ -12,6 +12,7 @@ One module per area, each registering its models' rules in the rule table (regis
     sharing.py      shares with customers: who may share, who vouches, what portal users read
     crm.py          customers and what hangs off them, service, knowledge, products, announcements, reports
     portal.py       what a portal user sees of their own customer
+    approval.py     the four-eyes rule: who may not approve a version they uploaded
     compliance.py   the compliance console, "who can access this", a document's access log
     rights.py       every right of one user on one document at once (the document page)
     principals.py   the search-index tokens
@@ -28,6 +29,7 @@ from backend.access.policy.actions import (
     Action,
     codenames_implying,
 )
+from backend.access.policy.approval import four_eyes_applies, four_eyes_forbids
 from backend.access.policy.compliance import (
     can_review_access,
     document_access_explanation,
@@ -70,7 +72,7 @@ __all__ = [
     "STAFF_TOKEN", "AccessRule", "Action", "DocumentRights", "ShareAccess", "can", "can_manage_portal_access",
     "can_publish_announcements", "can_review_access", "can_share_document", "codenames_implying",
     "customer_visibility_q", "denied_event_for", "document_access_explanation", "document_rights",
-    "document_visibility_q",
+    "document_visibility_q", "four_eyes_applies", "four_eyes_forbids",
     "is_active_staff", "is_portal_user", "may_export_reports", "may_open_compliance_console",
     "may_read_access_log", "may_share_document", "may_vouch_for_share", "portal_can_follow_up",
     "portal_customer_id", "portal_customer_token", "related_customer_ids", "user_principals",
