@@ -55,3 +55,11 @@ def versions_with_content_visible(*, user, sha256: str, limit: int = 5) -> list[
         .select_related("document", "uploaded_by")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def document_created_by_request(*, user, idempotency_key: str | None) -> Document | None:
+    """The document `user` created with this Idempotency-Key, if any (a retried upload: the page answers with
+    it instead of offering it as a duplicate of itself)."""
+    if not idempotency_key:
+        return None
+    return Document.objects.filter(owner=user, idempotency_key=idempotency_key).only("pk").first()
