@@ -14,6 +14,13 @@ with built-in filters, and the contract suite checks both agree):
    Unicode word segmentation does, so ``3.5``, ``1,000`` and ``can't`` stay whole).
 3. **Bigram** each CJK run into overlapping pairs; a run of one character stays a unigram
    (Lucene's ``cjk_bigram``). Whole texts are never n-grammed: ``payment terms`` is two words.
+4. **Stem** every word with the Snowball English stemmer (porter2), so ``contracts``,
+   ``contracting`` and ``contract`` are one token: `stem()` runs tantivy's ``stemmer`` filter
+   (the embedded index registers the same filter and stems as it writes); OpenSearch's mapping
+   uses Lucene's ``stemmer`` filter with language ``porter2``. CJK tokens and numbers pass unchanged.
+
+A single Han character (``机``) is not a word of its own in this analysis: the backends match it
+against the bigram field wherever it stands (see ``Match.is_single_han`` in query.py).
 
 Every token's position is its index in the list, so a phrase is a run of consecutive tokens and a
 Chinese substring (``控机`` inside ``数控机床``) is a phrase of its bigrams.
@@ -28,6 +35,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+import tantivy
 
 # --- traditional -> simplified, business vocabulary --------------------------------------------
 # Pairs are written traditional then simplified; only characters that are traditional-only
@@ -255,14 +264,39 @@ def token_string(text: str) -> str:
     return " ".join(pieces)
 
 
+STEMMER_LANGUAGE = "english"  # Snowball English (porter2); Lucene's name for it is "porter2"
+
+
+def stem_analyzer():
+    """Whitespace-split tokens through the Snowball English stemmer: step 4 of the chain, and the
+    analyzer the embedded index registers for its text fields."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+            .filter(tantivy.Filter.stemmer(STEMMER_LANGUAGE)).build())
+
+
+_STEMMER = stem_analyzer()
+
+
+def stem(joined_tokens: str) -> list[str]:
+    """The stemmed tokens of a `token_string` (same count, same order)."""
+    return _STEMMER.analyze(joined_tokens) if joined_tokens else []
+
+
 def tokens(text: str) -> list[str]:
-    """The analyzed tokens of `text`, in order; a token's position is its index."""
-    joined = token_string(text)
-    return joined.split(" ") if joined else []
+    """The analyzed (and stemmed) tokens of `text`, in order; a token's position is its index.
+
+    `token_string` is the same chain before stemming: what the embedded index is given (it stems
+    as it writes)."""
+    return stem(token_string(text))
 
 
 def is_cjk(char: str) -> bool:
     return bool(_CJK_RUN_RE.fullmatch(char))
+
+
+def is_single_han(token: str) -> bool:
+    """A query token that is one CJK character (a lone 机): matched wherever the character stands."""
+    return len(token) == 1 and is_cjk(token)
 
 
 def _build_variants() -> dict[str, str]:

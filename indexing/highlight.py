@@ -7,6 +7,7 @@ the most distinct terms is cut out, HTML-escaped, with <mark> around each match.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from indexing import analysis
@@ -36,6 +37,13 @@ class Highlighter:
         self.ascii_pattern = analysis.ascii_highlight_pattern(terms)
         self.wanted = len({term for term in terms if term})
         self._folded: dict[str, str] = {}  # surface form of a match -> the term it stands for
+        # Other forms of the English words (agreements for agreement): a word starting with a term's
+        # stem is marked when its own stem is that stem.
+        self.stems = {stem for stem in analysis.stem(" ".join(t for t in terms if t and t.isascii()
+                                                              and t.replace("_", "").isalpha()))}
+        self.stem_pattern = re.compile(
+            r"\b(?:" + "|".join(re.escape(stem) for stem in sorted(self.stems, key=len, reverse=True))
+            + r")[a-z]*\b", re.IGNORECASE) if self.stems else None
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Matches of the terms in `text` as (start, end, folded term), stopping once every term has
@@ -44,8 +52,24 @@ class Highlighter:
         if not text:
             return []
         if text.isascii():
-            return self._scan(self.ascii_pattern, text.lower(), text)
-        return self._scan(self.pattern, text, text)
+            found = self._scan(self.ascii_pattern, text.lower(), text)
+        else:
+            found = self._scan(self.pattern, text, text)
+        return self._with_other_forms(text, found) if self.stem_pattern is not None else found
+
+    def _with_other_forms(self, text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        forms = []
+        for match in self.stem_pattern.finditer(text):
+            word = match.group().lower()
+            stems = analysis.stem(word)
+            if stems and stems[0] in self.stems:
+                forms.append((match.start(), match.end(), stems[0]))
+                if len(forms) >= MAX_MATCHES:
+                    break
+        if not forms:
+            return found
+        kept = [m for m in found if not any(f_start < m[1] and m[0] < f_end for f_start, f_end, _ in forms)]
+        return sorted(kept + forms)
 
     def _scan(self, pattern, haystack: str, text: str) -> list[tuple[int, int, str]]:
         if pattern is None:

@@ -5,6 +5,8 @@
     合同 OR 報價              either; Chinese runs match as substrings (数控机床 is found by 控机)
     quote -draft             exclude a word; -"a phrase" and -(a group) work too
     (合同 OR contract) 2026  groups with parentheses; NOT word is the same as -word
+    机                       one Han character: found wherever it stands, inside longer words too
+    contracts                English words are stemmed: contract, contracts, contracting alike
 
 Operators are the upper-case words AND, OR, NOT. Syntax errors raise QuerySyntaxError with a
 message meant for the person who typed the query (the API answers 400 with it).
@@ -35,6 +37,27 @@ class Match:
     @property
     def is_phrase(self) -> bool:
         return len(self.tokens) > 1
+
+    @property
+    def is_single_han(self) -> bool:
+        """One Han character on its own: matched against the bigram field wherever it stands (as the
+        first or second character of a bigram, or alone), not only as a one-character run."""
+        return len(self.tokens) == 1 and analysis.is_single_han(self.tokens[0])
+
+
+def single_han_pattern(char: str) -> str:
+    """The term pattern (tantivy and Lucene regular expressions alike) of a single Han character:
+    the character alone, first in a bigram, or second in one. CJK characters need no escaping."""
+    return f"{char}.?|.{char}"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What one searched word or phrase matched, for the search page to say."""
+
+    text: str  # as typed
+    kind: str  # "character" (anywhere), "stem" (every form of a word), "exact"
+    stem: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,10 +224,31 @@ def parse(text: str) -> ParsedQuery | None:
         raise QuerySyntaxError("The query has no words to search for.")
     terms: list[str] = []
     for match in _positive_matches(root):
-        for term in analysis.surface_terms(match.text):
+        # the words as typed, and their stems (a document with "contract" found by "contracts")
+        stems = (token for token in match.tokens if not analysis.is_cjk(token[:1]))
+        for term in (*analysis.surface_terms(match.text), *stems):
             if term not in terms:
                 terms.append(term)
     return ParsedQuery(root=root, text=text, highlight_terms=tuple(terms))
+
+
+def explain(parsed: "ParsedQuery | None") -> list[Explanation]:
+    """What each searched word or phrase matched: a lone Han character anywhere, an English word
+    in every form (its stem differs from what was typed), or the text as written."""
+    if parsed is None:
+        return []
+    out: list[Explanation] = []
+    for match in _positive_matches(parsed.root):
+        if match.is_single_han:
+            item = Explanation(text=match.text, kind="character", stem=match.tokens[0])
+        else:
+            typed = analysis.token_string(match.text).split(" ")
+            stems = [stem for word, stem in zip(typed, match.tokens) if word != stem]
+            item = Explanation(text=match.text, kind="stem", stem=" ".join(match.tokens)) if stems else \
+                Explanation(text=match.text, kind="exact")
+        if item not in out:
+            out.append(item)
+    return out
 
 
 def only_negative(node: Node) -> bool:

@@ -40,7 +40,7 @@ from indexing.models import VersionIndexState
 
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000  # deepest result reachable by paging (OpenSearch's default window)
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "title")
 FACETS = tuple(FACET_FIELDS)
 
 

@@ -18,6 +18,13 @@ from backend.common.errors import BackendUnavailable, InvalidInput
 from indexing.query import ParsedQuery
 
 # Searchable text fields and their weights (the same on every backend).
+def title_sort_key(title: str) -> str:
+    """What results sort on by title, in both backends: the folded title's first 100 characters."""
+    from indexing import analysis
+
+    return analysis.fold(title or "").strip()[:100]
+
+
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "meta": 2.0, "body": 1.0}
 TIE_BREAKER = 0.3
 SNIPPET_CHARS = 200
@@ -105,7 +112,7 @@ class SearchRequest:
     query: ParsedQuery | None  # None: browse everything the filters allow
     principals: tuple[str, ...]
     filters: SearchFilters = SearchFilters()
-    sort: str = "relevance"  # relevance, newest, oldest
+    sort: str = "relevance"  # relevance, newest, oldest, title
     offset: int = 0
     limit: int = 20
     facets: tuple[str, ...] = ()

@@ -10,7 +10,10 @@ The analysis is indexing/analysis.py spelled with built-in parts only (analysis-
     tokenizer    dossier_words  standard (UAX #29); Han characters one per token
     filters      lowercase
                  dossier_length drops tokens over analysis.MAX_TOKEN_CHARS, as analysis.py does
+                 dossier_stem   stemmer, language porter2 (Snowball English, as tantivy's stemmer filter)
                  cjk_bigram     adjacent CJK tokens -> overlapping bigrams, a lone one stays a unigram
+
+A single Han character in a query is a `regexp` over the bigram terms (query.single_han_pattern).
 
 Folding before the tokenizer, from analysis.py's own table, is what makes both backends see the same
 words (Lucene's cjk_width and asciifolding fold more than analysis.py and only after splitting).
@@ -34,9 +37,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from indexing import analysis, highlight
 from indexing.backends.base import (
     FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
-    InvalidSearch, SearchBackend, SearchRequest, SearchResult, SearchUnavailable,
+    InvalidSearch, SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
 )
-from indexing.query import And, Match, Node, Not, Or
+from indexing.query import And, Match, Node, Not, Or, single_han_pattern
 
 ANALYZER = "dossier_text"
 DEFAULT_INDEX = "dossier-versions"
@@ -94,13 +97,17 @@ def analysis_settings() -> dict:
         # The standard tokenizer cuts a word longer than max_token_length (255 by default) into
         # pieces; analysis.py drops it whole, so words are kept whole here and dossier_length drops them.
         "tokenizer": {"dossier_words": {"type": "standard", "max_token_length": 1 << 20}},
-        "filter": {"dossier_length": {"type": "length", "max": analysis.MAX_TOKEN_CHARS}},
+        "filter": {
+            "dossier_length": {"type": "length", "max": analysis.MAX_TOKEN_CHARS},
+            # Lucene's Snowball English stemmer, the algorithm of tantivy's Filter.stemmer("english")
+            "dossier_stem": {"type": "stemmer", "language": "porter2"},
+        },
         "analyzer": {
             ANALYZER: {
                 "type": "custom",
                 "char_filter": ["dossier_fold", "dossier_split"],
                 "tokenizer": "dossier_words",
-                "filter": ["lowercase", "dossier_length", "cjk_bigram"],
+                "filter": ["lowercase", "dossier_length", "dossier_stem", "cjk_bigram"],
             }
         },
     }
@@ -108,8 +115,10 @@ def analysis_settings() -> dict:
 
 # Stored for snippets, never searched.
 SNIPPET_SOURCE_FIELD = {"type": "text", "index": False}
-# Raised when the mapping changes in a way that needs a rebuild (2: snippets from snippet_source).
-MAPPING_REVISION = 2
+# Raised when the mapping changes in a way that needs a rebuild (2: snippets from snippet_source;
+# 3: stemmed words and title_sort).
+MAPPING_REVISION = 3
+TITLE_SORT_FIELD = {"type": "keyword", "ignore_above": 256}
 
 
 @lru_cache(maxsize=1)
@@ -166,6 +175,7 @@ def index_body(*, replicas: int = 0) -> dict:
                 "uploader_id": {"type": "long"},
                 "is_valid": {"type": "boolean"},
                 "created": {"type": "date"},
+                "title_sort": TITLE_SORT_FIELD,
             },
         },
     }
@@ -190,6 +200,7 @@ def document_source(doc: IndexDoc, *, snippet_source_chars: int = 200_000) -> di
         "uploader_id": doc.uploader_id,
         "is_valid": doc.is_valid,
         "created": _iso(doc.created_at),
+        "title_sort": title_sort_key(doc.title),
     }
 
 
@@ -199,6 +210,11 @@ def _iso(value: dt.datetime) -> str:
 
 def _match_query(node: Match) -> dict:
     queries = []
+    if node.is_single_han:
+        pattern = single_han_pattern(node.tokens[0])
+        for field_name, boost in FIELD_BOOSTS.items():
+            queries.append({"regexp": {field_name: {"value": pattern, "boost": boost}}})
+        return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
     for field_name, boost in FIELD_BOOSTS.items():
         queries.append({"match_phrase": {field_name: {"query": node.text, "boost": boost}}})
     return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
@@ -251,7 +267,9 @@ def search_body(request: SearchRequest) -> dict:
         "track_total_hits": True,
         "_source": source,
     }
-    if request.sort in ("newest", "oldest") or request.query is None:
+    if request.sort == "title":
+        body["sort"] = [{"title_sort": {"order": "asc"}}, {"version_id": {"order": "asc"}}]
+    elif request.sort in ("newest", "oldest") or request.query is None:
         order = "asc" if request.sort == "oldest" else "desc"
         body["sort"] = [{"created": {"order": order}}, {"version_id": {"order": order}}]
     if request.facets:
@@ -365,7 +383,8 @@ class OpenSearchBackend(SearchBackend):
                 # An index made before snippet_source existed takes the new field (adding one is
                 # allowed), so writes keep working; stats() asks for a rebuild for the old documents.
                 self.client.indices.put_mapping(
-                    index=self.index_name, body={"properties": {"snippet_source": SNIPPET_SOURCE_FIELD}}
+                    index=self.index_name, body={"properties": {"snippet_source": SNIPPET_SOURCE_FIELD,
+                                                                "title_sort": TITLE_SORT_FIELD}}
                 )
                 self.client.indices.put_settings(index=self.index_name, body={"index": SEARCH_SETTINGS})
         self._ready_checked = True

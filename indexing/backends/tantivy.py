@@ -27,16 +27,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
-from tantivy import Document, FieldType, Index, Occur, Query, SchemaBuilder, TextAnalyzerBuilder, Tokenizer
+from tantivy import Document, FieldType, Index, Occur, Query, SchemaBuilder
 
 from indexing import analysis, highlight
 from indexing.backends.base import (
     FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
-    SearchBackend, SearchRequest, SearchResult, SearchUnavailable,
+    SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
 )
-from indexing.query import And, Match, Node, Not, Or
+from indexing.query import And, Match, Node, Not, Or, single_han_pattern
 
-SCHEMA_VERSION = 2
+# 3: words are stemmed as they are written (Snowball English), and titles are kept for sorting.
+SCHEMA_VERSION = 3
 TOKENIZER = "dossier_tokens"
 MARKER = "dossier-index.json"
 _KEYWORD_FIELDS = ("kind", "classification", "status", "mime_type", "customer_labels")
@@ -46,7 +47,8 @@ _WRITER_LOCK_WAIT_SECONDS = 3.0
 
 def analysis_fingerprint() -> str:
     """Changes whenever the analysis would produce different tokens (then the index needs a rebuild)."""
-    source = json.dumps(sorted(analysis.T2S.items()), ensure_ascii=False) + str(analysis.MAX_TOKEN_CHARS)
+    source = (json.dumps(sorted(analysis.T2S.items()), ensure_ascii=False) + str(analysis.MAX_TOKEN_CHARS)
+              + analysis.STEMMER_LANGUAGE)
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -63,6 +65,7 @@ def build_schema() -> tantivy.Schema:
     for name in _INT_FIELDS:
         builder.add_integer_field(name, indexed=True, fast=True)
     builder.add_boolean_field("is_valid", indexed=True, fast=True)
+    builder.add_text_field("title_sort", tokenizer_name="raw", index_option="basic", fast=True)
     # Microseconds since the epoch: tantivy's date fast fields keep whole seconds, too coarse to sort uploads.
     builder.add_integer_field("created", indexed=True, fast=True)
     return builder.build()
@@ -78,7 +81,8 @@ def _facet_value(key):
 
 
 def _analyzer():
-    return TextAnalyzerBuilder(Tokenizer.whitespace()).build()
+    """Our tokens arrive joined by spaces (analysis.token_string); the engine stems them as it writes."""
+    return analysis.stem_analyzer()
 
 
 def _aggregations(names: Sequence[str]) -> dict:
@@ -295,6 +299,7 @@ class TantivyBackend(SearchBackend):
         out.add_integer("uploader_id", doc.uploader_id)
         out.add_boolean("is_valid", doc.is_valid)
         out.add_integer("created", _micros(doc.created_at))
+        out.add_text("title_sort", title_sort_key(doc.title))
         return out
 
     def index(self, docs: Sequence[IndexDoc]) -> None:
@@ -339,6 +344,13 @@ class TantivyBackend(SearchBackend):
 
     def _match(self, node: Match, searcher) -> Query:
         subqueries = []
+        if node.is_single_han:
+            # the character alone or in either place of a bigram: a walk of the term dictionary
+            pattern = single_han_pattern(node.tokens[0])
+            for field_name, boost in FIELD_BOOSTS.items():
+                query = Query.regex_query(self.schema, field_name, pattern)
+                subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
+            return Query.disjunction_max_query(subqueries, tie_breaker=TIE_BREAKER)
         for field_name, boost in FIELD_BOOSTS.items():
             # A field without one of the tokens cannot match; leaving it out of the disjunction
             # changes no score, and spares the engine merging an empty clause over every candidate.
@@ -421,6 +433,11 @@ class TantivyBackend(SearchBackend):
         try:
             if request.sort == "relevance" and request.query is not None:
                 found = searcher.search(query, limit=request.limit, count=True, offset=request.offset)
+            elif request.sort == "title":
+                found = searcher.search(
+                    query, limit=request.limit, count=True, offset=request.offset,
+                    order_by_field="title_sort", order=tantivy.Order.Asc,
+                )
             else:
                 order = tantivy.Order.Asc if request.sort == "oldest" else tantivy.Order.Desc
                 found = searcher.search(

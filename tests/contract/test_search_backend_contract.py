@@ -69,7 +69,7 @@ def test_english_words_match_whole_and_case_insensitively(backend):
     assert found(backend, "PAYMENT") == {1}
     # words are not n-grammed: parts of words find nothing, and shared letters match nothing else
     assert found(backend, "pay") == set()
-    assert found(backend, "term") == set()
+    assert found(backend, "termina") == set()
 
 
 def test_full_width_and_accented_forms_fold_to_the_same_words(backend):
@@ -125,10 +125,60 @@ def test_chinese_substrings_match_across_word_boundaries(backend):
     assert found(backend, "数控 机床") == {1, 2}
 
 
-def test_a_lone_han_character_is_a_unigram(backend):
-    backend.index([doc(1, body="A 合 B"), doc(2, body="合同")])
+@pytest.mark.parametrize("char", ["数", "控", "机", "床"])
+def test_a_single_han_character_matches_wherever_it_stands(backend, char):
+    # given a run of four characters (indexed as bigrams), one standing alone, and one without it
+    backend.index([doc(1, body="五轴数控机床一台"), doc(2, body=f"A {char} B"), doc(3, body="合同报价")])
 
-    assert found(backend, "合") == {1}
+    # then the character is found first, inside and last in a run, and alone
+    assert found(backend, char) == {1, 2}
+
+
+def test_a_single_han_character_folds_and_combines_with_operators(backend):
+    backend.index([doc(1, title="報價單"), doc(2, body="报价"), doc(3, body="合同 price")])
+
+    assert found(backend, "價") == {1, 2}  # traditional folds to simplified, as everywhere
+    assert found(backend, "价 -单") == {2}
+    assert found(backend, "价 OR 同") == {1, 2, 3}
+    assert found(backend, "同", principals=("nobody",)) == set()  # the ACL filter still applies
+
+
+def test_a_single_han_character_ranks_title_matches_first_and_is_highlighted(backend):
+    backend.index([doc(1, title="其他", body="数控机床"), doc(2, title="机床", body="其他")])
+
+    hits = search(backend, "床").hits
+
+    assert [hit.version_id for hit in hits] == [2, 1]
+    assert "<mark>床</mark>" in hits[1].snippet
+
+
+# -- English inflections ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["contracts", "contract", "contracting", "CONTRACTED"])
+def test_english_plurals_and_inflections_match_by_stem(backend, q):
+    backend.index([doc(1, title="Supply contract"), doc(2, body="The contracts were signed."),
+                   doc(3, body="Contracting parties"), doc(4, body="contractor list")])
+
+    assert found(backend, q) == {1, 2, 3}
+
+
+def test_stemmed_words_keep_phrases_and_exclusions(backend):
+    backend.index([doc(1, body="the signed agreements"), doc(2, body="agreement signed"),
+                   doc(3, body="agreement draft")])
+
+    assert found(backend, '"signed agreement"') == {1}
+    assert found(backend, "agreements -drafts") == {1, 2}
+    snippets = {hit.version_id: hit.snippet for hit in search(backend, "agreement").hits}
+    assert "<mark>agreements</mark>" in snippets[1]  # the other form is marked too
+
+
+def test_sorting_by_title_is_alphabetical_after_folding(backend):
+    backend.index([doc(1, title="beta plan", body="x"), doc(2, title="Alpha plan", body="x"),
+                   doc(3, title="ＣＨＡＲＬＩＥ plan", body="x")])
+
+    assert [h.version_id for h in search(backend, "plan", sort="title").hits] == [2, 1, 3]
+    assert [h.version_id for h in search(backend, None, sort="title").hits] == [2, 1, 3]
 
 
 def test_mixed_chinese_and_english(backend):

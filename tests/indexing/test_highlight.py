@@ -55,4 +55,11 @@ def test_ascii_text_is_matched_exactly_as_the_variant_pattern_matches_it(words, 
     text = "".join(word + sep for word, sep in zip(words, separators))
     marker = highlight.Highlighter(terms)
     # when its matches are found, then they are the ones the variant pattern finds in the text as it is
-    assert marker.matches(text) == marker._scan(marker.pattern, text, text)
+    assert marker._scan(marker.ascii_pattern, text.lower(), text) == marker._scan(marker.pattern, text, text)
+
+
+def test_other_forms_of_an_english_word_are_marked():
+    marker = highlight.Highlighter(["agreement"])
+
+    assert marker.highlight_all("Agreements and agreement, not agreeable") == \
+        "<mark>Agreements</mark> and <mark>agreement</mark>, not agreeable"

@@ -14,8 +14,8 @@ def m(text, *tokens):
 def test_words_are_anded_and_analyzed():
     parsed = parse("Payment ＴＥＲＭＳ")
 
-    assert parsed.root == And((m("Payment", "payment"), m("ＴＥＲＭＳ", "terms")))
-    assert parsed.highlight_terms == ("payment", "terms")
+    assert parsed.root == And((m("Payment", "payment"), m("ＴＥＲＭＳ", "term")))
+    assert parsed.highlight_terms == ("payment", "terms", "term")  # as typed, and the stem
 
 
 def test_phrases_and_chinese_runs_are_token_sequences():
@@ -64,3 +64,14 @@ def test_lower_case_operator_words_are_just_words():
 def test_syntax_errors_say_what_is_wrong(text, message):
     with pytest.raises(QuerySyntaxError, match=message):
         parse(text)
+
+
+def test_what_a_query_matched_is_explained():
+    from indexing.query import Explanation, explain
+
+    assert explain(parse('机 contracts "net 60" -draft')) == [
+        Explanation(text="机", kind="character", stem="机"),
+        Explanation(text="contracts", kind="stem", stem="contract"),
+        Explanation(text="net 60", kind="exact"),
+    ]
+    assert parse("機").root.is_single_han and not parse("机床").root.is_single_han
