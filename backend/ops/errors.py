@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.http import HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -23,7 +25,7 @@ logger = logging.getLogger(__name__)
 def server_error(request, *args, **kwargs):
     body = outage_body(sys.exc_info()[1])
     if body is None:
-        return defaults.server_error(request, *args, **kwargs)
+        return _error_page(request, *args, **kwargs)
     if request.path.startswith("/api/"):
         response = JsonResponse(body, status=503)
     else:
@@ -37,3 +39,14 @@ def server_error(request, *args, **kwargs):
         )
     response["Retry-After"] = "30"
     return response
+
+
+def _error_page(request, *args, **kwargs):
+    """The 500 page in the site's look, translated, with the request id to quote (templates/500.html).
+    It renders without context processors (they may be what failed); the portal's paths link home there."""
+    try:
+        home_url = settings.PORTAL_URL_PREFIX if request.path.startswith(settings.PORTAL_URL_PREFIX) else "/"
+        return HttpResponseServerError(loader.get_template("500.html").render({"home_url": home_url}))
+    except Exception:  # the page itself failed: Django's plain one
+        logger.exception("the 500 page could not be rendered")
+        return defaults.server_error(request, *args, **kwargs)
