@@ -46,7 +46,8 @@ def test_index_settings_and_mappings():
 
     analyzer = body["settings"]["analysis"]["analyzer"]["dossier_text"]
     assert analyzer["char_filter"] == ["dossier_fold", "dossier_split"]
-    assert analyzer["filter"] == ["lowercase", "dossier_length", "cjk_bigram"]
+    assert analyzer["filter"] == ["lowercase", "dossier_length", "dossier_stem", "cjk_bigram"]
+    assert body["settings"]["analysis"]["filter"]["dossier_stem"] == {"type": "stemmer", "language": "porter2"}
     fold = body["settings"]["analysis"]["char_filter"]["dossier_fold"]["mappings"]
     assert "報 => 报" in fold and "Ａ => A" in fold and "\\u0301 => " in fold
     assert_golden("index_body", body)
