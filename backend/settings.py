@@ -371,6 +371,20 @@ SHARE_MAX_PAGES = _env_int("SHARE_MAX_PAGES", 200)
 SHARE_RENDER_TIMEOUT_SECONDS = _env_int("SHARE_RENDER_TIMEOUT_SECONDS", 20)
 SHARE_RENDER_MAX_MEMORY_MB = _env_int("SHARE_RENDER_MAX_MEMORY_MB", 512)
 SHARE_IMAGE_MAX_PIXELS = _env_int("SHARE_IMAGE_MAX_PIXELS", 50 * 1000**2)  # 50 megapixels
+# Staff previews (backend/documents/previews.py) use the limits above for pages and pictures; office files
+# are converted by headless LibreOffice (PREVIEW_SOFFICE) within these limits first. Pages, thumbnails and
+# converted PDFs are cached per version in PREVIEW_CACHE_DIR, held under PREVIEW_CACHE_MAX_MB.
+PREVIEW_CACHE_DIR = Path(_env("PREVIEW_CACHE_DIR", str(DATA_DIR / "previews")))
+PREVIEW_CACHE_MAX_MB = _env_int("PREVIEW_CACHE_MAX_MB", 2048)
+PREVIEW_SOFFICE = _env("PREVIEW_SOFFICE", "soffice")
+PREVIEW_CONVERT_TIMEOUT_SECONDS = _env_int("PREVIEW_CONVERT_TIMEOUT_SECONDS", 60)
+PREVIEW_CONVERT_MAX_MEMORY_MB = _env_int("PREVIEW_CONVERT_MAX_MEMORY_MB", 2048)
+PREVIEW_CONVERT_MAX_PDF_MB = _env_int("PREVIEW_CONVERT_MAX_PDF_MB", 64)
+PREVIEW_MAX_SOURCE_MB = _env_int("PREVIEW_MAX_SOURCE_MB", 100)  # larger files: "cannot be shown"
+PREVIEW_TEXT_MAX_BYTES = _env_int("PREVIEW_TEXT_MAX_BYTES", 256 * 1024)
+PREVIEW_THUMBNAIL_WIDTH = _env_int("PREVIEW_THUMBNAIL_WIDTH", 160)
+# A file that could not be drawn is not tried again for this long.
+PREVIEW_REFUSAL_SECONDS = _env_int("PREVIEW_REFUSAL_SECONDS", 3600)
 
 # --- e-mail -------------------------------------------------------------------
 # Default: every message is written to a file under the data directory (open it to follow an

@@ -1,7 +1,10 @@
-"""PDF pages and pictures as PNG images (view-only shares), rendered in a limited child process.
+"""PDF pages and pictures as PNG images (previews, view-only shares), rendered in a limited child process.
 
     pdf_page_count(data, limits) -> int
     page_png(data, mime_type, page, limits) -> PNG bytes
+    page_png_and_count(data, mime_type, page, limits) -> (PNG bytes, pages)
+    office_to_pdf(data, mime_type, limits, profile_template=None) -> PDF bytes (headless LibreOffice)
+    text_png(text, width, lines) -> PNG bytes (a text file's first lines, for its thumbnail)
 
 The bytes are untrusted: PDFium and Pillow parse them in a child process (the extraction sandbox,
 `indexing.extract.sandbox`) limited in memory, CPU and wall-clock time, so a crafted file cannot
@@ -19,6 +22,9 @@ from __future__ import annotations
 import io
 import logging
 import math
+import os
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 
 from backend.common.errors import DomainError, NotFound
@@ -26,6 +32,20 @@ from backend.common.errors import DomainError, NotFound
 logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
+# Office types LibreOffice converts, each with the import filter it must parse as (never guessed).
+OFFICE_FILTERS = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx", "MS Word 2007 XML"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx", "Calc MS Excel 2007 XML"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation":
+        ("pptx", "Impress MS PowerPoint 2007 XML"),
+    "application/msword": ("doc", "MS Word 97"),
+    "application/vnd.ms-excel": ("xls", "MS Excel 97"),
+    "application/vnd.ms-powerpoint": ("ppt", "MS PowerPoint 97"),
+    "application/vnd.oasis.opendocument.text": ("odt", "writer8"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("ods", "calc8"),
+    "application/vnd.oasis.opendocument.presentation": ("odp", "impress8"),
+}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
 # A rendered page narrower or shorter than this is not worth showing (a sliver of a very tall page).
 _MIN_SIDE = 16
 # Time for the child interpreter to start, on top of its CPU limit.
@@ -72,6 +92,26 @@ class RenderLimits:
                    memory_mb=settings.SHARE_RENDER_MAX_MEMORY_MB, timeout_seconds=settings.SHARE_RENDER_TIMEOUT_SECONDS)
 
 
+@dataclass(frozen=True)
+class ConvertLimits:
+    """What one LibreOffice conversion may use. LibreOffice maps far more address space than it touches,
+    so its memory limit is larger than the page renderer's."""
+
+    timeout_seconds: int = 60
+    memory_mb: int = 2048
+    max_pdf_bytes: int = 64 * 1024 * 1024
+    soffice: str = "soffice"
+
+    @classmethod
+    def from_settings(cls) -> ConvertLimits:
+        from django.conf import settings
+
+        return cls(timeout_seconds=settings.PREVIEW_CONVERT_TIMEOUT_SECONDS,
+                   memory_mb=settings.PREVIEW_CONVERT_MAX_MEMORY_MB,
+                   max_pdf_bytes=settings.PREVIEW_CONVERT_MAX_PDF_MB * 1024 * 1024,
+                   soffice=settings.PREVIEW_SOFFICE)
+
+
 # --- the web process's side ------------------------------------------------------------------------
 
 
@@ -107,13 +147,105 @@ def pdf_page_count(data: bytes, limits: RenderLimits) -> int:
 
 def page_png(data: bytes, mime_type: str, page: int, limits: RenderLimits) -> bytes:
     """Page `page` (from 1) of a PDF, or a picture (page 1), as a PNG within the limits."""
+    return page_png_and_count(data, mime_type, page, limits)[0]
+
+
+def page_png_and_count(data: bytes, mime_type: str, page: int, limits: RenderLimits) -> tuple[bytes, int]:
+    """Page `page` of a PDF (or a picture, page 1) as a PNG, and how many pages are shown: one child."""
     if mime_type != PDF and page != 1:
         raise NotFound()
     function = "render_pdf_page_in_child" if mime_type == PDF else "render_image_in_child"
-    _, png = _in_child(function, data, {"page": page}, limits)
+    meta, png = _in_child(function, data, {"page": page}, limits)
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
         raise RenderRefused(UNREADABLE, reason="the renderer gave no image")
-    return png
+    return png, min(int(meta.get("pages", 1)), limits.max_pages)
+
+
+def office_to_pdf(data: bytes, mime_type: str, limits: ConvertLimits, *, profile_template: str | None = None,
+                  work_root: str | None = None) -> bytes:
+    """An office file converted to PDF by headless LibreOffice in a limited child process.
+
+    The conversion gets a fresh directory under `work_root` (removed afterwards, whatever happened) with
+    its input, its output and its LibreOffice profile: a copy of `profile_template` when one is given (a
+    first start of LibreOffice with an empty profile costs seconds), else an empty one."""
+    from indexing.extract.sandbox import ChildFailed, ChildLimits, run_in_child
+
+    if mime_type not in OFFICE_FILTERS:
+        raise NotFound()
+    extension, import_filter = OFFICE_FILTERS[mime_type]
+    work = tempfile.mkdtemp(prefix="dossier-convert-", dir=work_root)
+    try:
+        if profile_template and os.path.isdir(profile_template):
+            shutil.copytree(profile_template, os.path.join(work, "profile"), symlinks=True)
+        child = ChildLimits(memory_mb=limits.memory_mb, cpu_seconds=limits.timeout_seconds,
+                            wall_seconds=limits.timeout_seconds + _START_GRACE_SECONDS,
+                            output_bytes=limits.max_pdf_bytes)
+        params = {"work": work, "extension": extension, "filter": import_filter, "soffice": limits.soffice,
+                  "timeout": limits.timeout_seconds}
+        try:
+            meta, pdf = run_in_child(f"{__name__}:convert_office_in_child", data, params, child)
+        except ChildFailed as exc:
+            logger.info("conversion stopped: %s", exc)
+            if exc.kind in ("memory", "time", "output"):
+                raise RenderRefused(TOO_COSTLY, reason=f"LibreOffice {exc.kind}: {exc.detail} (limits: "
+                                                       f"{limits.memory_mb} MB, {limits.timeout_seconds} s)") from None
+            raise RenderRefused(UNREADABLE, reason=f"LibreOffice {exc.kind}: {exc.detail}") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if meta.get("status") != "ok" or not pdf.startswith(b"%PDF"):
+        raise RenderRefused(UNREADABLE, reason=str(meta.get("reason", "LibreOffice wrote no PDF")))
+    return pdf
+
+
+def make_profile_template(target: str, limits: ConvertLimits, *, work_root: str | None = None) -> None:
+    """A LibreOffice profile at `target`, made by converting a spreadsheet of our own (never a user's file,
+    so nothing a document does can end up in the profile every later conversion starts from)."""
+    from indexing.extract.sandbox import ChildFailed, ChildLimits, run_in_child
+
+    work = tempfile.mkdtemp(prefix="dossier-profile-", dir=work_root)
+    try:
+        child = ChildLimits(memory_mb=limits.memory_mb, cpu_seconds=limits.timeout_seconds,
+                            wall_seconds=limits.timeout_seconds + _START_GRACE_SECONDS, output_bytes=limits.max_pdf_bytes)
+        params = {"work": work, "extension": "csv", "filter": "Text - txt - csv (StarCalc)", "soffice": limits.soffice,
+                  "timeout": limits.timeout_seconds}
+        try:
+            meta, _ = run_in_child(f"{__name__}:convert_office_in_child", b"Dossier,1\n", params, child)
+        except ChildFailed as exc:
+            raise RenderRefused(TOO_COSTLY, reason=f"LibreOffice {exc.kind}: {exc.detail}") from None
+        if meta.get("status") != "ok":
+            raise RenderRefused(UNREADABLE, reason=str(meta.get("reason", "")))
+        try:
+            os.replace(os.path.join(work, "profile"), target)
+        except OSError:  # made meanwhile by another process: theirs is as good
+            pass
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def text_png(text: str, *, width: int, lines: int = 24, font_path: str | None = None) -> bytes:
+    """The first `lines` lines of a text (already decoded and bounded by the caller) drawn as a page, for a
+    text file's thumbnail. Drawn in this process: the input is our own decoded text, a few KB at most."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    size = max(8, width // 28)
+    try:
+        font = ImageFont.truetype(font_path, size) if font_path else ImageFont.load_default()
+    except OSError:
+        font = ImageFont.load_default()
+    height = int(width * 1.414)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    margin, step = size, int(size * 1.35)
+    columns = max(8, (width - 2 * margin) * 2 // size)
+    y = margin
+    for line in text.splitlines()[:lines]:
+        if y + step > height - margin:
+            break
+        draw.text((margin, y), line.expandtabs(4)[:columns], fill=40, font=font)
+        y += step
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
 
 
 # --- the child's side (imports no Django; runs under the sandbox's limits) -------------------------
@@ -169,14 +301,14 @@ def render_pdf_page_in_child(data: bytes, params: dict) -> tuple[dict, bytes]:
         return {"status": "unreadable", "reason": f"PDFium: {exc}"}, b""
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
-    return {"status": "ok"}, out.getvalue()
+    return {"status": "ok", "pages": len(pdf)}, out.getvalue()
 
 
 def render_image_in_child(data: bytes, params: dict) -> tuple[dict, bytes]:
     import struct
     import warnings
 
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     limits = params["limits"]
     Image.MAX_IMAGE_PIXELS = limits["max_source_pixels"]
@@ -188,8 +320,15 @@ def render_image_in_child(data: bytes, params: dict) -> tuple[dict, bytes]:
             width, height = image.size
             if width * height > limits["max_source_pixels"]:
                 return {"status": "too_large", "reason": f"a {width} x {height} px picture"}, b""
-            image.draft("RGB", (limits["width"], limits["max_height"]))  # JPEG: decode at a reduced size
-            image.thumbnail((limits["width"], limits["max_height"]))
+            # EXIF orientations 5-8 turn the picture a quarter: fit the box turned the same way
+            orientation = image.getexif().get(0x0112, 1)
+            box = (limits["width"], limits["max_height"])
+            if orientation in (5, 6, 7, 8):
+                box = (limits["max_height"], limits["width"])
+            image.draft("RGB", box)  # JPEG: decode at a reduced size
+            image.thumbnail(box)
+            if orientation != 1:
+                image = ImageOps.exif_transpose(image)
             if image.mode not in ("RGB", "RGBA", "L"):
                 image = image.convert("RGBA")
             out = io.BytesIO()
@@ -201,3 +340,35 @@ def render_image_in_child(data: bytes, params: dict) -> tuple[dict, bytes]:
             # Pillow's ways of saying "truncated", "not an image" or "broken header"
             return {"status": "unreadable", "reason": f"{type(exc).__name__}: {exc}"}, b""
     return {"status": "ok"}, out.getvalue()
+
+
+def convert_office_in_child(data: bytes, params: dict) -> tuple[dict, bytes]:
+    """LibreOffice converts `data` to PDF in `params["work"]`; it runs in this child's process group, under
+    its limits. Past `timeout` seconds the whole group is killed (LibreOffice's launcher, soffice.bin, this
+    child), which the parent reads as "time"."""
+    import signal
+    import subprocess
+
+    work = params["work"]
+    source = os.path.join(work, f"document.{params['extension']}")
+    with open(source, "wb") as out:
+        out.write(data)
+    del data
+    command = [params["soffice"], "--headless", "--invisible", "--norestore", "--nologo", "--nolockcheck",
+               "--nodefault", "--nofirststartwizard", f"-env:UserInstallation=file://{work}/profile",
+               f"--infilter={params['filter']}", "--convert-to", "pdf", "--outdir", os.path.join(work, "out"),
+               source]
+    environment = {**os.environ, "HOME": work, "SAL_USE_VCLPLUGIN": "svp", "TMPDIR": work}
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, cwd=work, env=environment)
+    try:
+        _, complaint = process.communicate(timeout=params["timeout"])
+    except subprocess.TimeoutExpired:
+        os.killpg(os.getpgrp(), signal.SIGKILL)  # LibreOffice and its launcher, and this child with them
+        raise
+    result = os.path.join(work, "out", "document.pdf")
+    if not os.path.exists(result):
+        tail = complaint.decode("utf-8", "replace").strip()[-300:]
+        return {"status": "unreadable", "reason": f"LibreOffice wrote no PDF (exit {process.returncode}): {tail}"}, b""
+    with open(result, "rb") as pdf:
+        return {"status": "ok"}, pdf.read()

@@ -25,6 +25,7 @@ from backend.crm.selectors.links import links_for_document_visible
 from backend.documents import selectors, services
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import VersionStatus
+from backend.documents.previews import preview_kind
 from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal, lock_message, report_outcome
 from backend.web.forms import ApproveForm, ShareForm
@@ -62,7 +63,8 @@ def _document_context(request, document) -> dict:
         "can_download": rights.download,
         "can_manage": rights.manage,
         "can_review_access": rights.review_access,
-        "preview": valid if (valid is not None and rights.download and valid.mime_type in PREVIEWABLE) else None,
+        # Drawn on the server as page images (backend/documents/previews.py): the right to view is enough.
+        "preview": valid if (valid is not None and preview_kind(valid.mime_type)) else None,
         "links": links,
         "tags": sorted(tag.name for tag in document.tags.all()),
         "approve_form": ApproveForm(),
