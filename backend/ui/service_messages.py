@@ -48,6 +48,8 @@ SERVICE_MESSAGES = (
     gettext_noop("Describe the resolution."),
     gettext_noop("The engineer must be an active member of the service staff."),
     gettext_noop("Only a draft can be approved."),
+    gettext_noop("Only the newest version can be approved."),
+    gettext_noop("Another person must approve: you uploaded this version."),
     gettext_noop("The request conflicts with the current state."),
     gettext_noop("The request is invalid."),
     gettext_noop("The document details are invalid."),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backend.access import services as access_services
 from backend.access.policy import Action, document_rights, may_read_access_log
 from backend.audit.console import AuditFilters, audit_event_page
-from backend.common.errors import InvalidInput, NotFound
+from backend.common.errors import NotFound
 from backend.common.file_response import file_response
 from backend.common.resolver import resolve
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
@@ -30,6 +30,7 @@ from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal, lock_message, report_outcome
 from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page
+from backend.web.views import document_versions
 
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 ACCESS_LOG_PAGE = 25
@@ -77,6 +78,7 @@ def _document_context(request, document) -> dict:
         # Sharing with customers: the policy's may_share_document (re-checked per customer by the service).
         "can_share": rights.share,
         "now": timezone.now(),
+        **document_versions.versions_context(user, document, versions, can_change=rights.change),
         **(_share_form_context(request, links, versions) if rights.share else {}),
     }
 
@@ -218,7 +220,7 @@ def _lock_step(service, done: str):
 
 
 checkout = _lock_step(services.document_checkout,
-                      gettext_lazy("Checked out. Nobody else can upload a new version until you check it in."))
+                      gettext_lazy("Locked for editing. Nobody else can upload a new version until you check it in."))
 checkin = _lock_step(services.document_checkin, gettext_lazy("Checked in."))
 
 
@@ -228,22 +230,7 @@ def break_lock(request, document):
     return _("The check-out was released.")
 
 
-@document_action
-def version_approve(request, document, number: int):
-    form = ApproveForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput(" ".join(form.errors.get("valid_until", [])) or _("The date is invalid."))
-    version = services.version_get(document=document, number=number)
-    services.document_version_approve(actor=request.user, version=version,
-                                      valid_until=form.cleaned_data.get("valid_until"))
-    return _("Version %(number)s is approved and is now the valid version.") % {"number": number}
-
-
-@document_action
-def version_restore(request, document, number: int):
-    version = services.version_get(document=document, number=number)
-    new = services.document_version_restore(actor=request.user, version=version)
-    return _("Version %(old)s was restored as new draft version %(new)s.") % {"old": number, "new": new.number}
+# Approve, restore and delete ask first: backend/web/views/document_versions.py.
 
 
 # --- who can access it, and its access log (loaded when opened) ---------------------------------
