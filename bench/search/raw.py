@@ -1,0 +1,148 @@
+"""The same work straight against the engines, without our layer: the texts (already in memory) into
+a plain tantivy index or in bulk into OpenSearch, and the same queries as tantivy calls or as the
+very request bodies our OpenSearch backend sends."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.search.opensearch_node import RAW_OPENSEARCH_INDEX, opensearch_facts, wait_for_merges
+
+
+def load_texts(docs: int) -> list[tuple[int, str, str, list[str]]]:
+    from backend.access.policy import view_principals_for_documents
+    from backend.documents.models import Document
+    from indexing.models import VersionIndexState
+
+    titles = dict(Document.objects.values_list("id", "title"))
+    out = []
+    for start in range(1, docs + 1, 5000):
+        ids = list(range(start, min(start + 5000, docs + 1)))
+        principals = view_principals_for_documents(ids)
+        for version_id, text in VersionIndexState.objects.filter(version_id__in=ids).values_list("version_id", "text"):
+            out.append((version_id, titles[version_id], text, principals.get(version_id, [])))
+    return out
+
+
+def index_raw(texts, path: Path) -> float:
+    """The same texts straight into tantivy: default tokenizer, no analysis of ours, no database."""
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("version_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("title")
+    builder.add_text_field("body")
+    builder.add_text_field("principals", tokenizer_name="raw", index_option="basic")
+    index = tantivy.Index(builder.build(), path=str(path))
+    started = time.perf_counter()
+    writer = index.writer(heap_size=256_000_000)
+    for version_id, title, text, principals in texts:
+        doc = tantivy.Document()
+        doc.add_integer("version_id", version_id)
+        doc.add_text("title", title)
+        doc.add_text("body", text)
+        for token in principals:
+            doc.add_text("principals", token)
+        writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    return time.perf_counter() - started
+
+
+def time_raw(backend, principals: list[str], queries: list[str], *, facets: bool, rounds: int) -> list[float]:
+    """The same queries as tantivy calls: parse, ACL filter, top 20 with count (+ aggregations, counted
+    beside the search on a second thread as the API counts them), no snippets."""
+    from indexing import query
+    from indexing.backends import SearchRequest
+    from indexing.backends.base import FACET_FIELDS
+
+    searcher = backend._ready().searcher()
+    compiled = [backend.compile(SearchRequest(query=query.parse(q), principals=tuple(principals)), searcher)
+                for q in queries]
+    aggregations = {name: {"terms": {"field": field, "size": 20}} for name, field in FACET_FIELDS.items()}
+    times = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for round_ in range(rounds + 1):  # the first pass warms up, as for the API
+            for tq in compiled:
+                started = time.perf_counter()
+                # Facets are counted on a second thread while the hits are found, as the API does.
+                counting = pool.submit(searcher.aggregate, tq, aggregations) if facets else None
+                found = searcher.search(tq, limit=20, count=True)
+                searcher.fast_field_values("version_id", [a for _, a in found.hits])
+                if counting is not None:
+                    counting.result()
+                if round_:
+                    times.append(time.perf_counter() - started)
+    return times
+
+
+def index_raw_opensearch(client, texts, batch_size: int) -> tuple[float, int]:
+    """The same texts straight into OpenSearch: our index body (the same analyzer and mapping), bulk
+    requests of `batch_size` from memory, no database, no IndexDoc; (seconds, store bytes)."""
+    from indexing.backends.opensearch import index_body
+
+    client.indices.delete(index=RAW_OPENSEARCH_INDEX, ignore=[404])
+    client.indices.create(index=RAW_OPENSEARCH_INDEX, body=index_body())
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch_size):
+        lines: list[dict] = []
+        for version_id, title, text, principals in texts[start:start + batch_size]:
+            lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
+            lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
+                          "snippet_source": text[:200_000], "principals": principals, "is_valid": True})
+        response = client.bulk(body=lines)
+        if response.get("errors"):
+            raise RuntimeError(f"raw bulk refused documents: {str(response['items'][:3])[:500]}")
+    client.indices.refresh(index=RAW_OPENSEARCH_INDEX)
+    seconds = time.perf_counter() - started
+    wait_for_merges(client, RAW_OPENSEARCH_INDEX)
+    size = opensearch_facts(client, RAW_OPENSEARCH_INDEX, None).size
+    client.indices.delete(index=RAW_OPENSEARCH_INDEX)
+    return seconds, size
+
+
+def opensearch_bodies(backend, principals: list[str], queries: list[str], *, facets: bool) -> list[dict]:
+    """The _search bodies our backend sends for the API's requests (20 hits, relevance, valid versions
+    only, all facets or none, snippets on): `indexing.backends.opensearch.search_body` as the backend
+    calls it, recorded from one untimed `backend.search()` per query, so they are exactly what it sends."""
+    import copy
+
+    from indexing import query
+    from indexing.backends import SearchRequest
+    from indexing.selectors import FACETS
+
+    recorded: list[dict] = []
+    client = backend.client
+    send = client.search
+
+    def record(*args, **kwargs):
+        recorded.append(copy.deepcopy(kwargs["body"]))
+        return send(*args, **kwargs)
+
+    client.search = record
+    try:
+        for q in queries:
+            backend.search(SearchRequest(query=query.parse(q), principals=tuple(principals),
+                                         facets=FACETS if facets else ()))
+    finally:
+        del client.search
+    if len(recorded) != len(queries):
+        raise RuntimeError(f"expected one _search per query from {backend!r}, saw {len(recorded)}")
+    return recorded
+
+
+def time_raw_opensearch(client, index: str, backend, principals: list[str], queries: list[str], *, facets: bool,
+                        rounds: int) -> list[float]:
+    """The same query DSL our backend sends, straight with opensearch-py: no Django, no database, no
+    snippets or highlighting of ours (the stored text for snippets is fetched, as ours fetches it)."""
+    bodies = opensearch_bodies(backend, principals, queries, facets=facets)
+    times = []
+    for round_ in range(rounds + 1):  # the first pass warms up, as for the API
+        for body in bodies:
+            started = time.perf_counter()
+            client.search(index=index, body=body)
+            if round_:
+                times.append(time.perf_counter() - started)
+    return times
