@@ -90,3 +90,20 @@ class ReindexRun(models.Model):
     def __str__(self) -> str:
         state = "finished" if self.finished_at else "in progress"
         return f"reindex {self.pk} ({state}, {self.documents_done}/{self.total_documents})"
+
+
+class SavedSearch(models.Model):
+    """A search a user saved under a name: the query and filters as the search page's URL parameters.
+    Only its owner ever sees it (indexing.saved_searches)."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    params = models.CharField(max_length=2000)  # the search page's query string, without page=
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_search_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -108,6 +108,8 @@ _PAGE_COLUMNS = (
     "created_at",
     "document__title", "document__kind", "document__classification", "document__valid_version_id",
     "uploaded_by__username", "uploaded_by__display_name", "uploaded_by__first_name", "uploaded_by__last_name",
+    "document__owner_id", "document__owner__username", "document__owner__display_name",
+    "document__owner__first_name", "document__owner__last_name",
 )
 
 
@@ -116,7 +118,7 @@ def _page_queryset(user, version_ids, document_ids):
     allowed = visible(user, page_documents, Action.VIEW).values("pk")
     return (
         DocumentVersion.objects.filter(pk__in=version_ids, document_id__in=allowed)
-        .select_related("document", "uploaded_by")
+        .select_related("document", "document__owner", "uploaded_by")
         .only(*_PAGE_COLUMNS)
         .order_by()
     )

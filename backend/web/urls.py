@@ -25,6 +25,9 @@ urlpatterns = [
     *auth.entrance.urls(),
     path("", home.home, name="home"),
     path("search/", search.search, name="search"),
+    path("search/suggest/", search.suggest, name="search_suggest"),
+    path("search/saved/", search.saved_search_save, name="saved_search_save"),
+    path("search/saved/<int:saved_search_id>/delete/", search.saved_search_delete, name="saved_search_delete"),
     path("pick/<str:kind>/", pickers.pick, name="pick"),
     # documents
     path("documents/new/", document_new.document_new, name="document_new"),

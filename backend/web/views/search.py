@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import QueryDict
-from django.shortcuts import render
+from django.http import JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +20,10 @@ from backend.web.selectors import customers_for_documents
 from backend.web.templatetags.dossier_ui import mime_label
 from indexing import selectors as search_selectors
 from indexing.api.serializers import FILE_TYPES, SearchQueryInput
+from indexing import query as search_query_language
+from indexing import saved_searches
 from indexing import search as search_services
+from indexing.grouped import grouped_lookup
 from indexing.backends import SearchFilters
 
 PAGE_SIZE = 20
@@ -39,6 +44,101 @@ DATE_BUCKETS = (
     ("365", gettext_lazy("Past 12 months"), 365),
 )
 _MIME_TO_SHORT = {mime: short for short, mime in FILE_TYPES.items()}
+
+
+GROUP_TITLES = {
+    "documents": gettext_lazy("Documents"),
+    "customers": gettext_lazy("Customers"),
+    "contacts": gettext_lazy("Contacts"),
+    "quotes": gettext_lazy("Quotes"),
+    "orders": gettext_lazy("Orders"),
+    "opportunities": gettext_lazy("Opportunities"),
+    "articles": gettext_lazy("Knowledge articles"),
+}
+SUGGESTIONS_PER_GROUP = 5
+
+
+def _row_url(row) -> str:
+    """Where a grouped row opens: documents their page; CRM rows their customer's page, at their panel."""
+    if row.kind == "documents":
+        return reverse("web:document", args=[row.id])
+    if row.kind == "articles":
+        return reverse("api-article-detail", args=[row.id])
+    anchor = {"contacts": "#contacts", "quotes": "#quotes", "orders": "#orders", "opportunities": "#deals"}
+    return reverse("web:customer", args=[row.customer_id]) + anchor.get(row.kind, "")
+
+
+def _groups_for_page(groups) -> list[dict]:
+    return [{"kind": group.kind, "title": str(GROUP_TITLES[group.kind]), "total": group.total,
+             "unavailable": group.unavailable,
+             "rows": [{"label": row.label, "detail": row.detail, "url": _row_url(row)} for row in group.rows]}
+            for group in groups]
+
+
+def _explanations(q: str) -> list[str]:
+    """Sentences saying what each searched word matched (a lone Han character anywhere, every form of a word)."""
+    try:
+        parsed = search_query_language.parse(q)
+    except search_query_language.QuerySyntaxError:
+        return []
+    out = []
+    for item in search_query_language.explain(parsed):
+        if item.kind == "character":
+            out.append(_("“%(char)s” matched wherever the character stands, inside longer words too.")
+                       % {"char": item.text})
+        elif item.kind == "stem":
+            out.append(_("“%(word)s” matched every form of “%(stem)s” (plural, -ing, -ed).")
+                       % {"word": item.text, "stem": item.stem})
+    return out
+
+
+@staff_page
+@require_GET
+def suggest(request):
+    """The header box's dropdown: a few matches of each kind, grouped, as JSON."""
+    q = request.GET.get("q", "")
+    groups = grouped_lookup(user=request.user, q=q, per_group=SUGGESTIONS_PER_GROUP)
+    response = JsonResponse({"groups": _groups_for_page(groups),
+                             "search_url": reverse("web:search") + "?" + _encode({"q": q})},
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _encode(values: dict) -> str:
+    copy = QueryDict(mutable=True)
+    for name, value in values.items():
+        copy[name] = value
+    return copy.urlencode()
+
+
+@staff_page
+@require_POST
+def saved_search_save(request):
+    from backend.ui.errors import report_outcome
+
+    name = request.POST.get("name", "")
+    params = request.POST.get("params", "")
+    report_outcome(request, lambda: saved_searches.saved_search_save(
+        actor=request.user, name=name, query_string=params) and _("Search saved as “%(name)s”.") % {"name": name.strip()})
+    return redirect(reverse("web:search") + ("?" + saved_searches.clean_params(params) if params else ""))
+
+
+@staff_page
+@require_POST
+def saved_search_delete(request, saved_search_id: int):
+    saved = saved_searches.saved_search_get(user=request.user, saved_search_id=saved_search_id)  # 404 if not own
+    name = saved.name
+    saved_searches.saved_search_delete(actor=request.user, saved_search_id=saved_search_id)
+    from django.contrib import messages
+
+    messages.success(request, _("Saved search “%(name)s” deleted.") % {"name": name})
+    return redirect("web:search")
+
+
+def _saved_for_page(user) -> list[dict]:
+    return [{"id": saved.pk, "name": saved.name, "url": reverse("web:search") + "?" + saved.params}
+            for saved in saved_searches.saved_search_list(user=user)]
 
 
 def _filters(data: dict, date_from: dt.date | None, date_to: dt.date | None) -> SearchFilters:
@@ -88,7 +188,8 @@ def search(request):
     params = request.GET
     serializer = SearchQueryInput(data=params)
     context = {"section": "search", "search_query": params.get("q", ""), "page": None, "facets": [],
-               "errors": {}, "error": "", "chips": []}
+               "errors": {}, "error": "", "chips": [], "saved_searches": _saved_for_page(request.user),
+               "save_params": saved_searches.clean_params(params.urlencode())}
     if not serializer.is_valid():
         context["errors"] = {name: [str(m) for m in messages] for name, messages in serializer.errors.items()}
         context["error"] = _("Some filters could not be read; they are marked below.")
@@ -130,12 +231,18 @@ def search(request):
         bucket["url"] = _without(params, "date_from", "date_to") if bucket["on"] else \
             _with(_params_without_page(params), date_from=bucket["from"])
     customers = customers_for_documents(user=request.user, document_ids={r.version.document_id for r in page.results})
+    other_groups = []
+    if data["q"] and page.page == 1:  # the other kinds that match, above the documents
+        other_groups = _groups_for_page([group for group in grouped_lookup(
+            user=request.user, q=data["q"], per_group=SUGGESTIONS_PER_GROUP) if group.kind != "documents"])
     first = (page.page - 1) * page.page_size + 1 if page.results else 0
     context.update({
         "page": page,
         "rows": [{"hit": row, "customers": customers.get(row.version.document_id, []),
                   "is_valid": row.version.document.valid_version_id == row.version.pk} for row in page.results],
         "facets": facets,
+        "other_groups": other_groups,
+        "explanations": _explanations(data["q"]),
         "date_counts": date_counts,
         "first": first,
         "last": first + len(page.results) - 1 if page.results else 0,
