@@ -5,6 +5,9 @@ audit tests use them too) and named here. Those of document shares are registere
 backend/sharing/audit_events.py.
 """
 
+from django.utils.translation import gettext_lazy as _
+
+from backend.audit.events import register
 from backend.audit.events import (  # noqa: F401 - the documents' names for them
     DOCUMENT_ACCESS_DENIED,
     DOCUMENT_ACCESS_LISTED,
@@ -26,3 +29,6 @@ from backend.audit.events import (  # noqa: F401 - the documents' names for them
     DOCUMENT_VERSION_UPLOADED,
     DOCUMENT_VIEWED,
 )
+
+# Registered here (one line a type: the constant = its stable name, a description and a short label).
+DOCUMENT_OWNER_TRANSFERRED = register("document.owner.transferred", "A document was handed to another owner.", label=_("Handed a document to another owner"))

@@ -30,7 +30,7 @@ from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal, lock_message, report_outcome
 from backend.web.forms import ApproveForm, ShareForm
 from backend.web.pages import int_or_none, staff_page
-from backend.web.views import document_versions
+from backend.web.views import document_edit, document_versions
 
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 ACCESS_LOG_PAGE = 25
@@ -80,6 +80,7 @@ def _document_context(request, document) -> dict:
         "now": timezone.now(),
         **document_versions.versions_context(user, document, versions, can_change=rights.change),
         **(_share_form_context(request, links, versions) if rights.share else {}),
+        **document_edit.workspace_context(request, document, rights, links),
     }
 
 

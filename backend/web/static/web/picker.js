@@ -10,6 +10,7 @@
  * and shows a list under the box: ↑ ↓ move, Enter picks, Esc closes; a click or tap picks too. Picking
  * puts the label in the text box and the id in the hidden input (a "change" event fires on it, and
  * "picker:select" with {id, label, detail} on the text box). Typing again clears the hidden id.
+ * A <select data-picker-kind-for="<text box id>"> switches the box between kinds.
  * Without JavaScript the text box posts as it is: the server may read an id typed there (the views take
  * the hidden field, else a number in "<name>_q").
  * Set up on load, on htmx swaps, and on first focus for anything else added later. No inline script or style anywhere.
@@ -24,8 +25,13 @@
     if (input.dataset.pickerReady) { return; }
     input.dataset.pickerReady = "1";
     counter += 1;
-    var kind = input.getAttribute("data-picker");
-    var url = input.getAttribute("data-picker-url") || "/pick/" + encodeURIComponent(kind) + "/";
+    var kindSelect = input.id && document.querySelector('select[data-picker-kind-for="' + input.id + '"]');
+    if (kindSelect) { input.setAttribute("data-picker", kindSelect.value); }  /* a restored form keeps its choice */
+
+    function url() {
+      return input.getAttribute("data-picker-url") ||
+        "/pick/" + encodeURIComponent(input.getAttribute("data-picker")) + "/";
+    }
     var target = document.getElementById(input.getAttribute("data-picker-target") || "");
     var emptyText = input.getAttribute("data-picker-empty") || "Nothing found";
     var listId = "picker-list-" + counter;
@@ -123,7 +129,7 @@
       asked += 1;
       var mine = asked;
       if (!text) { results = []; close(); return; }
-      fetch(url + "?q=" + encodeURIComponent(text), {
+      fetch(url() + "?q=" + encodeURIComponent(text), {
         credentials: "same-origin", headers: { "Accept": "application/json" }
       }).then(function (response) {
         return response.ok ? response.json() : { results: [] };
@@ -167,6 +173,19 @@
 
     input.addEventListener("blur", function () { setTimeout(close, 120); });
   }
+
+  /* <select data-picker-kind-for="ID"> switches the picker ID between kinds (user/group, quote/order...):
+   * its value becomes the box's data-picker, and what was typed or picked is cleared. */
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-picker-kind-for]")) { return; }
+    var input = document.getElementById(select.getAttribute("data-picker-kind-for"));
+    if (!input) { return; }
+    input.setAttribute("data-picker", select.value);
+    input.value = "";
+    var target = document.getElementById(input.getAttribute("data-picker-target") || "");
+    if (target) { target.value = ""; }
+  });
 
   function setupWithin(root) {
     if (!root || !root.querySelectorAll) { return; }
