@@ -222,6 +222,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = _env("DOSSIER_TIME_ZONE", "Asia/Shanghai")
+# The one time zone the compliance console shows and exports, always with its offset ("+08:00").
+DISPLAY_TIME_ZONE = _env("DOSSIER_DISPLAY_TIME_ZONE", TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
-from django.utils import timezone
 
 from backend.audit.events import (
     AUDIT_CHAIN_VERIFIED,
@@ -46,6 +45,7 @@ from backend.audit.events import (
 from backend.audit.models import AuditEvent, Outcome
 from backend.audit.targets import target_display, target_type_label
 from backend.common.csv_export import BOM, safe_cell
+from backend.common.display_time import day_start, iso_instant
 # The event types of the rooms above, by their constants (their modules import only the registry).
 from backend.crm.audit_events import (
     CRM_ACCESS_DENIED,
@@ -97,6 +97,8 @@ ACCESS_EVENT_TYPES = (
 )
 # What counts as a download: the file itself was sent (previews, views and failures are not).
 DOWNLOAD_EVENT_TYPES = (DOCUMENT_VERSION_DOWNLOADED, PORTAL_SHARE_DOWNLOADED)
+PREVIEW_EVENT_TYPES = (DOCUMENT_VERSION_PREVIEWED,)
+SEARCH_EVENT_TYPES = (SEARCH_PERFORMED, DOCUMENT_LIST_SEARCHED)
 
 EXPORT_FIELDS = (
     "id", "occurred_at", "event_type", "outcome", "actor_id", "actor_label", "ip", "user_agent", "request_id",
@@ -121,7 +123,7 @@ class AuditFilters:
     event_types: tuple[str, ...] = ()
     outcome: str = ""
     ip: str = ""
-    date_from: dt.date | None = None  # inclusive, in the site's time zone
+    date_from: dt.date | None = None  # inclusive, in the display time zone (DISPLAY_TIME_ZONE)
     date_to: dt.date | None = None  # inclusive
 
     def as_dict(self) -> dict:
@@ -152,7 +154,8 @@ class AuditPage:
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    """Days start at midnight in the zone the console shows times in, so a day is the day on screen."""
+    return day_start(day)
 
 
 def _time_bounds(filters: AuditFilters) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -282,7 +285,7 @@ def _export_csv(filters: AuditFilters, labels: dict[str, str]) -> Iterator[bytes
     occurred, detail = EXPORT_COLUMNS.index("occurred_at"), EXPORT_COLUMNS.index("detail")
     for row in audit_export_rows(filters=filters):
         row = _labelled(row, labels)
-        row[occurred] = row[occurred].isoformat()
+        row[occurred] = iso_instant(row[occurred])
         row[detail] = dumps(row[detail])
         writer.writerow([safe_cell(cell) for cell in row])
         if buffer.tell() >= _PIECE:
@@ -304,9 +307,12 @@ def _export_json(filters: AuditFilters, labels: dict[str, str]) -> Iterator[byte
     buffer = io.StringIO()
     buffer.write("[")
     first = True
+    occurred = EXPORT_COLUMNS.index("occurred_at")
     for row in audit_export_rows(filters=filters):
         buffer.write("\n" if first else ",\n")
-        buffer.write(encode(dict(zip(EXPORT_COLUMNS, _labelled(row, labels)))))
+        row = _labelled(row, labels)
+        row[occurred] = iso_instant(row[occurred])  # the display zone, with its offset, as on screen
+        buffer.write(encode(dict(zip(EXPORT_COLUMNS, row))))
         first = False
         if buffer.tell() >= _PIECE:
             yield buffer.getvalue().encode()
@@ -317,6 +323,20 @@ def _export_json(filters: AuditFilters, labels: dict[str, str]) -> Iterator[byte
 
 
 # --- questions ----------------------------------------------------------------------------------
+
+
+# Per group of access events: how many, of which downloads (files sent) and previews, how many refused,
+# the first and the last.
+_ACCESS_COUNTS = {
+    "events": Count("id"),
+    "downloads": Count("id", filter=Q(event_type__in=DOWNLOAD_EVENT_TYPES, outcome=Outcome.SUCCESS)),
+    "previews": Count("id", filter=Q(event_type__in=PREVIEW_EVENT_TYPES, outcome=Outcome.SUCCESS)),
+    "denied": Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
+    "first_id": Min("id"),
+    "last_id": Max("id"),
+    "first_at": Min("occurred_at"),
+    "last_at": Max("occurred_at"),
+}
 
 
 @dataclass
@@ -337,15 +357,7 @@ def user_access_summary(*, actor_id: int, date_from: dt.date | None, date_to: dt
     targets = list(
         queryset.order_by()
         .values("target_type", "target_id", "target_label")
-        .annotate(
-            events=Count("id"),
-            downloads=Count("id", filter=Q(event_type__in=DOWNLOAD_EVENT_TYPES, outcome=Outcome.SUCCESS)),
-            denied=Count("id", filter=~Q(outcome=Outcome.SUCCESS)),
-            first_id=Min("id"),
-            last_id=Max("id"),
-            first_at=Min("occurred_at"),
-            last_at=Max("occurred_at"),
-        )
+        .annotate(**_ACCESS_COUNTS)
         .order_by("-last_id")[:limit]
     )
     for target in targets:
@@ -365,3 +377,44 @@ def last_chain_verification() -> AuditEvent | None:
 def events_since(event_id: int) -> bool:
     """Whether anything was recorded after event `event_id` (one primary-key probe, no count)."""
     return AuditEvent.objects.filter(id__gt=event_id).exists()
+
+
+@dataclass
+class DocumentAccessSummary:
+    """Who accessed one document in a date range: per person, how often, first and last time."""
+
+    people: list[dict] = field(default_factory=list)
+    page: AuditPage | None = None
+
+
+def document_access_summary(*, document_id: int, actor_id: int | None = None, date_from: dt.date | None = None,
+                            date_to: dt.date | None = None, before: int | None = None,
+                            limit: int = 200) -> DocumentAccessSummary:
+    """"Who opened this document, and when?" — grouped by person (staff and portal users), plus the events.
+
+    Reads the document's access events through the (target, id) index, as the log filtered by document does.
+    """
+    filters = AuditFilters(actor_id=actor_id, document_id=document_id, event_types=ACCESS_EVENT_TYPES,
+                           date_from=date_from, date_to=date_to)
+    queryset = _filtered(filters)
+    if queryset is None:
+        return DocumentAccessSummary(people=[], page=AuditPage([], None, filters, empty_range=True))
+    people = list(
+        queryset.order_by().values("actor_id", "actor_label", "customer_id").annotate(**_ACCESS_COUNTS)
+        .order_by("-last_id")[:limit]
+    )
+    return DocumentAccessSummary(people=people, page=audit_event_page(filters=filters, before=before))
+
+
+# --- the compliance home page -------------------------------------------------------------------------
+
+
+def recent_denials(*, limit: int = 8) -> list[AuditEvent]:
+    """The newest refused accesses (one walk of the not-success index, no count)."""
+    return audit_event_page(filters=AuditFilters(outcome=Outcome.DENIED), page_size=limit).events
+
+
+def recent_exports(*, limit: int = 5) -> list[AuditEvent]:
+    """The newest exports of the trail and of reports (the type index, newest first)."""
+    return list(AuditEvent.objects.filter(event_type__in=(AUDIT_LOG_EXPORTED, CRM_REPORT_EXPORTED))
+                .order_by("-id").only(*_LIST_FIELDS, "detail")[:limit])

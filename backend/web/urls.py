@@ -98,4 +98,5 @@ urlpatterns = [
     path("compliance/verify/", compliance.verify_chain, name="audit_verify"),
     path("compliance/user-access/", compliance.user_access, name="audit_user_access"),
     path("compliance/document-access/", compliance.document_access, name="audit_document_access"),
+    path("compliance/pick/<str:kind>/", compliance.pick, name="compliance_pick"),
 ]
