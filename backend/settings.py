@@ -226,6 +226,8 @@ TIME_ZONE = _env("DOSSIER_TIME_ZONE", "Asia/Shanghai")
 DISPLAY_TIME_ZONE = _env("DOSSIER_DISPLAY_TIME_ZONE", TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
+# One date style per language: 2026-12-04 14:05 / 2026年12月4日 14:05 (backend/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["backend.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(_env("DOSSIER_STATIC_ROOT", str(DATA_DIR / "static")))

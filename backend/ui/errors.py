@@ -87,7 +87,8 @@ def message_for(exc: Exception) -> str:
         # The service's own sentence says what is wrong as a whole; when it is only a generic
         # "invalid", the field messages say more.
         fields = field_errors_for(exc)
-        if fields and (exc.message in _GENERIC or exc.message.endswith(" is invalid.")):
+        # (a search query's syntax error: its field message is the translatable sentence)
+        if fields and (exc.message in _GENERIC or exc.message.endswith(" is invalid.") or exc.code == "invalid_query"):
             return " ".join(" ".join(messages) for messages in fields.values())
         return _(exc.message)
     if isinstance(exc, DomainError):

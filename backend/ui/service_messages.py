@@ -54,6 +54,18 @@ SERVICE_MESSAGES = (
     gettext_noop("The request is invalid."),
     gettext_noop("The document details are invalid."),
     gettext_noop("(none given)"),
+    # search syntax errors (indexing/query.py), shown under the search box
+    gettext_noop('A quotation mark is not closed: add the closing " to end the phrase.'),
+    gettext_noop('There is a ")" without a matching "(".'),
+    gettext_noop("The query could not be read."),
+    gettext_noop("OR needs something to search on both sides."),
+    gettext_noop("AND needs something to search on both sides."),
+    gettext_noop("A minus sign or NOT must be followed by the word, phrase or group to exclude."),
+    gettext_noop("A pair of parentheses is empty."),
+    gettext_noop('A "(" is never closed: add the matching ")".'),
+    gettext_noop("The query is too long: use at most 64 words or phrases."),
+    gettext_noop("The query is too long: keep it under 1000 characters."),
+    gettext_noop("The query has no words to search for."),
     # the customer portal: invitations, shares, notes, announcements
     gettext_noop("A customer's portal user cannot own a customer; choose a colleague."),
     gettext_noop("A customer's portal user cannot be on an account team; choose a colleague."),
