@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy as _
 
 from backend.crm.models import ServiceType
 from backend.crm.services.service_requests import MAX_ATTACHMENTS, MAX_TEXT, PORTAL_REQUEST_TYPES
+
+
+def _attachments_help() -> str:
+    # formatted when shown, in the reader's language (a lazy string formatted here at import would be English)
+    return gettext("Up to %(count)s files: photos, PDF, text, Word or Excel.") % {"count": MAX_ATTACHMENTS}
 
 
 class SignInForm(forms.Form):
@@ -47,8 +53,7 @@ class ServiceRequestForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6}))
     attachments = MultipleFileField(label=_("Photos or files"), required=False,
-                                    help_text=_("Up to %(count)s files: photos, PDF, text, Word or Excel.")
-                                    % {"count": MAX_ATTACHMENTS})
+                                    help_text=lazy(_attachments_help, str)())
 
     def __init__(self, *args, products=(), orders=(), **kwargs):
         super().__init__(*args, **kwargs)

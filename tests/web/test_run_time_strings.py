@@ -56,3 +56,14 @@ def test_one_date_style_per_language(settings, language, date, datetime):
     with translation.override(language), timezone.override(dt.timezone.utc):
         rendered = template.render(Context({"m": MOMENT}))
     assert rendered == f"{date}|{date}|{datetime}|{datetime}|{datetime}"
+
+
+def test_a_form_help_text_with_a_number_is_translated_when_shown_not_at_import():
+    from backend.crm.services.service_requests import MAX_ATTACHMENTS
+    from portal.forms import ServiceRequestForm
+
+    help_text = ServiceRequestForm.base_fields["attachments"].help_text
+    with translation.override("zh-hans"):
+        assert str(help_text) == f"最多 {MAX_ATTACHMENTS} 个文件：照片、PDF、文本、Word 或 Excel。"
+    with translation.override("en"):
+        assert str(help_text).startswith(f"Up to {MAX_ATTACHMENTS} files")
