@@ -53,7 +53,7 @@ from backend.documents.store import object_store
 logger = logging.getLogger(__name__)
 
 TEXT_TYPES = ("text/plain", "text/csv")
-FILE_TOO_LARGE = gettext_noop("This file cannot be shown: it is too large to preview. Download it to read it.")
+FILE_TOO_LARGE = gettext_noop("This file cannot be shown: it is too large to preview.")
 # The cache is walked to enforce its bound at most this often per process (a walk reads every entry).
 _TRIM_EVERY_SECONDS = 10
 _last_trim: dict[Path, float] = {}

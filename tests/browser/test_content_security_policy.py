@@ -88,9 +88,9 @@ def test_staff_pages_api_docs_and_portal_work_under_the_policy(portal_world, wat
         response = staff.goto(url + path)
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
-    # the document page: its preview frame (sandboxed), and htmx loads the "why can I see this" panel
+    # the document page: htmx loads its preview (pages drawn on the server) and the "why can I see this" panel
     staff.goto(f"{url}/documents/{brochure.pk}/")
-    expect(staff.locator(".preview iframe")).to_be_visible()
+    expect(staff.locator("[data-testid=preview-pages] img").first).to_be_visible()
     why = staff.locator("[data-testid=access-why]")
     why.locator("summary").click()
     expect(why.locator(".lazy")).not_to_contain_text("Loading")
