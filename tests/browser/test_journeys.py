@@ -72,18 +72,17 @@ def test_a_colleague_drops_a_new_version_while_someone_else_holds_the_check_out(
     page.goto(page.url + f"documents/{world.quote_doc.pk}/")
     # she sees who holds it
     expect(page.locator("[data-testid=lock-holder]")).to_contain_text("Checked out by 王芳")
-    # when she drops a new version onto the page anyway
+    # and the upload form is disabled, saying who holds the lock and since when
+    expect(page.locator("[data-testid=upload-disabled]")).to_contain_text("Checked out by 王芳")
+    expect(page.locator("#upload-comment")).to_be_disabled()
+    expect(page.locator("form[enctype] button[type=submit]")).to_be_disabled()
+    shots(page, "upload-locked-en")
+    # once 王芳 checks in, the form opens again: the drop goes through, with the progress bar, and becomes version 2
+    document_checkin(actor=world.rep, document=world.quote_doc)
+    page.reload()
+    expect(page.locator("[data-testid=upload-disabled]")).to_have_count(0)
     _drop_file(page, "[data-dropzone]", pdf_with_text("报价单 第二版 v2"), "报价单-v2.pdf")
     page.fill("#upload-comment", "Price list 2026 applied")
-    page.click("form[enctype] button[type=submit]")
-    # then the upload is refused with the holder's name, and her comment is still there
-    status = page.locator("[data-testid=upload-status]")
-    expect(status).to_contain_text("Checked out by 王芳")
-    expect(page.locator("#upload-comment")).to_have_value("Price list 2026 applied")
-    shots(page, "upload-locked-en")
-    # once 王芳 checks in, the same drop goes through, with the progress bar, and becomes version 2
-    document_checkin(actor=world.rep, document=world.quote_doc)
-    _drop_file(page, "[data-dropzone]", pdf_with_text("报价单 第二版 v2"), "报价单-v2.pdf")
     page.click("form[enctype] button[type=submit]")
     expect(page.locator(".alert-success")).to_contain_text("Version 2 uploaded.")
     expect(page.locator("[data-testid=versions] tbody tr")).to_have_count(2)
