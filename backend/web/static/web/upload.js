@@ -26,7 +26,7 @@
   var list = form.querySelector("[data-file-list]");
   var template = document.querySelector("template[data-file-row]");
   var fileInput = form.querySelector("[data-file-input]");
-  var dropzone = form.querySelector("[data-dropzone]");
+  var dropzone = form.querySelector("[data-drop-files]");
   var startButton = form.querySelector("[data-start]");
   var retryAll = form.querySelector("[data-retry-all]");
   var summary = form.querySelector("[data-summary]");
@@ -43,7 +43,7 @@
   }
 
   function format(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (_all, name) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (_all, name) {
       return values[name] === undefined ? "" : String(values[name]);
     });
   }
@@ -97,9 +97,15 @@
     box.className = text ? "small" + (kind === "bad" ? " field-error" : " muted") : "";
   }
 
+  /* The buttons' class sets their display, which beats the hidden attribute: set both. */
+  function visible(el, shown) {
+    el.hidden = !shown;
+    el.style.display = shown ? "" : "none";
+  }
+
   function show(item, names) {
     ["retry", "open", "as-version", "anyway", "remove"].forEach(function (name) {
-      part(item, name).hidden = names.indexOf(name) < 0;
+      visible(part(item, name), names.indexOf(name) >= 0);
     });
   }
 
@@ -317,9 +323,9 @@
       return item.state === "failed" || item.state === "duplicate";
     }).length;
     var done = items.filter(function (item) { return item.state === "done"; }).length;
-    startButton.textContent = format(msg.msgUploadN, { count: ready });
+    startButton.textContent = ready ? format(msg.msgUploadN, { count: ready }) : msg.msgUpload;
     startButton.disabled = ready === 0;
-    retryAll.hidden = failedCount < 2;
+    visible(retryAll, failedCount >= 2);
     if (items.length && running === 0 && waiting.length === 0 && ready === 0) {
       summary.textContent = format(msg.msgSummary, { done: done, total: items.length, failed: attention });
       summary.className = "alert " + (attention ? "alert-warning" : "alert-success");
