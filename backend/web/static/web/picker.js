@@ -44,6 +44,7 @@
     list.className = "picker-list";
     list.id = listId;
     list.setAttribute("role", "listbox");
+    if (input.labels && input.labels.length) { list.setAttribute("aria-label", input.labels[0].textContent.trim()); }
     list.hidden = true;
     wrap.appendChild(list);
 
