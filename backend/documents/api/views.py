@@ -237,7 +237,14 @@ class ValidVersionDownloadView(APIView):
 
 @extend_schema(tags=["versions"])
 class VersionApproveView(APIView):
-    @extend_schema(summary="Approve a draft version", request=s.ApproveInput, responses=s.VersionSerializer)
+    @extend_schema(
+        summary="Approve the newest draft version", request=s.ApproveInput,
+        description="The version becomes the valid one and the previously approved one is superseded. Under "
+                    "the four-eyes rule of the document's classification (DOCUMENT_FOUR_EYES_CLASSIFICATIONS) "
+                    "the version's uploader may not approve it: 403 with code `four_eyes_required`.",
+        responses={200: s.VersionSerializer,
+                   403: OpenApiResponse(description="Four-eyes rule: another person must approve this version."),
+                   409: OpenApiResponse(description="Not the newest draft, or checked out by someone else.")})
     def post(self, request: Request, document_id: int, number: int) -> Response:
         version = _version_for(request, document_id, number)
         data = validated(s.ApproveInput, request.data)
