@@ -80,6 +80,15 @@ def test_fix_a_title_link_a_quote_and_grant_a_colleague_download(world, open_as,
     expect(page.locator("#transfer-owner ~ .picker-list [role=option]").first).to_be_visible()
     found = serious_violations(page, axe_source())
     assert not found, "\n".join(found)
+
+    # at phone width the three panels fit: one column, nothing wider than its panel
+    page.set_viewport_size({"width": 390, "height": 844})
+    for panel in ("document-edit", "document-links", "document-access"):
+        fits = page.eval_on_selector(f"[data-testid={panel}]", "el => el.scrollWidth <= el.clientWidth + 1 && "
+                                     "el.getBoundingClientRect().width <= window.innerWidth")
+        assert fits, panel
+    page.locator("[data-testid=document-access]").scroll_into_view_if_needed()
+    shots(page, f"document-access-phone-{suffix}", full_page=False)
     contract = Document.objects.get(pk=contract.pk)
     assert contract.title == words["title"]
     assert DocumentLink.objects.filter(document=contract, quote=world.accepted_quote).exists()
