@@ -129,3 +129,8 @@ def test_a_lost_answer_is_retried_a_refused_file_is_named_and_a_duplicate_is_off
     assert world.quote_doc.versions.count() == 2
     assert not Document.objects.filter(versions__original_filename__in=["tool.pdf", "copy-of-quote.pdf"]).exclude(
         pk=world.quote_doc.pk).exists()
+    # and at phone width the list and the details still fit, one column, without sideways scrolling
+    page.set_viewport_size({"width": 390, "height": 844})
+    form = page.locator("[data-testid=new-documents]")
+    assert form.evaluate("el => el.scrollWidth <= el.clientWidth && el.getBoundingClientRect().right <= 390")
+    shots(page, "document-new-phone-en")

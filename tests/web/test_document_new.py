@@ -200,3 +200,23 @@ def test_a_duplicate_of_a_hidden_document_is_stored_silently(world):
     assert world.secret_doc.title not in text and str(world.secret_doc.pk) != str(answer.json()["id"])
     assert set(answer.json()) == {"id", "title", "url", "created", "links", "message"}
     assert _documents_titled("my minutes").get().owner == world.rep
+
+
+def test_adding_a_duplicate_as_a_version_needs_change_access(world):
+    # given the quote document, which the outsider may not see and the colleague may see but not change
+    content = _bytes_of(world.quote_doc)
+    url = f"/documents/new/version/{world.quote_doc.pk}/"
+
+    def add(user):
+        return client_for(user).post(url, data=content, content_type="application/pdf",
+                                     HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+                                     HTTP_CONTENT_DISPOSITION="attachment; filename=copy.pdf")
+
+    # then both are answered 404 and no version is added
+    assert add(world.outsider).status_code == 404
+    assert add(world.colleague).status_code == 404
+    assert world.quote_doc.versions.count() == 1
+    # and the owner adds it, with the upload in the trail
+    assert add(world.rep).status_code == 201
+    assert AuditEvent.objects.filter(event_type="document.version.uploaded", actor_id=world.rep.pk,
+                                     target_id=str(world.quote_doc.pk)).count() == 2
