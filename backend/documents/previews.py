@@ -351,6 +351,10 @@ def version_thumbnail(*, actor, version: DocumentVersion) -> bytes:
     """The first page, PREVIEW_THUMBNAIL_WIDTH pixels wide (a text file: its first lines). Not recorded
     (see the module's docstring). RenderRefused when the file cannot be shown, NotFound for other types."""
     require(actor=actor, action=Action.VIEW, obj=version.document)
+    return _thumbnail(version)
+
+
+def _thumbnail(version: DocumentVersion) -> bytes:
     kind = preview_kind(version.mime_type)
     if kind is None:
         raise NotFound()
@@ -366,3 +370,34 @@ def version_thumbnail(*, actor, version: DocumentVersion) -> bytes:
         thumbnail = _thumbnail_from_page(_page(version, 1)[0], width)
     cache.write(version.sha256, name, thumbnail)
     return thumbnail
+
+
+# --- drawing ahead of the first reader ------------------------------------------------------------------
+
+
+def preview_warm(*, version_id: int) -> str:
+    """Draw a new version's first page and thumbnail into the cache (a background task after an upload), so
+    that the first person to open it waits for no conversion. Shows nothing to anyone: not audited."""
+    version = DocumentVersion.objects.filter(pk=version_id).first()
+    if version is None or preview_kind(version.mime_type) is None:
+        return "nothing to draw"
+    try:
+        if preview_kind(version.mime_type) == "pages":
+            _page(version, 1)
+        _thumbnail(version)
+    except (RenderRefused, NotFound) as refused:
+        return f"cannot be shown: {refused.extra.get('reason', '')}"
+    return "drawn"
+
+
+def preview_warm_later(version: DocumentVersion) -> None:
+    """After the upload commits, queue `preview_warm` — only with a task queue (a broker): without one, tasks
+    run in the request, and an upload should not wait for LibreOffice."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or preview_kind(version.mime_type) is None:
+        return
+    from django.db import transaction
+
+    from backend.documents.tasks import preview_warm as task
+
+    version_id = version.pk
+    transaction.on_commit(lambda: task.delay(version_id))

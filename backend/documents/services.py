@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from backend.access.policy import Action, is_active_staff
 from backend.access.services import require
 from backend.audit import services as audit
+from backend.documents import previews
 from backend.documents.audit_events import (
     DOCUMENT_CREATED,
     DOCUMENT_DELETED,
@@ -247,6 +248,7 @@ def document_create(
             if submitted_title.strip() != title:
                 created_detail["submitted_title"] = submitted_title  # as sent, before cleaning
             search_index.index_document_changed(document_id=document.pk, reason="created")
+            previews.preview_warm_later(version)
             audit.record(DOCUMENT_CREATED, actor=actor, target=document, detail=created_detail)
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=document,
                          detail=version_audit_detail(version, stored))
@@ -284,6 +286,7 @@ def document_version_create(*, actor, document: Document, upload: UploadSource, 
                 idempotency_fingerprint=fingerprint,
             )
             search_index.index_document_changed(document_id=locked.pk, reason="version")
+            previews.preview_warm_later(version)
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
         return version

@@ -336,3 +336,27 @@ def test_the_cache_keeps_within_its_bound_dropping_the_least_recently_read(tmp_p
     assert cache.size() <= 9_000
     assert cache.read(f"{0:064x}", "page.png") is not None
     assert cache.read(f"{1:064x}", "page.png") is None
+
+
+# --- drawing ahead of the first reader ------------------------------------------------------------------
+
+
+def test_a_version_drawn_ahead_by_the_task_is_read_from_the_cache_and_nothing_is_recorded(owner, monkeypatch):
+    # given a new DOCX, drawn by the background task that follows an upload (with a task queue)
+    version = _version(owner, docx_of(2), "ahead.docx")
+    assert previews.preview_warm(version_id=version.pk) == "drawn"
+    assert not AuditEvent.objects.filter(event_type="document.version.previewed").exists()
+    # when the first person opens it, then no child (no LibreOffice) runs for its first page or thumbnail
+    starts = ChildStarts(monkeypatch)
+    assert previews.version_preview_open(actor=owner, version=version).pages == 2
+    assert previews.version_preview_page(actor=owner, version=version, page=1).startswith(PNG_MAGIC)
+    assert previews.version_thumbnail(actor=owner, version=version).startswith(PNG_MAGIC)
+    assert starts.count == 0
+
+
+def test_without_a_task_queue_an_upload_does_not_wait_for_drawing(owner, preview_cache_dir, settings):
+    # given no broker: tasks would run inside the upload's request
+    assert settings.CELERY_TASK_ALWAYS_EAGER
+    # when an office file is uploaded, then nothing is drawn until someone asks
+    _version(owner, docx_of(1), "later.docx")
+    assert not Path(preview_cache_dir).exists() or not any(Path(preview_cache_dir).rglob("*.png"))
