@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
-from backend.audit.models import Outcome
 from backend.crm.models import Stage
 
 
@@ -20,59 +19,6 @@ class SignInForm(forms.Form):
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
                                error_messages={"required": _("Enter your password.")})
-
-
-class _UserAndPeriodMixin:
-    """A user name that must exist, and a period whose end is not before its start."""
-
-    def clean_user(self):
-        username = (self.cleaned_data.get("user") or "").strip()
-        if not username:
-            return None
-        user = User.objects.filter(username=username).only("id", "username").first()
-        if user is None:
-            raise forms.ValidationError(_("No user is called “%(name)s”.") % {"name": username})
-        return user
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return data
-
-
-class AuditFilterForm(_UserAndPeriodMixin, forms.Form):
-    """The compliance console's filters. Every field is optional; the URL carries them."""
-
-    user = forms.CharField(label=_("User"), required=False, max_length=150,
-                           widget=forms.TextInput(attrs={"list": "audit-users", "placeholder": _("user name")}))
-    document = forms.IntegerField(label=_("Document id"), required=False, min_value=1)
-    customer = forms.IntegerField(label=_("Customer id"), required=False, min_value=1)
-    action = forms.ChoiceField(label=_("Action"), required=False)
-    outcome = forms.ChoiceField(label=_("Outcome"), required=False)
-    ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, event_types=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        # event_types: (name, label) pairs; the label is what people read, the name goes in the URL.
-        self.fields["action"].choices = [("", _("Any action"))] + list(event_types)
-        self.fields["outcome"].choices = [("", _("Any outcome"))] + [
-            (Outcome.SUCCESS, _("Success")), (Outcome.DENIED, _("Denied")), (Outcome.FAILURE, _("Failure"))]
-
-class UserAccessForm(_UserAndPeriodMixin, forms.Form):
-    user = forms.CharField(label=_("User"), max_length=150,
-                           widget=forms.TextInput(attrs={"list": "audit-users", "placeholder": _("user name")}),
-                           error_messages={"required": _("Enter a user name.")})
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class DocumentAccessForm(forms.Form):
-    document = forms.IntegerField(label=_("Document id"), min_value=1,
-                                  error_messages={"required": _("Enter a document id.")})
 
 
 class VersionCommentForm(forms.Form):

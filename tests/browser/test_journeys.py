@@ -102,7 +102,11 @@ def test_a_compliance_officer_filters_one_document_exports_csv_and_sees_the_chai
     page.click("nav.nav >> text=合规")
     page.wait_for_url(f"{live_server.url}/compliance/")
     # filter the audit log to one document
-    page.fill("#id_document", str(world.quote_doc.pk))
+    # the document is typed by name and picked from the list (its id goes in a hidden field)
+    page.fill("#id_document_q", "Q-2026-0001")
+    expect(page.locator("[role=option]").first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
     page.click("[data-testid=audit-filters] button[type=submit]")
     page.wait_for_url(re.compile(rf"document={world.quote_doc.pk}"))
     rows = page.locator("[data-testid=audit-events] tbody tr")

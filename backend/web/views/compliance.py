@@ -28,6 +28,7 @@ from backend.audit.events import all_event_types
 from backend.common.display_time import display_today, display_zone, offset_text
 from backend.common.errors import NotFound
 from backend.common.file_response import file_response
+from backend.accounts.models import User
 from backend.crm.models import Customer
 from backend.ui.errors import message_for
 from backend.web import services
@@ -110,12 +111,24 @@ def _target_url(event, customer_id) -> str:
     return ""
 
 
+def people_names(actor_ids) -> dict[int, str]:
+    """The people's names as they read now ("陈静 (chen.jing)"), by id: one primary-key query."""
+    ids = {pk for pk in actor_ids if pk}
+    if not ids:
+        return {}
+    return {user.pk: (f"{user} ({user.username})" if str(user) != user.username else user.username)
+            for user in User.objects.filter(pk__in=ids).only("id", "username", "display_name", "first_name",
+                                                              "last_name")}
+
+
 def linked_events(events) -> list:
     """Each event with links to what it names: the person's access page, the target, the customer (one
-    query for the customers' names)."""
+    query for the people's names, one for the customers')."""
     customer_ids = {e.customer_id for e in events if e.customer_id}
     names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
+    people = people_names(e.actor_id for e in events)
     for event in events:
+        event.actor_name = people.get(event.actor_id) or event.actor_label
         event.actor_url = _user_access_url(event.actor_id) if event.actor_id else ""
         event.target_url = _target_url(event, event.customer_id)
         event.trail_url = (_document_trail_url(event.target_id)
@@ -298,7 +311,9 @@ def document_access(request):
             linked_events(summary.page.events)
             customer_ids = {p["customer_id"] for p in summary.people if p["customer_id"]}
             names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
+            people = people_names(p["actor_id"] for p in summary.people)
             for person in summary.people:
+                person["name"] = people.get(person["actor_id"]) or person["actor_label"]
                 person["url"] = _user_access_url(person["actor_id"]) if person["actor_id"] else ""
                 person["customer_name"] = names.get(person["customer_id"], "")
     return render(request, "web/compliance/document_access.html", {
