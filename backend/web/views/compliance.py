@@ -308,7 +308,8 @@ def document_access(request):
                 document_id=document_id, actor_id=form.cleaned_data.get("user"),
                 date_from=form.cleaned_data.get("date_from"), date_to=form.cleaned_data.get("date_to"),
                 before=int_or_none(request.GET.get("before")))
-            linked_events(summary.page.events)
+            for event in linked_events(summary.page.events):
+                event.trail_url = ""  # this page is the document's access log
             customer_ids = {p["customer_id"] for p in summary.people if p["customer_id"]}
             names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
             people = people_names(p["actor_id"] for p in summary.people)
