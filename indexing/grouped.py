@@ -117,9 +117,9 @@ _CRM = {"customers": _customers, "contacts": _contacts, "quotes": _quotes, "orde
         "opportunities": _opportunities}
 
 
-def grouped_lookup(*, user, q: str, per_group: int = 5) -> list[Group]:
-    """The groups that have rows, in GROUPS order. A query the search language cannot read still finds
-    CRM rows by their text (the engines are then left out); an empty query finds nothing."""
+def grouped_lookup(*, user, q: str, per_group: int = 5, kinds: tuple[str, ...] = GROUPS) -> list[Group]:
+    """The groups of `kinds` that have rows, in GROUPS order. A query the search language cannot read
+    still finds CRM rows by their text (the engines are then left out); an empty query finds nothing."""
     text = (q or "").strip()[:MAX_TEXT]
     if not text:
         return []
@@ -129,7 +129,7 @@ def grouped_lookup(*, user, q: str, per_group: int = 5) -> list[Group]:
     except query.QuerySyntaxError:
         readable = False
     groups: list[Group] = []
-    for kind in GROUPS:
+    for kind in (kind for kind in GROUPS if kind in kinds):
         if kind in _CRM:
             group = Group(kind, _CRM[kind](user, text, per_group))
         elif not readable:

@@ -23,7 +23,7 @@ from indexing.api.serializers import FILE_TYPES, SearchQueryInput
 from indexing import query as search_query_language
 from indexing import saved_searches
 from indexing import search as search_services
-from indexing.grouped import grouped_lookup
+from indexing.grouped import GROUPS, grouped_lookup
 from indexing.backends import SearchFilters
 
 PAGE_SIZE = 20
@@ -233,8 +233,9 @@ def search(request):
     customers = customers_for_documents(user=request.user, document_ids={r.version.document_id for r in page.results})
     other_groups = []
     if data["q"] and page.page == 1:  # the other kinds that match, above the documents
-        other_groups = _groups_for_page([group for group in grouped_lookup(
-            user=request.user, q=data["q"], per_group=SUGGESTIONS_PER_GROUP) if group.kind != "documents"])
+        other_groups = _groups_for_page(grouped_lookup(
+            user=request.user, q=data["q"], per_group=SUGGESTIONS_PER_GROUP,
+            kinds=tuple(kind for kind in GROUPS if kind != "documents")))
     first = (page.page - 1) * page.page_size + 1 if page.results else 0
     context.update({
         "page": page,
