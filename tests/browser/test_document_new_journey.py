@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.audit.models import AuditEvent
-from backend.crm.models import DocumentLink
+from backend.crm.models import DocumentLink, LinkTarget
 from backend.documents.models import Document
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
@@ -54,6 +54,14 @@ def test_a_rep_drops_twenty_files_and_sets_their_customer(world, open_as, live_s
     first = rows.first
     first.locator("summary").click()
     first.locator('[data-field="title"]').fill("第一次拜访 first visit")
+    # and its own opportunity, picked by name in that file's details
+    deal = first.locator('[data-picker="opportunity"]')
+    deal.click()
+    deal.press_sequentially("CNC")
+    expect(page.locator("[role=option]", has_text=world.opportunity.title)).to_be_visible()
+    deal.press("ArrowDown")
+    deal.press("Enter")
+    expect(first.locator('[data-field="opportunity"]')).to_have_value(str(world.opportunity.pk))
     shots(page, f"document-new-ready-{language}")
     page.click("[data-testid=upload-start]")
     # then every file is created, with its progress bar full and a link to open it
@@ -64,11 +72,14 @@ def test_a_rep_drops_twenty_files_and_sets_their_customer(world, open_as, live_s
     created = Document.objects.filter(owner=world.rep, versions__original_filename__startswith=f"拜访记录-{language}-")
     assert created.count() == 20
     assert created.filter(title="第一次拜访 first visit").count() == 1
+    assert DocumentLink.objects.filter(document__in=created, opportunity=world.opportunity).get().document.title == (
+        "第一次拜访 first visit")
     # all 20 linked to the customer, each link and creation in the audit trail
-    assert DocumentLink.objects.filter(document__in=created, customer=world.customer).count() == 20
+    assert DocumentLink.objects.filter(document__in=created, customer=world.customer,
+                                       target_type=LinkTarget.CUSTOMER).count() == 20
     ids = [str(pk) for pk in created.values_list("pk", flat=True)]
     assert AuditEvent.objects.filter(event_type="document.created", target_id__in=ids).count() == 20
-    assert AuditEvent.objects.filter(event_type="crm.document.linked", target_id__in=ids).count() == 20
+    assert AuditEvent.objects.filter(event_type="crm.document.linked", target_id__in=ids).count() == 21  # 20 + the deal
     # and a file opened from the list is the document
     first.locator("[data-open]").click()
     page.wait_for_url(re.compile(r"/documents/\d+/$"))
