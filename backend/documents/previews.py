@@ -316,6 +316,19 @@ def _text_font() -> str | None:
 # --- the services ----------------------------------------------------------------------------------
 
 
+def page_count_checked(version: DocumentVersion) -> int:
+    """How many pages a version has (drawing its first page). For callers that checked access and audit the
+    read themselves, as the portal's view-only shares do (like `downloads.version_stream`)."""
+    return _page(version, 1)[1]
+
+
+def page_png_checked(version: DocumentVersion, page: int) -> bytes:
+    """Page `page` of a version as a PNG, through the cache; the caller checked access (see above)."""
+    if preview_kind(version.mime_type) != "pages" or page < 1:
+        raise NotFound()
+    return _page(version, page)[0]
+
+
 def version_preview_open(*, actor, version: DocumentVersion) -> Preview:
     """What the preview panel shows. Pages: their number (drawing the first page, so that it is ready);
     text: the text, recorded as a preview. Needs the right to view the document."""

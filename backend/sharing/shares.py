@@ -35,10 +35,11 @@ from backend.audit.models import AuditEvent
 from backend.documents.store import object_store
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from backend.crm.models import Customer
-from backend.documents import rendering
+from backend.documents import previews, rendering
 from backend.documents.audit_events import DOCUMENT_ACCESS_DENIED
 from backend.documents.downloads import VersionDownload, version_stream
 from backend.documents.models import RESTRICTED_CLASSIFICATIONS, Document, DocumentVersion, VersionStatus
+from backend.documents.rendering import RenderRefused
 from backend.sharing.audit_events import (
     DOCUMENT_SHARE_CREATED,
     DOCUMENT_SHARE_LISTED,
@@ -54,6 +55,7 @@ from backend.sharing.models import DocumentShare, ShareSuspension
 
 SHARE_OPEN_EVENTS = (PORTAL_SHARE_VIEWED, PORTAL_SHARE_DOWNLOADED)
 RENDERED_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff")
+OFFICE_TYPES = tuple(rendering.OFFICE_FILTERS)
 PDF = "application/pdf"
 
 
@@ -377,6 +379,13 @@ def share_open(*, actor, share: DocumentShare) -> ShareView:
                 rendering, text = "text", _extracted_text(version)
         elif version.mime_type in RENDERED_IMAGE_TYPES:
             rendering = "image"
+        elif version.mime_type in OFFICE_TYPES:
+            # Word, Excel, PowerPoint, OpenDocument: pages drawn through LibreOffice (cached per version)
+            try:
+                rendering, pages = "pages", previews.page_count_checked(version)
+            except (RenderRefused, NotFound):
+                text = _extracted_text(version)
+                rendering = "text" if text else "none"
         else:
             text = _extracted_text(version)
             rendering = "text" if text else "none"
@@ -420,6 +429,8 @@ def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
     _require_in_force(actor, share, action="page")
     _check_open(actor, share, event=PORTAL_SHARE_VIEWED)
     version = _shown_version(share)
+    if version.mime_type in OFFICE_TYPES:
+        return previews.page_png_checked(version, page)
     if not (version.mime_type == PDF or (version.mime_type in RENDERED_IMAGE_TYPES and page == 1)):
         raise NotFound()
     return rendering.page_png(_read_all(version), version.mime_type, page, rendering.RenderLimits.from_settings())

@@ -360,3 +360,22 @@ def test_without_a_task_queue_an_upload_does_not_wait_for_drawing(owner, preview
     # when an office file is uploaded, then nothing is drawn until someone asks
     _version(owner, docx_of(1), "later.docx")
     assert not Path(preview_cache_dir).exists() or not any(Path(preview_cache_dir).rglob("*.png"))
+
+
+# --- the portal: view-only shares of office files are pages too ------------------------------------------
+
+
+def test_a_view_only_share_of_a_docx_shows_its_pages_to_the_customer(owner):
+    from backend.sharing.shares import document_share_create, share_open, share_page_png
+    from tests.crm.factories import CustomerFactory
+    from tests.portal_factories import portal_user
+
+    # given a two-page DOCX shared view-only with a customer's portal user
+    customer = CustomerFactory(name="Alpha 阿尔法", owner=owner)
+    alice = portal_user(customer, name="Alice")
+    document = factories.document(owner, classification="public", content=docx_of(2), filename="offer.docx")
+    share = document_share_create(actor=owner, document=document, customer=customer, downloadable=False)
+    # when Alice opens it, then she sees two drawn pages (not only its extracted text)
+    view = share_open(actor=alice, share=share)
+    assert (view.rendering, view.page_count) == ("pages", 2)
+    assert _png_size(share_page_png(actor=alice, share=share, page=2))[0] == 1100
