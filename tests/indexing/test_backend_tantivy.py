@@ -54,6 +54,23 @@ def test_an_index_from_another_schema_version_asks_for_a_rebuild(tmp_path):
     assert stale.stats().documents == 0
 
 
+def test_an_index_from_before_stemming_asks_for_a_rebuild_and_the_rebuild_stems(tmp_path):
+    # given an index written by the previous version (schema 2: words unstemmed)
+    backend = TantivyBackend(tmp_path / "index")
+    backend.index([doc(1, "x")])
+    backend.close()
+    (tmp_path / "index" / MARKER).write_text(json.dumps({"schema": 2}))
+
+    stale = TantivyBackend(tmp_path / "index")
+    with pytest.raises(SearchUnavailable, match="search_reindex --clear"):
+        found(stale, "contracts")
+    # when it is rebuilt (search_reindex --clear empties it first), then inflections find each other
+    stale.clear()
+    stale.index([doc(2, "The contracts were signed")])
+    assert found(stale, "contract") == found(stale, "contracting") == {2}
+    assert json.loads((tmp_path / "index" / MARKER).read_text())["schema"] == tantivy_backend.SCHEMA_VERSION == 3
+
+
 def test_a_changed_analysis_is_reported(tmp_path):
     backend = TantivyBackend(tmp_path / "index")
     backend.index([doc(1, "x")])
