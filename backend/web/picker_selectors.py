@@ -3,7 +3,8 @@
 One function per kind, each `(user, text) -> list[Choice]`, narrowed by the access policy in SQL
 (`visible()` for documents and CRM rows; the staff directory for users and groups: every active member
 of staff may find colleagues and groups to grant access to, portal users nobody). Matching is a
-case-insensitive substring (`icontains`), so "芳", "wang", "Wang Fang" and "王芳" all find 王芳; a number
+case-insensitive substring (`icontains`), so "芳", "wang", "Wang Fang" and "王芳" all find 王芳 (people and
+customers whose name starts with the text come first, so the one being typed is not cut off); a number
 also finds the row with that id (the no-JavaScript form posts the id typed in the text box).
 
 Cost: each kind is one query with LIMIT 20. Users and groups are small tables; customers, quotes and
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth.models import Group
-from django.db.models import Q, Value
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,12 @@ def _id_q(text: str) -> Q:
     return Q(pk=int(digits)) if digits.isdigit() and len(digits) < 10 else Q(pk__in=[])
 
 
+def _starts_first(*fields: str, text: str) -> Case:
+    """0 when one of `fields` starts with `text` (the name the user is typing), else 1: sorted first."""
+    return Case(*(When(**{f"{field}__istartswith": text}, then=Value(0)) for field in fields),
+                default=Value(1), output_field=IntegerField())
+
+
 def _joined(*parts: str) -> str:
     return " · ".join(str(part) for part in parts if part)
 
@@ -69,8 +76,9 @@ def pick_users(user, text: str) -> list[Choice]:
         .filter(Q(username__icontains=text) | Q(display_name__icontains=text) | Q(first_name__icontains=text)
                 | Q(last_name__icontains=text) | Q(first_last__icontains=text) | Q(last_first__icontains=text)
                 | Q(last_first_joined__icontains=text) | Q(email__iexact=text) | _id_q(text))
+        .annotate(rank=_starts_first("username", "display_name", "last_first_joined", "first_last", text=text))
         .select_related("department")
-        .order_by("username")[:PICK_LIMIT]
+        .order_by("rank", "username")[:PICK_LIMIT]
     )
     return [Choice(u.pk, f"{u} ({u.username})" if str(u) != u.username else u.username,
                    _joined(u.get_role_display(), u.department.name if u.department else ""))
@@ -104,7 +112,8 @@ def pick_customers(user, text: str) -> list[Choice]:
     rows = (
         visible(user, Customer.objects.all(), Action.VIEW)
         .filter(Q(name__icontains=text) | Q(code__icontains=text) | _id_q(text))
-        .order_by("name", "id")[:PICK_LIMIT]
+        .annotate(rank=_starts_first("name", "code", text=text))
+        .order_by("rank", "name", "id")[:PICK_LIMIT]
     )
     return [Choice(c.pk, f"{c.name} ({c.code})" if c.code else c.name, _joined(c.region, c.get_status_display()))
             for c in rows]

@@ -117,3 +117,14 @@ def test_unknown_kind_is_404_anonymous_goes_to_sign_in_portal_users_get_404(worl
     contact = portal_user(world.customer)
     for kind in ("user", "customer", "document"):
         assert client_for(contact).get(f"/pick/{kind}/", {"q": "a"}).status_code == 404
+
+
+def test_names_that_start_with_the_text_come_first_so_the_one_typed_is_never_cut_off(world):
+    from tests import factories
+
+    # given 25 people whose logins merely contain "li" and sort before li.lei
+    for n in range(25):
+        factories.UserFactory(username=f"a{n:02d}.li", display_name=f"A{n:02d} Li")
+    # when the rep types "li"; then 李雷 (li.lei), whose login starts with it, is the first row, not left out
+    rows = _pick(world.rep, "user", "li")
+    assert len(rows) == 20 and rows[0]["id"] == world.team.pk
