@@ -90,3 +90,23 @@ def test_saving_without_a_name_says_so(world):
 
     assert "Give the search a name." in response.content.decode()
     assert not SavedSearch.objects.exists()
+
+
+def test_contacts_opportunities_and_articles_are_grouped_too(world, django_capture_on_commit_callbacks):
+    from backend.crm.models import Contact
+    from backend.crm.services.knowledge import article_create, article_publish
+
+    Contact.objects.create(customer=world.customer, name="刘洋 Liu Yang", email="liu.yang@jinggong.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        article = article_create(actor=world.users["rep"], title="Spindle bearings: replacing them", body="主轴轴承更换步骤")
+        article_publish(actor=world.users["rep"], article=article)
+    rep = client_for(world.users["rep"])
+
+    assert _groups(rep.get("/search/suggest/", {"q": "liu.yang"}))["contacts"] == ["刘洋 Liu Yang"]
+    assert _groups(rep.get("/search/suggest/", {"q": "CNC 车床"}))["opportunities"] == ["CNC 车床 10 台"]
+    # articles through the engine, stemmed: "bearing" finds "bearings"
+    assert _groups(rep.get("/search/suggest/", {"q": "bearing"}))["articles"] == ["Spindle bearings: replacing them"]
+    # and the outsider, who may not see the customer, finds neither its contact nor its deal
+    outsider = client_for(world.users["outsider"])
+    assert "contacts" not in _groups(outsider.get("/search/suggest/", {"q": "liu.yang"}))
+    assert "opportunities" not in _groups(outsider.get("/search/suggest/", {"q": "CNC 车床"}))
