@@ -115,7 +115,8 @@ def test_staff_pages_api_docs_and_portal_work_under_the_policy(portal_world, wat
 
     # and the API docs start from files of ours, without a CDN
     staff.goto(f"{url}/api/docs/")
-    expect(staff.locator(".swagger-ui .info .title")).to_contain_text("Dossier API")
+    # (Swagger UI, like Redoc, parses the whole schema first: on a loaded machine that took over 5 s)
+    expect(staff.locator(".swagger-ui .info .title")).to_contain_text("Dossier API", timeout=60_000)
     expect(staff.locator(".swagger-ui .opblock").first).to_be_visible()
     staff.goto(f"{url}/api/redoc/")
     expect(staff.locator("h1").first).to_contain_text("Dossier API", timeout=60_000)  # parses the whole schema
