@@ -28,6 +28,10 @@ def _render(text: str, start: int, end: int, matches) -> str:
     return "".join(out)
 
 
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 class Highlighter:
     """A query's terms, compiled once for every title, file name and snippet of one request."""
 
@@ -41,9 +45,8 @@ class Highlighter:
         # stem is marked when its own stem is that stem.
         self.stems = {stem for stem in analysis.stem(" ".join(t for t in terms if t and t.isascii()
                                                               and t.replace("_", "").isalpha()))}
-        self.stem_pattern = re.compile(
-            r"\b(?:" + "|".join(re.escape(stem) for stem in sorted(self.stems, key=len, reverse=True))
-            + r")[a-z]*\b", re.IGNORECASE) if self.stems else None
+        # one literal-prefix pattern per stem: re finds a literal fast, an alternation of them slowly
+        self.stem_patterns = [re.compile(re.escape(stem) + "[a-z]*") for stem in sorted(self.stems)[:8]]
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Matches of the terms in `text` as (start, end, folded term), stopping once every term has
@@ -55,21 +58,31 @@ class Highlighter:
             found = self._scan(self.ascii_pattern, text.lower(), text)
         else:
             found = self._scan(self.pattern, text, text)
-        return self._with_other_forms(text, found) if self.stem_pattern is not None else found
+        return self._with_other_forms(text, found) if self.stem_patterns else found
 
     def _with_other_forms(self, text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # offsets would move (rare letters): only the forms as typed
+            return found
         forms = []
-        for match in self.stem_pattern.finditer(text):
-            word = match.group().lower()
-            stems = analysis.stem(word)
-            if stems and stems[0] in self.stems:
-                forms.append((match.start(), match.end(), stems[0]))
-                if len(forms) >= MAX_MATCHES:
-                    break
+        for pattern in self.stem_patterns:
+            for match in pattern.finditer(lowered):
+                start, end = match.span()
+                if (start and _word_char(lowered[start - 1])) or (end < len(lowered) and _word_char(lowered[end])):
+                    continue
+                stems = analysis.stem(match.group())
+                if stems and stems[0] in self.stems:
+                    forms.append((start, end, stems[0]))
+                    if len(forms) >= MAX_MATCHES:
+                        break
         if not forms:
             return found
         kept = [m for m in found if not any(f_start < m[1] and m[0] < f_end for f_start, f_end, _ in forms)]
-        return sorted(kept + forms)
+        merged: list[tuple[int, int, str]] = []
+        for match in sorted(kept + forms):
+            if not merged or match[0] >= merged[-1][1]:  # never two marks over one word
+                merged.append(match)
+        return merged
 
     def _scan(self, pattern, haystack: str, text: str) -> list[tuple[int, int, str]]:
         if pattern is None:
