@@ -216,8 +216,19 @@ def _profile_template(cache: PreviewCache) -> str | None:
 
 
 def _work_root(cache: PreviewCache) -> Path:
+    """Where conversions run. Each removes its own directory; one left by a process that was killed
+    meanwhile is removed here once it is well past any conversion's time."""
+    import shutil
+
     work = cache.root / "work"
     work.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 2 * (settings.PREVIEW_CONVERT_TIMEOUT_SECONDS + 60)
+    for entry in _scandir(work):
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < stale:
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except FileNotFoundError:
+            pass
     return work
 
 

@@ -10,6 +10,7 @@ import io
 import os
 import subprocess
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -379,3 +380,13 @@ def test_a_view_only_share_of_a_docx_shows_its_pages_to_the_customer(owner):
     view = share_open(actor=alice, share=share)
     assert (view.rendering, view.page_count) == ("pages", 2)
     assert _png_size(share_page_png(actor=alice, share=share, page=2))[0] == 1100
+
+
+def test_a_conversion_directory_left_by_a_killed_process_is_removed_later(owner, preview_cache_dir):
+    # given a conversion's directory left two hours ago by a process that was killed
+    left = Path(preview_cache_dir) / "work" / "dossier-convert-left"
+    (left / "profile").mkdir(parents=True)
+    os.utime(left, (time.time() - 7200, time.time() - 7200))
+    # when the next office file is drawn, then it is gone
+    previews.version_preview_open(actor=owner, version=_version(owner, docx_of(1), "next.docx"))
+    assert not left.exists()
