@@ -232,6 +232,33 @@ def _work_root(cache: PreviewCache) -> Path:
     return work
 
 
+@contextmanager
+def conversion_slot(cache: PreviewCache):
+    """One of PREVIEW_MAX_CONVERSIONS places for a LibreOffice run on this machine (a list of twenty new
+    office files must not start twenty at once). Waits up to PREVIEW_CONVERT_QUEUE_SECONDS for a place,
+    then refuses as too costly for now (not remembered: the next request tries again)."""
+    slots = cache.root / "locks"
+    slots.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + settings.PREVIEW_CONVERT_QUEUE_SECONDS
+    while True:
+        for number in range(max(1, settings.PREVIEW_MAX_CONVERSIONS)):
+            handle = open(slots / f"conversion-{number}.lock", "a+b")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            return
+        if time.monotonic() >= deadline:
+            raise RenderRefused(rendering.TOO_COSTLY, reason="every conversion place stayed busy")
+        time.sleep(0.1)
+
+
 def _pdf(version: DocumentVersion, cache: PreviewCache) -> bytes:
     """The version as a PDF: itself, or what LibreOffice made of it (cached). Call under the version's lock."""
     if version.mime_type == rendering.PDF:
@@ -239,12 +266,14 @@ def _pdf(version: DocumentVersion, cache: PreviewCache) -> bytes:
     made = cache.read(version.sha256, "document.pdf")
     if made is not None:
         return made
-    try:
-        made = rendering.office_to_pdf(_source(version), version.mime_type, rendering.ConvertLimits.from_settings(),
-                                       profile_template=_profile_template(cache), work_root=str(_work_root(cache)))
-    except RenderRefused as refused:
-        _remember_refusal(cache, version.sha256, refused)
-        raise
+    source, template = _source(version), _profile_template(cache)
+    with conversion_slot(cache):
+        try:
+            made = rendering.office_to_pdf(source, version.mime_type, rendering.ConvertLimits.from_settings(),
+                                           profile_template=template, work_root=str(_work_root(cache)))
+        except RenderRefused as refused:
+            _remember_refusal(cache, version.sha256, refused)
+            raise
     cache.write(version.sha256, "document.pdf", made)
     return made
 

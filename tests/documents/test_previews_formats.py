@@ -390,3 +390,15 @@ def test_a_conversion_directory_left_by_a_killed_process_is_removed_later(owner,
     # when the next office file is drawn, then it is gone
     previews.version_preview_open(actor=owner, version=_version(owner, docx_of(1), "next.docx"))
     assert not left.exists()
+
+
+def test_conversions_wait_for_a_free_place_and_give_up_politely(owner, preview_cache_dir, settings):
+    # given one place for LibreOffice on this machine, taken by another conversion
+    settings.PREVIEW_MAX_CONVERSIONS, settings.PREVIEW_CONVERT_QUEUE_SECONDS = 1, 1
+    cache = previews.preview_cache()
+    version = _version(owner, docx_of(1), "queued.docx")
+    with previews.conversion_slot(cache):
+        # when a new office file is opened, then after waiting its turn it says it cannot be shown now
+        assert previews.version_preview_open(actor=owner, version=version).refusal == rendering.TOO_COSTLY
+    # and once the place is free the same file is drawn (the busy refusal was not remembered)
+    assert previews.version_preview_open(actor=owner, version=version).kind == "pages"
