@@ -2,7 +2,8 @@
 
 Anyone else (anonymous, staff, a disabled account) is sent to the portal sign-in. A service's
 NotFound (missing or another customer's) is the portal's 404 page; Gone (an expired share or
-invitation) is a 410 page that says what happened.
+invitation) is a 410 page that says what happened; any other refusal (a store that is down, a conflict)
+is a page that says it, with its own status.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backend.access.policy import portal_customer_id
 from backend.common.errors import Gone, NotFound
+from backend.ui.errors import SHOWN_ERRORS, refused_page
 
 
 def signin_redirect(request):
@@ -35,6 +37,8 @@ def portal_page(view):
         except Gone as exc:
             return render(request, "portal/gone.html", {"reason": exc.extra.get("reason", ""), "error": exc},
                           status=410)
+        except SHOWN_ERRORS as error:  # anything else a service refused: said, with its status, never a 500
+            return refused_page(request, error)
 
     return wrapper
 

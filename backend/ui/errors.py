@@ -148,6 +148,20 @@ class Refusal:
         return getattr(self.error, "status_code", 503)
 
 
+def refused_page(request, error: Exception):
+    """The page for a refusal nothing else caught (`staff_page`, `portal_reading`): the refusal in the
+    reader's language with its own status (410 gone, 409 conflict, 503 store down ...), never a 500."""
+    from django.template.response import TemplateResponse
+
+    status = getattr(error, "status_code", None) or 503
+    headings = {410: _("No longer available"), 409: _("This cannot be done now"), 413: _("The file is too large"),
+                415: _("This type of file is not accepted"), 429: _("Too many attempts")}
+    heading = headings.get(status) or (_("A service is unavailable") if status >= 500 else _("This cannot be done"))
+    home = "/portal/" if request.path.startswith("/portal/") else "/"
+    return TemplateResponse(request, "ui/refused.html",
+                            {"heading": heading, "message": message_for(error), "home": home}, status=status)
+
+
 def report_outcome(request, act: Callable[[], str]) -> Refusal:
     """Run `act` (a service call that returns the sentence to show when it succeeds) and show its
     sentence, or its refusal translated, as the next page's message. NotFound goes on (a 404)."""

@@ -9,10 +9,13 @@ from django.http import Http404
 
 from backend.access.policy import may_open_compliance_console
 from backend.common.errors import NotFound
+from backend.ui.errors import SHOWN_ERRORS, refused_page
 
 
 def staff_page(view):
-    """Require a signed-in, active user; turn the services' NotFound (and PermissionDenied) into a 404 page."""
+    """Require a signed-in, active user; turn the services' NotFound into a 404 page, and any other refusal
+    that the view did not show itself (Gone, a conflict, a store that is down) into a page saying so with
+    its own status, never a 500."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -22,6 +25,8 @@ def staff_page(view):
             return view(request, *args, **kwargs)
         except NotFound:
             raise Http404() from None
+        except SHOWN_ERRORS as error:
+            return refused_page(request, error)
 
     return login_required(wrapper)
 
