@@ -47,6 +47,12 @@ class SearchUnavailable(BackendUnavailable):
     default_message = "Search is unavailable right now; documents are safe and will be indexed when it is back."
 
 
+class IndexOutdated(SearchUnavailable):
+    """The index was built by another version of Dossier (another schema or analysis): rebuild it."""
+
+    code = "search_index_outdated"
+
+
 class InvalidSearch(InvalidInput):
     code = "invalid_query"
 
@@ -171,6 +177,7 @@ class IndexStats:
     documents: int  # indexed versions
     size_bytes: int
     detail: str = ""
+    outdated: bool = False  # built with another analysis: `search_reindex --clear` (or --if-outdated) rebuilds it
 
 
 class SearchBackend(ABC):

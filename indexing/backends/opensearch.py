@@ -483,12 +483,14 @@ class OpenSearchBackend(SearchBackend):
         primaries = response["indices"][self.index_name]["primaries"]
         detail = f"index {self.index_name}"
         meta = next(iter(mapping.values()), {}).get("mappings", {}).get("_meta", {})
-        if meta.get("analysis") != analysis_fingerprint():
+        outdated = meta.get("analysis") != analysis_fingerprint()
+        if outdated:
             detail += "; built with an older analysis: run search_reindex --clear"
         return IndexStats(
             documents=int(primaries["docs"]["count"]),
             size_bytes=int(primaries["store"]["size_in_bytes"]),
             detail=detail,
+            outdated=outdated,
         )
 
     def clear(self) -> None:

@@ -32,7 +32,7 @@ from tantivy import Document, FieldType, Index, Occur, Query, SchemaBuilder
 from indexing import analysis, highlight
 from indexing.backends.base import (
     FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
-    SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
+    IndexOutdated, SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
 )
 from indexing.query import And, Match, Node, Not, Or, single_han_pattern
 
@@ -177,7 +177,7 @@ class TantivyBackend(SearchBackend):
             if (self.path / "meta.json").exists():
                 found = json.loads(marker_path.read_text()) if marker_path.exists() else {}
                 if found.get("schema") != SCHEMA_VERSION:
-                    raise SearchUnavailable(
+                    raise IndexOutdated(
                         "The search index was built by another version of Dossier. "
                         "Rebuild it with `manage.py search_reindex --clear`."
                     )
@@ -482,6 +482,7 @@ class TantivyBackend(SearchBackend):
         searcher = self._ready().searcher()
         size = sum(path.stat().st_size for path in self.path.rglob("*") if path.is_file())
         detail = f"{searcher.num_segments} segments at {self.path}"
-        if self.analysis_outdated():
+        outdated = self.analysis_outdated()
+        if outdated:
             detail += "; built with an older analysis: run search_reindex"
-        return IndexStats(documents=searcher.num_docs, size_bytes=size, detail=detail)
+        return IndexStats(documents=searcher.num_docs, size_bytes=size, detail=detail, outdated=outdated)

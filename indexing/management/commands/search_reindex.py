@@ -11,6 +11,7 @@ from indexing.engine import search_backend
 from indexing import reindex
 from indexing.outbox import outbox_drain
 from indexing.backends import SearchUnavailable
+from indexing.backends.base import IndexOutdated
 
 
 class ProgressBar:
@@ -61,6 +62,9 @@ class Command(BaseCommand):
         parser.add_argument("--restart", action="store_true", help="ignore an unfinished run; start from the first document")
         parser.add_argument("--re-extract", action="store_true", help="read every file again")
         parser.add_argument("--retry-failed", action="store_true", help="extract versions that failed before again")
+        parser.add_argument("--if-outdated", action="store_true",
+                            help="rebuild (as --clear) only when the index was built by another version of Dossier; "
+                                 "otherwise do nothing")
         parser.add_argument("--batch-size", type=int, default=500)
         parser.add_argument("--no-progress", action="store_true")
 
@@ -68,8 +72,19 @@ class Command(BaseCommand):
         backend = search_backend()
         try:
             backend.ping()
+            outdated = backend.stats().outdated
+        except IndexOutdated as exc:
+            if not (options["clear"] or options["if_outdated"]):
+                raise CommandError(str(exc)) from exc
+            outdated = True  # --clear empties it below, whatever version wrote it
         except SearchUnavailable as exc:
             raise CommandError(str(exc)) from exc
+        if options["if_outdated"]:
+            if not outdated:
+                self.stdout.write("The search index is up to date; nothing to do.")
+                return
+            self.stdout.write("The search index was built by another version of Dossier: rebuilding it.")
+            options["clear"] = True
         run = None if (options["restart"] or options["clear"] or options["re_extract"]) else reindex.reindex_resume_point()
         if run is not None:
             self.stdout.write(
