@@ -43,7 +43,14 @@ def server_error(request, *args, **kwargs):
 
 def _error_page(request, *args, **kwargs):
     """The 500 page in the site's look, translated, with the request id to quote (templates/500.html).
-    It renders without context processors (they may be what failed); the portal's paths link home there."""
+    It renders without context processors (they may be what failed); the portal's paths link home there.
+    Under /api/ it is the API's error shape in JSON, with the same request id."""
+    if request.path.startswith("/api/"):
+        from backend.audit.context import current_request_context
+
+        return JsonResponse({"detail": _("Something went wrong on our side. Quote the request id if you report it."),
+                             "code": "server_error", "request_id": current_request_context().request_id or ""},
+                            status=500)
     try:
         home_url = settings.PORTAL_URL_PREFIX if request.path.startswith(settings.PORTAL_URL_PREFIX) else "/"
         return HttpResponseServerError(loader.get_template("500.html").render({"home_url": home_url}))

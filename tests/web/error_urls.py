@@ -16,5 +16,6 @@ handler500 = site.handler500
 urlpatterns = [
     path("test-only/broken/", broken),
     path("portal/test-only/broken/", broken),
+    path("api/test-only/broken/", broken),
     *site.urlpatterns,
 ]

@@ -53,6 +53,18 @@ def test_a_bug_on_a_portal_path_links_back_to_the_portal():
     assert _request_id_on_page(response) == response["X-Request-ID"]
 
 
+@pytest.mark.urls(ERROR_URLS)
+def test_a_bug_under_the_api_answers_json_in_the_api_s_error_shape_with_the_request_id():
+    client = Client()
+    client.raise_request_exception = False
+    response = client.get("/api/test-only/broken/")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["code"] == "server_error" and body["detail"]
+    assert body["request_id"] == response["X-Request-ID"]
+
+
 @pytest.mark.parametrize("language, heading", [("en", "Not found"), ("zh-hans", "未找到")])
 def test_not_found_shows_the_request_id_in_the_reader_s_language(language, heading):
     client = client_for(UserFactory(), language)
