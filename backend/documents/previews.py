@@ -453,4 +453,12 @@ def preview_warm_later(version: DocumentVersion) -> None:
     from backend.documents.tasks import preview_warm as task
 
     version_id = version.pk
-    transaction.on_commit(lambda: task.delay(version_id))
+
+    def queue() -> None:
+        try:
+            task.delay(version_id)
+        except Exception:  # noqa: BLE001 - broker down: the upload stands; the first reader draws the page
+            logger.warning("could not queue the preview of version %s; it is drawn when first read", version_id,
+                           exc_info=True)
+
+    transaction.on_commit(queue)
