@@ -179,7 +179,6 @@ def test_checkpoints_on_a_locked_bucket_cannot_be_deleted_or_hidden(settings, s3
 # -- the TRUNCATE escape hatch --------------------------------------------------------------------
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only triggers exist on PostgreSQL only")
 @pytest.mark.parametrize("database_prefix, truncated", [("test_", True), ("dossier_", False)])
 def test_the_truncate_escape_works_only_in_a_test_database(database_prefix, truncated):
     import psycopg

@@ -173,7 +173,6 @@ def test_facets_the_engine_cannot_count_are_search_unavailable_when_read(tmp_pat
         result.facets
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_forked_worker_counts_facets_on_its_own_threads(tmp_path):
     # given a process that has counted facets on its pool's threads (as gunicorn's master might)
     backend = TantivyBackend(tmp_path / "index")
