@@ -78,14 +78,30 @@ class AccountTeamMember(models.Model):
         indexes = [models.Index(fields=["user", "customer"], name="team_user_idx")]
 
 
+class ContactChannel(models.TextChoices):
+    """How a contact prefers to be reached (blank: no preference)."""
+
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    WECHAT = "wechat", _("WeChat")
+    VISIT = "visit", _("In person")
+
+
 class Contact(models.Model):
+    """A person at a customer. `marketing_opt_out` (with when it was set) keeps them out of marketing
+    mail and campaigns; service and sales correspondence about their own orders still reaches them."""
+
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=120)
     title = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     is_primary = models.BooleanField(default=False)
+    preferred_channel = models.CharField(max_length=16, choices=ContactChannel.choices, blank=True)
+    marketing_opt_out = models.BooleanField(default=False)
+    marketing_opt_out_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-is_primary", "name"]
