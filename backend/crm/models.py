@@ -114,19 +114,39 @@ class Contact(models.Model):
 
 
 class Product(models.Model):
+    """A catalogue entry. `name` is the Chinese name (the one on Chinese quotes), `name_en` the English one
+    (blank: English pages show `name`). The floor price, in the product's currency, is the lowest unit price
+    a quote should offer without a warning (blank: no floor); it is never above the list price."""
+
     code = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
     description = models.TextField(blank=True)
     list_price = models.DecimalField(**MONEY)
+    floor_price = models.DecimalField(null=True, blank=True, **MONEY)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
     active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["code"]
-        constraints = [models.CheckConstraint(condition=Q(list_price__gte=0), name="product_price_non_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(list_price__gte=0), name="product_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(floor_price__isnull=True) | (Q(floor_price__gte=0) & Q(floor_price__lte=F("list_price"))),
+                name="product_floor_within_list_price",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def name_in(self, language: str | None) -> str:
+        """The name for a page in `language` ("zh-hans", "en"): the English name on English pages when
+        there is one, else the Chinese name."""
+        if language and not language.lower().startswith("zh") and self.name_en:
+            return self.name_en
+        return self.name
 
 
 # --- opportunities -------------------------------------------------------------------------
@@ -153,6 +173,20 @@ OPEN_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATIO
 CLOSED_STAGES = (Stage.WON, Stage.LOST)
 
 
+class Competitor(models.Model):
+    """A company we meet in deals: one record a name (case-insensitive), shared by every opportunity."""
+
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="competitor_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Opportunity(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="opportunities")
     title = models.CharField(max_length=200)
@@ -160,7 +194,7 @@ class Opportunity(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
     expected_close = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities")
-    competitors = models.CharField(max_length=300, blank=True)
+    competitors = models.ManyToManyField(Competitor, blank=True, related_name="opportunities")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.LEAD)
     probability = models.PositiveSmallIntegerField(default=10)
     lost_reason = models.CharField(max_length=200, blank=True)

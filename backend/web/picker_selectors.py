@@ -20,11 +20,12 @@ from dataclasses import asdict, dataclass
 from django.contrib.auth.models import Group
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Concat
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from backend.access.policy import Action, is_active_staff, visible
 from backend.accounts.models import Role, User
-from backend.crm.models import Customer, Opportunity, Order, Quote, ServiceRecord
+from backend.crm.models import Customer, Opportunity, Order, Product, Quote, ServiceRecord
 from backend.documents.models import Document
 
 PICK_LIMIT = 20
@@ -181,6 +182,28 @@ def pick_documents(user, text: str) -> list[Choice]:
             for d in rows]
 
 
+def pick_products(user, text: str) -> list[Choice]:
+    """Active catalogue products (what a quote line may name): by code or by the Chinese or English name.
+    The label is the code and the name in the page's language; the detail the other name and the list price."""
+    text = _first(text)
+    if not text:
+        return []
+    rows = (
+        visible(user, Product.objects.filter(active=True), Action.VIEW)
+        .filter(Q(code__icontains=text) | Q(name__icontains=text) | Q(name_en__icontains=text) | _id_q(text))
+        .annotate(rank=_starts_first("code", "name", "name_en", text=text))
+        .order_by("rank", "code")[:PICK_LIMIT]
+    )
+    language = get_language()
+    choices = []
+    for product in rows:
+        name = product.name_in(language)
+        other = product.name if name != product.name else product.name_en
+        choices.append(Choice(product.pk, f"{product.code} {name}",
+                              _joined(other, f"{product.list_price} {product.currency}")))
+    return choices
+
+
 PICKERS = {
     "user": pick_users,
     "group": pick_groups,
@@ -190,4 +213,5 @@ PICKERS = {
     "order": pick_orders,
     "service_record": pick_service_records,
     "document": pick_documents,
+    "product": pick_products,
 }
