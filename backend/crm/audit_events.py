@@ -52,3 +52,8 @@ PORTAL_ORDER_VIEWED = register("portal.order.viewed", "A customer opened an orde
 CRM_CUSTOMER_VIEWED = register("crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", label=_("Viewed a customer"))
 CRM_QUOTE_VIEWED = register("crm.quote.viewed", "Staff opened a quote (lines and prices)", label=_("Viewed a quote"))
 CRM_ORDER_VIEWED = register("crm.order.viewed", "Staff opened an order (lines, invoices, payments)", label=_("Viewed an order"))
+# The handover of a leaving rep's book (backend/crm/services/handover.py): each row moved, then the whole.
+CRM_OPPORTUNITY_REASSIGNED = register("crm.opportunity.reassigned", "An open opportunity was handed to another owner", label=_("Reassigned an opportunity"))
+CRM_QUOTE_REASSIGNED = register("crm.quote.reassigned", "An open quote was handed to another owner", label=_("Reassigned a quote"))
+CRM_ACTIVITY_REASSIGNED = register("crm.activity.reassigned", "An open reminder was handed to another rep", label=_("Reassigned a reminder"))
+CRM_HANDOVER_COMPLETED = register("crm.handover.completed", "A leaving rep's book (customers, open deals, quotes, reminders, account-team places) was handed over", label=_("Handed over a rep's book"))
