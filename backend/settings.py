@@ -337,9 +337,15 @@ PORTAL_URL_PREFIX = "/portal/"
 # Where links in invitation e-mails point when no request is at hand (e.g. the demo seed).
 SITE_URL = _env("DOSSIER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PORTAL_INVITATION_SECONDS = _env_int("PORTAL_INVITATION_SECONDS", 7 * 24 * 3600)
-# Wrong passwords: after this many in a row the account is locked for PORTAL_LOCKOUT_SECONDS.
+# Portal sign-in, counted like the staff's (see backend/accounts/signin_limits.py): this many wrong
+# passwords for one e-mail from one address lock that pair for PORTAL_LOCKOUT_SECONDS (doubling for
+# each further lock within a day); from this many on, the e-mail itself backs off (1 s doubling, at
+# most PORTAL_SIGNIN_NAME_BACKOFF_MAX_SECONDS) except from an address it signed in from within
+# PORTAL_SIGNIN_KNOWN_ADDRESS_SECONDS. A stranger cannot lock a customer out of the portal for long.
 PORTAL_SIGNIN_MAX_FAILURES = _env_int("PORTAL_SIGNIN_MAX_FAILURES", 5)
 PORTAL_LOCKOUT_SECONDS = _env_int("PORTAL_LOCKOUT_SECONDS", 15 * 60)
+PORTAL_SIGNIN_NAME_BACKOFF_MAX_SECONDS = _env_int("PORTAL_SIGNIN_NAME_BACKOFF_MAX_SECONDS", 5 * 60)
+PORTAL_SIGNIN_KNOWN_ADDRESS_SECONDS = _env_int("PORTAL_SIGNIN_KNOWN_ADDRESS_SECONDS", 30 * 24 * 3600)
 # Failed portal sign-ins from one address (any e-mail, known or not) before it must wait.
 PORTAL_SIGNIN_MAX_FAILURES_PER_IP = _env_int("PORTAL_SIGNIN_MAX_FAILURES_PER_IP", 30)
 # Staff sign-in (web form, API token, browsable API): wrong passwords per user name, and failures
@@ -526,3 +532,5 @@ CELERY_BEAT_SCHEDULE = {
 # --- CRM --------------------------------------------------------------------
 # Warn when a new quote's net unit price differs from the customer's last accepted one by more than this.
 QUOTE_PRICE_DEVIATION_PERCENT = _env_int("QUOTE_PRICE_DEVIATION_PERCENT", 10)
+# The roles whose members add and change products (names, list and floor prices); others only read them.
+PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])

@@ -34,9 +34,9 @@ Counts live in Django's cache: with CACHE_URL set to Redis every process shares 
 file cache is shared by one machine's processes. A cache that cannot be reached refuses sign-ins
 (503) rather than let passwords be tried without a count.
 
-The portal uses only the per-address count from here, and locks known accounts in the database
-(PortalAccount.locked_until, audited); `ABSENT_PORTAL_ACCOUNT` is that lock's stand-in for e-mail
-addresses that have no account, so both answer alike (see sharing.portal_accounts.portal_sign_in).
+The portal uses the same three counts with its own settings (PORTAL_SIGN_IN), keyed by the e-mail
+address typed, so an address that has no account is counted and locked exactly like one that has
+(see sharing.portal_accounts.portal_sign_in).
 """
 
 from __future__ import annotations
@@ -252,40 +252,9 @@ class SignInLimit:
             _cache(cache.set, self._known_key(request, name), 1, timeout=self.known_address_seconds)
 
 
-@dataclass(frozen=True)
-class AbsentAccountLock:
-    """The per-account lock of the database (PortalAccount.failed_signins/locked_until) for a name
-    that has no account: the same count and the same lock, kept in the cache per normalized name,
-    so that an unknown e-mail address is refused and locked exactly like a known one.
-
-    The database's count has no end; this one is forgotten after `COUNT_SECONDS` without a failure.
-    """
-
-    scope: str
-    max_failures_setting: str
-    lockout_setting: str
-
-    COUNT_SECONDS = 7 * 24 * 3600
-
-    def _key(self, name: str) -> str:
-        return f"signin:{self.scope}:absent:{_digest(_normalized(name))}"
-
-    def wait(self, name: str) -> float:
-        return _remaining(self._key(name) + ":until")
-
-    def failed(self, name: str) -> bool:
-        """Count a failure; True when it locked the name (for the lockout setting's seconds)."""
-        key = self._key(name)
-        if _count(key, self.COUNT_SECONDS, sliding=True) < int(getattr(settings, self.max_failures_setting)):
-            return False
-        _lock(key + ":until", int(getattr(settings, self.lockout_setting)))
-        _cache(cache.delete, key)
-        return True
-
-
 STAFF_SIGN_IN = SignInLimit("staff", "STAFF_SIGNIN_MAX_FAILURES", "STAFF_SIGNIN_MAX_FAILURES_PER_IP",
                             "STAFF_LOCKOUT_SECONDS", "STAFF_SIGNIN_NAME_BACKOFF_MAX_SECONDS",
                             "STAFF_SIGNIN_KNOWN_ADDRESS_SECONDS")
 PORTAL_SIGN_IN = SignInLimit("portal", "PORTAL_SIGNIN_MAX_FAILURES", "PORTAL_SIGNIN_MAX_FAILURES_PER_IP",
-                             "PORTAL_LOCKOUT_SECONDS")
-ABSENT_PORTAL_ACCOUNT = AbsentAccountLock("portal", "PORTAL_SIGNIN_MAX_FAILURES", "PORTAL_LOCKOUT_SECONDS")
+                             "PORTAL_LOCKOUT_SECONDS", "PORTAL_SIGNIN_NAME_BACKOFF_MAX_SECONDS",
+                             "PORTAL_SIGNIN_KNOWN_ADDRESS_SECONDS")

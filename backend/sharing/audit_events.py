@@ -19,7 +19,7 @@ PORTAL_INVITATION_REFUSED = register("portal.invitation.refused", "A portal invi
 PORTAL_SIGNED_IN = register("portal.signed_in", "A portal user signed in.", label=_("Signed in to the portal"))
 PORTAL_SIGNED_OUT = register("portal.signed_out", "A portal user signed out.", label=_("Signed out of the portal"))
 PORTAL_SIGN_IN_FAILED = register("portal.sign_in_failed", "A portal sign-in was refused (wrong e-mail or password, disabled or locked).", label=_("Portal sign-in refused"))
-PORTAL_ACCOUNT_LOCKED = register("portal.account.locked", "Too many wrong passwords: the portal account is locked for a while.", label=_("Portal account locked"))
+PORTAL_ACCOUNT_LOCKED = register("portal.account.locked", "Too many wrong passwords for a portal e-mail address: that address and e-mail (or the e-mail, briefly) must wait.", label=_("Portal account locked"))
 
 # --- document shares (backend.sharing.shares) ---------------------------------------------------------
 DOCUMENT_SHARE_CREATED = register("document.share.created", "Staff shared a document with a customer's portal users.", label=_("Shared a document with a customer"))

@@ -34,7 +34,7 @@ from backend.access.services import require
 from backend.accounts.audit_events import API_TOKENS_REVOKED
 from backend.accounts.models import Role, User
 from backend.accounts.services import api_tokens_delete, user_row_insert
-from backend.accounts.signin_limits import ABSENT_PORTAL_ACCOUNT, PORTAL_SIGN_IN, locked_error
+from backend.accounts.signin_limits import PORTAL_SIGN_IN, locked_error
 from backend.audit import services as audit
 from backend.common.errors import Conflict, Gone, InvalidInput, NotFound
 from backend.crm.models import Contact
@@ -175,8 +175,8 @@ def portal_invitation_accept(*, request, token: str, password: str, password_aga
         invitation.used_at = now
         invitation.save(update_fields=["used_at"])
         account.activated_at = account.activated_at or now
-        account.failed_signins, account.locked_until, account.last_signin_at = 0, None, now
-        account.save(update_fields=["activated_at", "failed_signins", "locked_until", "last_signin_at"])
+        account.last_signin_at = now
+        account.save(update_fields=["activated_at", "last_signin_at"])
         audit.record("portal.account.activated", actor=user, target=user, customer_id=account.customer_id,
                      detail={"contact": account.contact_id})
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -214,8 +214,7 @@ def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
         if account.disabled_at is None:
             return account
         account.disabled_at, account.disabled_by = None, None
-        account.failed_signins, account.locked_until = 0, None
-        account.save(update_fields=["disabled_at", "disabled_by", "failed_signins", "locked_until"])
+        account.save(update_fields=["disabled_at", "disabled_by"])
         if account.activated_at is not None:
             account.user.is_active = True
             account.user.save(update_fields=["is_active"])
@@ -224,21 +223,7 @@ def portal_account_enable(*, actor, account: PortalAccount) -> PortalAccount:
     return account
 
 
-def _portal_sign_in_without_account(*, request, email: str, password: str | None) -> None:
-    """The refusal of an e-mail address with no portal account, as costly and as locking as a known
-    account's (see portal_sign_in); raises TooManyAttempts when it is, or becomes, locked."""
-    wait = ABSENT_PORTAL_ACCOUNT.wait(email)
-    if wait:
-        _refuse(request=request, email=email, account=None, reason="locked")
-        raise locked_error(wait)
-    make_password(password or "")  # the hashing a known account's password check costs
-    _refuse(request=request, email=email, account=None, reason="unknown_email")
-    if ABSENT_PORTAL_ACCOUNT.failed(email):
-        raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
-
-
-def _refuse(*, request, email: str, account: PortalAccount | None, reason: str) -> None:
-    PORTAL_SIGN_IN.failed_address(request)
+def _refuse(*, email: str, account: PortalAccount | None, reason: str) -> None:
     audit.record("portal.sign_in_failed", actor=None, outcome="denied",
                  target=account.user if account else None, target_type=None if account else "accounts.user",
                  target_label=None if account else email[:200],
@@ -250,51 +235,52 @@ def portal_sign_in(*, request, email: str, password: str) -> User:
     """Sign a portal user in by e-mail and password, or raise.
 
     InvalidInput for a wrong e-mail or password (the same words either way, so e-mails are not
-    revealed), TooManyAttempts (429) while the account or the address is locked. Every refusal
-    and every success is audited with the customer when it is known.
+    revealed), TooManyAttempts (429) while the address, the (address, e-mail) pair or the e-mail
+    must wait. Every refusal and every success is audited with the customer when it is known.
+
+    The limits are the staff sign-in's three counts (signin_limits.PORTAL_SIGN_IN): per address,
+    per (address, e-mail) with a lock that doubles, and a short back-off per e-mail that never
+    applies where that e-mail signed in lately. So a stranger who types a customer's address five
+    times locks out only themselves; the customer still signs in from their usual place.
 
     An e-mail address with no account costs and answers like one with an account: the password is
     hashed all the same (against a stand-in, as Django's ModelBackend does for unknown user names),
-    and its failures are counted and locked like an account's (PORTAL_SIGNIN_MAX_FAILURES, then
-    PORTAL_LOCKOUT_SECONDS), in the cache instead of the database (signin_limits.ABSENT_PORTAL_ACCOUNT).
-    Disabled and not yet activated accounts count their failures too, for the same reason.
+    and its failures go through the very same counts, which are kept per e-mail whether or not an
+    account has it. Disabled and not yet activated accounts count their failures too, for the
+    same reason.
     """
     email = (email or "").strip().lower()
     wrong = InvalidInput("The e-mail address or password is not right.", reason="credentials")
-    if PORTAL_SIGN_IN.address_blocked(request):
-        audit.record("portal.sign_in_failed", actor=None, outcome="denied", target_type="accounts.user",
-                     target_label=email[:200], detail={"email": email[:254], "reason": "address_limited"})
-        raise locked_error(PORTAL_SIGN_IN.address_wait(request))
     account = (PortalAccount.objects.select_related("user").filter(user__email__iexact=email, user__role=Role.PORTAL)
                .first() if email else None)
+    wait = PORTAL_SIGN_IN.wait(request, email)
+    if wait > 0:
+        reason = "address_limited" if PORTAL_SIGN_IN.address_blocked(request) else "locked"
+        _refuse(email=email, account=account, reason=reason)
+        raise locked_error(wait)
     if account is None:
-        _portal_sign_in_without_account(request=request, email=email, password=password)
-        raise wrong
-    now = timezone.now()
-    if account.locked_until is not None and account.locked_until > now:
-        _refuse(request=request, email=email, account=account, reason="locked")
-        raise locked_error((account.locked_until - now).total_seconds())
-    user = authenticate(request, username=account.user.username, password=password or "")
-    if user is None:
+        make_password(password or "")  # the hashing a known account's password check costs
+        user, reason = None, "unknown_email"
+    else:
+        user = authenticate(request, username=account.user.username, password=password or "")
         reason = ("disabled" if account.disabled_at is not None
                   else "not_activated" if account.activated_at is None else "password")
+    if user is None:
         with transaction.atomic():
-            locked_account = PortalAccount.objects.select_for_update().get(pk=account.pk)
-            locked_account.failed_signins += 1
-            lock = locked_account.failed_signins >= settings.PORTAL_SIGNIN_MAX_FAILURES
-            if lock:
-                locked_account.locked_until = now + dt.timedelta(seconds=settings.PORTAL_LOCKOUT_SECONDS)
-                locked_account.failed_signins = 0
-            locked_account.save(update_fields=["failed_signins", "locked_until"])
-            _refuse(request=request, email=email, account=account, reason=reason)
-            if lock:
-                audit.record("portal.account.locked", actor=None, outcome="denied", target=account.user,
-                             customer_id=account.customer_id,
-                             detail={"until": locked_account.locked_until.isoformat()})
-        if lock:
-            raise locked_error(settings.PORTAL_LOCKOUT_SECONDS)
+            lock = PORTAL_SIGN_IN.failed(request, email)
+            _refuse(email=email, account=account, reason=reason)
+            if lock is not None:
+                audit.record("portal.account.locked", actor=None, outcome="denied",
+                             target=account.user if account else None,
+                             target_type=None if account else "accounts.user",
+                             target_label=None if account else email[:200],
+                             customer_id=account.customer_id if account else None,
+                             detail={"email": email[:254], "seconds": lock.seconds, "locks": list(lock.scopes)})
+        if lock is not None and "pair" in lock.scopes:
+            raise locked_error(lock.seconds)
         raise wrong
-    PortalAccount.objects.filter(pk=account.pk).update(failed_signins=0, locked_until=None, last_signin_at=now)
+    PORTAL_SIGN_IN.succeeded(request, email)
+    PortalAccount.objects.filter(pk=account.pk).update(last_signin_at=timezone.now())
     login(request, user)
     audit.record("portal.signed_in", actor=user, target=user, customer_id=account.customer_id)
     return user

@@ -318,7 +318,7 @@ def test_unknown_e_mail_and_wrong_password_look_the_same_and_are_audited(world):
     assert invited.is_active is False
 
 
-def test_too_many_wrong_passwords_lock_the_account_until_the_lock_passes(world, settings):
+def test_too_many_wrong_passwords_lock_the_address_and_e_mail_until_the_lock_passes(world, settings):
     # given at most 3 wrong passwords in a row, then a 2-second lock
     settings.PORTAL_SIGNIN_MAX_FAILURES = 3
     settings.PORTAL_LOCKOUT_SECONDS = 2
@@ -330,7 +330,7 @@ def test_too_many_wrong_passwords_lock_the_account_until_the_lock_passes(world, 
             portal_sign_in(request=a_request(ip=ip), email=alice.email, password="wrong")
     with pytest.raises(TooManyAttempts) as third:
         portal_sign_in(request=a_request(ip=ip), email=alice.email, password="wrong")
-    # then the third locks the account (429), and even the right password is refused while locked
+    # then the third locks that address for that e-mail (429), and even the right password is refused there
     assert third.value.status_code == 429 and third.value.extra["retry_after"] >= 2
     with pytest.raises(TooManyAttempts):
         portal_sign_in(request=a_request(ip=ip), email=alice.email, password=PORTAL_PASSWORD)
@@ -339,10 +339,47 @@ def test_too_many_wrong_passwords_lock_the_account_until_the_lock_passes(world, 
     assert [e.detail["reason"] for e in events("portal.sign_in_failed")][-1] == "locked"
     # when the lock has passed
     time.sleep(2.2)
-    # then the right password works again and the counters start afresh
+    # then the right password works again
     assert portal_sign_in(request=a_request(ip=ip), email=alice.email, password=PORTAL_PASSWORD) == alice
-    account = PortalAccount.objects.get(user=alice)
-    assert account.failed_signins == 0 and account.locked_until is None and account.last_signin_at is not None
+    assert PortalAccount.objects.get(user=alice).last_signin_at is not None
+
+
+def test_a_stranger_cannot_lock_a_customer_out_of_the_portal(world, settings):
+    # given Alice signs in from her office, and the portal locks after 3 wrong passwords
+    settings.PORTAL_SIGNIN_MAX_FAILURES = 3
+    alice = portal_user(world["customer"], email="alice@example.com", name="Alice")
+    office, stranger = "10.1.1.1", "203.0.113.9"
+    assert portal_sign_in(request=a_request(ip=office), email=alice.email, password=PORTAL_PASSWORD) == alice
+    # when a stranger types her e-mail address with wrong passwords until they are locked
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            portal_sign_in(request=a_request(ip=stranger), email=alice.email, password="wrong")
+    with pytest.raises(TooManyAttempts):
+        portal_sign_in(request=a_request(ip=stranger), email=alice.email, password="wrong")
+    # then the stranger stays locked out, even with the right password
+    with pytest.raises(TooManyAttempts):
+        portal_sign_in(request=a_request(ip=stranger), email=alice.email, password=PORTAL_PASSWORD)
+    # but Alice signs in from her office at once
+    assert portal_sign_in(request=a_request(ip=office), email=alice.email, password=PORTAL_PASSWORD) == alice
+    locked = events("portal.account.locked", customer_id=world["customer"].pk).get()
+    assert "pair" in locked.detail["locks"] and locked.detail["seconds"] == settings.PORTAL_LOCKOUT_SECONDS
+
+
+def test_a_new_address_waits_only_a_short_back_off_while_the_e_mail_is_attacked(world, settings):
+    # given the e-mail was guessed at from many addresses (3 failures each would lock a pair)
+    settings.PORTAL_SIGNIN_MAX_FAILURES = 3
+    settings.PORTAL_SIGNIN_NAME_BACKOFF_MAX_SECONDS = 2
+    alice = portal_user(world["customer"], email="alice@example.com", name="Alice")
+    for n in range(3):
+        with pytest.raises(InvalidInput):
+            portal_sign_in(request=a_request(ip=f"203.0.113.{n + 1}"), email=alice.email, password="wrong")
+    # when Alice signs in from an address she never used, at once
+    with pytest.raises(TooManyAttempts) as backoff:
+        portal_sign_in(request=a_request(ip="10.9.9.9"), email=alice.email, password=PORTAL_PASSWORD)
+    # then she waits a second or two, not a lockout
+    assert backoff.value.extra["retry_after"] <= 2
+    time.sleep(2.1)
+    assert portal_sign_in(request=a_request(ip="10.9.9.9"), email=alice.email, password=PORTAL_PASSWORD) == alice
 
 
 def test_a_right_password_resets_the_count_of_wrong_ones(world, settings):
@@ -350,10 +387,13 @@ def test_a_right_password_resets_the_count_of_wrong_ones(world, settings):
     alice = portal_user(world["customer"], email="alice@example.com", name="Alice")
     for password in ("wrong", "wrong", PORTAL_PASSWORD, "wrong", "wrong", PORTAL_PASSWORD):
         try:
-            portal_sign_in(request=a_request(), email=alice.email, password=password)
+            portal_sign_in(request=a_request(ip="10.55.0.1"), email=alice.email, password=password)
         except InvalidInput:
             pass
-    assert PortalAccount.objects.get(user=alice).locked_until is None
+    # then the sixth attempt, the right password, was let in: the count started afresh at the third
+    assert events("portal.signed_in", customer_id=world["customer"].pk).count() == 2
+    # and no lock of the address or of the pair started (the e-mail's short back-off spares a known address)
+    assert all(set(e.detail["locks"]) == {"name"} for e in events("portal.account.locked"))
 
 
 def test_one_address_guessing_across_many_e_mails_is_slowed_down(world, settings):
