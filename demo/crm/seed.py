@@ -155,7 +155,7 @@ class _Seeder:
         opportunity = opportunity_create(
             actor=rep, customer=customer, title=deal.title, amount=self._amount(lines), currency=plan.currency,
             expected_close=self.today + dt.timedelta(days=max(15, 90 - deal.age_days)),
-            competitors="DMG Mori, Haas, 海天精工" if deal.stage in (Stage.NEGOTIATION, Stage.LOST) else "",
+            competitors=["DMG Mori", "Haas", "海天精工"] if deal.stage in (Stage.NEGOTIATION, Stage.LOST) else [],
         )
         self.report.add("opportunities")
         target = deal.stage

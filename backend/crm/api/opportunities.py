@@ -33,10 +33,33 @@ class StageChangeSerializer(serializers.ModelSerializer):
         fields = ["from_stage", "to_stage", "changed_by", "changed_at", "note"]
 
 
+class CompetitorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CompetitorNamesField(serializers.Field):
+    """Competitors by name: a list of names, or (as before they were records) one text of names separated
+    by commas. New names become competitor records."""
+
+    default_error_messages = {"invalid": "Give a list of names."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return data
+        if isinstance(data, (list, tuple)) and all(isinstance(item, str) for item in data):
+            return list(data)
+        self.fail("invalid")
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        return value
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
     customer = CustomerRefSerializer()
     owner = UserRefSerializer()
     weighted_amount = serializers.SerializerMethodField()
+    competitors = CompetitorSerializer(many=True)
 
     class Meta:
         model = Opportunity
@@ -61,8 +84,9 @@ class OpportunityInput(serializers.Serializer):
     currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.CNY)
     expected_close = serializers.DateField(required=False, allow_null=True, default=None,
                                            validators=[check_in_calendar])
-    competitors = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    competitors = CompetitorNamesField(required=False, default=list)
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.LEAD)
+    probability = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=100)
 
 
 class OpportunityUpdateInput(serializers.Serializer):
@@ -70,7 +94,8 @@ class OpportunityUpdateInput(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     expected_close = serializers.DateField(required=False, allow_null=True, validators=[check_in_calendar])
-    competitors = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    competitors = CompetitorNamesField(required=False)
+    probability = serializers.IntegerField(required=False, min_value=0, max_value=100)
 
 
 class StageInput(serializers.Serializer):
@@ -92,14 +117,16 @@ class OpportunityListCreateView(GenericAPIView):
     def get_queryset(self):  # also what DRF's browsable page asks for
         params = self.request.query_params
         return opportunity_list_visible(user=self.request.user, customer_id=query_id(params, "customer"),
-                                        stage=query_text(params, "stage"), owner_id=query_id(params, "owner"))
+                                        stage=query_text(params, "stage"), owner_id=query_id(params, "owner")
+                                        ).prefetch_related("competitors")
 
     @extend_schema(summary="Open an opportunity", request=OpportunityInput, responses={201: OpportunitySerializer})
     def post(self, request: Request) -> Response:
         data = validated(OpportunityInput, request.data)
         customer = customer_get_visible(user=request.user, customer_id=data.pop("customer"))
         opportunity = services.opportunity_create(actor=request.user, customer=customer, **data)
-        return Response(OpportunitySerializer(opportunity).data, status=status.HTTP_201_CREATED)
+        fresh = opportunity_get_visible(user=request.user, opportunity_id=opportunity.pk)
+        return Response(OpportunitySerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["crm: opportunities"])
@@ -112,9 +139,10 @@ class OpportunityDetailView(APIView):
     @extend_schema(summary="Change details", request=OpportunityUpdateInput, responses=OpportunitySerializer)
     def patch(self, request: Request, opportunity_id: int) -> Response:
         opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
-        opportunity = services.opportunity_update(actor=request.user, opportunity=opportunity,
-                                                  **validated(OpportunityUpdateInput, request.data))
-        return Response(OpportunitySerializer(opportunity).data)
+        services.opportunity_update(actor=request.user, opportunity=opportunity,
+                                   **validated(OpportunityUpdateInput, request.data))
+        fresh = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+        return Response(OpportunitySerializer(fresh).data)
 
 
 @extend_schema(tags=["crm: opportunities"])

@@ -1,13 +1,17 @@
-"""Reads of opportunities."""
+"""Reads of opportunities and the competitors named on them."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from backend.access.policy import Action, visible
 from backend.common.errors import NotFound
 from backend.common.query_fields import narrowed
-from backend.crm.models import Opportunity, OpportunityStageChange
+from backend.crm.models import Competitor, DocumentLink, Opportunity, OpportunityStageChange, Quote
+from backend.crm.selectors.quotes import quote_list_visible
+from backend.documents.models import Document
 
 
 def opportunity_list_visible(*, user, customer_id: int | None = None, stage: str = "",
@@ -16,12 +20,13 @@ def opportunity_list_visible(*, user, customer_id: int | None = None, stage: str
     return narrowed(queryset, customer_id=customer_id, stage=stage, owner_id=owner_id)
 
 
-def opportunity_get_visible(*, user, opportunity_id: int) -> Opportunity:
+def opportunity_get_visible(*, user, opportunity_id: int, action: Action = Action.VIEW) -> Opportunity:
     opportunity = (
-        visible(user, Opportunity.objects.all(), Action.VIEW)
+        visible(user, Opportunity.objects.all(), action)
         .select_related("customer", "owner")
         .prefetch_related(
-            Prefetch("stage_history", queryset=OpportunityStageChange.objects.select_related("changed_by"))
+            Prefetch("stage_history", queryset=OpportunityStageChange.objects.select_related("changed_by")),
+            "competitors",
         )
         .filter(pk=opportunity_id)
         .first()
@@ -29,3 +34,35 @@ def opportunity_get_visible(*, user, opportunity_id: int) -> Opportunity:
     if opportunity is None:
         raise NotFound()
     return opportunity
+
+
+@dataclass(frozen=True)
+class OpportunityPage:
+    """What the opportunity page shows: the deal (with competitors and stage history), whether the user
+    may change it, its quotes and the documents linked to it that the user may see."""
+
+    opportunity: Opportunity
+    changeable: bool
+    quotes: list[Quote]
+    documents: list[Document]
+
+
+def opportunity_page(*, user, opportunity_id: int) -> OpportunityPage:
+    opportunity = opportunity_get_visible(user=user, opportunity_id=opportunity_id)
+    changeable = visible(user, Opportunity.objects.filter(pk=opportunity.pk), Action.CHANGE).exists()
+    quotes = list(quote_list_visible(user=user).filter(opportunity_id=opportunity.pk).order_by("-created_at", "-id"))
+    linked = DocumentLink.objects.filter(opportunity_id=opportunity.pk).values("document_id")
+    documents = list(
+        visible(user, Document.objects.filter(pk__in=linked), Action.VIEW)
+        .select_related("valid_version").order_by("-updated_at", "-id")[:50]
+    )
+    return OpportunityPage(opportunity=opportunity, changeable=changeable, quotes=quotes, documents=documents)
+
+
+def competitor_list_visible(*, user, search: str = "") -> QuerySet[Competitor]:
+    """Competitors by part of their name (all of them without `search`), A to Z."""
+    queryset = visible(user, Competitor.objects.all(), Action.VIEW)
+    search = " ".join((search or "").split())
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search))
+    return queryset.order_by("name", "id")
