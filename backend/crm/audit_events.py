@@ -15,6 +15,7 @@ CRM_CONTACT_CREATED = register("crm.contact.created", "A contact person was adde
 CRM_CONTACT_UPDATED = register("crm.contact.updated", "A contact person's details changed", label=_("Changed a contact"))
 CRM_OPPORTUNITY_CREATED = register("crm.opportunity.created", "An opportunity was opened", label=_("Opened an opportunity"))
 CRM_OPPORTUNITY_UPDATED = register("crm.opportunity.updated", "An opportunity's details changed", label=_("Changed an opportunity"))
+CRM_COMPETITOR_CREATED = register("crm.competitor.created", "A competitor was named on a deal for the first time", label=_("Added a competitor"))
 CRM_OPPORTUNITY_STAGE_CHANGED = register("crm.opportunity.stage_changed", "An opportunity moved along the funnel", label=_("Moved an opportunity to another stage"))
 CRM_QUOTE_CREATED = register("crm.quote.created", "A quote was drafted", label=_("Drafted a quote"))
 CRM_QUOTE_STATUS_CHANGED = register("crm.quote.status_changed", "A quote was sent, accepted, rejected, expired or superseded", label=_("Changed a quote's status"))

@@ -20,7 +20,7 @@ from backend.access.policy.registry import EVERYTHING, NOTHING, can, register_st
 from backend.access.policy.users import is_active_staff
 from backend.accounts.models import Role
 from backend.crm.models import (
-    AccountTeamMember, Activity, Announcement, ArticleStatus, Contact, Customer, DocumentLink, Invoice,
+    AccountTeamMember, Activity, Announcement, ArticleStatus, Competitor, Contact, Customer, DocumentLink, Invoice,
     KnowledgeArticle, Opportunity, Order, Product, Quote, ServiceAttachment, ServiceNote, ServiceRecord,
 )
 from backend.documents.models import Document
@@ -110,6 +110,13 @@ def _product_q(user, action: Action) -> Q:
     return NOTHING if q is None else q
 
 
+def _competitor_q(user, action: Action) -> Q:
+    """Competitors are names every rep may read; a rep adds one while changing a deal they may change
+    (the opportunity service checks that), and only administrators rename or change them directly."""
+    q = _staff_read_admin_write(user, action)
+    return NOTHING if q is None else q
+
+
 def _announcement_q(user, action: Action) -> Q:
     """Besides administrators, whoever drafted an announcement may change it."""
     q = _staff_read_admin_write(user, action)
@@ -131,6 +138,7 @@ for _models, _q in (
     ((ServiceNote, ServiceAttachment), _service_child_q),
     ((KnowledgeArticle,), _article_q),
     ((Product,), _product_q),
+    ((Competitor,), _competitor_q),
     ((Announcement,), _announcement_q),
     ((DocumentLink,), _link_q),
 ):
