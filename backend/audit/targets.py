@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 TARGET_TYPE_LABELS = {
     "documents.document": _("Document"),
     "documents.documentversion": _("Document version"),
+    "documents.selection": _("Document selection"),  # a bulk action's documents
     "documents.documentshare": _("Document share"),  # the model's label before it moved to sharing
     "sharing.documentshare": _("Document share"),
     "crm.customer": _("Customer"),

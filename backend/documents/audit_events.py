@@ -32,3 +32,4 @@ from backend.audit.events import (  # noqa: F401 - the documents' names for them
 
 # Registered here (one line a type: the constant = its stable name, a description and a short label).
 DOCUMENT_OWNER_TRANSFERRED = register("document.owner.transferred", "A document was handed to another owner.", label=_("Handed a document to another owner"))
+DOCUMENT_BULK_APPLIED = register("document.bulk.applied", "A bulk action ran on a selection of documents; the detail lists each document as done, unchanged or refused (and why).", label=_("Ran a bulk action on documents"))
