@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backend.access.policy.admin import ADMIN_SITE_ROLES
 from backend.access.policy import is_active_staff
@@ -61,9 +63,9 @@ def _deny(actor, *, action: str, user: User | None = None, reason: str, message:
 
 
 _REFUSED = {
-    "not_admin": "Only administrators manage users and departments.",
-    "self": "Nobody may change their own role, department, groups or active state.",
-    "portal_user": "Portal users are managed from their customer's page (invite, disable, enable).",
+    "not_admin": gettext_lazy("Only administrators manage users and departments."),
+    "self": gettext_lazy("Nobody may change their own role, department, groups or active state."),
+    "portal_user": gettext_lazy("Portal users are managed from their customer's page (invite, disable, enable)."),
 }
 
 
@@ -71,7 +73,7 @@ def _require_user_admin(actor, *, action: str, user: User | None = None) -> None
     """The policy decides (backend.access.policy.users.user_admin_refusal); a refusal is audited."""
     reason = user_admin_refusal(actor, user=user)
     if reason is not None:
-        _deny(actor, action=action, user=user, reason=reason, message=_REFUSED[reason])
+        _deny(actor, action=action, user=user, reason=reason, message=str(_REFUSED[reason]))
 
 
 def _is_staff_for(role: str) -> bool:
@@ -82,9 +84,9 @@ def _is_staff_for(role: str) -> bool:
 def department_create(*, actor, code: str, name: str) -> Department:
     _require_user_admin(actor, action="department.create")
     if Department.objects.filter(code=code).exists():
-        raise Conflict("A department with this code exists already.", fields={"code": ["This code is taken."]})
+        raise Conflict(_("A department with this code exists already."), fields={"code": [_("This code is taken.")]})
     with transaction.atomic():
-        group, _ = Group.objects.get_or_create(name=f"dept:{code}")
+        group, _created = Group.objects.get_or_create(name=f"dept:{code}")
         department = Department.objects.create(code=code, name=name, group=group)
         audit.record(DEPARTMENT_CREATED, actor=actor, target=department, detail={"code": code, "name": name})
     return department
@@ -95,7 +97,7 @@ def user_row_insert(*, username: str, password: str | None, role: str, departmen
     """The row and its department group; the caller checks and audits (user_create here, portal_invite
     in backend.sharing.portal_accounts)."""
     if User.objects.filter(username=username).exists():
-        raise Conflict("A user with this user name exists already.", fields={"username": ["This name is taken."]})
+        raise Conflict(_("A user with this user name exists already."), fields={"username": [_("This name is taken.")]})
     user = User(username=username, role=role, department=department, display_name=display_name, email=email,
                 preferred_language=preferred_language, is_staff=_is_staff_for(role), is_active=is_active)
     if password:
@@ -110,10 +112,10 @@ def user_row_insert(*, username: str, password: str | None, role: str, departmen
 
 def _check_staff_role(role: str) -> None:
     if role not in Role.values:
-        raise InvalidInput("Unknown role.", fields={"role": ["Choose one of the roles."]})
+        raise InvalidInput(_("Unknown role."), fields={"role": [_("Choose one of the roles.")]})
     if role == Role.PORTAL:
-        raise InvalidInput("Portal users are invited from their customer's page.",
-                           fields={"role": ["Choose a staff role."]})
+        raise InvalidInput(_("Portal users are invited from their customer's page."),
+                           fields={"role": [_("Choose a staff role.")]})
 
 
 def user_create(
@@ -193,8 +195,8 @@ def user_groups_change(*, actor, user: User, add=(), remove=()) -> User:
     _require_user_admin(actor, action="user.groups", user=user)
     add, remove = list(add), list(remove)
     if any(Department.objects.filter(group_id=group.pk).exists() for group in add + remove):
-        raise InvalidInput("A department's group follows the department: move the user instead.",
-                           fields={"groups": ["Department groups cannot be changed here."]})
+        raise InvalidInput(_("A department's group follows the department: move the user instead."),
+                           fields={"groups": [_("Department groups cannot be changed here.")]})
     with transaction.atomic():
         locked = _locked(user)
         current = set(locked.groups.values_list("pk", flat=True))
@@ -220,7 +222,7 @@ def user_password_set(*, actor, user: User, password: str | None) -> User:
         _require_user_admin(actor, action="user.password", user=user)
     elif not is_active_staff(actor):
         _deny(actor, action="user.password", user=user, reason="inactive",
-                message="Only active staff change their password here.")
+                message=_("Only active staff change their password here."))
     with transaction.atomic():
         locked = _locked(user)
         if password:
@@ -267,7 +269,7 @@ def user_active_set(*, actor, user: User, active: bool) -> User:
 def api_token_issue(*, user: User) -> str:
     """A new token for `user` (already authenticated by the caller); returns the key, never stored."""
     if not is_active_staff(user):
-        raise PermissionDenied("API tokens are for active staff only.")
+        raise PermissionDenied(_("API tokens are for active staff only."))
     now = timezone.now()
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -281,7 +283,7 @@ def api_token_issue(*, user: User) -> str:
 
 def api_tokens_delete(user: User) -> int:
     """Delete every API token of `user`, unaudited: the caller records why (and the count)."""
-    deleted, _ = ApiToken.objects.filter(user_id=user.pk).delete()
+    deleted, _by_model = ApiToken.objects.filter(user_id=user.pk).delete()
     return deleted
 
 
