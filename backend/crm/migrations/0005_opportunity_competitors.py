@@ -32,7 +32,9 @@ def text_to_records(apps, schema_editor):
     Opportunity = apps.get_model("crm", "Opportunity")
     Competitor = apps.get_model("crm", "Competitor")
     by_name: dict[str, object] = {}
-    for opportunity in Opportunity.objects.exclude(competitors_text="").only("pk", "competitors_text").iterator():
+    # oldest deal first: the spelling a name was first written in is the record's
+    for opportunity in (Opportunity.objects.exclude(competitors_text="").only("pk", "competitors_text")
+                        .order_by("pk").iterator()):
         records = []
         for name in competitor_names(opportunity.competitors_text):
             record = by_name.get(name.casefold())
@@ -45,7 +47,7 @@ def text_to_records(apps, schema_editor):
 
 def records_to_text(apps, schema_editor):
     Opportunity = apps.get_model("crm", "Opportunity")
-    for opportunity in Opportunity.objects.prefetch_related("competitors").iterator(chunk_size=500):
+    for opportunity in Opportunity.objects.prefetch_related("competitors").order_by("pk").iterator(chunk_size=500):
         names = sorted(competitor.name for competitor in opportunity.competitors.all())
         if names:
             opportunity.competitors_text = ", ".join(names)[:300]

@@ -166,8 +166,10 @@ def opportunity_update(*, actor, opportunity: Opportunity, **changes) -> Opportu
             before = sorted(locked.competitors.values_list("name", flat=True), key=str.casefold)
             after = sorted(names, key=str.casefold)
             if [n.casefold() for n in before] != [n.casefold() for n in after]:
-                locked.competitors.set(_competitors_named(actor=actor, names=names))
-                diff["competitors"] = [", ".join(before), ", ".join(after)]
+                records = _competitors_named(actor=actor, names=names)
+                locked.competitors.set(records)
+                diff["competitors"] = [", ".join(before),
+                                       ", ".join(sorted((r.name for r in records), key=str.casefold))]
         for field, value in changes.items():
             setattr(locked, field, value)
         if diff:
