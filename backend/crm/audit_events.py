@@ -36,6 +36,7 @@ CRM_DOCUMENT_LINKED = register("crm.document.linked", "A document was linked to 
 CRM_DOCUMENT_UNLINKED = register("crm.document.unlinked", "A document link was removed", label=_("Removed a document link"))
 CRM_REPORT_EXPORTED = register("crm.report.exported", "A report was exported as CSV", label=_("Exported a report"))
 CRM_PRODUCT_CREATED = register("crm.product.created", "A product was added to the catalogue", label=_("Added a product"))
+CRM_PRODUCT_UPDATED = register("crm.product.updated", "A product's names, prices, floor price or availability changed", label=_("Changed a product"))
 CRM_SERVICE_NOTED = register("crm.service.noted", "A comment or progress note was added to a service record", label=_("Added a note to a service record"))
 CRM_SERVICE_ATTACHMENT_ADDED = register("crm.service.attachment_added", "A file was attached to a service record", label=_("Attached a file to a service record"))
 CRM_SERVICE_ATTACHMENT_DOWNLOADED = register("crm.service.attachment_downloaded", "A service record's attachment was downloaded or shown", label=_("Opened a service attachment"))

@@ -12,6 +12,7 @@ export them.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 
 from backend.access.policy.actions import Action
@@ -106,8 +107,10 @@ def _staff_read_admin_write(user, action: Action) -> Q | None:
 
 
 def _product_q(user, action: Action) -> Q:
-    q = _staff_read_admin_write(user, action)
-    return NOTHING if q is None else q
+    """Every member of staff reads the catalogue; its editors (`may_edit_product_catalogue`) change it."""
+    if not is_active_staff(user):
+        return NOTHING
+    return EVERYTHING if action == Action.VIEW or may_edit_product_catalogue(user) else NOTHING
 
 
 def _competitor_q(user, action: Action) -> Q:
@@ -150,13 +153,21 @@ def can_manage_portal_access(user, customer: Customer) -> bool:
     return is_active_staff(user) and can(user, Action.CHANGE, customer)
 
 
+def may_create_customers(user) -> bool:
+    """Add a customer (owned by its creator): any active staff member but compliance, who sees every
+    customer and changes none."""
+    return is_active_staff(user) and user.role != Role.COMPLIANCE
+
+
 def can_publish_announcements(user) -> bool:
     return is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
 
 
-def may_create_products(user) -> bool:
-    """Add a product to the catalogue: active administrators only (everyone else is told it is not there)."""
-    return is_active_staff(user) and user.role == Role.ADMIN
+def may_edit_product_catalogue(user) -> bool:
+    """Add products to the catalogue and change them (names, prices, floor price, active): active staff
+    whose role is in PRODUCT_CATALOGUE_ROLES (administrators unless the deployment names more roles);
+    everyone else is told the page or product is not there."""
+    return is_active_staff(user) and user.role in settings.PRODUCT_CATALOGUE_ROLES
 
 
 # The service department (and administrators) open records for any customer they can see and turn

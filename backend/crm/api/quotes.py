@@ -1,4 +1,4 @@
-"""Products, quotes, and quote history for a customer."""
+"""Quotes and quote history for a customer (the product catalogue is products.py)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.access.policy import Action, visible
+from backend.access.policy import visible
 from backend.common.api import UserRefSerializer, paged, query_id, query_text, validated
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
 from backend.crm.api.opportunities import CustomerRefSerializer
-from backend.crm.models import Currency, Opportunity, Product, Quote, QuoteLine, QuoteStatus
+from backend.crm.models import Currency, Opportunity, Quote, QuoteLine, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.quotes import quote_get_visible, quote_history_for_customer, quote_list_visible
 from backend.crm.services import quotes as services
 from backend.documents.services import document_get_for_action
-
-
-class ProductSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Product
-        fields = ["id", "code", "name", "description", "list_price", "currency", "active"]
 
 
 class QuoteLineSerializer(serializers.ModelSerializer):
@@ -142,19 +136,6 @@ def _history_body(history) -> dict:
 
 
 @extend_schema(tags=["crm: quotes"])
-class ProductListView(GenericAPIView):
-    serializer_class = ProductSerializer
-    pagination_class = None  # the whole catalogue, one list
-
-    @extend_schema(summary="The product catalogue", responses=ProductSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(ProductSerializer(self.get_queryset(), many=True).data)
-
-    def get_queryset(self):  # also what DRF's browsable page asks for
-        return visible(self.request.user, Product.objects.filter(active=True), Action.VIEW).order_by("code")
-
-
-@extend_schema(tags=["crm: quotes"])
 class QuoteListCreateView(GenericAPIView):
     serializer_class = QuoteSerializer
 
@@ -226,7 +207,6 @@ class QuoteHistoryView(APIView):
 
 
 urlpatterns = [
-    path("products/", ProductListView.as_view(), name="api-product-list"),
     path("quotes/", QuoteListCreateView.as_view(), name="api-quote-list"),
     path("quotes/<int:quote_id>/", QuoteDetailView.as_view(), name="api-quote-detail"),
     path("quotes/<int:quote_id>/status/", QuoteStatusView.as_view(), name="api-quote-status"),

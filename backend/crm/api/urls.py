@@ -3,7 +3,8 @@
 from django.urls import include, path
 
 # Mounted at /api/crm/ in this order; reports under reports/.
-AREAS = ("customers", "opportunities", "quotes", "links", "orders", "service", "knowledge", "activities", "portal")
+AREAS = ("customers", "opportunities", "products", "quotes", "links", "orders", "service", "knowledge", "activities",
+         "portal")
 
 urlpatterns = [path("", include(f"backend.crm.api.{area}")) for area in AREAS]
 urlpatterns.append(path("reports/", include("backend.crm.api.reports")))
