@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Length, Lower
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.access.policy import Action, is_active_staff
+from backend.access.policy import Action
+from backend.access.policy.crm import may_create_customers
 from backend.access.services import require
 from backend.accounts.models import Role, User
 from backend.audit import services as audit
 from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.common.text import clean_line
-from backend.crm.models import AccountTeamMember, Contact, Customer, CustomerStatus, CustomerTier, DocumentLink
+from backend.crm.models import (
+    AccountTeamMember, Contact, ContactChannel, Customer, CustomerStatus, CustomerTier, DocumentLink,
+)
+from backend.crm.selectors.customers import customer_duplicate_of
 from backend.crm.services.common import require_editable
 from indexing import hooks as search_index
 
@@ -52,28 +56,8 @@ def _require_colleague(user: User, field: str, message: str, *, inactive: str = 
         raise InvalidInput(message, fields={field: [message]})
 
 
-def _ascii_lower(text: str) -> str:
-    return text.translate(_ASCII_UPPER_TO_LOWER)
-
-
-_ASCII_UPPER_TO_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
 def _duplicate_of(*, name: str, region: str, code: str | None, exclude_pk: int | None = None) -> Customer | None:
-    candidates = Customer.objects.select_related("owner").annotate(lower_name=Lower("name"))
-    if exclude_pk is not None:
-        candidates = candidates.exclude(pk=exclude_pk)
-    # lower() in SQL folds Unicode on PostgreSQL but only A-Z on SQLite; match either way, so the unique
-    # index (on SQL's lower) never refuses a name this check let through.
-    same = candidates.filter(Q(lower_name=name.lower()) | Q(lower_name=_ascii_lower(name)), region=region).first()
-    if same is None and not name.isascii() and connection.vendor != "postgresql":
-        # and a non-ASCII name differing only in case (Ä/ä) is the same customer there too
-        same = next((row for row in candidates.annotate(name_length=Length("name"))
-                     .filter(region=region, name_length=len(name)).iterator()
-                     if row.name.lower() == name.lower()), None)
-    if same is None and code:
-        same = candidates.filter(code=code).first()
-    return same
+    return customer_duplicate_of(name=name, region=region, code=code, exclude_pk=exclude_pk)
 
 
 def _duplicate_conflict(existing: Customer) -> Conflict:
@@ -99,7 +83,7 @@ def customer_create(
     owner: User | None = None,
 ) -> Customer:
     """Create a customer owned by `owner` (default: the actor). Duplicates are a 409 naming the owner."""
-    if not is_active_staff(actor):
+    if not may_create_customers(actor):
         raise NotFound()
     fields = _clean_fields(
         {"name": name, "region": region, "code": code, "industry": industry, "tier": tier, "status": status}
@@ -191,22 +175,96 @@ def customer_team_remove(*, actor, customer: Customer, user: User) -> None:
                      detail={"removed": user.username})
 
 
+_CONTACT_EDITABLE = ("name", "title", "email", "phone", "is_primary", "preferred_channel", "marketing_opt_out")
+
+
+def _clean_contact(fields: dict) -> tuple[dict, dict[str, list[str]]]:
+    """A contact's fields cleaned, or a 400 naming each wrong field. The preferred channel needs the
+    address it names: e-mail needs an e-mail address, phone a number."""
+    cleaned = dict(fields)
+    for key in ("name", "title", "phone"):
+        if key in cleaned:
+            cleaned[key] = clean_line(cleaned[key])
+    if "email" in cleaned:
+        cleaned["email"] = clean_line(cleaned["email"])
+    if "preferred_channel" in cleaned:
+        cleaned["preferred_channel"] = cleaned["preferred_channel"] or ""
+    for key in ("is_primary", "marketing_opt_out"):
+        if key in cleaned:
+            cleaned[key] = bool(cleaned[key])
+    errors: dict[str, list[str]] = {}
+    if "name" in cleaned and not cleaned["name"]:
+        errors["name"] = ["A name is required."]
+    if cleaned.get("email"):
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            errors["email"] = ["Enter a valid e-mail address."]
+    channel = cleaned.get("preferred_channel")
+    if channel and channel not in ContactChannel.values:
+        errors["preferred_channel"] = [f"Choose one of: {', '.join(ContactChannel.values)}."]
+    return cleaned, errors
+
+
+def _require_channel_reachable(contact_fields: dict, errors: dict) -> None:
+    channel = contact_fields.get("preferred_channel")
+    if channel == ContactChannel.EMAIL and not contact_fields.get("email"):
+        errors.setdefault("preferred_channel", []).append("E-mail is the preferred channel: add an e-mail address.")
+    if channel == ContactChannel.PHONE and not contact_fields.get("phone"):
+        errors.setdefault("preferred_channel", []).append("Phone is the preferred channel: add a phone number.")
+    if errors:
+        raise InvalidInput("The contact details are invalid.", fields=errors)
+
+
 def contact_create(
     *, actor, customer: Customer, name: str, title: str = "", email: str = "", phone: str = "",
-    is_primary: bool = False,
+    is_primary: bool = False, preferred_channel: str = "", marketing_opt_out: bool = False,
 ) -> Contact:
+    """Add a contact person to `customer` (whoever may change the customer). A primary contact takes the
+    place of the previous one; an opt-out records when it was set."""
     require(actor=actor, action=Action.CHANGE, obj=customer)
-    name, title, phone = clean_line(name), clean_line(title), clean_line(phone)
-    if not name:
-        raise InvalidInput("A name is required.", fields={"name": ["A name is required."]})
+    fields, errors = _clean_contact({"name": name, "title": title, "email": email, "phone": phone,
+                                     "is_primary": is_primary, "preferred_channel": preferred_channel,
+                                     "marketing_opt_out": marketing_opt_out})
+    _require_channel_reachable(fields, errors)
+    now = timezone.now()
     with transaction.atomic():
-        if is_primary:
+        if fields["is_primary"]:
             Contact.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
-        contact = Contact.objects.create(customer=customer, name=name.strip(), title=title, email=email,
-                                         phone=phone, is_primary=is_primary)
+        contact = Contact.objects.create(customer=customer, **fields, created_at=now, updated_at=now,
+                                         marketing_opt_out_at=now if fields["marketing_opt_out"] else None)
         audit.record("crm.contact.created", actor=actor, target=contact, customer_id=customer.pk,
-                     detail={"name": contact.name})
+                     detail={"name": contact.name, "preferred_channel": contact.preferred_channel,
+                             "marketing_opt_out": contact.marketing_opt_out})
     return contact
+
+
+def contact_update(*, actor, contact: Contact, **changes) -> Contact:
+    """Change a contact's details and preferences (whoever may change its customer). Audited with what
+    changed, old and new; setting the marketing opt-out records when, clearing it forgets when."""
+    require_editable(changes, _CONTACT_EDITABLE)
+    require(actor=actor, action=Action.CHANGE, obj=contact.customer)
+    fields, errors = _clean_contact({key: value for key, value in changes.items() if value is not None})
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        merged = {key: fields.get(key, getattr(locked, key)) for key in _CONTACT_EDITABLE}
+        _require_channel_reachable(merged, errors)
+        diff = {key: [getattr(locked, key), value] for key, value in fields.items() if getattr(locked, key) != value}
+        if not diff:
+            return locked
+        now = timezone.now()
+        if diff.get("is_primary", [None, False])[1]:
+            Contact.objects.filter(customer_id=locked.customer_id, is_primary=True).exclude(pk=locked.pk).update(
+                is_primary=False)
+        for key, (_, value) in diff.items():
+            setattr(locked, key, value)
+        if "marketing_opt_out" in diff:
+            locked.marketing_opt_out_at = now if locked.marketing_opt_out else None
+        locked.updated_at = now
+        locked.save()
+        audit.record("crm.contact.updated", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"name": locked.name, "changes": diff})
+    return locked
 
 
 def customer_view(*, actor, customer_id: int) -> Customer:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.access.policy import can_manage_portal_access
+from backend.access.policy.crm import may_create_customers
 from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
 from backend.crm.selectors.activities import activity_timeline
@@ -40,7 +41,8 @@ def customer_list(request):
     query = request.GET.get("q", "").strip()[:100]
     customers = customer_list_visible(user=request.user, search=query)
     page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/customers.html", {"section": "customers", "page": page, "query": query})
+    return render(request, "web/customers.html", {"section": "customers", "page": page, "query": query,
+                                                   "can_create_customer": may_create_customers(request.user)})
 
 
 def _price_warnings(history, *, user) -> list[dict]:
