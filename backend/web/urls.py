@@ -22,6 +22,8 @@ from backend.web.views import (
     service_desk,
 )
 
+from backend.web.views import handover
+
 app_name = "web"
 
 urlpatterns = [
@@ -99,6 +101,9 @@ urlpatterns = [
          name="announcement_step"),
     path("reports/", reports.overview, name="reports"),
     path("reports/<str:name>.csv", reports.export_csv, name="report_csv"),
+    path("handover/", handover.handover, name="handover"),
+    path("handover/preview/", handover.handover_preview, name="handover_preview"),
+    path("handover/run/", handover.handover_confirm, name="handover_confirm"),
     # compliance console
     path("compliance/", compliance.audit_log, name="audit_log"),
     path("compliance/events/<int:event_id>/", compliance.event_detail, name="audit_event"),

@@ -143,3 +143,11 @@ def handover_recipients(*, user, ids) -> list[User]:
     found = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True).exclude(role=Role.PORTAL)
              .select_related("department")}
     return [found[pk] for pk in wanted if pk in found]
+
+
+def handover_plan_users(*, user, ids) -> dict[int, User]:
+    """The users a posted plan names, by id, whatever their state: the service says why one may not take
+    over (inactive, a portal user, the leaving rep) next to the row. Empty for whoever may not hand over."""
+    if not may_hand_over_books(user):
+        return {}
+    return User.objects.in_bulk([int(pk) for pk in set(ids)])
