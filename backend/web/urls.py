@@ -24,6 +24,8 @@ from backend.web.views import (
 
 from backend.web.views import handover
 
+from backend.web.views import products
+
 app_name = "web"
 
 urlpatterns = [
@@ -95,6 +97,9 @@ urlpatterns = [
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),
     path("service/attachments/<int:attachment_id>/", service_desk.attachment_download, name="service_attachment"),
     path("service/<int:record_id>/<str:step>/", service_desk.step, name="service_step"),
+    path("products/", products.product_list, name="products"),
+    path("products/new/", products.product_new, name="product_new"),
+    path("products/<int:product_id>/edit/", products.product_edit, name="product_edit"),
     path("announcements/", announcements.announcement_list, name="announcements"),
     path("announcements/new/", announcements.announcement_create, name="announcement_create"),
     path("announcements/<int:announcement_id>/<str:step>/", announcements.announcement_step,
