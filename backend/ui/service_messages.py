@@ -88,4 +88,11 @@ SERVICE_MESSAGES = (
     gettext_noop("At most 5000 characters."),
     gettext_noop("The announcement needs a text."),
     gettext_noop("Attach at most 5 files."),
+    # opportunities: probability and competitors
+    gettext_noop("Probability must be a whole number from 0 to 100."),
+    gettext_noop("Enter a whole number from 0 to 100."),
+    gettext_noop("A won or lost deal's probability follows its outcome."),
+    gettext_noop("Reopen the deal to change its probability."),
+    gettext_noop("Keep each competitor's name under 100 characters."),
+    gettext_noop("At most 20 competitors."),
 )

@@ -40,13 +40,14 @@ MAX_COMPETITORS = 20
 
 
 def competitor_names(value) -> list[str]:
-    """The distinct competitor names in `value`: a text ("DMG Mori, Haas、海天精工"), names, or Competitor
+    """The distinct competitor names in `value`: a text ("DMG Mori, Haas、海天精工"), texts, or Competitor
     records; spaces tidied, case-insensitively unique, in the order given. 400 for a name that is too long
     or too many names (the field is `competitors`)."""
     if value is None:
         return []
-    parts = COMPETITOR_SEPARATORS.split(value) if isinstance(value, str) else [
-        item.name if isinstance(item, Competitor) else str(item) for item in value]
+    items = [value] if isinstance(value, str) else value
+    parts = [part for item in items for part in (
+        [item.name] if isinstance(item, Competitor) else COMPETITOR_SEPARATORS.split(str(item)))]
     names: list[str] = []
     seen: set[str] = set()
     for part in parts:

@@ -1,25 +1,29 @@
-"""The pipeline board: open deals by stage; moving a card is an audited stage change (via the service)."""
+"""The pipeline board: open deals by stage, every stage a column. A card opens its opportunity; moving a
+card is an audited stage change, and its probability and expected close are edited in place (an audited
+opportunity change); both through the services."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.crm.models import CLOSED_STAGES, OPEN_STAGES, Stage
 from backend.crm.selectors.opportunities import opportunity_get_visible, opportunity_list_visible
-from backend.crm.services.opportunities import opportunity_stage_change
+from backend.crm.services.opportunities import opportunity_update
 from backend.ui.errors import Refusal
-from backend.web.forms import StageMoveForm
 from backend.web.pages import staff_page
 from backend.web.selectors import opportunity_ids_changeable
+from backend.web.views.opportunities import stage_move
 
 CLOSED_DAYS = 90
 CARDS_PER_STAGE = 100
@@ -43,6 +47,7 @@ def _board_context(request) -> dict:
         "columns": list(columns.values()),
         "changeable": opportunity_ids_changeable(user=user, ids=[card.pk for card in cards]),
         "stages": Stage.choices,
+        "closed_stages": [stage.value for stage in CLOSED_STAGES],
         "mine": mine,
         "closed_days": CLOSED_DAYS,
     }
@@ -54,27 +59,52 @@ def board(request):
     return render(request, "web/pipeline.html", _board_context(request))
 
 
+def _answer(request):
+    """The board again: its partial for htmx, else a redirect keeping "mine"."""
+    if request.headers.get("HX-Request"):
+        return render(request, "web/partials/pipeline_board.html", _board_context(request))
+    return redirect(reverse("web:pipeline") + ("?mine=1" if request.POST.get("mine") == "1" else ""))
+
+
 @staff_page
 @require_POST
 def move(request, opportunity_id: int):
     opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
-    form = StageMoveForm(request.POST)
-    error = ""
-    if not form.is_valid():
-        error = " ".join(" ".join(errors) for errors in form.errors.values())
-    else:
-        stage = form.cleaned_data["stage"]
-        with Refusal() as refusal:
-            opportunity_stage_change(
-                actor=request.user, opportunity=opportunity, stage=stage,
-                lost_reason=form.cleaned_data.get("lost_reason", ""),
-                reopen=opportunity.stage in CLOSED_STAGES and stage in OPEN_STAGES)
-        error = refusal.message if refusal else ""
+    error = stage_move(request, opportunity)
     if error:
         messages.error(request, error)
+    return _answer(request)
+
+
+class CardDetailsForm(forms.Form):
+    """What the board edits in place: the probability and the expected close date."""
+
+    probability = forms.IntegerField(
+        label=gettext_lazy("Probability (%)"), min_value=0, max_value=100,
+        error_messages={"required": gettext_lazy("Enter a whole number from 0 to 100."),
+                        "invalid": gettext_lazy("Enter a whole number from 0 to 100."),
+                        "min_value": gettext_lazy("Enter a whole number from 0 to 100."),
+                        "max_value": gettext_lazy("Enter a whole number from 0 to 100.")})
+    expected_close = forms.DateField(label=gettext_lazy("Expected close"), required=False,
+                                     error_messages={"invalid": gettext_lazy("Enter a date.")})
+
+
+@staff_page
+@require_POST
+def card_details(request, opportunity_id: int):
+    """Save a card's probability and expected close (an audited opportunity change, via the service)."""
+    opportunity = opportunity_get_visible(user=request.user, opportunity_id=opportunity_id)
+    form = CardDetailsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(" ".join(errors) for errors in form.errors.values()))
+        return _answer(request)
+    changes = {"expected_close": form.cleaned_data["expected_close"]}
+    if opportunity.stage not in CLOSED_STAGES:
+        changes["probability"] = form.cleaned_data["probability"]
+    with Refusal() as refusal:
+        opportunity_update(actor=request.user, opportunity=opportunity, **changes)
+    if refusal:
+        messages.error(request, refusal.message)
     else:
-        messages.success(request, _("“%(title)s” moved to %(stage)s.") % {
-            "title": opportunity.title, "stage": Stage(form.cleaned_data["stage"]).label})
-    if request.headers.get("HX-Request"):
-        return render(request, "web/partials/pipeline_board.html", _board_context(request))
-    return redirect(reverse("web:pipeline") + ("?mine=1" if request.POST.get("mine") == "1" else ""))
+        messages.success(request, _("“%(title)s” is saved.") % {"title": opportunity.title})
+    return _answer(request)
