@@ -202,8 +202,9 @@ NOT_NEWEST = "Only the newest version can be approved."
 
 def approval_refusal(*, actor, version: DocumentVersion) -> DomainError | None:
     """Why `actor` may not approve `version` now, or None when they may (change access aside, which the
-    caller has): only the newest version, only while it is a draft, and not by its uploader where the
-    four-eyes rule of the classification applies (backend.access.policy.approval). For the page to say
+    caller has): only the newest version, only while it is a draft, not by its uploader where the
+    four-eyes rule of the classification applies (backend.access.policy.approval), and not while someone
+    else holds the document's check-out (VersionLocked, naming them and since when). For the page to say
     why the button is not offered; the approval service enforces the same."""
     document = version.document
     if version.status != VersionStatus.DRAFT:
@@ -213,6 +214,9 @@ def approval_refusal(*, actor, version: DocumentVersion) -> DomainError | None:
         return Conflict(NOT_NEWEST)
     if four_eyes_forbids(actor, version):
         return FourEyesRequired()
+    holder = document.lock_holder()
+    if holder is not None and holder.pk != actor.pk:
+        return _lock_conflict(document)
     return None
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backend.access.policy import Action, four_eyes_applies
-from backend.common.errors import FourEyesRequired, InvalidInput
+from backend.common.errors import FourEyesRequired, InvalidInput, VersionLocked
 from backend.documents import selectors, services
 from backend.documents.models import VersionStatus
 from backend.documents.text_compare import compare_texts
@@ -27,9 +27,11 @@ from backend.web.pages import int_or_none, staff_page
 
 def versions_context(user, document, versions, *, can_change: bool) -> dict:
     """What the version list shows besides the rows: which version may be approved by `user`, or why
-    none is offered, and the two versions the compare form starts with."""
+    none is offered (while someone else holds the check-out, the button shows disabled, naming them and
+    since when), and the two versions the compare form starts with."""
     newest = versions[0] if versions else None
-    context = {"approvable_number": None, "approval_notice": "", "compare_old": None, "compare_new": None}
+    context = {"approvable_number": None, "approval_notice": "", "approve_locked": None,
+               "compare_old": None, "compare_new": None}
     if newest is not None and can_change and newest.status == VersionStatus.DRAFT:
         newest.document = document
         refusal = services.approval_refusal(actor=user, version=newest)
@@ -37,6 +39,9 @@ def versions_context(user, document, versions, *, can_change: bool) -> dict:
             context["approvable_number"] = newest.number
         elif isinstance(refusal, FourEyesRequired):
             context["approval_notice"] = message_for(refusal)
+        elif isinstance(refusal, VersionLocked):
+            context["approve_locked"] = {"number": newest.number, "holder": document.checked_out_by,
+                                         "since": document.checked_out_at}
     if len(versions) >= 2:
         context["compare_old"], context["compare_new"] = versions[1].number, versions[0].number
     context["four_eyes"] = four_eyes_applies(document)
@@ -93,7 +98,8 @@ def version_approve(request, document_id: int, number: int):
         "refusal": message_for(refusal) if refusal is not None else "",
         "form": ApproveForm(),
         "four_eyes": four_eyes_applies(document),
-        **_holder_context(document),
+        # The refusal already names whoever holds the check-out: not twice.
+        **({} if isinstance(refusal, VersionLocked) else _holder_context(document)),
     }, status=200 if refusal is None else refusal.status_code)
 
 
