@@ -41,7 +41,7 @@ def _when(iso: str | None) -> str:
 
 
 def lock_message(holder_name: str, since_iso: str | None) -> str:
-    return _("Checked out by %(name)s (since %(since)s); nobody else can change it until it is checked in.") % {
+    return _("Locked for editing by %(name)s (since %(since)s); nobody else can change it until it is unlocked.") % {
         "name": holder_name, "since": _when(since_iso)}
 
 

@@ -20,7 +20,7 @@ WORDS = {
     "en": {"four_eyes": "Another person must approve: you uploaded this version.",
            "superseded": "becomes superseded", "approved": "Version 2 is approved and is now the valid version.",
            "lock": "Lock for editing"},
-    "zh-hans": {"four_eyes": "需要另一人审批：此版本由您上传。", "superseded": "将被取代",
+    "zh-hans": {"four_eyes": "需要另一人批准：此版本由您上传。", "superseded": "将被取代",
                 "approved": "版本 2 已批准，现为有效版本。", "lock": "锁定编辑"},
 }
 

@@ -71,9 +71,9 @@ def test_a_colleague_drops_a_new_version_while_someone_else_holds_the_check_out(
     page = open_as("chen.jing", "en")
     page.goto(page.url + f"documents/{world.quote_doc.pk}/")
     # she sees who holds it
-    expect(page.locator("[data-testid=lock-holder]")).to_contain_text("Checked out by 王芳")
+    expect(page.locator("[data-testid=lock-holder]")).to_contain_text("Locked for editing by 王芳")
     # and the upload form is disabled, saying who holds the lock and since when
-    expect(page.locator("[data-testid=upload-disabled]")).to_contain_text("Checked out by 王芳")
+    expect(page.locator("[data-testid=upload-disabled]")).to_contain_text("Locked for editing by 王芳")
     expect(page.locator("#upload-comment")).to_be_disabled()
     expect(page.locator("form[enctype] button[type=submit]")).to_be_disabled()
     shots(page, "upload-locked-en")

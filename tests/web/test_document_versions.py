@@ -120,7 +120,7 @@ def test_the_uploader_is_told_another_person_must_approve(contract, world):
 
 def test_the_four_eyes_notice_is_translated(contract, world):
     page = client_for(world.rep, "zh-hans").get(f"/documents/{contract.pk}/").content.decode()
-    assert "需要另一人审批：此版本由您上传。" in page
+    assert "需要另一人批准：此版本由您上传。" in page
 
 
 def test_only_the_newest_draft_is_offered_for_approval(world, django_capture_on_commit_callbacks):
@@ -216,7 +216,7 @@ def test_the_upload_form_is_disabled_while_someone_else_holds_the_lock(contract,
 
     page = client_for(world.colleague).get(f"/documents/{contract.pk}/").content.decode()
 
-    assert 'data-testid="upload-disabled"' in page and "Checked out by 王芳" in page
+    assert 'data-testid="upload-disabled"' in page and "Locked for editing by 王芳" in page
     fieldset = page[page.index('data-testid="upload-fieldset"') - 200:page.index('data-testid="upload-fieldset"')]
     assert " disabled " in fieldset
     # the holder's own form stays open

@@ -46,7 +46,7 @@ def test_upload_while_someone_else_holds_the_lock_names_the_holder_in_the_users_
     response = _xhr_upload(colleague, world.quote_doc.pk, pdf_with_text("x"), "x.pdf")
     assert response.status_code == 409
     assert "王芳" in response.json()["message"]
-    assert "签出" in response.json()["message"]
+    assert "锁定编辑" in response.json()["message"]
     page = colleague.get(f"/documents/{world.quote_doc.pk}/").content.decode()
     assert 'data-testid="lock-holder"' in page and "王芳" in page
     assert world.quote_doc.versions.count() == 1
@@ -90,7 +90,7 @@ def test_checkout_checkin_approve_restore_through_the_page(world):
     assert doc.lock_holder() == world.rep
     # someone else sees who holds it
     other = client_for(world.colleague).get(f"/documents/{doc.pk}/").content.decode()
-    assert "Checked out by 王芳" in other
+    assert "Locked for editing by 王芳" in other
     assert client.post(f"/documents/{doc.pk}/checkin/").status_code == 302
     # a restore makes a new draft; approving it makes it the valid version
     assert client.post(f"/documents/{doc.pk}/versions/1/restore/").status_code == 302
@@ -109,5 +109,5 @@ def test_checkin_by_someone_without_the_lock_is_refused_with_a_message(world):
     admin = client_for(world.admin)
     response = admin.post(f"/documents/{world.quote_doc.pk}/checkin/", follow=True)
     assert response.status_code == 200
-    assert "Checked out by 王芳" in response.content.decode()
+    assert "Locked for editing by 王芳" in response.content.decode()
     assert json.loads(json.dumps({"ok": True}))

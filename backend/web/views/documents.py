@@ -221,14 +221,14 @@ def _lock_step(service, done: str):
 
 
 checkout = _lock_step(services.document_checkout,
-                      gettext_lazy("Locked for editing. Nobody else can upload a new version until you check it in."))
-checkin = _lock_step(services.document_checkin, gettext_lazy("Checked in."))
+                      gettext_lazy("Locked for editing. Nobody else can upload a new version until you unlock it."))
+checkin = _lock_step(services.document_checkin, gettext_lazy("Unlocked: others can edit it again."))
 
 
 @document_action
 def break_lock(request, document):
     services.document_lock_break(actor=request.user, document=document, reason=request.POST.get("reason", "")[:300])
-    return _("The check-out was released.")
+    return _("The editing lock was released.")
 
 
 # Approve, restore and delete ask first: backend/web/views/document_versions.py.
