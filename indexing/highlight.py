@@ -47,6 +47,7 @@ class Highlighter:
                                                               and t.replace("_", "").isalpha()))}
         # one literal-prefix pattern per stem: re finds a literal fast, an alternation of them slowly
         self.stem_patterns = [re.compile(re.escape(stem) + "[a-z]*") for stem in sorted(self.stems)[:8]]
+        self._stem_of: dict[str, str] = {}  # a lowered word -> its stem ("" for none)
 
     def matches(self, text: str) -> list[tuple[int, int, str]]:
         """Matches of the terms in `text` as (start, end, folded term), stopping once every term has
@@ -54,34 +55,55 @@ class Highlighter:
         variants; pure-ASCII text (most English) is only lowercased, for the faster literal pattern."""
         if not text:
             return []
+        lowered = None
         if text.isascii():
-            found = self._scan(self.ascii_pattern, text.lower(), text)
+            lowered = text.lower()
+            found = self._scan(self.ascii_pattern, lowered, text)
         else:
             found = self._scan(self.pattern, text, text)
-        return self._with_other_forms(text, found) if self.stem_patterns else found
+        if not self.stem_patterns:
+            return found
+        # When the scan stopped early (every term seen, enough matches), the window lies among those
+        # matches: other forms further on could not change it, so they are not looked for there.
+        stopped = len(found) >= MAX_MATCHES or (len(found) >= 8 and len({m[2] for m in found}) >= self.wanted)
+        return self._with_other_forms(text, found, lowered=lowered,
+                                      until=found[-1][1] + 400 if stopped else len(text))
 
-    def _with_other_forms(self, text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-        lowered = text.lower()
+    def _with_other_forms(self, text: str, found: list[tuple[int, int, str]], *, lowered: str | None = None,
+                          until: int) -> list[tuple[int, int, str]]:
+        lowered = text.lower() if lowered is None else lowered
         if len(lowered) != len(text):  # offsets would move (rare letters): only the forms as typed
             return found
-        forms = []
+        forms: list[tuple[int, int, str]] = []
+        # Like _scan, a few of each stem's forms are enough to choose a window; the rest of a long
+        # text is not read.
+        per_stem = max(8, MAX_MATCHES // len(self.stem_patterns))
+        stem_of = self._stem_of
         for pattern in self.stem_patterns:
-            for match in pattern.finditer(lowered):
+            kept = 0
+            for match in pattern.finditer(lowered, 0, until):
                 start, end = match.span()
                 if (start and _word_char(lowered[start - 1])) or (end < len(lowered) and _word_char(lowered[end])):
                     continue
-                stems = analysis.stem(match.group())
-                if stems and stems[0] in self.stems:
-                    forms.append((start, end, stems[0]))
-                    if len(forms) >= MAX_MATCHES:
+                word = match.group()
+                stem = stem_of.get(word)
+                if stem is None:
+                    stems = analysis.stem(word)
+                    stem = stem_of[word] = stems[0] if stems else ""
+                if stem in self.stems:
+                    forms.append((start, end, stem))
+                    kept += 1
+                    if kept >= per_stem:
                         break
         if not forms:
             return found
-        kept = [m for m in found if not any(f_start < m[1] and m[0] < f_end for f_start, f_end, _ in forms)]
+        # Forms first where both start at one word (a form names the stem, the match the word); never
+        # two marks over one word. Both lists hold whole words, so overlapping ones start together.
         merged: list[tuple[int, int, str]] = []
-        for match in sorted(kept + forms):
-            if not merged or match[0] >= merged[-1][1]:  # never two marks over one word
-                merged.append(match)
+        for start, _priority, end, term in sorted([(f[0], 0, f[1], f[2]) for f in forms]
+                                                  + [(m[0], 1, m[1], m[2]) for m in found]):
+            if not merged or start >= merged[-1][1]:
+                merged.append((start, end, term))
         return merged
 
     def _scan(self, pattern, haystack: str, text: str) -> list[tuple[int, int, str]]:
