@@ -168,3 +168,26 @@ def test_search_follows_the_new_owner_at_once(world, django_capture_on_commit_ca
     # then 张伟 finds the file and 王芳 no longer does
     world.rep.refresh_from_db()
     assert finds(world.outsider) and not finds(world.rep)
+
+
+def test_the_book_page_costs_the_same_queries_whatever_the_size_of_the_book(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.crm.factories import CustomerFactory, QuoteFactory
+
+    client = client_for(world.admin)
+    url = f"/handover/?rep={world.rep.pk}&to={world.outsider.pk}&to={world.colleague.pk}"
+    client.get(url)  # the session and language are settled
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    small = cost()
+    for n in range(15):
+        customer = CustomerFactory(name=f"客户 {n}", owner=world.rep)
+        QuoteFactory(customer=customer, owner=world.rep)
+        AccountTeamMember.objects.create(customer=customer, user=world.rep)
+    assert cost() == small <= 12

@@ -1,5 +1,5 @@
-/* The handover page (web/handover.html): "All to <colleague>" sets every row's choice without leaving the
- * page, and choosing a colleague for a customer chooses them for that customer's deals, quotes, reminders
+/* The handover page (web/handover.html): picking a colleague in the picker adds them to who takes over;
+ * "All to <colleague>" sets every row's choice without leaving the page, and choosing a colleague for a customer chooses them for that customer's deals, quotes, reminders
  * and team place too, unless those were chosen on their own. Without JavaScript the "All to" buttons
  * submit the form and the preview applies them. No inline script or style anywhere. */
 (function () {
@@ -38,6 +38,11 @@
 
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-handover-form]"), setup);
+    /* Picking a colleague who takes over adds them at once (the form lists who is taking over). */
+    document.addEventListener("picker:select", function (event) {
+      var form = event.target.closest && event.target.closest("form[data-handover-choose]");
+      if (form) { form.submit(); }
+    });
   }
 
   if (document.readyState === "loading") {
