@@ -50,6 +50,15 @@ def test_the_search_results_carry_the_bar_and_a_checkbox_per_document(world):
     assert 'data-testid="bulk-bar"' not in page
 
 
+def test_the_customer_page_lists_its_documents_with_the_bar_and_comes_back_to_it(world):
+    url = f"/customers/{world.customer.pk}/"
+    page = client_for(world.rep).get(url).content.decode()
+    assert 'data-testid="bulk-bar"' in page and f'data-testid="bulk-pick-{world.contract.pk}"' in page
+    assert f'name="next" value="{url}"' in page and "web/bulk.js" in page
+    response = _post(world.rep, action="tag", document=[world.contract.pk], tags_add="签约", next=url)
+    assert f'href="{url}"' in response.content.decode()
+
+
 # --- tags: done, refused, hidden ---------------------------------------------------------------------
 
 

@@ -18,7 +18,6 @@ from backend.ui.errors import Refusal
 from backend.web.pages import staff_page
 from backend.web.selectors import customers_for_documents
 from backend.web.templatetags.dossier_ui import mime_label
-from backend.web.views import document_bulk
 from indexing import selectors as search_selectors
 from indexing.api.serializers import FILE_TYPES, SearchQueryInput
 from indexing import query as search_query_language
@@ -260,7 +259,6 @@ def search(request):
         "filtered": any(params.get(n) for n in ("kind", "customer", "classification", "status", "file_type",
                                                 "date_from", "date_to")),
         "kinds": DocumentKind.choices, "classifications": Classification.choices, "statuses": VersionStatus.choices,
-        **document_bulk.bar_context(request),  # the bulk bar over the results
     })
     return render(request, "web/search.html", context)
 
