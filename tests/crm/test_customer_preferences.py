@@ -160,3 +160,37 @@ def test_similar_names_are_only_the_visible_ones(people, django_assert_max_num_q
         report = customer_duplicates_for(user=people["owner"], name="华东精密", region="")
     assert not report.matches
     assert [c.pk for c in report.similar] == [mine.pk, people["customer"].pk]
+
+
+# --- the API ---------------------------------------------------------------------------------------------
+
+
+def test_the_api_takes_and_shows_contact_preferences(people):
+    from tests.fixtures.clients import api_client
+
+    customer = people["customer"]
+    base = f"/api/crm/customers/{customer.pk}/contacts/"
+    # given a contact added through the API with a preferred channel
+    created = api_client(people["owner"]).post(base, {"name": "刘洋", "phone": "138 0000 0000",
+                                                      "preferred_channel": "phone"}, format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["preferred_channel"], body["marketing_opt_out"], body["marketing_opt_out_at"]) == ("phone", False, None)
+    # when the account team member records the opt-out with a PATCH
+    url = f"{base}{body['id']}/"
+    patched = api_client(people["team"]).patch(url, {"marketing_opt_out": True}, format="json")
+    # then it is saved with its time and audited; the list shows it
+    assert patched.status_code == 200 and patched.json()["marketing_opt_out_at"]
+    assert AuditEvent.objects.filter(event_type="crm.contact.updated", target_id=str(body["id"]),
+                                     actor_id=people["team"].pk).exists()
+    listed = api_client(people["colleague"]).get(base).json()
+    assert [(c["name"], c["marketing_opt_out"]) for c in listed] == [("刘洋", True)]
+    # a colleague who may only see the customer, and an outsider, get a 404; a bad channel is a 400 by field
+    for who in ("colleague", "outsider"):
+        assert api_client(people[who]).patch(url, {"title": "x"}, format="json").status_code == 404
+    bad = api_client(people["owner"]).patch(url, {"preferred_channel": "pigeon"}, format="json")
+    assert bad.status_code == 400 and "preferred_channel" in str(bad.json())
+    # a contact addressed under another customer is not found
+    other = CustomerFactory(name="别的客户", region="北京", owner=people["owner"])
+    assert api_client(people["owner"]).patch(f"/api/crm/customers/{other.pk}/contacts/{body['id']}/",
+                                             {"title": "x"}, format="json").status_code == 404

@@ -14,8 +14,9 @@ from backend.accounts.models import User
 from backend.common.pagination import KeysetPagination
 from backend.common.api import UserRefSerializer, paged, query_text, validated
 from backend.common.resolver import resolve
-from backend.crm.models import Contact, Customer, CustomerStatus, CustomerTier
-from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
+from backend.access.policy import Action
+from backend.crm.models import Contact, ContactChannel, Customer, CustomerStatus, CustomerTier
+from backend.crm.selectors.customers import contact_get_visible, customer_get_visible, customer_list_visible
 from backend.crm.services import customers as services
 
 
@@ -26,7 +27,8 @@ class ByNamePagination(KeysetPagination):
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
-        fields = ["id", "name", "title", "email", "phone", "is_primary", "created_at"]
+        fields = ["id", "name", "title", "email", "phone", "is_primary", "preferred_channel", "marketing_opt_out",
+                  "marketing_opt_out_at", "created_at", "updated_at"]
 
 
 class TeamMemberSerializer(serializers.Serializer):
@@ -87,6 +89,19 @@ class ContactInput(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     is_primary = serializers.BooleanField(required=False, default=False)
+    preferred_channel = serializers.ChoiceField(choices=ContactChannel.choices, required=False, allow_blank=True,
+                                                default="")
+    marketing_opt_out = serializers.BooleanField(required=False, default=False)
+
+
+class ContactUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    is_primary = serializers.BooleanField(required=False)
+    preferred_channel = serializers.ChoiceField(choices=ContactChannel.choices, required=False, allow_blank=True)
+    marketing_opt_out = serializers.BooleanField(required=False)
 
 
 def _active_user(user_id: int, field: str) -> User:
@@ -181,6 +196,18 @@ class ContactListCreateView(APIView):
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["crm: customers"])
+class ContactDetailView(APIView):
+    @extend_schema(summary="Change a contact's details and preferences (channel, marketing opt-out)",
+                   request=ContactUpdateInput, responses=ContactSerializer)
+    def patch(self, request: Request, customer_id: int, contact_id: int) -> Response:
+        contact = contact_get_visible(user=request.user, customer_id=customer_id, contact_id=contact_id,
+                                      action=Action.CHANGE)
+        contact = services.contact_update(actor=request.user, contact=contact,
+                                          **validated(ContactUpdateInput, request.data))
+        return Response(ContactSerializer(contact).data)
+
+
 urlpatterns = [
     path("customers/", CustomerListCreateView.as_view(), name="api-customer-list"),
     path("customers/<int:customer_id>/", CustomerDetailView.as_view(), name="api-customer-detail"),
@@ -189,4 +216,6 @@ urlpatterns = [
     path("customers/<int:customer_id>/team/remove/", CustomerTeamRemoveView.as_view(),
          name="api-customer-team-remove"),
     path("customers/<int:customer_id>/contacts/", ContactListCreateView.as_view(), name="api-customer-contacts"),
+    path("customers/<int:customer_id>/contacts/<int:contact_id>/", ContactDetailView.as_view(),
+         name="api-customer-contact"),
 ]
