@@ -105,12 +105,12 @@ class _Seeder:
 
     def products_(self) -> None:
         admin = self.users["admin"]
-        catalogue = [(p.code, f"{p.name_zh} {p.name_en}", p.price, p.summary_en or p.summary_zh)
+        catalogue = [(p.code, p.name_zh, p.name_en, p.price, p.summary_en or p.summary_zh)
                      for p in (*PRODUCTS.values(), *EXTRAS.values())]
-        catalogue += [(code, name, price, "") for code, name, price in SPARE_PARTS]
-        for code, name, price, description in catalogue:
+        catalogue += [(code, name, "", price, "") for code, name, price in SPARE_PARTS]
+        for code, name, name_en, price, description in catalogue:
             product = Product.objects.filter(code=code).first() or product_create(
-                actor=admin, code=code, name=name, list_price=price, description=description)
+                actor=admin, code=code, name=name, name_en=name_en, list_price=price, description=description)
             self.products[code] = product
             self.report.add("products")
 
