@@ -251,3 +251,16 @@ def test_a_contact_is_reached_only_through_its_own_customer(cast):
     client = client_for(cast["rep"])
     assert client.get(f"/customers/{cast['customer'].pk}/contacts/{theirs.pk}/edit/").status_code == 404
     assert client.get(f"/customers/{cast['hidden'].pk}/contacts/{theirs.pk}/edit/").status_code == 404
+
+
+def test_the_guard_costs_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    # given more customers with the typed name and similar names than the guard shows
+    for n in range(8):
+        CustomerFactory(name=f"精工 {n}", region=f"地区{n}", owner=cast["rep" if n % 2 else "outsider"])
+        CustomerFactory(name="上海精工机械有限公司", region=f"别处{n}", owner=cast["outsider"])
+    client = client_for(cast["rep"])
+    client.get("/customers/duplicates/", {"name": "x"})  # the session and the user are loaded once per request
+    # when she types a name: session, user, matches, which of them she sees, similar names
+    with django_assert_num_queries(5):
+        page = client.get("/customers/duplicates/", {"name": "上海精工机械有限公司", "region": "上海", "code": "SH-JG"})
+    assert page.status_code == 200 and page.content.decode().count("warning-box") == 5
