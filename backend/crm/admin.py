@@ -95,9 +95,9 @@ class ContactAdmin(ReadOnlyAdmin):
 
 @admin.register(Product)
 class ProductAdmin(ReadOnlyAdmin):
-    list_display = ("code", "name", "list_price", "currency", "active")
+    list_display = ("code", "name", "name_en", "list_price", "floor_price", "currency", "active")
     list_filter = ("active", "currency")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
 
 
 class StageHistoryInline(ReadOnlyInline):

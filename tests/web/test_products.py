@@ -145,3 +145,16 @@ def test_portal_users_and_strangers_never_see_the_catalogue_pages(catalogue):
     from django.test import Client
 
     assert Client().get("/products/").status_code == 302
+
+
+def test_the_catalogue_page_costs_the_same_few_queries_however_many_products_it_shows(catalogue,
+                                                                                    django_assert_max_num_queries):
+    admin = factories.UserFactory(role=Role.ADMIN)
+    client = client_for(admin)
+    client.get("/products/")  # warm the session
+    Product.objects.bulk_create(Product(code=f"QH-SP-{n:03d}", name=f"备件 {n}", list_price=Decimal("10"))
+                                for n in range(60))
+    # session, user, messages-free page: the products in one query, whatever their number
+    with django_assert_max_num_queries(4):
+        page = client.get("/products/", {"state": "all"})
+    assert page.status_code == 200 and page.content.decode().count('data-testid="product-QH-') == 63

@@ -5,13 +5,15 @@ the admin, compliance and service roles; its owner, team and admins may change i
 it: contacts, opportunities, quotes, orders, activities); its owner and admins may reassign it
 (manage). Deals, quotes and orders are also changeable by their own owner. Service records are
 visible and changeable by the service role and the assigned engineer as well. Products and published
-knowledge articles are visible to all staff. A link between a document and a customer shows when
+knowledge articles are visible to all staff; products are changed by the roles in PRODUCT_CATALOGUE_ROLES
+(administrators unless the deployment names more). A link between a document and a customer shows when
 both are visible. Anyone on the staff may read reports (each narrowed to the rows they may see) and
 export them.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.conf import settings
 from django.db.models import Q
 
