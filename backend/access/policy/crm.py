@@ -14,7 +14,6 @@ export them.
 from __future__ import annotations
 
 from django.conf import settings
-from django.conf import settings
 from django.db.models import Q
 
 from backend.access.policy.actions import Action
