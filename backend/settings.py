@@ -534,5 +534,3 @@ CELERY_BEAT_SCHEDULE = {
 QUOTE_PRICE_DEVIATION_PERCENT = _env_int("QUOTE_PRICE_DEVIATION_PERCENT", 10)
 # The roles whose members add and change products (names, list and floor prices); others only read them.
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
-# The roles whose members add and change products (names, list and floor prices); others only read them.
-PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
