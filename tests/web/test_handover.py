@@ -116,6 +116,8 @@ def test_confirming_moves_the_book_at_once_and_audits_each_record(world):
     follow = client.get(response["Location"])
     assert "book is handed over" in follow.content.decode()
     assert b'data-testid="handover-empty"' in follow.content
+    # the rep handed over stays chosen, though she holds nothing any more
+    assert f'<option value="{world.rep.pk}" selected>' in follow.content.decode()
 
 
 def test_a_book_split_between_two_colleagues(world):

@@ -13,6 +13,7 @@ else gets a 404, as for anything they may not see. Without JavaScript every choi
 
 from __future__ import annotations
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -44,13 +45,12 @@ MAX_RECIPIENTS = 10
 def _handover_page(view):
     """A staff page for whoever may hand books over; a 404 for everyone else."""
 
+    @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not may_hand_over_books(request.user):
             raise Http404()
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return staff_page(wrapper)
 
 
@@ -94,6 +94,8 @@ def handover(request):
     reps = handover_reps(user=user)
     rep_id = int_or_none(request.GET.get("rep"))
     rep = handover_rep_get(user=user, rep_id=rep_id) if rep_id else None
+    if rep is not None and rep not in reps:
+        reps = [rep, *reps]  # handed over already: still the one chosen
     recipients = [r for r in handover_recipients(user=user, ids=_recipient_ids(request.GET))
                   if rep is None or r.pk != rep.pk]
     book = handover_book(user=user, rep=rep) if rep is not None else None
