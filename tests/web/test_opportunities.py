@@ -77,6 +77,8 @@ def test_the_page_shows_the_deal_its_competitors_quotes_and_stage_history(world)
 def test_the_page_in_chinese(world):
     page = _page(world.rep, f"/opportunities/{world.opportunity.pk}/", "zh-hans").content.decode()
     assert "竞争对手" in page and "阶段历史" in page
+    board = _page(world.rep, "/pipeline/", "zh-hans").content.decode()
+    assert "赢单概率（%）" in board and "概率和成交日期" in board
 
 
 # --- create ----------------------------------------------------------------------------------------
