@@ -172,7 +172,7 @@ def handover_confirm(request):
     if refusal:
         messages.error(request, refusal.message)
         return redirect(_page_url(rep, recipients))
-    summary = "; ".join(
+    summary = _("; ").join(  # the list's separator: "；" in Chinese
         ngettext("%(count)s record to %(name)s", "%(count)s records to %(name)s", sum(counts.values()))
         % {"count": sum(counts.values()), "name": recipient} for recipient, counts in result.moved.items())
     messages.success(request, _("%(name)s's book is handed over: %(summary)s.") % {"name": rep, "summary": summary})
