@@ -20,6 +20,7 @@ CRM_OPPORTUNITY_STAGE_CHANGED = register("crm.opportunity.stage_changed", "An op
 CRM_QUOTE_CREATED = register("crm.quote.created", "A quote was drafted", label=_("Drafted a quote"))
 CRM_QUOTE_STATUS_CHANGED = register("crm.quote.status_changed", "A quote was sent, accepted, rejected, expired or superseded", label=_("Changed a quote's status"))
 CRM_QUOTE_DOCUMENT_ATTACHED = register("crm.quote.document_attached", "A quote's rendered document was attached", label=_("Attached a quote document"))
+CRM_QUOTE_REVISED = register("crm.quote.revised", "A new revision of a quote was drafted (the one it replaces is kept, superseded)", label=_("Revised a quote"))
 CRM_ORDER_CREATED = register("crm.order.created", "An order was recorded", label=_("Recorded an order"))
 CRM_ORDER_STATUS_CHANGED = register("crm.order.status_changed", "An order was fulfilled or cancelled", label=_("Changed an order's status"))
 CRM_INVOICE_ISSUED = register("crm.invoice.issued", "An invoice was issued against an order", label=_("Issued an invoice"))
@@ -52,6 +53,7 @@ PORTAL_KNOWLEDGE_SEARCHED = register("portal.knowledge.searched", "A customer se
 PORTAL_ORDER_VIEWED = register("portal.order.viewed", "A customer opened an order in the portal", label=_("Opened an order in the portal"))
 # Reads that disclose a record's content (staff API detail views and the customer 360 page).
 CRM_CUSTOMER_VIEWED = register("crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", label=_("Viewed a customer"))
+CRM_CUSTOMER_DUPLICATE_DISCLOSED = register("crm.customer.duplicate_disclosed", "The duplicate guard told someone that a customer they may not see exists, and who owns it", label=_("Was told a hidden customer exists"))
 CRM_QUOTE_VIEWED = register("crm.quote.viewed", "Staff opened a quote (lines and prices)", label=_("Viewed a quote"))
 CRM_ORDER_VIEWED = register("crm.order.viewed", "Staff opened an order (lines, invoices, payments)", label=_("Viewed an order"))
 # The handover of a leaving rep's book (backend/crm/services/handover.py): each row moved, then the whole.

@@ -257,10 +257,26 @@ def test_the_guard_costs_a_fixed_number_of_queries(cast, django_assert_num_queri
     # given more customers with the typed name and similar names than the guard shows
     for n in range(8):
         CustomerFactory(name=f"精工 {n}", region=f"地区{n}", owner=cast["rep" if n % 2 else "outsider"])
-        CustomerFactory(name="上海精工机械有限公司", region=f"别处{n}", owner=cast["outsider"])
+        CustomerFactory(name="上海精工机械有限公司", region=f"别处{n}", owner=cast["colleague"])
     client = client_for(cast["rep"])
     client.get("/customers/duplicates/", {"name": "x"})  # the session and the user are loaded once per request
     # when she types a name: session, user, matches, which of them she sees, similar names
     with django_assert_num_queries(5):
         page = client.get("/customers/duplicates/", {"name": "上海精工机械有限公司", "region": "上海", "code": "SH-JG"})
     assert page.status_code == 200 and page.content.decode().count("warning-box") == 5
+
+
+def test_telling_a_rep_that_a_hidden_customer_exists_is_audited(cast):
+    # given 王芳, who may not see 张伟's 北京远航科技
+    client = client_for(cast["rep"])
+    # when the guard answers a name she may see, nothing is recorded
+    client.get("/customers/duplicates/", {"name": "上海精工机械有限公司", "region": "上海"})
+    assert not AuditEvent.objects.filter(event_type="crm.customer.duplicate_disclosed").exists()
+    # when it tells her the hidden one exists (as she types, and again when a save is refused)
+    client.get("/customers/duplicates/", {"name": "北京远航科技", "region": "北京"})
+    client.post("/customers/new/", _customer_data(name="北京远航科技", region="北京"))
+    # then each disclosure is in the trail: who learned of which customer, from what they typed
+    events = list(AuditEvent.objects.filter(event_type="crm.customer.duplicate_disclosed").order_by("id"))
+    assert [(e.actor_id, e.target_id, e.customer_id) for e in events] == [
+        (cast["rep"].pk, str(cast["hidden"].pk), cast["hidden"].pk)] * 2
+    assert events[0].detail["typed_name"] == "北京远航科技" and events[0].detail["owner"] == "zhang.wei"

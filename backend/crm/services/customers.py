@@ -17,7 +17,7 @@ from backend.common.text import clean_line
 from backend.crm.models import (
     AccountTeamMember, Contact, ContactChannel, Customer, CustomerStatus, CustomerTier, DocumentLink,
 )
-from backend.crm.selectors.customers import customer_duplicate_of
+from backend.crm.selectors.customers import DuplicateReport, customer_duplicate_of, customer_duplicates_for
 from backend.crm.services.common import require_editable
 from indexing import hooks as search_index
 
@@ -275,3 +275,25 @@ def customer_view(*, actor, customer_id: int) -> Customer:
     customer = customer_get_visible(user=actor, customer_id=customer_id, detailed=True)
     audit.record("crm.customer.viewed", actor=actor, target=customer, customer_id=customer.pk)
     return customer
+
+
+def customer_duplicate_check(
+    *, actor, name: str, region: str = "", code: str | None = None, exclude_pk: int | None = None,
+) -> DuplicateReport:
+    """The duplicate guard's answer for what `actor` typed (customer_duplicates_for). When it tells them
+    that a customer they may not see exists, and who owns it, that disclosure is audited
+    (`crm.customer.duplicate_disclosed`, one row per hidden customer, with what was typed), so compliance
+    can see who learned of whose customers this way."""
+    if not may_create_customers(actor):
+        raise NotFound()
+    report = customer_duplicates_for(user=actor, name=name, region=region, code=code, exclude_pk=exclude_pk)
+    hidden = [match for match in report.matches if not match.visible]
+    if hidden:
+        with transaction.atomic():
+            for match in hidden:
+                audit.record("crm.customer.duplicate_disclosed", actor=actor, target=match.customer,
+                             customer_id=match.customer.pk,
+                             detail={"typed_name": name[:200], "typed_region": region[:100],
+                                     "typed_code": (code or "")[:40], "by_code": match.by_code,
+                                     "owner": match.customer.owner.username})
+    return report

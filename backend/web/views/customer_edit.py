@@ -26,12 +26,7 @@ from backend.access.policy import Action
 from backend.access.policy.crm import may_create_customers
 from backend.common.errors import Conflict, NotFound
 from backend.crm.models import ContactChannel, CustomerStatus, CustomerTier
-from backend.crm.selectors.customers import (
-    contact_get_visible,
-    customer_duplicates_for,
-    customer_field_values,
-    customer_get_visible,
-)
+from backend.crm.selectors.customers import contact_get_visible, customer_field_values, customer_get_visible
 from backend.crm.services import customers as services
 from backend.ui.errors import Refusal, field_errors_for, message_for
 from backend.web.pages import int_or_none, staff_page
@@ -74,14 +69,16 @@ class CustomerForm(forms.Form):
 
 
 def _customer_page(request, form: CustomerForm, *, customer=None, status: int = 200):
-    data = form.data if form.is_bound else form.initial
-    report = customer_duplicates_for(user=request.user, name=data.get("name", ""), region=data.get("region", ""),
-                                     code=data.get("code", ""), exclude_pk=customer.pk if customer else None)
+    report = None
+    if form.is_bound:  # a refused or invalid save shows the guard again
+        report = services.customer_duplicate_check(
+            actor=request.user, name=form.data.get("name", "")[:200], region=form.data.get("region", "")[:100],
+            code=form.data.get("code", "")[:40], exclude_pk=customer.pk if customer else None)
     return render(request, "web/customer_form.html", {
         "section": "customers",
         "form": form,
         "customer": customer,
-        "report": report if form.is_bound else None,
+        "report": report,
         "regions": customer_field_values(user=request.user, field_name="region"),
         "industries": customer_field_values(user=request.user, field_name="industry"),
     }, status=status)
@@ -151,12 +148,10 @@ def customer_edit(request, customer_id: int):
 def customer_duplicates(request):
     """The duplicate guard for the name, region and code typed so far (customer=<id>: the one being edited,
     which is not its own duplicate)."""
-    if not may_create_customers(request.user):
-        raise NotFound()
     params = request.GET
-    report = customer_duplicates_for(user=request.user, name=params.get("name", "")[:200],
-                                     region=params.get("region", "")[:100], code=params.get("code", "")[:40],
-                                     exclude_pk=int_or_none(params.get("customer")))
+    report = services.customer_duplicate_check(
+        actor=request.user, name=params.get("name", "")[:200], region=params.get("region", "")[:100],
+        code=params.get("code", "")[:40], exclude_pk=int_or_none(params.get("customer")))
     response = render(request, "web/partials/customer_duplicates.html",
                       {"report": report, "typed_name": params.get("name", "")[:200].strip()})
     response["Cache-Control"] = "no-store"
