@@ -194,3 +194,16 @@ def test_the_api_takes_and_shows_contact_preferences(people):
     other = CustomerFactory(name="别的客户", region="北京", owner=people["owner"])
     assert api_client(people["owner"]).patch(f"/api/crm/customers/{other.pk}/contacts/{body['id']}/",
                                              {"title": "x"}, format="json").status_code == 404
+
+
+def test_the_blocking_duplicate_is_shown_however_many_share_the_name(people):
+    # given six customers called "Bright Optics" in regions that sort before the one being typed
+    for n in range(6):
+        CustomerFactory(name="Bright Optics", region=f"A-{n}", owner=people["owner"])
+    blocking = CustomerFactory(name="Bright Optics", region="Zhuhai", owner=people["outsider"])
+    # when a rep types that name in Zhuhai: the blocking one comes first, among the five shown
+    report = customer_duplicates_for(user=people["owner"], name="bright optics", region="Zhuhai")
+    assert len(report.matches) == 5 and report.matches[0].customer == blocking
+    assert (report.matches[0].blocking, report.matches[0].visible) == (True, False)
+    # and none of the same-name ones is offered again as a "similar" name
+    assert report.similar == []

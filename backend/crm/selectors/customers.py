@@ -109,6 +109,7 @@ class DuplicateReport:
 
 
 DUPLICATES_SHOWN = 5
+DUPLICATES_CONSIDERED = 50  # same-name customers read to find the blocking one among them
 SIMILAR_MIN_LENGTH = 2
 
 
@@ -129,7 +130,7 @@ def customer_duplicates_for(
         same |= _name_q(name)
     if code:
         same |= Q(code=code)
-    found = list(rows.filter(same).order_by("name", "id")[:DUPLICATES_SHOWN])
+    found = list(rows.filter(same).order_by("name", "id")[:DUPLICATES_CONSIDERED])
     seen = set(visible(user, Customer.objects.filter(pk__in=[row.pk for row in found]), Action.VIEW)
                .values_list("pk", flat=True)) if found else set()
     matches = []
@@ -138,7 +139,8 @@ def customer_duplicates_for(
         same_name = bool(name) and row.name.lower() == name.lower()
         matches.append(DuplicateMatch(customer=row, visible=row.pk in seen, by_code=by_code,
                                       blocking=by_code or (same_name and row.region == region)))
-    matches.sort(key=lambda match: (not match.blocking, not match.visible))
+    # the ones that block saving first, then those the reader may open
+    matches = sorted(matches, key=lambda match: (not match.blocking, not match.visible))[:DUPLICATES_SHOWN]
     similar = []
     if len(name) >= SIMILAR_MIN_LENGTH:
         queryset = customer_list_visible(user=user, search=name).select_related("owner__department")
