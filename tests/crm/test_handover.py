@@ -212,3 +212,60 @@ def test_a_failure_half_way_leaves_nothing_moved(people, book):
     assert Opportunity.objects.get(pk=book["open_deal"].pk).owner == rep
     assert AccountTeamMember.objects.filter(user=rep).count() == 1
     assert not AuditEvent.objects.filter(event_type="crm.customer.reassigned").exists()
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_404_to_everyone_but_administrators(people, book):
+    from tests.fixtures.clients import api_client
+
+    url = f"/api/crm/handover/{people['owner'].pk}/"
+    for who in ("owner", "colleague", "outsider", "compliance", "engineer", "team"):
+        client = api_client(people[who])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"to": book["anna"].pk}, format="json").status_code == 404
+    assert Customer.objects.filter(owner=people["owner"]).count() == 2
+
+
+def test_the_api_shows_the_book_and_hands_it_all_to_one_colleague(people, book):
+    from tests.fixtures.clients import api_client
+
+    client = api_client(people["admin"])
+    url = f"/api/crm/handover/{people['owner'].pk}/"
+    shown = client.get(url).json()
+    assert shown["rep"]["username"] == "wang.fang"
+    assert {row["key"] for row in shown["rows"]} == set(_plan(people["admin"], people["owner"], book["anna"]))
+    quote_row = next(row for row in shown["rows"] if row["kind"] == "quote")
+    assert quote_row["label"] == book["draft_quote"].number and quote_row["customer"]["name"] == "苏州新达电子"
+    response = client.post(url, {"to": book["anna"].pk, "note": "离职"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == {"total": 6, "moved": {"anna": {"customer": 2, "opportunity": 1, "quote": 1,
+                                                              "reminder": 1, "team": 1}}}
+    assert Customer.objects.filter(owner=book["anna"]).count() == 2
+    assert AuditEvent.objects.filter(event_type="crm.handover.completed", actor=people["admin"]).exists()
+
+
+def test_the_api_splits_by_a_plan_and_refuses_a_stale_one(people, book):
+    from tests.fixtures.clients import api_client
+
+    admin, rep, anna, ben = people["admin"], people["owner"], book["anna"], book["ben"]
+    client = api_client(admin)
+    url = f"/api/crm/handover/{rep.pk}/"
+    plan = {key: user.pk for key, user in _plan(admin, rep, anna, **{f"quote-{book['draft_quote'].pk}": ben}).items()}
+    # neither or both of to and plan: 400
+    assert client.post(url, {}, format="json").status_code == 400
+    assert client.post(url, {"to": anna.pk, "plan": plan}, format="json").status_code == 400
+    # a plan missing a row: 409, nothing moves
+    stale = dict(plan)
+    stale.pop(f"reminder-{book['reminder'].pk}")
+    response = client.post(url, {"plan": stale}, format="json")
+    assert response.status_code == 409
+    assert response.json()["reason"] == "handover_changed"
+    assert response.json()["added"] == [f"reminder-{book['reminder'].pk}"]
+    assert Customer.objects.filter(owner=rep).count() == 2
+    # the full plan: a split
+    response = client.post(url, {"plan": plan}, format="json")
+    assert response.status_code == 200
+    assert response.json()["moved"]["ben"] == {"quote": 1}
+    assert Quote.objects.get(pk=book["draft_quote"].pk).owner == ben

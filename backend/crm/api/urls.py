@@ -4,7 +4,7 @@ from django.urls import include, path
 
 # Mounted at /api/crm/ in this order; reports under reports/.
 AREAS = ("customers", "opportunities", "products", "quotes", "links", "orders", "service", "knowledge", "activities",
-         "portal")
+         "portal", "handover")
 
 urlpatterns = [path("", include(f"backend.crm.api.{area}")) for area in AREAS]
 urlpatterns.append(path("reports/", include("backend.crm.api.reports")))
