@@ -77,7 +77,9 @@ def test_every_staff_page_fits_a_phone_without_sideways_scrolling(world, phone, 
     # given a rep on her phone
     page = phone("wang.fang", "zh-hans")
     for path in ("/", "/search/?q=报价", f"/documents/{world.quote_doc.pk}/", f"/customers/{world.customer.pk}/",
-                 "/customers/", "/pipeline/", "/service/", f"/service/{world.record.pk}/", "/reports/"):
+                 "/customers/", "/pipeline/", "/service/", f"/service/{world.record.pk}/", "/reports/",
+                 "/customers/new/", f"/customers/{world.customer.pk}/edit/",
+                 f"/customers/{world.customer.pk}/contacts/new/"):
         _assert_fits(page, base + path, failures)
     # an administrator (announcements) and a compliance officer (the console)
     page = phone("wu.lei", "en")
