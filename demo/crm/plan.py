@@ -46,6 +46,8 @@ class CustomerPlan:
     status: str = CustomerStatus.ACTIVE
     currency: str = "CNY"
     contact: tuple[str, str, str, str] = ("", "", "", "")  # name, title, e-mail, phone
+    contact_channel: str = ""  # how the contact prefers to be reached (ContactChannel), "" for no preference
+    contact_no_marketing: bool = False  # the contact opted out of marketing
     team: tuple[str, ...] = ()
     age_days: int = 400
     deals: tuple[Deal, ...] = ()
@@ -71,6 +73,9 @@ def _customer(row: dict) -> CustomerPlan:
         row["name"], row["region"] = _company(row.pop("company"))
     if "contact" in row:
         contact = row["contact"]
+        if isinstance(contact, dict):
+            row["contact_channel"] = contact.get("channel", "")
+            row["contact_no_marketing"] = bool(contact.get("no_marketing", False))
         row["contact"] = (_contact(contact["at"], contact["title"], contact["domain"]) if isinstance(contact, dict)
                           else tuple(contact))
     if "tier" in row:

@@ -126,7 +126,8 @@ class _Seeder:
         name, title, email, phone = plan.contact
         if name:
             contact_create(actor=owner, customer=customer, name=name, title=title, email=email, phone=phone,
-                           is_primary=True)
+                           is_primary=True, preferred_channel=plan.contact_channel,
+                           marketing_opt_out=plan.contact_no_marketing)
             self.report.add("contacts")
         Customer.objects.filter(pk=customer.pk).update(
             created_at=self.now - dt.timedelta(days=plan.age_days),

@@ -165,3 +165,16 @@ def test_the_admin_lists_searches_and_shows_every_crm_model_read_only(demo_users
     order = Order.objects.get(number="HD-2026-031")
     assert order.contract_document_id == contract.pk
     assert contract.title.encode() not in client.get(f"/admin/crm/order/{order.pk}/change/").content
+
+
+def test_demo_contacts_carry_preferences(demo_users):
+    from backend.crm.models import Contact
+
+    # when the CRM demo is seeded
+    seed_crm_demo(stdout=io.StringIO())
+    # then some contacts prefer a channel, and one opted out of marketing (with when), through the service
+    preferences = {c.customer.code: (c.preferred_channel, c.marketing_opt_out, c.marketing_opt_out_at is not None)
+                   for c in Contact.objects.select_related("customer").exclude(preferred_channel="")}
+    assert {channel for channel, _opt_out, _when in preferences.values()} == {"wechat", "email", "phone"}
+    assert [(opt_out, when) for _channel, opt_out, when in preferences.values() if opt_out] == [(True, True)]
+    assert AuditEvent.objects.filter(event_type="crm.contact.created", detail__marketing_opt_out=True).count() == 1
