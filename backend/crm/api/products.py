@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from backend.common.api import query_text, validated
 from backend.common.errors import InvalidInput
@@ -83,8 +84,7 @@ class ProductListCreateView(GenericAPIView):
 
 
 @extend_schema(tags=["crm: products"])
-class ProductDetailView(GenericAPIView):
-    serializer_class = ProductSerializer
+class ProductDetailView(APIView):
 
     @extend_schema(summary="A product", operation_id="crm_products_retrieve", responses=ProductSerializer)
     def get(self, request: Request, product_id: int) -> Response:
