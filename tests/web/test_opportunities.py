@@ -227,3 +227,27 @@ def test_probability_and_close_date_are_edited_on_the_board(world):
     assert client_for(world.colleague).post(url, {"probability": "1"}).status_code == 404
     assert client_for(world.outsider).post(url, {"probability": "1"}).status_code == 404
     assert Opportunity.objects.get(pk=deal.pk).probability == 70
+
+
+def test_the_page_costs_a_pinned_number_of_queries_that_does_not_grow(world, django_assert_num_queries):
+    from backend.crm.services import quotes as quote_services
+    from backend.crm.services.links import document_link_create
+
+    client = client_for(world.rep)
+    url = f"/opportunities/{world.opportunity.pk}/"
+    client.get(url)  # warm the session
+    # session, user; the deal with its stage history and competitors; may change; quotes; documents
+    with django_assert_num_queries(8):
+        assert client.get(url).status_code == 200
+    # when the deal has more of everything it shows
+    opportunity_update(actor=world.rep, opportunity=world.opportunity, competitors=["A", "B", "C", "D"])
+    opportunity_stage_change(actor=world.rep, opportunity=world.opportunity, stage="negotiation")
+    for n in range(3):
+        quote_services.quote_create(actor=world.rep, customer=world.customer, opportunity=world.opportunity,
+                                    lines=[{"product": world.product.pk, "quantity": "1", "unit_price": "1"}])
+    document_link_create(actor=world.rep, document=world.quote_doc, target=world.opportunity)
+    document_link_create(actor=world.rep, document=world.contract, target=world.opportunity)
+    # then the page still costs the same
+    with django_assert_num_queries(8):
+        page = client.get(url).content.decode()
+    assert page.count('class="chip"') == 4 and world.contract.title in page
