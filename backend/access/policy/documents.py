@@ -49,7 +49,7 @@ from backend.access.policy.principals import (
 )
 from backend.access.policy.registry import EVERYTHING, NOTHING, register_staff
 from backend.access.policy.users import is_active_staff
-from backend.accounts.models import Role, User
+from backend.accounts.models import Department, Role, User
 from backend.crm.models import AccountTeamMember, Customer, DocumentLink
 from backend.documents.audit_events import DOCUMENT_ACCESS_DENIED
 from backend.documents.models import Classification, Document, DocumentVersion
@@ -186,9 +186,11 @@ class GroupGrants(_Grants):
         for membership in User.groups.through.objects.filter(group_id__in=levels).select_related("user"):
             if membership.user.is_active:
                 members[membership.group_id].append({"id": membership.user_id, "label": str(membership.user)})
+        # a department's group reads as the department: their names in one query, not one per group
+        departments = dict(Department.objects.filter(group_id__in=levels).values_list("group_id", "name"))
         rules = []
         for gid, (group, level) in sorted(levels.items(), key=lambda item: item[1][0].name):
-            label = group.department.name if hasattr(group, "department") else group.name
+            label = departments.get(gid, group.name)
             rules.append(AccessRule("group", gid, label, actions_up_to(level), rule.via, tuple(members[gid])))
         return rules
 
