@@ -51,6 +51,17 @@ connection_created.connect(_allow_flushing_the_audit_table)
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Chinese leaves its language active in the thread (the locale middleware
+    activates it and nothing deactivates it): the next test must start in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(settings):
     """Sign-in failure counts live in the cache and every test client comes from 127.0.0.1: one
     test's wrong passwords must not lock another test out (nor another test run's: in memory)."""
