@@ -262,12 +262,23 @@ class Quote(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Revisions: revising a quote makes a new row (its own number, lines and history) that points at the
+    # chain's first quote (`original`, blank on the first) with the next `revision` number; the quote it
+    # replaces is kept as it was, superseded.
+    original = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="later_revisions")
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-created_at"], name="quote_customer_idx"),
             models.Index(fields=["customer", "status"], name="quote_customer_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["original", "revision"], name="quote_revision_unique"),
+            models.CheckConstraint(condition=Q(original__isnull=True, revision=1)
+                                   | Q(original__isnull=False, revision__gt=1), name="quote_revision_chain"),
         ]
 
     def __str__(self) -> str:

@@ -27,6 +27,8 @@ from backend.web.views import handover
 
 from backend.web.views import products
 
+from backend.web.views import quotes
+
 app_name = "web"
 
 urlpatterns = [
@@ -98,6 +100,10 @@ urlpatterns = [
     path("opportunities/<int:opportunity_id>/", opportunities.opportunity_detail, name="opportunity"),
     path("opportunities/<int:opportunity_id>/edit/", opportunities.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:opportunity_id>/stage/", opportunities.opportunity_stage, name="opportunity_stage"),
+    path("quotes/new/", quotes.quote_new, name="quote_new"),
+    path("quotes/preview/", quotes.quote_preview_json, name="quote_preview"),
+    path("quotes/<int:quote_id>/", quotes.quote_detail, name="quote"),
+    path("quotes/<int:quote_id>/revise/", quotes.quote_revision_new, name="quote_revise"),
     path("service/", service_desk.desk, name="service_desk"),
     path("service/<int:record_id>/", service_desk.record_detail, name="service_record"),
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),

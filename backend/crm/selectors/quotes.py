@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from backend.access.policy import Action, document_visibility_q, visible
+from backend.access.policy import Action, can, document_visibility_q, visible
 from backend.common.errors import NotFound
 from backend.common.query_fields import narrowed
 from backend.crm.models import Customer, Product, Quote, QuoteLine, QuoteStatus
@@ -113,3 +113,30 @@ def quote_history_for_customer(*, user, customer: Customer, product_id: int | No
     return QuoteHistory(customer=customer, lines=lines, last_accepted=last, products=products)
 
 
+
+
+@dataclass(frozen=True)
+class QuotePage:
+    """What the quote page shows beside the quote: whether the user may change it (revise it), and every
+    revision of its chain (oldest first, with totals; the quote itself among them)."""
+
+    quote: Quote
+    changeable: bool
+    revisions: list[Quote]
+
+
+def quote_revisions(*, user, quote: Quote) -> list[Quote]:
+    """The quotes of `quote`'s revision chain the user may see, oldest first, with their totals (one query)."""
+    first_id = quote.original_id or quote.pk
+    return list(
+        _with_total(visible(user, Quote.objects.all(), Action.VIEW))
+        .filter(Q(pk=first_id) | Q(original_id=first_id))
+        .select_related("owner")
+        .order_by("revision", "id")
+    )
+
+
+def quote_page(*, user, quote: Quote) -> QuotePage:
+    """The quote page's extras for a quote already read with quote_get_visible (or quote_view)."""
+    return QuotePage(quote=quote, changeable=can(user, Action.CHANGE, quote),
+                     revisions=quote_revisions(user=user, quote=quote))

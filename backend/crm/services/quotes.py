@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backend.access.policy import Action
@@ -45,8 +46,11 @@ class QuoteWarning:
         return asdict(self)
 
 
-def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quote_id: int | None = None) -> list[QuoteWarning]:
-    """What a rep should know before sending this quote."""
+def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quote_id: int | None = None,
+                   currency: str | None = None) -> list[QuoteWarning]:
+    """What a rep should know before sending this quote: another rep's open quote for the customer, a net
+    price far from the last accepted one, a net price below the product's floor (when the quote is in the
+    product's currency, or `currency` is not given)."""
     warnings: list[QuoteWarning] = []
     others = (
         Quote.objects.filter(customer=customer, status__in=OPEN_QUOTE_STATUSES)
@@ -86,16 +90,33 @@ def quote_warnings(*, actor, customer: Customer, lines: list[dict], exclude_quot
                      "threshold_percent": str(threshold)},
                 )
             )
+    for line in lines:
+        product = line["product"]
+        if product.floor_price is None or (currency and product.currency != currency):
+            continue
+        new_net = net_unit_price(line["unit_price"], line["discount_percent"])
+        if new_net < product.floor_price:
+            warnings.append(
+                QuoteWarning(
+                    "below_floor",
+                    f"{product.code}: net unit price {new_net} is below the floor price {product.floor_price} "
+                    f"{product.currency}.",
+                    {"product_id": product.pk, "product": product.code, "new_net_unit_price": str(new_net),
+                     "floor_price": str(product.floor_price), "currency": product.currency},
+                )
+            )
     return warnings
 
 
 def _product_lookup(product_ref):
+    """An active product by id (or a Product), or by its exact code (what a page without JavaScript posts)."""
     if isinstance(product_ref, Product):
         return product_ref
     try:
         return Product.objects.filter(pk=int(product_ref), active=True).first()
     except (TypeError, ValueError):
-        return None
+        code = str(product_ref or "").strip()
+        return Product.objects.filter(code=code, active=True).first() if code else None
 
 
 def quote_create(
@@ -117,7 +138,7 @@ def quote_create(
         raise InvalidInput("The opportunity belongs to another customer.",
                            fields={"opportunity": ["Pick an opportunity of this customer."]})
     cleaned = validated_lines(lines, product_lookup=_product_lookup)
-    warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned)
+    warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned, currency=currency)
     number = (number or "").strip() or None
     if number and Quote.objects.filter(number=number).exists():
         raise Conflict(f"Quote number {number} is taken.", reason="duplicate_number")
@@ -196,3 +217,117 @@ def quote_view(*, actor, quote_id: int) -> Quote:
     audit.record("crm.quote.viewed", actor=actor, target=quote, customer_id=quote.customer_id,
                  detail={"number": quote.number})
     return quote
+
+
+# --- the editor: live totals and warnings, and revisions ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    product: Product | None
+    unit_price: Decimal | None  # the price used (the list price when none was typed)
+    net_unit_price: Decimal | None
+    line_total: Decimal | None
+    errors: dict[str, list[str]]  # field -> messages (the service's English; the page translates)
+
+
+@dataclass(frozen=True)
+class QuotePreview:
+    lines: list[PreviewLine]
+    gross: Decimal  # quantity x unit price, before discounts
+    total: Decimal
+    warnings: list[QuoteWarning]
+
+    @property
+    def discount(self) -> Decimal:
+        return self.gross - self.total
+
+
+def quote_preview(*, actor, customer: Customer, lines: list[dict], currency: str = Currency.CNY,
+                  quote: Quote | None = None) -> QuotePreview:
+    """What the editor shows while the rep types: each line checked on its own (a wrong line does not hide
+    the others' totals), the totals of the lines that are right, and the warnings quote_create (or
+    quote_revise, when `quote` is the one being revised) would give for them. Writes nothing."""
+    require(actor=actor, action=Action.CHANGE, obj=quote if quote is not None else customer)
+    if currency not in Currency.values:
+        currency = Currency.CNY
+    checked: list[PreviewLine] = []
+    cleaned: list[dict] = []
+    for line in lines[:500]:
+        try:
+            good = validated_lines([line], product_lookup=_product_lookup)[0]
+        except InvalidInput as error:
+            fields = {key.removeprefix("lines.0.").removeprefix("lines.0"): texts
+                      for key, texts in (error.extra.get("fields") or {}).items()}
+            product = _product_lookup(line.get("product")) if isinstance(line, dict) else None
+            checked.append(PreviewLine(product, product.list_price if product and "unit_price" not in line else None,
+                                       None, None, fields))
+            continue
+        cleaned.append(good)
+        checked.append(PreviewLine(good["product"], good["unit_price"],
+                                   net_unit_price(good["unit_price"], good["discount_percent"]),
+                                   good["line_total"], {}))
+    warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned, currency=currency,
+                              exclude_quote_id=quote.pk if quote is not None else None) if cleaned else []
+    gross = sum(((line["quantity"] * line["unit_price"]).quantize(Decimal("0.01")) for line in cleaned),
+                Decimal("0.00"))
+    total = sum((line["line_total"] for line in cleaned), Decimal("0.00"))
+    return QuotePreview(lines=checked, gross=gross, total=total, warnings=warnings)
+
+
+def quote_revise(
+    *,
+    actor,
+    quote: Quote,
+    lines: list[dict],
+    currency: str | None = None,
+    valid_until: dt.date | None = None,
+    notes: str | None = None,
+) -> tuple[Quote, list[QuoteWarning]]:
+    """A new revision of an open (draft or sent) quote: a new quote with its own lines, numbered after the
+    chain's first quote ("Q-2026-000123-R2"), for the same customer, deal and owner. The quote it replaces
+    is kept with its lines and history, superseded. One transaction; both changes audited."""
+    require(actor=actor, action=Action.CHANGE, obj=quote)
+    currency = currency or quote.currency
+    if currency not in Currency.values:
+        raise InvalidInput("Unknown currency.", fields={"currency": [f"Choose one of: {', '.join(Currency.values)}."]})
+    cleaned = validated_lines(lines, product_lookup=_product_lookup)
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        if locked.status not in OPEN_QUOTE_STATUSES:
+            raise Conflict(
+                f"Quote {locked.number} is {locked.get_status_display().lower()}; only a draft or sent quote "
+                f"can be revised.", reason="quote_not_open")
+        first = locked.original or locked
+        latest = (Quote.objects.filter(Q(pk=first.pk) | Q(original_id=first.pk))
+                  .order_by("-revision").values_list("revision", flat=True).first())
+        revision = (latest or 1) + 1
+        number = f"{first.number}-R{revision}"
+        if Quote.objects.filter(number=number).exists():
+            raise Conflict(f"Quote number {number} is taken.", reason="duplicate_number")
+        warnings = quote_warnings(actor=actor, customer=locked.customer, lines=cleaned, currency=currency,
+                                  exclude_quote_id=locked.pk)
+        now = timezone.now()
+        revised = Quote.objects.create(
+            customer_id=locked.customer_id, opportunity_id=locked.opportunity_id, number=number,
+            owner_id=locked.owner_id, currency=currency,
+            valid_until=valid_until if valid_until is not None else locked.valid_until,
+            notes=notes if notes is not None else locked.notes, created_at=now,
+            original=first, revision=revision,
+        )
+        QuoteLine.objects.bulk_create(QuoteLine(quote=revised, **line) for line in cleaned)
+        previous = locked.status
+        locked.status = QuoteStatus.SUPERSEDED
+        locked.decided_at = now
+        locked.save(update_fields=["status", "decided_at"])
+        audit.record("crm.quote.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"number": locked.number, "from": previous, "to": QuoteStatus.SUPERSEDED,
+                             "superseded_by": revised.number})
+        total = sum((line["line_total"] for line in cleaned), Decimal("0"))
+        audit.record(
+            "crm.quote.revised", actor=actor, target=revised, customer_id=revised.customer_id,
+            detail={"number": revised.number, "revises": locked.number, "revision": revision,
+                    "lines": len(cleaned), "total": str(total), "currency": currency,
+                    "warnings": [w.code for w in warnings]},
+        )
+    return revised, warnings
