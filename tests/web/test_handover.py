@@ -65,6 +65,8 @@ def test_the_administrator_sees_the_book_with_a_choice_on_each_row(world):
     # the accepted quote is history, not part of the book; 李雷's open quote is his own book
     assert f"quote-{world.accepted_quote.pk}" not in html and f"quote-{world.open_quote.pk}" not in html
     assert 'data-testid="all-to-zhang.wei"' in html and 'data-testid="all-to-chen.jing"' in html
+    # each row links to its record
+    assert f'href="/customers/{world.customer.pk}/"' in html and f'href="/opportunities/{world.opportunity.pk}/"' in html
     # the reps with a book are offered, the administrator not
     assert f'<option value="{world.team.pk}"' in html and f'<option value="{world.admin.pk}"' not in html
 
