@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -38,6 +38,8 @@ class CompetitorSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "string"}},
+                               {"type": "string", "description": "names separated by commas (the old form)"}]})
 class CompetitorNamesField(serializers.Field):
     """Competitors by name: a list of names, or (as before they were records) one text of names separated
     by commas. New names become competitor records."""
