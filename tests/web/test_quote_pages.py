@@ -97,6 +97,8 @@ def test_the_page_shows_number_customer_deal_lines_totals_file_and_revisions(wor
 def test_the_page_in_chinese(world):
     page = client_for(world.rep, "zh-hans").get(f"/quotes/{world.accepted_quote.pk}/").content.decode()
     assert "报价" in page and "修订" in page and "有效期至" in page
+    editor = client_for(world.rep, "zh-hans").get(f"/quotes/new/?customer={world.customer.pk}").content.decode()
+    assert "新建报价" in editor and "折扣（%）" in editor and "行合计" in editor and "Discount" not in editor
 
 
 def test_the_customer_and_deal_pages_link_to_the_quote(world):
@@ -240,3 +242,9 @@ def test_a_new_revision_keeps_the_old_quote_and_lists_both(world, extras):
                                                         **_lines((world.product.pk, "1", "", ""))})
     assert refused.status_code == 409 and "only a draft or sent quote can be revised" in refused.content.decode()
     assert Quote.objects.filter(original=old).count() == 1
+
+
+def test_another_reps_open_quote_is_named_before_the_first_line(world):
+    answer = client_for(world.rep).post("/quotes/preview/", {"customer": world.customer.pk, "currency": "CNY"}).json()
+    assert answer["lines"] == [] and answer["total"] == "0.00"
+    assert [w["code"] for w in answer["warnings"]] == ["other_rep_open_quote"]

@@ -267,8 +267,9 @@ def quote_preview(*, actor, customer: Customer, lines: list[dict], currency: str
         checked.append(PreviewLine(good["product"], good["unit_price"],
                                    net_unit_price(good["unit_price"], good["discount_percent"]),
                                    good["line_total"], {}))
+    # another rep's open quote is worth knowing before the first line is typed
     warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned, currency=currency,
-                              exclude_quote_id=quote.pk if quote is not None else None) if cleaned else []
+                              exclude_quote_id=quote.pk if quote is not None else None)
     gross = sum(((line["quantity"] * line["unit_price"]).quantize(Decimal("0.01")) for line in cleaned),
                 Decimal("0.00"))
     total = sum((line["line_total"] for line in cleaned), Decimal("0.00"))

@@ -85,7 +85,7 @@
       });
       if (answer.total_display !== undefined) {
         setText("[data-quote-gross]", answer.gross_display);
-        setText("[data-quote-discount]", answer.discount_display);
+        setText("[data-quote-discounts]", answer.discount_display);
         setText("[data-quote-total]", answer.total_display);
       }
       warningsBox.textContent = "";
