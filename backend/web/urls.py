@@ -29,6 +29,10 @@ from backend.web.views import products
 
 from backend.web.views import quotes
 
+from backend.web.views import activities
+
+from backend.web.views import orders
+
 app_name = "web"
 
 urlpatterns = [
@@ -104,6 +108,9 @@ urlpatterns = [
     path("quotes/preview/", quotes.quote_preview_json, name="quote_preview"),
     path("quotes/<int:quote_id>/", quotes.quote_detail, name="quote"),
     path("quotes/<int:quote_id>/revise/", quotes.quote_revision_new, name="quote_revise"),
+    path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    path("orders/<int:order_id>/invoices/", orders.order_invoice_issue, name="order_invoice"),
+    path("orders/<int:order_id>/payments/", orders.order_payment_record, name="order_payment"),
     path("service/", service_desk.desk, name="service_desk"),
     path("service/<int:record_id>/", service_desk.record_detail, name="service_record"),
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),
@@ -118,6 +125,10 @@ urlpatterns = [
          name="announcement_step"),
     path("reports/", reports.overview, name="reports"),
     path("reports/<str:name>.csv", reports.export_csv, name="report_csv"),
+    path("customers/<int:customer_id>/activities/", activities.activity_log, name="activity_log"),
+    path("activities/<int:activity_id>/done/", activities.activity_done, name="activity_done"),
+    path("worklog/", activities.worklog, name="worklog"),
+    path("worklog.csv", activities.worklog_csv, name="worklog_csv"),
     path("handover/", handover.handover, name="handover"),
     path("handover/preview/", handover.handover_preview, name="handover_preview"),
     path("handover/run/", handover.handover_confirm, name="handover_confirm"),

@@ -1,0 +1,241 @@
+"""The order page, issuing invoices and recording payments on it, and the new-order form (issue 15).
+
+The page shows an order under its number: customer, the quote it came from, lines, totals, its invoices
+(issued and due dates, paid, unpaid, overdue) and payments, and the order's paid / outstanding / overdue
+figures as the selectors compute them for every list and report. Opening it is an audited read
+(`order_view`). Whoever may change the order issues invoices and records payments from the page; a refusal
+(more than is left to invoice, more than is outstanding, a cancelled order) shows next to its field.
+
+A new order comes from an accepted quote (the quote page's "Make an order", or the quote picker here) or is
+written by hand for a customer the user may change. Every write is a service call (policy and audit inside
+it); an order or quote the user may not see, or may not change when they act on it, is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backend.access.policy import Action, can
+from backend.access.services import require
+from backend.common.errors import InvalidInput
+from backend.crm.models import Currency, QuoteStatus
+from backend.crm.selectors.customers import customer_get_visible
+from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible
+from backend.crm.selectors.quotes import quote_get_visible
+from backend.crm.services.orders import invoice_issue, order_create, order_view, payment_record
+from backend.ui.errors import Refusal, field_errors_for, message_for
+from backend.web.pages import int_or_none, staff_page
+
+DATE_WIDGET = {"type": "date"}
+BLANK_ROWS = 3  # line rows a new order by hand offers
+LINE_FIELDS = ("product", "product_q", "quantity", "unit_price", "discount_percent", "description")
+
+
+def _money_text(value, currency: str) -> str:
+    from backend.web.templatetags.dossier_ui import money
+
+    return money(value, currency)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _amount_field(label):
+    return forms.DecimalField(label=label, min_value=Decimal("0.01"), max_digits=16, decimal_places=2,
+                              error_messages={"required": gettext_lazy("Enter an amount."),
+                                              "invalid": gettext_lazy("Enter a number."),
+                                              "min_value": gettext_lazy("The amount must be more than zero."),
+                                              "max_digits": gettext_lazy("The amount is too large."),
+                                              "max_decimal_places": gettext_lazy("At most two decimal places."),
+                                              "max_whole_digits": gettext_lazy("The amount is too large.")})
+
+
+def _date_field(label, *, required=False):
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs=DATE_WIDGET, format="%Y-%m-%d"),
+                           error_messages={"invalid": gettext_lazy("Enter a date."),
+                                           "required": gettext_lazy("Enter a date.")})
+
+
+class ServiceErrorsMixin:
+    def add_service_errors(self, exc: Exception, translated: dict[str, str]) -> None:
+        """The service's refusal by its field; `translated` holds sentences this page words itself."""
+        fields = field_errors_for(exc)
+        for name, texts in fields.items():
+            for text in [translated[name]] if name in translated else texts:
+                self.add_error(name if name in self.fields else None, text)
+        if not fields:
+            self.add_error(None, message_for(exc))
+
+
+class InvoiceForm(ServiceErrorsMixin, forms.Form):
+    amount = _amount_field(gettext_lazy("Amount"))
+    issued_on = _date_field(gettext_lazy("Issued on"))
+    due_on = _date_field(gettext_lazy("Due on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issued_on"].help_text = gettext_lazy("Today when left empty.")
+        self.fields["due_on"].help_text = gettext_lazy("30 days after the issue date when left empty.")
+        for name, form_field in self.fields.items():
+            form_field.widget.attrs.setdefault("id", f"invoice-{name}")
+
+    def clean(self):
+        data = super().clean()
+        issued, due = data.get("issued_on"), data.get("due_on")
+        if due and due < (issued or timezone.localdate()):
+            self.add_error("due_on", _("The due date must not be before the issue date."))
+        return data
+
+
+class PaymentForm(ServiceErrorsMixin, forms.Form):
+    amount = _amount_field(gettext_lazy("Amount"))
+    received_on = _date_field(gettext_lazy("Received on"))
+    invoice = forms.TypedChoiceField(label=gettext_lazy("Against invoice"), required=False, coerce=int,
+                                     empty_value=None)
+    reference = forms.CharField(label=gettext_lazy("Reference"), required=False, max_length=100,
+                                help_text=gettext_lazy("The bank's reference or a cheque number."))
+    is_prepayment = forms.BooleanField(label=gettext_lazy("This is a prepayment (it may exceed what is owed)"),
+                                       required=False)
+
+    def __init__(self, *args, invoices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_on"].help_text = gettext_lazy("Today when left empty.")
+        self.fields["invoice"].choices = [("", _("No particular invoice"))] + [
+            (invoice.pk, invoice.number) for invoice in invoices]
+        for name, form_field in self.fields.items():
+            form_field.widget.attrs.setdefault("id", f"payment-{name}")
+
+
+def _refusal_sentences(exc: Exception, order) -> dict[str, str]:
+    """The order services' refusals that carry figures, worded in the reader's language."""
+    extra = getattr(exc, "extra", {}) or {}
+    currency = order.currency
+    if order.status == "cancelled":
+        return {"amount": _("The order is cancelled; nothing more can be invoiced or paid on it.")}
+    if "remaining" in extra:
+        return {"amount": _("Only %(remaining)s of the order total %(total)s is not invoiced yet.") % {
+            "remaining": _money_text(extra["remaining"], currency), "total": _money_text(order.total, currency)}}
+    if "outstanding" in extra:
+        outstanding = max(Decimal(extra["outstanding"]), Decimal(0))
+        return {"amount": _("The payment is more than the outstanding %(amount)s; tick prepayment if that is "
+                            "intended.") % {"amount": _money_text(outstanding, currency)}}
+    if "unpaid" in extra:
+        unpaid = max(Decimal(extra["unpaid"]), Decimal(0))
+        return {"amount": _("The payment is more than the unpaid %(amount)s of this invoice; tick prepayment if "
+                            "that is intended.") % {"amount": _money_text(unpaid, currency)}}
+    return {}
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+
+def _order_page(request, order, *, invoice_form=None, payment_form=None, status: int = 200):
+    user = request.user
+    changeable = can(user, Action.CHANGE, order) and order.status != "cancelled"
+    today = timezone.localdate()
+    lines = list(order.lines.all())
+    language = get_language()
+    for line in lines:
+        line.product_name = line.product.name_in(language)
+        line.quantity_places = _places(line.quantity)
+        line.discount_places = _places(line.discount_percent)
+    invoices = list(order.invoices.all())
+    for invoice in invoices:
+        invoice.is_overdue = invoice.unpaid > 0 and invoice.due_on < today
+    left_to_invoice = max(order.total - order.invoiced, Decimal("0.00"))
+    if changeable and invoice_form is None:
+        invoice_form = InvoiceForm(initial={"amount": left_to_invoice or None, "issued_on": today})
+    if changeable and payment_form is None:
+        unpaid = [invoice for invoice in invoices if invoice.unpaid > 0]
+        suggested = unpaid[0].unpaid if unpaid else max(order.outstanding, Decimal("0.00"))
+        payment_form = PaymentForm(invoices=invoices, initial={
+            "amount": suggested or None, "received_on": today, "invoice": unpaid[0].pk if unpaid else None})
+    gross = sum(((line.quantity * line.unit_price).quantize(Decimal("0.01")) for line in lines), Decimal("0.00"))
+    return render(request, "web/order.html", {
+        "section": "customers",
+        "order": order,
+        "quote_visible": order.quote_id is not None and can(user, Action.VIEW, order.quote),
+        "lines": lines,
+        "gross": gross,
+        "discount": gross - order.total,
+        "invoices": invoices,
+        "payments": list(order.payments.all()),
+        "left_to_invoice": left_to_invoice,
+        "changeable": changeable,
+        "invoice_form": invoice_form,
+        "payment_form": payment_form,
+    }, status=status)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def order_detail(request, order_id: int):
+    order = order_view(actor=request.user, order_id=order_id)
+    return _order_page(request, order)
+
+
+def _changeable_order(request, order_id: int):
+    order = order_get_visible(user=request.user, order_id=order_id)
+    require(actor=request.user, action=Action.CHANGE, obj=order)  # seen but not changeable: a 404, recorded
+    return order
+
+
+@staff_page
+@require_POST
+def order_invoice_issue(request, order_id: int):
+    order = _changeable_order(request, order_id)
+    form = InvoiceForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, order, invoice_form=form, status=400)
+    data = form.cleaned_data
+    with Refusal() as refusal:
+        invoice = invoice_issue(actor=request.user, order=order, amount=data["amount"], issued_on=data["issued_on"],
+                                due_on=data["due_on"])
+    if refusal:
+        form.add_service_errors(refusal.error, _refusal_sentences(refusal.error, order))
+        return _order_page(request, order, invoice_form=form, status=refusal.status)
+    messages.success(request, _("Invoice %(number)s for %(amount)s is issued, due on %(due)s.") % {
+        "number": invoice.number, "amount": _money_text(invoice.amount, order.currency),
+        "due": _date_text(invoice.due_on)})
+    return redirect(reverse("web:order", args=[order.pk]) + "#invoices")
+
+
+@staff_page
+@require_POST
+def order_payment_record(request, order_id: int):
+    order = _changeable_order(request, order_id)
+    invoices = list(order.invoices.all())
+    form = PaymentForm(request.POST, invoices=invoices)
+    if not form.is_valid():
+        return _order_page(request, order, payment_form=form, status=400)
+    data = form.cleaned_data
+    with Refusal() as refusal:
+        invoice = invoice_get_for_order(order=order, invoice_id=data["invoice"]) if data["invoice"] else None
+        payment = payment_record(actor=request.user, order=order, amount=data["amount"],
+                                 received_on=data["received_on"], invoice=invoice, reference=data["reference"],
+                                 is_prepayment=data["is_prepayment"])
+    if refusal:
+        form.add_service_errors(refusal.error, _refusal_sentences(refusal.error, order))
+        return _order_page(request, order, payment_form=form, status=refusal.status)
+    messages.success(request, _("A payment of %(amount)s received on %(day)s is recorded.") % {
+        "amount": _money_text(payment.amount, order.currency), "day": _date_text(payment.received_on)})
+    return redirect(reverse("web:order", args=[order.pk]) + "#payments")
+
+
+def _date_text(day) -> str:
+    from django.utils import formats
+
+    return formats.date_format(day, "DATE_FORMAT")
