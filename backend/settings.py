@@ -534,3 +534,5 @@ CELERY_BEAT_SCHEDULE = {
 QUOTE_PRICE_DEVIATION_PERCENT = _env_int("QUOTE_PRICE_DEVIATION_PERCENT", 10)
 # The roles whose members add and change products (names, list and floor prices); others only read them.
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
+# The roles whose members read every rep's work log (visits, calls, notes, reminders); everyone reads their own.
+WORKLOG_READER_ROLES = _env_list("WORKLOG_READER_ROLES", ["admin"])

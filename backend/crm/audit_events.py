@@ -33,6 +33,7 @@ CRM_ARTICLE_UPDATED = register("crm.article.updated", "A knowledge article chang
 CRM_ARTICLE_PUBLISHED = register("crm.article.published", "A knowledge article was published", label=_("Published a knowledge article"))
 CRM_ACTIVITY_LOGGED = register("crm.activity.logged", "A visit, call, e-mail, note or reminder was logged", label=_("Logged an activity"))
 CRM_ACTIVITY_COMPLETED = register("crm.activity.completed", "A reminder was marked done", label=_("Completed a reminder"))
+CRM_WORKLOG_EXPORTED = register("crm.worklog.exported", "A work log (visits, calls, notes, reminders by rep, customer and period) was exported as CSV", label=_("Exported a work log"))
 CRM_DOCUMENT_LINKED = register("crm.document.linked", "A document was linked to a CRM record", label=_("Linked a document to a CRM record"))
 CRM_DOCUMENT_UNLINKED = register("crm.document.unlinked", "A document link was removed", label=_("Removed a document link"))
 CRM_REPORT_EXPORTED = register("crm.report.exported", "A report was exported as CSV", label=_("Exported a report"))

@@ -29,6 +29,8 @@ from backend.web.views import products
 
 from backend.web.views import quotes
 
+from backend.web.views import activities
+
 from backend.web.views import orders
 
 app_name = "web"
@@ -123,6 +125,10 @@ urlpatterns = [
          name="announcement_step"),
     path("reports/", reports.overview, name="reports"),
     path("reports/<str:name>.csv", reports.export_csv, name="report_csv"),
+    path("customers/<int:customer_id>/activities/", activities.activity_log, name="activity_log"),
+    path("activities/<int:activity_id>/done/", activities.activity_done, name="activity_done"),
+    path("worklog/", activities.worklog, name="worklog"),
+    path("worklog.csv", activities.worklog_csv, name="worklog_csv"),
     path("handover/", handover.handover, name="handover"),
     path("handover/preview/", handover.handover_preview, name="handover_preview"),
     path("handover/run/", handover.handover_confirm, name="handover_confirm"),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from backend.access.policy import Action, visible
+from backend.access.policy.worklog import may_read_worklog_of, may_read_worklogs_of_others
+from backend.accounts.models import Role
+from backend.common.display_time import day_start
 from backend.common.errors import NotFound
 from backend.common.query_fields import IdFilter, filtered
 from backend.crm.models import Activity, ActivityKind, Customer
@@ -53,3 +58,47 @@ def customer_for_activities(*, user, customer_id: int, action: Action = Action.V
     if customer is None:
         raise NotFound()
     return customer
+
+
+# --- the work log: what reps logged, for managers, administrators and each rep for themselves ------
+
+
+def worklog_reps(*, user) -> list:
+    """The reps whose work log `user` may choose: themselves, or every member of staff for the work-log
+    readers (policy/worklog.py), by name."""
+    if not may_read_worklogs_of_others(user):
+        return [user]
+    return list(get_user_model().objects.exclude(role=Role.PORTAL).select_related("department")
+                .order_by("-is_active", "last_name", "first_name", "username"))
+
+
+def worklog_rep_get(*, user, rep_id: int):
+    """The rep `user` asks for, if `user` may read their work log; NotFound otherwise (as if missing)."""
+    rep = get_user_model().objects.filter(pk=rep_id).first()
+    if rep is None or not may_read_worklog_of(user, rep):
+        raise NotFound()
+    return rep
+
+
+def activity_worklog(*, user, reps=None, customer_id: int | None = None, since=None, until=None,
+                     kinds=None) -> QuerySet[Activity]:
+    """What reps logged, newest first: `reps` (users; None = whoever `user` may read: everyone for the
+    work-log readers, themselves otherwise), one customer, a period of local dates (both ends included)
+    and kinds. Only activities on customers `user` may see."""
+    queryset = visible(user, Activity.objects.all(), Action.VIEW)
+    if reps is None:
+        if not may_read_worklogs_of_others(user):
+            queryset = queryset.filter(owner_id=user.pk)
+    else:
+        if any(not may_read_worklog_of(user, rep) for rep in reps):
+            raise NotFound()
+        queryset = queryset.filter(owner_id__in=[rep.pk for rep in reps])
+    if customer_id is not None:
+        queryset = queryset.filter(customer_id=customer_id)
+    if since is not None:
+        queryset = queryset.filter(occurred_at__gte=day_start(since))
+    if until is not None:
+        queryset = queryset.filter(occurred_at__lt=day_start(until + dt.timedelta(days=1)))
+    if kinds:
+        queryset = queryset.filter(kind__in=[kind for kind in kinds if kind in ActivityKind.values])
+    return _rendered(queryset).order_by("-occurred_at", "-id")

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import Action
+from backend.access.policy.users import is_active_staff
 from backend.access.services import require
 from backend.audit import services as audit
-from backend.common.errors import InvalidInput
+from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import Activity, ActivityKind, Customer, Opportunity
 
 
@@ -71,3 +72,13 @@ def activity_complete(*, actor, activity: Activity) -> Activity:
         audit.record("crm.activity.completed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"subject": locked.subject, "due_at": locked.due_at.isoformat() if locked.due_at else None})
     return locked
+
+
+def worklog_export_record(*, actor, params: dict, rows: int) -> None:
+    """Record that `actor` exported a work log as CSV: the filters (reps, customer, period, kinds) and
+    how many activities left the system. Anyone who may read a work log (their own at least) may export it."""
+    if not is_active_staff(actor):
+        raise NotFound()
+    with transaction.atomic():
+        audit.record("crm.worklog.exported", actor=actor, target_type="crm.worklog", target_id="worklog",
+                     target_label="work log", detail={"params": params, "rows": rows, "format": "csv"})
