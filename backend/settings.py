@@ -366,6 +366,9 @@ TRUSTED_PROXIES = [ipaddress.ip_network(net, strict=False) for net in _env_list(
 API_TOKEN_TTL_SECONDS = _env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # Service-request attachments from customers: photos, PDFs, text and Office files, smaller limit.
 SERVICE_ATTACHMENT_MAX_BYTES = _env_int("SERVICE_ATTACHMENT_MAX_BYTES", 20 * 1024**2)
+# A follow-up visit (回访) is due this many days after a service record is resolved: a reminder for the
+# customer's owner (backend/crm/services/service.py). 0 (the default): none is scheduled.
+SERVICE_FOLLOW_UP_DAYS = max(0, _env_int("SERVICE_FOLLOW_UP_DAYS", 0))
 SERVICE_ATTACHMENT_TYPES = _env_list(
     "SERVICE_ATTACHMENT_TYPES",
     ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain",

@@ -28,6 +28,7 @@ CRM_PAYMENT_RECORDED = register("crm.payment.recorded", "A payment was received 
 CRM_SERVICE_CREATED = register("crm.service.created", "A service record was opened", label=_("Opened a service record"))
 CRM_SERVICE_DISPATCH_CHANGED = register("crm.service.dispatch_changed", "A service record moved along the dispatch states", label=_("Changed a service record's dispatch state"))
 CRM_SERVICE_RATED = register("crm.service.rated", "A customer's satisfaction score was recorded", label=_("Recorded a satisfaction score"))
+CRM_SERVICE_FOLLOW_UP_SCHEDULED = register("crm.service.follow_up_scheduled", "A follow-up visit was scheduled for a resolved service record: a reminder for the customer's owner", label=_("Scheduled a follow-up visit"))
 CRM_ARTICLE_CREATED = register("crm.article.created", "A knowledge article was drafted", label=_("Drafted a knowledge article"))
 CRM_ARTICLE_UPDATED = register("crm.article.updated", "A knowledge article changed", label=_("Changed a knowledge article"))
 CRM_ARTICLE_PUBLISHED = register("crm.article.published", "A knowledge article was published", label=_("Published a knowledge article"))

@@ -11,8 +11,12 @@ A step out of order is a 400 naming the current state and the one step allowed f
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from backend.access.policy import Action
 from backend.access.policy.crm import (
@@ -25,6 +29,8 @@ from backend.accounts.models import User
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, PermissionDenied
 from backend.crm.models import (
+    Activity,
+    ActivityKind,
     ArticleVisibility,
     Customer,
     DispatchState,
@@ -150,6 +156,7 @@ def service_record_confirm(*, actor, record: ServiceRecord) -> ServiceRecord:
 
 
 def service_record_resolve(*, actor, record: ServiceRecord, resolution: str) -> ServiceRecord:
+    """Resolve the record; when SERVICE_FOLLOW_UP_DAYS says so, a follow-up visit is scheduled with it."""
     resolution = (resolution or "").strip()
     if not resolution:
         raise InvalidInput("Describe the resolution.", fields={"resolution": ["A resolution is required."]})
@@ -158,7 +165,50 @@ def service_record_resolve(*, actor, record: ServiceRecord, resolution: str) -> 
         locked.resolution = resolution
         return ["resolution"]
 
-    return _step(actor=actor, record=record, to=S.RESOLVED, apply=apply)
+    # Checked before the transaction too, so a recorded denial is not rolled back with it.
+    require(actor=actor, action=Action.CHANGE, obj=record)
+    with transaction.atomic():
+        resolved = _step(actor=actor, record=record, to=S.RESOLVED, apply=apply)
+        service_follow_up_schedule(actor=actor, record=resolved)
+    return resolved
+
+
+def service_follow_up_due(record: ServiceRecord) -> dt.datetime | None:
+    """When the follow-up visit (回访) of a resolved record is due, or None when none is scheduled:
+    SERVICE_FOLLOW_UP_DAYS is 0, the record is not resolved, or it is itself a follow-up visit (which would
+    otherwise schedule follow-ups of follow-ups forever)."""
+    days = settings.SERVICE_FOLLOW_UP_DAYS
+    if days <= 0 or record.resolved_at is None or record.type == ServiceType.FOLLOW_UP:
+        return None
+    return record.resolved_at + dt.timedelta(days=days)
+
+
+def service_follow_up_schedule(*, actor, record: ServiceRecord) -> Activity | None:
+    """Schedule the follow-up visit of a record `actor` has just resolved (called by service_record_resolve, in
+    its transaction): a next-step reminder due SERVICE_FOLLOW_UP_DAYS later, for the customer's owner.
+
+    The owner, not the engineer nor the service department: a reminder is an Activity of the customer, and only
+    those who may change the customer (its owner, team, administrators) may mark it done; it shows in the
+    owner's reminders and work log, and moves with their book at a handover. The engineer who resolved it is
+    named in the reminder, so the owner knows whom to ask."""
+    due_at = service_follow_up_due(record)
+    if due_at is None:
+        return None
+    customer = record.customer
+    engineer = record.engineer
+    subject = gettext("Follow-up visit: %(title)s") % {"title": record.title}
+    body = gettext("Service record #%(number)s was resolved by %(engineer)s on %(date)s: %(resolution)s") % {
+        "number": record.pk, "engineer": engineer or actor, "date": timezone.localdate(record.resolved_at),
+        "resolution": record.resolution}
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            customer=customer, kind=ActivityKind.REMINDER, subject=subject[:200], body=body,
+            occurred_at=record.resolved_at, due_at=due_at, owner=customer.owner, created_at=timezone.now(),
+        )
+        audit.record("crm.service.follow_up_scheduled", actor=actor, target=record, customer_id=customer.pk,
+                     detail={"activity": activity.pk, "owner": customer.owner.username,
+                             "due_at": due_at.isoformat(), "days": settings.SERVICE_FOLLOW_UP_DAYS})
+    return activity
 
 
 def service_record_close(*, actor, record: ServiceRecord) -> ServiceRecord:
