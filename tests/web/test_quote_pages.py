@@ -248,3 +248,30 @@ def test_another_reps_open_quote_is_named_before_the_first_line(world):
     answer = client_for(world.rep).post("/quotes/preview/", {"customer": world.customer.pk, "currency": "CNY"}).json()
     assert answer["lines"] == [] and answer["total"] == "0.00"
     assert [w["code"] for w in answer["warnings"]] == ["other_rep_open_quote"]
+
+
+def test_the_page_and_the_preview_cost_the_same_queries_for_one_line_or_thirty(world, extras):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.crm.services.quotes import quote_create, quote_revise
+
+    client = client_for(world.rep)
+    one, _ = quote_create(actor=world.rep, customer=world.customer, lines=[{"product": extras["kit"].pk,
+                                                                            "quantity": "1"}])
+    many, _ = quote_create(actor=world.rep, customer=world.customer, lines=[
+        {"product": (extras["kit"], extras["spindle"], world.product)[i % 3].pk, "quantity": "1"} for i in range(30)])
+    quote_revise(actor=world.rep, quote=many, lines=[{"product": extras["kit"].pk, "quantity": "2"}])
+    counts = []
+    for quote in (one, many):
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(f"/quotes/{quote.pk}/").status_code == 200
+        counts.append(len(page))
+    assert counts[0] == counts[1], counts
+    previews = []
+    for rows in (1, 30):
+        form = {"customer": world.customer.pk, **_lines(*[(extras["kit"].pk, "1", "", "")] * rows)}
+        with CaptureQueriesContext(connection) as preview:
+            assert client.post("/quotes/preview/", form).status_code == 200
+        previews.append(len(preview))
+    assert previews[0] == previews[1], previews  # the products in one query, whatever the number of lines

@@ -137,7 +137,7 @@ def quote_create(
     if opportunity is not None and opportunity.customer_id != customer.pk:
         raise InvalidInput("The opportunity belongs to another customer.",
                            fields={"opportunity": ["Pick an opportunity of this customer."]})
-    cleaned = validated_lines(lines, product_lookup=_product_lookup)
+    cleaned = validated_lines(lines, product_lookup=_lookup_for(lines))
     warnings = quote_warnings(actor=actor, customer=customer, lines=cleaned, currency=currency)
     number = (number or "").strip() or None
     if number and Quote.objects.filter(number=number).exists():
@@ -222,6 +222,36 @@ def quote_view(*, actor, quote_id: int) -> Quote:
 # --- the editor: live totals and warnings, and revisions ------------------------------------------
 
 
+def _lookup_for(lines):
+    """The product lookup for a quote's lines (one query for all of them)."""
+    rows = lines[:500] if isinstance(lines, (list, tuple)) else []
+    return _products_prefetched([line.get("product") if isinstance(line, dict) else None for line in rows])
+
+
+def _products_prefetched(refs):
+    """_product_lookup for many lines at once: every active product they name, by id or code, in one query."""
+    ids, codes = set(), set()
+    for ref in refs:
+        try:
+            ids.add(int(ref))
+        except (TypeError, ValueError):
+            if str(ref or "").strip():
+                codes.add(str(ref).strip())
+    rows = list(Product.objects.filter(Q(pk__in=ids) | Q(code__in=codes), active=True)) if ids or codes else []
+    by_id = {product.pk: product for product in rows}
+    by_code = {product.code: product for product in rows}
+
+    def lookup(ref):
+        if isinstance(ref, Product):
+            return ref
+        try:
+            return by_id.get(int(ref))
+        except (TypeError, ValueError):
+            return by_code.get(str(ref or "").strip())
+
+    return lookup
+
+
 @dataclass(frozen=True)
 class PreviewLine:
     product: Product | None
@@ -251,15 +281,17 @@ def quote_preview(*, actor, customer: Customer, lines: list[dict], currency: str
     require(actor=actor, action=Action.CHANGE, obj=quote if quote is not None else customer)
     if currency not in Currency.values:
         currency = Currency.CNY
+    lines = [line if isinstance(line, dict) else {} for line in lines[:500]]
+    lookup = _products_prefetched([line.get("product") for line in lines])
     checked: list[PreviewLine] = []
     cleaned: list[dict] = []
-    for line in lines[:500]:
+    for line in lines:
         try:
-            good = validated_lines([line], product_lookup=_product_lookup)[0]
+            good = validated_lines([line], product_lookup=lookup)[0]
         except InvalidInput as error:
             fields = {key.removeprefix("lines.0.").removeprefix("lines.0"): texts
                       for key, texts in (error.extra.get("fields") or {}).items()}
-            product = _product_lookup(line.get("product")) if isinstance(line, dict) else None
+            product = lookup(line.get("product"))
             checked.append(PreviewLine(product, product.list_price if product and "unit_price" not in line else None,
                                        None, None, fields))
             continue
@@ -292,7 +324,7 @@ def quote_revise(
     currency = currency or quote.currency
     if currency not in Currency.values:
         raise InvalidInput("Unknown currency.", fields={"currency": [f"Choose one of: {', '.join(Currency.values)}."]})
-    cleaned = validated_lines(lines, product_lookup=_product_lookup)
+    cleaned = validated_lines(lines, product_lookup=_lookup_for(lines))
     with transaction.atomic():
         locked = Quote.objects.select_for_update().get(pk=quote.pk)
         if locked.status not in OPEN_QUOTE_STATUSES:
