@@ -275,3 +275,15 @@ def test_the_page_and_the_preview_cost_the_same_queries_for_one_line_or_thirty(w
             assert client.post("/quotes/preview/", form).status_code == 200
         previews.append(len(preview))
     assert previews[0] == previews[1], previews  # the products in one query, whatever the number of lines
+
+
+def test_the_header_box_and_the_home_page_open_the_quote_page(world, extras):
+    from backend.crm.services.quotes import quote_create
+
+    client = client_for(world.rep)
+    rows = [row for group in client.get("/search/suggest/", {"q": "Q-2026-0001"}).json()["groups"]
+            if group["kind"] == "quotes" for row in group["rows"]]
+    assert rows[0]["label"] == "Q-2026-0001" and rows[0]["url"] == f"/quotes/{world.accepted_quote.pk}/"
+    mine, _ = quote_create(actor=world.rep, customer=world.customer, lines=[{"product": extras["kit"].pk,
+                                                                             "quantity": "1"}])
+    assert f'href="/quotes/{mine.pk}/"' in client.get("/").content.decode()

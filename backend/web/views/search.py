@@ -59,11 +59,14 @@ SUGGESTIONS_PER_GROUP = 5
 
 
 def _row_url(row) -> str:
-    """Where a grouped row opens: documents their page; CRM rows their customer's page, at their panel."""
+    """Where a grouped row opens: documents and quotes their page; other CRM rows their customer's page, at
+    their panel."""
     if row.kind == "documents":
         return reverse("web:document", args=[row.id])
     if row.kind == "articles":
         return reverse("api-article-detail", args=[row.id])
+    if row.kind == "quotes":
+        return reverse("web:quote", args=[row.id])
     anchor = {"contacts": "#contacts", "quotes": "#quotes", "orders": "#orders", "opportunities": "#deals"}
     return reverse("web:customer", args=[row.customer_id]) + anchor.get(row.kind, "")
 
