@@ -96,7 +96,7 @@ def test_the_page_shows_number_customer_deal_lines_totals_file_and_revisions(wor
 
 def test_the_page_in_chinese(world):
     page = client_for(world.rep, "zh-hans").get(f"/quotes/{world.accepted_quote.pk}/").content.decode()
-    assert "报价" in page and "修订" in page and "有效期至" in page
+    assert "报价" in page and "修订" in page and "有效期至" in page and "历史记录" in page and "起草了报价" in page
     editor = client_for(world.rep, "zh-hans").get(f"/quotes/new/?customer={world.customer.pk}").content.decode()
     assert "新建报价" in editor and "折扣（%）" in editor and "行合计" in editor and "Discount" not in editor
 
@@ -236,8 +236,12 @@ def test_a_new_revision_keeps_the_old_quote_and_lists_both(world, extras):
                                      actor_id=world.rep.pk).exists()
     page = client.get(f"/quotes/{revised.pk}/").content.decode()
     assert f'href="/quotes/{old.pk}/"' in page and "Q-2026-0002-R2" in page and "kept, superseded" in page
-    # the superseded quote is no longer offered a revision, and asking is refused by name
-    assert 'data-testid="quote-revise"' not in client.get(f"/quotes/{old.pk}/").content.decode()
+    assert "Revised a quote" in page and "replaces Q-2026-0002" in page  # the revision's own history
+    # the superseded quote keeps its history, now ending with its replacement, and is no longer offered a
+    # revision; asking is refused by name
+    old_page = client.get(f"/quotes/{old.pk}/").content.decode()
+    assert "Drafted a quote" in old_page and "Superseded by Q-2026-0002-R2" in old_page
+    assert 'data-testid="quote-revise"' not in old_page
     refused = client.post(f"/quotes/{old.pk}/revise/", {"quote": old.pk, "currency": "CNY",
                                                         **_lines((world.product.pk, "1", "", ""))})
     assert refused.status_code == 409 and "only a draft or sent quote can be revised" in refused.content.decode()

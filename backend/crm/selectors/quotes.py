@@ -123,6 +123,7 @@ class QuotePage:
     quote: Quote
     changeable: bool
     revisions: list[Quote]
+    history: list  # the quote's own audit events (drafted, sent, decided, superseded, reassigned ...), oldest first
 
 
 def quote_revisions(*, user, quote: Quote) -> list[Quote]:
@@ -136,7 +137,23 @@ def quote_revisions(*, user, quote: Quote) -> list[Quote]:
     )
 
 
+QUOTE_HISTORY_LIMIT = 100
+
+
+def quote_history_events(*, quote: Quote) -> list:
+    """What happened to this quote, from the audit trail, oldest first: its changes (drafted, revised, sent,
+    accepted, superseded, its file attached, handed over), not who opened it. One query."""
+    from backend.audit.selectors import audit_events_for_target
+
+    return list(
+        audit_events_for_target(target_type=Quote._meta.label_lower, target_id=str(quote.pk))
+        .filter(event_type__startswith="crm.quote.")
+        .exclude(event_type="crm.quote.viewed")
+        .select_related("actor")[:QUOTE_HISTORY_LIMIT]
+    )
+
+
 def quote_page(*, user, quote: Quote) -> QuotePage:
     """The quote page's extras for a quote already read with quote_get_visible (or quote_view)."""
     return QuotePage(quote=quote, changeable=can(user, Action.CHANGE, quote),
-                     revisions=quote_revisions(user=user, quote=quote))
+                     revisions=quote_revisions(user=user, quote=quote), history=quote_history_events(quote=quote))

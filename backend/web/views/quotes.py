@@ -195,6 +195,24 @@ def _picked_opportunity(request, customer):
 # --- the page -------------------------------------------------------------------------------------
 
 
+def _history_row(event) -> dict:
+    """One audit event of the quote as the page's history shows it: when, what, who, and for a status
+    change the status it moved to."""
+    from backend.audit.events import event_label
+    from backend.crm.models import QuoteStatus
+
+    detail = event.detail or {}
+    note = ""
+    if event.event_type == "crm.quote.status_changed" and detail.get("to") in QuoteStatus.values:
+        note = QuoteStatus(detail["to"]).label
+        if detail.get("superseded_by"):
+            note = _("Superseded by %(number)s") % {"number": detail["superseded_by"]}
+    elif event.event_type == "crm.quote.revised" and detail.get("revises"):
+        note = _("replaces %(number)s") % {"number": detail["revises"]}
+    return {"when": event.occurred_at, "what": event_label(event.event_type),
+            "who": str(event.actor) if event.actor_id else "", "note": note}
+
+
 @staff_page
 @require_http_methods(["GET", "HEAD"])
 def quote_detail(request, quote_id: int):
@@ -214,6 +232,7 @@ def quote_detail(request, quote_id: int):
         "gross": gross,
         "discount": gross - quote.total,
         "revisions": page.revisions,
+        "history": [_history_row(event) for event in page.history],
         "revisable": page.changeable and quote.status in OPEN_QUOTE_STATUSES,
         "changeable": page.changeable,
     })
