@@ -32,6 +32,8 @@ CRM_SERVICE_FOLLOW_UP_SCHEDULED = register("crm.service.follow_up_scheduled", "A
 CRM_ARTICLE_CREATED = register("crm.article.created", "A knowledge article was drafted", label=_("Drafted a knowledge article"))
 CRM_ARTICLE_UPDATED = register("crm.article.updated", "A knowledge article changed", label=_("Changed a knowledge article"))
 CRM_ARTICLE_PUBLISHED = register("crm.article.published", "A knowledge article was published", label=_("Published a knowledge article"))
+CRM_ARTICLE_REVIEW_REQUESTED = register("crm.article.review_requested", "A knowledge article was sent for review", label=_("Sent a knowledge article for review"))
+CRM_ARTICLE_WITHDRAWN = register("crm.article.withdrawn", "A published knowledge article was withdrawn", label=_("Withdrew a knowledge article"))
 CRM_ACTIVITY_LOGGED = register("crm.activity.logged", "A visit, call, e-mail, note or reminder was logged", label=_("Logged an activity"))
 CRM_ACTIVITY_COMPLETED = register("crm.activity.completed", "A reminder was marked done", label=_("Completed a reminder"))
 CRM_WORKLOG_EXPORTED = register("crm.worklog.exported", "A work log (visits, calls, notes, reminders by rep, customer and period) was exported as CSV", label=_("Exported a work log"))

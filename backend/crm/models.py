@@ -506,7 +506,9 @@ class ArticleVisibility(models.TextChoices):
 
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
     PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class KnowledgeArticle(models.Model):
@@ -530,6 +532,24 @@ class KnowledgeArticle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleVersion(models.Model):
+    """One saved text of a knowledge article (title and body), numbered from 1; never changed afterwards."""
+
+    article = models.ForeignKey(KnowledgeArticle, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["article", "number"], name="article_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number})"
 
 
 class Announcement(models.Model):

@@ -27,6 +27,8 @@ from backend.web.views import handover
 
 from backend.web.views import products
 
+from backend.web.views import knowledge
+
 from backend.web.views import quotes
 
 from backend.web.views import activities
@@ -116,6 +118,14 @@ urlpatterns = [
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),
     path("service/attachments/<int:attachment_id>/", service_desk.attachment_download, name="service_attachment"),
     path("service/<int:record_id>/<str:step>/", service_desk.step, name="service_step"),
+    path("knowledge/", knowledge.knowledge_list, name="knowledge"),
+    path("knowledge/new/", knowledge.knowledge_new, name="knowledge_new"),
+    path("knowledge/from-service/<int:record_id>/", knowledge.knowledge_from_service, name="knowledge_from_service"),
+    path("knowledge/<int:article_id>/", knowledge.knowledge_article, name="knowledge_article"),
+    path("knowledge/<int:article_id>/edit/", knowledge.knowledge_edit, name="knowledge_edit"),
+    path("knowledge/<int:article_id>/audience/", knowledge.knowledge_audience, name="knowledge_audience"),
+    path("knowledge/<int:article_id>/versions/<int:number>/", knowledge.knowledge_version, name="knowledge_version"),
+    path("knowledge/<int:article_id>/<str:step>/", knowledge.knowledge_step, name="knowledge_step"),
     path("products/", products.product_list, name="products"),
     path("products/new/", products.product_new, name="product_new"),
     path("products/<int:product_id>/edit/", products.product_edit, name="product_edit"),
