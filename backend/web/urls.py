@@ -110,6 +110,7 @@ urlpatterns = [
     path("quotes/preview/", quotes.quote_preview_json, name="quote_preview"),
     path("quotes/<int:quote_id>/", quotes.quote_detail, name="quote"),
     path("quotes/<int:quote_id>/revise/", quotes.quote_revision_new, name="quote_revise"),
+    path("orders/new/", orders.order_new, name="order_new"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/invoices/", orders.order_invoice_issue, name="order_invoice"),
     path("orders/<int:order_id>/payments/", orders.order_payment_record, name="order_payment"),

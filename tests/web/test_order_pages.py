@@ -200,3 +200,115 @@ def test_an_invoice_of_another_order_is_refused(world):
                                           {"amount": "1000", "invoice": str(foreign.pk)})
     assert response.status_code == 400
     assert not Payment.objects.filter(invoice=foreign).exists()
+
+
+# --- a new order ----------------------------------------------------------------------------------------
+
+
+def _accept(world, quote):
+    from backend.crm.services import quotes as quote_services
+
+    quote = quote_services.quote_status_change(actor=world.rep, quote=quote, status="sent")
+    return quote_services.quote_status_change(actor=world.rep, quote=quote, status="accepted")
+
+
+def test_the_accepted_quote_page_offers_make_an_order_to_who_may_change_it(world):
+    page = client_for(world.rep).get(f"/quotes/{world.accepted_quote.pk}/").content.decode()
+    assert f'href="/orders/new/?quote={world.accepted_quote.pk}"' in page
+    assert 'data-testid="quote-make-order"' not in client_for(world.colleague).get(
+        f"/quotes/{world.accepted_quote.pk}/").content.decode()
+    assert 'data-testid="quote-make-order"' not in client_for(world.rep).get(
+        f"/quotes/{world.open_quote.pk}/").content.decode()  # not accepted
+    customer = client_for(world.rep).get(f"/customers/{world.customer.pk}/").content.decode()
+    assert f'href="/orders/new/?customer={world.customer.pk}"' in customer
+
+
+def test_an_order_from_an_accepted_quote_takes_its_customer_currency_and_lines(world):
+    from backend.crm.models import Order
+
+    client = client_for(world.rep)
+    form = client.get(f"/orders/new/?quote={world.accepted_quote.pk}")
+    assert form.status_code == 200
+    body = form.content.decode()
+    assert "Q-2026-0001" in body and "¥1,182,000.00" in body
+    assert "SO-2026-0001" in body  # the order already made from it is named
+    signed = timezone.localdate() - dt.timedelta(days=1)
+    response = client.post("/orders/new/", {"quote": str(world.accepted_quote.pk), "number": "SO-2026-0042",
+                                            "signed_date": signed.isoformat()})
+    order = Order.objects.get(number="SO-2026-0042")
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.pk}/"
+    assert order.quote == world.accepted_quote and order.customer == world.customer and order.owner == world.rep
+    assert order.signed_date == signed and order.currency == world.accepted_quote.currency
+    assert [(line.product_id, line.quantity, line.line_total) for line in order.lines.all()] == [
+        (world.product.pk, Decimal("10.000"), Decimal("1182000.00"))]
+    event = AuditEvent.objects.get(event_type="crm.order.created", target_id=str(order.pk))
+    assert event.actor_id == world.rep.pk and event.detail["quote"] == "Q-2026-0001"
+    page = client.get(response["Location"]).content.decode()
+    assert "Order SO-2026-0042 is recorded." in page
+
+
+def test_a_quote_that_is_not_accepted_cannot_become_an_order(world):
+    client = client_for(world.team)
+    page = client.get(f"/orders/new/?quote={world.open_quote.pk}").content.decode()
+    assert "only an accepted quote can become an order" in page and 'data-testid="order-save"' not in page
+    response = client.post("/orders/new/", {"quote": str(world.open_quote.pk)})
+    assert response.status_code == 400
+    assert not world.open_quote.orders.exists()
+
+
+def test_a_new_order_is_a_404_for_who_may_not_change_the_customer(world):
+    for user in (world.colleague, world.outsider, portal_user(world.customer)):
+        client = client_for(user)
+        assert client.get(f"/orders/new/?quote={world.accepted_quote.pk}").status_code == 404
+        assert client.post("/orders/new/", {"quote": str(world.accepted_quote.pk)}).status_code == 404
+        assert client.post("/orders/new/", {
+            "customer": str(world.customer.pk), "line_product": [str(world.product.pk)], "line_quantity": ["1"],
+        }).status_code == 404
+    assert world.accepted_quote.orders.count() == 1
+    assert client_for(world.rep).get(f"/orders/new/?quote={MISSING}").status_code == 404
+
+
+def test_an_order_by_hand_with_picked_products_list_prices_and_discounts(world):
+    from backend.crm.models import Order, Product
+
+    kit = Product.objects.create(code="QH-KIT-1", name="刀具套装", name_en="Tool kit", list_price=Decimal("800"))
+    client = client_for(world.rep)
+    assert client.get(f"/orders/new/?customer={world.customer.pk}").status_code == 200
+    response = client.post("/orders/new/", {
+        "customer": str(world.customer.pk), "currency": "CNY",
+        "line_product": [str(world.product.pk), "", ""], "line_product_q": ["", "QH-KIT-1", ""],
+        "line_quantity": ["2", "5", ""], "line_unit_price": ["110000", "", ""],
+        "line_discount_percent": ["5", "", ""], "line_description": ["", "spare kits", ""]})
+    order = Order.objects.exclude(pk=world.order.pk).get(customer=world.customer)
+    assert response.status_code == 302 and order.quote is None
+    lines = list(order.lines.all())
+    assert [(line.product_id, line.line_total) for line in lines] == [
+        (world.product.pk, Decimal("209000.00")), (kit.pk, Decimal("4000.00"))]
+    assert lines[1].description == "spare kits"
+    assert AuditEvent.objects.filter(event_type="crm.order.created", target_id=str(order.pk)).exists()
+
+
+def test_an_order_by_hand_shows_line_errors_by_row_and_keeps_what_was_typed(world):
+    from backend.crm.models import Order
+
+    client = client_for(world.rep)
+    response = client.post("/orders/new/", {
+        "customer": str(world.customer.pk), "currency": "CNY",
+        "line_product": [str(world.product.pk)], "line_product_q": ["QH-CNC-200"], "line_quantity": ["0"],
+        "line_unit_price": ["abc"], "line_discount_percent": [""], "line_description": [""]})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The quantity must be more than zero." in page and 'value="abc"' in page
+    no_lines = client.post("/orders/new/", {"customer": str(world.customer.pk), "currency": "CNY"})
+    assert no_lines.status_code == 400 and "Add at least one line." in no_lines.content.decode()
+    no_customer = client.post("/orders/new/", {"line_product": [str(world.product.pk)], "line_quantity": ["1"]})
+    assert no_customer.status_code == 400 and "Choose a customer, or an accepted quote." in no_customer.content.decode()
+    taken = client.post("/orders/new/", {"quote": str(world.accepted_quote.pk), "number": "SO-2026-0001"})
+    assert taken.status_code == 409 and "Order number SO-2026-0001 is taken." in taken.content.decode()
+    assert Order.objects.count() == 1
+
+
+def test_the_new_order_form_in_chinese(world):
+    page = client_for(world.rep, "zh-hans").get(f"/orders/new/?quote={world.accepted_quote.pk}").content.decode()
+    assert "新建订单" in page or "生成订单" in page
+    assert "Record the order" not in page

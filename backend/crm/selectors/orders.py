@@ -142,3 +142,9 @@ def order_choices_visible(*, user, limit: int = 200) -> list[tuple[int, str]]:
     """(id, number) of the newest orders `user` may see, for a picker."""
     return list(visible(user, Order.objects.all(), Action.VIEW).order_by("-created_at", "-id")
                 .values_list("pk", "number")[:limit])
+
+
+def orders_of_quote_visible(*, user, quote) -> list[Order]:
+    """The orders already made from `quote` that `user` may see, oldest first (so a second one is not made
+    by mistake)."""
+    return list(visible(user, Order.objects.filter(quote=quote), Action.VIEW).order_by("created_at", "id"))

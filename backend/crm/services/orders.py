@@ -50,8 +50,9 @@ def _zero() -> Decimal:
 
 
 def _product_lookup(lines) -> Callable[[object], Product | None]:
-    """One query for every product the lines name; unknown or malformed ids look up as None."""
-    ids = set()
+    """One query for every product the lines name, by id or by exact code (what a page without JavaScript
+    posts); unknown or malformed references look up as None."""
+    ids, codes = set(), set()
     for line in lines or ():
         value = line.get("product") if isinstance(line, dict) else None
         if isinstance(value, Product):
@@ -60,8 +61,10 @@ def _product_lookup(lines) -> Callable[[object], Product | None]:
             try:
                 ids.add(int(value))
             except (TypeError, ValueError):
-                pass
+                if isinstance(value, str) and value.strip():
+                    codes.add(value.strip())
     products = Product.objects.in_bulk(ids)
+    by_code = {product.code: product for product in Product.objects.filter(code__in=codes)} if codes else {}
 
     def lookup(value):
         if isinstance(value, Product):
@@ -69,7 +72,7 @@ def _product_lookup(lines) -> Callable[[object], Product | None]:
         try:
             return products.get(int(value))
         except (TypeError, ValueError):
-            return None
+            return by_code.get(value.strip()) if isinstance(value, str) else None
 
     return lookup
 

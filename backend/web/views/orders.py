@@ -28,10 +28,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.policy import Action, can
 from backend.access.services import require
-from backend.common.errors import InvalidInput
 from backend.crm.models import Currency, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
-from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible
+from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible, orders_of_quote_visible
 from backend.crm.selectors.quotes import quote_get_visible
 from backend.crm.services.orders import invoice_issue, order_create, order_view, payment_record
 from backend.ui.errors import Refusal, field_errors_for, message_for
@@ -239,3 +238,153 @@ def _date_text(day) -> str:
     from django.utils import formats
 
     return formats.date_format(day, "DATE_FORMAT")
+
+
+# --- a new order: from an accepted quote, or by hand ------------------------------------------------
+
+
+@dataclass
+class LineRow:
+    """One line row of an order written by hand, as posted, with its errors."""
+
+    product: str = ""
+    product_q: str = ""
+    quantity: str = ""
+    unit_price: str = ""
+    discount_percent: str = ""
+    description: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def service_line(self) -> dict:
+        line = {"product": self.product or self.product_q.strip().lstrip("#"), "quantity": self.quantity,
+                "discount_percent": self.discount_percent or "0", "description": self.description}
+        if self.unit_price.strip():
+            line["unit_price"] = self.unit_price
+        return line
+
+
+class OrderForm(forms.Form):
+    """The order's own fields; the customer, quote and lines come from their pickers and rows."""
+
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=Currency.choices, required=False)
+    number = forms.CharField(label=gettext_lazy("Order number"), required=False, max_length=40,
+                             help_text=gettext_lazy("Leave empty to number it automatically."))
+    signed_date = _date_field(gettext_lazy("Signed on"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.fields.items():
+            form_field.widget.attrs.setdefault("id", f"order-{name}")
+
+
+def _posted_rows(post) -> list[LineRow]:
+    columns = {name: post.getlist(f"line_{name}") for name in LINE_FIELDS}
+    count = max((len(values) for values in columns.values()), default=0)
+    rows = []
+    for index in range(min(count, 500)):
+        values = {name: (columns[name][index] if index < len(columns[name]) else "").strip()[:300]
+                  for name in LINE_FIELDS}
+        if any(values[name] for name in ("product", "product_q", "quantity", "unit_price")):
+            rows.append(LineRow(**values))
+    return rows
+
+
+def _picked(request, name: str) -> int | None:
+    for value in (request.POST.get(name), request.POST.get(f"{name}_q"), request.GET.get(name)):
+        picked = int_or_none(str(value or "").strip().lstrip("#"))
+        if picked:
+            return picked
+    return None
+
+
+def _quote_summary(quote):
+    language = get_language()
+    lines = list(quote.lines.select_related("product").all())
+    for line in lines:
+        line.product_name = line.product.name_in(language)
+        line.quantity_places = _places(line.quantity)
+        line.discount_places = _places(line.discount_percent)
+    return lines
+
+
+def _new_order_page(request, form, *, quote=None, customer=None, rows=(), errors=None, message="", status=200):
+    shown_rows = list(rows) + [LineRow() for _ in range(BLANK_ROWS if not rows else 1)]
+    return render(request, "web/order_form.html", {
+        "section": "customers",
+        "form": form,
+        "quote": quote,
+        "quote_lines": _quote_summary(quote) if quote is not None else [],
+        "customer": customer if quote is None else quote.customer,
+        "rows": shown_rows,
+        "errors": errors or {},
+        "message": message,
+        "not_accepted": quote is not None and quote.status != QuoteStatus.ACCEPTED,
+        "earlier_orders": orders_of_quote_visible(user=request.user, quote=quote) if quote is not None else [],
+    }, status=status)
+
+
+def _not_accepted_text(quote) -> str:
+    return _("Quote %(number)s is %(status)s; only an accepted quote can become an order.") % {
+        "number": quote.number, "status": quote.get_status_display()}
+
+
+def _service_errors(exc: Exception, form, rows: list[LineRow], errors: dict) -> str:
+    """Spread a refusal over the order's fields, the line rows and the page; the page's sentence."""
+    fields = field_errors_for(exc)
+    for key, texts in fields.items():
+        parts = key.split(".")
+        if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            rows[int(parts[1])].errors.setdefault(parts[2], []).extend(texts)
+        elif key == "number":
+            form.add_error("number", _("Order number %(number)s is taken.") % {"number": form.cleaned_data["number"]})
+        elif key in form.fields:
+            for text in texts:
+                form.add_error(key, text)
+        else:
+            errors.setdefault(key, []).extend(texts)
+    return message_for(exc) if not fields or "lines" in fields else ""
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_new(request):
+    """A new order. From an accepted quote (`quote`: its customer, currency and lines), or by hand for a
+    customer (`customer`) with lines; either only when the user may change the customer (else a 404)."""
+    user = request.user
+    quote_id = _picked(request, "quote")
+    quote = customer = None
+    if quote_id is not None:
+        quote = quote_get_visible(user=user, quote_id=quote_id)
+        customer = quote.customer
+    else:
+        customer_id = _picked(request, "customer")
+        if customer_id is not None:
+            customer = customer_get_visible(user=user, customer_id=customer_id)
+    if customer is not None:
+        require(actor=user, action=Action.CHANGE, obj=customer)  # a 404, and the refusal in the trail
+    if request.method != "POST":
+        form = OrderForm(initial={"currency": quote.currency if quote else Currency.CNY,
+                                  "signed_date": timezone.localdate()})
+        message = _not_accepted_text(quote) if quote is not None and quote.status != QuoteStatus.ACCEPTED else ""
+        return _new_order_page(request, form, quote=quote, customer=customer, message=message)
+    form = OrderForm(request.POST)
+    rows = [] if quote is not None else _posted_rows(request.POST)
+    errors: dict[str, list[str]] = {}
+    if quote is None and customer is None:
+        errors["customer"] = [_("Choose a customer, or an accepted quote.")]
+    if quote is not None and quote.status != QuoteStatus.ACCEPTED:
+        errors["quote"] = [_not_accepted_text(quote)]
+    if not form.is_valid() or errors:
+        return _new_order_page(request, form, quote=quote, customer=customer, rows=rows, errors=errors, status=400)
+    data = form.cleaned_data
+    currency = quote.currency if quote is not None else (data["currency"] or Currency.CNY)
+    with Refusal() as refusal:
+        order = order_create(actor=user, customer=customer, quote=quote, currency=currency, number=data["number"],
+                             signed_date=data["signed_date"],
+                             lines=None if quote is not None else [row.service_line() for row in rows])
+    if refusal:
+        message = _service_errors(refusal.error, form, rows, errors)
+        return _new_order_page(request, form, quote=quote, customer=customer, rows=rows, errors=errors,
+                               message=message, status=refusal.status)
+    messages.success(request, _("Order %(number)s is recorded.") % {"number": order.number})
+    return redirect("web:order", order.pk)
