@@ -26,10 +26,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 WORDS = {
     "en": {"drafted": "is drafted.", "other": "李雷 already has an open quote Q-2026-0002",
-           "floor": "is below the floor price", "deviation": "differs by", "kept": "Superseded",
+           "floor": "is below the floor price", "deviation": "differs by", "kept": "Superseded", "revised": "Revised a quote",
            "spindle": "主轴", "spindle_typed": "Spindle"},
     "zh-hans": {"drafted": "已起草", "other": "李雷 已有该客户的未结报价 Q-2026-0002",
-                "floor": "低于底价", "deviation": "相差", "kept": "已被取代",
+                "floor": "低于底价", "deviation": "相差", "kept": "已被取代", "revised": "修订了报价",
                 "spindle": "主轴", "spindle_typed": "主轴"},
 }
 
@@ -108,6 +108,10 @@ def test_a_rep_makes_a_quote_with_three_lines_and_sees_the_warnings(world, open_
     expect(page.locator("main")).to_contain_text(words["floor"])
     _no_axe_violations(page)
     shots(page, f"quote-{suffix}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shots(page, f"quote-phone-{suffix}", full_page=False)
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # when she drafts a new revision with the spindle at its floor
     page.click("[data-testid=quote-revise]")
@@ -121,6 +125,8 @@ def test_a_rep_makes_a_quote_with_three_lines_and_sees_the_warnings(world, open_
     expect(page.locator("[data-testid=quote-number]")).to_have_text(f"{quote.number}-R2")
     expect(page.locator("[data-testid=quote-revisions] tbody tr")).to_have_count(2)
     expect(page.locator("[data-testid=quote-revisions]")).to_contain_text(words["kept"])
+    expect(page.locator("[data-testid=quote-history-events]")).to_contain_text(words["revised"])
+    _no_axe_violations(page)
     shots(page, f"quote-revision-{suffix}")
     quote.refresh_from_db()
     assert quote.status == "superseded" and quote.lines.count() == 3
