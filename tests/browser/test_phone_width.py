@@ -79,11 +79,11 @@ def test_every_staff_page_fits_a_phone_without_sideways_scrolling(world, phone, 
     for path in ("/", "/search/?q=报价", f"/documents/{world.quote_doc.pk}/", f"/customers/{world.customer.pk}/",
                  "/customers/", "/pipeline/", "/service/", f"/service/{world.record.pk}/", "/reports/",
                  "/customers/new/", f"/customers/{world.customer.pk}/edit/",
-                 f"/customers/{world.customer.pk}/contacts/new/"):
+                 f"/customers/{world.customer.pk}/contacts/new/", "/worklog/"):
         _assert_fits(page, base + path, failures)
     # an administrator (announcements) and a compliance officer (the console)
     page = phone("wu.lei", "en")
-    for path in ("/announcements/", "/reports/", f"/documents/{world.secret_doc.pk}/"):
+    for path in ("/announcements/", "/reports/", f"/documents/{world.secret_doc.pk}/", "/worklog/"):
         _assert_fits(page, base + path, failures)
     page = phone("zhao.jing", "en")
     event = AuditEvent.objects.order_by("-pk").first()
