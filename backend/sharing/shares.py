@@ -12,7 +12,8 @@ voucher may not manage it; someone who may manage it re-confirms them (document_
 
 A share follows the document's valid version or pins one version; it may expire, and it is either
 downloadable or view-only. A view-only share never sends the file: PDF pages are rendered to
-images on the server, pictures are re-encoded, and other types show their extracted text. Every
+images on the server, pictures are re-encoded, and other types show their extracted text (a
+downloadable share is previewed the same way, beside its download). Every
 read by a portal user is an audit event carrying the customer, which is how staff see who opened
 a share and compliance sees what a customer read.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from backend.access.policy import Action, can, can_share_document, may_vouch_for_share, portal_customer_id, visible
@@ -92,6 +93,15 @@ def document_share_create(
     if errors:
         raise InvalidInput("The share is invalid.", fields=errors)
     with transaction.atomic():
+        # One share in force per document, customer and version (the valid one followed, or one pinned):
+        # the same share twice only lists the document twice. The document row is locked so that two
+        # colleagues sharing it at the same moment cannot both pass the check.
+        Document.objects.select_for_update().filter(pk=document.pk).first()
+        existing = share_in_force(document=document, customer=customer, version=version)
+        if existing is not None:
+            raise Conflict("This document is already shared with this customer; change or revoke that share "
+                           "instead.", share=existing.pk,
+                           expires_at=existing.expires_at.isoformat() if existing.expires_at else None)
         share = DocumentShare.objects.create(
             document=document, customer=customer, version=version, downloadable=bool(downloadable),
             offer_valid_version=bool(offer_valid_version), expires_at=expires_at, note=(note or "")[:500],
@@ -102,6 +112,19 @@ def document_share_create(
             "downloadable": share.downloadable, "expires_at": expires_at.isoformat() if expires_at else None,
         })
     return share
+
+
+def share_in_force(*, document: Document, customer: Customer,
+                   version: DocumentVersion | None = None) -> DocumentShare | None:
+    """The share of `document` (following its valid version, or pinning `version`) with `customer` that
+    portal users can use now (not revoked, suspended or expired), if there is one."""
+    return (
+        DocumentShare.objects.filter(document=document, customer=customer, version=version, revoked_at__isnull=True,
+                                     suspended_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def document_share_revoke(*, actor, share: DocumentShare) -> DocumentShare:
@@ -271,10 +294,23 @@ def share_opens_for_document(*, document: Document) -> list[ShareOpening]:
 # --- portal ----------------------------------------------------------------------------------------
 
 
-def share_list_for_portal(*, user) -> QuerySet[DocumentShare]:
-    """The shares a portal user's customer has (expired ones included, so they can be explained)."""
+def share_list_for_portal(*, user, in_force_only: bool = False) -> QuerySet[DocumentShare]:
+    """The shares a portal user's customer has, one row per document (expired ones included, so they
+    can be explained, unless `in_force_only`). When a document was shared more than once (an expired
+    share and a new one, say), the row is the share the customer can use: in force before expired,
+    downloadable before view-only, then the newest. Each row carries `expired` (bool)."""
+    now = timezone.now()
+    expired = Case(When(expires_at__lte=now, then=Value(True)), default=Value(False), output_field=BooleanField())
+    shares = visible(user, DocumentShare.objects.all()).annotate(expired=expired)
+    if in_force_only:
+        shares = shares.filter(expired=False)
+    preferred = (
+        shares.filter(document_id=OuterRef("document_id"))
+        .order_by("expired", "-downloadable", "-created_at", "-id")
+        .values("pk")[:1]
+    )
     return (
-        visible(user, DocumentShare.objects.all())
+        shares.filter(pk=Subquery(preferred))
         .select_related("document", "version", "document__valid_version")
         .order_by("-created_at", "-id")
     )
@@ -325,7 +361,8 @@ class ShareView:
     superseded: bool
     # The valid version, when the share pins an older one and staff allowed pointing to it.
     valid_version: DocumentVersion | None
-    # How the share is shown: "pages" (PDF rendered), "image", "text" or "none" (nothing to render).
+    # How the share is shown in the browser (downloadable or not): "pages" (PDF or office file rendered),
+    # "image", "text" or "none" (nothing to render).
     rendering: str
     page_count: int = 0
     text: str = ""
@@ -370,25 +407,25 @@ def share_open(*, actor, share: DocumentShare) -> ShareView:
         valid is None or valid.pk != version.pk or version.status == VersionStatus.SUPERSEDED
     )
     rendering, pages, text = "none", 0, ""
-    if not share.downloadable:
-        if version.mime_type == PDF:
-            rendering = "pages"
-            try:
-                pages = _pdf_page_count(version)
-            except Exception:  # a PDF pdfium cannot open: fall back to its text
-                rendering, text = "text", _extracted_text(version)
-        elif version.mime_type in RENDERED_IMAGE_TYPES:
-            rendering = "image"
-        elif version.mime_type in OFFICE_TYPES:
-            # Word, Excel, PowerPoint, OpenDocument: pages drawn through LibreOffice (cached per version)
-            try:
-                rendering, pages = "pages", previews.page_count_checked(version)
-            except (RenderRefused, NotFound):
-                text = _extracted_text(version)
-                rendering = "text" if text else "none"
-        else:
+    # shown in the browser whether or not it may also be downloaded (a downloadable share is previewed too)
+    if version.mime_type == PDF:
+        rendering = "pages"
+        try:
+            pages = _pdf_page_count(version)
+        except Exception:  # a PDF pdfium cannot open: fall back to its text
+            rendering, text = "text", _extracted_text(version)
+    elif version.mime_type in RENDERED_IMAGE_TYPES:
+        rendering = "image"
+    elif version.mime_type in OFFICE_TYPES:
+        # Word, Excel, PowerPoint, OpenDocument: pages drawn through LibreOffice (cached per version)
+        try:
+            rendering, pages = "pages", previews.page_count_checked(version)
+        except (RenderRefused, NotFound):
             text = _extracted_text(version)
             rendering = "text" if text else "none"
+    else:
+        text = _extracted_text(version)
+        rendering = "text" if text else "none"
     audit.record(PORTAL_SHARE_VIEWED, actor=actor, target=share.document, customer_id=share.customer_id,
                  detail={"share": share.pk, "version": version.number, "downloadable": share.downloadable})
     return ShareView(share=share, version=version, superseded=superseded,
@@ -423,7 +460,7 @@ def share_download(
 
 
 def share_page_png(*, actor, share: DocumentShare, page: int) -> bytes:
-    """One page of a view-only share as a PNG (PDF pages; a picture is page 1). Not audited per page:
+    """One page of a share (view-only, or the preview of a downloadable one) as a PNG (PDF pages; a picture is page 1). Not audited per page:
     opening the share was. Rendered in a limited child process (backend.documents.rendering): what
     cannot be shown raises RenderRefused (422), a page that does not exist NotFound."""
     _require_in_force(actor, share, action="page")

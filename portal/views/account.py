@@ -79,7 +79,7 @@ def home(request):
         "section": "home",
         "customer": customer,
         "announcements": list(announcement_list_visible(user=user)[:3]),
-        "shares": list(share_list_for_portal(user=user)[:HOME_ROWS]),
+        "shares": list(share_list_for_portal(user=user, in_force_only=True)[:HOME_ROWS]),
         "open_requests": list(service_record_list_visible(user=user, filters={"dispatch_state": open_states})[:HOME_ROWS]),
         "orders": list(order_list_visible(user=user)[:HOME_ROWS]),
     })

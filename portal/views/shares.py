@@ -62,10 +62,8 @@ def share_download(request, share_id: int):
 @portal_reading
 @xframe_options_sameorigin
 def share_page(request, share_id: int, page: int):
-    """One rendered page of a view-only share, as a PNG (never the original file)."""
+    """One rendered page of a share (view-only, or a downloadable one's preview), as a PNG."""
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
-    if share.downloadable:
-        raise NotFound()  # downloadable shares are read from the file itself
     with Refusal(passing=(NotFound, Gone)) as refusal:
         png = sharing.share_page_png(actor=request.user, share=share, page=page)
     if refusal:

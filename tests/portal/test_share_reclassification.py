@@ -42,9 +42,11 @@ def scene(world):
                                   upload=factories.upload_source(v1, "quote.pdf"))
     api = client_for(colleague)
     shares = []
-    for downloadable in (True, False):
+    # one downloadable share following the valid version, one view-only share of version 1 (the same share
+    # twice would be refused: one share in force per document, customer and version)
+    for downloadable, version in ((True, None), (False, 1)):
         response = api.post(f"/api/documents/{document.pk}/shares/",
-                            {"customer": world.a.pk, "downloadable": downloadable}, format="json")
+                            {"customer": world.a.pk, "downloadable": downloadable, "version": version}, format="json")
         assert response.status_code == 201
         shares.append(response.json()["id"])
     return {"owner": rep, "colleague": colleague, "document": document, "shares": shares, "v1": v1}
