@@ -251,3 +251,16 @@ def test_the_work_log_query_count_does_not_grow_with_rows(world, django_assert_m
         activity_log(actor=world.rep, customer=world.customer, kind="note", subject=f"Note {n}")
     with django_assert_max_num_queries(16):
         assert client.get("/worklog/").status_code == 200
+
+
+def test_a_reminder_is_marked_done_from_the_home_page_too(world):
+    reminder = _reminder(world)
+    client = client_for(world.rep)
+    assert f'data-testid="home-reminder-done-{reminder.pk}"'.encode() in client.get("/").content
+
+    response = client.post(f"/activities/{reminder.pk}/done/", {"next": "/"})
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    reminder.refresh_from_db()
+    assert reminder.done
+    assert f'data-testid="home-reminder-done-{reminder.pk}"'.encode() not in client.get("/").content
