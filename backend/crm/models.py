@@ -584,6 +584,8 @@ class Activity(models.Model):
     opportunity = models.ForeignKey(
         Opportunity, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
     )
+    # Who at the customer it was with (a visit, a call); the activity stays if the contact is removed.
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
     kind = models.CharField(max_length=16, choices=ActivityKind.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)

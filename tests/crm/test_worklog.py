@@ -93,3 +93,21 @@ def test_customer_and_kinds_narrow_the_log(people):
     assert list(activity_worklog(user=people["owner"], customer_id=people["customer"].pk, kinds=["visit"])) == [visit]
     assert {a.subject for a in activity_worklog(user=people["owner"], kinds=["visit", "bogus"])} == {
         "visit", "elsewhere"}
+
+
+def test_an_activity_may_name_a_contact_of_its_own_customer_only(people):
+    from backend.common.errors import InvalidInput
+    from backend.crm.models import Contact
+    from backend.crm.services.activities import activity_log
+
+    mine = Contact.objects.create(customer=people["customer"], name="刘洋")
+    theirs = Contact.objects.create(customer=CustomerFactory(owner=people["outsider"]), name="马丽")
+
+    logged = activity_log(actor=people["owner"], customer=people["customer"], kind="visit", subject="Met", contact=mine)
+    assert logged.contact == mine
+    with pytest.raises(InvalidInput) as refused:
+        activity_log(actor=people["owner"], customer=people["customer"], kind="visit", subject="x", contact=theirs)
+    assert "contact" in refused.value.extra["fields"]
+    mine.delete()
+    logged.refresh_from_db()
+    assert logged.contact is None  # the activity stays

@@ -264,3 +264,31 @@ def test_a_reminder_is_marked_done_from_the_home_page_too(world):
     reminder.refresh_from_db()
     assert reminder.done
     assert f'data-testid="home-reminder-done-{reminder.pk}"'.encode() not in client.get("/").content
+
+
+def test_a_visit_names_the_contact_it_was_with(world):
+    from backend.crm.models import Contact
+
+    buyer = Contact.objects.create(customer=world.customer, name="刘洋", title="采购经理")
+    client = client_for(world.rep)
+    assert b'data-testid="activity-contact"' in client.get(f"/customers/{world.customer.pk}/").content
+
+    client.post(_log_url(world), {"kind": "call", "subject": "Price call", "contact": buyer.pk})
+
+    activity = Activity.objects.get(subject="Price call")
+    assert activity.contact == buyer
+    assert AuditEvent.objects.get(event_type="crm.activity.logged", target_id=str(activity.pk)).detail["contact"] == buyer.pk
+    assert "with 刘洋" in client.get(f"/customers/{world.customer.pk}/").content.decode()
+    assert "with 刘洋" in client.get("/worklog/").content.decode()
+    rows = list(csv.reader(io.StringIO(b"".join(client.get("/worklog.csv").streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-1] == "Contact" and ["Price call", "刘洋"] == [rows[1][6], rows[1][-1]]
+
+
+def test_another_customers_contact_is_refused(world):
+    from backend.crm.models import Contact
+
+    theirs = Contact.objects.create(customer=world.other_customer, name="马丽")
+    response = client_for(world.admin).post(_log_url(world), {"kind": "call", "subject": "Wrong person",
+                                                              "contact": theirs.pk}, follow=True)
+    assert "Choose one of this customer&#x27;s contacts." in response.content.decode()
+    assert not Activity.objects.filter(subject="Wrong person").exists()

@@ -29,7 +29,7 @@ class ActivityFilter(django_filters.FilterSet):
 
 
 def _rendered(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("owner", "customer", "opportunity")
+    return queryset.select_related("owner", "customer", "opportunity", "contact")
 
 
 def activity_timeline(*, user, customer: Customer, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:

@@ -12,7 +12,7 @@ from backend.access.policy.users import is_active_staff
 from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import InvalidInput, NotFound
-from backend.crm.models import Activity, ActivityKind, Customer, Opportunity
+from backend.crm.models import Activity, ActivityKind, Contact, Customer, Opportunity
 
 
 def activity_log(
@@ -25,6 +25,7 @@ def activity_log(
     occurred_at: dt.datetime | None = None,
     due_at: dt.datetime | None = None,
     opportunity: Opportunity | None = None,
+    contact: Contact | None = None,
 ) -> Activity:
     """Log something that happened (or, for a reminder, the next step and when it is due)."""
     require(actor=actor, action=Action.CHANGE, obj=customer)
@@ -42,16 +43,19 @@ def activity_log(
         errors["due_at"] = ["Only a reminder has a due date; log the next step as a reminder."]
     if opportunity is not None and opportunity.customer_id != customer.pk:
         errors["opportunity"] = ["The opportunity belongs to another customer."]
+    if contact is not None and contact.customer_id != customer.pk:
+        errors["contact"] = ["The contact belongs to another customer."]
     if errors:
         raise InvalidInput("The activity is invalid.", fields=errors)
     now = timezone.now()
     with transaction.atomic():
         activity = Activity.objects.create(
-            customer=customer, opportunity=opportunity, kind=kind, subject=subject, body=body or "",
+            customer=customer, opportunity=opportunity, contact=contact, kind=kind, subject=subject, body=body or "",
             occurred_at=occurred_at or now, due_at=due_at, owner=actor, created_at=now,
         )
         audit.record("crm.activity.logged", actor=actor, target=activity, customer_id=customer.pk, detail={
             "kind": kind, "subject": subject, "opportunity": opportunity.pk if opportunity else None,
+            "contact": contact.pk if contact else None,
             "due_at": due_at.isoformat() if due_at else None,
         })
     return activity

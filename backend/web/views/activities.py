@@ -28,12 +28,13 @@ from django.views.decorators.http import require_GET, require_POST
 from backend.access.policy.worklog import may_read_worklogs_of_others
 from backend.common.csv_export import csv_response
 from backend.common.display_time import display_zone, iso_instant
-from backend.common.errors import InvalidInput
+from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ActivityKind
 from backend.crm.selectors.activities import (
     activity_get_visible, activity_worklog, customer_for_activities, reminder_list_open, worklog_rep_get,
     worklog_reps,
 )
+from backend.crm.selectors.customers import contact_get_visible
 from backend.crm.selectors.opportunities import opportunity_list_visible
 from backend.crm.services import activities as services
 from backend.ui.errors import report_outcome
@@ -57,6 +58,7 @@ class ActivityLogForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Details"), required=False, max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     opportunity = forms.IntegerField(label=gettext_lazy("Opportunity"), required=False, min_value=1)
+    contact = forms.IntegerField(label=gettext_lazy("Contact"), required=False, min_value=1)
     due = forms.DateField(label=gettext_lazy("Due on (reminders)"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}),
                           error_messages={"invalid": gettext_lazy("Enter a date.")})
@@ -88,11 +90,17 @@ def activity_log(request, customer_id: int):
                 pk=data["opportunity"]).first()
             if opportunity is None:
                 raise InvalidInput(_("Choose one of this customer's opportunities."))
+        contact = None
+        if data["contact"]:
+            try:
+                contact = contact_get_visible(user=user, customer_id=customer.pk, contact_id=data["contact"])
+            except NotFound:
+                raise InvalidInput(_("Choose one of this customer's contacts.")) from None
         due_at = (dt.datetime.combine(data["due"], REMINDER_HOUR, tzinfo=display_zone())
                   if data["due"] else None)
         activity = services.activity_log(
             actor=user, customer=customer, kind=data["kind"], subject=data["subject"], body=data["body"],
-            due_at=due_at, opportunity=opportunity)
+            due_at=due_at, opportunity=opportunity, contact=contact)
         if activity.kind == ActivityKind.REMINDER:
             return _("Reminder set: %(subject)s.") % {"subject": activity.subject}
         return _("%(kind)s logged: %(subject)s.") % {"kind": activity.get_kind_display(),
@@ -201,13 +209,14 @@ def worklog_csv(request):
         "kinds": data["kind"] or None,
     })
     header = [_("When"), _("Kind"), _("Rep"), _("Customer"), _("Customer code"), _("Opportunity"),
-              _("Subject"), _("Details"), _("Due"), _("Done")]
+              _("Subject"), _("Details"), _("Due"), _("Done"), _("Contact")]
 
     def lines():
         yield header
         for a in selected:
             yield [iso_instant(a.occurred_at), a.get_kind_display(), str(a.owner), a.customer.name,
                    a.customer.code or "", a.opportunity.title if a.opportunity else "", a.subject, a.body,
-                   iso_instant(a.due_at), (_("yes") if a.done else _("no")) if a.kind == ActivityKind.REMINDER else ""]
+                   iso_instant(a.due_at), (_("yes") if a.done else _("no")) if a.kind == ActivityKind.REMINDER else "",
+                   a.contact.name if a.contact else ""]
 
     return csv_response(lines(), filename=f"dossier-worklog-{timezone.localdate():%Y%m%d}.csv")
