@@ -238,3 +238,24 @@ def test_the_pages_speak_chinese(cast):
     page = client.get(f"/knowledge/{article.pk}/").content.decode()
     assert "知识库" in listing and "新建文章" in listing
     assert "版本" in page and "发布" in page and "草稿" in page
+
+
+def test_the_list_page_reads_in_a_fixed_number_of_queries_however_many_articles(cast, django_assert_max_num_queries):
+    # given two articles, counted; then eight more with products and versions
+    client = client_for(cast["engineer"])
+    for n in range(2):
+        _draft(cast, title=f"Article {n}")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/knowledge/", {"q": "article"}).status_code == 200
+    product = Product.objects.create(code="QH-X", name="X", list_price=1)
+    for n in range(8):
+        article = _draft(cast, title=f"Article more {n}", product=product)
+        services.article_update(actor=cast["author"], article=article, body=f"Changed {n}")
+
+    # then the page (with a search) does not read more
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/knowledge/", {"q": "article"})
+    assert response.content.decode().count('data-testid="knowledge-row-') == 10

@@ -1,5 +1,5 @@
-"""Knowledge base in templates: an article's Markdown as safe HTML, and whether the service record page
-offers "Turn this service record into an article" (the policy decides; the service checks again)."""
+"""Knowledge base in templates: whether the service record page offers "Turn this service record into an
+article" (the policy decides; the service checks again). An article's Markdown: `{% load ui_markdown %}`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ from django import template
 
 from backend.access.policy.crm import may_turn_service_into_knowledge
 from backend.crm.services.service import RATEABLE
-from backend.ui.markdown import markdown_html
 
 register = template.Library()
-
-
-@register.filter(name="markdown")
-def markdown_filter(text: str):
-    return markdown_html(text)
 
 
 @register.simple_tag
