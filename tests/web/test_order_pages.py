@@ -312,3 +312,34 @@ def test_the_new_order_form_in_chinese(world):
     page = client_for(world.rep, "zh-hans").get(f"/orders/new/?quote={world.accepted_quote.pk}").content.decode()
     assert "新建订单" in page or "生成订单" in page
     assert "Record the order" not in page
+
+
+# --- cost ---------------------------------------------------------------------------------------------
+
+
+def test_the_page_costs_a_pinned_number_of_queries_that_does_not_grow(world, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backend.crm.services.orders import invoice_issue, payment_record
+
+    client = client_for(world.rep)
+    url = f"/orders/{world.order.pk}/"
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    # when the order has more invoices and payments
+    for n in range(4):
+        invoice = invoice_issue(actor=world.rep, order=world.order, amount="1000")
+        payment_record(actor=world.rep, order=world.order, amount="500", invoice=invoice, reference=f"R{n}")
+    # then the page still costs the same, and the number is pinned
+    with django_assert_num_queries(len(first.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count('data-testid="invoice-INV') == 5 and "R3" in page
+    assert len(first.captured_queries) == PINNED_QUERIES, "\n".join(q["sql"][:90] for q in first.captured_queries)
+
+
+# session, user; the order (with customer, owner, quote and its figures), its lines (with products), invoices
+# (with what is paid) and payments (with invoice and recorder); the audited read (the chain's head and the
+# insert); may change it; may see its quote
+PINNED_QUERIES = 10
