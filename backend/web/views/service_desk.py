@@ -11,7 +11,10 @@ from collections import OrderedDict
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,6 +22,7 @@ from backend.common.errors import InvalidInput, NotFound
 from backend.common.file_response import file_response
 from backend.crm.models import DispatchState
 from backend.crm.selectors.service import (
+    service_dispatch_candidates,
     service_record_get_visible,
     service_record_list_visible,
     service_record_thread,
@@ -83,9 +87,14 @@ def step(request, record_id: int, step: str):
             form = ResolveForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput(" ".join(form.errors["resolution"]))
-            service_services.service_record_resolve(actor=request.user, record=record,
-                                                    resolution=form.cleaned_data["resolution"])
+            resolved = service_services.service_record_resolve(actor=request.user, record=record,
+                                                               resolution=form.cleaned_data["resolution"])
             text = _("Resolved.")
+            follow_up_due = service_services.service_follow_up_due(resolved)
+            if follow_up_due is not None:
+                text = _("Resolved. A follow-up visit is due on %(date)s, a reminder for %(owner)s.") % {
+                    "date": date_format(timezone.localtime(follow_up_due), "SHORT_DATE_FORMAT"),
+                    "owner": record.customer.owner}
         else:
             service_services.service_record_close(actor=request.user, record=record)
             text = _("Closed.")
@@ -105,6 +114,11 @@ def record_detail(request, record_id: int):
     user = request.user
     record = service_record_get_visible(user=user, record_id=record_id)
     thread = service_record_thread(user=user, record=record)
+    changeable = service_record_ids_changeable(user=user, ids=[record.pk])
+    engineers = list(service_engineers())
+    candidates = []
+    if record.pk in changeable and record.dispatch_state == DispatchState.NOT_DISPATCHED:
+        candidates = _dispatch_candidates(user=user, record=record, engineers=engineers)
     return render(request, "web/service_record.html", {
         "section": "service",
         "record": record,
@@ -112,10 +126,25 @@ def record_detail(request, record_id: int):
         "complaint_about": record.complaint_about if record.complaint_about_id else None,
         "notes": thread["notes"],
         "attachments": thread["attachments"],
-        "changeable": service_record_ids_changeable(user=user, ids=[record.pk]),
-        "engineers": list(service_engineers()),
+        "changeable": changeable,
+        "engineers": engineers,
+        "candidates": candidates,
         "note_form": ServiceNoteForm(),
     })
+
+
+def _dispatch_candidates(*, user, record, engineers) -> list[dict]:
+    """The engineers to choose from when dispatching, best first, with their open workload and product
+    experience (backend/crm/selectors/service.py), the products named in the page's language."""
+    language = get_language()
+    return [{
+        "engineer": candidate.engineer,
+        "open_records": candidate.open_records,
+        "resolved_of_product": candidate.resolved_of_product,
+        "resolved": candidate.resolved,
+        "top_products": [{"code": product.code, "name": product.name_in(language), "count": count}
+                         for product, count in candidate.top_products],
+    } for candidate in service_dispatch_candidates(user=user, record=record, engineers=engineers)]
 
 
 @staff_page
