@@ -1,7 +1,8 @@
 """The quote page and the quote editor (issue 15).
 
 The page shows a quote under its number: customer, deal, owner, status, validity, lines, totals, its
-revisions and the file it was rendered to (linked when the user may see it). Opening it is an audited read
+revisions, its history, the file it was rendered to (linked when the user may see it), and while it is
+open, its warnings as they stand. Opening it is an audited read
 (`quote_view`). The editor drafts a new quote for a customer the user may change (the customer page's or
 the deal page's "New quote" names it; otherwise the customer picker), or a new revision of an open quote
 the user may change; its lines pick products from the catalogue (`/pick/product/`), and as the rep types,
@@ -31,7 +32,14 @@ from backend.crm.models import OPEN_QUOTE_STATUSES, Currency
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.opportunities import opportunity_get_visible
 from backend.crm.selectors.quotes import quote_get_visible, quote_page
-from backend.crm.services.quotes import QuoteWarning, quote_create, quote_preview, quote_revise, quote_view
+from backend.crm.services.quotes import (
+    QuoteWarning,
+    quote_create,
+    quote_preview,
+    quote_revise,
+    quote_view,
+    quote_warnings,
+)
 from backend.ui.errors import Refusal, field_errors_for, message_for
 from backend.web.pages import int_or_none, staff_page
 
@@ -195,6 +203,17 @@ def _picked_opportunity(request, customer):
 # --- the page -------------------------------------------------------------------------------------
 
 
+def _open_quote_warnings(quote, lines) -> list[QuoteWarning]:
+    """An open quote's warnings as they stand now, for its owner (another rep's open quote for the customer,
+    prices far from the last accepted or below a floor); none for a closed quote."""
+    if quote.status not in OPEN_QUOTE_STATUSES or not lines:
+        return []
+    return quote_warnings(actor=quote.owner, customer=quote.customer, exclude_quote_id=quote.pk,
+                          currency=quote.currency, lines=[
+                              {"product": line.product, "unit_price": line.unit_price,
+                               "discount_percent": line.discount_percent} for line in lines])
+
+
 def _history_row(event) -> dict:
     """One audit event of the quote as the page's history shows it: when, what, who, and for a status
     change the status it moved to."""
@@ -233,6 +252,7 @@ def quote_detail(request, quote_id: int):
         "discount": gross - quote.total,
         "revisions": page.revisions,
         "history": [_history_row(event) for event in page.history],
+        "warnings": [warning_text(w, quote.currency) for w in _open_quote_warnings(quote, lines)],
         "revisable": page.changeable and quote.status in OPEN_QUOTE_STATUSES,
         "changeable": page.changeable,
     })
@@ -263,15 +283,13 @@ def quote_new(request):
     if editor.errors:
         return _form_page(request, editor, customer=customer, opportunity=opportunity, status=400)
     with Refusal() as refusal:
-        quote, warnings = quote_create(actor=user, customer=customer, lines=editor.service_lines(),
+        quote, _warnings = quote_create(actor=user, customer=customer, lines=editor.service_lines(),
                                        currency=editor.currency, valid_until=valid_until, opportunity=opportunity,
                                        notes=editor.notes)
     if refusal:
         editor.add_errors(refusal.error)
         return _form_page(request, editor, customer=customer, opportunity=opportunity, status=refusal.status)
     messages.success(request, _("Quote %(number)s is drafted.") % {"number": quote.number})
-    for warning in warnings:
-        messages.warning(request, warning_text(warning, quote.currency))
     return redirect("web:quote", quote.pk)
 
 
@@ -293,7 +311,7 @@ def quote_revision_new(request, quote_id: int):
     if editor.errors:
         return _form_page(request, editor, customer=quote.customer, quote=quote, status=400)
     with Refusal() as refusal:
-        revised, warnings = quote_revise(actor=user, quote=quote, lines=editor.service_lines(),
+        revised, _warnings = quote_revise(actor=user, quote=quote, lines=editor.service_lines(),
                                          currency=editor.currency, valid_until=valid_until, notes=editor.notes)
     if refusal:
         if refusal.status == 409:
@@ -304,8 +322,6 @@ def quote_revision_new(request, quote_id: int):
         return _form_page(request, editor, customer=quote.customer, quote=quote, status=refusal.status)
     messages.success(request, _("Revision %(revision)s (%(number)s) is drafted; %(old)s is kept, superseded.") % {
         "revision": revised.revision, "number": revised.number, "old": quote.number})
-    for warning in warnings:
-        messages.warning(request, warning_text(warning, revised.currency))
     return redirect("web:quote", revised.pk)
 
 
