@@ -114,6 +114,7 @@ urlpatterns = [
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/invoices/", orders.order_invoice_issue, name="order_invoice"),
     path("orders/<int:order_id>/payments/", orders.order_payment_record, name="order_payment"),
+    path("orders/<int:order_id>/status/", orders.order_status, name="order_status"),
     path("service/", service_desk.desk, name="service_desk"),
     path("service/<int:record_id>/", service_desk.record_detail, name="service_record"),
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),

@@ -314,6 +314,53 @@ def test_the_new_order_form_in_chinese(world):
     assert "Record the order" not in page
 
 
+# --- fulfilled or cancelled -------------------------------------------------------------------------------
+
+
+def test_the_owner_marks_an_order_fulfilled_and_it_is_final(world):
+    client = client_for(world.rep)
+    page = client.get(f"/orders/{world.order.pk}/").content.decode()
+    assert 'data-testid="order-fulfil"' in page
+    assert 'data-testid="order-cancel"' not in page  # it has an invoice and a payment
+    response = client.post(f"/orders/{world.order.pk}/status/", {"status": "fulfilled"})
+    assert response.status_code == 302
+    world.order.refresh_from_db()
+    assert world.order.status == "fulfilled"
+    assert AuditEvent.objects.filter(event_type="crm.order.status_changed", target_id=str(world.order.pk),
+                                     detail__to="fulfilled").exists()
+    page = client.get(f"/orders/{world.order.pk}/").content.decode()
+    assert "Order SO-2026-0001 is now Fulfilled." in page and 'data-testid="order-fulfil"' not in page
+    again = client.post(f"/orders/{world.order.pk}/status/", {"status": "cancelled"}, follow=True)
+    assert "can no longer change" in again.content.decode()
+    world.order.refresh_from_db()
+    assert world.order.status == "fulfilled"
+
+
+def test_an_order_with_money_is_not_cancelled_but_one_without_is(world):
+    from backend.crm.services.orders import order_create
+
+    client = client_for(world.rep)
+    refused = client.post(f"/orders/{world.order.pk}/status/", {"status": "cancelled"}, follow=True)
+    assert "has invoices or payments, so it cannot be cancelled" in refused.content.decode()
+    world.order.refresh_from_db()
+    assert world.order.status == "open"
+    bare = order_create(actor=world.rep, customer=world.customer, currency="CNY",
+                        lines=[{"product": world.product.pk, "quantity": "1", "unit_price": "1000"}])
+    assert 'data-testid="order-cancel"' in client.get(f"/orders/{bare.pk}/").content.decode()
+    assert client.post(f"/orders/{bare.pk}/status/", {"status": "cancelled"}).status_code == 302
+    bare.refresh_from_db()
+    assert bare.status == "cancelled"
+    page = client.get(f"/orders/{bare.pk}/").content.decode()
+    assert 'data-testid="order-payment-form"' not in page and "The order is cancelled" in page
+
+
+def test_who_may_not_change_the_order_cannot_change_its_status(world):
+    for user in (world.colleague, world.outsider):
+        assert client_for(user).post(f"/orders/{world.order.pk}/status/", {"status": "fulfilled"}).status_code == 404
+    world.order.refresh_from_db()
+    assert world.order.status == "open"
+
+
 # --- cost ---------------------------------------------------------------------------------------------
 
 

@@ -28,11 +28,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.policy import Action, can
 from backend.access.services import require
-from backend.crm.models import Currency, QuoteStatus
+from backend.crm.models import Currency, OrderStatus, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible, orders_of_quote_visible
 from backend.crm.selectors.quotes import quote_get_visible
-from backend.crm.services.orders import invoice_issue, order_create, order_view, payment_record
+from backend.crm.services.orders import (
+    invoice_issue,
+    order_create,
+    order_status_change,
+    order_view,
+    payment_record,
+)
 from backend.ui.errors import Refusal, field_errors_for, message_for
 from backend.web.pages import int_or_none, staff_page
 
@@ -143,7 +149,8 @@ def _refusal_sentences(exc: Exception, order) -> dict[str, str]:
 
 def _order_page(request, order, *, invoice_form=None, payment_form=None, status: int = 200):
     user = request.user
-    changeable = can(user, Action.CHANGE, order) and order.status != "cancelled"
+    may_change = can(user, Action.CHANGE, order)
+    changeable = may_change and order.status != OrderStatus.CANCELLED
     today = timezone.localdate()
     lines = list(order.lines.all())
     language = get_language()
@@ -174,6 +181,8 @@ def _order_page(request, order, *, invoice_form=None, payment_form=None, status:
         "payments": list(order.payments.all()),
         "left_to_invoice": left_to_invoice,
         "changeable": changeable,
+        "status_changeable": may_change and order.status == OrderStatus.OPEN,
+        "cancellable": not invoices and not order.paid,
         "invoice_form": invoice_form,
         "payment_form": payment_form,
     }, status=status)
@@ -387,4 +396,29 @@ def order_new(request):
         return _new_order_page(request, form, quote=quote, customer=customer, rows=rows, errors=errors,
                                message=message, status=refusal.status)
     messages.success(request, _("Order %(number)s is recorded.") % {"number": order.number})
+    return redirect("web:order", order.pk)
+
+
+# --- fulfilled or cancelled -------------------------------------------------------------------------
+
+
+@staff_page
+@require_POST
+def order_status(request, order_id: int):
+    """open → fulfilled or cancelled (an order with invoices or payments is not cancelled); final after."""
+    order = _changeable_order(request, order_id)
+    status = request.POST.get("status", "")
+    with Refusal() as refusal:
+        changed = order_status_change(actor=request.user, order=order, status=status,
+                                      note=" ".join(request.POST.get("note", "").split())[:300])
+    if refusal:
+        if order.status == OrderStatus.OPEN and status == OrderStatus.CANCELLED and (order.invoiced or order.paid):
+            messages.error(request, _("Order %(number)s has invoices or payments, so it cannot be cancelled.") % {
+                "number": order.number})
+        else:
+            messages.error(request, _("Order %(number)s is %(status)s and can no longer change.") % {
+                "number": order.number, "status": order.get_status_display()})
+    else:
+        messages.success(request, _("Order %(number)s is now %(status)s.") % {
+            "number": changed.number, "status": changed.get_status_display()})
     return redirect("web:order", order.pk)
