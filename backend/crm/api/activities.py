@@ -16,7 +16,7 @@ from backend.common.pagination import KeysetPagination
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
 from backend.crm.api.refs import CustomerRefSerializer
-from backend.crm.models import ActivityKind, Opportunity
+from backend.crm.models import ActivityKind, Contact, Opportunity
 from backend.crm.selectors.activities import (
     activity_get_visible,
     activity_timeline,
@@ -39,10 +39,16 @@ class OpportunityRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class ContactRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class ActivitySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     customer = CustomerRefSerializer()
     opportunity = OpportunityRefSerializer(allow_null=True)
+    contact = ContactRefSerializer(allow_null=True)
     kind = serializers.CharField()
     subject = serializers.CharField()
     body = serializers.CharField()
@@ -67,6 +73,8 @@ class ActivityInput(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                        validators=[check_in_calendar])
     opportunity = serializers.IntegerField(required=False, allow_null=True, default=None)
+    contact = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                       help_text="One of the customer's contacts (who it was with).")
 
 
 @extend_schema(tags=["crm: activities"])
@@ -91,9 +99,10 @@ class CustomerActivityView(GenericAPIView):
         customer = customer_for_activities(user=request.user, customer_id=customer_id)
         data = validated(ActivityInput, request.data)
         opportunity = resolve(Opportunity, data["opportunity"], field="opportunity", label="opportunity")
+        contact = resolve(Contact, data["contact"], field="contact", label="contact")
         activity = services.activity_log(
             actor=request.user, customer=customer, kind=data["kind"], subject=data["subject"], body=data["body"],
-            occurred_at=data["occurred_at"], due_at=data["due_at"], opportunity=opportunity,
+            occurred_at=data["occurred_at"], due_at=data["due_at"], opportunity=opportunity, contact=contact,
         )
         fresh = activity_get_visible(user=request.user, activity_id=activity.pk)
         return Response(ActivitySerializer(fresh).data, status=status.HTTP_201_CREATED)
