@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure nothing: report (and with --write, write) the result a --json run saved")
     args = parser.parse_args(argv)
     if args.from_json:
-        return finish(args, json.loads(args.from_json.read_text()))
+        saved = json.loads(args.from_json.read_text())
+        saved.setdefault("measured", time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(args.from_json.stat().st_mtime)))
+        return finish(args, saved)
 
     load_before = os.getloadavg()
     with cleanup_on_exit() as stack:
@@ -307,7 +309,8 @@ def _commit() -> str:
 def render_section(result: dict, text: str, verdicts: list[str]) -> str:
     return (
         "## Bulk upload through the new-document page\n\n"
-        f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} at commit `{result.get('commit', 'unknown')}`. Command: "
+        f"Measured {result.get('measured') or time.strftime('%Y-%m-%d %H:%M %Z')} at commit "
+        f"`{result.get('commit', 'unknown')}`. Command: "
         f"`.venv/bin/python -m bench.bulk_upload --files {result['files']} --size {result['size']} "
         f"--parallel {result['parallel']} --write`.\n\n"
         f"Each file is what the page's script sends: `POST {URL}` with the file as the body, its details "

@@ -445,10 +445,10 @@ def verdicts(results: list[Measured], scale: str) -> list[str]:
 
 
 def render_section(args, worlds: list[dict], results: list[Measured], load_before: tuple, load_after: tuple,
-                   commit: str) -> str:
+                   commit: str, measured_at: time.struct_time | None = None) -> str:
     parts = [
         "## Staff pages\n",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M %Z')} at commit `{commit}`. Command: "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M %Z', measured_at or time.localtime())} at commit `{commit}`. Command: "
         f"`.venv/bin/python -m bench.pages --scale {args.scale} --docs {args.docs} --customers {args.customers} "
         f"--rounds {args.rounds} --write`.\n",
         "Each page is requested in-process through Django's test client, signed in (middleware, view, templates, "
@@ -567,11 +567,14 @@ def main(argv: list[str] | None = None) -> int:
     total_started = time.perf_counter()
     load_before = os.getloadavg()
     worlds, results = [], []
-    commit = _commit()
+    commit, measured_at = _commit(), None
     if args.from_json:
         data = json.loads(args.from_json.read_text())
         worlds = data["worlds"]
-        results = [Measured(**{k: v for k, v in row.items() if k != "within_budget"}) for row in data["results"]]
+        pinned = {page.key: page.budget for page in PAGES}  # the budgets as pinned now
+        results = [Measured(**{k: v for k, v in row.items() if k != "within_budget"}
+                            | {"budget": pinned.get(row["key"], row["budget"])}) for row in data["results"]]
+        measured_at = time.localtime(args.from_json.stat().st_mtime)
         for name, value in data["args"].items():
             setattr(args, name, value)
         load_before, load_after, commit = data["load_before"], data["load_after"], data["commit"]
@@ -610,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_before": list(load_before), "load_after": list(load_after), "commit": commit,
         }, indent=1, default=str))
     if args.write:
-        write_section("pages", render_section(args, worlds, results, load_before, load_after, commit))
+        write_section("pages", render_section(args, worlds, results, load_before, load_after, commit, measured_at))
         print("BENCHMARKS.md updated")
     return 0
 
