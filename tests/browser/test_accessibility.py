@@ -32,7 +32,8 @@ def test_the_main_staff_pages_have_no_serious_accessibility_violations(world, op
     for path in ("/", "/search/?q=报价", f"/documents/{world.quote_doc.pk}/", f"/customers/{world.customer.pk}/",
                  "/customers/", "/pipeline/", "/service/", f"/service/{world.record.pk}/", "/customers/new/",
                  f"/customers/{world.customer.pk}/edit/", f"/customers/{world.customer.pk}/contacts/new/",
-                 "/worklog/"):
+                 "/worklog/", f"/orders/{world.order.pk}/",
+                 f"/orders/new/?quote={world.accepted_quote.pk}", f"/orders/new/?customer={world.customer.pk}"):
         _check(page, base + path, axe, found)
     # and a compliance officer
     page = open_as("zhao.jing", language)

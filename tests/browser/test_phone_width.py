@@ -79,7 +79,8 @@ def test_every_staff_page_fits_a_phone_without_sideways_scrolling(world, phone, 
     for path in ("/", "/search/?q=报价", f"/documents/{world.quote_doc.pk}/", f"/customers/{world.customer.pk}/",
                  "/customers/", "/pipeline/", "/service/", f"/service/{world.record.pk}/", "/reports/",
                  "/customers/new/", f"/customers/{world.customer.pk}/edit/",
-                 f"/customers/{world.customer.pk}/contacts/new/", "/worklog/"):
+                 f"/customers/{world.customer.pk}/contacts/new/", "/worklog/", f"/orders/{world.order.pk}/",
+                 f"/orders/new/?quote={world.accepted_quote.pk}", f"/orders/new/?customer={world.customer.pk}"):
         _assert_fits(page, base + path, failures)
     # an administrator (announcements) and a compliance officer (the console)
     page = phone("wu.lei", "en")
@@ -155,6 +156,6 @@ def test_every_portal_page_fits_a_phone_without_sideways_scrolling(portal_world,
     page = phone(w.alice.email, "zh-hans", portal=True, password=w.password)
     for path in ("/", "/shared/", f"/shared/{w.shares['brochure'].pk}/", "/knowledge/",
                  f"/knowledge/{w.articles['public'].pk}/", "/orders/", f"/orders/{w.orders['a'].pk}/", "/service/",
-                 f"/service/{w.records['a'].pk}/", "/service/new/", "/announcements/"):
+                 f"/service/{w.records['a'].pk}/", "/service/new/", "/announcements/", "/ask/"):
         _assert_fits(page, base + path, failures)
     assert failures == []
