@@ -75,3 +75,12 @@ class RatingForm(forms.Form):
 class ComplaintForm(forms.Form):
     description = forms.CharField(label=_("What went wrong?"), max_length=MAX_TEXT,
                                   widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class QuestionForm(forms.Form):
+    """'Ask my account manager'."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(label=_("Your question"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 6}),
+                              help_text=_("Your account manager answers by e-mail or phone, usually within one working day."))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, knowledge, orders, service, shares
+from portal.views import account, knowledge, orders, questions, service, shares
 
 app_name = "portal"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     *account.entrance.urls(),
     path("invitation/<str:token>/", account.invitation, name="invitation"),
     path("announcements/", account.announcements, name="announcements"),
+    path("ask/", questions.ask, name="ask"),
     # shared documents
     path("shared/", shares.share_list, name="shares"),
     path("shared/<int:share_id>/", shares.share_detail, name="share"),

@@ -65,3 +65,5 @@ CRM_OPPORTUNITY_REASSIGNED = register("crm.opportunity.reassigned", "An open opp
 CRM_QUOTE_REASSIGNED = register("crm.quote.reassigned", "An open quote was handed to another owner", label=_("Reassigned a quote"))
 CRM_ACTIVITY_REASSIGNED = register("crm.activity.reassigned", "An open reminder was handed to another rep", label=_("Reassigned a reminder"))
 CRM_HANDOVER_COMPLETED = register("crm.handover.completed", "A leaving rep's book (customers, open deals, quotes, reminders, account-team places) was handed over", label=_("Handed over a rep's book"))
+# The portal's "Ask my account manager" (backend/crm/services/portal_questions.py).
+CRM_PORTAL_QUESTION_ASKED = register("crm.portal.question_asked", "A customer's portal user asked their account manager a question (a reminder for the owner)", label=_("Asked the account manager"))

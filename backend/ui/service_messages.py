@@ -78,6 +78,8 @@ SERVICE_MESSAGES = (
     gettext_noop("A customer's portal user cannot be on an account team; choose a colleague."),
     gettext_noop("This share was revoked; share the document with the customer again instead."),
     gettext_noop("This document is already shared with this customer; change or revoke that share instead."),
+    gettext_noop("Write your question first."),
+    gettext_noop("The question is incomplete."),
     gettext_noop("The contact has no e-mail address; add one before inviting them."),
     gettext_noop("An e-mail address is required for a portal invitation."),
     gettext_noop("This portal user is disabled; enable them instead of inviting them again."),

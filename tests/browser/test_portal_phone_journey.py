@@ -1,8 +1,8 @@
 """The customer's side on a phone (issue 15): at 390 px, in English and in Chinese, a portal user sees
 who their account manager is, reads an order whose amounts stay reachable (the tables scroll in their
 own box, never the page) and whose 5% discount reads 5.0%, finds an expired share marked as no longer
-available, and previews a downloadable brochure beside its Download button. Under the
-Content-Security-Policy, with axe."""
+available, and previews a downloadable brochure beside its Download button, then asks the account manager to call
+(received, and who will answer). Under the Content-Security-Policy, with axe."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from backend.crm.models import OrderLine, Product
+from backend.crm.models import Activity, OrderLine, Product
 from tests.browser.axe import axe_source, serious_violations
 from tests.portal.world import build_portal_world
 
@@ -24,8 +24,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 WORDS = {
-    "en": {"manager": "Your account manager", "gone": "No longer available", "download": "Download"},
-    "zh-hans": {"manager": "您的客户经理", "gone": "已不可用", "download": "下载"},
+    "en": {"manager": "Your account manager", "gone": "No longer available", "download": "Download",
+           "subject": "Please call me", "received": "your question was received. 王芳 will answer you"},
+    "zh-hans": {"manager": "您的客户经理", "gone": "已不可用", "download": "下载",
+                "subject": "请来电", "received": "您的问题已收到。王芳 将答复您"},
 }
 
 
@@ -119,6 +121,23 @@ def test_a_customer_on_a_phone_reads_an_order_and_previews_a_shared_brochure(por
         _no_sideways_scroll(page)
         assert serious_violations(page, axe_source()) == []
         shots(page, f"portal-phone-share-preview-{suffix}", full_page=False)
+
+        # when she asks her account manager to call her, from the home page
+        page.goto(f"{live_server.url}/portal/")
+        page.click("[data-testid=ask-manager]")
+        expect(page.locator("[data-testid=ask-who]")).to_contain_text("王芳")
+        page.fill("#id_subject", words["subject"])
+        page.fill("#id_message", "我们想增购两台 CNC-200，请来电。We would like two more CNC-200; please call.")
+        _no_sideways_scroll(page)
+        assert serious_violations(page, axe_source()) == []
+        shots(page, f"portal-phone-ask-{suffix}")
+        page.click("[data-testid=ask-form] button[type=submit]")
+        # then the home page says it was received and who will answer, and 王芳 holds it as a reminder
+        page.wait_for_url(f"{live_server.url}/portal/")
+        expect(page.locator("main .alert").first).to_contain_text(words["received"])
+        assert Activity.objects.filter(owner=portal_world.staff["rep"], customer=portal_world.a,
+                                       subject__contains=words["subject"], done=False).count() == 1
+        shots(page, f"portal-phone-asked-{suffix}", full_page=False)
         assert problems == []
     finally:
         context.close()
