@@ -106,6 +106,21 @@ def test_the_customer_360_links_its_orders_to_the_order_page(world):
     assert f'href="/orders/{world.order.pk}/"' in page
 
 
+
+def test_the_signed_contract_is_linked_from_the_order_for_who_may_see_it(world):
+    from backend.crm.services.orders import order_create
+
+    order = order_create(actor=world.rep, customer=world.customer, currency="CNY", contract_document=world.contract,
+                         lines=[{"product": world.product.pk, "quantity": "1", "unit_price": "1000"}])
+    page = client_for(world.rep).get(f"/orders/{order.pk}/").content.decode()
+    contract = page.split('data-testid="order-contract"')[1].split("</dd>")[0]
+    assert f'href="/documents/{world.contract.pk}/"' in contract and world.contract.title in contract
+    # the colleague sees the order, and the contract is named only as a file not shared with them
+    page = client_for(world.colleague).get(f"/orders/{order.pk}/").content.decode()
+    contract = page.split('data-testid="order-contract"')[1].split("</dd>")[0]
+    assert world.contract.title not in contract and "not shared with you" in contract
+
+
 # --- invoices -----------------------------------------------------------------------------------------
 
 

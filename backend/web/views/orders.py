@@ -174,6 +174,7 @@ def _order_page(request, order, *, invoice_form=None, payment_form=None, status:
         "section": "customers",
         "order": order,
         "quote_visible": order.quote_id is not None and can(user, Action.VIEW, order.quote),
+        "contract_visible": order.contract_document_id is not None and can(user, Action.VIEW, order.contract_document),
         "lines": lines,
         "gross": gross,
         "discount": gross - order.total,
