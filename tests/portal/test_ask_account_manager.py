@@ -78,3 +78,12 @@ def test_who_may_reach_the_form(world, client):
     # Bob's question goes to his own manager, never to Alice's
     portal_client(world.bob).post(url, {"subject": "Hello", "message": "Question"})
     assert list(Activity.objects.values_list("owner", "customer")) == [(world.staff["rep_b"].pk, world.b.pk)]
+
+
+def test_the_account_manager_finds_the_question_among_their_reminders_on_their_home_page(world):
+    # given Alice asked 王芳 a question in the portal
+    portal_question_ask(actor=world.alice, subject="请来电 Please call", message="Two more CNC-200.")
+    # when 王芳 opens her home page, then the question is among her open reminders
+    assert "请来电 Please call" in client_for(world.staff["rep"]).get("/").content.decode()
+    # and the other rep's home page does not show it
+    assert "请来电 Please call" not in client_for(world.staff["rep_b"]).get("/").content.decode()
