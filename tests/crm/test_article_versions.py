@@ -156,3 +156,37 @@ def test_staff_search_finds_words_in_the_current_text_or_only_in_an_earlier_vers
 
     # then both are found, the renamed one marked as found only in an earlier version
     assert found == {renamed.pk: True, current.pk: False}
+
+
+# --- API ----------------------------------------------------------------------------------------------------
+
+
+def test_the_api_sends_for_review_withdraws_and_lists_versions_for_who_may_change_and_404_for_others(people):
+    from tests.fixtures.clients import api_client
+
+    # given the owner's draft, changed once
+    article = services.article_create(actor=people["owner"], title="Spindle noise", body="v1")
+    services.article_update(actor=people["owner"], article=article, body="v2")
+    base = f"/api/crm/articles/{article.pk}"
+
+    # when others try, and the owner sends it for review; the engineer publishes and withdraws it
+    hidden = [api_client(people["outsider"]).get(f"{base}/versions/").status_code,
+              api_client(people["outsider"]).post(f"{base}/review/").status_code]
+    versions = api_client(people["colleague"]).get(f"{base}/versions/")
+    review = api_client(people["owner"]).post(f"{base}/review/")
+    api_client(people["engineer"]).post(f"{base}/publish/")
+    not_theirs = api_client(people["outsider"]).post(f"{base}/withdraw/")
+    withdraw = api_client(people["engineer"]).post(f"{base}/withdraw/")
+    twice = api_client(people["engineer"]).post(f"{base}/withdraw/")
+
+    # then the draft is 404 to reps who did not write it; each step answers the article, audited
+    assert hidden == [404, 404] and versions.status_code == 404
+    assert review.status_code == 200 and review.json()["status"] == "review"
+    assert not_theirs.status_code == 404
+    assert withdraw.status_code == 200 and withdraw.json()["status"] == "withdrawn"
+    assert twice.status_code == 400 and "status" in twice.json()["fields"]
+    listed = api_client(people["owner"]).get(f"{base}/versions/")
+    assert [(v["number"], v["body"], v["author"]["id"]) for v in listed.json()] == [
+        (2, "v2", people["owner"].pk), (1, "v1", people["owner"].pk)]
+    assert AuditEvent.objects.filter(event_type="crm.article.withdrawn", target_id=str(article.pk),
+                                     actor=people["engineer"]).exists()

@@ -15,7 +15,7 @@ from backend.common.pagination import KeysetPagination
 from backend.common.resolver import resolve
 from backend.crm.api.refs import ProductRefSerializer
 from backend.crm.models import ArticleStatus, ArticleVisibility, Product
-from backend.crm.selectors.knowledge import article_get_visible, article_list_visible
+from backend.crm.selectors.knowledge import article_get_visible, article_list_visible, article_versions
 from backend.crm.services import knowledge as services
 
 
@@ -105,8 +105,47 @@ class ArticlePublishView(APIView):
         return Response(ArticleSerializer(article_get_visible(user=request.user, article_id=article.pk)).data)
 
 
+@extend_schema(tags=["crm: knowledge"])
+class ArticleReviewView(APIView):
+    @extend_schema(summary="Send a draft (or a withdrawn article) for review", request=None,
+                   responses=ArticleSerializer)
+    def post(self, request: Request, article_id: int) -> Response:
+        article = article_get_visible(user=request.user, article_id=article_id)
+        article = services.article_review_request(actor=request.user, article=article)
+        return Response(ArticleSerializer(article_get_visible(user=request.user, article_id=article.pk)).data)
+
+
+@extend_schema(tags=["crm: knowledge"])
+class ArticleWithdrawView(APIView):
+    @extend_schema(summary="Withdraw a published article (out of the portal and search; it may be published again)",
+                   request=None, responses=ArticleSerializer)
+    def post(self, request: Request, article_id: int) -> Response:
+        article = article_get_visible(user=request.user, article_id=article_id)
+        article = services.article_withdraw(actor=request.user, article=article)
+        return Response(ArticleSerializer(article_get_visible(user=request.user, article_id=article.pk)).data)
+
+
+class ArticleVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    author = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema(tags=["crm: knowledge"])
+class ArticleVersionsView(APIView):
+    @extend_schema(summary="An article's saved texts, newest first", responses=ArticleVersionSerializer(many=True))
+    def get(self, request: Request, article_id: int) -> Response:
+        article = article_get_visible(user=request.user, article_id=article_id)
+        return Response(ArticleVersionSerializer(article_versions(article=article), many=True).data)
+
+
 urlpatterns = [
     path("articles/", ArticleListCreateView.as_view(), name="api-article-list"),
     path("articles/<int:article_id>/", ArticleDetailView.as_view(), name="api-article-detail"),
     path("articles/<int:article_id>/publish/", ArticlePublishView.as_view(), name="api-article-publish"),
+    path("articles/<int:article_id>/review/", ArticleReviewView.as_view(), name="api-article-review"),
+    path("articles/<int:article_id>/withdraw/", ArticleWithdrawView.as_view(), name="api-article-withdraw"),
+    path("articles/<int:article_id>/versions/", ArticleVersionsView.as_view(), name="api-article-versions"),
 ]
