@@ -99,7 +99,8 @@ PAGES: tuple[Page, ...] = (
     Page("pipeline", "pipeline (sales rep)", "/pipeline/", "rep", 4),
     Page("pipeline_admin", "pipeline (admin, all)", "/pipeline/", "admin", 4),
     Page("service_desk", "service desk", "/service/", "service", 9),
-    Page("service_record", "service record", "/service/{service_record}/", "service", 9),
+    # 10 while the record waits for dispatch: the candidate engineers' workload and experience (one query)
+    Page("service_record", "service record", "/service/{service_record}/", "service", 10),
     Page("announcements", "announcements", "/announcements/", "admin", 6),
     Page("reports", "reports (sales rep)", "/reports/", "rep", 11),
     Page("reports_admin", "reports (admin)", "/reports/", "admin", 11),
