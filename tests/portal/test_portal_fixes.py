@@ -162,3 +162,16 @@ def test_a_downloadable_share_shows_its_pages_beside_the_download_button(world):
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     # and another customer's user gets 404 for the same page
     assert portal_client(world.bob).get(reverse("portal:share_page", args=[share.pk, 1])).status_code == 404
+
+
+def test_staff_sharing_a_document_twice_on_its_page_read_why_in_their_language(world):
+    # given the brochure is shared with A; when 王芳 shares it with A again from the document page (in Chinese)
+    rep, brochure = world.staff["rep"], world.docs["brochure"]
+    from tests.fixtures.clients import client_for
+
+    response = client_for(rep, "zh-hans").post(reverse("web:share_create", args=[brochure.pk]),
+                                               {"customer": world.a.pk, "downloadable": "on"}, follow=True)
+    # then the page says it is shared already (no error page), and no second share exists
+    assert response.status_code == 200
+    assert "此文档已共享给该客户" in response.content.decode()
+    assert DocumentShare.objects.filter(document=brochure, customer=world.a).count() == 1
