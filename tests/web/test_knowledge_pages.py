@@ -259,3 +259,19 @@ def test_the_list_page_reads_in_a_fixed_number_of_queries_however_many_articles(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/knowledge/", {"q": "article"})
     assert response.content.decode().count('data-testid="knowledge-row-') == 10
+
+
+def test_an_earlier_version_shows_what_changed_to_the_current_text_for_a_reviewer(cast):
+    # given an article whose second step was rewritten
+    article = _draft(cast, body="1. Stop the spindle.\n2. Replace the bearing.\n3. Run at 8000 rpm.")
+    services.article_update(actor=cast["author"], article=article,
+                            body="1. Stop the spindle.\n2. Replace both bearings.\n3. Run at 8000 rpm.")
+
+    # when the engineer reads version 1, and then the current version 2
+    old = client_for(cast["engineer"]).get(f"/knowledge/{article.pk}/versions/1/").content.decode()
+    current = client_for(cast["engineer"]).get(f"/knowledge/{article.pk}/versions/2/").content.decode()
+
+    # then version 1 marks the changed words against the current text; version 2 is the current text
+    diff = old.split('data-testid="version-diff"', 1)[1]
+    assert "<del>the</del>" in diff and "<ins>both</ins>" in diff and "<ins>bearings</ins>" in diff
+    assert 'data-testid="version-same"' in current and 'data-testid="version-diff"' not in current

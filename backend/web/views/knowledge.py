@@ -27,6 +27,7 @@ from backend.crm.selectors.products import product_get_visible
 from backend.crm.selectors.service import service_record_get_visible
 from backend.crm.services import knowledge as services
 from backend.crm.services.service import service_record_to_article
+from backend.documents.text_compare import compare_texts
 from backend.ui.errors import Refusal, report_outcome
 from backend.ui.markdown import markdown_html
 from backend.web.pages import int_or_none, staff_page
@@ -179,8 +180,12 @@ def knowledge_article(request, article_id: int):
 def knowledge_version(request, article_id: int, number: int):
     article = selectors.article_get_visible(user=request.user, article_id=article_id)
     version = selectors.article_version_get(article=article, number=number)
+    differs = (version.title, version.body) != (article.title, article.body)
     return render(request, "web/knowledge_version.html", {
         "section": "knowledge", "article": article, "version": version, "body_html": markdown_html(version.body),
+        # what changed from this version to the current text, for a reviewer (the bounded diff of documents)
+        "diff": compare_texts(version.body, article.body) if differs else None,
+        "title_changed": version.title != article.title,
     })
 
 
