@@ -80,6 +80,7 @@ SERVICE_MESSAGES = (
     gettext_noop("This document is already shared with this customer; change or revoke that share instead."),
     gettext_noop("Write your question first."),
     gettext_noop("The question is incomplete."),
+    gettext_noop("You sent several questions in the last hour; your account manager will answer them. Please wait a little before sending more."),
     gettext_noop("The contact has no e-mail address; add one before inviting them."),
     gettext_noop("An e-mail address is required for a portal invitation."),
     gettext_noop("This portal user is disabled; enable them instead of inviting them again."),

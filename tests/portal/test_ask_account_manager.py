@@ -87,3 +87,15 @@ def test_the_account_manager_finds_the_question_among_their_reminders_on_their_h
     assert "请来电 Please call" in client_for(world.staff["rep"]).get("/").content.decode()
     # and the other rep's home page does not show it
     assert "请来电 Please call" not in client_for(world.staff["rep_b"]).get("/").content.decode()
+
+
+def test_a_flood_of_questions_is_refused_after_five_in_an_hour_and_said_so(world):
+    # given Alice sent five questions in the last hour
+    for n in range(5):
+        portal_question_ask(actor=world.alice, subject=f"Question {n}", message="?")
+    # when she sends a sixth from the page, then it is refused with a sentence in her language, nothing saved
+    response = portal_client(world.alice, "zh-hans").post(reverse("portal:ask"), {"subject": "6", "message": "?"})
+    assert response.status_code == 400 and "请稍候再发送" in response.content.decode()
+    assert Activity.objects.filter(customer=world.a).count() == 5
+    # and Bob, of another customer, is not held back by her questions
+    assert portal_question_ask(actor=world.bob, subject="Hello", message="?").activity.pk

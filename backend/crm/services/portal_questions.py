@@ -9,19 +9,23 @@ received and who will answer. Audited as crm.portal.question_asked, with the cus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from backend.access.policy import portal_customer_id
 from backend.audit import services as audit
-from backend.common.errors import InvalidInput, PermissionDenied
+from backend.common.errors import Conflict, InvalidInput, PermissionDenied
 from backend.crm.audit_events import CRM_PORTAL_QUESTION_ASKED
 from backend.crm.models import Activity, ActivityKind, Customer
 from backend.sharing.models import PortalAccount
 
 MAX_SUBJECT = 200
 MAX_MESSAGE = 5000
+# Questions one portal user may send in an hour: enough for a real conversation, not for a flood of reminders.
+QUESTIONS_PER_HOUR = 5
+SUBJECT_MARK = "[门户 Portal] "
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,17 @@ def portal_question_ask(*, actor, subject: str, message: str) -> QuestionAsked:
         raise InvalidInput("The question is incomplete.", fields=errors)
     contact_id = PortalAccount.objects.filter(user_id=actor.pk).values_list("contact_id", flat=True).first()
     now = timezone.now()
+    recent = Activity.objects.filter(customer_id=customer_id, contact_id=contact_id, kind=ActivityKind.REMINDER,
+                                     subject__startswith=SUBJECT_MARK, created_at__gte=now - timedelta(hours=1))
+    if recent.count() >= QUESTIONS_PER_HOUR:
+        raise Conflict("You sent several questions in the last hour; your account manager will answer them. "
+                       "Please wait a little before sending more.")
     with transaction.atomic():
         # the owner read under a lock, so a handover at the same moment cannot leave the question behind
         customer = Customer.objects.select_for_update().select_related("owner").get(pk=customer_id)
         activity = Activity.objects.create(
             customer=customer, contact_id=contact_id, kind=ActivityKind.REMINDER,
-            subject=f"[门户 Portal] {subject}"[:MAX_SUBJECT], body=message, occurred_at=now, due_at=now,
+            subject=f"{SUBJECT_MARK}{subject}"[:MAX_SUBJECT], body=message, occurred_at=now, due_at=now,
             owner=customer.owner, created_at=now,
         )
         audit.record(CRM_PORTAL_QUESTION_ASKED, actor=actor, target=activity, customer_id=customer.pk, detail={
