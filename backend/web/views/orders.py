@@ -20,7 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -245,8 +245,6 @@ def order_payment_record(request, order_id: int):
 
 
 def _date_text(day) -> str:
-    from django.utils import formats
-
     return formats.date_format(day, "DATE_FORMAT")
 
 
