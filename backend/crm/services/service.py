@@ -169,7 +169,7 @@ def service_record_resolve(*, actor, record: ServiceRecord, resolution: str) -> 
     require(actor=actor, action=Action.CHANGE, obj=record)
     with transaction.atomic():
         resolved = _step(actor=actor, record=record, to=S.RESOLVED, apply=apply)
-        service_follow_up_schedule(actor=actor, record=resolved)
+        _follow_up_schedule(actor=actor, record=resolved)
     return resolved
 
 
@@ -183,7 +183,7 @@ def service_follow_up_due(record: ServiceRecord) -> dt.datetime | None:
     return record.resolved_at + dt.timedelta(days=days)
 
 
-def service_follow_up_schedule(*, actor, record: ServiceRecord) -> Activity | None:
+def _follow_up_schedule(*, actor, record: ServiceRecord) -> Activity | None:
     """Schedule the follow-up visit of a record `actor` has just resolved (called by service_record_resolve, in
     its transaction): a next-step reminder due SERVICE_FOLLOW_UP_DAYS later, for the customer's owner.
 
