@@ -535,6 +535,11 @@ CELERY_BEAT_SCHEDULE = {
 # --- CRM --------------------------------------------------------------------
 # Warn when a new quote's net unit price differs from the customer's last accepted one by more than this.
 QUOTE_PRICE_DEVIATION_PERCENT = _env_int("QUOTE_PRICE_DEVIATION_PERCENT", 10)
+# The header of every quote PDF (company name; details such as address and phone, lines split by "|") and
+# its terms ("|" between terms; empty: the standard terms, translated).
+QUOTE_PDF_COMPANY_NAME = _env("QUOTE_PDF_COMPANY_NAME", "Dossier")
+QUOTE_PDF_COMPANY_DETAILS = _env("QUOTE_PDF_COMPANY_DETAILS", "")
+QUOTE_PDF_TERMS = _env("QUOTE_PDF_TERMS", "")
 # The roles whose members add and change products (names, list and floor prices); others only read them.
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
 # The roles whose members read every rep's work log (visits, calls, notes, reminders); everyone reads their own.

@@ -21,6 +21,8 @@ CRM_QUOTE_CREATED = register("crm.quote.created", "A quote was drafted", label=_
 CRM_QUOTE_STATUS_CHANGED = register("crm.quote.status_changed", "A quote was sent, accepted, rejected, expired or superseded", label=_("Changed a quote's status"))
 CRM_QUOTE_DOCUMENT_ATTACHED = register("crm.quote.document_attached", "A quote's rendered document was attached", label=_("Attached a quote document"))
 CRM_QUOTE_REVISED = register("crm.quote.revised", "A new revision of a quote was drafted (the one it replaces is kept, superseded)", label=_("Revised a quote"))
+CRM_QUOTE_PDF_GENERATED = register("crm.quote.pdf_generated", "A quote was drawn as a PDF and stored as a new document version", label=_("Made a quote PDF"))
+CRM_QUOTE_SENT = register("crm.quote.sent", "A quote's PDF was shared with the customer's portal and the quote marked sent", label=_("Sent a quote to the customer"))
 CRM_ORDER_CREATED = register("crm.order.created", "An order was recorded", label=_("Recorded an order"))
 CRM_ORDER_STATUS_CHANGED = register("crm.order.status_changed", "An order was fulfilled or cancelled", label=_("Changed an order's status"))
 CRM_INVOICE_ISSUED = register("crm.invoice.issued", "An invoice was issued against an order", label=_("Issued an invoice"))
