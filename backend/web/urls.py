@@ -31,6 +31,8 @@ from backend.web.views import knowledge
 
 from backend.web.views import quotes
 
+from backend.web.views import quote_pdf
+
 from backend.web.views import activities
 
 from backend.web.views import orders
@@ -110,6 +112,8 @@ urlpatterns = [
     path("quotes/preview/", quotes.quote_preview_json, name="quote_preview"),
     path("quotes/<int:quote_id>/", quotes.quote_detail, name="quote"),
     path("quotes/<int:quote_id>/revise/", quotes.quote_revision_new, name="quote_revise"),
+    path("quotes/<int:quote_id>/pdf/", quote_pdf.quote_pdf_make, name="quote_pdf"),
+    path("quotes/<int:quote_id>/send/", quote_pdf.quote_send_to_customer, name="quote_send"),
     path("orders/new/", orders.order_new, name="order_new"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/invoices/", orders.order_invoice_issue, name="order_invoice"),
