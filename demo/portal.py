@@ -64,12 +64,14 @@ def seed_portal_demo(*, password: str, stdout: TextIO | None = None) -> PortalDe
         invite.invitation.save(update_fields=["used_at"])
         PortalAccount.objects.filter(pk=account.pk).update(activated_at=now)
 
-        shared = 0
+        shared, seen = 0, set()
         for title_part, downloadable, days in (("QH-VMC850", True, None), ("QH-CK6150", False, None),
                                                ("HD-2026-031", True, None), ("QH-HMC630", True, -3)):
             document = _document(title_part)
-            if document is None or not can_share_document(owner, document, customer):
+            # two title parts may name one document, and a document is shared with a customer once
+            if document is None or document.pk in seen or not can_share_document(owner, document, customer):
                 continue
+            seen.add(document.pk)
             share = document_share_create(actor=owner, document=document, customer=customer, downloadable=downloadable,
                                           expires_at=now + dt.timedelta(days=30))
             if days is not None and days < 0:  # one share that has run out, to show the expired page
