@@ -264,6 +264,11 @@ def test_an_order_from_an_accepted_quote_takes_its_customer_currency_and_lines(w
     assert "Order SO-2026-0042 is recorded." in page
 
 
+def test_without_javascript_the_quote_picker_box_may_hold_the_quote_id(world):
+    page = client_for(world.rep).get(f"/orders/new/?quote_q={world.accepted_quote.pk}&quote=").content.decode()
+    assert 'data-testid="order-quote-summary"' in page and "Q-2026-0001" in page
+
+
 def test_a_quote_that_is_not_accepted_cannot_become_an_order(world):
     client = client_for(world.team)
     page = client.get(f"/orders/new/?quote={world.open_quote.pk}").content.decode()

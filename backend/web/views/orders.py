@@ -298,7 +298,8 @@ def _posted_rows(post) -> list[LineRow]:
 
 
 def _picked(request, name: str) -> int | None:
-    for value in (request.POST.get(name), request.POST.get(f"{name}_q"), request.GET.get(name)):
+    for value in (request.POST.get(name), request.POST.get(f"{name}_q"), request.GET.get(name),
+                  request.GET.get(f"{name}_q")):
         picked = int_or_none(str(value or "").strip().lstrip("#"))
         if picked:
             return picked
