@@ -97,6 +97,10 @@ def test_an_engineer_turns_a_service_record_into_a_published_article(world, open
     page.wait_for_url(re.compile(rf"/knowledge/{article.pk}/versions/1/$"))
     expect(page.locator("h1")).to_have_text("主轴异响 Spindle noise")
     expect(page.locator("[data-testid=version-body]")).not_to_contain_text("8000 rpm")
+    expect(page.locator("[data-testid=version-diff] ins", has_text="8000").first).to_be_visible()
+    found = serious_violations(page, axe_source())
+    assert not found, "\n".join(found)
+    shots(page, f"knowledge-version-changes-{suffix}")
 
     # then the knowledge base's search finds it, also at phone width without sideways scrolling
     page.goto(f"{live_server.url}/knowledge/")
@@ -105,7 +109,8 @@ def test_an_engineer_turns_a_service_record_into_a_published_article(world, open
     expect(page.locator(f"[data-testid=knowledge-row-{article.pk}]")).to_be_visible()
     shots(page, f"knowledge-list-{suffix}")
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in ("/knowledge/", f"/knowledge/{article.pk}/", f"/knowledge/{article.pk}/edit/"):
+    for path in ("/knowledge/", f"/knowledge/{article.pk}/", f"/knowledge/{article.pk}/edit/",
+                 f"/knowledge/{article.pk}/versions/1/"):
         page.goto(live_server.url + path)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
     page.goto(f"{live_server.url}/knowledge/{article.pk}/")
