@@ -16,6 +16,7 @@ urlpatterns = [
     path("shared/", shares.share_list, name="shares"),
     path("shared/<int:share_id>/", shares.share_detail, name="share"),
     path("shared/<int:share_id>/download/", shares.share_download, name="share_download"),
+    path("shared/<int:share_id>/answer/", shares.share_quote_answer, name="share_quote_answer"),
     path("shared/<int:share_id>/pages/<int:page>.png", shares.share_page, name="share_page"),
     # knowledge base
     path("knowledge/", knowledge.article_list, name="knowledge"),

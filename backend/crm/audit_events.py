@@ -23,6 +23,7 @@ CRM_QUOTE_DOCUMENT_ATTACHED = register("crm.quote.document_attached", "A quote's
 CRM_QUOTE_REVISED = register("crm.quote.revised", "A new revision of a quote was drafted (the one it replaces is kept, superseded)", label=_("Revised a quote"))
 CRM_QUOTE_PDF_GENERATED = register("crm.quote.pdf_generated", "A quote was drawn as a PDF and stored as a new document version", label=_("Made a quote PDF"))
 CRM_QUOTE_SENT = register("crm.quote.sent", "A quote's PDF was shared with the customer's portal and the quote marked sent", label=_("Sent a quote to the customer"))
+CRM_QUOTE_DECIDED_BY_CUSTOMER = register("crm.quote.decided_by_customer", "The customer accepted or declined a sent quote in the portal (with an optional comment)", label=_("Answered a quote in the portal"))
 CRM_ORDER_CREATED = register("crm.order.created", "An order was recorded", label=_("Recorded an order"))
 CRM_ORDER_STATUS_CHANGED = register("crm.order.status_changed", "An order was fulfilled or cancelled", label=_("Changed an order's status"))
 CRM_INVOICE_ISSUED = register("crm.invoice.issued", "An invoice was issued against an order", label=_("Issued an invoice"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.utils.translation import gettext as _
 
 from backend.common.errors import Gone, NotFound
+from backend.crm.services.quote_pdf import quote_awaiting_customer, quote_decide_by_customer
 from backend.common.file_response import sandboxed
 from backend.documents.download_response import (
     UNSATISFIABLE,
@@ -18,7 +21,7 @@ from backend.documents.download_response import (
 )
 from backend.sharing import shares as sharing
 from backend.ui.errors import Refusal
-from portal.pages import page_number, portal_reading
+from portal.pages import page_number, portal_action, portal_reading
 
 SHARES_PER_PAGE = 25
 
@@ -37,7 +40,25 @@ def share_detail(request, share_id: int):
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
     view = sharing.share_open(actor=request.user, share=share)
     return render(request, "portal/share.html", {"section": "shares", "view": view, "share": share,
-                                                 "pages": range(1, view.page_count + 1)})
+                                                 "pages": range(1, view.page_count + 1),
+                                                 "quote_to_answer": quote_awaiting_customer(share=share)})
+
+
+@portal_action
+def share_quote_answer(request, share_id: int):
+    """The customer accepts or declines the sent quote a share carries (with an optional comment)."""
+    share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
+    decision = request.POST.get("decision", "")
+    if decision not in ("accept", "decline"):
+        return render(request, "portal/error.html", {"message": _("Choose accept or decline.")}, status=400)
+    quote = quote_decide_by_customer(actor=request.user, share=share, accept=decision == "accept",
+                                     comment=request.POST.get("comment", ""))
+    if quote.status == "accepted":
+        text = _("Thank you: you accepted quote %(number)s. %(owner)s will be in touch.")
+    else:
+        text = _("You declined quote %(number)s. %(owner)s will be in touch.")
+    messages.success(request, text % {"number": quote.number, "owner": quote.owner})
+    return redirect("portal:share", share.pk)
 
 
 @portal_reading

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from backend.access.policy import Action
 from backend.access.services import require
 from backend.audit import services as audit
-from backend.common.errors import Conflict, InvalidInput
+from backend.common.errors import Conflict, InvalidInput, NotFound
 from backend.crm.models import Quote, QuoteStatus
 from backend.crm.quote_pdf_render import QuotePdfContent, QuotePdfLine, render_quote_pdf
 from backend.documents.intake import UploadSource
@@ -169,3 +169,62 @@ def quote_send(*, actor, quote: Quote, language: str = "zh-hans"):
                      detail={"number": sent.number, "share": share.pk, "document_id": version.document_id,
                              "version": version.number})
     return share
+
+
+# --- the customer's answer, in the portal ------------------------------------------------------------
+
+NO_LONGER_OPEN = gettext_noop("This quote is no longer waiting for your answer.")
+PORTAL_MARK = "[门户 Portal] "
+MAX_COMMENT = 2000
+
+
+def quote_awaiting_customer(*, share) -> Quote | None:
+    """The sent quote whose PDF `share` (a share the portal user may open) carries, if the customer has
+    not answered it yet."""
+    return (Quote.objects.filter(document_id=share.document_id, customer_id=share.customer_id,
+                                 status=QuoteStatus.SENT).order_by("-created_at").first())
+
+
+def quote_decide_by_customer(*, actor, share, accept: bool, comment: str = "") -> Quote:
+    """A portal user of the quote's customer accepts or declines a sent quote shared with them, with an
+    optional comment. The quote moves to accepted or rejected; the rep who owns the quote is told in the
+    app (an open reminder on the customer, due at once, with the comment); audited as
+    `crm.quote.decided_by_customer`. `share` must be one the portal user may open (share_get_for_portal)."""
+    from backend.access.policy import can, portal_customer_id
+    from backend.crm.models import Activity, ActivityKind
+    from backend.sharing.models import PortalAccount
+
+    customer_id = portal_customer_id(actor)
+    if customer_id is None or customer_id != share.customer_id or not can(actor, Action.VIEW, share):
+        audit.record("crm.access.denied", actor=actor, outcome="denied",
+                     detail={"action": "decide_quote", "via": "portal", "share": share.pk})
+        raise NotFound()
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput("At most 2000 characters.", fields={"comment": ["At most 2000 characters."]})
+    with transaction.atomic():
+        quote = quote_awaiting_customer(share=share)
+        if quote is None:
+            raise Conflict(NO_LONGER_OPEN)
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        if locked.status != QuoteStatus.SENT:
+            raise Conflict(NO_LONGER_OPEN)
+        now = timezone.now()
+        locked.status = QuoteStatus.ACCEPTED if accept else QuoteStatus.REJECTED
+        locked.decided_at = now
+        locked.save(update_fields=["status", "decided_at"])
+        contact_id = PortalAccount.objects.filter(user_id=actor.pk).values_list("contact_id", flat=True).first()
+        # the reminder's subject is stored, not translated per reader: both languages, like portal questions
+        words = (f"{locked.number} 客户已接受 accepted by the customer" if accept
+                 else f"{locked.number} 客户已拒绝 declined by the customer")
+        Activity.objects.create(
+            customer_id=locked.customer_id, opportunity_id=locked.opportunity_id, contact_id=contact_id,
+            kind=ActivityKind.REMINDER, subject=f"{PORTAL_MARK}{words}"[:200], body=comment, occurred_at=now,
+            due_at=now, owner_id=locked.owner_id, created_at=now)
+        audit.record("crm.quote.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"number": locked.number, "from": QuoteStatus.SENT, "to": locked.status,
+                             "via": "portal"})
+        audit.record("crm.quote.decided_by_customer", actor=actor, target=locked, customer_id=locked.customer_id,
+                     detail={"number": locked.number, "decision": "accepted" if accept else "declined",
+                             "comment": comment, "share": share.pk})
+    return locked
