@@ -96,8 +96,8 @@ PAGES: tuple[Page, ...] = (
     Page("customers_admin", "customers (admin, all)", "/customers/", "admin", 4),
     Page("customers_search", "customers, filtered", "/customers/?q={customer_q}", "rep", 4),
     Page("customer", "customer page", "/customers/{customer}/", "rep", 21),
-    Page("pipeline", "pipeline (sales rep)", "/pipeline/", "rep", 4),
-    Page("pipeline_admin", "pipeline (admin, all)", "/pipeline/", "admin", 4),
+    Page("pipeline", "pipeline (sales rep)", "/pipeline/", "rep", 5),
+    Page("pipeline_admin", "pipeline (admin, all)", "/pipeline/", "admin", 5),
     Page("service_desk", "service desk", "/service/", "service", 9),
     # 10 while the record waits for dispatch: the candidate engineers' workload and experience (one query)
     Page("service_record", "service record", "/service/{service_record}/", "service", 10),

@@ -59,7 +59,7 @@ PAGES = {
     "customers": ("/customers/", 4),
     # + 3: the shares with customers, and which customers opened them (two reads of the audit trail)
     "document": ("/documents/{quote_doc}/", 11),
-    "pipeline": ("/pipeline/", 4),
+    "pipeline": ("/pipeline/", 5),
     "service": ("/service/", 9),
 }
 

@@ -9,7 +9,8 @@ from collections import OrderedDict
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,9 @@ from backend.web.selectors import opportunity_ids_changeable
 from backend.web.views.opportunities import stage_move
 
 CLOSED_DAYS = 90
-CARDS_PER_STAGE = 100
+# The newest cards of each column; the column's count and totals are of all its deals. A board of
+# thousands of deals would otherwise draw (and the server render) every card's forms.
+CARDS_PER_STAGE = 30
 
 
 def _board_context(request) -> dict:
@@ -34,14 +37,21 @@ def _board_context(request) -> dict:
     mine = request.GET.get("mine") == "1" or request.POST.get("mine") == "1"
     since = timezone.now() - dt.timedelta(days=CLOSED_DAYS)
     opportunities = opportunity_list_visible(user=user, owner_id=user.pk if mine else None).filter(
-        Q(stage__in=OPEN_STAGES) | Q(closed_at__gte=since)).order_by("-updated_at", "-id")
-    columns = OrderedDict((stage, {"stage": stage, "label": label, "cards": [], "totals": {}})
+        Q(stage__in=OPEN_STAGES) | Q(closed_at__gte=since))
+    columns = OrderedDict((stage, {"stage": stage, "label": label, "cards": [], "totals": {}, "count": 0})
                           for stage, label in Stage.choices)
-    cards = list(opportunities[: CARDS_PER_STAGE * len(columns)])
+    for row in (opportunities.order_by().values("stage", "currency")
+                .annotate(total=Sum("amount"), deals=Count("id")).order_by("stage", "currency")):
+        column = columns[row["stage"]]
+        column["totals"][row["currency"]] = row["total"]
+        column["count"] += row["deals"]
+    newest = Window(RowNumber(), partition_by=[F("stage")], order_by=[F("updated_at").desc(), F("id").desc()])
+    cards = list(opportunities.annotate(stage_rank=newest).filter(stage_rank__lte=CARDS_PER_STAGE)
+                 .order_by("-updated_at", "-id"))
     for opportunity in cards:
-        column = columns[opportunity.stage]
-        column["cards"].append(opportunity)
-        column["totals"][opportunity.currency] = column["totals"].get(opportunity.currency, 0) + opportunity.amount
+        columns[opportunity.stage]["cards"].append(opportunity)
+    for column in columns.values():
+        column["more"] = column["count"] - len(column["cards"])
     return {
         "section": "pipeline",
         "columns": list(columns.values()),
@@ -50,6 +60,7 @@ def _board_context(request) -> dict:
         "closed_stages": [stage.value for stage in CLOSED_STAGES],
         "mine": mine,
         "closed_days": CLOSED_DAYS,
+        "cards_per_stage": CARDS_PER_STAGE,
     }
 
 
