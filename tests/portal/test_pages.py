@@ -118,6 +118,18 @@ def test_reading_an_article_is_audited(world):
     assert client.get(reverse("portal:article", args=[world.articles["internal"].pk])).status_code == 404
 
 
+def test_an_article_reads_as_formatted_text_and_markup_typed_in_it_stays_text(world):
+    # given a published article written in Markdown, with a line of HTML in it
+    article = world.articles["public"]
+    type(article).objects.filter(pk=article.pk).update(
+        body="## Steps\n\n1. Stop the **spindle**\n2. Check the belt\n\n<script>alert(1)</script>")
+    # when the customer reads it
+    page = portal_client(world.alice).get(reverse("portal:article", args=[article.pk])).content.decode()
+    # then they see headings, lists and emphasis, not the Markdown signs, and the HTML only as text
+    assert "<strong>spindle</strong>" in page and "<ol>" in page and "## Steps" not in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
 def test_order_shows_amounts_invoices_and_outstanding(world):
     client = portal_client(world.alice)
     response = client.get(reverse("portal:order", args=[world.orders["a"].pk]))
