@@ -85,6 +85,12 @@ def test_a_rep_sends_a_quote_pdf_and_the_customer_accepts_it_in_the_portal(world
     portal.locator("main a", has_text=quote.number).first.click()
     answer = portal.locator("[data-testid=quote-answer]")
     expect(answer).to_contain_text(quote.number)
+    # the PDF's pages are shown beside the answer
+    first_page = portal.locator("[data-preview] .share-pages img").first
+    first_page.scroll_into_view_if_needed()
+    expect(first_page).to_be_visible()
+    portal.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first_page.element_handle())
+    portal.evaluate("window.scrollTo(0, 0)")
     shots(portal, f"portal-quote-answer-{suffix}")
     # and accepts it with a comment
     portal.fill("#quote-answer-comment", "请尽快安排发货 Please ship soon")

@@ -64,7 +64,7 @@ def test_the_first_pdf_is_a_new_quote_document_linked_to_the_quote_and_its_custo
     assert document.crm_links.filter(quote=quote, customer=people["customer"]).exists()
     # and the PDF holds the header, the Chinese words, the product, the validity and the total
     text, _pages = _text(version)
-    for expected in ("华东精密贸易有限公司", "报价单", "数控车床", "Q-2026-0200", quote.valid_until.isoformat(),
+    for expected in ("华东精密贸易有限公司", "报价单", "数控车床", "王芳", "Q-2026-0200", quote.valid_until.isoformat(),
                      "¥1,900.00"):
         assert expected in text
     # and it is in the trail

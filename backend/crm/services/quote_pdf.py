@@ -76,7 +76,7 @@ def quote_pdf_content(quote: Quote, *, language: str) -> QuotePdfContent:
             (_("Date"), today.isoformat()),
             (_("Valid until"), quote.valid_until.isoformat() if quote.valid_until else "—"),
             (_("Currency"), currency),
-            (_("Contact"), quote.owner.get_full_name() or quote.owner.get_username()),
+            (_("Contact"), str(quote.owner)),
         ]
         if quote.revision > 1:
             facts.insert(1, (_("Revision"), str(quote.revision)))
