@@ -354,6 +354,21 @@ def search_documents(
     )
 
 
+def search_counts(*, user, q: str = "", filter_sets, backend: SearchBackend | None = None) -> list[int]:
+    """How many versions `user` may view match `q` under each of `filter_sets` (the search page's date
+    shortcuts): the engine's totals, trimmed there by the caller's principals like the facet counts.
+    No page is fetched, so there is nothing to re-check in the database; the query is parsed and the
+    principals read once for all the counts."""
+    parsed = _parse(q)
+    principals = tuple(user_principals(user))
+    if not principals:
+        return [0 for _ in filter_sets]
+    backend = backend or search_backend()
+    return [backend.search(SearchRequest(query=parsed, principals=principals, filters=filters, limit=1,
+                                         highlight=False)).total
+            for filters in filter_sets]
+
+
 def local_day_bounds(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
     """[start of date_from, start of the day after date_to) in the site's time zone."""
     from django.utils import timezone

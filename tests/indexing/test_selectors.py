@@ -43,3 +43,25 @@ def test_the_outbox_backlog_and_the_extraction_failures(people):
     assert backlog.oldest == SearchOutbox.objects.order_by("created_at").first().created_at
     assert failures == 1
 
+
+
+def test_search_counts_are_the_engines_totals_for_what_each_caller_may_see(people, committed):
+    from indexing.backends import SearchFilters
+    from indexing.selectors import search_counts, search_documents
+
+    owner, colleague, outsider = people
+    # given two internal contracts and a confidential one of the sales department's owner
+    with committed():
+        factories.document(owner, title="Supply contract A", content=b"delivery terms")
+        factories.document(owner, title="Supply contract B", content=b"delivery terms")
+        factories.document(owner, title="Secret contract", classification="confidential", content=b"delivery terms")
+
+    # when each person asks for the counts under no filter and under a kind that matches nothing
+    filter_sets = [SearchFilters(), SearchFilters(kinds=("quote",))]
+    counts = {who.username: search_counts(user=who, q="contract", filter_sets=filter_sets)
+              for who in (owner, colleague, outsider)}
+
+    # then each count is what that person's own search finds, never what they may not see
+    for who in (owner, colleague, outsider):
+        assert counts[who.username][0] == search_documents(user=who, q="contract").total
+    assert counts == {"owner": [3, 0], "colleague": [2, 0], "outsider": [0, 0]}

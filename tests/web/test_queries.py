@@ -82,8 +82,8 @@ def test_page_query_counts_are_pinned_and_do_not_grow(world, name, django_assert
 
 
 def test_search_page_query_count_does_not_grow_with_the_results(world, django_capture_on_commit_callbacks):
-    # The search page runs the search selector four times (the page and three date-facet counts); how many
-    # queries each costs belongs to indexing/ and may change, but it must not grow with the results shown.
+    # The search page runs the search selector once and asks the engine for three date-shortcut counts;
+    # how many queries that costs belongs to indexing/ and may change, but it must not grow with the results.
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

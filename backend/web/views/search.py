@@ -203,13 +203,12 @@ def search(request):
             actor=request.user, q=data["q"], filters=_filters(data, data["date_from"], data["date_to"]),
             sort=data["sort"], page=data["page"], page_size=PAGE_SIZE, facets=FACETS)
         today = timezone.localdate()
-        date_counts = []
-        for key, label, days in DATE_BUCKETS:
-            bucket = search_selectors.search_documents(
-                user=request.user, q=data["q"], filters=_filters(data, today - dt.timedelta(days=days - 1), None),
-                page_size=1, highlight_matches=False)
-            date_counts.append({"key": key, "label": label, "count": bucket.total,
-                                "days": days, "from": (today - dt.timedelta(days=days - 1)).isoformat()})
+        counts = search_selectors.search_counts(
+            user=request.user, q=data["q"],
+            filter_sets=[_filters(data, today - dt.timedelta(days=days - 1), None) for _key, _label, days in DATE_BUCKETS])
+        date_counts = [{"key": key, "label": label, "count": count, "days": days,
+                        "from": (today - dt.timedelta(days=days - 1)).isoformat()}
+                       for (key, label, days), count in zip(DATE_BUCKETS, counts)]
     if refusal:
         context["error"] = refusal.message
         context["errors"] = refusal.fields
