@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import get_language, gettext, gettext_lazy as _
 
 from backend.crm.models import ServiceType
 from backend.crm.services.service_requests import MAX_ATTACHMENTS, MAX_TEXT, PORTAL_REQUEST_TYPES
@@ -44,11 +44,18 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+def _product_label(product) -> str:
+    """"CNC-200 · 数控车床" (the English name when the page is in English and the product has one)."""
+    name = product.name_en if product.name_en and not (get_language() or "").startswith("zh") else product.name
+    return f"{product.code} · {name}"
+
+
 class ServiceRequestForm(forms.Form):
     type = forms.ChoiceField(label=_("What do you need?"),
                              choices=[(value, label) for value, label in ServiceType.choices
                                       if value in PORTAL_REQUEST_TYPES])
-    product = forms.ChoiceField(label=_("Product"), required=False)
+    product = forms.ChoiceField(label=_("Product"), required=False,
+                                help_text=_("The products on your orders. Not listed? Choose — and describe it."))
     order = forms.ChoiceField(label=_("Order"), required=False)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6}))
@@ -57,7 +64,7 @@ class ServiceRequestForm(forms.Form):
 
     def __init__(self, *args, products=(), orders=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].choices = [("", "—")] + [(str(p.pk), p.name) for p in products]
+        self.fields["product"].choices = [("", "—")] + [(str(p.pk), _product_label(p)) for p in products]
         self.fields["order"].choices = [("", "—")] + [(str(pk), number) for pk, number in orders]
 
 

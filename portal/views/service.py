@@ -8,11 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backend.access.policy import portal_can_follow_up
+from backend.access.policy import portal_can_follow_up, portal_customer_id
 from backend.common.file_response import file_response
-from backend.crm.models import Product
 from backend.crm.selectors.orders import order_choices_visible, order_get_visible
-from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible, service_record_thread
+from backend.crm.selectors.service import installed_products, service_record_get_visible, service_record_list_visible, service_record_thread
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
 from backend.documents.intake import UploadSource, upload_of_file
@@ -41,8 +40,12 @@ def _show_errors(form, refusal: Refusal) -> int:
     return refusal.status
 
 
+def _installed(request):
+    return installed_products(customer_id=portal_customer_id(request.user))
+
+
 def _new_form(request, data=None, files=None, initial=None):
-    products = Product.objects.filter(active=True).only("id", "name").order_by("name")
+    products = _installed(request)
     orders = order_choices_visible(user=request.user)
     return ServiceRequestForm(data, files, products=products, orders=orders, initial=initial)
 
@@ -63,7 +66,7 @@ def request_new(request):
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            product = Product.objects.filter(pk=data["product"], active=True).first() if data["product"] else None
+            product = _installed(request).filter(pk=data["product"]).first() if data["product"] else None
             order = order_get_visible(user=request.user, order_id=int(data["order"])) if data["order"] else None
             with Refusal() as refusal:
                 record = service_requests.service_request_submit(

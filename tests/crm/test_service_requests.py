@@ -27,7 +27,7 @@ from backend.crm.services.service_requests import (
 from backend.documents.integrity import storage_orphans_sweep
 from backend.sharing.models import PortalAccount
 from tests import factories
-from tests.crm.factories import CustomerFactory, OrderFactory, ProductFactory, ServiceRecordFactory
+from tests.crm.factories import CustomerFactory, OrderFactory, ServiceRecordFactory
 from tests.portal_factories import portal_user
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +79,8 @@ def _resolve(world, record):
 def test_a_customer_submits_a_request_with_a_photo_and_staff_see_it_at_once(world):
     # given a photo of the fault and one of A's orders
     photo = photo_bytes()
-    order = OrderFactory(customer=world["a"])
-    product = ProductFactory()
+    order = OrderFactory(customer=world["a"], total=1000)
+    product = order.lines.get().product  # installed at A: on one of its orders
     # when Alice submits a request with it
     record = _submit(world, product=product, order=order,
                      attachments=[factories.upload_source(photo, filename="主轴.png")])
@@ -245,7 +245,7 @@ def test_staff_cannot_rate_through_the_portal_service(world):
 
 
 def test_a_complaint_is_a_new_high_priority_record_about_the_first(world):
-    record = _submit(world, product=ProductFactory())
+    record = _submit(world, product=OrderFactory(customer=world["a"], total=1000).lines.get().product)
     complaint = service_complaint_file(actor=world["alice"], record=record, description="Nobody came.")
     assert complaint.pk != record.pk and complaint.complaint_about_id == record.pk
     assert complaint.type == ServiceType.COMPLAINT and complaint.priority == Priority.HIGH

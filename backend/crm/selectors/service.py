@@ -135,3 +135,16 @@ def service_dispatch_candidates(*, user, record: ServiceRecord, engineers) -> li
         ))
     order = {engineer.pk: index for index, engineer in enumerate(engineers)}
     return sorted(candidates, key=lambda c: (-(c.resolved_of_product or 0), c.open_records, order[c.engineer.pk]))
+
+
+# --- the portal's service-request form ------------------------------------------------------------
+
+
+def installed_products(*, customer_id: int) -> QuerySet[Product]:
+    """The products a customer has bought: those on the lines of their orders that were not cancelled, by
+    name. What the portal's service-request form offers (not the whole catalogue)."""
+    from backend.crm.models import OrderLine, OrderStatus
+
+    bought = (OrderLine.objects.filter(order__customer_id=customer_id)
+              .exclude(order__status=OrderStatus.CANCELLED).values("product_id"))
+    return Product.objects.filter(pk__in=bought).only("id", "code", "name", "name_en").order_by("code", "id")

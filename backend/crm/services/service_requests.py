@@ -32,6 +32,7 @@ from backend.crm.models import (
     ServiceRecord,
     ServiceType,
 )
+from backend.crm.selectors.service import installed_products
 from backend.crm.services.service import rate_record
 from backend.documents.intake import StoredUpload, UploadSource, store_checked_upload
 from backend.sharing.models import PortalAccount
@@ -102,6 +103,10 @@ def service_request_submit(
         errors["type"] = [f"Choose one of: {', '.join(PORTAL_REQUEST_TYPES)}."]
     if order is not None and order.customer_id != customer_id:
         errors["order"] = ["No such order."]
+    # a customer asks about what they have installed (their orders' products); a complaint keeps its record's
+    if (product is not None and complaint_about is None
+            and not installed_products(customer_id=customer_id).filter(pk=product.pk).exists()):
+        errors["product"] = ["Choose one of your installed products."]
     if errors:
         raise InvalidInput("The service request is incomplete.", fields=errors)
     stored = _store_attachments(attachments)
