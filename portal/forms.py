@@ -6,7 +6,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext, gettext_lazy as _
 
-from backend.crm.models import ServiceType
+from backend.crm.models import Priority, ServiceType
 from backend.crm.services.service_requests import MAX_ATTACHMENTS, MAX_TEXT, PORTAL_REQUEST_TYPES
 
 
@@ -57,6 +57,13 @@ class ServiceRequestForm(forms.Form):
     product = forms.ChoiceField(label=_("Product"), required=False,
                                 help_text=_("The products on your orders. Not listed? Choose — and describe it."))
     order = forms.ChoiceField(label=_("Order"), required=False)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Priority.choices, initial=Priority.NORMAL,
+                                required=False)
+    preferred_visit_at = forms.DateTimeField(
+        label=_("Preferred visit time"), required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("When you would like our engineer to come; we confirm the appointment with you."))
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 6}))
     attachments = MultipleFileField(label=_("Photos or files"), required=False,

@@ -441,6 +441,8 @@ class ServiceRecord(models.Model):
     complaint_about = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
     )
+    # When the customer would like the engineer to come (asked in the portal); a wish, not an appointment.
+    preferred_visit_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

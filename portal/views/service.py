@@ -71,7 +71,8 @@ def request_new(request):
             with Refusal() as refusal:
                 record = service_requests.service_request_submit(
                     actor=request.user, type=data["type"], title=data["title"], description=data["description"],
-                    product=product, order=order, attachments=_uploads(data["attachments"]))
+                    product=product, order=order, attachments=_uploads(data["attachments"]),
+                    urgency=data["urgency"] or None, preferred_visit_at=data["preferred_visit_at"])
             if refusal:
                 status = _show_errors(form, refusal)
             else:

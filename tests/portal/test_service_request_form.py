@@ -3,12 +3,13 @@ time, and knowledge articles suggested as the title is typed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.urls import reverse
 
 from backend.audit.models import AuditEvent
-from backend.crm.models import OrderLine, OrderStatus, Product, ServiceRecord
+from backend.crm.models import OrderLine, OrderStatus, Priority, Product, ServiceRecord
 from tests.crm.factories import OrderFactory
 from tests.fixtures.clients import portal_client
 
@@ -63,3 +64,40 @@ def test_a_product_the_customer_did_not_buy_is_refused_and_nothing_is_saved(worl
     response = portal_client(world.alice).post(reverse("portal:service_new"), _request(product=str(theirs.pk)))
     assert response.status_code == 400
     assert ServiceRecord.objects.count() == before
+
+
+# --- urgency and a preferred visit time ----------------------------------------------------------
+
+
+def test_urgency_and_preferred_visit_time_are_saved_audited_and_shown_to_the_customer(world):
+    from django.utils import timezone
+
+    # given a time two days ahead, as the browser's datetime-local box sends it (the site's time zone)
+    when = timezone.localtime() + dt.timedelta(days=2)
+    typed = when.strftime("%Y-%m-%dT%H:%M")
+    client = portal_client(world.alice, "en")
+    # when Alice asks urgently for a visit then
+    response = client.post(reverse("portal:service_new"), _request(urgency="urgent", preferred_visit_at=typed))
+    # then the record carries both, the submission is audited with them, and her page shows them
+    assert response.status_code == 302
+    record = ServiceRecord.objects.get(title="主轴异响 Spindle noise")
+    assert record.priority == Priority.URGENT
+    assert timezone.localtime(record.preferred_visit_at).strftime("%Y-%m-%dT%H:%M") == typed
+    detail = AuditEvent.objects.get(event_type="portal.service.submitted", target_id=str(record.pk)).detail
+    assert detail["priority"] == "urgent" and detail["preferred_visit_at"]
+    page = client.get(reverse("portal:service_request", args=[record.pk])).content.decode()
+    assert "Urgent" in page and "Preferred visit time" in page
+
+
+def test_without_urgency_a_request_is_normal_and_a_visit_in_the_past_is_refused(world):
+    from django.utils import timezone
+
+    client = portal_client(world.alice, "en")
+    past = (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(reverse("portal:service_new"), _request(urgency="normal", preferred_visit_at=past))
+    assert refused.status_code == 400 and "Choose a time in the future." in refused.content.decode()
+    assert not ServiceRecord.objects.filter(title="主轴异响 Spindle noise").exists()
+    unknown = client.post(reverse("portal:service_new"), _request(urgency="whenever"))
+    assert unknown.status_code == 400
+    assert client.post(reverse("portal:service_new"), _request(urgency="normal")).status_code == 302
+    assert ServiceRecord.objects.get(title="主轴异响 Spindle noise").priority == Priority.NORMAL

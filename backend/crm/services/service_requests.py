@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -83,8 +84,13 @@ def service_request_submit(
     order: Order | None = None,
     attachments: Sequence[UploadSource] = (),
     complaint_about: ServiceRecord | None = None,
+    urgency: str | None = None,
+    preferred_visit_at: datetime | None = None,
 ) -> ServiceRecord:
-    """A portal user raises a service request (or a complaint) for their own customer."""
+    """A portal user raises a service request (or a complaint) for their own customer.
+
+    `urgency` is the record's priority as the customer sees it (default normal; a complaint is high);
+    `preferred_visit_at` when they would like the engineer to come, which must be in the future."""
     customer_id = portal_customer_id(actor)
     if customer_id is None:
         raise _portal_denied(actor, None, "submit")
@@ -107,22 +113,27 @@ def service_request_submit(
     if (product is not None and complaint_about is None
             and not installed_products(customer_id=customer_id).filter(pk=product.pk).exists()):
         errors["product"] = ["Choose one of your installed products."]
+    if urgency is not None and urgency not in Priority.values:
+        errors["urgency"] = [f"Choose one of: {', '.join(Priority.values)}."]
+    if preferred_visit_at is not None and preferred_visit_at <= timezone.now():
+        errors["preferred_visit_at"] = ["Choose a time in the future."]
     if errors:
         raise InvalidInput("The service request is incomplete.", fields=errors)
     stored = _store_attachments(attachments)
     contact_id = PortalAccount.objects.filter(user_id=actor.pk).values_list("contact_id", flat=True).first()
-    priority = Priority.HIGH if type == ServiceType.COMPLAINT else Priority.NORMAL
+    priority = urgency or (Priority.HIGH if type == ServiceType.COMPLAINT else Priority.NORMAL)
     with transaction.atomic():
         record = ServiceRecord.objects.create(
             customer_id=customer_id, product=product, order=order, type=type, priority=priority,
             title=title[:200], description=description, created_by=actor, created_at=timezone.now(),
-            contact_id=contact_id, complaint_about=complaint_about,
+            contact_id=contact_id, complaint_about=complaint_about, preferred_visit_at=preferred_visit_at,
         )
         files = _attachment_rows(record, stored, actor)
         audit.record("portal.service.submitted", actor=actor, target=record, customer_id=customer_id, detail={
             "type": type, "title": record.title, "product": product.code if product else None,
             "order": order.number if order else None, "attachments": [f.original_filename for f in files],
-            "complaint_about": complaint_about.pk if complaint_about else None,
+            "complaint_about": complaint_about.pk if complaint_about else None, "priority": priority,
+            "preferred_visit_at": preferred_visit_at.isoformat() if preferred_visit_at else None,
         })
     return record
 
