@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, knowledge, orders, questions, service, shares
+from portal.views import account, knowledge, orders, password_reset, questions, service, shares
 
 app_name = "portal"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", account.home, name="home"),
     *account.entrance.urls(),
     path("invitation/<str:token>/", account.invitation, name="invitation"),
+    path("password/forgot/", password_reset.password_forgot, name="password_forgot"),
+    path("password/reset/<str:token>/", password_reset.password_reset, name="password_reset"),
     path("announcements/", account.announcements, name="announcements"),
     path("ask/", questions.ask, name="ask"),
     # shared documents
@@ -27,6 +29,7 @@ urlpatterns = [
     # service requests
     path("service/", service.request_list, name="service"),
     path("service/new/", service.request_new, name="service_new"),
+    path("service/new/suggestions/", service.request_suggestions, name="service_suggestions"),
     path("service/<int:record_id>/", service.request_detail, name="service_request"),
     path("service/<int:record_id>/comment/", service.request_comment, name="service_comment"),
     path("service/<int:record_id>/rate/", service.request_rate, name="service_rate"),

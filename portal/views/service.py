@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.access.policy import portal_can_follow_up, portal_customer_id
 from backend.common.file_response import file_response
 from backend.crm.selectors.orders import order_choices_visible, order_get_visible
-from backend.crm.selectors.service import installed_products, service_record_get_visible, service_record_list_visible, service_record_thread
+from backend.crm.selectors.service import (
+    article_suggestions,
+    installed_products,
+    service_record_get_visible,
+    service_record_list_visible,
+    service_record_thread,
+)
 from backend.crm.services import service_requests
 from backend.crm.services.service import RATEABLE
 from backend.documents.intake import UploadSource, upload_of_file
@@ -48,6 +56,14 @@ def _new_form(request, data=None, files=None, initial=None):
     products = _installed(request)
     orders = order_choices_visible(user=request.user)
     return ServiceRequestForm(data, files, products=products, orders=orders, initial=initial)
+
+
+@portal_reading
+def request_suggestions(request):
+    """Knowledge articles the customer may read that match the title being typed (the form's script asks)."""
+    articles = article_suggestions(user=request.user, title=request.GET.get("q", "")[:200])
+    return JsonResponse({"results": [
+        {"id": a.pk, "title": a.title, "url": reverse("portal:article", args=[a.pk])} for a in articles]})
 
 
 @portal_reading

@@ -101,3 +101,43 @@ def test_without_urgency_a_request_is_normal_and_a_visit_in_the_past_is_refused(
     assert unknown.status_code == 400
     assert client.post(reverse("portal:service_new"), _request(urgency="normal")).status_code == 302
     assert ServiceRecord.objects.get(title="主轴异响 Spindle noise").priority == Priority.NORMAL
+
+
+# --- suggested knowledge articles ----------------------------------------------------------------
+
+
+def _suggested(client, q):
+    response = client.get(reverse("portal:service_suggestions"), {"q": q})
+    assert response.status_code == 200
+    return [row["title"] for row in response.json()["results"]]
+
+
+def test_articles_the_customer_may_read_are_suggested_as_the_title_is_typed(world):
+    alice, bob = portal_client(world.alice), portal_client(world.bob)
+    # a title in English or in Chinese finds the published portal article, whatever else is typed
+    assert _suggested(alice, "Spindle is noisy") == [world.articles["public"].title]
+    assert world.articles["public"].title in _suggested(alice, "主轴 有异响")
+    # never the internal article, a draft, or one written for another customer only
+    seen = _suggested(alice, "Pricing strategy Draft spindle interface notes")
+    assert world.articles["internal"].title not in seen and world.articles["draft"].title not in seen
+    assert world.articles["b_only"].title not in seen
+    # the customer it was written for does see it; an empty title suggests nothing
+    assert world.articles["b_only"].title in _suggested(bob, "interface problem")
+    assert _suggested(alice, "  ") == []
+
+
+def test_suggestions_link_to_the_article_and_are_for_portal_users_only(world):
+    response = portal_client(world.alice).get(reverse("portal:service_suggestions"), {"q": "spindle"})
+    assert response.json()["results"][0]["url"] == reverse("portal:article", args=[world.articles["public"].pk])
+    from django.test import Client
+
+    anonymous = Client().get(reverse("portal:service_suggestions"), {"q": "spindle"})
+    assert anonymous.status_code == 302
+    staff = portal_client(world.staff["rep"]).get(reverse("portal:service_suggestions"), {"q": "spindle"})
+    assert staff.status_code == 302 and staff.url.startswith(reverse("portal:signin"))  # as every portal page
+
+
+def test_the_form_page_loads_the_suggestion_script_from_a_static_file(world):
+    page = portal_client(world.alice).get(reverse("portal:service_new")).content.decode()
+    assert "portal/service_request.js" in page and 'data-suggest-url="/portal/service/new/suggestions/"' in page
+    assert "<script>" not in page and "onclick" not in page

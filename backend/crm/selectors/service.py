@@ -148,3 +148,26 @@ def installed_products(*, customer_id: int) -> QuerySet[Product]:
     bought = (OrderLine.objects.filter(order__customer_id=customer_id)
               .exclude(order__status=OrderStatus.CANCELLED).values("product_id"))
     return Product.objects.filter(pk__in=bought).only("id", "code", "name", "name_en").order_by("code", "id")
+
+
+def article_suggestions(*, user, title: str, limit: int = 5) -> list[KnowledgeArticle]:
+    """Published articles `user` may read that match any word of a service request's title as it is typed,
+    best first (the knowledge search, so Chinese runs and English stems match); a plain title match when the
+    search engine is unavailable. Never an article the user may not read."""
+    import re
+
+    from indexing.articles import article_search
+    from indexing.backends import InvalidSearch, SearchUnavailable
+
+    words = [w for w in re.findall(r"\w+", title or "") if len(w) > 1 or not w.isascii()][:8]
+    if not words:
+        return []
+    try:
+        found = article_search(user=user, q=" OR ".join(f'"{w}"' for w in words), page=1, page_size=limit)
+        return [hit.article for hit in found.results][:limit]
+    except (InvalidSearch, SearchUnavailable):
+        matches = Q()
+        for word in words:
+            matches |= Q(title__icontains=word)
+        return list(visible(user, KnowledgeArticle.objects.filter(matches), Action.VIEW)
+                    .order_by("-updated_at", "-id")[:limit])
