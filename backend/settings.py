@@ -337,6 +337,14 @@ PORTAL_URL_PREFIX = "/portal/"
 # Where links in invitation e-mails point when no request is at hand (e.g. the demo seed).
 SITE_URL = _env("DOSSIER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 PORTAL_INVITATION_SECONDS = _env_int("PORTAL_INVITATION_SECONDS", 7 * 24 * 3600)
+# "Forgot password" (backend.sharing.portal_accounts.portal_password_reset_request): the e-mailed link works
+# once, for PORTAL_PASSWORD_RESET_SECONDS. Per PORTAL_PASSWORD_RESET_WINDOW_SECONDS, one e-mail address gets
+# at most PORTAL_PASSWORD_RESET_MAX_PER_EMAIL links (further requests answer alike and send nothing), and
+# one client address may ask PORTAL_PASSWORD_RESET_MAX_PER_IP times before it must wait (429).
+PORTAL_PASSWORD_RESET_SECONDS = _env_int("PORTAL_PASSWORD_RESET_SECONDS", 3600)
+PORTAL_PASSWORD_RESET_WINDOW_SECONDS = _env_int("PORTAL_PASSWORD_RESET_WINDOW_SECONDS", 3600)
+PORTAL_PASSWORD_RESET_MAX_PER_EMAIL = _env_int("PORTAL_PASSWORD_RESET_MAX_PER_EMAIL", 3)
+PORTAL_PASSWORD_RESET_MAX_PER_IP = _env_int("PORTAL_PASSWORD_RESET_MAX_PER_IP", 20)
 # Portal sign-in, counted like the staff's (see backend/accounts/signin_limits.py): this many wrong
 # passwords for one e-mail from one address lock that pair for PORTAL_LOCKOUT_SECONDS (doubling for
 # each further lock within a day); from this many on, the e-mail itself backs off (1 s doubling, at

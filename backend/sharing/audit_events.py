@@ -20,6 +20,9 @@ PORTAL_SIGNED_IN = register("portal.signed_in", "A portal user signed in.", labe
 PORTAL_SIGNED_OUT = register("portal.signed_out", "A portal user signed out.", label=_("Signed out of the portal"))
 PORTAL_SIGN_IN_FAILED = register("portal.sign_in_failed", "A portal sign-in was refused (wrong e-mail or password, disabled or locked).", label=_("Portal sign-in refused"))
 PORTAL_ACCOUNT_LOCKED = register("portal.account.locked", "Too many wrong passwords for a portal e-mail address: that address and e-mail (or the e-mail, briefly) must wait.", label=_("Portal account locked"))
+PORTAL_PASSWORD_RESET_REQUESTED = register("portal.password_reset.requested", "Someone asked for a portal password reset link for an e-mail address (sent only when an active account has it; the detail says which, the visitor is never told).", label=_("Asked for a portal password reset"))
+PORTAL_PASSWORD_RESET_COMPLETED = register("portal.password_reset.completed", "A portal user set a new password through a reset link.", label=_("Reset a portal password"))
+PORTAL_PASSWORD_RESET_REFUSED = register("portal.password_reset.refused", "A portal password reset link was used after it expired, was used or was withdrawn.", label=_("Portal password reset link refused"))
 
 # --- document shares (backend.sharing.shares) ---------------------------------------------------------
 DOCUMENT_SHARE_CREATED = register("document.share.created", "Staff shared a document with a customer's portal users.", label=_("Shared a document with a customer"))

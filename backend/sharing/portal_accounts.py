@@ -34,9 +34,9 @@ from backend.access.services import require
 from backend.accounts.audit_events import API_TOKENS_REVOKED
 from backend.accounts.models import Role, User
 from backend.accounts.services import api_tokens_delete, user_row_insert
-from backend.accounts.signin_limits import PORTAL_SIGN_IN, locked_error
+from backend.accounts.signin_limits import PORTAL_SIGN_IN, limited_address, locked_error
 from backend.audit import services as audit
-from backend.common.errors import Conflict, Gone, InvalidInput, NotFound
+from backend.common.errors import Conflict, Gone, InvalidInput, NotFound, SignInUnavailable
 from backend.crm.models import Contact
 from backend.sharing.models import PortalAccount, PortalInvitation
 
@@ -120,13 +120,17 @@ def _send_invitation(*, account: PortalAccount, link: str, expires_at: dt.dateti
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [account.user.email])
 
 
-def _invitation_for(token: str, *, lock: bool = False) -> PortalInvitation:
-    """The invitation a link stands for; NotFound for an unknown token, Gone when it can no longer be used."""
+def _invitation_for(token: str, *, lock: bool = False, reset: bool = False) -> PortalInvitation:
+    """The invitation a link stands for; NotFound for an unknown token, Gone when it can no longer be used.
+
+    A password reset link is a PortalInvitation its account's own user asked for (created_by is the
+    portal user; staff create invitations): each kind of link works only on its own page (`reset`).
+    """
     queryset = PortalInvitation.objects.select_related("account__user", "account__customer", "account__contact")
     if lock:
         queryset = queryset.select_for_update()
     invitation = queryset.filter(token_sha256=_token_digest(token or "")).first()
-    if invitation is None:
+    if invitation is None or (invitation.created_by_id == invitation.account.user_id) != reset:
         raise NotFound("This invitation link is not valid.")
     reason = None
     if invitation.used_at is not None:
@@ -292,3 +296,140 @@ def portal_sign_out(*, request) -> None:
         account = PortalAccount.objects.filter(user_id=user.pk).values_list("customer_id", flat=True).first()
         audit.record("portal.signed_out", actor=user, target=user, customer_id=account)
     logout(request)
+
+
+# --- forgot password ------------------------------------------------------------------------------------
+# A reset link is a PortalInvitation row the account's own user created (see _invitation_for): the same
+# single-use, expiring, hashed token as an invitation, with PORTAL_PASSWORD_RESET_SECONDS to live.
+
+
+def _reset_count(kind: str, value: str) -> int:
+    """Count one reset request for `value` in the cache's current window; a cache that cannot be
+    reached refuses (503) rather than send links without a count."""
+    from django.core.cache import cache
+
+    window = int(settings.PORTAL_PASSWORD_RESET_WINDOW_SECONDS)
+    key = f"portal-reset:{kind}:{hashlib.sha256(value.encode('utf-8')).hexdigest()[:32]}"
+    try:
+        cache.add(key, 0, timeout=window)
+        try:
+            return int(cache.incr(key))
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window)
+            return 1
+    except Exception as exc:  # noqa: BLE001 - each cache backend has errors of its own
+        raise SignInUnavailable() from exc
+
+
+def _reset_language(account: PortalAccount | None) -> str:
+    """The contact's language (their portal user's), else the request's."""
+    chosen = account.user.preferred_language if account is not None else ""
+    return chosen or translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _reset_mail(*, account: PortalAccount | None, email: str, link: str, expires_at: dt.datetime,
+                language: str) -> tuple[str, str]:
+    from backend.common.text import header_safe
+
+    with translation.override(language):
+        context = {"name": account.contact.name if account else email, "link": link,
+                   "customer": account.customer.name if account else "",
+                   "expires_at": timezone.localtime(expires_at)}
+        subject = header_safe(render_to_string("sharing/portal_password_reset_subject.txt", context))
+        body = render_to_string("sharing/portal_password_reset.txt", context)
+    return subject, body
+
+
+def portal_password_reset_request(*, request, email: str, base_url: str | None = None) -> None:
+    """Ask for a password reset link for `email`; it is e-mailed when an active portal account has it.
+
+    The caller learns nothing either way: no account, a disabled or not yet activated one, and an
+    e-mail that already had PORTAL_PASSWORD_RESET_MAX_PER_EMAIL links in this window all return
+    alike, after the same work (a token made, the mail rendered, one audit row); only the audit
+    trail says what happened. The one visible refusal is for the client's address: more than
+    PORTAL_PASSWORD_RESET_MAX_PER_IP requests in the window raise TooManyAttempts (429), whatever
+    the addresses asked for. A newer link withdraws the account's older unused ones.
+    """
+    email = (email or "").strip().lower()
+    address = limited_address(request)
+    window = int(settings.PORTAL_PASSWORD_RESET_WINDOW_SECONDS)
+    account = (PortalAccount.objects.select_related("user", "contact", "customer")
+               .filter(user__email__iexact=email, user__role=Role.PORTAL).first() if email else None)
+    target = {"target": account.user} if account else {"target": None, "target_type": "accounts.user",
+                                                       "target_label": email[:200]}
+    customer_id = account.customer_id if account else None
+    if _reset_count("address", address) > int(settings.PORTAL_PASSWORD_RESET_MAX_PER_IP):
+        audit.record("portal.password_reset.requested", actor=None, outcome="denied", customer_id=customer_id,
+                     detail={"email": email[:254], "result": "address_limited"}, **target)
+        raise locked_error(window)
+    too_many = _reset_count("email", email) > int(settings.PORTAL_PASSWORD_RESET_MAX_PER_EMAIL)
+    usable = (account is not None and account.activated_at is not None and account.disabled_at is None
+              and account.user.is_active)
+    result = "limited" if too_many else "sent" if usable else (
+        "no_account" if account is None else "disabled" if account.disabled_at is not None else "not_activated")
+    now = timezone.now()
+    token = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(seconds=int(settings.PORTAL_PASSWORD_RESET_SECONDS))
+    link = (base_url or settings.SITE_URL).rstrip("/") + reverse("portal:password_reset", args=[token])
+    language = _reset_language(account)
+    # rendered whatever the outcome, so an address without an account costs the same
+    subject, body = _reset_mail(account=account, email=email, link=link, expires_at=expires_at, language=language)
+    with transaction.atomic():
+        if result == "sent":
+            account = PortalAccount.objects.select_for_update().select_related("user").get(pk=account.pk)
+            account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
+            PortalInvitation.objects.create(account=account, token_sha256=_token_digest(token),
+                                            created_by=account.user, created_at=now, expires_at=expires_at)
+            recipient = account.user.email
+            transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+        audit.record("portal.password_reset.requested", actor=None, customer_id=customer_id,
+                     outcome="success" if result == "sent" else "denied",
+                     detail={"email": email[:254], "result": result, "language": language,
+                             **({"expires_at": expires_at.isoformat()} if result == "sent" else {})},
+                     **target)
+
+
+def portal_password_reset_check(*, token: str) -> PortalInvitation:
+    """The usable reset link behind `token` (for showing the new-password page); refusals are audited."""
+    try:
+        return _invitation_for(token, reset=True)
+    except Gone as exc:
+        invitation = PortalInvitation.objects.select_related("account").get(token_sha256=_token_digest(token))
+        audit.record("portal.password_reset.refused", actor=None, outcome="denied", target=invitation.account.user,
+                     customer_id=invitation.account.customer_id, detail={"reason": exc.extra["reason"]})
+        raise
+
+
+def portal_password_reset_complete(*, request, token: str, password: str, password_again: str) -> User:
+    """Set a new password from a reset link (once), withdraw the account's other links and sign the
+    person in. Their other sessions end: Django ties a session to the password it was opened with."""
+    invitation = portal_password_reset_check(token=token)
+    errors: dict[str, list[str]] = {}
+    if password != password_again:
+        errors["password_again"] = ["The two passwords differ."]
+    else:
+        try:
+            validate_password(password, user=invitation.account.user)
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if errors:
+        raise InvalidInput("Choose another password.", fields=errors)
+    with transaction.atomic():
+        invitation = _invitation_for(token, lock=True, reset=True)  # a second tab may have used it meanwhile
+        account = invitation.account
+        now = timezone.now()
+        user = account.user
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        invitation.used_at = now
+        invitation.save(update_fields=["used_at"])
+        account.invitations.filter(used_at__isnull=True, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        account.last_signin_at = now
+        account.save(update_fields=["last_signin_at"])
+        audit.record("portal.password_reset.completed", actor=user, target=user, customer_id=account.customer_id,
+                     detail={"contact": account.contact_id})
+    PORTAL_SIGN_IN.succeeded(request, user.email)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    audit.record("portal.signed_in", actor=user, target=user, customer_id=account.customer_id,
+                 detail={"via": "password_reset"})
+    return user
