@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import account, knowledge, orders, questions, service, shares
+from portal.views import account, knowledge, orders, password_reset, questions, service, shares
 
 app_name = "portal"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", account.home, name="home"),
     *account.entrance.urls(),
     path("invitation/<str:token>/", account.invitation, name="invitation"),
+    path("password/forgot/", password_reset.password_forgot, name="password_forgot"),
+    path("password/reset/<str:token>/", password_reset.password_reset, name="password_reset"),
     path("announcements/", account.announcements, name="announcements"),
     path("ask/", questions.ask, name="ask"),
     # shared documents
