@@ -54,8 +54,9 @@ class ServiceRequestForm(forms.Form):
     type = forms.ChoiceField(label=_("What do you need?"),
                              choices=[(value, label) for value, label in ServiceType.choices
                                       if value in PORTAL_REQUEST_TYPES])
-    product = forms.ChoiceField(label=_("Product"), required=False,
-                                help_text=_("The products on your orders. Not listed? Choose — and describe it."))
+    product = forms.ChoiceField(
+        label=_("Product"), required=False,
+        help_text=_("Only the products on your orders are listed. Not there? Leave it empty and describe it."))
     order = forms.ChoiceField(label=_("Order"), required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Priority.choices, initial=Priority.NORMAL,
                                 required=False)

@@ -141,3 +141,22 @@ def test_the_form_page_loads_the_suggestion_script_from_a_static_file(world):
     page = portal_client(world.alice).get(reverse("portal:service_new")).content.decode()
     assert "portal/service_request.js" in page and 'data-suggest-url="/portal/service/new/suggestions/"' in page
     assert "<script>" not in page and "onclick" not in page
+
+
+def test_in_chinese_the_new_fields_and_refusals_read_in_chinese_and_staff_see_the_visit_time(world):
+    from django.utils import timezone
+
+    from tests.fixtures.clients import client_for
+
+    client = portal_client(world.alice, "zh-hans")
+    page = client.get(reverse("portal:service_new")).content.decode()
+    assert "紧急程度" in page and "希望上门时间" in page
+    past = (timezone.localtime() - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "请选择一个将来的时间。" in client.post(reverse("portal:service_new"),
+                                         _request(preferred_visit_at=past)).content.decode()
+    # the service desk shows when the customer would like the visit
+    ahead = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(reverse("portal:service_new"), _request(preferred_visit_at=ahead)).status_code == 302
+    record = ServiceRecord.objects.get(title="主轴异响 Spindle noise")
+    staff_page = client_for(world.staff["engineer"]).get(reverse("web:service_record", args=[record.pk]))
+    assert "Preferred visit time" in staff_page.content.decode()
