@@ -39,8 +39,8 @@ def password_forgot(request):
     form = PasswordForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            portal_accounts.portal_password_reset_request(request=request, email=form.cleaned_data["email"],
-                                                         base_url=request.build_absolute_uri("/"))
+            # the link is built on SITE_URL, never on the request's Host header (which the asker chooses)
+            portal_accounts.portal_password_reset_request(request=request, email=form.cleaned_data["email"])
         except TooManyAttempts as exc:
             minutes = max(1, math.ceil(int(exc.extra.get("retry_after", 60)) / 60))
             form.add_error(None, _("Too many requests from your network. Try again in %(minutes)s minutes.")
