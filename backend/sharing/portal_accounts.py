@@ -381,7 +381,10 @@ def portal_password_reset_request(*, request, email: str, base_url: str | None =
             PortalInvitation.objects.create(account=account, token_sha256=_token_digest(token),
                                             created_by=account.user, created_at=now, expires_at=expires_at)
             recipient = account.user.email
-            transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+            from backend.sharing.tasks import portal_password_reset_mail
+
+            # queued: the answer does not wait for the mail server (see the task)
+            transaction.on_commit(lambda: portal_password_reset_mail.delay(subject, body, recipient))
         audit.record("portal.password_reset.requested", actor=None, customer_id=customer_id,
                      outcome="success" if result == "sent" else "denied",
                      detail={"email": email[:254], "result": result, "language": language,
