@@ -160,3 +160,16 @@ def test_in_chinese_the_new_fields_and_refusals_read_in_chinese_and_staff_see_th
     record = ServiceRecord.objects.get(title="主轴异响 Spindle noise")
     staff_page = client_for(world.staff["engineer"]).get(reverse("web:service_record", args=[record.pk]))
     assert "Preferred visit time" in staff_page.content.decode()
+
+
+def test_the_service_desk_api_gives_the_preferred_visit_time(world):
+    from django.utils import timezone
+
+    from tests.fixtures.clients import api_client
+
+    ahead = (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    assert portal_client(world.alice).post(reverse("portal:service_new"),
+                                           _request(preferred_visit_at=ahead)).status_code == 302
+    record = ServiceRecord.objects.get(title="主轴异响 Spindle noise")
+    body = api_client(world.staff["engineer"]).get(f"/api/crm/service-records/{record.pk}/").json()
+    assert body["preferred_visit_at"] and body["priority"] == "normal"

@@ -42,6 +42,7 @@ class ServiceRecordSerializer(serializers.Serializer):
     confirmed_at = serializers.DateTimeField(allow_null=True)
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    preferred_visit_at = serializers.DateTimeField(allow_null=True)  # when the customer asked us to come
 
     def get_next_state(self, record) -> str | None:
         return services.NEXT_STATE[record.dispatch_state]
