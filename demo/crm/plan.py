@@ -33,6 +33,10 @@ class Deal:
     contract_key: str = ""  # a demo document to attach as the order's contract
     second_rep: str = ""  # a team member who also quoted this customer
     order_number: str = ""
+    # The demo's old quote file (a document key of demo/plan, e.g. "quote-huadong") and its number: the seeded
+    # quote takes that number and the file; a quote without one gets its PDF drawn from its lines.
+    quote_key: str = ""
+    quote_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ def _deal(row: dict) -> Deal:
 
 PLAN: tuple[CustomerPlan, ...] = tuple(_customer(row) for row in _DATA["customers"])
 assert PLAN[0].code == MARKER_CODE
+
+QUOTE_FILES: tuple[tuple[str, str], ...] = tuple((key, code) for key, code in _DATA["quote_files"])
 
 SPARE_PARTS: tuple[tuple[str, str, Decimal], ...] = tuple(
     (code, name, Decimal(price)) for code, name, price in _DATA["spare_parts"]

@@ -30,6 +30,7 @@ from backend.crm.models import (
     Order,
     OrderStatus,
     Product,
+    Quote,
     QuoteStatus,
     ServiceRecord,
     Stage,
@@ -39,8 +40,10 @@ from backend.crm.services.customers import contact_create, customer_create, cust
 from backend.crm.services.knowledge import article_create, article_publish
 from backend.crm.services.opportunities import opportunity_create, opportunity_stage_change
 from backend.crm.services.orders import invoice_issue, order_create, order_status_change, payment_record
+from backend.crm.services.links import document_link_create
 from backend.crm.services.products import product_create
-from backend.crm.services.quotes import quote_create, quote_status_change
+from backend.crm.services.quote_pdf import quote_pdf_generate
+from backend.crm.services.quotes import quote_attach_document, quote_create, quote_status_change
 from backend.crm.services.service import (
     service_record_close,
     service_record_confirm,
@@ -50,12 +53,14 @@ from backend.crm.services.service import (
     service_record_resolve,
     service_record_to_article,
 )
-from backend.documents.models import Document
+from backend.documents.models import Document, DocumentKind, VersionStatus
+from backend.documents.versions import document_version_approve
 from demo.crm.plan import (
     ACTIVITIES,
     ARTICLES,
     MARKER_CODE,
     PLAN,
+    QUOTE_FILES,
     SERVICE,
     SPARE_PARTS,
     ActivityPlan,
@@ -167,21 +172,34 @@ class _Seeder:
         for stage in path:
             opportunity = opportunity_stage_change(actor=rep, opportunity=opportunity, stage=stage)
         quote = None
+        closed = opened + dt.timedelta(days=max(5, deal.age_days // 2)) if target in (Stage.WON, Stage.LOST) \
+            else None
+        # The quote went out between the deal's opening and its close (or today, for an open deal).
+        quoted = opened + ((closed or self.now) - opened) / 2
+        decided = target in (Stage.WON, Stage.LOST)
+        valid_until = timezone.localdate(quoted) + dt.timedelta(days=30) if decided \
+            else self.today + dt.timedelta(days=30)
         if target in (Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON, Stage.LOST):
             quote, _ = quote_create(actor=rep, customer=customer, opportunity=opportunity, lines=lines,
-                                    currency=plan.currency, valid_until=self.today + dt.timedelta(days=30),
+                                    currency=plan.currency, valid_until=valid_until, number=deal.quote_number or None,
                                     notes="含税价，交货期 90 天。Prices include 13% VAT; delivery 90 days.")
             self.report.add("quotes")
+            self.quote_file(rep, quote, key=deal.quote_key, currency=plan.currency)
             if target != Stage.PROPOSAL:
                 quote = quote_status_change(actor=rep, quote=quote, status=QuoteStatus.SENT)
+            self.quote_dates(quote, quoted, sent=target != Stage.PROPOSAL)
             if deal.second_rep:
                 # A colleague on the account team quoted the same customer, a little cheaper.
+                colleague = self.users[deal.second_rep]
                 second_lines = [{**line, "discount_percent": str(Decimal(line["discount_percent"]) + 2)}
                                 for line in lines]
-                second, _ = quote_create(actor=self.users[deal.second_rep], customer=customer, lines=second_lines,
-                                         currency=plan.currency, valid_until=self.today + dt.timedelta(days=20),
+                second, _ = quote_create(actor=colleague, customer=customer, lines=second_lines,
+                                         currency=plan.currency,
+                                         valid_until=valid_until - dt.timedelta(days=10),
                                          notes="Alternative offer from the account team.")
-                quote_status_change(actor=self.users[deal.second_rep], quote=second, status=QuoteStatus.SENT)
+                self.quote_file(colleague, second, key="", currency=plan.currency)
+                quote_status_change(actor=colleague, quote=second, status=QuoteStatus.SENT)
+                self.quote_dates(second, quoted + dt.timedelta(days=2), sent=True)
                 self.report.add("quotes")
         if target == Stage.WON:
             quote = quote_status_change(actor=rep, quote=quote, status=QuoteStatus.ACCEPTED)
@@ -192,10 +210,44 @@ class _Seeder:
                 quote_status_change(actor=rep, quote=quote, status=QuoteStatus.REJECTED)
             opportunity_stage_change(actor=rep, opportunity=opportunity, stage=Stage.LOST,
                                      lost_reason=deal.lost_reason)
-        closed = opened + dt.timedelta(days=max(5, deal.age_days // 2)) if target in (Stage.WON, Stage.LOST) \
-            else None
+        if quote is not None and decided:
+            Quote.objects.filter(pk=quote.pk).update(decided_at=closed)
         Opportunity.objects.filter(pk=opportunity.pk).update(created_at=opened, updated_at=closed or opened,
                                                              closed_at=closed)
+
+    def quote_file(self, rep: User, quote: Quote, *, key: str, currency: str) -> None:
+        """The quote's file: the demo's old QT- file the deal names (`key`), else its PDF drawn from its lines
+        (in Chinese for a CNY customer, else in English). Either is approved by the rep, so the customer 360's
+        quote history downloads its valid version."""
+        document = None
+        if key:
+            document = Document.objects.filter(idempotency_key=f"demo:{key}", owner=rep, kind=DocumentKind.QUOTE).first()
+        if document is not None:
+            quote_attach_document(actor=rep, quote=quote, document=document)
+            self.report.add("quote files linked")
+        else:
+            version = quote_pdf_generate(actor=rep, quote=quote, language="zh-hans" if currency == "CNY" else "en")
+            document = version.document
+            self.report.add("quote PDFs")
+        newest = document.versions.order_by("-number").first()
+        if document.valid_version_id is None and newest.status == VersionStatus.DRAFT:
+            newest.document = document
+            document_version_approve(actor=rep, version=newest)
+
+    def quote_dates(self, quote: Quote, quoted: dt.datetime, *, sent: bool) -> None:
+        """Move the quote (made now by the services) to when the deal's history says it was made and sent."""
+        Quote.objects.filter(pk=quote.pk).update(created_at=quoted, sent_at=quoted + dt.timedelta(hours=3) if sent
+                                                 else None)
+
+    def link_quote_files(self) -> None:
+        """Each old QT- file of the demo documents is linked to the customer it was made for (the customer's
+        owner links it), so it is in the customer's documents whether or not a seeded quote carries it."""
+        for key, code in QUOTE_FILES:
+            customer = self.customers[code]
+            document = Document.objects.filter(idempotency_key=f"demo:{key}", owner=customer.owner).first()
+            if document is not None:
+                document_link_create(actor=customer.owner, document=document, target=customer)
+                self.report.add("quote files on customers")
 
     def order(self, plan: CustomerPlan, customer: Customer, deal: Deal, quote) -> None:
         rep = self.users[plan.owner]
@@ -208,47 +260,57 @@ class _Seeder:
         self.report.add("orders")
         if contract is not None:
             self.report.add("contract links")
-        self.bill(rep, order, billing=deal.billing, total=self._amount(self._lines(deal, plan.currency)))
+        self.bill(rep, order, billing=deal.billing, total=self._amount(self._lines(deal, plan.currency)),
+                  signed=signed)
         Order.objects.filter(pk=order.pk).update(
             created_at=timezone.make_aware(dt.datetime.combine(signed, dt.time(10))))
 
-    def bill(self, rep: User, order: Order, *, billing: str, total: Decimal) -> None:
-        """Invoices and payments as the deal's `billing` says: paid, partly overdue, overdue, prepaid, ..."""
+    def bill(self, rep: User, order: Order, *, billing: str, total: Decimal, signed: dt.date) -> None:
+        """Invoices and payments as the deal's `billing` says: paid, partly overdue, overdue, prepaid, ...
+        Each is dated on or after the order's signing (and never after today)."""
+        span = (self.today - signed).days
 
         def part(percent: int) -> Decimal:
             return _money(total * percent / 100)
 
         def days(n: int) -> dt.date:
-            return self.today - dt.timedelta(days=n)
+            """n days ago, but not before the order was signed."""
+            return max(self.today - dt.timedelta(days=n), signed)
+
+        def after(d: dt.date, n: int) -> dt.date:
+            return d + dt.timedelta(days=n)
 
         if billing == "paid":
-            invoice = invoice_issue(actor=rep, order=order, amount=total, issued_on=days(60), due_on=days(30))
-            payment_record(actor=rep, order=order, amount=total, invoice=invoice, received_on=days(35),
-                           reference="电汇 T/T")
+            issued = days(span - 5)
+            invoice = invoice_issue(actor=rep, order=order, amount=total, issued_on=issued, due_on=after(issued, 30))
+            payment_record(actor=rep, order=order, amount=total, invoice=invoice,
+                           received_on=min(after(issued, 25), self.today), reference="电汇 T/T")
             order_status_change(actor=rep, order=order, status=OrderStatus.FULFILLED)
             self.report.add("invoices")
             self.report.add("payments")
         elif billing == "partly-overdue":
-            first = invoice_issue(actor=rep, order=order, amount=part(30), issued_on=days(120), due_on=days(90))
-            payment_record(actor=rep, order=order, amount=part(30), invoice=first, received_on=days(95),
-                           reference="预付款 advance")
-            second = invoice_issue(actor=rep, order=order, amount=part(60), issued_on=days(45), due_on=days(15))
-            payment_record(actor=rep, order=order, amount=part(25), invoice=second, received_on=days(10),
+            first = invoice_issue(actor=rep, order=order, amount=part(30), issued_on=signed, due_on=after(signed, 30))
+            payment_record(actor=rep, order=order, amount=part(30), invoice=first,
+                           received_on=min(after(signed, 20), self.today), reference="预付款 advance")
+            issued = days(45)
+            second = invoice_issue(actor=rep, order=order, amount=part(60), issued_on=issued, due_on=after(issued, 30))
+            payment_record(actor=rep, order=order, amount=part(25), invoice=second, received_on=max(days(10), issued),
                            reference="部分付款 partial")
             self.report.add("invoices", 2)
             self.report.add("payments", 2)
         elif billing == "overdue":
-            invoice_issue(actor=rep, order=order, amount=total, issued_on=days(50), due_on=days(20))
+            issued = days(50)
+            invoice_issue(actor=rep, order=order, amount=total, issued_on=issued, due_on=after(issued, 30))
             self.report.add("invoices")
         elif billing == "prepaid":
             payment_record(actor=rep, order=order, amount=part(30), received_on=days(50), reference="30% down payment")
-            invoice_issue(actor=rep, order=order, amount=part(70), issued_on=days(10), due_on=self.today
-                          + dt.timedelta(days=50))
+            issued = days(10)
+            invoice_issue(actor=rep, order=order, amount=part(70), issued_on=issued, due_on=after(issued, 60))
             self.report.add("invoices")
             self.report.add("payments")
         elif billing == "invoiced":
-            invoice_issue(actor=rep, order=order, amount=total, issued_on=days(5), due_on=self.today
-                          + dt.timedelta(days=55))
+            issued = days(5)
+            invoice_issue(actor=rep, order=order, amount=total, issued_on=issued, due_on=after(issued, 60))
             self.report.add("invoices")
         elif billing == "cancelled":
             order_status_change(actor=rep, order=order, status=OrderStatus.CANCELLED,
@@ -261,10 +323,12 @@ class _Seeder:
         opener = self.users[plan.opened_by] if plan.opened_by else customer.owner
         dispatcher = self.users["liu.yang"]
         engineer = self.users[plan.engineer]
+        opened = self.now - dt.timedelta(days=plan.days_ago)
+        # The order the record is about: one signed before the record was opened.
+        order = customer.orders.filter(signed_date__lt=timezone.localdate(opened)).order_by("signed_date").first()
         record = service_record_create(actor=opener, customer=customer, title=plan.title, type=plan.type,
                                        priority=plan.priority, description=plan.description,
-                                       product=self.products.get(plan.product),
-                                       order=customer.orders.order_by("created_at").first())
+                                       product=self.products.get(plan.product), order=order)
         order = list(DispatchState.values)
         steps = order[1: order.index(plan.state) + 1]
         for step in steps:
@@ -278,7 +342,6 @@ class _Seeder:
                 record = service_record_close(actor=dispatcher, record=record)
         if plan.satisfaction is not None:
             record = service_record_rate(actor=dispatcher, record=record, satisfaction=plan.satisfaction)
-        opened = self.now - dt.timedelta(days=plan.days_ago)
         stamps = {"created_at": opened}
         for name, hours in zip(("dispatched_at", "confirmed_at", "resolved_at", "closed_at"), plan.hours):
             if getattr(record, name) is not None:
@@ -299,15 +362,25 @@ class _Seeder:
         customer = self.customers[plan.customer]
         actor = self.users[plan.who]
         if plan.kind == "reminder":
+            due = self.now + dt.timedelta(days=plan.days)
             activity = activity_log(actor=actor, customer=customer, kind=plan.kind, subject=plan.subject,
-                                    due_at=self.now + dt.timedelta(days=plan.days),
-                                    occurred_at=self.now - dt.timedelta(days=2))
+                                    due_at=due, occurred_at=self._reminder_set(plan.customer, due))
             if plan.done:
                 activity_complete(actor=actor, activity=activity)
         else:
             activity_log(actor=actor, customer=customer, kind=plan.kind, subject=plan.subject,
                          occurred_at=self.now - dt.timedelta(days=plan.days))
         self.report.add("activities")
+
+    def _reminder_set(self, code: str, due: dt.datetime) -> dt.datetime:
+        """When a reminder was set: a week before it is due (yesterday at the latest), but after the
+        customer's latest visit, call, e-mail or note before that due date, which it follows up."""
+        before = [self.now - dt.timedelta(days=a.days) for a in ACTIVITIES
+                  if a.customer == code and a.kind != "reminder" and self.now - dt.timedelta(days=a.days) < due]
+        set_at = due - dt.timedelta(days=7)
+        if before:
+            set_at = max(set_at, max(before) + dt.timedelta(hours=1))
+        return min(set_at, self.now - dt.timedelta(days=1), due)
 
 
 def seed_crm_demo(*, stdout: TextIO | None = None) -> CrmDemoReport:
@@ -334,6 +407,7 @@ def seed_crm_demo(*, stdout: TextIO | None = None) -> CrmDemoReport:
             customer = seeder.customer(plan)
             for deal in plan.deals:
                 seeder.deal(plan, customer, deal)
+        seeder.link_quote_files()
         records = [seeder.service(plan) for plan in SERVICE]
         for plan in ARTICLES:
             seeder.article(plan)

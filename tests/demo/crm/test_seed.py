@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils.timezone import localdate
 
 from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
@@ -26,6 +27,7 @@ from backend.crm.models import (
     Stage,
 )
 from backend.documents.services import document_create
+from demo.crm.plan import ACTIVITIES
 from demo.crm.seed import seed_crm_demo
 from tests import factories
 
@@ -178,3 +180,66 @@ def test_demo_contacts_carry_preferences(demo_users):
     assert {channel for channel, _opt_out, _when in preferences.values()} == {"wechat", "email", "phone"}
     assert [(opt_out, when) for _channel, opt_out, when in preferences.values() if opt_out] == [(True, True)]
     assert AuditEvent.objects.filter(event_type="crm.contact.created", detail__marketing_opt_out=True).count() == 1
+
+
+def test_every_seeded_quote_has_a_file_the_360_downloads(demo_users, client):
+    # given two of the demo's old quote files: Huadong's (two draft versions, a seeded deal's quote) and
+    # Rhein's (made for the customer, but no seeded quote carries it)
+    huadong_file, _ = document_create(
+        actor=demo_users["wang.fang"], title="报价单 QT-2026-0112", kind="quote", classification="internal",
+        upload=factories.upload_source(), idempotency_key="demo:quote-huadong")
+    rhein_file, _ = document_create(
+        actor=demo_users["sarah.chen"], title="Quotation QT-2026-0180", kind="quote", classification="internal",
+        upload=factories.upload_source(), idempotency_key="demo:quote-rhein")
+
+    # when the CRM demo is seeded
+    seed_crm_demo(stdout=io.StringIO())
+
+    # then every quote has a file with a valid version: the old file where the deal names one (the quote
+    # takes its number), else its PDF drawn from its lines
+    quotes = Quote.objects.select_related("document__valid_version")
+    assert quotes.filter(document__isnull=True).count() == 0
+    assert all(q.document.valid_version_id is not None for q in quotes)
+    huadong_quote = Quote.objects.get(number="QT-2026-0112")
+    assert huadong_quote.document_id == huadong_file.pk and huadong_quote.customer.code == "QH-C-001"
+    drawn = quotes.exclude(document__in=[huadong_file, rhein_file])
+    assert {q.document.valid_version.mime_type for q in drawn} == {"application/pdf"}
+    assert AuditEvent.objects.filter(event_type="crm.quote.pdf_generated").count() == drawn.count()
+    # and the old files are linked to their customers, Rhein's without a quote
+    assert DocumentLink.objects.filter(document=huadong_file, target_type="quote", quote=huadong_quote).exists()
+    assert DocumentLink.objects.filter(document=rhein_file, target_type="customer", customer__code="QH-C-010").exists()
+    assert not Quote.objects.filter(document=rhein_file).exists()
+    # and on the customer 360 the owner downloads the file of every quote row
+    client.force_login(demo_users["wang.fang"])
+    customer = huadong_quote.customer
+    page = client.get(f"/customers/{customer.pk}/")
+    assert page.status_code == 200
+    for quote in customer.quotes.all():
+        assert f'data-testid="quote-doc-{quote.number}"'.encode() in page.content
+        assert client.get(f"/documents/{quote.document_id}/download/").status_code == 200
+
+
+def test_the_demo_is_coherent_in_time(demo_users):
+    # when the CRM demo is seeded
+    seed_crm_demo(stdout=io.StringIO())
+
+    # then a won deal's quote was made and sent before its order was signed, and decided when the deal closed
+    for order in Order.objects.select_related("quote", "quote__opportunity").exclude(quote=None):
+        quote = order.quote
+        assert localdate(quote.created_at) <= localdate(quote.sent_at) <= order.signed_date, quote.number
+        assert quote.decided_at == quote.opportunity.closed_at
+    # invoices and payments come after the order they belong to is signed, and never in the future
+    today = localdate()
+    for invoice in Invoice.objects.select_related("order"):
+        assert invoice.order.signed_date <= invoice.issued_on <= today, invoice.order.number
+    for payment in Payment.objects.select_related("order"):
+        assert payment.order.signed_date <= payment.received_on <= today, payment.order.number
+    # a service record's order was signed before the record was opened
+    for record in ServiceRecord.objects.exclude(order=None).select_related("order"):
+        assert record.order.signed_date < localdate(record.created_at), record.title
+    # and a reminder was set before it is due, after the visit or call it follows up
+    visit = Activity.objects.get(customer__code="QH-C-001", kind="visit")
+    follow_up = Activity.objects.get(customer__code="QH-C-001", kind="reminder")
+    assert visit.occurred_at < follow_up.occurred_at < follow_up.due_at
+    for reminder in Activity.objects.filter(kind="reminder", subject__in=[p.subject for p in ACTIVITIES]):
+        assert reminder.occurred_at <= reminder.due_at, reminder.subject
