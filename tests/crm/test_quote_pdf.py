@@ -146,3 +146,18 @@ def test_the_drawing_alone_of_fifty_lines_is_a_pdf():
         lines=[QuotePdfLine("P", "数控车床", "", "1", "¥1.00", "0%", "¥1.00")] * 50,
         totals=[("Total", "¥50.00")], terms_heading="Terms", terms=["One."], footer="Quote %(number)s · page %(page)s")
     assert render_quote_pdf(content).startswith(b"%PDF")
+
+
+def test_the_pdf_carries_the_quotes_own_date_however_late_it_is_drawn(people, lathe):
+    from backend.crm.models import Quote
+    from backend.crm.services.quote_pdf import quote_pdf_content
+
+    # given a quote written forty days ago
+    quote = _quote(people, lathe)
+    written = timezone.now() - dt.timedelta(days=40)
+    Quote.objects.filter(pk=quote.pk).update(created_at=written)
+    quote.refresh_from_db()
+    # when its PDF is drawn today
+    facts = dict(quote_pdf_content(quote, language="en").facts)
+    # then it is dated the day the quote was written
+    assert facts["Date"] == timezone.localtime(written).date().isoformat()

@@ -69,11 +69,11 @@ def quote_pdf_content(quote: Quote, *, language: str) -> QuotePdfContent:
         gross = sum(((l.quantity * l.unit_price).quantize(Decimal("0.01")) for l in lines), Decimal("0.00"))
         total = sum((l.line_total for l in lines), Decimal("0.00"))
         currency = quote.currency
-        today = timezone.localdate()
+        dated = timezone.localtime(quote.created_at).date()  # the quote's own date, however late it is drawn
         facts = [
             (_("Quote number"), quote.number),
             (_("Customer"), quote.customer.name),
-            (_("Date"), today.isoformat()),
+            (_("Date"), dated.isoformat()),
             (_("Valid until"), quote.valid_until.isoformat() if quote.valid_until else "—"),
             (_("Currency"), currency),
             (_("Contact"), str(quote.owner)),
