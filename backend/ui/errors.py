@@ -112,6 +112,19 @@ def field_errors_for(exc: Exception) -> dict[str, list[str]]:
 SHOWN_ERRORS = (DomainError, store_errors.StoreError)
 
 
+def show_on_form(form, error: Exception, *, worded: dict[str, str] | None = None) -> None:
+    """A service's refusal on a Django form: each field's messages next to that field (or above the
+    form when the form has no such field), else the refusal's sentence above the form. `worded` holds
+    sentences a page words itself for some fields, in place of the service's."""
+    fields = field_errors_for(error)
+    worded = worded or {}
+    for name, texts in fields.items():
+        for text in [worded[name]] if name in worded else texts:
+            form.add_error(name if name in form.fields else None, text)
+    if not fields:
+        form.add_error(None, message_for(error))
+
+
 class Refusal:
     """Catches a service's refusal so that a page can show it; used as `with Refusal() as refusal:`.
 

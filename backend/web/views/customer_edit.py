@@ -28,18 +28,8 @@ from backend.common.errors import Conflict, NotFound
 from backend.crm.models import ContactChannel, CustomerStatus, CustomerTier
 from backend.crm.selectors.customers import contact_get_visible, customer_field_values, customer_get_visible
 from backend.crm.services import customers as services
-from backend.ui.errors import Refusal, field_errors_for, message_for
+from backend.ui.errors import Refusal, show_on_form
 from backend.web.pages import int_or_none, staff_page
-
-
-def _add_refusal(form: forms.Form, refusal: Refusal) -> None:
-    """A service's refusal on the form: field messages by their fields, the rest above the form."""
-    fields = field_errors_for(refusal.error)
-    for name, texts in fields.items():
-        for text in texts:
-            form.add_error(name if name in form.fields else None, text)
-    if not fields:
-        form.add_error(None, message_for(refusal.error))
 
 
 # --- customers -----------------------------------------------------------------------------------------
@@ -113,7 +103,7 @@ def customer_new(request):
         if _duplicate_refused(refusal):
             form.add_error(None, _("Not saved: this customer already exists (see below)."))
         else:
-            _add_refusal(form, refusal)
+            show_on_form(form, refusal.error)
         return _customer_page(request, form, status=refusal.status)
     messages.success(request, _("“%(name)s” is created; you are its owner.") % {"name": customer.name})
     return redirect("web:customer", customer.pk)
@@ -137,7 +127,7 @@ def customer_edit(request, customer_id: int):
             form.add_error(None, _("Not saved: another customer already has this name in this region, or this "
                                    "code (see below)."))
         else:
-            _add_refusal(form, refusal)
+            show_on_form(form, refusal.error)
         return _customer_page(request, form, customer=customer, status=refusal.status)
     messages.success(request, _("The details of “%(name)s” are saved.") % {"name": customer.name})
     return redirect("web:customer", customer.pk)
@@ -212,7 +202,7 @@ def contact_new(request, customer_id: int):
     with Refusal() as refusal:
         contact = services.contact_create(actor=request.user, customer=customer, **_contact_fields(form))
     if refusal:
-        _add_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _contact_page(request, form, customer=customer, status=refusal.status)
     messages.success(request, _("%(name)s is added to the contacts.") % {"name": contact.name})
     return _back_to_contacts(customer.pk)
@@ -232,7 +222,7 @@ def contact_edit(request, customer_id: int, contact_id: int):
     with Refusal() as refusal:
         contact = services.contact_update(actor=request.user, contact=contact, **_contact_fields(form))
     if refusal:
-        _add_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _contact_page(request, form, customer=contact.customer, contact=contact, status=refusal.status)
     messages.success(request, _("The details of %(name)s are saved.") % {"name": contact.name})
     return _back_to_contacts(contact.customer_id)

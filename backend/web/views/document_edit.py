@@ -33,7 +33,7 @@ from backend.crm.services.links import document_link_create, document_link_delet
 from backend.documents import services
 from backend.documents.models import Classification, Document, DocumentKind
 from backend.documents.ownership import document_owner_transfer
-from backend.ui.errors import Refusal, field_errors_for, message_for, report_outcome
+from backend.ui.errors import Refusal, report_outcome, show_on_form
 from backend.web.pages import staff_page
 
 TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -96,12 +96,7 @@ class DocumentEditForm(forms.Form):
 
     def add_service_errors(self, exc: Exception) -> None:
         """A refusal's field messages next to their fields; the rest above the form."""
-        fields = field_errors_for(exc)
-        for name, texts in fields.items():
-            for text in texts:
-                self.add_error(name if name in self.fields else None, text)
-        if not fields:
-            self.add_error(None, message_for(exc))
+        show_on_form(self, exc)
 
 
 # --- what the document page shows of this module ------------------------------------------------

@@ -28,7 +28,7 @@ from backend.crm.selectors.service import service_record_get_visible
 from backend.crm.services import knowledge as services
 from backend.crm.services.service import service_record_to_article
 from backend.documents.text_compare import compare_texts
-from backend.ui.errors import Refusal, report_outcome
+from backend.ui.errors import Refusal, report_outcome, show_on_form
 from backend.ui.markdown import markdown_html
 from backend.web.pages import int_or_none, staff_page
 
@@ -96,15 +96,6 @@ def _form_page(request, form, article=None, product=None, preview: str | None = 
     }, status=status)
 
 
-def _show_refusal(form: forms.Form, refusal: Refusal) -> None:
-    fields = refusal.fields
-    for name, errors in fields.items():
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
-    if not fields:
-        form.add_error(None, refusal.message)
-
-
 @staff_page
 @require_http_methods(["GET", "POST"])
 def knowledge_new(request):
@@ -123,7 +114,7 @@ def knowledge_new(request):
         article = services.article_create(actor=request.user, title=form.cleaned_data["title"],
                                           body=form.cleaned_data["body"], product=product)
     if refusal:
-        _show_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _form_page(request, form, product=product, status=refusal.status)
     messages.success(request, _("“%(title)s” is saved as a draft.") % {"title": article.title})
     return redirect("web:knowledge_article", article_id=article.pk)
@@ -147,7 +138,7 @@ def knowledge_edit(request, article_id: int):
         article = services.article_update(actor=request.user, article=article, title=form.cleaned_data["title"],
                                           body=form.cleaned_data["body"], product=product)
     if refusal:
-        _show_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _form_page(request, form, article, product=product, status=refusal.status)
     messages.success(request, _("“%(title)s” is saved.") % {"title": article.title})
     return redirect("web:knowledge_article", article_id=article.pk)

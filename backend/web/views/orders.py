@@ -39,7 +39,7 @@ from backend.crm.services.orders import (
     order_view,
     payment_record,
 )
-from backend.ui.errors import Refusal, field_errors_for, message_for
+from backend.ui.errors import Refusal, field_errors_for, message_for, show_on_form
 from backend.web.pages import int_or_none, staff_page
 
 DATE_WIDGET = {"type": "date"}
@@ -77,12 +77,7 @@ def _date_field(label, *, required=False):
 class ServiceErrorsMixin:
     def add_service_errors(self, exc: Exception, translated: dict[str, str]) -> None:
         """The service's refusal by its field; `translated` holds sentences this page words itself."""
-        fields = field_errors_for(exc)
-        for name, texts in fields.items():
-            for text in [translated[name]] if name in translated else texts:
-                self.add_error(name if name in self.fields else None, text)
-        if not fields:
-            self.add_error(None, message_for(exc))
+        show_on_form(self, exc, worded=translated)
 
 
 class InvoiceForm(ServiceErrorsMixin, forms.Form):

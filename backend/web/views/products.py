@@ -21,7 +21,7 @@ from backend.common.errors import NotFound
 from backend.crm.models import MONEY, Currency, Product
 from backend.crm.selectors import products as selectors
 from backend.crm.services import products as services
-from backend.ui.errors import Refusal
+from backend.ui.errors import Refusal, show_on_form
 from backend.web.pages import staff_page
 
 PRODUCTS_SHOWN = 200
@@ -85,15 +85,6 @@ def _form_page(request, form: ProductForm, product: Product | None, status: int 
                   status=status)
 
 
-def _show_refusal(form: ProductForm, refusal: Refusal) -> None:
-    fields = refusal.fields
-    for name, errors in fields.items():
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
-    if not fields:
-        form.add_error(None, refusal.message)
-
-
 @staff_page
 @require_http_methods(["GET", "POST"])
 def product_new(request):
@@ -107,7 +98,7 @@ def product_new(request):
     with Refusal() as refusal:
         product = services.product_create(actor=request.user, **form.cleaned_data)
     if refusal:
-        _show_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _form_page(request, form, None, status=refusal.status)
     messages.success(request, _("%(code)s is in the catalogue.") % {"code": product.code})
     return redirect(f"{reverse('web:products')}?{urlencode({'q': product.code})}")
@@ -125,7 +116,7 @@ def product_edit(request, product_id: int):
     with Refusal() as refusal:
         product = services.product_update(actor=request.user, product=product, **form.cleaned_data)
     if refusal:
-        _show_refusal(form, refusal)
+        show_on_form(form, refusal.error)
         return _form_page(request, form, product, status=refusal.status)
     messages.success(request, _("%(code)s is saved.") % {"code": product.code})
     return redirect(f"{reverse('web:products')}?{urlencode({'q': product.code, 'state': selectors.ALL})}")
