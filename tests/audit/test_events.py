@@ -57,12 +57,12 @@ def test_all_event_types_are_sorted_by_name():
 
 def test_another_app_registers_its_own_type(scratch_registry):
     # given a name nobody has registered
-    assert not is_registered("crm.quote.sent")
+    assert not is_registered("example.widget.polished")
     # when an app registers it
-    name = register("crm.quote.sent", "A quote was sent to a customer contact.")
+    name = register("example.widget.polished", "A widget was polished (a made-up app's event).")
     # then the name is returned for use as a constant and is known
-    assert name == "crm.quote.sent"
-    assert is_registered("crm.quote.sent")
+    assert name == "example.widget.polished"
+    assert is_registered("example.widget.polished")
 
 
 def test_registering_the_same_type_again_unchanged_is_harmless(scratch_registry):
