@@ -60,6 +60,12 @@ def money(value, currency: str = "CNY") -> str:
     return f"{sign}{symbol}{grouped(abs(amount), 2)}"
 
 
+def decimal_places(value: Decimal) -> int:
+    """The decimal places a number needs to be shown exactly (10.000 -> 0, 1.50 -> 1)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 @register.filter
 def number(value, places: int = 0) -> str:
     if value is None or value == "":

@@ -41,21 +41,11 @@ from backend.crm.services.orders import (
 )
 from backend.ui.errors import Refusal, field_errors_for, message_for, show_on_form
 from backend.web.pages import int_or_none, staff_page
+from backend.web.templatetags.dossier_ui import decimal_places, money
 
 DATE_WIDGET = {"type": "date"}
 BLANK_ROWS = 3  # line rows a new order by hand offers
 LINE_FIELDS = ("product", "product_q", "quantity", "unit_price", "discount_percent", "description")
-
-
-def _money_text(value, currency: str) -> str:
-    from backend.web.templatetags.dossier_ui import money
-
-    return money(value, currency)
-
-
-def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _amount_field(label):
@@ -127,15 +117,15 @@ def _refusal_sentences(exc: Exception, order) -> dict[str, str]:
         return {"amount": _("The order is cancelled; nothing more can be invoiced or paid on it.")}
     if "remaining" in extra:
         return {"amount": _("Only %(remaining)s of the order total %(total)s is not invoiced yet.") % {
-            "remaining": _money_text(extra["remaining"], currency), "total": _money_text(order.total, currency)}}
+            "remaining": money(extra["remaining"], currency), "total": money(order.total, currency)}}
     if "outstanding" in extra:
         outstanding = max(Decimal(extra["outstanding"]), Decimal(0))
         return {"amount": _("The payment is more than the outstanding %(amount)s; tick prepayment if that is "
-                            "intended.") % {"amount": _money_text(outstanding, currency)}}
+                            "intended.") % {"amount": money(outstanding, currency)}}
     if "unpaid" in extra:
         unpaid = max(Decimal(extra["unpaid"]), Decimal(0))
         return {"amount": _("The payment is more than the unpaid %(amount)s of this invoice; tick prepayment if "
-                            "that is intended.") % {"amount": _money_text(unpaid, currency)}}
+                            "that is intended.") % {"amount": money(unpaid, currency)}}
     return {}
 
 
@@ -151,8 +141,8 @@ def _order_page(request, order, *, invoice_form=None, payment_form=None, status:
     language = get_language()
     for line in lines:
         line.product_name = line.product.name_in(language)
-        line.quantity_places = _places(line.quantity)
-        line.discount_places = _places(line.discount_percent)
+        line.quantity_places = decimal_places(line.quantity)
+        line.discount_places = decimal_places(line.discount_percent)
     invoices = list(order.invoices.all())
     for invoice in invoices:
         invoice.is_overdue = invoice.unpaid > 0 and invoice.due_on < today
@@ -212,7 +202,7 @@ def order_invoice_issue(request, order_id: int):
         form.add_service_errors(refusal.error, _refusal_sentences(refusal.error, order))
         return _order_page(request, order, invoice_form=form, status=refusal.status)
     messages.success(request, _("Invoice %(number)s for %(amount)s is issued, due on %(due)s.") % {
-        "number": invoice.number, "amount": _money_text(invoice.amount, order.currency),
+        "number": invoice.number, "amount": money(invoice.amount, order.currency),
         "due": _date_text(invoice.due_on)})
     return redirect(reverse("web:order", args=[order.pk]) + "#invoices")
 
@@ -235,7 +225,7 @@ def order_payment_record(request, order_id: int):
         form.add_service_errors(refusal.error, _refusal_sentences(refusal.error, order))
         return _order_page(request, order, payment_form=form, status=refusal.status)
     messages.success(request, _("A payment of %(amount)s received on %(day)s is recorded.") % {
-        "amount": _money_text(payment.amount, order.currency), "day": _date_text(payment.received_on)})
+        "amount": money(payment.amount, order.currency), "day": _date_text(payment.received_on)})
     return redirect(reverse("web:order", args=[order.pk]) + "#payments")
 
 
@@ -306,8 +296,8 @@ def _quote_summary(quote):
     lines = list(quote.lines.select_related("product").all())
     for line in lines:
         line.product_name = line.product.name_in(language)
-        line.quantity_places = _places(line.quantity)
-        line.discount_places = _places(line.discount_percent)
+        line.quantity_places = decimal_places(line.quantity)
+        line.discount_places = decimal_places(line.discount_percent)
     return lines
 
 

@@ -42,21 +42,10 @@ from backend.crm.services.quotes import (
 )
 from backend.ui.errors import Refusal, field_errors_for, message_for
 from backend.web.pages import int_or_none, staff_page
+from backend.web.templatetags.dossier_ui import decimal_places, money
 
 BLANK_ROWS = 3  # empty line rows a new editor offers (JavaScript adds more; without it, save and revise again)
 LINE_FIELDS = ("product", "product_q", "quantity", "unit_price", "discount_percent", "description")
-
-
-def _money(value, currency: str) -> str:
-    from backend.web.templatetags.dossier_ui import money
-
-    return money(value, currency)
-
-
-def _places(value: Decimal) -> int:
-    """The decimal places a number needs (10.000 -> 0, 1.50 -> 1)."""
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def warning_text(warning: QuoteWarning, currency: str) -> str:
@@ -68,13 +57,13 @@ def warning_text(warning: QuoteWarning, currency: str) -> str:
     if warning.code == "price_deviation":
         return _("%(code)s: a net unit price of %(net)s differs by %(change)s%% from the last accepted price "
                  "%(last)s (quote %(number)s).") % {
-            "code": d.get("product", ""), "net": _money(d.get("new_net_unit_price"), currency),
-            "change": d.get("change_percent", ""), "last": _money(d.get("last_net_unit_price"), currency),
+            "code": d.get("product", ""), "net": money(d.get("new_net_unit_price"), currency),
+            "change": d.get("change_percent", ""), "last": money(d.get("last_net_unit_price"), currency),
             "number": d.get("last_quote_number", "")}
     if warning.code == "below_floor":
         return _("%(code)s: a net unit price of %(net)s is below the floor price %(floor)s.") % {
-            "code": d.get("product", ""), "net": _money(d.get("new_net_unit_price"), d.get("currency", currency)),
-            "floor": _money(d.get("floor_price"), d.get("currency", currency))}
+            "code": d.get("product", ""), "net": money(d.get("new_net_unit_price"), d.get("currency", currency)),
+            "floor": money(d.get("floor_price"), d.get("currency", currency))}
     return warning.message
 
 
@@ -241,8 +230,8 @@ def quote_detail(request, quote_id: int):
     language = get_language()
     for line in lines:
         line.product_name = line.product.name_in(language)
-        line.quantity_places = _places(line.quantity)
-        line.discount_places = _places(line.discount_percent)
+        line.quantity_places = decimal_places(line.quantity)
+        line.discount_places = decimal_places(line.discount_percent)
     gross = sum(((line.quantity * line.unit_price).quantize(Decimal("0.01")) for line in lines), Decimal("0.00"))
     return render(request, "web/quote.html", {
         "section": "customers",
@@ -355,14 +344,14 @@ def quote_preview_json(request):
                 "floor_price": None if product.floor_price is None else str(product.floor_price)},
             "unit_price": None if line.unit_price is None else f"{line.unit_price:f}",
             "line_total": None if line.line_total is None else str(line.line_total),
-            "line_total_display": "" if line.line_total is None else _money(line.line_total, currency),
+            "line_total_display": "" if line.line_total is None else money(line.line_total, currency),
             "errors": {name: [_(text) for text in texts] for name, texts in line.errors.items()},
         })
     return JsonResponse({
         "lines": lines,
-        "gross": str(preview.gross), "gross_display": _money(preview.gross, currency),
-        "discount": str(preview.discount), "discount_display": _money(preview.discount, currency),
-        "total": str(preview.total), "total_display": _money(preview.total, currency),
+        "gross": str(preview.gross), "gross_display": money(preview.gross, currency),
+        "discount": str(preview.discount), "discount_display": money(preview.discount, currency),
+        "total": str(preview.total), "total_display": money(preview.total, currency),
         "warnings": [{"code": w.code, "message": warning_text(w, currency)} for w in preview.warnings],
         "count": formats.number_format(len([line for line in preview.lines if line.line_total is not None])),
     })
