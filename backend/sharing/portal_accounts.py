@@ -155,19 +155,24 @@ def portal_invitation_check(*, token: str) -> PortalInvitation:
         raise
 
 
-def portal_invitation_accept(*, request, token: str, password: str, password_again: str) -> User:
-    """Set the password from an invitation link, activate the account and sign the person in."""
-    invitation = portal_invitation_check(token=token)
+def _check_new_password(user: User, password: str, password_again: str) -> None:
+    """InvalidInput naming the field when the two entries differ or Django's validators refuse it."""
     errors: dict[str, list[str]] = {}
     if password != password_again:
         errors["password_again"] = ["The two passwords differ."]
     else:
         try:
-            validate_password(password, user=invitation.account.user)
+            validate_password(password, user=user)
         except ValidationError as exc:
             errors["password"] = list(exc.messages)
     if errors:
         raise InvalidInput("Choose another password.", fields=errors)
+
+
+def portal_invitation_accept(*, request, token: str, password: str, password_again: str) -> User:
+    """Set the password from an invitation link, activate the account and sign the person in."""
+    invitation = portal_invitation_check(token=token)
+    _check_new_password(invitation.account.user, password, password_again)
     with transaction.atomic():
         invitation = _invitation_for(token, lock=True)  # a second tab may have used it meanwhile
         account = invitation.account
@@ -407,16 +412,7 @@ def portal_password_reset_complete(*, request, token: str, password: str, passwo
     """Set a new password from a reset link (once), withdraw the account's other links and sign the
     person in. Their other sessions end: Django ties a session to the password it was opened with."""
     invitation = portal_password_reset_check(token=token)
-    errors: dict[str, list[str]] = {}
-    if password != password_again:
-        errors["password_again"] = ["The two passwords differ."]
-    else:
-        try:
-            validate_password(password, user=invitation.account.user)
-        except ValidationError as exc:
-            errors["password"] = list(exc.messages)
-    if errors:
-        raise InvalidInput("Choose another password.", fields=errors)
+    _check_new_password(invitation.account.user, password, password_again)
     with transaction.atomic():
         invitation = _invitation_for(token, lock=True, reset=True)  # a second tab may have used it meanwhile
         account = invitation.account
