@@ -80,3 +80,21 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("servers started")
         for name, seconds in START_UP_SECONDS.items():
             terminalreporter.write_line(f"{name}: {seconds:.1f} s")
+
+
+def pytest_sessionfinish(session):
+    """A worker (pytest-xdist) hands its start-up times to the controller, which prints them all."""
+    from tests.fixtures.processes import START_UP_SECONDS
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["start_up_seconds"] = dict(START_UP_SECONDS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests.fixtures.processes import START_UP_SECONDS
+
+    worker = node.gateway.id
+    for name, seconds in getattr(node, "workeroutput", {}).get("start_up_seconds", {}).items():
+        START_UP_SECONDS[f"{name} [{worker}]"] = seconds

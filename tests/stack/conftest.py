@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -90,6 +91,15 @@ def stack(tmp_path_factory) -> Stack:
                 if hasattr(service, method):
                     getattr(service, method)()
                     break
+
+
+def pytest_collection_modifyitems(config, items):
+    """The stack is built once per worker process that asks for it, so every test in this folder runs on
+    the same worker when the suite is spread over several (pytest-xdist's --dist loadgroup)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group("stack"))
 
 
 @pytest.fixture
