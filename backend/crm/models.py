@@ -668,3 +668,223 @@ class DocumentLink(models.Model):
     @property
     def target(self):
         return getattr(self, self.target_type) if self.target_type != LinkTarget.CUSTOMER else self.customer
+
+
+# --- marketing: campaigns and leads (M1) ---------------------------------------------------------
+
+
+class CampaignType(models.TextChoices):
+    ADVERTISING = "advertising", _("Advertising")
+    LAUNCH = "launch", _("Launch event")
+    PROMOTION = "promotion", _("Promotion")
+    EXHIBITION = "exhibition", _("Exhibition")
+    WEBINAR = "webinar", _("Webinar")
+    OTHER = "other", _("Other")
+
+
+class CampaignStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Campaign(models.Model):
+    """A market activity (市场活动): its theme, dates, region, budget and owner. Its materials are Dossier
+    documents, its invitees are customers and contacts, its leads are `Lead` rows, its cost its expenses."""
+
+    theme = models.CharField(_("theme"), max_length=200)
+    type = models.CharField(max_length=16, choices=CampaignType.choices, default=CampaignType.OTHER)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    budget = models.DecimalField(**MONEY, default=Decimal("0"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns")
+    status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.PLANNED)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_non_negative"),
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                                   name="campaign_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["status", "-starts_on"], name="campaign_status_idx")]
+
+    def __str__(self) -> str:
+        return self.theme
+
+
+class CampaignMaterial(models.Model):
+    """A document handed out or shown at a campaign (a brochure, slides); the document keeps its versions."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="materials")
+    document = models.ForeignKey("documents.Document", on_delete=models.CASCADE, related_name="campaign_uses")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "document"], name="campaign_material_uniq")]
+        indexes = [models.Index(fields=["document", "campaign"], name="campaign_material_doc_idx")]
+
+
+class ParticipantStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ATTENDED = "attended", _("Attended")
+
+
+class CampaignParticipant(models.Model):
+    """A customer (and, when known, which of its contacts) invited to a campaign, and whether they came."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participants")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="campaign_participations")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=ParticipantStatus.choices, default=ParticipantStatus.INVITED)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "contact"], condition=Q(contact__isnull=False),
+                                    name="campaign_participant_contact_uniq"),
+            models.UniqueConstraint(fields=["campaign", "customer"], condition=Q(contact__isnull=True),
+                                    name="campaign_participant_customer_uniq"),
+        ]
+        indexes = [models.Index(fields=["customer", "campaign"], name="campaign_participant_cust_idx")]
+
+
+class LeadSource(models.TextChoices):
+    CAMPAIGN = "campaign", _("Campaign")
+    WEBSITE = "website", _("Website")
+    REFERRAL = "referral", _("Referral")
+    EXHIBITION = "exhibition", _("Exhibition")
+    CALL = "call", _("Inbound call")
+    OTHER = "other", _("Other")
+
+
+class LeadGrade(models.TextChoices):
+    HOT = "hot", _("Hot")
+    WARM = "warm", _("Warm")
+    COLD = "cold", _("Cold")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+class Lead(models.Model):
+    """A prospect customer as marketing recorded it: where it came from (and which campaign), how promising,
+    and the rep it was assigned to. The customer's owner is the one owner (assigning hands the customer
+    over); opportunities and orders of a lead's customer count as the campaign's results."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="lead")
+    source = models.CharField(max_length=16, choices=LeadSource.choices, default=LeadSource.OTHER)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    grade = models.CharField(max_length=8, choices=LeadGrade.choices, default=LeadGrade.WARM)
+    status = models.CharField(max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="assigned_leads")
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["assigned_to", "status"], name="lead_assignee_idx"),
+            models.Index(fields=["campaign", "-recorded_at"], name="lead_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.customer)
+
+
+# --- expenses (M1) -------------------------------------------------------------------------------
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("Travel")
+    LODGING = "lodging", _("Lodging")
+    VENUE = "venue", _("Venue")
+    RENTAL = "rental", _("Rental")
+    PR = "pr", _("Public relations")
+    PROMOTION = "promotion", _("Promotion")
+    ENTERTAINMENT = "entertainment", _("Entertainment")
+    OTHER = "other", _("Other")
+
+
+class ExpensePayer(models.TextChoices):
+    PERSONAL = "personal", _("Paid personally")
+    COMPANY = "company", _("Paid by the company")
+
+
+class ExpenseChannel(models.TextChoices):
+    DIRECT = "direct", _("Direct")
+    CHANNEL = "channel", _("Channel")
+
+
+class ExpenseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Expense(models.Model):
+    """An expense (费用) a member of staff submits: submitted → approved or rejected by their manager.
+    `spent_on` is the day it was spent (the date the figures count it on); only approved expenses count as
+    cost. Links to a customer, opportunity, order or campaign are optional; the receipt is a document."""
+
+    submitter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expenses")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    spent_on = models.DateField()
+    category = models.CharField(max_length=16, choices=ExpenseCategory.choices, default=ExpenseCategory.OTHER)
+    payer = models.CharField(max_length=16, choices=ExpensePayer.choices, default=ExpensePayer.COMPANY)
+    channel = models.CharField(max_length=16, choices=ExpenseChannel.choices, default=ExpenseChannel.DIRECT)
+    region = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses")
+    opportunity = models.ForeignKey(Opportunity, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="expenses")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses")
+    receipt = models.ForeignKey("documents.Document", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="expense_receipts")
+    status = models.CharField(max_length=16, choices=ExpenseStatus.choices, default=ExpenseStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-spent_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive"),
+            models.CheckConstraint(
+                condition=(Q(status="submitted", decided_by__isnull=True, decided_at__isnull=True)
+                           | (~Q(status="submitted") & Q(decided_by__isnull=False, decided_at__isnull=False))),
+                name="expense_decision_consistent",
+            ),
+            models.CheckConstraint(condition=~Q(decided_by=F("submitter")), name="expense_not_self_approved"),
+        ]
+        indexes = [
+            models.Index(fields=["submitter", "status"], name="expense_submitter_idx"),
+            models.Index(fields=["status", "spent_on"], name="expense_status_date_idx"),
+            models.Index(fields=["customer", "-spent_on"], name="expense_customer_idx"),
+            models.Index(fields=["campaign"], name="expense_campaign_idx"),
+            models.Index(fields=["order"], name="expense_order_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or f"{self.get_category_display()} {self.amount} {self.currency}"
