@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "backend.access",
     "backend.crm",
     "backend.sharing",
+    "backend.notifications",
     "indexing",
     "backend.ui",
     "backend.web",
@@ -533,12 +534,37 @@ LOGGING = {
     },
 }
 
+# --- notifications (backend/notifications; N1) ----------------------------------------------------
+# E-mails go through EMAIL_BACKEND above, sent by a Celery task after commit. A failed send is tried
+# again by the retry beat task after NOTIFICATIONS_RETRY_SECONDS (doubling), up to NOTIFICATIONS_MAX_ATTEMPTS
+# tries; then it stays "failed" in the admin's Deliveries list. The daily digest goes out at
+# NOTIFICATIONS_DIGEST_HOUR (local time, TIME_ZONE).
+NOTIFICATIONS_MAX_ATTEMPTS = _env_int("NOTIFICATIONS_MAX_ATTEMPTS", 5)
+NOTIFICATIONS_RETRY_SECONDS = _env_int("NOTIFICATIONS_RETRY_SECONDS", 300)
+NOTIFICATIONS_DIGEST_HOUR = _env_int("NOTIFICATIONS_DIGEST_HOUR", 7)
+from celery.schedules import crontab  # noqa: E402 (the digest's daily schedule below)
+# SMS: no provider is reachable here; the file backend writes one JSON line per message.
+SMS_BACKEND = _env("SMS_BACKEND", "backend.notifications.sms.FileSmsBackend")
+SMS_FILE_PATH = _env("SMS_FILE_PATH", str(DATA_DIR / "sms" / "messages.jsonl"))
+
 CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
     "search-outbox-drain": {"task": "indexing.drain_outbox", "schedule": float(SEARCH_OUTBOX_DRAIN_SECONDS)},
     "search-expiry-daily": {"task": "indexing.enqueue_expired", "schedule": 6 * 3600.0},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
+    # notifications (N1)
+    "notifications-retry": {"task": "notifications.retry_deliveries", "schedule": 60.0},
+    "notifications-digest": {"task": "notifications.daily_digest",
+                             "schedule": crontab(minute=0, hour=NOTIFICATIONS_DIGEST_HOUR)},
 }
+
+# --- Trash and legal holds (T1, issue 17) ---------------------------------------------------------------
+# A deleted document stays in the trash this many days (restorable by whoever could manage it), then the
+# purge job deletes it for good (never one under a legal hold). The legal-hold sync makes the store hold
+# the objects of held documents (S3 Object Lock: STORAGE_URL with ?object_lock=1) and release the rest.
+TRASH_RETENTION_DAYS = _env_int("TRASH_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["trash-purge-daily"] = {"task": "documents.trash_purge", "schedule": 24 * 3600.0}
+CELERY_BEAT_SCHEDULE["legal-holds-sync-hourly"] = {"task": "documents.legal_holds_sync", "schedule": 3600.0}
 
 # --- CRM --------------------------------------------------------------------
 # Warn when a new quote's net unit price differs from the customer's last accepted one by more than this.

@@ -1,0 +1,1 @@
+"""The notifications app's own kinds (other apps register theirs in their notification_kinds.py)."""

@@ -1,0 +1,212 @@
+"""Writes of the notifications app. ``notify()`` is what every other app calls.
+
+    from django.utils.translation import gettext_lazy as _
+    from backend.notifications.services import notify
+
+    with transaction.atomic():
+        ...  # the service's own writes
+        notify(kind="sales.lead_assigned", recipients=[lead.owner],
+               title=("Lead %(name)s is yours", {"name": lead.name}),
+               body=_("Marketing assigned it to you."), link=reverse("web:customer", args=[lead.pk]),
+               target=lead, once_key=f"lead-{lead.pk}-{lead.owner_id}")
+        audit.record(...)
+
+Texts are rendered once per recipient, in that recipient's language (``User.preferred_language``):
+- a lazy string (``gettext_lazy("Quote accepted")``, ``format_lazy(...)``) is translated as is;
+- a pair ``(msgid, params)`` is translated, then filled: ``gettext(msgid) % params`` (a lazy value among
+  the params is translated too). Use the pair whenever the text has placeholders: ``gettext_lazy(...) %
+  params`` would be rendered at once, in the caller's language. Mark the msgid for extraction with
+  ``gettext_noop`` (or ``pgettext_noop``), so that the catalogue has it;
+- a plain ``str`` is used as it is (a customer's name, a document's title).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from backend.accounts.models import Role, User
+from backend.notifications.kinds import Delivery, get_kind
+from backend.notifications.models import DeliveryChannel, DeliveryRecord, Notification, Preference
+
+TITLE_MAX = 300
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def user_language(user) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = (getattr(user, "preferred_language", "") or "").lower()
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def render_text(text: Any) -> str:
+    """`text` in the active language: a (msgid, params) pair, a lazy string or a plain one."""
+    if text is None:
+        return ""
+    if isinstance(text, tuple):
+        msgid, params = text
+        translated = gettext(str(msgid))
+        if not params:
+            return translated
+        if isinstance(params, dict):
+            return translated % {key: _param(value) for key, value in params.items()}
+        return translated % tuple(_param(value) for value in params)
+    return str(text)
+
+
+def _param(value):
+    if isinstance(value, (int, float)) or value is None:
+        return value
+    if isinstance(value, tuple):
+        return render_text(value)
+    return str(value)
+
+
+def safe_link(link: str) -> str:
+    """A path on this site ("/quotes/4/"), or "" for anything that could lead elsewhere."""
+    link = (link or "").strip()
+    if not link.startswith("/") or link.startswith("//") or "\\" in link or len(link) > 500:
+        return ""
+    return link
+
+
+def absolute_link(link: str) -> str:
+    return settings.SITE_URL.rstrip("/") + link if link else ""
+
+
+def _target_parts(target) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    if isinstance(target, Model):
+        return target._meta.label_lower, str(target.pk)
+    raise TypeError("notify(target=...) takes a model instance or None")
+
+
+# --- recipients -----------------------------------------------------------------------------------
+
+
+def _recipients(recipients) -> list[User]:
+    """Active staff users among `recipients` (a user, user ids, users or a queryset), once each."""
+    if recipients is None:
+        return []
+    if isinstance(recipients, QuerySet):
+        queryset = recipients
+    else:
+        if isinstance(recipients, (User, int)):
+            recipients = [recipients]
+        ids = []
+        for item in recipients if isinstance(recipients, Iterable) else [recipients]:
+            if item is None:
+                continue
+            ids.append(item.pk if isinstance(item, Model) else int(item))
+        if not ids:
+            return []
+        queryset = User.objects.filter(pk__in=ids)
+    return list(queryset.filter(is_active=True).exclude(role=Role.PORTAL).order_by("pk").distinct())
+
+
+def delivery_for(user, kind: str) -> str:
+    choice = Preference.objects.filter(user=user, kind=kind).values_list("delivery", flat=True).first()
+    return choice or get_kind(kind).default
+
+
+# --- notify ---------------------------------------------------------------------------------------
+
+
+def notify(*, kind: str, recipients, title, body="", link: str = "", target=None,
+           once_key: str | None = None) -> int:
+    """Record one in-app notification per recipient (active staff users) and, by each recipient's preference
+    for `kind`, e-mail it after commit (or hold it for the daily digest). `title`/`body` are rendered in each
+    recipient's language (see the module's docstring). `once_key` makes it idempotent: a second call with
+    the same (kind, recipient, once_key) does nothing. Returns how many were recorded. Call it inside your
+    service's transaction (the e-mails are queued when it commits)."""
+    kind_def = get_kind(kind)
+    users = _recipients(recipients)
+    if not users:
+        return 0
+    link = safe_link(link)
+    target_type, target_id = _target_parts(target)
+    once_key = str(once_key)[:200] if once_key not in (None, "") else None
+    chosen = dict(Preference.objects.filter(user__in=users, kind=kind).values_list("user_id", "delivery"))
+    already = set()
+    if once_key is not None:
+        already = set(Notification.objects.filter(kind=kind, recipient__in=users, once_key=once_key)
+                      .values_list("recipient_id", flat=True))
+    now = timezone.now()
+    recorded = 0
+    to_send: list[int] = []
+    for user in users:
+        if user.pk in already:
+            continue
+        delivery = chosen.get(user.pk, kind_def.default)
+        with translation.override(user_language(user)):
+            title_text = " ".join(render_text(title).split())[:TITLE_MAX]
+            body_text = render_text(body).strip()
+        row = Notification(recipient=user, kind=kind, title=title_text, body=body_text, link=link,
+                           target_type=target_type, target_id=target_id, once_key=once_key,
+                           delivery=delivery, created_at=now)
+        if once_key is None:
+            row.save()
+        else:
+            try:
+                with transaction.atomic():  # a concurrent call with the same key loses quietly
+                    row.save()
+            except IntegrityError:
+                continue
+        recorded += 1
+        if delivery == Delivery.EMAIL and user.email:
+            to_send.append(_email_for(row, user).pk)
+    if to_send:
+        queue_deliveries(to_send)
+    return recorded
+
+
+def _email_for(notification: Notification, user) -> DeliveryRecord:
+    from backend.notifications.mail import notification_email
+
+    with translation.override(user_language(user)):
+        subject, text = notification_email(notification)
+    return DeliveryRecord.objects.create(
+        channel=DeliveryChannel.EMAIL, kind=notification.kind, notification=notification, recipient_user=user,
+        to_address=user.email, subject=subject, body=text)
+
+
+def queue_deliveries(ids: list[int]) -> None:
+    """Send these deliveries once the current transaction commits (at once outside one)."""
+    from backend.notifications.tasks import deliver
+
+    ids = list(ids)
+
+    def enqueue():
+        for pk in ids:
+            deliver.delay(pk)
+
+    transaction.on_commit(enqueue)
+
+
+# --- the inbox: read marks (the user's own rows; not audited, like reading mail) --------------------
+
+
+def notification_mark_read(*, actor, notification_id: int) -> Notification:
+    """Mark one of the actor's notifications read; another user's, or a missing one, is NotFound."""
+    from backend.common.errors import NotFound
+
+    row = Notification.objects.filter(pk=notification_id, recipient=actor).first()
+    if row is None:
+        raise NotFound()
+    if row.read_at is None:
+        row.read_at = timezone.now()
+        Notification.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=row.read_at)
+    return row
+
+
+def notifications_mark_all_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,29 @@
+"""Background work of notifications (Celery). Every task is idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="notifications.deliver", acks_late=True)
+def deliver(delivery_id: int) -> str:
+    """Send one e-mail or SMS (queued on commit by notify() and the customer e-mails)."""
+    from backend.notifications.mail import send_delivery
+
+    return send_delivery(delivery_id)
+
+
+@shared_task(name="notifications.retry_deliveries", acks_late=True)
+def retry_deliveries() -> int:
+    """Beat: try failed deliveries again after their pause."""
+    from backend.notifications.mail import retry_due_deliveries
+
+    return retry_due_deliveries()
+
+
+@shared_task(name="notifications.daily_digest", acks_late=True)
+def daily_digest() -> int:
+    """Beat, once a day: one e-mail per user with what they chose to hear about in a digest."""
+    from backend.notifications.digest import send_daily_digests
+
+    return send_daily_digests()
