@@ -578,3 +578,30 @@ QUOTE_PDF_TERMS = _env("QUOTE_PDF_TERMS", "")
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
 # The roles whose members read every rep's work log (visits, calls, notes, reminders); everyone reads their own.
 WORKLOG_READER_ROLES = _env_list("WORKLOG_READER_ROLES", ["admin"])
+
+# --- Service levels and compliance alerts (N2, issue 17) ----------------------------------------------
+# Who hears about a service-level breach and a dispatch the engineer has not confirmed: these usernames
+# (active staff), or every active administrator when none is named or active.
+SERVICE_MANAGERS = _env_list("SERVICE_MANAGERS", [])
+# A dispatched record the engineer has not confirmed after this many hours goes to the service managers.
+SERVICE_DISPATCH_CONFIRM_HOURS = max(1, _env_int("SERVICE_DISPATCH_CONFIRM_HOURS", 4))
+SERVICE_LEVEL_SCAN_SECONDS = max(30, _env_int("SERVICE_LEVEL_SCAN_SECONDS", 300))
+# Compliance alert rules, computed from the audit trail by a beat task every COMPLIANCE_ALERT_SCAN_SECONDS:
+# one user downloading at least COMPLIANCE_ALERT_DOWNLOADS files within COMPLIANCE_ALERT_DOWNLOAD_MINUTES;
+# at least COMPLIANCE_ALERT_DENIALS refusals of one user within COMPLIANCE_ALERT_DENIAL_MINUTES; secret
+# documents read outside COMPLIANCE_WORKING_HOURS (HH:MM-HH:MM, display time zone) on
+# COMPLIANCE_WORKING_DAYS (ISO weekdays, 1 = Monday); no signed audit checkpoint for
+# COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS. Each goes to the compliance officers once.
+COMPLIANCE_ALERT_SCAN_SECONDS = max(30, _env_int("COMPLIANCE_ALERT_SCAN_SECONDS", 300))
+COMPLIANCE_ALERT_DOWNLOADS = max(2, _env_int("COMPLIANCE_ALERT_DOWNLOADS", 50))
+COMPLIANCE_ALERT_DOWNLOAD_MINUTES = max(1, _env_int("COMPLIANCE_ALERT_DOWNLOAD_MINUTES", 10))
+COMPLIANCE_ALERT_DENIALS = max(2, _env_int("COMPLIANCE_ALERT_DENIALS", 5))
+COMPLIANCE_ALERT_DENIAL_MINUTES = max(1, _env_int("COMPLIANCE_ALERT_DENIAL_MINUTES", 10))
+COMPLIANCE_WORKING_HOURS = _env("COMPLIANCE_WORKING_HOURS", "08:00-19:00")
+COMPLIANCE_WORKING_DAYS = [int(day) for day in _env_list("COMPLIANCE_WORKING_DAYS", ["1", "2", "3", "4", "5"])]
+COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS = _env_int("COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS",
+                                                 3 * AUDIT_CHECKPOINT_SECONDS)
+CELERY_BEAT_SCHEDULE["service-levels-escalate"] = {"task": "crm.service_levels_escalate",
+                                                   "schedule": float(SERVICE_LEVEL_SCAN_SECONDS)}
+CELERY_BEAT_SCHEDULE["compliance-alerts-scan"] = {"task": "audit.compliance_alerts_scan",
+                                                  "schedule": float(COMPLIANCE_ALERT_SCAN_SECONDS)}

@@ -70,3 +70,6 @@ CRM_ACTIVITY_REASSIGNED = register("crm.activity.reassigned", "An open reminder 
 CRM_HANDOVER_COMPLETED = register("crm.handover.completed", "A leaving rep's book (customers, open deals, quotes, reminders, account-team places) was handed over", label=_("Handed over a rep's book"))
 # The portal's "Ask my account manager" (backend/crm/services/portal_questions.py).
 CRM_PORTAL_QUESTION_ASKED = register("crm.portal.question_asked", "A customer's portal user asked their account manager a question (a reminder for the owner)", label=_("Asked the account manager"))
+# Service levels (backend/crm/services/service_levels.py)
+CRM_SERVICE_LEVELS_CHANGED = register("crm.service_levels.changed", "The service-level targets (response and resolution per priority and type) were changed", label=_("Changed the service-level targets"))
+CRM_SERVICE_ESCALATED = register("crm.service.escalated", "A service record breached its response or resolution target, or its dispatch was not confirmed in time, and was escalated to the service managers", label=_("Escalated a service record"))

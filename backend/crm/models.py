@@ -443,6 +443,14 @@ class ServiceRecord(models.Model):
     )
     # When the customer would like the engineer to come (asked in the portal); a wish, not an appointment.
     preferred_visit_at = models.DateTimeField(null=True, blank=True)
+    # Service levels (backend/crm/services/service_levels.py): when the record must be dispatched (the
+    # response) and resolved, from the targets for its priority and type; None when no target is set. The
+    # *_escalated_at stamps say the service managers were told, so each escalation happens once.
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    response_escalated_at = models.DateTimeField(null=True, blank=True)
+    resolution_escalated_at = models.DateTimeField(null=True, blank=True)
+    dispatch_escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -456,6 +464,15 @@ class ServiceRecord(models.Model):
             models.Index(fields=["dispatch_state", "-created_at"], name="service_state_idx"),
             models.Index(fields=["customer", "-created_at"], name="service_customer_idx"),
             models.Index(fields=["engineer", "dispatch_state"], name="service_engineer_idx"),
+            # the escalation beat's scans: only records still waiting, never escalated
+            models.Index(fields=["response_due_at"], name="service_response_due_idx",
+                         condition=Q(dispatched_at__isnull=True, response_escalated_at__isnull=True,
+                                     response_due_at__isnull=False)),
+            models.Index(fields=["resolution_due_at"], name="service_resolution_due_idx",
+                         condition=Q(resolved_at__isnull=True, resolution_escalated_at__isnull=True,
+                                     resolution_due_at__isnull=False)),
+            models.Index(fields=["dispatched_at"], name="service_unconfirmed_idx",
+                         condition=Q(dispatch_state="dispatched", dispatch_escalated_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -464,6 +481,30 @@ class ServiceRecord(models.Model):
     @property
     def from_portal(self) -> bool:
         return self.contact_id is not None
+
+
+class ServiceLevelTarget(models.Model):
+    """How soon a service record of one priority and type must be responded to (dispatched to an engineer)
+    and resolved, in minutes from its opening; set by administrators (backend/crm/services/service_levels.py).
+    No row for a pair: no clock for its records."""
+
+    priority = models.CharField(max_length=8, choices=Priority.choices)
+    type = models.CharField(max_length=16, choices=ServiceType.choices)
+    response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["priority", "type"]
+        constraints = [
+            models.UniqueConstraint(fields=["priority", "type"], name="service_level_pair_uniq"),
+            models.CheckConstraint(condition=Q(response_minutes__gt=0) & Q(resolution_minutes__gte=F("response_minutes")),
+                                   name="service_level_minutes_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}/{self.type}"
 
 
 class ServiceNote(models.Model):

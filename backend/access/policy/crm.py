@@ -189,6 +189,11 @@ def may_turn_service_into_knowledge(user) -> bool:
     return getattr(user, "role", None) in _SERVICE_DESK_ROLES
 
 
+def may_set_service_levels(user) -> bool:
+    """Set the service-level targets (response and resolution per priority and type): administrators."""
+    return is_active_staff(user) and user.role == Role.ADMIN
+
+
 def may_be_dispatched_as_engineer(user) -> bool:
     """Who a service record may be dispatched to: an active member of the service department."""
     return bool(user.is_active and user.role in _ENGINEER_ROLES)

@@ -41,6 +41,7 @@ from backend.crm.models import (
     ServiceRecord,
     ServiceType,
 )
+from backend.crm.services.service_levels import service_level_stamp
 
 S = DispatchState
 NEXT_STATE: dict[str, str | None] = {
@@ -91,6 +92,7 @@ def service_record_create(
             customer=customer, product=product, order=order, type=type, priority=priority, title=title[:200],
             description=description or "", created_by=actor, created_at=timezone.now(),
         )
+        service_level_stamp(record)
         audit.record("crm.service.created", actor=actor, target=record, customer_id=customer.pk, detail={
             "type": type, "priority": priority, "title": record.title,
             "product": product.code if product else None, "order": order.number if order else None,

@@ -1,0 +1,204 @@
+"""Service levels: response and resolution targets per priority and type, each record's due times, and the
+escalation of breaches to the service managers.
+
+* Administrators set the targets (`service_levels_set`). The targets in force apply to every record still
+  open: saving re-times the records not yet resolved, so the desk and the clocks always follow the table.
+* A new record is stamped with its due times when it is opened (`service_level_stamp`, called by the two
+  ways a record is opened: staff's `service_record_create` and the portal's `service_request_submit`).
+* A beat task (`service_levels_escalate`, every SERVICE_LEVEL_SCAN_SECONDS) escalates to the service managers,
+  once each: a record not dispatched by its response due time, one not resolved by its resolution due time,
+  and a dispatch the engineer has not confirmed within SERVICE_DISPATCH_CONFIRM_HOURS. The stamp on the record
+  (under a row lock) makes each escalation happen once, whatever the retries or overlapping runs; each is
+  audited (crm.service.escalated) and told through the notifications.
+
+Times are calendar time from the record's opening (`created_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backend.access.policy.crm import may_set_service_levels
+from backend.audit import services as audit
+from backend.common.errors import InvalidInput, PermissionDenied
+from backend.crm.models import DispatchState, Priority, ServiceLevelTarget, ServiceRecord, ServiceType
+
+# A target is at most a year (in minutes): anything longer is a typing mistake.
+MAX_MINUTES = 366 * 24 * 60
+OPEN_STATES = (DispatchState.NOT_DISPATCHED, DispatchState.DISPATCHED, DispatchState.CONFIRMED)
+ESCALATION_BATCH = 500
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    response_minutes: int
+    resolution_minutes: int
+
+
+def _validated(targets: dict[tuple[str, str], TargetInput | None]) -> dict[tuple[str, str], TargetInput | None]:
+    errors: dict[str, list[str]] = {}
+    for (priority, type_), target in targets.items():
+        name = f"{priority}.{type_}"
+        if priority not in Priority.values or type_ not in ServiceType.values:
+            errors[name] = ["No such priority or service type."]
+            continue
+        if target is None:
+            continue
+        response, resolution = target.response_minutes, target.resolution_minutes
+        if not (isinstance(response, int) and isinstance(resolution, int)) or response <= 0 or resolution <= 0:
+            errors[name] = ["Enter both times, each more than zero."]
+        elif response > MAX_MINUTES or resolution > MAX_MINUTES:
+            errors[name] = ["A target is at most a year."]
+        elif resolution < response:
+            errors[name] = ["The resolution time cannot be shorter than the response time."]
+    if errors:
+        raise InvalidInput("The service-level targets are invalid.", fields=errors)
+    return targets
+
+
+def service_levels_set(*, actor, targets: dict[tuple[str, str], TargetInput | None]) -> dict[str, int]:
+    """Set the targets of the (priority, type) pairs given (None: no target for that pair; pairs not given stay
+    as they are), re-time the open records of every changed pair, and audit the changes. Administrators only.
+    Returns {"changed": pairs changed, "retimed": open records re-timed}."""
+    if not may_set_service_levels(actor):
+        audit.record("crm.access.denied", actor=actor, outcome="denied", target_type="crm.serviceleveltarget",
+                     target_id="", detail={"action": "set_service_levels"})
+        raise PermissionDenied()
+    targets = _validated(targets)
+    now = timezone.now()
+    changes: list[dict] = []
+    retimed = 0
+    with transaction.atomic():
+        current = {(t.priority, t.type): t for t in ServiceLevelTarget.objects.select_for_update()}
+        for (priority, type_), target in sorted(targets.items()):
+            old = current.get((priority, type_))
+            before = (old.response_minutes, old.resolution_minutes) if old else None
+            after = (target.response_minutes, target.resolution_minutes) if target else None
+            if before == after:
+                continue
+            if target is None:
+                old.delete()
+            elif old is None:
+                ServiceLevelTarget.objects.create(priority=priority, type=type_, response_minutes=after[0],
+                                                  resolution_minutes=after[1], updated_by=actor, updated_at=now)
+            else:
+                old.response_minutes, old.resolution_minutes = after
+                old.updated_by, old.updated_at = actor, now
+                old.save(update_fields=["response_minutes", "resolution_minutes", "updated_by", "updated_at"])
+            retimed += _retime(priority=priority, type_=type_, minutes=after)
+            changes.append({"priority": priority, "type": type_,
+                            "before": list(before) if before else None, "after": list(after) if after else None})
+        if changes:
+            audit.record("crm.service_levels.changed", actor=actor, target_type="crm.serviceleveltarget",
+                         target_id="", target_label="service levels",
+                         detail={"changes": changes, "retimed_records": retimed})
+    return {"changed": len(changes), "retimed": retimed}
+
+
+def _retime(*, priority: str, type_: str, minutes: tuple[int, int] | None) -> int:
+    """Give the open records of one pair the due times of its (new) target; clear them when it has none."""
+    records = ServiceRecord.objects.filter(priority=priority, type=type_, dispatch_state__in=OPEN_STATES)
+    if minutes is None:
+        return records.update(response_due_at=None, resolution_due_at=None)
+    return records.update(response_due_at=F("created_at") + dt.timedelta(minutes=minutes[0]),
+                          resolution_due_at=F("created_at") + dt.timedelta(minutes=minutes[1]))
+
+
+def service_level_due(*, priority: str, type_: str, opened: dt.datetime) -> dict[str, dt.datetime | None]:
+    """The due times of a record of this priority and type opened at `opened` (None without a target)."""
+    target = ServiceLevelTarget.objects.filter(priority=priority, type=type_).first()
+    if target is None:
+        return {"response_due_at": None, "resolution_due_at": None}
+    return {"response_due_at": opened + dt.timedelta(minutes=target.response_minutes),
+            "resolution_due_at": opened + dt.timedelta(minutes=target.resolution_minutes)}
+
+
+def service_level_stamp(record: ServiceRecord) -> ServiceRecord:
+    """Stamp a record just opened with its due times (inside the opening service's transaction)."""
+    due = service_level_due(priority=record.priority, type_=record.type, opened=record.created_at)
+    if any(due.values()):
+        ServiceRecord.objects.filter(pk=record.pk).update(**due)
+        for name, value in due.items():
+            setattr(record, name, value)
+    return record
+
+
+# --- escalation (the beat task) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One kind of escalation: which records it finds, the stamp that makes it happen once, and the
+    notification kind it is told with."""
+
+    reason: str  # "response", "resolution", "unconfirmed"
+    stamp: str
+    kind: str
+
+    def due(self, now: dt.datetime):
+        if self.reason == "response":
+            return ServiceRecord.objects.filter(dispatched_at__isnull=True, response_escalated_at__isnull=True,
+                                                response_due_at__lt=now)
+        if self.reason == "resolution":
+            return ServiceRecord.objects.filter(resolved_at__isnull=True, resolution_escalated_at__isnull=True,
+                                                resolution_due_at__lt=now)
+        limit = now - dt.timedelta(hours=settings.SERVICE_DISPATCH_CONFIRM_HOURS)
+        return ServiceRecord.objects.filter(dispatch_state=DispatchState.DISPATCHED,
+                                            dispatch_escalated_at__isnull=True, dispatched_at__lt=limit)
+
+
+ESCALATIONS = (
+    Escalation("response", "response_escalated_at", "service.sla_breached"),
+    Escalation("resolution", "resolution_escalated_at", "service.sla_breached"),
+    Escalation("unconfirmed", "dispatch_escalated_at", "service.dispatch_unconfirmed"),
+)
+
+
+def service_levels_escalate(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Escalate every record that is due for it, once each (the beat task). Returns counts by reason."""
+    now = now or timezone.now()
+    counts = {}
+    for escalation in ESCALATIONS:
+        counts[escalation.reason] = _escalate_all(escalation, now)
+    return counts
+
+
+def _escalate_all(escalation: Escalation, now: dt.datetime) -> int:
+    from backend.crm.selectors.service_levels import service_managers
+
+    managers = None
+    done = 0
+    while True:
+        with transaction.atomic():
+            # skip_locked: an overlapping run takes other rows; the stamp keeps a row from coming back
+            batch = list(escalation.due(now).select_for_update(skip_locked=True, of=("self",))
+                         .select_related("customer", "engineer").order_by("pk")[:ESCALATION_BATCH])
+            if not batch:
+                return done
+            if managers is None:
+                managers = service_managers()
+            ServiceRecord.objects.filter(pk__in=[r.pk for r in batch]).update(**{escalation.stamp: now})
+            for record in batch:
+                setattr(record, escalation.stamp, now)
+                _escalate_one(escalation, record, managers, now)
+            done += len(batch)
+
+
+def _escalate_one(escalation: Escalation, record: ServiceRecord, managers, now: dt.datetime) -> None:
+    due = {"response": record.response_due_at, "resolution": record.resolution_due_at,
+           "unconfirmed": record.dispatched_at}[escalation.reason]
+    audit.record("crm.service.escalated", actor=None, target=record, customer_id=record.customer_id, detail={
+        "reason": escalation.reason, "due_at": due.isoformat() if due else None, "priority": record.priority,
+        "type": record.type, "engineer": record.engineer.username if record.engineer_id else None,
+        "to": [m.username for m in managers]})
+    _tell_managers(escalation, record, managers)
+
+
+def _tell_managers(escalation: Escalation, record: ServiceRecord, managers) -> None:
+    """Tell the service managers (wired to the notifications once they exist)."""

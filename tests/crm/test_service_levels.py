@@ -1,0 +1,204 @@
+"""Service levels: targets set by administrators, each record's due times and clock, the desk's order and
+breach filter, and the escalation beat (once each, to the service managers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from backend.audit.models import AuditEvent
+from backend.common.errors import InvalidInput, PermissionDenied
+from backend.crm.models import DispatchState, ServiceLevelTarget, ServiceRecord
+from backend.crm.selectors.service_levels import breached_q, service_clock, service_desk_ordered, service_managers
+from backend.crm.services import service as service_services
+from backend.crm.services.service_levels import TargetInput, service_levels_escalate, service_levels_set
+from tests.crm.factories import ServiceRecordFactory
+
+pytestmark = pytest.mark.django_db
+
+HOUR = dt.timedelta(hours=1)
+
+
+def _targets(people, **pairs):
+    """service_levels_set as the admin; pairs like urgent_issue=(60, 480)."""
+    targets = {}
+    for name, minutes in pairs.items():
+        priority, type_ = name.split("_", 1)
+        targets[(priority, type_)] = TargetInput(*minutes) if minutes else None
+    return service_levels_set(actor=people["admin"], targets=targets)
+
+
+def _open(people, *, priority="urgent", type="issue"):
+    return service_services.service_record_create(actor=people["owner"], customer=people["customer"],
+                                                  title="主轴异响 Spindle noise", priority=priority, type=type)
+
+
+# --- targets ----------------------------------------------------------------------------------------
+
+
+def test_an_admin_sets_targets_and_it_is_audited(people):
+    # when the admin sets a target for urgent issues
+    result = _targets(people, urgent_issue=(60, 480))
+
+    # then it is stored and the change is in the trail with before and after
+    target = ServiceLevelTarget.objects.get(priority="urgent", type="issue")
+    assert (target.response_minutes, target.resolution_minutes, target.updated_by) == (60, 480, people["admin"])
+    assert result == {"changed": 1, "retimed": 0}
+    event = AuditEvent.objects.get(event_type="crm.service_levels.changed")
+    assert event.detail["changes"] == [{"priority": "urgent", "type": "issue", "before": None, "after": [60, 480]}]
+
+
+@pytest.mark.parametrize("who", ["engineer", "owner", "compliance"])
+def test_only_administrators_set_targets(people, who):
+    # when someone else tries, then it is refused like a missing page and the denial is recorded
+    with pytest.raises(PermissionDenied):
+        service_levels_set(actor=people[who], targets={("urgent", "issue"): TargetInput(60, 480)})
+    assert not ServiceLevelTarget.objects.exists()
+    assert AuditEvent.objects.filter(event_type="crm.access.denied", actor=people[who], outcome="denied").exists()
+
+
+def test_a_resolution_shorter_than_the_response_is_refused(people):
+    with pytest.raises(InvalidInput) as refused:
+        _targets(people, urgent_issue=(120, 60))
+    assert "urgent.issue" in refused.value.extra["fields"]
+    assert not ServiceLevelTarget.objects.exists()
+
+
+def test_saving_the_same_targets_changes_nothing(people):
+    _targets(people, urgent_issue=(60, 480))
+    assert _targets(people, urgent_issue=(60, 480)) == {"changed": 0, "retimed": 0}
+    assert AuditEvent.objects.filter(event_type="crm.service_levels.changed").count() == 1
+
+
+# --- due times and the clock ------------------------------------------------------------------------------
+
+
+def test_a_new_record_is_stamped_with_its_due_times(people):
+    # given a target for urgent issues only
+    _targets(people, urgent_issue=(60, 480))
+
+    # when an urgent issue and a low one are opened
+    urgent = _open(people)
+    low = _open(people, priority="low")
+
+    # then the urgent one is due in 1 and 8 hours; the low one has no clock
+    urgent.refresh_from_db()
+    assert urgent.response_due_at == urgent.created_at + HOUR
+    assert urgent.resolution_due_at == urgent.created_at + 8 * HOUR
+    low.refresh_from_db()
+    assert (low.response_due_at, low.resolution_due_at) == (None, None)
+    assert service_clock(low).response.state == "none"
+
+
+def test_changing_a_target_retimes_open_records_only(people):
+    # given an open and a resolved urgent issue under a 1 h / 8 h target
+    _targets(people, urgent_issue=(60, 480))
+    open_record = _open(people)
+    done = ServiceRecordFactory(customer=people["customer"], priority="urgent", type="issue",
+                                dispatch_state=DispatchState.RESOLVED, resolved_at=timezone.now())
+
+    # when the target becomes 2 h / 24 h
+    result = _targets(people, urgent_issue=(120, 1440))
+
+    # then the open record follows it and the resolved one is left alone
+    open_record.refresh_from_db()
+    assert open_record.response_due_at == open_record.created_at + 2 * HOUR
+    assert open_record.resolution_due_at == open_record.created_at + 24 * HOUR
+    done.refresh_from_db()
+    assert done.response_due_at is None
+    assert result["retimed"] == 1
+
+
+def test_the_clock_runs_turns_due_soon_overdue_and_remembers_a_late_dispatch(people):
+    # given an urgent issue due for a response in 1 h
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+    opened = record.created_at
+
+    # then its response hand runs, is due soon, then overdue
+    assert service_clock(record, now=opened + dt.timedelta(minutes=10)).response.state == "running"
+    assert service_clock(record, now=opened + dt.timedelta(minutes=50)).response.state == "due_soon"
+    late = service_clock(record, now=opened + 2 * HOUR)
+    assert late.response.state == "overdue" and late.breached and late.running.kind == "response"
+    assert late.response.left == -HOUR
+
+    # when it is dispatched 90 minutes in, then the response was missed by 30 minutes and the resolution runs
+    record.dispatched_at = opened + dt.timedelta(minutes=90)
+    clock = service_clock(record, now=opened + 2 * HOUR)
+    assert (clock.response.state, clock.response.late) == ("missed", dt.timedelta(minutes=30))
+    assert clock.running.kind == "resolution" and clock.resolution.state == "running"
+
+
+def test_the_desk_sorts_most_urgent_first_and_filters_breaches(people):
+    # given three undispatched records: one without a target, one due later, one already overdue
+    now = timezone.now()
+    none = ServiceRecordFactory(customer=people["customer"])
+    later = ServiceRecordFactory(customer=people["customer"], response_due_at=now + 5 * HOUR)
+    overdue = ServiceRecordFactory(customer=people["customer"], response_due_at=now - HOUR)
+
+    # then the column lists the overdue first and the one without a target last
+    ordered = service_desk_ordered(ServiceRecord.objects.all(), state=DispatchState.NOT_DISPATCHED)
+    assert list(ordered) == [overdue, later, none]
+    # and the breach filter finds only the overdue one
+    assert list(ServiceRecord.objects.filter(breached_q(now))) == [overdue]
+
+
+# --- escalation ---------------------------------------------------------------------------------------------
+
+
+def test_a_breach_escalates_to_the_service_managers_once(people, settings):
+    # given a named service manager and an urgent issue whose response is overdue
+    manager = people["engineer"]
+    settings.SERVICE_MANAGERS = [manager.username]
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+    later = record.created_at + 2 * HOUR
+
+    # when the beat runs twice
+    first = service_levels_escalate(now=later)
+    second = service_levels_escalate(now=later + HOUR)
+
+    # then the record is escalated once, stamped and audited, naming the manager
+    assert first["response"] == 1 and second["response"] == 0
+    record.refresh_from_db()
+    assert record.response_escalated_at == later and record.resolution_escalated_at is None
+    events = AuditEvent.objects.filter(event_type="crm.service.escalated", target_id=str(record.pk))
+    assert [(e.detail["reason"], e.detail["to"]) for e in events] == [("response", [manager.username])]
+
+    # and once the resolution is overdue too, that is escalated once as well
+    assert service_levels_escalate(now=record.created_at + 9 * HOUR)["resolution"] == 1
+    assert service_levels_escalate(now=record.created_at + 10 * HOUR)["resolution"] == 0
+
+
+def test_a_record_dispatched_in_time_is_not_escalated(people):
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+    service_services.service_record_dispatch(actor=people["owner"], record=record, engineer=people["engineer"])
+    service_services.service_record_confirm(actor=people["engineer"], record=record)
+
+    assert service_levels_escalate(now=record.created_at + 2 * HOUR) == {
+        "response": 0, "resolution": 0, "unconfirmed": 0}
+
+
+def test_an_unconfirmed_dispatch_goes_to_the_managers_after_the_set_hours(people, settings):
+    # given dispatches must be confirmed within 4 hours
+    settings.SERVICE_DISPATCH_CONFIRM_HOURS = 4
+    record = _open(people, priority="normal")
+    record = service_services.service_record_dispatch(actor=people["owner"], record=record,
+                                                      engineer=people["engineer"])
+
+    # when the beat runs after 3 hours, nothing; after 5 hours, once
+    assert service_levels_escalate(now=record.dispatched_at + 3 * HOUR)["unconfirmed"] == 0
+    assert service_levels_escalate(now=record.dispatched_at + 5 * HOUR)["unconfirmed"] == 1
+    assert service_levels_escalate(now=record.dispatched_at + 6 * HOUR)["unconfirmed"] == 0
+    event = AuditEvent.objects.get(event_type="crm.service.escalated", target_id=str(record.pk))
+    assert event.detail["reason"] == "unconfirmed" and event.detail["engineer"] == people["engineer"].username
+
+
+def test_without_named_managers_the_administrators_are_told(people, settings):
+    settings.SERVICE_MANAGERS = []
+    assert service_managers() == [people["admin"]]
+    settings.SERVICE_MANAGERS = ["nobody-here"]
+    assert service_managers() == [people["admin"]]
