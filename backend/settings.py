@@ -605,3 +605,7 @@ CELERY_BEAT_SCHEDULE["service-levels-escalate"] = {"task": "crm.service_levels_e
                                                    "schedule": float(SERVICE_LEVEL_SCAN_SECONDS)}
 CELERY_BEAT_SCHEDULE["compliance-alerts-scan"] = {"task": "audit.compliance_alerts_scan",
                                                   "schedule": float(COMPLIANCE_ALERT_SCAN_SECONDS)}
+# The beat also verifies the whole chain this often (0: never); a failure alerts the compliance officers.
+COMPLIANCE_VERIFY_SECONDS = max(0, _env_int("COMPLIANCE_VERIFY_SECONDS", 24 * 3600))
+if COMPLIANCE_VERIFY_SECONDS:
+    CELERY_BEAT_SCHEDULE["audit-verify"] = {"task": "audit.verify", "schedule": float(COMPLIANCE_VERIFY_SECONDS)}

@@ -124,3 +124,4 @@ DOCUMENT_LIST_SEARCHED = register("document.list.searched", "Staff listed docume
 
 # --- the trail itself ---------------------------------------------------------------------------
 AUDIT_CHAIN_VERIFIED = register("audit.chain.verified", "The audit trail's hash chain was verified.", label=_("Verified the audit chain"))
+AUDIT_ALERT_RAISED = register("audit.alert.raised", "A compliance alert rule fired (many downloads, secret documents read outside working hours, repeated refusals, a failed chain verification or a missing checkpoint) and the compliance officers were told (backend/audit/alerts.py).", label=_("Raised a compliance alert"))

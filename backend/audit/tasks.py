@@ -12,3 +12,20 @@ def checkpoint() -> dict:
 
     written = checkpoint_write()
     return {"head_id": written.head_id, "count": written.count}
+
+
+@shared_task(name="audit.compliance_alerts_scan")
+def compliance_alerts_scan() -> dict:
+    """Every COMPLIANCE_ALERT_SCAN_SECONDS (Celery beat): the compliance alert rules over the recent trail."""
+    from backend.audit.alerts import compliance_alerts_scan as scan
+
+    return {"raised": [alert.key for alert in scan()]}
+
+
+@shared_task(name="audit.verify")
+def verify() -> dict:
+    """Every COMPLIANCE_VERIFY_SECONDS (Celery beat): verify the chain; a failure alerts compliance."""
+    from backend.audit.alerts import audit_verify_scheduled
+
+    result = audit_verify_scheduled()
+    return {"ok": result.ok, "checked": result.checked}
