@@ -33,3 +33,9 @@ from backend.audit.events import (  # noqa: F401 - the documents' names for them
 # Registered here (one line a type: the constant = its stable name, a description and a short label).
 DOCUMENT_OWNER_TRANSFERRED = register("document.owner.transferred", "A document was handed to another owner.", label=_("Handed a document to another owner"))
 DOCUMENT_BULK_APPLIED = register("document.bulk.applied", "A bulk action ran on a selection of documents; the detail lists each document as done, unchanged or refused (and why).", label=_("Ran a bulk action on documents"))
+# Retention and disposal review (backend/documents/retention.py).
+DOCUMENT_RETENTION_POLICY_SAVED = register("document.retention.policy_saved", "A retention policy was created or changed; the detail gives its scope, event and period (and what changed).", label=_("Saved a retention policy"))
+DOCUMENT_RETENTION_PRODUCT_SET = register("document.retention.product_set", "The product a piece of product material describes was set (it is kept while the product is active).", label=_("Set the product of product material"))
+DOCUMENT_DISPOSAL_DUE = register("document.disposal.due", "A document reached its disposal date under its retention policy and went to the disposal review.", label=_("Document due for disposal review"))
+DOCUMENT_DISPOSAL_EXTENDED = register("document.disposal.extended", "Compliance kept a document due for disposal until a later date, with a reason.", label=_("Kept a document longer"))
+DOCUMENT_DISPOSAL_APPROVED = register("document.disposal.approved", "Compliance approved a document's disposal and it was purged: the disposal record (what, under which policy and why, who approved).", label=_("Disposed of a document"))

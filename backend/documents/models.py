@@ -179,3 +179,92 @@ class DocumentVersion(StoredFile):
         ):
             return VersionStatus.EXPIRED
         return self.status
+
+
+# --- retention and disposal review (backend/documents/retention.py writes these) ----------------------
+
+
+class RetentionTrigger(models.TextChoices):
+    """The event a retention period counts from."""
+
+    ORDER_CLOSED = "order_closed", _("Its order is closed")
+    OPPORTUNITY_LOST = "opportunity_lost", _("Its opportunity is lost")
+    PRODUCT_RETIRED = "product_retired", _("Its product is retired")
+    CREATED = "created", _("The document is created")
+
+
+class RetentionUnit(models.TextChoices):
+    DAYS = "days", _("days")
+    MONTHS = "months", _("months")
+    YEARS = "years", _("years")
+
+
+class RetentionPolicy(models.Model):
+    """How long documents of one kind (and classification; blank: any) are kept after a CRM event.
+
+    One policy per kind and classification; a document follows the policy naming its classification,
+    else the one for any classification of its kind. Documents no policy names are kept."""
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=32, choices=DocumentKind.choices)
+    classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices, blank=True)
+    trigger = models.CharField(_("counted from"), max_length=24, choices=RetentionTrigger.choices)
+    period = models.PositiveIntegerField(_("period"))
+    unit = models.CharField(_("unit"), max_length=8, choices=RetentionUnit.choices, default=RetentionUnit.YEARS)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "classification", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "classification"], name="retention_policy_scope_uniq"),
+            models.CheckConstraint(condition=Q(period__gte=1), name="retention_policy_period_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DisposalState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for its event")
+    SCHEDULED = "scheduled", _("Scheduled")
+    DUE = "due", _("Due for review")
+    DISPOSED = "disposed", _("Disposed")
+
+
+class DocumentRetention(models.Model):
+    """A document's place in its retention policy: when it may be disposed of, and why; the review's
+    decision. The row outlives the document it names (the disposal record: what, why, who approved)."""
+
+    document = models.OneToOneField(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="retention"
+    )
+    # What the document was, kept for the record after it is disposed of.
+    document_title = models.CharField(max_length=300)
+    document_kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    document_classification = models.CharField(max_length=16, choices=Classification.choices)
+    policy = models.ForeignKey(RetentionPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The product a piece of product material describes (kept while the product is active).
+    product = models.ForeignKey("crm.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=16, choices=DisposalState.choices, default=DisposalState.WAITING)
+    # The event counted from: its date and what it was (an order number, an opportunity, a product).
+    event_on = models.DateField(null=True, blank=True)
+    event_label = models.CharField(max_length=300, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    extended_until = models.DateField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+    disposed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["state", "due_on"], name="retention_state_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.document_title} ({self.state})"
