@@ -578,6 +578,10 @@ QUOTE_PDF_TERMS = _env("QUOTE_PDF_TERMS", "")
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
 # The roles whose members read every rep's work log (visits, calls, notes, reminders); everyone reads their own.
 WORKLOG_READER_ROLES = _env_list("WORKLOG_READER_ROLES", ["admin"])
+# Import (I1): who may run import_records / import_documents and the import wizard; the largest file the
+# wizard takes (bytes).
+IMPORT_ROLES = _env_list("IMPORT_ROLES", ["admin"])
+IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 50 * 1024**2)
 
 # --- Service levels and compliance alerts (N2, issue 17) ----------------------------------------------
 # Who hears about a service-level breach and a dispatch the engineer has not confirmed: these usernames

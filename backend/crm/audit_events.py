@@ -73,3 +73,7 @@ CRM_PORTAL_QUESTION_ASKED = register("crm.portal.question_asked", "A customer's 
 # Service levels (backend/crm/services/service_levels.py)
 CRM_SERVICE_LEVELS_CHANGED = register("crm.service_levels.changed", "The service-level targets (response and resolution per priority and type) were changed", label=_("Changed the service-level targets"))
 CRM_SERVICE_ESCALATED = register("crm.service.escalated", "A service record breached its response or resolution target, or its dispatch was not confirmed in time, and was escalated to the service managers", label=_("Escalated a service record"))
+CRM_IMPORT_ANALYSED = register("crm.import.analysed", "A file of customers, contacts, products or opportunities was read for import (a dry run: its cleaning report)", label=_("Checked a file for import"))
+CRM_IMPORT_DECIDED = register("crm.import.decided", "Rows of an import were set to merge, create or skip", label=_("Decided rows of an import"))
+CRM_IMPORT_COMMITTED = register("crm.import.committed", "An import's rows were written (each record created or merged is audited on its own)", label=_("Imported records"))
+CRM_IMPORT_DOCUMENTS = register("crm.import.documents", "A folder or ZIP of old files was imported with its manifest (each document created is audited on its own)", label=_("Imported old files"))

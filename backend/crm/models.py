@@ -929,3 +929,80 @@ class Expense(models.Model):
 
     def __str__(self) -> str:
         return self.description or f"{self.get_category_display()} {self.amount} {self.currency}"
+
+
+# --- imports (I1): runs of import_records / import_documents and their rows -----------------------
+
+
+class ImportEntity(models.TextChoices):
+    CUSTOMER = "customer", _("Customers")
+    CONTACT = "contact", _("Contacts")
+    PRODUCT = "product", _("Products")
+    OPPORTUNITY = "opportunity", _("Opportunities")
+    DOCUMENT = "document", _("Documents")
+
+
+class ImportRunStatus(models.TextChoices):
+    ANALYSED = "analysed", _("Dry run done")
+    COMMITTING = "committing", _("Importing")
+    COMMITTED = "committed", _("Imported")
+
+
+class ImportDecision(models.TextChoices):
+    CREATE = "create", _("Create")
+    MERGE = "merge", _("Merge")
+    SKIP = "skip", _("Skip")
+
+
+class ImportOutcome(models.TextChoices):
+    PENDING = "pending", _("Not yet imported")
+    CREATED = "created", _("Created")
+    MERGED = "merged", _("Merged")
+    UNCHANGED = "unchanged", _("Unchanged")
+    SKIPPED = "skipped", _("Skipped")
+    DUPLICATE = "duplicate", _("Duplicate content")
+    FAILED = "failed", _("Failed")
+
+
+class ImportRun(models.Model):
+    """One file (or folder with its manifest) brought in by a member of staff: the dry run's report, the
+    mapping of its columns, and how far the commit has come (`done` of `total` rows)."""
+
+    entity = models.CharField(max_length=16, choices=ImportEntity.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=300)
+    file_sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=20, blank=True)
+    mapping = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=ImportRunStatus.choices, default=ImportRunStatus.ANALYSED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "file_sha256"], name="importrun_user_sha_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_entity_display()} · {self.filename}"
+
+
+class ImportRow(models.Model):
+    """One row of a run: the cleaned values, what the dry run found (issues, the duplicate it matches),
+    the decision (merge, create or skip) and what the commit did."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    issues = models.JSONField(default=list)
+    match = models.JSONField(default=dict, blank=True)
+    decision = models.CharField(max_length=8, choices=ImportDecision.choices, default=ImportDecision.CREATE)
+    outcome = models.CharField(max_length=12, choices=ImportOutcome.choices, default=ImportOutcome.PENDING)
+    result_id = models.BigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="importrow_run_number_uniq")]

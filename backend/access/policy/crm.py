@@ -160,6 +160,13 @@ def may_create_customers(user) -> bool:
     return is_active_staff(user) and user.role != Role.COMPLIANCE
 
 
+def may_import_records(user) -> bool:
+    """Bring customers, contacts, products, opportunities and old files in from spreadsheets and folders
+    (the import command and wizard): active staff whose role is in IMPORT_ROLES (administrators unless the
+    deployment names more roles). Each record is still written by its own service, with its own checks."""
+    return is_active_staff(user) and user.role in settings.IMPORT_ROLES
+
+
 def can_publish_announcements(user) -> bool:
     return is_active_staff(user) and user.role in (Role.ADMIN, Role.SALES, Role.SERVICE)
 

@@ -1,0 +1,202 @@
+"""The import services the command and the wizard call: a dry run of a file (its rows read, cleaned and
+matched, nothing written but the run), new column mappings, per-row decisions, and the commit with its
+progress. Who may import is the policy's rule (`may_import_records`); a run is its importer's own."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.access.policy.crm import may_import_records
+from backend.audit import services as audit
+from backend.common.errors import Conflict, InvalidInput, NotFound
+from backend.common.text import clean_line
+from backend.crm.imports import analysis
+from backend.crm.imports.commit import BATCH, commit_rows
+from backend.crm.imports.fields import RECORD_ENTITIES, fields_of, guess_mapping
+from backend.crm.imports.reading import read_table
+from backend.crm.models import ImportDecision, ImportEntity, ImportOutcome, ImportRow, ImportRun, ImportRunStatus
+
+MAX_ROWS = 200_000
+ROW_BATCH = 2000
+
+ISSUE_LABELS = {
+    analysis.MISSING: _("A required value is missing"),
+    analysis.NORMALISED: _("Full-width characters or spaces tidied"),
+    analysis.INVALID_PHONE: _("Invalid phone number (left out)"),
+    analysis.INVALID_EMAIL: _("Invalid e-mail address (left out)"),
+    analysis.INVALID_NUMBER: _("Not a number (left out)"),
+    analysis.INVALID_DATE: _("Not a date (left out)"),
+    analysis.INVALID_CHOICE: _("Unknown value (the default is used)"),
+    analysis.UNKNOWN_OWNER: _("Unknown owner (you will own it)"),
+    analysis.UNKNOWN_CUSTOMER: _("Unknown customer"),
+    analysis.DUPLICATE_IN_FILE: _("Duplicate of an earlier row"),
+    analysis.DUPLICATE_IN_DATABASE: _("Already in Dossier"),
+}
+
+
+def _require_importer(actor) -> None:
+    if not may_import_records(actor):
+        raise NotFound()
+
+
+def _require_own(actor, run: ImportRun) -> None:
+    _require_importer(actor)
+    if run.created_by_id != actor.pk:
+        raise NotFound()
+
+
+def _checked_mapping(entity: str, mapping: dict, width: int) -> dict[str, int]:
+    names = {field.name for field in fields_of(entity)}
+    checked: dict[str, int] = {}
+    for name, index in (mapping or {}).items():
+        if index in (None, ""):
+            continue
+        try:
+            index = int(index)
+        except (TypeError, ValueError):
+            raise InvalidInput("Choose a column for each field.", fields={name: ["Choose a column."]}) from None
+        if name not in names or not 0 <= index < width:
+            raise InvalidInput("Choose a column for each field.", fields={name: ["Choose a column."]})
+        checked[name] = index
+    return checked
+
+
+def _analyse_into(run: ImportRun, raw_rows: list[tuple[int, list[str]]], mapping: dict[str, int], *, actor) -> None:
+    index = analysis.RecordIndex(run.entity)
+    rows, report = analysis.analyse(run.entity, raw_rows, mapping, index)
+    if run.entity == ImportEntity.CUSTOMER:
+        matched = {row.match["id"] for row in rows if row.match.get("in") == "database"}
+        shown = analysis.visible_customer_ids(actor, matched) if matched else set()
+        for row in rows:
+            if row.match.get("in") == "database":
+                row.match["visible"] = row.match["id"] in shown
+    raw_of = dict(raw_rows)
+    ImportRow.objects.filter(run=run).delete()
+    for start in range(0, len(rows), ROW_BATCH):
+        ImportRow.objects.bulk_create([
+            ImportRow(run=run, number=row.number, data={**row.data, "_raw": raw_of[row.number]}, issues=row.issues,
+                      match=row.match, decision=row.decision)
+            for row in rows[start:start + ROW_BATCH]])
+    previous = (ImportRun.objects.filter(created_by=run.created_by, file_sha256=run.file_sha256,
+                                         entity=run.entity, status=ImportRunStatus.COMMITTED)
+                .exclude(pk=run.pk).order_by("-finished_at").values_list("pk", flat=True).first())
+    run.mapping = mapping
+    run.report = {**report, "previous_run": previous}
+    run.total = len(rows)
+    run.done = 0
+
+
+def import_run_analyse(*, actor, entity: str, filename: str, data: bytes,
+                       mapping: dict | None = None) -> ImportRun:
+    """The dry run of a file: a new run holding every row cleaned, matched and with a suggested decision,
+    and the cleaning report. Nothing else is written. `mapping` (field -> column index) defaults to the
+    columns the headers name."""
+    _require_importer(actor)
+    if entity not in RECORD_ENTITIES:
+        raise InvalidInput("Choose what the file holds.", fields={"entity": ["Choose what the file holds."]})
+    table = read_table(data, filename=filename)
+    if len(table.rows) > MAX_ROWS:
+        message = f"At most {MAX_ROWS} rows a file."
+        raise InvalidInput(message, fields={"file": [message]})
+    mapping = _checked_mapping(entity, mapping, len(table.headers)) if mapping else guess_mapping(entity, table.headers)
+    raw_rows = [(number, row) for number, row in enumerate(table.rows, start=2)]
+    with transaction.atomic():
+        run = ImportRun.objects.create(entity=entity, created_by=actor, filename=clean_line(filename)[:300] or "-",
+                                       file_sha256=hashlib.sha256(data).hexdigest(), encoding=table.encoding)
+        _analyse_into(run, raw_rows, mapping, actor=actor)
+        run.report["headers"] = table.headers
+        run.save()
+        audit.record("crm.import.analysed", actor=actor, target=run,
+                     detail={"entity": entity, "filename": run.filename, "sha256": run.file_sha256,
+                             "encoding": run.encoding, "report": {k: v for k, v in run.report.items()
+                                                                  if k != "headers"}})
+    return run
+
+
+def import_run_remap(*, actor, run: ImportRun, mapping: dict) -> ImportRun:
+    """Analyse the run's rows again with other columns for its fields (before it is committed)."""
+    _require_own(actor, run)
+    if run.status != ImportRunStatus.ANALYSED:
+        raise Conflict("This import has already been committed.")
+    headers = run.report.get("headers", [])
+    mapping = _checked_mapping(run.entity, mapping, len(headers))
+    raw_rows = [(number, data.get("_raw", [])) for number, data in
+                ImportRow.objects.filter(run=run).order_by("number").values_list("number", "data")]
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        _analyse_into(run, raw_rows, mapping, actor=actor)
+        run.report["headers"] = headers
+        run.save()
+        audit.record("crm.import.analysed", actor=actor, target=run,
+                     detail={"entity": run.entity, "filename": run.filename, "remapped": mapping,
+                             "report": {k: v for k, v in run.report.items() if k != "headers"}})
+    return run
+
+
+def import_rows_decide(*, actor, run: ImportRun, decisions: dict[int, str]) -> int:
+    """Set the decision (create, merge or skip) of rows by their number; returns how many changed."""
+    _require_own(actor, run)
+    if run.status != ImportRunStatus.ANALYSED:
+        raise Conflict("This import has already been committed.")
+    if any(value not in ImportDecision.values for value in decisions.values()):
+        raise InvalidInput("Choose merge, create or skip.")
+    changed = 0
+    with transaction.atomic():
+        rows = list(ImportRow.objects.select_for_update().filter(run=run, number__in=list(decisions)))
+        for row in rows:
+            if row.decision != decisions[row.number]:
+                row.decision = decisions[row.number]
+                changed += 1
+        ImportRow.objects.bulk_update(rows, ["decision"])
+        if changed:
+            locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+            locked.report["decisions"] = dict(Counter(ImportRow.objects.filter(run=run)
+                                                      .values_list("decision", flat=True)))
+            locked.save(update_fields=["report"])
+            audit.record("crm.import.decided", actor=actor, target=locked,
+                         detail={"changed": changed, "decisions": Counter(decisions.values())})
+    return changed
+
+
+def import_run_commit(*, actor, run: ImportRun, progress: Callable[[int, int], None] | None = None) -> ImportRun:
+    """Write the run's rows not yet written, in order, through the CRM services (each record audited there
+    under `actor`), BATCH rows at a time; `done` and `progress(done, total)` follow each batch, so a page
+    can show a bar and an interrupted commit resumes where it stopped. Ends with the outcome counts."""
+    _require_own(actor, run)
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status == ImportRunStatus.COMMITTED:
+            return locked
+        locked.status = ImportRunStatus.COMMITTING
+        locked.save(update_fields=["status"])
+    index = analysis.RecordIndex(locked.entity)
+    pending = ImportRow.objects.filter(run=locked, outcome=ImportOutcome.PENDING).order_by("number")
+    done = locked.total - pending.count()
+    while True:
+        batch = list(pending[:BATCH])
+        if not batch:
+            break
+        commit_rows(actor=actor, entity=locked.entity, rows=batch, index=index)
+        done += len(batch)
+        with transaction.atomic():
+            ImportRow.objects.bulk_update(batch, ["outcome", "result_id", "error"])
+            ImportRun.objects.filter(pk=locked.pk).update(done=done)
+        if progress is not None:
+            progress(done, locked.total)
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=locked.pk)
+        outcomes = dict(Counter(ImportRow.objects.filter(run=locked).values_list("outcome", flat=True)))
+        locked.status = ImportRunStatus.COMMITTED
+        locked.finished_at = timezone.now()
+        locked.done = locked.total
+        locked.report = {**locked.report, "outcomes": outcomes}
+        locked.save()
+        audit.record("crm.import.committed", actor=actor, target=locked,
+                     detail={"entity": locked.entity, "filename": locked.filename, "outcomes": outcomes})
+    return locked

@@ -1,0 +1,86 @@
+"""manage.py import_records FILE --entity customer --user NAME: a dry run (the cleaning report), then,
+unless --dry-run, the commit with progress. Re-running the same file changes nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from backend.accounts.models import User
+from backend.common.errors import DomainError
+from backend.crm.imports import runs
+from backend.crm.imports.fields import RECORD_ENTITIES
+from backend.crm.models import ImportDecision, ImportRow
+
+
+class Command(BaseCommand):
+    help = ("Import customers, contacts, products or opportunities from a CSV (UTF-8 or GBK/GB18030) or XLSX "
+            "file: a dry run with a cleaning report, then the commit (duplicates merged, unusable rows skipped).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--entity", required=True, choices=[str(entity) for entity in RECORD_ENTITIES])
+        parser.add_argument("--user", required=True, help="The importing user's username (every record is "
+                                                          "audited under them).")
+        parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                            help="Take FIELD from the column with this header (or 1-based number).")
+        parser.add_argument("--duplicates", choices=list(ImportDecision.values), default=ImportDecision.MERGE,
+                            help="What to do with rows that duplicate a record or an earlier row (default: merge).")
+        parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing but the run.")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        actor = User.objects.filter(username=options["user"]).first()
+        if actor is None:
+            raise CommandError(f"No such user: {options['user']}")
+        data = path.read_bytes()
+        mapping = self._mapping(data, path.name, options["entity"], options["map"]) if options["map"] else None
+        try:
+            run = runs.import_run_analyse(actor=actor, entity=options["entity"], filename=path.name, data=data,
+                                          mapping=mapping)
+            self.stdout.write(json.dumps({"run": run.pk, "encoding": run.encoding, "mapping": run.mapping,
+                                          **{k: v for k, v in run.report.items() if k != "headers"}},
+                                         ensure_ascii=False, indent=1))
+            for row in ImportRow.objects.filter(run=run).exclude(issues=[]).order_by("number")[:50]:
+                self.stdout.write(f"row {row.number}: {', '.join(row.issues)} -> {row.decision}")
+            if options["dry_run"]:
+                return
+            if options["duplicates"] != ImportDecision.MERGE:
+                numbers = list(ImportRow.objects.filter(run=run, decision=ImportDecision.MERGE)
+                               .values_list("number", flat=True))
+                runs.import_rows_decide(actor=actor, run=run,
+                                        decisions=dict.fromkeys(numbers, options["duplicates"]))
+            run = runs.import_run_commit(actor=actor, run=run, progress=self._progress)
+        except DomainError as error:
+            raise CommandError(f"{error} {getattr(error, 'extra', '') or ''}".strip()) from None
+        sys.stderr.write("\n")
+        self.stdout.write(json.dumps({"run": run.pk, "outcomes": run.report.get("outcomes", {})}))
+        for row in ImportRow.objects.filter(run=run, outcome="failed").order_by("number")[:50]:
+            self.stdout.write(f"row {row.number} failed: {row.error}")
+
+    def _mapping(self, data: bytes, filename: str, entity: str, pairs: list[str]) -> dict[str, int]:
+        from backend.crm.imports.fields import guess_mapping
+        from backend.crm.imports.reading import read_table
+
+        headers = read_table(data, filename=filename).headers
+        mapping = guess_mapping(entity, headers)
+        for pair in pairs:
+            field, _, column = pair.partition("=")
+            if column.isdigit():
+                mapping[field] = int(column) - 1
+            elif column in headers:
+                mapping[field] = headers.index(column)
+            else:
+                raise CommandError(f"No column {column!r} (the headers are: {', '.join(headers)})")
+        return mapping
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
