@@ -11,14 +11,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.access.policy import visible
+from backend.access.policy import Action, visible
 from backend.common.api import UserRefSerializer, paged, query_id, query_text, validated
 from backend.common.query_fields import check_in_calendar
 from backend.common.resolver import resolve
 from backend.crm.api.opportunities import CustomerRefSerializer
 from backend.crm.models import Currency, Opportunity, Quote, QuoteLine, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
-from backend.crm.selectors.quotes import quote_get_visible, quote_history_for_customer, quote_list_visible
+from backend.crm.selectors.quotes import (
+    quote_get_visible,
+    quote_history_for_customer,
+    quote_list_visible,
+    quote_revisions,
+)
 from backend.crm.services import quotes as services
 from backend.documents.services import document_get_for_action
 
@@ -42,7 +47,7 @@ class QuoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Quote
         fields = ["id", "number", "customer", "opportunity", "owner", "currency", "valid_until", "status", "total",
-                  "document", "notes", "created_at", "sent_at", "decided_at"]
+                  "document", "notes", "created_at", "sent_at", "decided_at", "original", "revision"]
 
 
 class QuoteDetailSerializer(QuoteSerializer):
@@ -79,6 +84,13 @@ class QuoteInput(serializers.Serializer):
                                         validators=[check_in_calendar])
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    lines = LineInput(many=True)
+
+
+class RevisionInput(serializers.Serializer):
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True, validators=[check_in_calendar])
+    notes = serializers.CharField(required=False, allow_blank=True)
     lines = LineInput(many=True)
 
 
@@ -192,6 +204,27 @@ class QuoteAttachDocumentView(APIView):
 
 
 @extend_schema(tags=["crm: quotes"])
+class QuoteRevisionsView(APIView):
+    @extend_schema(summary="The quote's revision chain you may see, oldest first (each with its status and total)",
+                   operation_id="crm_quote_revisions_list", responses=QuoteSerializer(many=True))
+    def get(self, request: Request, quote_id: int) -> Response:
+        quote = quote_get_visible(user=request.user, quote_id=quote_id)
+        return Response(QuoteSerializer(quote_revisions(user=request.user, quote=quote), many=True).data)
+
+    @extend_schema(summary="Revise an open (draft or sent) quote: a new quote with these lines; the old one is kept, "
+                           "superseded (409 when it is not open)",
+                   request=RevisionInput, responses={201: QuoteCreatedSerializer})
+    def post(self, request: Request, quote_id: int) -> Response:
+        # may not change it looks the same as may not see it: 404
+        quote = quote_get_visible(user=request.user, quote_id=quote_id, action=Action.CHANGE)
+        revised, warnings = services.quote_revise(actor=request.user, quote=quote,
+                                                  **validated(RevisionInput, request.data))
+        fresh = quote_get_visible(user=request.user, quote_id=revised.pk)
+        body = {"quote": QuoteDetailSerializer(fresh).data, "warnings": [w.as_dict() for w in warnings]}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["crm: quotes"])
 class QuoteHistoryView(APIView):
     @extend_schema(
         summary="What did we quote this customer before? Every quote line, newest first, with the last accepted "
@@ -210,6 +243,7 @@ urlpatterns = [
     path("quotes/", QuoteListCreateView.as_view(), name="api-quote-list"),
     path("quotes/<int:quote_id>/", QuoteDetailView.as_view(), name="api-quote-detail"),
     path("quotes/<int:quote_id>/status/", QuoteStatusView.as_view(), name="api-quote-status"),
+    path("quotes/<int:quote_id>/revisions/", QuoteRevisionsView.as_view(), name="api-quote-revisions"),
     path("quotes/<int:quote_id>/document/", QuoteAttachDocumentView.as_view(), name="api-quote-document"),
     path("customers/<int:customer_id>/quote-history/", QuoteHistoryView.as_view(), name="api-quote-history"),
 ]
