@@ -11,6 +11,7 @@ One module per area, each registering its models' rules in the rule table (regis
                     index tokens, explanation)
     sharing.py      shares with customers: who may share, who vouches, what portal users read
     crm.py          customers and what hangs off them, service, knowledge, products, announcements, reports
+    marketing.py    campaigns, leads and expenses (who runs campaigns, who decides an expense)
     portal.py       what a portal user sees of their own customer
     approval.py     the four-eyes rule: who may not approve a version they uploaded
     compliance.py   the compliance console, "who can access this", a document's access log
@@ -49,6 +50,7 @@ from backend.access.policy.documents import (
     view_principals_for_documents,
 )
 from backend.access.policy.explanation import AccessRule, ShareAccess
+from backend.access.policy import marketing as _marketing  # noqa: F401 (registers campaigns, leads, expenses)
 from backend.access.policy.portal import portal_can_follow_up
 from backend.access.policy.principals import (
     PORTAL_ALL_TOKEN,

@@ -1,0 +1,103 @@
+"""Who may see and change campaigns, leads and expenses (issue 16).
+
+* Campaigns are read by every member of staff (a rep should know what marketing runs in their region).
+  The roles in MARKETING_ROLES (administrators and sales unless the deployment names others) start
+  campaigns and record leads; a campaign is changed by its owner and administrators.
+* A lead is a prospect customer with a source: it follows its customer (policy/crm.py), and whoever
+  recorded it keeps seeing it. Assigning it hands the customer to the rep, which is the customer's MANAGE
+  action (its one owner, or an administrator): once a rep owns it, marketing cannot take it back.
+* An expense is seen by whoever submitted it, by administrators and compliance, by the submitter's
+  manager (a colleague of the same department who is in the EXPENSE_APPROVER_GROUP auth group,
+  "expense-approvers" unless the deployment names another; administrators put managers in it) and by
+  whoever may change the customer it was spent on. It is decided (approved or rejected) by the
+  submitter's manager or an administrator — never by the submitter.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+
+from backend.access.policy.actions import Action
+from backend.access.policy.crm import CRM_ACCESS_DENIED, customer_visibility_q
+from backend.access.policy.registry import EVERYTHING, NOTHING, register_staff
+from backend.access.policy.users import is_active_staff
+from backend.accounts.models import Role
+from backend.crm.models import Campaign, Expense, ExpenseStatus, Lead
+
+_EXPENSE_READERS = (Role.ADMIN, Role.COMPLIANCE)
+
+
+def may_run_campaigns(user) -> bool:
+    """Start campaigns and record leads: active staff whose role is in MARKETING_ROLES."""
+    return is_active_staff(user) and user.role in settings.MARKETING_ROLES
+
+
+def may_submit_expenses(user) -> bool:
+    """Any active member of staff submits their own expenses (compliance reads them and spends nothing)."""
+    return is_active_staff(user) and user.role != Role.COMPLIANCE
+
+
+def is_expense_approver(user) -> bool:
+    """May `user` decide anyone's expenses at all: everyone's for administrators, their department's for
+    a member of EXPENSE_APPROVER_GROUP (looked up once per user object and remembered on it)?"""
+    if not is_active_staff(user):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.department_id is None:
+        return False
+    if "_expense_approver" not in user.__dict__:
+        user.__dict__["_expense_approver"] = user.groups.filter(name=settings.EXPENSE_APPROVER_GROUP).exists()
+    return user.__dict__["_expense_approver"]
+
+
+def decidable_expenses_q(user) -> Q:
+    """The expenses `user` may approve or reject: their department's members' (administrators: anyone's),
+    never their own."""
+    if not is_expense_approver(user):
+        return NOTHING
+    mine = Q(submitter_id=user.pk)
+    if user.role == Role.ADMIN:
+        return ~mine
+    return Q(submitter__department_id=user.department_id) & ~mine
+
+
+def may_decide_expense(user, expense: Expense) -> bool:
+    """The submitter's manager (or an administrator), while the expense waits for a decision."""
+    return (expense.status == ExpenseStatus.SUBMITTED
+            and Expense.objects.filter(pk=expense.pk).filter(decidable_expenses_q(user)).exists())
+
+
+def _campaign_q(user, action: Action) -> Q:
+    if not is_active_staff(user):
+        return NOTHING
+    if action == Action.VIEW or user.role == Role.ADMIN:
+        return EVERYTHING
+    return Q(owner_id=user.pk)
+
+
+def _lead_q(user, action: Action) -> Q:
+    q = customer_visibility_q(user, action, prefix="customer__")
+    if action == Action.VIEW and is_active_staff(user):
+        q |= Q(recorded_by_id=user.pk)
+    return q
+
+
+def _expense_q(user, action: Action) -> Q:
+    if not is_active_staff(user):
+        return NOTHING
+    if action != Action.VIEW:
+        # Nobody changes an expense directly: it is submitted, then decided (may_decide_expense).
+        return NOTHING
+    if user.role in _EXPENSE_READERS:
+        return EVERYTHING
+    q = Q(submitter_id=user.pk) | customer_visibility_q(user, Action.CHANGE, prefix="customer__")
+    if is_expense_approver(user):
+        q |= Q(submitter__department_id=user.department_id)
+    return q
+
+
+register_staff(Campaign, q=_campaign_q, denied_event=CRM_ACCESS_DENIED)
+register_staff(Lead, q=_lead_q, denied_event=CRM_ACCESS_DENIED)
+register_staff(Expense, q=_expense_q, denied_event=CRM_ACCESS_DENIED)
