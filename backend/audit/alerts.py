@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import CharField, Count
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from backend.audit import services as audit
 from backend.audit.events import (
@@ -285,17 +286,59 @@ def _raise(alert: Alert, officers) -> bool:
     with transaction.atomic():
         if AuditEvent.objects.filter(event_type=AUDIT_ALERT_RAISED, detail__key=alert.key).exists():
             return False
-        audit.record(AUDIT_ALERT_RAISED, actor=None, outcome=Outcome.SUCCESS,
+        event = audit.record(AUDIT_ALERT_RAISED, actor=None, outcome=Outcome.SUCCESS,
                      target_type="accounts.user" if alert.subject_id else "audit.trail",
                      target_id=str(alert.subject_id or ""), target_label=alert.subject_label,
                      detail={"rule": alert.rule, "key": alert.key, "subject_id": alert.subject_id,
                              "to": [officer.username for officer in officers], **alert.detail})
-        _tell_officers(alert, officers)
+        _tell_officers(alert, officers, event)
     return True
 
 
-def _tell_officers(alert: Alert, officers) -> None:
-    """Tell the compliance officers (wired to the notifications once they exist)."""
+ALERT_TITLES = {
+    RULE_DOWNLOADS: gettext_noop("%(user)s downloaded %(count)s files within %(minutes)s minutes"),
+    RULE_DENIALS: gettext_noop("%(user)s was refused %(count)s times within %(minutes)s minutes"),
+    RULE_AFTER_HOURS: gettext_noop("%(user)s read secret documents outside working hours on %(day)s"),
+    RULE_CHAIN: gettext_noop("The audit trail failed its chain verification"),
+    RULE_CHECKPOINT: gettext_noop("The audit trail has no recent signed checkpoint"),
+}
+ALERT_BODIES = {
+    RULE_DOWNLOADS: gettext_noop("From %(first_at)s to %(trigger_at)s. Open the alert for the user's access "
+                                 "report."),
+    RULE_DENIALS: gettext_noop("From %(first_at)s to %(trigger_at)s. Open the alert for the user's access "
+                               "report."),
+    RULE_AFTER_HOURS: gettext_noop("%(count)s reads, first at %(trigger_at)s: %(documents)s"),
+    RULE_CHAIN: gettext_noop("Verified at %(trigger_at)s: %(reason)s"),
+    RULE_CHECKPOINT: gettext_noop("Newest checkpoint: %(newest_at)s. %(reason)s"),
+}
+
+
+def _tell_officers(alert: Alert, officers, event) -> None:
+    """Tell the compliance officers, once per alert; the link opens the alert's event in the console."""
+    from django.urls import reverse
+
+    from backend.notifications.services import notify
+
+    detail = alert.detail
+    params = {
+        "user": alert.subject_label or "—", "count": detail.get("count", ""), "minutes": detail.get("minutes", ""),
+        "day": detail.get("day", ""), "first_at": _when(detail.get("first_at")),
+        "trigger_at": _when(detail.get("trigger_at")), "reason": detail.get("reason", ""),
+        "newest_at": _when(detail.get("newest_at")) or "—",
+        "documents": "; ".join(d["title"] or f"#{d['id']}" for d in detail.get("documents", [])),
+    }
+    link = reverse("web:audit_event", args=[event.id]) if event is not None else ""
+    notify(kind=NOTIFICATION_KIND, recipients=officers, title=(ALERT_TITLES[alert.rule], params),
+           body=(ALERT_BODIES[alert.rule], params), link=link, once_key=alert.key)
+
+
+def _when(iso: str | None) -> str:
+    from backend.common.display_time import in_display_zone, offset_text
+
+    if not iso:
+        return ""
+    moment = dt.datetime.fromisoformat(iso)
+    return f"{in_display_zone(moment).strftime('%Y-%m-%d %H:%M')} {offset_text(moment)}"
 
 
 def audit_verify_scheduled():

@@ -23,6 +23,7 @@ from backend.audit.alerts import (
 from backend.audit.checkpoints import checkpoint_write
 from backend.audit.models import AuditEvent
 from backend.documents.models import Document
+from backend.notifications.models import Notification
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,10 @@ def test_many_downloads_by_one_user_alert_compliance_once(settings, officer, rep
     [event] = _alerts(RULE_DOWNLOADS)
     assert (event.target_type, event.target_id, event.actor_id) == ("accounts.user", str(rep.pk), None)
     assert event.detail["to"] == [officer.username]
+    # and the officer has one notification linking to the alert in the console
+    [note] = Notification.objects.filter(kind="compliance.alert")
+    assert note.recipient == officer and "li.lei" in note.title
+    assert note.link == f"/compliance/events/{event.pk}/"
 
 
 def test_repeated_refusals_alert(settings, officer, rep):
@@ -158,6 +163,7 @@ def test_a_failed_chain_verification_alerts_once(officer, rep):
 
     [alert] = compliance_alerts_scan(checkpoints=False)
     assert alert.rule == RULE_CHAIN and alert.detail["first_bad_id"] == 3
+    assert [n.recipient for n in Notification.objects.filter(kind="compliance.alert")] == [officer]
     assert compliance_alerts_scan(checkpoints=False) == []
 
 

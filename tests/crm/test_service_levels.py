@@ -14,7 +14,12 @@ from backend.crm.models import DispatchState, ServiceLevelTarget, ServiceRecord
 from backend.crm.selectors.service_levels import breached_q, service_clock, service_desk_ordered, service_managers
 from backend.crm.services import service as service_services
 from backend.crm.services.service_levels import TargetInput, service_levels_escalate, service_levels_set
+from backend.crm.services.service_requests import service_request_submit
+from backend.notifications.models import Notification
 from tests.crm.factories import ServiceRecordFactory
+from tests.factories import UserFactory
+from tests.fixtures.smtp import smtp_server  # noqa: F401 - a real SMTP server for the e-mail test
+from tests.portal_factories import portal_user
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +207,71 @@ def test_without_named_managers_the_administrators_are_told(people, settings):
     assert service_managers() == [people["admin"]]
     settings.SERVICE_MANAGERS = ["nobody-here"]
     assert service_managers() == [people["admin"]]
+
+
+# --- notifications ---------------------------------------------------------------------------------------------
+
+
+def _notified(kind):
+    return list(Notification.objects.filter(kind=kind).order_by("id"))
+
+
+def test_a_breach_reaches_the_managers_inbox_and_mailbox_once(people, settings, smtp_server,
+                                                               django_capture_on_commit_callbacks):
+    # given a service manager with an e-mail address and an overdue urgent issue
+    manager = UserFactory(username="liu.yang", role="service", email="liu.yang@example.com")
+    settings.SERVICE_MANAGERS = [manager.username]
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+
+    # when the beat runs, and runs again (a retry)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_levels_escalate(now=record.created_at + 2 * HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        service_levels_escalate(now=record.created_at + 3 * HOUR)
+
+    # then the manager has one notification linking to the record, and one e-mail arrived
+    [note] = _notified("service.sla_breached")
+    assert note.recipient == manager and note.link == f"/service/{record.pk}/"
+    assert record.title in note.title
+    [message] = smtp_server.to("liu.yang@example.com")
+    assert record.title in message["Subject"]
+
+
+def test_a_dispatch_notifies_the_engineer(people):
+    record = _open(people, priority="normal")
+    service_services.service_record_dispatch(actor=people["owner"], record=record, engineer=people["engineer"])
+
+    [note] = _notified("service.dispatched")
+    assert note.recipient == people["engineer"] and record.title in note.title
+
+
+def test_an_unconfirmed_dispatch_notifies_the_managers(people, settings):
+    settings.SERVICE_MANAGERS, settings.SERVICE_DISPATCH_CONFIRM_HOURS = [people["admin"].username], 2
+    record = service_services.service_record_dispatch(actor=people["owner"], record=_open(people),
+                                                      engineer=people["engineer"])
+    service_levels_escalate(now=record.dispatched_at + 3 * HOUR)
+
+    [note] = _notified("service.dispatch_unconfirmed")
+    assert note.recipient == people["admin"] and "Tom Becker" in note.title
+
+
+def test_a_customers_request_goes_to_the_service_desk(people):
+    # given a portal user of the customer
+    customer_user = portal_user(people["customer"])
+
+    # when they raise a request from the portal
+    record = service_request_submit(actor=customer_user, type="issue", title="Alarm E-17",
+                                    description="The spindle stops with alarm E-17.")
+
+    # then the service department hears about it (not the rep, not the customer)
+    assert [n.recipient for n in _notified("service.request_received")] == [people["engineer"]]
+    assert "Alarm E-17" in _notified("service.request_received")[0].title
+    assert record.pk
+
+
+def test_a_complaint_recorded_by_staff_goes_to_the_desk_but_an_issue_does_not(people):
+    _open(people, type="issue")
+    assert _notified("service.request_received") == []
+    _open(people, type="complaint")
+    assert [n.recipient for n in _notified("service.request_received")] == [people["engineer"]]

@@ -41,7 +41,11 @@ from backend.crm.models import (
     ServiceRecord,
     ServiceType,
 )
-from backend.crm.services.service_levels import service_level_stamp
+from backend.crm.services.service_levels import (
+    service_level_stamp,
+    service_notify_dispatched,
+    service_notify_request,
+)
 
 S = DispatchState
 NEXT_STATE: dict[str, str | None] = {
@@ -93,6 +97,7 @@ def service_record_create(
             description=description or "", created_by=actor, created_at=timezone.now(),
         )
         service_level_stamp(record)
+        service_notify_request(record=record)
         audit.record("crm.service.created", actor=actor, target=record, customer_id=customer.pk, detail={
             "type": type, "priority": priority, "title": record.title,
             "product": product.code if product else None, "order": order.number if order else None,
@@ -138,6 +143,7 @@ def service_record_dispatch(*, actor, record: ServiceRecord, engineer: User) -> 
 
     def apply(locked):
         locked.engineer = engineer
+        service_notify_dispatched(record=locked, engineer=engineer, actor=actor)
         return ["engineer"]
 
     return _step(actor=actor, record=record, to=S.DISPATCHED, apply=apply,

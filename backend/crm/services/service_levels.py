@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from backend.access.policy.crm import may_set_service_levels
 from backend.audit import services as audit
@@ -200,5 +202,83 @@ def _escalate_one(escalation: Escalation, record: ServiceRecord, managers, now: 
     _tell_managers(escalation, record, managers)
 
 
+ESCALATION_TITLES = {
+    "response": gettext_noop("Not dispatched in time: %(title)s (%(customer)s)"),
+    "resolution": gettext_noop("Not resolved in time: %(title)s (%(customer)s)"),
+    "unconfirmed": gettext_noop("Dispatch not confirmed by %(engineer)s: %(title)s (%(customer)s)"),
+}
+ESCALATION_BODIES = {
+    "response": gettext_noop("Service record #%(number)s (%(priority)s) was due to be dispatched by %(due)s."),
+    "resolution": gettext_noop("Service record #%(number)s (%(priority)s) was due to be resolved by %(due)s."),
+    "unconfirmed": gettext_noop("Service record #%(number)s was dispatched on %(due)s and the engineer has not "
+                                "confirmed it yet."),
+}
+
+
+def _when(moment: dt.datetime | None) -> str:
+    from backend.common.display_time import in_display_zone, offset_text
+
+    if moment is None:
+        return ""
+    return f"{in_display_zone(moment).strftime('%Y-%m-%d %H:%M')} {offset_text(moment)}"
+
+
+def _link(record: ServiceRecord) -> str:
+    return reverse("web:service_record", args=[record.pk])
+
+
 def _tell_managers(escalation: Escalation, record: ServiceRecord, managers) -> None:
-    """Tell the service managers (wired to the notifications once they exist)."""
+    """Tell the service managers, once per record and reason."""
+    from backend.notifications.services import notify
+
+    due = {"response": record.response_due_at, "resolution": record.resolution_due_at,
+           "unconfirmed": record.dispatched_at}[escalation.reason]
+    params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
+              "engineer": str(record.engineer) if record.engineer_id else "—",
+              "priority": Priority(record.priority).label, "due": _when(due)}
+    notify(kind=escalation.kind, recipients=managers, title=(ESCALATION_TITLES[escalation.reason], params),
+           body=(ESCALATION_BODIES[escalation.reason], params), link=_link(record), target=record,
+           once_key=f"{escalation.reason}:{record.pk}")
+
+
+# --- who hears about dispatches and new requests -------------------------------------------------------------
+
+
+def service_notify_dispatched(*, record: ServiceRecord, engineer, actor) -> int:
+    """Tell the engineer a record was dispatched to them (not when they dispatched it to themselves). Called
+    inside the dispatch's transaction."""
+    from backend.notifications.services import notify
+
+    if engineer.pk == getattr(actor, "pk", None):
+        return 0
+    params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
+              "priority": Priority(record.priority).label, "by": str(actor),
+              "due": _when(record.resolution_due_at)}
+    body = (gettext_noop("Service record #%(number)s (%(priority)s) was dispatched to you by %(by)s. Confirm it "
+                         "on the service desk; it is due to be resolved by %(due)s.") if record.resolution_due_at
+            else gettext_noop("Service record #%(number)s (%(priority)s) was dispatched to you by %(by)s. Confirm "
+                              "it on the service desk."))
+    return notify(kind="service.dispatched", recipients=[engineer],
+                  title=(gettext_noop("Dispatched to you: %(title)s (%(customer)s)"), params),
+                  body=(body, params), link=_link(record), target=record, once_key=f"dispatched:{record.pk}")
+
+
+def service_notify_request(*, record: ServiceRecord) -> int:
+    """Tell the service desk about a customer's new request or complaint (from the portal, or a complaint staff
+    recorded). Called inside the opening service's transaction."""
+    from backend.crm.selectors.service_levels import service_desk_staff
+    from backend.notifications.services import notify
+
+    complaint = record.type == ServiceType.COMPLAINT
+    if not (record.contact_id or complaint):
+        return 0
+    params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
+              "priority": Priority(record.priority).label, "due": _when(record.response_due_at)}
+    title = (gettext_noop("New complaint: %(title)s (%(customer)s)") if complaint
+             else gettext_noop("New service request: %(title)s (%(customer)s)"))
+    body = (gettext_noop("Service record #%(number)s (%(priority)s) is waiting for dispatch; respond by %(due)s.")
+            if record.response_due_at
+            else gettext_noop("Service record #%(number)s (%(priority)s) is waiting for dispatch."))
+    recipients = [user for user in service_desk_staff() if user.pk != record.created_by_id]
+    return notify(kind="service.request_received", recipients=recipients, title=(title, params),
+                  body=(body, params), link=_link(record), target=record, once_key=f"request:{record.pk}")

@@ -35,7 +35,7 @@ from backend.crm.models import (
 )
 from backend.crm.selectors.service import installed_products
 from backend.crm.services.service import rate_record
-from backend.crm.services.service_levels import service_level_stamp
+from backend.crm.services.service_levels import service_level_stamp, service_notify_request
 from backend.documents.intake import StoredUpload, UploadSource, store_checked_upload
 from backend.sharing.models import PortalAccount
 
@@ -130,6 +130,7 @@ def service_request_submit(
             contact_id=contact_id, complaint_about=complaint_about, preferred_visit_at=preferred_visit_at,
         )
         service_level_stamp(record)
+        service_notify_request(record=record)
         files = _attachment_rows(record, stored, actor)
         audit.record("portal.service.submitted", actor=actor, target=record, customer_id=customer_id, detail={
             "type": type, "title": record.title, "product": product.code if product else None,
