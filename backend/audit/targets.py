@@ -34,6 +34,9 @@ TARGET_TYPE_LABELS = {
     "crm.activity": _("Activity"),
     "crm.documentlink": _("Document link"),
     "crm.report": _("Report"),
+    "crm.campaign": _("Campaign"),
+    "crm.lead": _("Lead"),
+    "crm.expense": _("Expense"),
     "accounts.user": _("User"),
     "accounts.portalaccount": _("Portal account"),  # before the portal accounts moved to sharing
     "accounts.portalinvitation": _("Portal invitation"),
@@ -42,6 +45,7 @@ TARGET_TYPE_LABELS = {
     "audit.auditevent": _("Audit log"),
     "search.index": _("Search index"),
     "search.query": _("Search query"),
+    "ops.backup": _("Backup"),
 }
 
 # Django's Model.__str__ when a model defines none: "<ClassName> object (<pk>)".

@@ -1,0 +1,36 @@
+"""manage.py dossier_restore SRC: restore a backup onto an empty stack (backend/ops/backup.py)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from backend.ops.backup import BackupError, dossier_restore, redacted
+from backend.ops.management.commands.dossier_backup import ProgressLines
+from storage.errors import StoreError
+
+
+class Command(BaseCommand):
+    help = (
+        "Restore the newest complete backup in SRC (or --backup ID) onto this stack: the database, every "
+        "object (checked against its SHA-256) and the audit checkpoint. Refuses a stack that holds data unless "
+        "--force. Then run `search_reindex --clear` and `audit_verify`."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("src", help="a directory or an s3:// URL that dossier_backup wrote to")
+        parser.add_argument("--backup", dest="backup_id", default=None, help="the backup's id (default: the newest)")
+        parser.add_argument("--force", action="store_true", help="replace whatever this stack holds")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, src: str, backup_id: str | None, force: bool, no_progress: bool, **options):
+        try:
+            result = dossier_restore(src, backup_id=backup_id, force=force,
+                                     progress=ProgressLines(self.stderr, not no_progress))
+        except (BackupError, StoreError) as exc:
+            raise CommandError(f"restore from {redacted(src)} failed: {exc}") from exc
+        self.stdout.write(self.style.SUCCESS(
+            f"Restored backup {result.backup_id} in {result.seconds:.1f} s: database, {result.objects:,} objects "
+            f"({result.objects_copied:,} copied, {result.objects_present:,} already there), audit checkpoint "
+            f"{'at event #' + str(result.checkpoint_head_id) if result.checkpoint_head_id else 'none'}. "
+            "Next: `manage.py search_reindex --clear` and `manage.py audit_verify`."
+        ))
