@@ -42,7 +42,8 @@ def index_docs_for_documents(document_ids: Sequence[int]) -> tuple[list[IndexDoc
     ids = list(document_ids)
     documents = {
         row["id"]: row
-        for row in Document.objects.filter(pk__in=ids).values(
+        # A document in the trash is left out, as if deleted: the index drops it until it is restored.
+        for row in Document.objects.filter(pk__in=ids, trashed_at__isnull=True).values(
             "id", "title", "kind", "classification", "description", "valid_version_id"
         )
     }

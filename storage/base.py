@@ -444,6 +444,22 @@ class ObjectStore(Protocol):
         `content_type`; PresignNotSupported where the store cannot."""
         ...
 
+    # Legal holds: a held object cannot be deleted (delete raises ObjectHeld) until the hold is cleared.
+    # S3: an Object Lock legal hold on every version of the key (the bucket must be made with Object
+    # Lock, which also makes it versioned); local: the store records the hold and refuses the delete.
+
+    def set_legal_hold(self, key: str) -> None:
+        """Hold an object (idempotent); ObjectNotFound if missing, LegalHoldUnsupported if the store cannot."""
+        ...
+
+    def clear_legal_hold(self, key: str) -> None:
+        """Release an object's hold (idempotent; a missing object is fine)."""
+        ...
+
+    def is_legally_held(self, key: str) -> bool:
+        """Is the object held? (False for a missing object, and on a store without holds.)"""
+        ...
+
     def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers (and takes writes)."""
         ...

@@ -73,6 +73,21 @@ class PresignNotSupported(StoreError, status=400, code="presign_not_supported",
     """This store (or its configuration, e.g. SSE-C) cannot hand out presigned URLs."""
 
 
+class ObjectHeld(StoreError, status=409, code="object_held",
+                 message="The stored content is under a legal hold and cannot be deleted."):
+    """The store itself refused to delete an object under a legal hold (S3 Object Lock, or the local
+    store's record of its holds)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"object under legal hold: {key}")
+        self.key = key
+
+
+class LegalHoldUnsupported(StoreError, code="legal_hold_unsupported",
+                           message="The document store cannot hold objects (it needs S3 Object Lock)."):
+    """Holding an object on a store (or bucket) without Object Lock."""
+
+
 class InvalidKey(StoreError, ValueError):
     """A key that cannot name an object (empty, absolute, with `..` or empty segments)."""
 

@@ -4,8 +4,9 @@
     s3://KEY:SECRET@host:port/bucket?secure=0&region=r  -> S3ObjectStore
 
 S3 query options: secure (default 1), region (default us-east-1),
-connect_timeout and read_timeout (seconds). Key and secret may be
-percent-encoded.
+connect_timeout and read_timeout (seconds), object_lock (default 0: with 1 the
+bucket is made with Object Lock, so objects can be put under legal hold). Key
+and secret may be percent-encoded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .base import ObjectStore
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _S3_OPTIONS = {"secure", "region", "connect_timeout", "read_timeout"}
+_S3_STORE_OPTIONS = {"object_lock"}  # the document store's only (not the write-once bucket's)
 
 
 def store_from_url(url: str, *, sse: str = "", sse_c_key_b64: str = "") -> ObjectStore:
@@ -48,10 +50,13 @@ def _local_store(parts):
 def _s3_store(parts, *, sse: str, sse_c_key_b64: str):
     from .s3 import S3ObjectStore
 
-    return S3ObjectStore(**s3_connection(parts), sse=sse or "", sse_c_key=_ssec_key(sse, sse_c_key_b64))
+    query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    object_lock = _flag(query.get("object_lock", "0"))
+    return S3ObjectStore(**s3_connection(parts, store_options=True), sse=sse or "",
+                         sse_c_key=_ssec_key(sse, sse_c_key_b64), object_lock=object_lock)
 
 
-def s3_connection(parts) -> dict:
+def s3_connection(parts, *, store_options: bool = False) -> dict:
     """Endpoint, bucket, credentials and options of an s3:// URL (already split)."""
     if not parts.hostname:
         raise ValueError("s3:// storage URL without a host")
@@ -59,7 +64,7 @@ def s3_connection(parts) -> dict:
     if not bucket or "/" in bucket:
         raise ValueError("s3:// storage URL must name exactly one bucket: s3://KEY:SECRET@host:port/bucket")
     query = {name: values[-1] for name, values in parse_qs(parts.query, keep_blank_values=True).items()}
-    unknown = set(query) - _S3_OPTIONS
+    unknown = set(query) - _S3_OPTIONS - (_S3_STORE_OPTIONS if store_options else set())
     if unknown:
         raise ValueError(f"unknown s3:// URL options: {', '.join(sorted(unknown))}")
     host = parts.hostname

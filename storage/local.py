@@ -24,11 +24,16 @@ from .base import (
 from .errors import (
     ChecksumMismatch,
     InvalidKey,
+    ObjectHeld,
     ObjectNotFound,
     PresignNotSupported,
     StoreUnavailable,
 )
 from .streams import HashingReader, drain
+
+# Where the store records its legal holds: `root/.legal-holds/<key>` marks `key` as held. Never a key itself,
+# never listed.
+HOLDS_DIR = ".legal-holds"
 
 # Errors from link() that mean "this filesystem has no hard links here".
 _NO_HARDLINK = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
@@ -68,7 +73,13 @@ class LocalObjectStore(ObjectStore):
     def path_for(self, key: str) -> Path:
         """Filesystem path of `key`; raises InvalidKey for keys that could escape root."""
         check_key(key)
+        if key.split("/", 1)[0] == HOLDS_DIR:
+            raise InvalidKey(key, "reserved for the store's legal holds")
         return self.root.joinpath(*key.split("/"))
+
+    def _hold_path(self, key: str) -> Path:
+        self.path_for(key)  # the same checks
+        return self.root.joinpath(HOLDS_DIR, *key.split("/"))
 
     # -- writing ----------------------------------------------------------
     def _put_stream(
@@ -227,6 +238,8 @@ class LocalObjectStore(ObjectStore):
         except OSError as exc:
             raise StoreUnavailable(f"local store: listing failed: {exc}") from exc
         for entry in entries:
+            if not base and entry.name == HOLDS_DIR:
+                continue  # the store's record of its holds, not objects
             key = base + entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -246,6 +259,8 @@ class LocalObjectStore(ObjectStore):
     # -- deleting and the rest ---------------------------------------------
     def delete(self, key: str) -> None:
         path = self.path_for(key)
+        if self.is_legally_held(key):
+            raise ObjectHeld(key)
         try:
             os.unlink(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -257,6 +272,29 @@ class LocalObjectStore(ObjectStore):
 
     def presigned_get_url(self, key: str, *, expires_seconds: int, filename: str, content_type: str) -> str:
         raise PresignNotSupported("the local store serves bytes itself; it cannot presign URLs")
+
+    # -- legal holds: a marker file per held key ------------------------------
+    def set_legal_hold(self, key: str) -> None:
+        marker = self._hold_path(key)
+        if not self.exists(key):
+            raise ObjectNotFound(key)
+        with _store_io("recording a legal hold"):
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch(exist_ok=True)
+            if self.fsync:
+                self._fsync_dir(marker.parent)
+
+    def clear_legal_hold(self, key: str) -> None:
+        marker = self._hold_path(key)
+        try:
+            os.unlink(marker)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreUnavailable(f"local store: clearing a legal hold failed: {exc}") from exc
+
+    def is_legally_held(self, key: str) -> bool:
+        return self._is_file(self._hold_path(key))
 
     def ping(self) -> None:
         """Check that the root exists (creating it) and takes writes."""

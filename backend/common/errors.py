@@ -64,6 +64,10 @@ class VersionLocked(Conflict, code="locked", message="The document is checked ou
     """Someone else holds the document's check-out lock."""
 
 
+class UnderLegalHold(Conflict, code="legal_hold", message="This document is under a legal hold: it cannot be deleted, purged or lose a version until compliance lifts the hold."):
+    """A legal hold covers the document (backend/documents/holds.py); the body names the holds (`holds`)."""
+
+
 class IdempotencyKeyReused(DomainError, status=422, code="idempotency_key_reused",
                            message="This Idempotency-Key was already used for a different request."):
     """An Idempotency-Key sent again with a different request: answering with the first result would

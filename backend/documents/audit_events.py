@@ -39,3 +39,10 @@ DOCUMENT_RETENTION_PRODUCT_SET = register("document.retention.product_set", "The
 DOCUMENT_DISPOSAL_DUE = register("document.disposal.due", "A document reached its disposal date under its retention policy and went to the disposal review.", label=_("Document due for disposal review"))
 DOCUMENT_DISPOSAL_EXTENDED = register("document.disposal.extended", "Compliance kept a document due for disposal until a later date, with a reason.", label=_("Kept a document longer"))
 DOCUMENT_DISPOSAL_APPROVED = register("document.disposal.approved", "Compliance approved a document's disposal and it was purged: the disposal record (what, under which policy and why, who approved).", label=_("Disposed of a document"))
+# The trash and legal holds (backend/documents/trash.py, holds.py).
+DOCUMENT_TRASHED = register("document.trashed", "A document was moved to the trash (restorable until the trash window ends).", label=_("Moved a document to the trash"))
+DOCUMENT_RESTORED = register("document.restored", "A document was restored from the trash.", label=_("Restored a document from the trash"))
+DOCUMENT_PURGED = register("document.purged", "A document was deleted for good (purged from the trash, or an approved disposal); the detail names its versions, objects and why.", label=_("Deleted a document for good"))
+LEGAL_HOLD_PLACED = register("document.legal_hold.placed", "A legal hold was placed on a document, a customer's documents or a named matter.", label=_("Placed a legal hold"))
+LEGAL_HOLD_LIFTED = register("document.legal_hold.lifted", "A legal hold was lifted.", label=_("Lifted a legal hold"))
+LEGAL_HOLD_CHANGED = register("document.legal_hold.changed", "Documents were added to or removed from a matter's legal hold.", label=_("Changed a legal hold's documents"))

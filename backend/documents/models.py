@@ -84,6 +84,12 @@ class Document(models.Model):
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     # sha256 of what the request with that key sent (content and metadata): a replay must match it.
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # In the trash since then (backend/documents/trash.py): hidden from everyone by the access policy,
+    # restorable by whoever could manage it until TRASH_RETENTION_DAYS have passed, then purged.
+    trashed_at = models.DateTimeField(null=True, blank=True)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -95,6 +101,7 @@ class Document(models.Model):
             models.Index(fields=["-created_at", "-id"], name="doc_created_idx"),
             models.Index(fields=["classification", "department"], name="doc_class_dept_idx"),
             models.Index(fields=["owner", "-created_at"], name="doc_owner_idx"),
+            models.Index(fields=["trashed_at"], condition=Q(trashed_at__isnull=False), name="doc_trashed_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -179,6 +186,65 @@ class DocumentVersion(StoredFile):
         ):
             return VersionStatus.EXPIRED
         return self.status
+
+
+# --- legal holds (backend/documents/holds.py writes these) ---------------------------------------------
+
+
+class LegalHoldScope(models.TextChoices):
+    DOCUMENT = "document", _("One document")
+    CUSTOMER = "customer", _("Every document of a customer")
+    MATTER = "matter", _("A named matter (a set of documents)")
+
+
+class LegalHold(models.Model):
+    """A hold placed by compliance: while it is active nothing it covers may be trashed, purged or lose a
+    version, and the objects of what it covers are held on the store itself (S3 Object Lock legal hold).
+
+    A document hold and a matter hold name their documents; a customer hold covers every document linked
+    to the customer, those linked later included."""
+
+    scope = models.CharField(_("scope"), max_length=16, choices=LegalHoldScope.choices)
+    name = models.CharField(_("name"), max_length=200)
+    reason = models.TextField(_("reason"))
+    customer = models.ForeignKey(
+        "crm.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    documents = models.ManyToManyField(Document, blank=True, related_name="legal_holds")
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="customer", customer__isnull=False) | (~Q(scope="customer") & Q(customer__isnull=True)),
+                name="legal_hold_customer_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+
+class HeldObject(models.Model):
+    """An object the store has been told to hold (set_legal_hold): the record holds.py reconciles with the
+    objects active holds cover, and storage_fsck checks against the store."""
+
+    object_key = models.CharField(max_length=200, unique=True)
+    held_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.object_key
 
 
 # --- retention and disposal review (backend/documents/retention.py writes these) ----------------------

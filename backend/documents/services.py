@@ -72,7 +72,7 @@ from backend.documents.versions import (  # noqa: F401 - the workflow's services
 from backend.sharing import shares as sharing
 from backend.sharing.audit_events import DOCUMENT_SHARE_REVOKED
 from indexing import hooks as search_index
-from storage.errors import StoreUnavailable
+from storage.errors import ObjectHeld, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -368,10 +368,14 @@ def _release_objects(keys: list[str]) -> None:
             store.delete(key)
         except StoreUnavailable:
             logger.warning("store unavailable; %s left for storage_gc", key)
+        except ObjectHeld:
+            logger.warning("%s is still held on the store; left for storage_gc once the hold is released", key)
 
 
 def document_delete(*, actor, document: Document) -> None:
-    """Delete a document, its versions, grants and shares. Objects go once nothing references them.
+    """Delete a document for good, its versions, grants and shares (the purge of backend.documents.trash
+    does it for the interfaces, which move documents to the trash first). Objects go once nothing
+    references them. A document under a legal hold is refused (409, UnderLegalHold).
 
     Shares end with the document rather than blocking its deletion: deleting is already a manage-level,
     deliberate and audited act, a customer can no more read a deleted document than staff can, and
@@ -384,23 +388,32 @@ def document_delete(*, actor, document: Document) -> None:
     with transaction.atomic():
         locked = locked_document(document)
         ensure_not_locked_by_other(locked, actor)
-        keys = sorted(set(locked.versions.values_list("object_key", flat=True)))
-        shares = list(locked.shares.select_related("customer").order_by("id"))
-        detail = {"title": locked.title, "versions": locked.version_count, "objects": keys,
-                  "shares": [share.pk for share in shares]}
-        # The row is gone when the events are written: name it as it was.
-        target = {"target_type": locked._meta.label_lower, "target_id": str(locked.pk), "target_label": str(locked)}
-        locked.shares.all().delete()
-        Document.objects.filter(pk=locked.pk).update(valid_version=None)
-        target_pk = locked.pk
-        locked.delete()
-        # The outbox row holds the bare id (no foreign key), so it outlives the row it names.
-        search_index.index_document_changed(document_id=target_pk, reason="deleted")
-        transaction.on_commit(lambda: _release_objects(keys))
-        # The audit events are the transaction's last writes.
-        for share in shares:
-            if share.revoked_at is None:
-                audit.record(DOCUMENT_SHARE_REVOKED, actor=actor, customer_id=share.customer_id, **target,
-                             detail={"share": share.pk, "customer": share.customer.name, "reason": "document_deleted"})
-        audit.record(DOCUMENT_DELETED, actor=actor, detail=detail, **target)
+        document_erase(actor=actor, locked=locked, event=DOCUMENT_DELETED)
 
+
+def document_erase(*, actor, locked: Document, event: str, detail: dict | None = None) -> None:
+    """The deletion itself, inside the caller's transaction with the document's row locked (access
+    already checked): refuses a held document, drops the rows, releases the objects after commit and
+    records each live share's end, then `event`, as the transaction's last writes."""
+    from backend.documents.holds import ensure_not_held
+
+    ensure_not_held(locked)
+    keys = sorted(set(locked.versions.values_list("object_key", flat=True)))
+    shares = list(locked.shares.select_related("customer").order_by("id"))
+    detail = {"title": locked.title, "versions": locked.version_count, "objects": keys,
+              "shares": [share.pk for share in shares], **(detail or {})}
+    # The row is gone when the events are written: name it as it was.
+    target = {"target_type": locked._meta.label_lower, "target_id": str(locked.pk), "target_label": str(locked)}
+    locked.shares.all().delete()
+    Document.objects.filter(pk=locked.pk).update(valid_version=None)
+    target_pk = locked.pk
+    locked.delete()
+    # The outbox row holds the bare id (no foreign key), so it outlives the row it names.
+    search_index.index_document_changed(document_id=target_pk, reason="deleted")
+    transaction.on_commit(lambda: _release_objects(keys))
+    # The audit events are the transaction's last writes.
+    for share in shares:
+        if share.revoked_at is None:
+            audit.record(DOCUMENT_SHARE_REVOKED, actor=actor, customer_id=share.customer_id, **target,
+                         detail={"share": share.pk, "customer": share.customer.name, "reason": "document_deleted"})
+    audit.record(event, actor=actor, detail=detail, **target)

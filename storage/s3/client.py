@@ -165,10 +165,10 @@ class S3Client(Minio):
         return headers, date
 
     # -- buckets ------------------------------------------------------------------
-    def make_bucket_if_missing(self, bucket: str, *, location: str) -> None:
+    def make_bucket_if_missing(self, bucket: str, *, location: str, object_lock: bool = False) -> None:
         if not self.bucket_exists(bucket):
             try:
-                self.make_bucket(bucket, location=location)
+                self.make_bucket(bucket, location=location, object_lock=object_lock)
             except S3Error as exc:
                 if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise

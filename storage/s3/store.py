@@ -19,7 +19,9 @@ from ..base import (
     ObjectInfo, ObjectReader, ObjectStore, SourceReader, StoredObject, check_key, check_range,
 )
 from ..disposition import content_disposition
-from ..errors import ObjectNotFound, PresignNotSupported, StoreError, StoreUnavailable
+from ..errors import (
+    LegalHoldUnsupported, ObjectHeld, ObjectNotFound, PresignNotSupported, StoreError, StoreUnavailable,
+)
 from .client import (
     IncompleteUpload,
     S3Client,
@@ -84,6 +86,7 @@ class S3ObjectStore(ObjectStore):
         part_size: int = PART_SIZE,
         upload_workers: int = UPLOAD_WORKERS,
         part_buffers: int = PART_BUFFERS,
+        object_lock: bool = False,
     ):
         if part_size < 5 << 20:
             raise ValueError("S3 parts must be at least 5 MiB")
@@ -96,6 +99,10 @@ class S3ObjectStore(ObjectStore):
         self.part_size = part_size
         self.upload_workers = upload_workers
         self.part_buffers = part_buffers
+        # Object Lock (legal holds): the bucket is made with the lock on, which makes it versioned; a
+        # delete then removes every version of the key (none is left behind a delete marker) and the
+        # server refuses a held one.
+        self.object_lock = object_lock
         self._sse, self._ssec = sse_settings(sse, sse_c_key)
         self.sse = sse
         pool_size = max(16, upload_workers * 2)
@@ -113,7 +120,8 @@ class S3ObjectStore(ObjectStore):
 
     def __repr__(self) -> str:
         scheme = "https" if self.secure else "http"
-        return f"S3ObjectStore({scheme}://{self.endpoint}/{self.bucket}, sse={self.sse or 'none'})"
+        lock = ", object_lock" if self.object_lock else ""
+        return f"S3ObjectStore({scheme}://{self.endpoint}/{self.bucket}, sse={self.sse or 'none'}{lock})"
 
     @property
     def client(self) -> S3Client:
@@ -128,7 +136,9 @@ class S3ObjectStore(ObjectStore):
             if self._bucket_ready:
                 return
             with translate_errors(what="bucket check"):
-                self._client.make_bucket_if_missing(self.bucket, location=self.region)
+                self._client.make_bucket_if_missing(self.bucket, location=self.region, object_lock=self.object_lock)
+                if self.object_lock and self._client.get_object_lock_config(self.bucket) is None:
+                    raise LegalHoldUnsupported(f"bucket {self.bucket} was made without Object Lock")
             self._bucket_ready = True
 
     def ping(self) -> None:
@@ -193,7 +203,7 @@ class S3ObjectStore(ObjectStore):
     def _delete_quietly(self, key: str) -> None:
         """Best effort; if the store is down, remembered and retried later."""
         try:
-            self._client.remove_object(self.bucket, key)
+            self._remove(key)
         except Exception:  # noqa: BLE001
             self._remember_cleanup("delete", key, None)
 
@@ -216,8 +226,7 @@ class S3ObjectStore(ObjectStore):
                 if action == "abort":
                     self.abort_incomplete_upload(key, upload_id or "")
                 else:
-                    with translate_errors(key, "delete"):
-                        self._client.remove_object(self.bucket, key)
+                    self._remove(key)
             except StoreError:
                 with self._cleanup_lock:
                     self._cleanup_backlog.appendleft((action, key, upload_id))
@@ -288,8 +297,60 @@ class S3ObjectStore(ObjectStore):
     def delete(self, key: str) -> None:
         check_key(key)
         self._ensure_bucket()
-        with translate_errors(key, "delete"):
-            self._client.remove_object(self.bucket, key)
+        self._remove(key)
+
+    def _remove(self, key: str) -> None:
+        """Remove the object; on an Object Lock bucket every version of it, or ObjectHeld when the server
+        refuses one under a legal hold."""
+        if not self.object_lock:
+            with translate_errors(key, "delete"):
+                self._client.remove_object(self.bucket, key)
+            return
+        for version_id, is_marker in self._versions(key):
+            try:
+                with translate_errors(key, "delete"):
+                    self._client.remove_object(self.bucket, key, version_id=version_id)
+            except StoreError as exc:
+                if not is_marker and s3_error_code(exc.__cause__) == "AccessDenied" and self._held(key, version_id):
+                    raise ObjectHeld(key) from exc
+                raise
+
+    def _versions(self, key: str) -> list[tuple[str, bool]]:
+        """(version id, is a delete marker) of every version of exactly `key`."""
+        with translate_errors(key, "version listing"):
+            return [(item.version_id, bool(item.is_delete_marker))
+                    for item in self._client.list_objects(self.bucket, prefix=key, include_version=True)
+                    if item.object_name == key and item.version_id]
+
+    def _held(self, key: str, version_id: str) -> bool:
+        with translate_errors(key, "legal hold check"):
+            return bool(self._client.is_object_legal_hold_enabled(self.bucket, key, version_id=version_id))
+
+    # -- legal holds (Object Lock buckets) ---------------------------------------------
+    def _object_versions(self, key: str) -> list[str]:
+        check_key(key)
+        if not self.object_lock:
+            raise LegalHoldUnsupported(f"{self!r} has no Object Lock: legal holds need STORAGE_URL ...?object_lock=1")
+        self._ensure_bucket()
+        return [version_id for version_id, is_marker in self._versions(key) if not is_marker]
+
+    def set_legal_hold(self, key: str) -> None:
+        versions = self._object_versions(key)
+        if not versions:
+            raise ObjectNotFound(key)
+        for version_id in versions:
+            with translate_errors(key, "legal hold"):
+                self._client.enable_object_legal_hold(self.bucket, key, version_id=version_id)
+
+    def clear_legal_hold(self, key: str) -> None:
+        for version_id in self._object_versions(key):
+            with translate_errors(key, "legal hold release"):
+                self._client.disable_object_legal_hold(self.bucket, key, version_id=version_id)
+
+    def is_legally_held(self, key: str) -> bool:
+        if not self.object_lock:
+            return False
+        return any(self._held(key, version_id) for version_id in self._object_versions(key))
 
     def presigned_get_url(
         self,

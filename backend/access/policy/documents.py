@@ -329,12 +329,28 @@ _CHEAPEST_FIRST = tuple(sorted(DOCUMENT_RULES, key=lambda rule: rule.who.costs_q
 
 
 def can_document(user, action: Action, document: Document) -> bool:
-    """Active staff only (can() has already turned everyone else away)."""
+    """Active staff only (can() has already turned everyone else away). A document in the trash is no
+    one's (backend/access/policy/trash.py says who may restore it)."""
+    return document.trashed_at is None and rules_allow_document(user, action, document)
+
+
+def rules_allow_document(user, action: Action, document: Document) -> bool:
+    """Would the rules let `user` `action` `document`, the trash aside?"""
     return any(rule.allows(user, action, document) for rule in _CHEAPEST_FIRST)
 
 
+# A document in the trash is hidden from every list, search, share and page (can_document's SQL form).
+NOT_TRASHED = Q(trashed_at__isnull=True)
+
+
 def document_visibility_q(user, action: Action = Action.VIEW) -> Q:
-    """A Q object selecting the documents `user` may `action`. Empty for nobody.
+    """A Q object selecting the documents `user` may `action` (never one in the trash). Empty for nobody."""
+    rules_q = document_rules_q(user, action)
+    return rules_q if rules_q is NOTHING else NOT_TRASHED & rules_q
+
+
+def document_rules_q(user, action: Action = Action.VIEW) -> Q:
+    """The documents the rules let `user` `action`, the trash aside. Empty for nobody.
 
     The OR of every rule's q(); a rule whose documents a role or "all staff" already opens to `user`
     (the department rule for an admin, say) is left out, so the query stays as small as the rules allow.
