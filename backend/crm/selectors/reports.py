@@ -1,0 +1,658 @@
+"""The figures of the reports page, for a chosen period, each narrowed to the reps the reader may see
+(policy/reports.py: their own, their team's, or everyone's) and each a `Report` of aggregated rows.
+
+Every figure is a handful of grouped queries (values().annotate()): no query per row, no rows kept in
+Python beyond the groups. Money is summed per currency and never added across currencies. Rates are
+percentages rounded half up to one place (2 of 11 is 18.2), hours to one place, money to the cent: the
+page and the CSV/XLSX show the same numbers.
+
+What the period applies to:
+
+    figures      sales: orders signed in it (their lines); collections: payments received in it;
+                 invoices issued in it; expenses spent in it (approved only); receivables and overdue:
+                 as of its last day (or today)
+    targets      targets whose month or quarter overlaps it; attainment = orders signed in the target's
+                 own month or quarter
+    funnel       deals created in it
+    lost         deals closed (won or lost) in it
+    retention    customers ordering in it against the period of the same length just before
+    visits       activities that took place in it; "not contacted" counts from today
+    service      service records opened in it
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, NullIf, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.access.policy import Action, visible
+from backend.access.policy.reports import FigureScope, figure_scope, service_figure_scope
+from backend.accounts.models import Department, Role, User
+from backend.common.errors import InvalidInput
+from backend.crm.models import (
+    CLOSED_STAGES,
+    OPEN_STAGES,
+    Activity,
+    ActivityKind,
+    Customer,
+    Expense,
+    ExpenseStatus,
+    Invoice,
+    Opportunity,
+    OpportunityStageChange,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    Product,
+    SalesTarget,
+    ServiceRecord,
+    ServiceType,
+    Stage,
+    TargetPeriod,
+)
+from backend.crm.reports import Period, Report, _ordered_within
+from backend.crm.selectors.orders import MONEY_FIELD, ZERO, as_money, receivable_annotations
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+GROUPS = ("rep", "team", "region", "customer", "product")
+NOT_CONTACTED_DEFAULT_DAYS = 30
+NO_REGION = _("(no region)")
+NONE_GIVEN = _("(none given)")
+
+
+# --- rounding: the one place numbers are rounded, for the page and the files alike -----------------
+
+
+def cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent(part, whole) -> Decimal | None:
+    """`part` of `whole` in percent, one decimal, rounded half up: percent(2, 11) == Decimal("18.2")."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def hours(value) -> Decimal | None:
+    """A duration (timedelta on PostgreSQL, microseconds on SQLite) in hours, one decimal."""
+    if value is None:
+        return None
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else float(value) / 1_000_000
+    return (Decimal(str(seconds)) / 3600).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def one_decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def current_quarter(today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    start = quarter_start(today)
+    year, month = divmod(start.month + 2, 12)
+    end = dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
+    return Period(start, end)
+
+
+def _person_name(prefix: str = "") -> Coalesce:
+    return Coalesce(NullIf(F(f"{prefix}display_name"), Value("")), F(f"{prefix}username"))
+
+
+def _rep_filter(scope: FigureScope, rep_path: str, rep_id: int | None, department_id: int | None) -> Q:
+    q = scope.rep_q(rep_path)
+    if rep_id:
+        q &= Q(**{f"{rep_path}_id": rep_id})
+    if department_id:
+        q &= Q(**{f"{rep_path}__department_id": department_id})
+    return q
+
+
+# --- (1) sales, collections, receivables, invoices, expenses, margin --------------------------------
+
+# For each measure: the queryset, the path to its rep, and the path of each grouping (None: the measure
+# cannot be split that way, e.g. a payment has no product).
+_PATHS = {
+    "sales": {"rep": "order__owner", "team": "order__owner__department", "region": "order__customer__region",
+              "customer": "order__customer", "product": "product"},
+    "collected": {"rep": "order__owner", "team": "order__owner__department", "region": "order__customer__region",
+                  "customer": "order__customer", "product": None},
+    "invoiced": {"rep": "order__owner", "team": "order__owner__department", "region": "order__customer__region",
+                 "customer": "order__customer", "product": None},
+    "receivable": {"rep": "owner", "team": "owner__department", "region": "customer__region",
+                   "customer": "customer", "product": None},
+    "expenses": {"rep": "submitter", "team": "submitter__department", "region": "region",
+                 "customer": "customer", "product": None},
+}
+FIGURE_MEASURES = ("sales", "orders", "collected", "invoiced", "outstanding", "overdue", "expenses", "margin")
+
+
+def _key(path: str, group_by: str) -> F:
+    return F(path if group_by == "region" else f"{path}_id")
+
+
+def _grouped(queryset, key_path: str, group_by: str, currency_path: str, measures: dict) -> dict:
+    rows = queryset.order_by().annotate(key=_key(key_path, group_by), cur=F(currency_path)).values(
+        "key", "cur").annotate(**measures)
+    return {(row["key"], row["cur"]): row for row in rows}
+
+
+def _labels(group_by: str, keys: set) -> dict:
+    """Display names for the group keys: one query per grouping."""
+    keys = {key for key in keys if key is not None}
+    if group_by == "region":
+        return {key: key or str(NO_REGION) for key in keys}
+    if not keys:
+        return {}
+    if group_by == "rep":
+        return dict(User.objects.filter(pk__in=keys).annotate(name=_person_name()).values_list("pk", "name"))
+    if group_by == "team":
+        return dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if group_by == "customer":
+        return dict(Customer.objects.filter(pk__in=keys).values_list("pk", "name"))
+    return {pk: f"{code} {name}" for pk, code, name in Product.objects.filter(pk__in=keys).values_list(
+        "pk", "code", "name")}
+
+
+def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None = None,
+            department_id: int | None = None) -> Report:
+    """Per group and currency: sales (orders signed), collections, invoices issued, expenses (approved),
+    receivables outstanding and overdue as of the period's end, and the margin after expenses (sales
+    less expenses: product costs are not recorded, so this is the margin the figures can know)."""
+    if group_by not in GROUPS:
+        raise InvalidInput("Unknown grouping.", fields={"by": [f"Choose one of: {', '.join(GROUPS)}."]})
+    scope = figure_scope(user)
+    as_of = min(period.date_to or timezone.localdate(), timezone.localdate())
+
+    def narrowed(queryset, measure: str):
+        return queryset.filter(_rep_filter(scope, _PATHS[measure]["rep"], rep_id, department_id))
+
+    found: dict[str, dict] = {}
+    lines = narrowed(OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
+                     .filter(period.date_q("order__signed_date"), order__signed_date__isnull=False), "sales")
+    found["sales"] = _grouped(lines, _PATHS["sales"][group_by], group_by, "order__currency",
+                              {"sales": Sum("line_total"), "orders": Count("order_id", distinct=True)})
+    if _PATHS["collected"][group_by]:
+        payments = narrowed(Payment.objects.filter(period.date_q("received_on")), "collected")
+        found["collected"] = _grouped(payments, _PATHS["collected"][group_by], group_by, "order__currency",
+                                      {"collected": Sum("amount")})
+        invoices = narrowed(Invoice.objects.filter(period.date_q("issued_on")), "invoiced")
+        found["invoiced"] = _grouped(invoices, _PATHS["invoiced"][group_by], group_by, "order__currency",
+                                     {"invoiced": Sum("amount")})
+        found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
+                                        group_by, as_of))
+        spent = narrowed(Expense.objects.filter(status=ExpenseStatus.APPROVED).filter(period.date_q("spent_on")),
+                         "expenses")
+        found["expenses"] = _grouped(spent, _PATHS["expenses"][group_by], group_by, "currency",
+                                     {"expenses": Sum("amount")})
+
+    keys = set().union(*(groups.keys() for groups in found.values()))
+    labels = _labels(group_by, {key for key, _currency in keys})
+    splittable = bool(_PATHS["collected"][group_by])
+    rows = []
+    for key, currency in keys:
+        row: dict[str, Any] = {"key": key, "label": labels.get(key, "—"), "currency": currency}
+        for measure in FIGURE_MEASURES:
+            if measure == "margin":
+                continue
+            source = found.get("sales" if measure == "orders" else
+                               "receivable" if measure in ("outstanding", "overdue") else measure)
+            if source is None:
+                row[measure] = None
+                continue
+            value = source.get((key, currency), {}).get(measure)
+            row[measure] = (value or 0) if measure == "orders" else cents(value)
+        if splittable and row.get("expenses") is not None:
+            row["margin"] = cents(row["sales"] - row["expenses"])
+        else:
+            row["margin"] = None
+        rows.append(row)
+    rows.sort(key=lambda row: (str(row["label"]).lower(), str(row["key"]), row["currency"]))
+    summary = _summary(rows)
+    group_header = {"rep": _("rep"), "team": _("team"), "region": _("region"), "customer": _("customer"),
+                    "product": _("product")}[group_by]
+    return Report(
+        name="figures",
+        params={**period.as_dict(), "by": group_by, "rep": rep_id, "team": department_id,
+                "as_of": as_of.isoformat()},
+        columns=[("label", group_header), ("currency", _("currency")), ("orders", _("orders signed")),
+                 ("sales", _("sales")), ("collected", _("collected")), ("invoiced", _("invoiced")),
+                 ("outstanding", _("receivable outstanding")), ("overdue", _("overdue")),
+                 ("expenses", _("expenses (approved)")), ("margin", _("margin after expenses"))],
+        rows=rows,
+        summary=summary,
+    )
+
+
+def _receivable_groups(orders, group_by: str, as_of: dt.date) -> dict:
+    """Outstanding (ordered less paid, for orders signed by `as_of`) as two grouped sums, and overdue
+    from the orders with an invoice past due (the only ones that can be overdue), per order then grouped."""
+    signed = orders.filter(Q(signed_date__lte=as_of) | Q(signed_date__isnull=True))
+    path = _PATHS["receivable"][group_by]
+    ordered = _grouped(OrderLine.objects.filter(order__in=signed.values("pk")), f"order__{path}", group_by,
+                       "order__currency", {"ordered": Sum("line_total")})
+    paid = _grouped(Payment.objects.filter(order__in=signed.values("pk"), received_on__lte=as_of),
+                    f"order__{path}", group_by, "order__currency", {"paid": Sum("amount")})
+    past_due = signed.filter(Exists(Invoice.objects.filter(order=OuterRef("pk"), due_on__lt=as_of)))
+    overdue = _grouped(past_due.annotate(**receivable_annotations(today=as_of)), path, group_by, "currency",
+                       {"overdue": Sum("overdue")})
+    merged: dict = {}
+    for key in set(ordered) | set(paid) | set(overdue):
+        outstanding = (ordered.get(key, {}).get("ordered") or 0) - (paid.get(key, {}).get("paid") or 0)
+        merged[key] = {"outstanding": outstanding, "overdue": overdue.get(key, {}).get("overdue") or 0}
+    return {"receivable": merged}
+
+
+def _summary(rows: list[dict]) -> list[dict]:
+    """Totals per currency over the rows (a measure stays None when no row has it)."""
+    totals: dict[str, dict] = {}
+    for row in rows:
+        total = totals.setdefault(row["currency"], {"currency": row["currency"]})
+        for measure in FIGURE_MEASURES:
+            if row.get(measure) is None:
+                total.setdefault(measure, None)
+                continue
+            total[measure] = (total.get(measure) or 0) + row[measure]
+    return [totals[currency] for currency in sorted(totals)]
+
+
+# --- (2) targets and attainment -------------------------------------------------------------------
+
+
+def target_attainment(*, user, period: Period) -> Report:
+    """Each target the reader may see whose month or quarter overlaps the period, with what was signed in
+    that month or quarter (orders' lines, not cancelled) by the rep, or by the team's current members."""
+    scope = figure_scope(user)
+    date_from = period.date_from or dt.date(1900, 1, 1)
+    date_to = period.date_to or dt.date(9999, 12, 1)
+    earliest = dt.date(date_from.year - (1 if date_from.month <= 2 else 0), (date_from.month - 3) % 12 + 1, 1)
+    targets = [
+        target for target in SalesTarget.objects.filter(
+            (Q(rep__isnull=False) & scope.rep_q("rep")) | (Q(department__isnull=False) & scope.department_q("department")),
+            starts_on__gte=earliest, starts_on__lte=date_to,
+        ).select_related("rep", "department").order_by("starts_on", "department__name", "rep__username", "currency")
+        if target.ends_on() >= date_from
+    ]
+    signed: dict[tuple, Decimal] = defaultdict(Decimal)
+    if targets:
+        start = min(target.starts_on for target in targets)
+        end = max(target.ends_on() for target in targets)
+        months = (
+            OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
+            .filter(order__signed_date__gte=start, order__signed_date__lte=end)
+            .filter(Q(order__owner_id__in={t.rep_id for t in targets if t.rep_id})
+                    | Q(order__owner__department_id__in={t.department_id for t in targets if t.department_id}))
+            .order_by().annotate(month=TruncMonth("order__signed_date"))
+            .values("order__owner_id", "order__owner__department_id", "month", "order__currency")
+            .annotate(amount=Sum("line_total"))
+        )
+        for row in months:
+            month = row["month"] if isinstance(row["month"], dt.date) else row["month"]
+            month = month.date() if isinstance(month, dt.datetime) else month
+            signed[("rep", row["order__owner_id"], month, row["order__currency"])] += row["amount"]
+            signed[("team", row["order__owner__department_id"], month, row["order__currency"])] += row["amount"]
+    rows = []
+    for target in targets:
+        kind, who = ("rep", target.rep_id) if target.rep_id else ("team", target.department_id)
+        span = 3 if target.period == TargetPeriod.QUARTER else 1
+        month_starts = [dt.date(target.starts_on.year + (target.starts_on.month - 1 + i) // 12,
+                                (target.starts_on.month - 1 + i) % 12 + 1, 1) for i in range(span)]
+        achieved = cents(sum((signed.get((kind, who, month, target.currency), Decimal(0)) for month in month_starts),
+                             Decimal(0)))
+        label = (target.rep.display_name or target.rep.username) if target.rep_id else target.department.name
+        rows.append({
+            "id": target.pk, "kind": kind, "who_id": who, "label": label,
+            "period": (f"{target.starts_on.year} Q{(target.starts_on.month - 1) // 3 + 1}"
+                       if target.period == TargetPeriod.QUARTER else f"{target.starts_on:%Y-%m}"),
+            "period_kind": target.period, "starts_on": target.starts_on, "ends_on": target.ends_on(),
+            "currency": target.currency, "target": cents(target.amount), "achieved": achieved,
+            "attainment": percent(achieved, target.amount), "rep_id": target.rep_id,
+            "department_id": target.department_id,
+        })
+    return Report(
+        name="targets",
+        params=period.as_dict(),
+        columns=[("label", _("rep or team")), ("period", _("period")), ("currency", _("currency")),
+                 ("target", _("target")), ("achieved", _("signed")), ("attainment", _("attainment (%)"))],
+        rows=rows,
+    )
+
+
+# --- (3) the funnel ---------------------------------------------------------------------------------
+
+FUNNEL_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON)
+_ORDER = {stage: index for index, stage in enumerate(FUNNEL_STAGES)}
+
+
+def _stage_order(field_name: str) -> Case:
+    return Case(*[When(**{field_name: stage}, then=Value(index)) for stage, index in _ORDER.items()],
+                default=Value(0), output_field=IntegerField())
+
+
+def with_reached_stage(queryset):
+    """Annotate `reached`: the furthest funnel stage a deal got to (0 lead … 4 won), from its stage history
+    and its current stage; a lost deal counts the stage it was lost at."""
+    furthest = (OpportunityStageChange.objects.filter(opportunity=OuterRef("pk")).exclude(to_stage=Stage.LOST)
+                .annotate(step=_stage_order("to_stage")).order_by("-step").values("step")[:1])
+    current = Case(When(stage=Stage.LOST, then=Value(0)), default=_stage_order("stage"), output_field=IntegerField())
+    return queryset.annotate(reached=Greatest(Coalesce(Subquery(furthest, output_field=IntegerField()), Value(0)),
+                                              current, output_field=IntegerField()))
+
+
+def funnel(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
+    """Deals created in the period: how many reached each stage (so each step is at most the one before),
+    the conversion from each stage to the next, won and lost apart, and the open deals by stage with
+    their amount and probability-weighted amount per currency."""
+    scope = figure_scope(user)
+    deals = Opportunity.objects.filter(period.instant_q("created_at")).filter(
+        _rep_filter(scope, "owner", rep_id, department_id))
+    reached = with_reached_stage(deals.order_by()).aggregate(
+        **{f"reached_{index}": Count("id", filter=Q(reached__gte=index)) for index in range(len(FUNNEL_STAGES))},
+        lost=Count("id", filter=Q(stage=Stage.LOST)), total=Count("id"))
+    steps = []
+    for index, stage in enumerate(FUNNEL_STAGES):
+        count = reached[f"reached_{index}"]
+        before = reached[f"reached_{index - 1}"] if index else None
+        steps.append({"stage": stage, "label": Stage(stage).label, "reached": count,
+                      "conversion": percent(count, before) if index else None})
+    weighted = as_money(F("amount") * F("probability") / Value(Decimal(100)))
+    open_rows = list(
+        deals.filter(stage__in=OPEN_STAGES).order_by().annotate(step=_stage_order("stage"), row_weighted=weighted)
+        .values("stage", "step", "currency")
+        .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD),
+                  weighted=Coalesce(Sum("row_weighted"), ZERO, output_field=MONEY_FIELD))
+        .order_by("step", "currency")
+    )
+    closed = {(row["stage"], row["currency"]): row for row in
+              deals.filter(stage__in=CLOSED_STAGES).order_by().values("stage", "currency")
+              .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD))}
+    for row in open_rows:
+        row.pop("step")
+        row["label"] = Stage(row["stage"]).label
+        row["amount"], row["weighted"] = cents(row["amount"]), cents(row["weighted"])
+    rows = [{"kind": "reached", "stage": s["stage"], "label": s["label"], "count": s["reached"],
+             "conversion": s["conversion"], "currency": None, "amount": None, "weighted": None} for s in steps]
+    rows += [{"kind": "open", "conversion": None, **row} for row in open_rows]
+    rows += [{"kind": stage, "stage": stage, "label": Stage(stage).label, "count": row["count"], "conversion": None,
+              "currency": currency, "amount": cents(row["amount"]), "weighted": None}
+             for (stage, currency), row in sorted(closed.items())]
+    return Report(
+        name="funnel",
+        params={**period.as_dict(), "rep": rep_id, "team": department_id},
+        columns=[("kind", _("figure")), ("stage", _("stage")), ("currency", _("currency")), ("count", _("deals")),
+                 ("conversion", _("conversion from previous stage (%)")), ("amount", _("amount")),
+                 ("weighted", _("weighted amount"))],
+        rows=rows,
+        summary={"steps": steps, "open": open_rows, "total": reached["total"], "lost": reached["lost"],
+                 "won": reached[f"reached_{len(FUNNEL_STAGES) - 1}"],
+                 "closed": [{"stage": stage, "currency": currency, "count": row["count"], "amount": cents(row["amount"])}
+                            for (stage, currency), row in sorted(closed.items())]},
+    )
+
+
+# --- (4) lost orders --------------------------------------------------------------------------------
+
+
+def _rate_rows(rows, label_key: str) -> list[dict]:
+    out = []
+    for row in rows:
+        closed = row["won"] + row["lost"]
+        out.append({"label": row[label_key] if row[label_key] is not None else None, "won": row["won"],
+                    "lost": row["lost"], "closed": closed, "lost_rate": percent(row["lost"], closed)})
+    return out
+
+
+def lost_analysis(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
+    """Deals closed in the period: the lost rate by rep, by product quoted, by competitor met, the stage
+    at which deals were lost, and the reasons given."""
+    scope = figure_scope(user)
+    closed = Opportunity.objects.filter(stage__in=CLOSED_STAGES).filter(period.instant_q("closed_at")).filter(
+        _rep_filter(scope, "owner", rep_id, department_id)).order_by()
+    won, lost = Q(stage=Stage.WON), Q(stage=Stage.LOST)
+    counts = {"won": Count("id", filter=won, distinct=True), "lost": Count("id", filter=lost, distinct=True)}
+    by_rep = _rate_rows(closed.annotate(name=_person_name("owner__")).values("owner_id", "name")
+                        .annotate(**counts).order_by("name", "owner_id"), "name")
+    by_product = _rate_rows(
+        closed.filter(quotes__lines__product__isnull=False)
+        .values("quotes__lines__product_id", "quotes__lines__product__code", "quotes__lines__product__name")
+        .annotate(**counts).order_by("quotes__lines__product__code"), "quotes__lines__product__code")
+    by_competitor = _rate_rows(closed.filter(competitors__isnull=False).values("competitors__id", "competitors__name")
+                               .annotate(**counts).order_by("competitors__name"), "competitors__name")
+    stage_lost = [
+        {"stage": FUNNEL_STAGES[row["reached"]], "label": Stage(FUNNEL_STAGES[row["reached"]]).label,
+         "count": row["count"]}
+        for row in with_reached_stage(closed.filter(lost)).values("reached").annotate(count=Count("id"))
+        .order_by("reached")
+    ]
+    reasons = list(closed.filter(lost).annotate(reason=Coalesce(NullIf(F("lost_reason"), Value("")), Value("")))
+                   .values("reason").annotate(count=Count("id")).order_by("-count", "reason"))
+    for reason in reasons:
+        reason["label"] = reason["reason"] or str(NONE_GIVEN)
+    totals = closed.aggregate(**counts)
+    rows = ([{"dimension": "rep", **row} for row in by_rep] + [{"dimension": "product", **row} for row in by_product]
+            + [{"dimension": "competitor", **row} for row in by_competitor])
+    return Report(
+        name="lost",
+        params={**period.as_dict(), "rep": rep_id, "team": department_id},
+        columns=[("dimension", _("by")), ("label", _("name")), ("won", _("won")), ("lost", _("lost")),
+                 ("lost_rate", _("lost rate (%)"))],
+        rows=rows,
+        summary={"won": totals["won"], "lost": totals["lost"],
+                 "lost_rate": percent(totals["lost"], totals["won"] + totals["lost"]),
+                 "by_rep": by_rep, "by_product": by_product, "by_competitor": by_competitor,
+                 "stage_lost": stage_lost, "reasons": reasons},
+    )
+
+
+# --- (5) retention --------------------------------------------------------------------------------
+
+
+def retention(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
+    """Per customer owner: new customers, active ones (an order in the period), retained (active in the
+    previous period of the same length and in this one) and lost (active before, not now)."""
+    scope = figure_scope(user)
+    date_to = period.date_to or timezone.localdate()
+    date_from = period.date_from or date_to - dt.timedelta(days=89)
+    length = (date_to - date_from).days + 1
+    previous = Period(date_from - dt.timedelta(days=length), date_from - dt.timedelta(days=1))
+    current = Period(date_from, date_to)
+    customers = Customer.objects.filter(created_at__lt=current.end).filter(
+        _rep_filter(scope, "owner", rep_id, department_id)).order_by().annotate(
+        now=_ordered_within(date_from, date_to), before=_ordered_within(previous.date_from, previous.date_to))
+    measures = {
+        "customers": Count("id"),
+        "new": Count("id", filter=current.instant_q("created_at")),
+        "active": Count("id", filter=Q(now=True)),
+        "active_before": Count("id", filter=Q(before=True)),
+        "retained": Count("id", filter=Q(now=True, before=True)),
+        "lost": Count("id", filter=Q(now=False, before=True)),
+    }
+    rows = list(customers.annotate(rep=_person_name("owner__")).values("owner_id", "rep").annotate(**measures)
+                .order_by("rep", "owner_id"))
+    summary = customers.aggregate(**measures)
+    for row in [*rows, summary]:
+        row["retention_rate"] = percent(row["retained"], row["active_before"])
+    return Report(
+        name="retention",
+        params={**current.as_dict(), "previous_from": previous.date_from.isoformat(),
+                "previous_to": previous.date_to.isoformat(), "rep": rep_id, "team": department_id},
+        columns=[("rep", _("rep")), ("customers", _("customers")), ("new", _("new")), ("active", _("active")),
+                 ("active_before", _("active in previous period")), ("retained", _("retained")), ("lost", _("lost")),
+                 ("retention_rate", _("retention rate (%)"))],
+        rows=rows,
+        summary=summary,
+    )
+
+
+# --- (6) visits and customers not contacted -----------------------------------------------------------
+
+CONTACT_KINDS = (ActivityKind.VISIT, ActivityKind.CALL, ActivityKind.EMAIL)
+
+
+def visits(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
+    """Per rep: visits, calls, e-mails, notes and reminders that took place in the period."""
+    scope = figure_scope(user)
+    activities = Activity.objects.filter(period.instant_q("occurred_at")).filter(
+        _rep_filter(scope, "owner", rep_id, department_id)).order_by()
+    kinds = {kind: Count("id", filter=Q(kind=kind)) for kind in ActivityKind.values}
+    rows = list(activities.annotate(name=_person_name("owner__")).values("owner_id", "name")
+                .annotate(total=Count("id"), customers=Count("customer_id", distinct=True), **kinds)
+                .order_by("name", "owner_id"))
+    return Report(
+        name="visits",
+        params={**period.as_dict(), "rep": rep_id, "team": department_id},
+        columns=[("name", _("rep")), *[(kind, ActivityKind(kind).label) for kind in ActivityKind.values],
+                 ("total", _("activities")), ("customers", _("customers reached"))],
+        rows=rows,
+        summary=activities.aggregate(total=Count("id"), **kinds),
+    )
+
+
+def not_contacted(*, user, days: int = NOT_CONTACTED_DEFAULT_DAYS, rep_id: int | None = None,
+                  department_id: int | None = None, limit: int = 20) -> Report:
+    """Active and prospect customers with no visit, call or e-mail for `days` days (or ever): how many per
+    rep, and the `limit` longest without one."""
+    if days < 1 or days > 3650:
+        raise InvalidInput("Days out of range.", fields={"days": ["Between 1 and 3650."]})
+    scope = figure_scope(user)
+    since = timezone.now() - dt.timedelta(days=days)
+    last_contact = (Activity.objects.filter(customer=OuterRef("pk"), kind__in=CONTACT_KINDS,
+                                            occurred_at__lte=timezone.now())
+                    .order_by("-occurred_at").values("occurred_at")[:1])
+    customers = (Customer.objects.exclude(status="lost").filter(_rep_filter(scope, "owner", rep_id, department_id))
+                 .order_by().annotate(last_contact=Subquery(last_contact))
+                 .filter(Q(last_contact__isnull=True) | Q(last_contact__lt=since)))
+    per_rep = list(customers.annotate(rep=_person_name("owner__")).values("owner_id", "rep")
+                   .annotate(count=Count("id")).order_by("-count", "rep"))
+    oldest = list(customers.annotate(rep=_person_name("owner__"))
+                  .values("id", "name", "rep", "last_contact").order_by(F("last_contact").asc(nulls_first=True),
+                                                                          "name")[:limit])
+    for row in oldest:
+        row["last_contact"] = timezone.localtime(row["last_contact"]).date() if row["last_contact"] else None
+    return Report(
+        name="not-contacted",
+        params={"days": days, "rep": rep_id, "team": department_id},
+        columns=[("name", _("customer")), ("rep", _("rep")), ("last_contact", _("last visit, call or e-mail"))],
+        rows=oldest,
+        summary={"per_rep": per_rep, "total": sum(row["count"] for row in per_rep)},
+    )
+
+
+# --- (7) service by product and type --------------------------------------------------------------
+
+
+def service_by_product(*, user, period: Period, rep_id: int | None = None,
+                       department_id: int | None = None) -> Report:
+    """Service records opened in the period by product and type: records, complaints, mean hours from
+    opening to the engineer's confirmation (response) and to resolution, mean satisfaction (out of 5).
+    Service staff read every record they may see; others the records of their scope's customers."""
+    scope = service_figure_scope(user)
+    records = visible(user, ServiceRecord.objects.all(), Action.VIEW).filter(period.instant_q("created_at"))
+    records = records.filter(_rep_filter(scope, "customer__owner", rep_id, department_id))
+    response = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
+    resolution = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
+    measures = {
+        "records": Count("id"),
+        "complaints": Count("id", filter=Q(type=ServiceType.COMPLAINT)),
+        "response": Avg(response, filter=Q(confirmed_at__isnull=False)),
+        "resolution": Avg(resolution, filter=Q(resolved_at__isnull=False)),
+        "mean_satisfaction": Avg("satisfaction"),
+        "rated": Count("satisfaction"),
+    }
+    rows = list(records.order_by().values("product_id", "product__code", "product__name", "type")
+                .annotate(**measures).order_by("product__code", "type"))
+    summary = records.order_by().aggregate(**measures)
+    for row in [*rows, summary]:
+        row["response_hours"] = hours(row.pop("response"))
+        row["resolution_hours"] = hours(row.pop("resolution"))
+        row["satisfaction"] = one_decimal(row.pop("mean_satisfaction"))
+    for row in rows:
+        row["product"] = f"{row['product__code']} {row['product__name']}" if row["product_id"] else None
+        row["type_label"] = ServiceType(row["type"]).label
+    return Report(
+        name="service",
+        params={**period.as_dict(), "rep": rep_id, "team": department_id},
+        columns=[("product", _("product")), ("type", _("type")), ("records", _("records")),
+                 ("complaints", _("complaints")), ("response_hours", _("mean hours to confirm")),
+                 ("resolution_hours", _("mean hours to resolve")), ("satisfaction", _("mean satisfaction (of 5)")),
+                 ("rated", _("rated"))],
+        rows=rows,
+        summary=summary,
+    )
+
+
+# --- (8) the receivables chart: the customers owing most, found by the database --------------------
+
+
+def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
+    """The `limit` customer-and-currency groups with the most outstanding, ordered and cut in SQL."""
+    as_of = as_of or timezone.localdate()
+    orders = visible(user, Order.objects.all(), Action.VIEW).exclude(status=OrderStatus.CANCELLED).order_by()
+    rows = list(
+        orders.annotate(**receivable_annotations(today=as_of))
+        .values("customer_id", "customer__name", "currency")
+        .annotate(ordered=Sum("total"), paid=Sum("paid"), invoiced_unpaid=Sum("invoiced_unpaid"),
+                  overdue=Sum("overdue"), outstanding=Sum("outstanding"))
+        .filter(outstanding__gt=0).order_by("-outstanding", "customer__name")[:limit]
+    )
+    for row in rows:
+        for name in ("ordered", "paid", "invoiced_unpaid", "overdue", "outstanding"):
+            row[name] = cents(row[name])
+    return rows
+
+
+def not_contacted_days() -> int:
+    return int(getattr(settings, "REPORT_NOT_CONTACTED_DAYS", NOT_CONTACTED_DEFAULT_DAYS))
+
+
+def report_people(*, user) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The reps and teams the reader may pick on the reports page (their scope's)."""
+    scope = figure_scope(user)
+    people = Q()
+    if not scope.everything:
+        people = Q(pk=scope.user_id)
+        if scope.department_id is not None:
+            people |= Q(department_id=scope.department_id)
+    reps = (User.objects.filter(is_active=True).exclude(role=Role.PORTAL).filter(people)
+            .annotate(name=_person_name()).order_by("name").values_list("pk", "name"))
+    teams = Department.objects.none()
+    if scope.everything:
+        teams = Department.objects.all()
+    elif scope.department_id is not None:
+        teams = Department.objects.filter(pk=scope.department_id)
+    return list(reps), list(teams.order_by("name").values_list("pk", "name"))
+
+
+__all__ = [
+    "GROUPS", "Period", "Report", "cents", "current_quarter", "figures", "funnel", "hours", "lost_analysis",
+    "not_contacted", "not_contacted_days", "percent", "receivables_top", "report_people", "retention",
+    "service_by_product", "target_attainment", "visits", "with_reached_stage",
+]
