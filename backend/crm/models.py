@@ -1006,3 +1006,53 @@ class ImportRow(models.Model):
     class Meta:
         ordering = ["run", "number"]
         constraints = [models.UniqueConstraint(fields=["run", "number"], name="importrow_run_number_uniq")]
+
+
+# --- sales targets (reports) ------------------------------------------------------------------
+
+
+class TargetPeriod(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class SalesTarget(models.Model):
+    """What a rep or a team (a department) should sign in orders in one month or quarter, in one currency.
+    `starts_on` is the period's first day (the 1st of a month; of January, April, July or October for a
+    quarter). Attainment is computed by the reports from the orders signed in the period."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                            related_name="sales_targets")
+    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="sales_targets")
+    period = models.CharField(max_length=8, choices=TargetPeriod.choices, default=TargetPeriod.MONTH)
+    starts_on = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    amount = models.DecimalField(**MONEY)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        # A team's manager: reads the figures of every rep in their department and sets their targets.
+        permissions = [("view_team_figures", "Can read the figures and set the targets of their own team")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="salestarget_amount_positive"),
+            models.CheckConstraint(condition=(Q(rep__isnull=False) & Q(department__isnull=True))
+                                   | (Q(rep__isnull=True) & Q(department__isnull=False)),
+                                   name="salestarget_rep_or_team"),
+            models.UniqueConstraint(fields=["rep", "period", "starts_on", "currency"],
+                                    condition=Q(rep__isnull=False), name="salestarget_rep_uniq"),
+            models.UniqueConstraint(fields=["department", "period", "starts_on", "currency"],
+                                    condition=Q(department__isnull=False), name="salestarget_team_uniq"),
+        ]
+
+    def ends_on(self):
+        """The period's last day."""
+        import datetime as dt
+        months = 3 if self.period == TargetPeriod.QUARTER else 1
+        year, month = divmod(self.starts_on.month - 1 + months, 12)
+        return dt.date(self.starts_on.year + year, month + 1, 1) - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        return f"{self.rep or self.department} {self.period} {self.starts_on:%Y-%m} {self.currency} {self.amount}"
