@@ -21,7 +21,7 @@ from django.utils import timezone
 from backend.documents.store import object_store
 from storage import ObjectInfo
 from storage.base import CONTENT_PREFIX, STAGING_PREFIX
-from storage.errors import ObjectCorrupt, ObjectNotFound
+from storage.errors import ObjectCorrupt, ObjectHeld, ObjectNotFound
 
 _BATCH = 1000
 
@@ -102,6 +102,13 @@ class SweepReport:
     bytes_freed: int = 0
     aborted_uploads: list[str] = field(default_factory=list)
     dry_run: bool = False
+    held: list[str] = field(default_factory=list)  # orphans the store holds (a lifted hold not yet released)
+
+
+def _held_on_store(store, key: str) -> bool:
+    from backend.documents.models import HeldObject
+
+    return HeldObject.objects.filter(object_key=key).exists() or store.is_legally_held(key)
 
 
 def storage_orphans_sweep(*, grace_seconds: int, dry_run: bool = False) -> SweepReport:
@@ -116,8 +123,15 @@ def storage_orphans_sweep(*, grace_seconds: int, dry_run: bool = False) -> Sweep
     for info in _orphans(older_than=cutoff):
         if info.key.startswith(CONTENT_PREFIX) and is_referenced(info.key):
             continue
+        if info.key.startswith(CONTENT_PREFIX) and _held_on_store(store, info.key):
+            report.held.append(info.key)
+            continue
         if not dry_run:
-            store.delete(info.key)
+            try:
+                store.delete(info.key)
+            except ObjectHeld:
+                report.held.append(info.key)
+                continue
         report.deleted.append(info.key)
         report.bytes_freed += info.size
     # Multipart uploads a crashed process never completed nor aborted (S3 stores only).
@@ -136,10 +150,16 @@ class IntegrityReport:
     missing: list[str] = field(default_factory=list)
     corrupt: list[tuple[str, str]] = field(default_factory=list)  # (key, reason)
     orphans: list[str] = field(default_factory=list)
+    # Legal holds: how many objects active holds cover; those of them the store does not hold (not yet
+    # synced, or released behind Dossier's back: a failure); orphans the store still holds (a lifted
+    # hold not yet released: kept, not a failure).
+    held: int = 0
+    not_held: list[str] = field(default_factory=list)
+    held_orphans: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.corrupt or self.orphans)
+        return not (self.missing or self.corrupt or self.orphans or self.not_held)
 
 
 def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
@@ -168,5 +188,16 @@ def storage_integrity_check(*, verify_content: bool = True) -> IntegrityReport:
                     pass
             except ObjectCorrupt as exc:
                 report.corrupt.append((key, f"sha256 {exc.actual}, expected {exc.expected}"))
-    report.orphans = [info.key for info in _orphans(older_than=None)]
+    from backend.documents.holds import held_object_keys
+
+    for info in _orphans(older_than=None):
+        if info.key.startswith(CONTENT_PREFIX) and _held_on_store(store, info.key):
+            report.held_orphans.append(info.key)
+        else:
+            report.orphans.append(info.key)
+    wanted = sorted(held_object_keys())
+    report.held = len(wanted)
+    for key in wanted:
+        if not store.is_legally_held(key):
+            report.not_held.append(key)
     return report

@@ -4,7 +4,8 @@ from backend.documents.integrity import storage_integrity_check
 
 
 class Command(BaseCommand):
-    help = "Report missing, corrupt (size or checksum mismatch) and orphan objects in the document store."
+    help = ("Report missing, corrupt (size or checksum mismatch) and orphan objects in the document store, and "
+            "objects a legal hold covers that the store does not hold.")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,9 +20,14 @@ class Command(BaseCommand):
             self.stdout.write(f"CORRUPT  {key}: {reason}")
         for key in report.orphans:
             self.stdout.write(f"ORPHAN   {key}")
+        for key in report.not_held:
+            self.stdout.write(f"NOT HELD {key}: a legal hold covers it but the store does not hold it")
+        for key in report.held_orphans:
+            self.stdout.write(f"HELD     {key}: unreferenced, still held on the store (kept)")
         summary = (
             f"checked {report.checked} objects: {len(report.missing)} missing, "
-            f"{len(report.corrupt)} corrupt, {len(report.orphans)} orphan"
+            f"{len(report.corrupt)} corrupt, {len(report.orphans)} orphan; "
+            f"{report.held} under legal hold, {len(report.not_held)} of them not held by the store"
         )
         if not report.ok:
             raise CommandError(summary)
