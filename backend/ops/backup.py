@@ -405,11 +405,12 @@ def _reference_query() -> str:
         meta = references.model._meta
         quote = connection.ops.quote_name
         parts.append(
-            f"SELECT {quote(meta.get_field(references.key_field).column)}, "
-            f"{quote(meta.get_field(references.sha256_field).column)}, "
-            f"{quote(meta.get_field(references.size_field).column)} FROM {quote(meta.db_table)}"
+            f"SELECT {quote(meta.get_field(references.key_field).column)} AS k, "
+            f"{quote(meta.get_field(references.sha256_field).column)} AS s, "
+            f"{quote(meta.get_field(references.size_field).column)} AS n FROM {quote(meta.db_table)}"
         )
-    return f"SELECT DISTINCT k, s, n FROM ({' UNION ALL '.join(parts)}) AS refs(k, s, n) ORDER BY k"  # noqa: S608
+    # (PostgreSQL and SQLite alike: no column list on the subquery's alias)
+    return f"SELECT DISTINCT k, s, n FROM ({' UNION ALL '.join(parts)}) AS refs ORDER BY k"  # noqa: S608
 
 
 def _newest_checkpoint_record() -> dict | None:
@@ -441,33 +442,40 @@ def _dump_postgresql(path: Path) -> list[ObjectEntry]:
             return [ObjectEntry(key, sha256, int(size)) for key, sha256, size in cursor.fetchall()]
 
 
-def _dump_sqlite(path: Path) -> list[ObjectEntry]:
-    """SQLite's online backup into `path`; the referenced objects read from that copy (the same state)."""
-    connection.ensure_connection()
+def sqlite_online_backup(source: sqlite3.Connection, path: Path) -> list[ObjectEntry]:
+    """SQLite's online backup of `source` into `path` (consistent while others write); the referenced
+    objects are read from that copy, so they describe the same state."""
     target = sqlite3.connect(path)
     try:
-        connection.connection.backup(target)
+        source.backup(target)
         rows = target.execute(_reference_query()).fetchall()
     finally:
         target.close()
     return [ObjectEntry(key, sha256, int(size)) for key, sha256, size in rows]
 
 
+def sqlite_restore(path: Path, target_name: str) -> None:
+    """Copy the backup at `path` over the SQLite database `target_name` (page by page, as one transaction)."""
+    source = sqlite3.connect(path)
+    target = sqlite3.connect(target_name)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
+def _dump_sqlite(path: Path) -> list[ObjectEntry]:
+    connection.ensure_connection()
+    return sqlite_online_backup(connection.connection, path)
+
+
 def _s3_versions(entries: list[ObjectEntry]) -> list[ObjectEntry]:
     """Each object's current version id on a versioned S3 bucket (the bytes stay in the bucket)."""
-    from minio import Minio
-
-    from storage.factory import s3_connection
-
-    url = settings.STORAGE_URL
-    if not url.startswith("s3://"):
-        raise BackupError("--objects=versions needs an s3:// document store")
-    args = s3_connection(urlsplit(url))
-    client = Minio(args["endpoint"], access_key=args["access_key"], secret_key=args["secret_key"],
-                   secure=args["secure"], region=args["region"])
-    if client.get_bucket_versioning(args["bucket"]).status != "Enabled":
-        raise BackupError(f"--objects=versions needs versioning on the bucket {args['bucket']}; copy the objects instead")
-    return [ObjectEntry(e.key, e.sha256, e.size, client.stat_object(args["bucket"], e.key).version_id) for e in entries]
+    client, bucket = _versions_client()
+    if client.get_bucket_versioning(bucket).status != "Enabled":
+        raise BackupError(f"--objects=versions needs versioning on the bucket {bucket}; copy the objects instead")
+    return [ObjectEntry(e.key, e.sha256, e.size, client.stat_object(bucket, e.key).version_id) for e in entries]
 
 
 def dossier_backup(dest: str, *, objects: str = "copy", actor=None,
@@ -648,13 +656,7 @@ def _restore_postgresql(path: Path) -> None:
 def _restore_sqlite(path: Path) -> None:
     target_name = connection.settings_dict["NAME"]
     connection.close()
-    source = sqlite3.connect(path)
-    target = sqlite3.connect(target_name)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
+    sqlite_restore(path, target_name)
 
 
 def _restore_objects(place: BackupPlace, entries: list[ObjectEntry], mode: str, state: Progress,
@@ -692,13 +694,17 @@ def _restore_objects(place: BackupPlace, entries: list[ObjectEntry], mode: str, 
 
 
 def _versions_client():
+    """A client of the document store's bucket (the store's own API has no versions)."""
     from minio import Minio
 
     from storage.factory import s3_connection
+    from storage.s3.client import http_pool
 
+    if not settings.STORAGE_URL.startswith("s3://"):
+        raise BackupError("object versions need an s3:// document store (STORAGE_URL)")
     args = s3_connection(urlsplit(settings.STORAGE_URL))
     return Minio(args["endpoint"], access_key=args["access_key"], secret_key=args["secret_key"],
-                 secure=args["secure"], region=args["region"]), args["bucket"]
+                 secure=args["secure"], region=args["region"], http_client=http_pool(5.0, 120.0, 8)), args["bucket"]
 
 
 def _restore_checkpoint(record: dict | None) -> None:

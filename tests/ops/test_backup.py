@@ -192,3 +192,76 @@ def test_a_corrupt_object_fails_the_backup_and_writes_no_manifest(tmp_path, s3_s
     assert not list((tmp_path / "backups").glob("objects/**/" + version.sha256))
     with pytest.raises(CommandError, match="no complete backup"):
         run("dossier_restore", str(tmp_path / "backups"))
+
+
+def test_on_a_versioned_bucket_a_backup_notes_version_ids_and_restore_brings_deleted_objects_back(
+        settings, s3_server, tmp_path, schema_kept):
+    from minio.commonconfig import ENABLED
+    from minio.versioningconfig import VersioningConfig
+
+    # given documents on a versioned S3 bucket
+    bucket = settings.STORAGE_URL.split("/")[-1].split("?")[0]
+    client = s3_server.raw_client()
+    client.make_bucket(bucket)
+    client.set_bucket_versioning(bucket, VersioningConfig(ENABLED))
+    owner = factories.UserFactory(username="versions-owner")
+    files = {f"Kept {i}": f"versioned {i} {uuid.uuid4().hex}".encode() for i in range(2)}
+    documents = {title: factories.document(owner, title=title, content=content, filename="v.txt")
+                 for title, content in files.items()}
+
+    # when it is backed up noting version ids only
+    out, _ = run("dossier_backup", str(tmp_path / "backups"), "--objects", "versions", "--no-progress")
+
+    # then no bytes were copied, and each object's version id is listed
+    assert "2 objects (0 copied" in out, out
+    assert not (tmp_path / "backups" / "objects").exists()
+    [listing] = (tmp_path / "backups").glob("backups/*/objects.jsonl")
+    assert all(json.loads(line)["version_id"] for line in listing.read_text().splitlines())
+
+    # when the database is wiped and the objects deleted (the bucket keeps their versions), then restored
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
+    for key in [json.loads(line)["key"] for line in listing.read_text().splitlines()]:
+        object_store().delete(key)
+    run("dossier_restore", str(tmp_path / "backups"), "--no-progress")
+
+    # then the objects are current again and download byte-identical
+    out, _ = run("storage_fsck")
+    assert "checked 2 objects: 0 missing, 0 corrupt, 0 orphan" in out
+    for title, content in files.items():
+        response = api_client(owner).get(f"/api/documents/{documents[title].pk}/download/")
+        assert b"".join(response.streaming_content) == content
+
+
+def test_sqlite_online_backup_copies_the_database_and_lists_its_referenced_objects(tmp_path):
+    import sqlite3
+
+    from backend.documents.integrity import object_references
+    from backend.ops.backup import ObjectEntry, sqlite_online_backup, sqlite_restore
+
+    # given a SQLite database holding the tables that reference objects, one key referenced twice
+    live = sqlite3.connect(tmp_path / "live.sqlite3")
+    for references in object_references():
+        meta = references.model._meta
+        live.execute(f'CREATE TABLE "{meta.db_table}" (object_key TEXT, sha256 TEXT, size INTEGER)')
+    tables = [r.model._meta.db_table for r in object_references()]
+    live.execute(f'INSERT INTO "{tables[0]}" VALUES (?, ?, ?), (?, ?, ?)',
+                 ["sha256/aa/bb/" + "a" * 64, "a" * 64, 10, "sha256/bb/cc/" + "b" * 64, "b" * 64, 20])
+    live.execute(f'INSERT INTO "{tables[-1]}" VALUES (?, ?, ?)', ["sha256/aa/bb/" + "a" * 64, "a" * 64, 10])
+    live.commit()
+
+    # when it is backed up online (the connection stays open, as the app's does)
+    entries = sqlite_online_backup(live, tmp_path / "backup.sqlite3")
+
+    # then each referenced object is listed once, and the copy holds the rows
+    assert entries == [ObjectEntry("sha256/aa/bb/" + "a" * 64, "a" * 64, 10),
+                       ObjectEntry("sha256/bb/cc/" + "b" * 64, "b" * 64, 20)]
+    # and restoring it over an emptied database brings the rows back
+    live.execute(f'DELETE FROM "{tables[0]}"')
+    live.commit()
+    live.close()
+    sqlite_restore(tmp_path / "backup.sqlite3", str(tmp_path / "live.sqlite3"))
+    restored = sqlite3.connect(tmp_path / "live.sqlite3")
+    assert restored.execute(f'SELECT count(*) FROM "{tables[0]}"').fetchone() == (2,)
+    restored.close()
