@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.access.policy import can_publish_announcements, may_open_compliance_console
+from backend.access.policy.crm import may_import_records
 from backend.access.policy.handover import may_hand_over_books
 
 
@@ -14,4 +15,5 @@ def staff_nav(request) -> dict:
         "nav_announcements": user is not None and can_publish_announcements(user),
         "nav_compliance": user is not None and may_open_compliance_console(user),
         "nav_handover": user is not None and may_hand_over_books(user),
+        "nav_imports": user is not None and may_import_records(user),
     }

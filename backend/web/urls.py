@@ -26,6 +26,7 @@ from backend.web.views import (
 from backend.web.views import handover
 
 from backend.web.views import products
+from backend.web.views import imports
 
 from backend.web.views import knowledge
 
@@ -135,6 +136,13 @@ urlpatterns = [
     path("products/", products.product_list, name="products"),
     path("products/new/", products.product_new, name="product_new"),
     path("products/<int:product_id>/edit/", products.product_edit, name="product_edit"),
+    path("imports/", imports.import_start, name="imports"),
+    path("imports/documents/", imports.import_documents_start, name="import_documents"),
+    path("imports/<int:run_id>/", imports.import_run, name="import_run"),
+    path("imports/<int:run_id>/map/", imports.import_run_map, name="import_run_map"),
+    path("imports/<int:run_id>/decide/", imports.import_run_decide, name="import_run_decide"),
+    path("imports/<int:run_id>/commit/", imports.import_run_commit, name="import_run_commit"),
+    path("imports/<int:run_id>/progress/", imports.import_run_progress, name="import_run_progress"),
     path("announcements/", announcements.announcement_list, name="announcements"),
     path("announcements/new/", announcements.announcement_create, name="announcement_create"),
     path("announcements/<int:announcement_id>/<str:step>/", announcements.announcement_step,

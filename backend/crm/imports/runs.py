@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from backend.access.policy.crm import may_import_records
 from backend.audit import services as audit
@@ -22,6 +23,21 @@ from backend.crm.imports.fields import RECORD_ENTITIES, fields_of, guess_mapping
 from backend.crm.imports.reading import read_table
 from backend.crm.models import ImportDecision, ImportEntity, ImportOutcome, ImportRow, ImportRun, ImportRunStatus
 
+# The import's refusals, shown translated by backend/ui/errors.py (the catalogue has them).
+MESSAGES = (
+    gettext_noop("The file is neither UTF-8 nor GBK/GB18030 text."),
+    gettext_noop("The file has no header row."),
+    gettext_noop("The spreadsheet cannot be read."),
+    gettext_noop("Choose what the file holds."),
+    gettext_noop("Choose a column for each field."),
+    gettext_noop("Choose a column."),
+    gettext_noop("This import has already been committed."),
+    gettext_noop("Choose merge, create or skip."),
+    gettext_noop("No customer of that name (and region or code)."),
+    gettext_noop("The row names no file."),
+    gettext_noop("No such file in the folder or ZIP."),
+    gettext_noop("The source is neither a folder nor a ZIP file."),
+)
 MAX_ROWS = 200_000
 ROW_BATCH = 2000
 
