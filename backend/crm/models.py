@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from backend.documents.models import StoredFile
 
@@ -816,7 +817,7 @@ class LeadGrade(models.TextChoices):
 
 
 class LeadStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("lead status", "New")
     CONTACTED = "contacted", _("Contacted")
     QUALIFIED = "qualified", _("Qualified")
     DISQUALIFIED = "disqualified", _("Disqualified")
@@ -875,9 +876,9 @@ class ExpenseChannel(models.TextChoices):
 
 
 class ExpenseStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("expense status", "Submitted")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("expense status", "Rejected")
 
 
 class Expense(models.Model):

@@ -38,6 +38,8 @@ from backend.web.views import activities
 
 from backend.web.views import orders
 
+from backend.web.views import campaigns, expenses
+
 app_name = "web"
 
 urlpatterns = [
@@ -156,6 +158,27 @@ urlpatterns = [
     path("handover/", handover.handover, name="handover"),
     path("handover/preview/", handover.handover_preview, name="handover_preview"),
     path("handover/run/", handover.handover_confirm, name="handover_confirm"),
+    # marketing: campaigns, leads; expenses
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:campaign_id>/edit/", campaigns.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:campaign_id>/materials/", campaigns.campaign_material_add, name="campaign_material_add"),
+    path("campaigns/<int:campaign_id>/materials/<int:material_id>/remove/", campaigns.campaign_material_remove,
+         name="campaign_material_remove"),
+    path("campaigns/<int:campaign_id>/invitees/", campaigns.campaign_invite, name="campaign_invite"),
+    path("campaigns/<int:campaign_id>/invitees/<int:participant_id>/attendance/", campaigns.campaign_attendance,
+         name="campaign_attendance"),
+    path("leads/", campaigns.lead_list, name="leads"),
+    path("leads/new/", campaigns.lead_new, name="lead_new"),
+    path("leads/mine/", campaigns.my_leads, name="my_leads"),
+    path("leads/<int:lead_id>/assign/", campaigns.lead_assign, name="lead_assign"),
+    path("leads/<int:lead_id>/status/", campaigns.lead_status, name="lead_status"),
+    path("expenses/", expenses.expense_list, name="expenses"),
+    path("expenses/new/", expenses.expense_new, name="expense_new"),
+    path("expenses/<int:expense_id>/", expenses.expense_detail, name="expense"),
+    path("expenses/<int:expense_id>/decide/", expenses.expense_decide, name="expense_decide"),
+    path("customers/<int:customer_id>/expenses/", expenses.customer_expenses, name="customer_expenses"),
     # compliance console
     path("compliance/", compliance.audit_log, name="audit_log"),
     path("compliance/events/<int:event_id>/", compliance.event_detail, name="audit_event"),

@@ -29,6 +29,8 @@ from backend.crm.models import (
     Opportunity, Order,
 )
 from backend.crm.services.common import money
+from backend.documents.models import Classification, DocumentKind
+from backend.documents.services import document_create
 
 DESCRIPTION_LENGTH = 300
 NOTE_LENGTH = 300
@@ -43,9 +45,11 @@ def expense_submit(
     *, actor, amount: Decimal | str, spent_on: dt.date, category: str, currency: str = Currency.CNY,
     payer: str = ExpensePayer.COMPANY, channel: str = ExpenseChannel.DIRECT, region: str = "",
     description: str = "", customer: Customer | None = None, opportunity: Opportunity | None = None,
-    order: Order | None = None, campaign: Campaign | None = None, receipt=None,
+    order: Order | None = None, campaign: Campaign | None = None, receipt=None, receipt_upload=None,
 ) -> Expense:
-    """Submit an expense for the actor's manager to decide."""
+    """Submit an expense for the actor's manager to decide. The receipt is a document the actor may see
+    (`receipt`), or a file (`receipt_upload`, an UploadSource) stored as a new internal document of theirs
+    through document_create (sniffed, audited and indexed as any upload) in the same transaction."""
     if not may_submit_expenses(actor):
         raise NotFound()
     errors: dict[str, list[str]] = {}
@@ -82,6 +86,11 @@ def expense_submit(
     if not region and customer is not None:
         region = customer.region
     with transaction.atomic():
+        if receipt_upload is not None and receipt is None:
+            receipt, _created = document_create(
+                actor=actor, title=clean_line(receipt_upload.filename)[:300] or "Receipt",
+                kind=DocumentKind.OTHER, classification=Classification.INTERNAL, upload=receipt_upload,
+                description=f"Receipt of an expense ({category}, {amount} {currency}, {spent_on.isoformat()})")
         expense = Expense.objects.create(
             submitter=actor, amount=amount, currency=currency, spent_on=spent_on, category=category, payer=payer,
             channel=channel, region=region, description=description, customer=customer, opportunity=opportunity,
