@@ -69,6 +69,12 @@ def may_decide_expense(user, expense: Expense) -> bool:
             and Expense.objects.filter(pk=expense.pk).filter(decidable_expenses_q(user)).exists())
 
 
+def may_assign_lead(user, lead: Lead) -> bool:
+    """Hand a lead to a rep: the MANAGE rule of its customer (policy/crm.py) in Python, for lists — its one
+    owner (marketing, until it is assigned) or an administrator. The service checks it again in SQL."""
+    return is_active_staff(user) and (user.role == Role.ADMIN or lead.customer.owner_id == user.pk)
+
+
 def _campaign_q(user, action: Action) -> Q:
     if not is_active_staff(user):
         return NOTHING
