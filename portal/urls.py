@@ -3,6 +3,7 @@
 from django.urls import path
 
 from portal.views import account, knowledge, orders, password_reset, questions, service, shares
+from portal.views import unsubscribe
 
 app_name = "portal"
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("invitation/<str:token>/", account.invitation, name="invitation"),
     path("password/forgot/", password_reset.password_forgot, name="password_forgot"),
     path("password/reset/<str:token>/", password_reset.password_reset, name="password_reset"),
+    # the unsubscribe link of customer e-mails (backend/notifications/customers.py): no sign-in
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("announcements/", account.announcements, name="announcements"),
     path("ask/", questions.ask, name="ask"),
     # shared documents

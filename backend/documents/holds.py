@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from backend.access.policy.trash import may_manage_legal_holds
 from backend.audit import services as audit
@@ -35,6 +36,14 @@ logger = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 200
 MAX_REASON_CHARS = 5_000
+
+# The services' sentences, for the catalogue (backend/ui/errors.py shows them translated).
+MESSAGES = (
+    gettext_noop("The legal hold is invalid."), gettext_noop("At most 5000 characters."),
+    gettext_noop("Choose a customer."), gettext_noop("Choose one document."),
+    gettext_noop("Choose at least one document."), gettext_noop("Only an active matter's documents can change."),
+    gettext_noop("Choose document, customer or matter."),
+)
 
 
 # --- what is held -------------------------------------------------------------------------------------
@@ -243,3 +252,23 @@ def _sync_store_quietly() -> None:
         return
     for key, why in report.failed:
         logger.warning("legal hold of %s not synced to the store (retried hourly): %s", key, why)
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def legal_holds_list(*, actor, active: bool) -> list[LegalHold]:
+    """Active holds (newest first) or lifted ones (latest lifted first), with what they cover, for
+    compliance; nothing for anyone else."""
+    if not may_manage_legal_holds(actor):
+        return []
+    rows = LegalHold.objects.filter(lifted_at__isnull=active).select_related("customer", "placed_by", "lifted_by")
+    rows = rows.prefetch_related("documents").order_by("-placed_at", "-id") if active else \
+        rows.prefetch_related("documents").order_by("-lifted_at", "-id")
+    return list(rows)
+
+
+def held_document_ids(document_ids: Iterable[int]) -> set[int]:
+    """Which of these documents an active hold covers (one query)."""
+    return set(Document.objects.filter(pk__in=list(document_ids)).filter(held_documents_q())
+               .values_list("pk", flat=True))

@@ -151,3 +151,16 @@ def trash_purge_expired(*, now: dt.datetime | None = None, limit: int | None = N
         else:
             report.purged.append(document.pk)
     return report
+
+
+def trash_list_for(*, user) -> list[Document]:
+    """The documents in the trash `user` may restore, latest first, each with `purge_due` and `held`."""
+    from backend.documents.holds import held_document_ids
+
+    documents = list(Document.objects.filter(trash_visibility_q(user)).select_related("owner", "trashed_by")
+                     .order_by("-trashed_at", "-pk")[:500])
+    held = held_document_ids(document.pk for document in documents)
+    for document in documents:
+        document.purge_due = purge_due_at(document)
+        document.held = document.pk in held
+    return documents

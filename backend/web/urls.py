@@ -38,6 +38,8 @@ from backend.web.views import activities
 
 from backend.web.views import orders
 
+from backend.web.views import inbox
+
 from backend.web.views import campaigns, expenses
 
 app_name = "web"
@@ -179,6 +181,16 @@ urlpatterns = [
     path("expenses/<int:expense_id>/", expenses.expense_detail, name="expense"),
     path("expenses/<int:expense_id>/decide/", expenses.expense_decide, name="expense_decide"),
     path("customers/<int:customer_id>/expenses/", expenses.customer_expenses, name="customer_expenses"),
+    # notifications: the inbox, preferences, watches, contacts' e-mail consent
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read-all/", inbox.inbox_mark_all_read, name="inbox_mark_all_read"),
+    path("inbox/preferences/", inbox.notification_preferences, name="notification_preferences"),
+    path("inbox/<int:notification_id>/open/", inbox.inbox_open, name="inbox_open"),
+    path("inbox/<int:notification_id>/read/", inbox.inbox_mark_read, name="inbox_mark_read"),
+    path("documents/<int:document_id>/watch/", inbox.document_watch, name="document_watch"),
+    path("customers/<int:customer_id>/watch/", inbox.customer_watch, name="customer_watch"),
+    path("customers/<int:customer_id>/contacts/<int:contact_id>/email-consent/", inbox.contact_email_consent,
+         name="contact_email_consent"),
     # compliance console
     path("compliance/", compliance.audit_log, name="audit_log"),
     path("compliance/events/<int:event_id>/", compliance.event_detail, name="audit_event"),

@@ -32,7 +32,7 @@ ROLES = ["anonymous", "portal", Role.SALES, Role.SERVICE, Role.STAFF, Role.COMPL
 VIEWERS = {
     "accounts.user": {Role.ADMIN}, "accounts.department": {Role.ADMIN}, "accounts.apitoken": {Role.ADMIN},
     "documents.document": {Role.ADMIN, Role.COMPLIANCE}, "documents.tag": {Role.ADMIN},
-    "audit.auditevent": {Role.COMPLIANCE},
+    "audit.auditevent": {Role.COMPLIANCE}, "notifications.deliveryrecord": {Role.ADMIN},
 }
 ADDERS = {"accounts.user": {Role.ADMIN}, "accounts.department": {Role.ADMIN}}
 

@@ -269,9 +269,13 @@ def test_deleting_a_document_removes_objects_only_when_unreferenced(team, django
         actor=alice, document=doomed, upload=factories.upload_source(factories.pdf_bytes("only-doomed"))
     )[0]
 
-    # when one of the two documents sharing content is deleted
+    # when one of the two documents sharing content is deleted, then purged from the trash
+    response = client_for(alice).delete(f"/api/documents/{doomed.pk}/")
+    from backend.documents.models import Document
+    from backend.documents.trash import document_purge
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(alice).delete(f"/api/documents/{doomed.pk}/")
+        document_purge(actor=alice, document=Document.objects.get(pk=doomed.pk), reason="emptied")
 
     # then its unique object is gone, the shared one stays, and the other document still downloads
     assert response.status_code == 204
@@ -310,16 +314,23 @@ def test_a_document_with_a_version_pinned_by_a_share_can_be_deleted_and_its_shar
                                    version=document.valid_version)
     following = document_share_create(actor=alice, document=document, customer=customer)
 
-    # when the owner deletes the document
+    # when the owner deletes the document, the customer can no longer open it
     response = client_for(alice).delete(f"/api/documents/{document.pk}/")
+    assert response.status_code == 204
+    with pytest.raises(NotFound):
+        share_get_for_portal(user=reader, share_id=pinned.pk)
+    # and when it is purged from the trash
+    from backend.documents.models import Document
+    from backend.documents.trash import document_purge
+
+    document_purge(actor=alice, document=Document.objects.get(pk=document.pk), reason="emptied")
 
     # then it is deleted (not a 500 from the protected version), the shares went with it, each end audited
-    assert response.status_code == 204
     assert not DocumentShare.objects.filter(pk__in=[pinned.pk, following.pk]).exists()
     ended = AuditEvent.objects.filter(event_type="document.share.revoked", customer_id=customer.pk)
     assert sorted(e.detail["share"] for e in ended) == sorted([pinned.pk, following.pk])
     assert {e.detail["reason"] for e in ended} == {"document_deleted"}
-    deleted = AuditEvent.objects.get(event_type="document.deleted")
+    deleted = AuditEvent.objects.get(event_type="document.purged")
     assert sorted(deleted.detail["shares"]) == sorted([pinned.pk, following.pk])
     with pytest.raises(NotFound):
         share_get_for_portal(user=reader, share_id=pinned.pk)

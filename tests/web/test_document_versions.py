@@ -159,24 +159,26 @@ def test_restore_asks_first_naming_the_version_and_what_it_becomes(contract, wor
 # --- delete ---------------------------------------------------------------------------------------
 
 
-def test_delete_asks_first_saying_what_goes_then_deletes(contract, world):
+def test_delete_asks_first_saying_what_goes_then_moves_it_to_the_trash(contract, world):
     share = document_share_create(actor=world.rep, document=contract, customer=world.customer)
     owner = client_for(world.rep)
 
     page = owner.get(f"/documents/{contract.pk}/delete/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "its 1 version are deleted" in text and "Its 1 share with customers ends." in text
-    assert world.customer.name in text and "Deletion is permanent" in text
-    assert Document.objects.filter(pk=contract.pk).exists()  # asking changed nothing
+    assert "its 1 version move to the trash" in text
+    assert "Its 1 share with customers stops while it is in the trash." in text
+    assert world.customer.name in text and "restore it from the trash for 30 days" in text
+    assert Document.objects.get(pk=contract.pk).trashed_at is None  # asking changed nothing
 
     response = owner.post(f"/documents/{contract.pk}/delete/", follow=True)
 
-    assert response.redirect_chain[0] == ("/", 302)
-    assert "was deleted" in response.content.decode()
-    assert not Document.objects.filter(pk=contract.pk).exists()
-    deleted = AuditEvent.objects.get(event_type="document.deleted", target_id=str(contract.pk))
-    assert deleted.actor_id == world.rep.pk and deleted.detail["shares"] == [share.pk]
+    assert response.redirect_chain[0] == ("/trash/", 302)
+    assert "was moved to the trash" in response.content.decode()
+    assert Document.objects.get(pk=contract.pk).trashed_at is not None
+    assert owner.get(f"/documents/{contract.pk}/").status_code == 404
+    trashed = AuditEvent.objects.get(event_type="document.trashed", target_id=str(contract.pk))
+    assert trashed.actor_id == world.rep.pk
 
 
 # --- compare --------------------------------------------------------------------------------------

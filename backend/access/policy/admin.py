@@ -38,6 +38,8 @@ _VIEW_ROLES: dict[str, frozenset[str]] = {
     "documents.document": frozenset({Role.ADMIN, Role.COMPLIANCE}),
     "documents.tag": frozenset({Role.ADMIN}),
     "audit.auditevent": frozenset({Role.COMPLIANCE}),
+    # e-mail and SMS deliveries with their attempts and last error (backend/notifications): admins see failures
+    "notifications.deliveryrecord": frozenset({Role.ADMIN}),
 }
 _APP_VIEW_ROLES: dict[str, frozenset[str]] = {
     "crm": frozenset({Role.ADMIN}),

@@ -123,10 +123,13 @@ class DocumentDetailView(APIView):
         suspended = sharing.shares_suspended_for_document(user=request.user, document=document)
         return Response(s.DocumentUpdateResultSerializer(document, context={"suspended_shares": suspended}).data)
 
-    @extend_schema(summary="Delete a document and its versions", responses={204: None})
+    @extend_schema(summary="Delete a document: it moves to the trash (restorable for TRASH_RETENTION_DAYS by "
+                           "whoever could manage it, then purged); 409 under a legal hold", responses={204: None})
     def delete(self, request: Request, document_id: int) -> Response:
+        from backend.documents.trash import document_trash
+
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
-        services.document_delete(actor=request.user, document=document)
+        document_trash(actor=request.user, document=document)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

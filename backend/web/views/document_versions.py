@@ -134,24 +134,30 @@ def version_restore(request, document_id: int, number: int):
 @staff_page
 @require_http_methods(["GET", "POST"])
 def document_delete(request, document_id: int):
-    """GET: what deleting removes (every version and every share) and that it is permanent. POST: delete."""
+    """GET: what deleting does (the document and its shares go to the trash, restorable for
+    TRASH_RETENTION_DAYS), or why a legal hold refuses it. POST: move it to the trash."""
+    from backend.documents import holds, trash
+
     document = services.document_get_for_action(actor=request.user, document_id=document_id, action=Action.MANAGE)
     if request.method == "POST":
         title = document.title
 
         def delete() -> str:
-            services.document_delete(actor=request.user, document=document)
-            return _("The document “%(title)s” was deleted.") % {"title": title}
+            trash.document_trash(actor=request.user, document=document)
+            return _("The document “%(title)s” was moved to the trash. You can restore it from the trash for "
+                     "%(days)s days.") % {"title": title, "days": trash.trash_retention_days()}
 
         if report_outcome(request, delete):
             return _back(document.pk)
-        return redirect("web:home")
+        return redirect("web:trash")
     shares = sharing.shares_for_document(user=request.user, document=document)
     return _confirm(request, document, {
         "action": "delete",
         "version_count": document.version_count,
         "live_shares": [share for share in shares if share.revoked_at is None],
         "share_count": len(shares),
+        "retention_days": trash.trash_retention_days(),
+        "holds": holds.holds_on_document(document),
         **_holder_context(document),
     })
 
