@@ -210,3 +210,64 @@ def notification_mark_read(*, actor, notification_id: int) -> Notification:
 
 def notifications_mark_all_read(*, actor) -> int:
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- preferences ----------------------------------------------------------------------------------
+
+
+def preferences_set(*, actor, choices: dict[str, str]) -> int:
+    """Set the actor's delivery for each named kind (a kind's default needs no row); audited when anything
+    changed. Unknown kinds or deliveries are InvalidInput. Returns how many kinds changed."""
+    from backend.audit import services as audit
+    from backend.common.errors import InvalidInput
+    from backend.notifications.audit_events import NOTIFICATION_PREFERENCES_CHANGED
+
+    for kind, delivery in choices.items():
+        get_kind(kind)
+        if delivery not in Delivery.ALL:
+            raise InvalidInput("Unknown delivery.", fields={kind: ["Choose inbox, e-mail or digest."]})
+    with transaction.atomic():
+        current = dict(Preference.objects.select_for_update().filter(user=actor).values_list("kind", "delivery"))
+        changed = {}
+        for kind, delivery in choices.items():
+            before = current.get(kind, get_kind(kind).default)
+            if before == delivery:
+                continue
+            changed[kind] = {"from": before, "to": delivery}
+            if delivery == get_kind(kind).default:
+                Preference.objects.filter(user=actor, kind=kind).delete()
+            else:
+                Preference.objects.update_or_create(user=actor, kind=kind, defaults={"delivery": delivery})
+        if changed:
+            audit.record(NOTIFICATION_PREFERENCES_CHANGED, actor=actor, target=actor, detail={"changed": changed})
+    return len(changed)
+
+
+# --- watches --------------------------------------------------------------------------------------
+
+
+def watch_set(*, actor, watching: bool, document=None, customer=None) -> bool:
+    """Start or stop the actor watching a document or a customer they may see (else NotFound, as missing).
+    Returns whether anything changed; audited when it did."""
+    from backend.access.policy import Action
+    from backend.access.services import require
+    from backend.audit import services as audit
+    from backend.notifications.audit_events import NOTIFICATION_WATCH_STARTED, NOTIFICATION_WATCH_STOPPED
+    from backend.notifications.models import Watch
+
+    if (document is None) == (customer is None):
+        raise ValueError("watch a document or a customer")
+    target = document if document is not None else customer
+    require(actor=actor, action=Action.VIEW, obj=target)
+    lookup = {"document": document} if document is not None else {"customer": customer}
+    with transaction.atomic():
+        existing = Watch.objects.select_for_update().filter(user=actor, **lookup).first()
+        if watching == (existing is not None):
+            return False
+        if watching:
+            Watch.objects.create(user=actor, **lookup)
+        else:
+            existing.delete()
+        audit.record(NOTIFICATION_WATCH_STARTED if watching else NOTIFICATION_WATCH_STOPPED, actor=actor,
+                     target=target)
+    return True
