@@ -39,6 +39,8 @@ from backend.web.views import activities
 from backend.web.views import orders
 
 from backend.web.views import inbox
+# the trash and legal holds (T1)
+from backend.web.views import trash
 
 from backend.web.views import campaigns, expenses
 
@@ -191,6 +193,13 @@ urlpatterns = [
     path("customers/<int:customer_id>/watch/", inbox.customer_watch, name="customer_watch"),
     path("customers/<int:customer_id>/contacts/<int:contact_id>/email-consent/", inbox.contact_email_consent,
          name="contact_email_consent"),
+    # the trash and legal holds
+    path("trash/", trash.trash_list, name="trash"),
+    path("trash/<int:document_id>/restore/", trash.trash_restore, name="trash_restore"),
+    path("trash/<int:document_id>/purge/", trash.trash_purge, name="trash_purge"),
+    path("legal-holds/", trash.legal_holds, name="legal_holds"),
+    path("legal-holds/<int:hold_id>/lift/", trash.legal_hold_lift, name="legal_hold_lift"),
+    path("legal-holds/<int:hold_id>/documents/", trash.legal_hold_documents, name="legal_hold_documents"),
     # compliance console
     path("compliance/", compliance.audit_log, name="audit_log"),
     path("compliance/events/<int:event_id>/", compliance.event_detail, name="audit_event"),
