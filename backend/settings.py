@@ -618,3 +618,10 @@ CELERY_BEAT_SCHEDULE["compliance-alerts-scan"] = {"task": "audit.compliance_aler
 COMPLIANCE_VERIFY_SECONDS = max(0, _env_int("COMPLIANCE_VERIFY_SECONDS", 24 * 3600))
 if COMPLIANCE_VERIFY_SECONDS:
     CELERY_BEAT_SCHEDULE["audit-verify"] = {"task": "audit.verify", "schedule": float(COMPLIANCE_VERIFY_SECONDS)}
+
+# --- Retention and disposal review (T2, issue 17; backend/documents/retention.py) ---------------------------
+# The beat recomputes every document's disposal date from its retention policy and the CRM this often, and
+# puts the documents whose day has come in compliance's disposal review (idempotent).
+RETENTION_REFRESH_SECONDS = max(60, _env_int("RETENTION_REFRESH_SECONDS", 6 * 3600))
+CELERY_BEAT_SCHEDULE["retention-refresh"] = {"task": "documents.retention_refresh",
+                                             "schedule": float(RETENTION_REFRESH_SECONDS)}

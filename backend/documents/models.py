@@ -292,6 +292,17 @@ class RetentionPolicy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def period_text(self) -> str:
+        """"10 years", "1 day": the period in the reader's language."""
+        from django.utils.translation import ngettext
+
+        forms = {
+            RetentionUnit.DAYS: lambda n: ngettext("%(n)s day", "%(n)s days", n),
+            RetentionUnit.MONTHS: lambda n: ngettext("%(n)s month", "%(n)s months", n),
+            RetentionUnit.YEARS: lambda n: ngettext("%(n)s year", "%(n)s years", n),
+        }
+        return forms[self.unit](self.period) % {"n": self.period}
+
 
 class DisposalState(models.TextChoices):
     WAITING = "waiting", _("Waiting for its event")

@@ -451,7 +451,8 @@ def disposal_approve(*, actor, retention: DocumentRetention, note: str = "",
         reason = _reason(locked)
         target = {"target_type": document._meta.label_lower, "target_id": str(document.pk),
                   "target_label": str(document)}
-        document_purge(actor=actor, document=document, reason="retention")
+        document_purge(actor=actor, document=document, reason="retention",
+                       detail={"disposal": locked.pk, "policy": reason["policy"]})
         now = timezone.now()
         DocumentRetention.objects.filter(pk=locked.pk).update(
             document=None, state=DisposalState.DISPOSED, disposed_at=now, reviewed_by=actor, reviewed_at=now,

@@ -42,12 +42,19 @@ def _rows():
 
 
 def disposal_queue(*, user, today: dt.date | None = None) -> list[DocumentRetention]:
-    """Documents due for disposal review, the longest overdue first."""
+    """Documents due for disposal review, the longest overdue first; `held` on each row under a legal hold."""
+    from backend.documents.holds import held_documents_q
+
     if not may_review_disposals(user):
         raise PermissionDenied()
     today = today or timezone.localdate()
-    return list(_rows().filter(state=DisposalState.DUE, document__isnull=False, due_on__lte=today)
+    rows = list(_rows().filter(state=DisposalState.DUE, document__isnull=False, due_on__lte=today)
                 .order_by("due_on", "id")[:LIST_LIMIT])
+    held = set(Document.objects.filter(held_documents_q(), pk__in=[row.document_id for row in rows])
+               .values_list("pk", flat=True)) if rows else set()
+    for row in rows:
+        row.held = row.document_id in held  # a legal hold: disposal is refused until it is lifted
+    return rows
 
 
 def disposal_upcoming(*, user, today: dt.date | None = None, days: int = UPCOMING_DAYS) -> list[DocumentRetention]:

@@ -25,6 +25,8 @@ from backend.web.views import (
 
 from backend.web.views import handover
 
+from backend.web.views import retention
+
 from backend.web.views import products
 from backend.web.views import imports
 
@@ -200,6 +202,14 @@ urlpatterns = [
     path("legal-holds/", trash.legal_holds, name="legal_holds"),
     path("legal-holds/<int:hold_id>/lift/", trash.legal_hold_lift, name="legal_hold_lift"),
     path("legal-holds/<int:hold_id>/documents/", trash.legal_hold_documents, name="legal_hold_documents"),
+    # retention policies and the disposal review
+    path("retention/", retention.retention_policies, name="retention_policies"),
+    path("retention/policies/<int:policy_id>/", retention.retention_policy_edit, name="retention_policy"),
+    path("retention/review/", retention.disposal_review, name="disposal_review"),
+    path("retention/review/<int:retention_id>/dispose/", retention.disposal_dispose, name="disposal_dispose"),
+    path("retention/review/<int:retention_id>/keep/", retention.disposal_keep, name="disposal_keep"),
+    path("documents/<int:document_id>/retention-product/", retention.document_retention_product,
+         name="document_retention_product"),
     # compliance console
     path("compliance/", compliance.audit_log, name="audit_log"),
     path("compliance/events/<int:event_id>/", compliance.event_detail, name="audit_event"),

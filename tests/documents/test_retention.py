@@ -10,21 +10,24 @@ from django.utils import timezone
 
 from backend.accounts.models import Role
 from backend.audit.models import AuditEvent
-from backend.common.errors import Conflict, InvalidInput, PermissionDenied
+from backend.common.errors import Conflict, InvalidInput, PermissionDenied, UnderLegalHold
 from backend.crm.models import Stage
 from backend.crm.services.links import document_link_create
 from backend.crm.services.opportunities import opportunity_stage_change
 from backend.crm.services.orders import order_status_change
 from backend.crm.services.products import product_update
-from backend.documents.models import DisposalState, DocumentRetention, RetentionPolicy
+from backend.documents.holds import legal_hold_place
+from backend.documents.models import DisposalState, Document, DocumentRetention, RetentionPolicy
 from backend.documents.retention import (
     add_period,
+    disposal_approve,
     disposal_extend,
     retention_policy_save,
     retention_product_set,
     retention_refresh,
 )
-from backend.documents.selectors_retention import disposal_queue
+from backend.documents.selectors_retention import disposal_queue, disposal_records
+from backend.documents.tasks import retention_refresh as retention_refresh_task
 from tests import factories
 from tests.crm.factories import CustomerFactory, OpportunityFactory, OrderFactory, ProductFactory
 
@@ -310,3 +313,69 @@ def test_the_refresh_reads_the_crm_in_a_fixed_number_of_queries(cast, django_ass
 
     # then it read them in a fixed number of queries, not a few per document
     assert result.scheduled == 20
+
+
+# --- the review: dispose of ----------------------------------------------------------------------------
+
+
+def test_an_approved_disposal_purges_the_document_and_keeps_the_record(cast):
+    # given a document due for review
+    document = _due_document(cast, title="Lathe supply contract 2019")
+    day = TODAY + dt.timedelta(days=1)
+    row = _row(document)
+    key = document.valid_version.object_key
+
+    # when compliance approves its disposal
+    disposed = disposal_approve(actor=cast["compliance"], retention=row, note="Term ended", today=day)
+
+    # then the document is gone for good, and the retention row stays as the record
+    assert not Document.objects.filter(pk=document.pk).exists()
+    assert (disposed.state, disposed.document_id, disposed.reviewed_by) == (
+        DisposalState.DISPOSED, None, cast["compliance"])
+    assert disposed.document_title == "Lathe supply contract 2019" and disposed.disposed_at is not None
+    # and the trail says what, why and who: the purge, then the disposal record
+    purged = AuditEvent.objects.get(event_type="document.purged", target_id=str(document.pk))
+    record = AuditEvent.objects.get(event_type="document.disposal.approved", target_id=str(document.pk))
+    assert record.id > purged.id and record.actor_id == cast["compliance"].pk
+    assert record.detail["title"] == "Lathe supply contract 2019" and record.detail["policy"] == "Contracts: 1 day"
+    assert record.detail["trigger"] == "created" and record.detail["period"] == "1 days"
+    assert record.detail["approved_by"] == "zhao.jing" and record.detail["note"] == "Term ended"
+    assert purged.detail["reason"] == "retention" and key in purged.detail.get("objects", [key])
+    assert disposal_records(user=cast["compliance"]) == [disposed]
+
+
+def test_a_document_under_legal_hold_is_never_disposed_of(cast):
+    # given a due document that compliance has put under a legal hold
+    document = _due_document(cast)
+    day = TODAY + dt.timedelta(days=1)
+    legal_hold_place(actor=cast["compliance"], scope="document", name="Dispute 2026-7", reason="Litigation",
+                     documents=[document])
+
+    # then the queue says it is held, and approving its disposal is refused with nothing changed
+    assert [row.held for row in disposal_queue(user=cast["compliance"], today=day)] == [True]
+    with pytest.raises(UnderLegalHold):
+        disposal_approve(actor=cast["compliance"], retention=_row(document), today=day)
+    assert Document.objects.filter(pk=document.pk).exists()
+    assert _row(document).state == DisposalState.DUE
+    assert not AuditEvent.objects.filter(event_type="document.disposal.approved").exists()
+
+
+def test_only_compliance_approves_and_only_what_is_due(cast):
+    document = _due_document(cast)
+    day = TODAY + dt.timedelta(days=1)
+    for who in ("rep", "admin"):
+        with pytest.raises(PermissionDenied):
+            disposal_approve(actor=cast[who], retention=_row(document), today=day)
+    # the day before it is due (a stale page), approval is a conflict
+    with pytest.raises(Conflict):
+        disposal_approve(actor=cast["compliance"], retention=_row(document), today=TODAY)
+    assert Document.objects.filter(pk=document.pk).exists()
+
+
+def test_the_beat_task_fills_the_queue(cast):
+    _policy(cast, name="Contracts: 1 day", trigger="created", period=1, unit="days")
+    document = factories.document(cast["rep"], kind="contract")
+    Document.objects.filter(pk=document.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    assert retention_refresh_task() == 1 and retention_refresh_task() == 0
+    assert _row(document).state == DisposalState.DUE
