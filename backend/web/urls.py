@@ -25,6 +25,8 @@ from backend.web.views import (
 
 from backend.web.views import handover
 
+from backend.web.views import service_levels
+
 from backend.web.views import retention
 
 from backend.web.views import products
@@ -130,6 +132,7 @@ urlpatterns = [
     path("orders/<int:order_id>/status/", orders.order_status, name="order_status"),
     path("service/", service_desk.desk, name="service_desk"),
     path("service/<int:record_id>/", service_desk.record_detail, name="service_record"),
+    path("service/levels/", service_levels.service_levels, name="service_levels"),
     path("service/<int:record_id>/notes/", service_desk.note_add, name="service_note_add"),
     path("service/attachments/<int:attachment_id>/", service_desk.attachment_download, name="service_attachment"),
     path("service/<int:record_id>/<str:step>/", service_desk.step, name="service_step"),

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from backend.access.policy.crm import may_set_service_levels
 from backend.common.errors import InvalidInput, NotFound
 from backend.common.file_response import file_response
 from backend.crm.models import DispatchState
@@ -27,12 +28,14 @@ from backend.crm.selectors.service import (
     service_record_list_visible,
     service_record_thread,
 )
+from backend.crm.selectors.service_levels import breached_q, service_clock, service_desk_ordered
 from backend.crm.services import service as service_services
 from backend.crm.services import service_requests
 from backend.ui.errors import Refusal, report_outcome
 from backend.web.forms import DispatchForm, ResolveForm, ServiceNoteForm
 from backend.web.pages import staff_page
 from backend.web.selectors import service_engineers, service_record_ids_changeable
+from backend.web.views.service_levels import clock_display
 
 RECORDS_PER_STATE = 60
 STEPS = ("dispatch", "confirm", "resolve", "close")
@@ -43,13 +46,23 @@ STEPS = ("dispatch", "confirm", "resolve", "close")
 def desk(request):
     user = request.user
     mine = request.GET.get("mine") == "1"
+    # service levels: most urgent first (by the due time of the running clock), breached records only
+    urgent = request.GET.get("order") == "due"
+    breached = request.GET.get("breached") == "1"
+    now = timezone.now()
     filters = {"engineer": user.pk} if mine else {}
     columns = OrderedDict((state, {"state": state, "label": label, "records": []})
                           for state, label in DispatchState.choices)
     for state in columns:
-        columns[state]["records"] = list(
-            service_record_list_visible(user=user, filters={**filters, "dispatch_state": [state]})[:RECORDS_PER_STATE])
+        records = service_record_list_visible(user=user, filters={**filters, "dispatch_state": [state]})
+        if breached:
+            records = records.filter(breached_q(now))
+        if urgent:
+            records = service_desk_ordered(records, state=state)
+        columns[state]["records"] = list(records[:RECORDS_PER_STATE])
     ids = [record.pk for column in columns.values() for record in column["records"]]
+    clocks = {record.pk: clock_display(service_clock(record, now=now))
+              for column in columns.values() for record in column["records"]}
     engineers = list(service_engineers())
     return render(request, "web/service_desk.html", {
         "section": "service",
@@ -61,6 +74,10 @@ def desk(request):
         "engineer_options": format_html_join("", '<option value="{}">{}</option>',
                                              ((engineer.pk, str(engineer)) for engineer in engineers)),
         "mine": mine,
+        "urgent": urgent,
+        "breached": breached,
+        "clocks": clocks,
+        "may_set_service_levels": may_set_service_levels(user),
     })
 
 
@@ -122,6 +139,7 @@ def record_detail(request, record_id: int):
     return render(request, "web/service_record.html", {
         "section": "service",
         "record": record,
+        "clock": clock_display(service_clock(record)),
         "contact": record.contact if record.contact_id else None,
         "complaint_about": record.complaint_about if record.complaint_about_id else None,
         "notes": thread["notes"],
