@@ -237,3 +237,22 @@ def test_engagement_is_read_from_the_audit_trail_per_customer(people, django_ass
     # and the administrator also sees the other customer
     assert {r.customer_id for r in campaign_engagement(user=people["admin"], campaign=campaign)} == {
         customer.pk, hidden.pk}
+
+
+def test_the_rep_is_notified_once_in_their_language_when_a_lead_is_assigned(people, django_capture_on_commit_callbacks):
+    from backend.notifications.models import Notification
+
+    rep = people["colleague"]
+    rep.preferred_language = "zh-hans"
+    rep.save(update_fields=["preferred_language"])
+    # when marketing records a hot lead and assigns it to the rep
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = lead_record(actor=people["owner"], name="苏州新锐精工", region="苏州", grade="hot", assign_to=rep)
+    # then the rep has one notification, in Chinese, linking to the customer
+    note = Notification.objects.get(kind="sales.lead_assigned")
+    assert (note.recipient, note.link) == (rep, f"/customers/{lead.customer_id}/")
+    assert note.title == "新线索：苏州新锐精工"
+    assert "热" in note.body
+    # and assigning it to the same rep again notifies nobody twice
+    lead_assign(actor=rep, lead=lead, rep=rep)
+    assert Notification.objects.filter(kind="sales.lead_assigned").count() == 1

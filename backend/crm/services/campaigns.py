@@ -19,7 +19,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from backend.access.policy import Action
 from backend.access.policy.marketing import may_run_campaigns
@@ -34,6 +36,7 @@ from backend.crm.models import (
 )
 from backend.crm.services.common import money
 from backend.crm.services.customers import contact_create, customer_create, customer_reassign
+from backend.notifications.services import notify
 
 THEME_LENGTH = 200
 REGION_LENGTH = 100
@@ -254,6 +257,13 @@ def lead_assign(*, actor, lead: Lead, rep: User) -> Lead:
         locked.assigned_at = timezone.now()
         locked.status = LeadStatus.NEW
         locked.save(update_fields=["assigned_to", "assigned_at", "status"])
+        notify(kind="sales.lead_assigned", recipients=[rep],
+               title=(gettext_noop("New lead for you: %(name)s"), {"name": locked.customer.name}),
+               body=(gettext_noop("%(who)s assigned you a lead (%(source)s, %(grade)s). It is on your home page."),
+                     {"who": str(actor), "source": LeadSource(locked.source).label,
+                      "grade": LeadGrade(locked.grade).label}),
+               link=reverse("web:customer", args=[locked.customer_id]), target=locked,
+               once_key=f"lead-{locked.pk}-{rep.pk}")
         audit.record("crm.lead.assigned", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"to": rep.username, "previous": previous})
     return locked
