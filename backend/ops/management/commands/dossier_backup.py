@@ -52,11 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--objects", choices=("copy", "versions"), default="copy",
                             help="copy the objects' bytes (default), or on a versioned S3 bucket only note each "
                                  "object's version id")
+        parser.add_argument("--parallel", type=int, default=8, help="objects copied at once (default 8)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, dest: str, objects: str, no_progress: bool, **options):
+    def handle(self, *args, dest: str, objects: str, no_progress: bool, parallel: int, **options):
         try:
-            result = dossier_backup(dest, objects=objects, progress=ProgressLines(self.stderr, not no_progress))
+            result = dossier_backup(dest, objects=objects, parallel=parallel,
+                                    progress=ProgressLines(self.stderr, not no_progress))
         except (BackupError, StoreError) as exc:
             raise CommandError(f"backup to {redacted(dest)} failed: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(

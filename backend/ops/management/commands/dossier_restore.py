@@ -20,11 +20,13 @@ class Command(BaseCommand):
         parser.add_argument("src", help="a directory or an s3:// URL that dossier_backup wrote to")
         parser.add_argument("--backup", dest="backup_id", default=None, help="the backup's id (default: the newest)")
         parser.add_argument("--force", action="store_true", help="replace whatever this stack holds")
+        parser.add_argument("--parallel", type=int, default=8, help="objects copied at once (default 8)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, src: str, backup_id: str | None, force: bool, no_progress: bool, **options):
+    def handle(self, *args, src: str, backup_id: str | None, force: bool, no_progress: bool, parallel: int,
+               **options):
         try:
-            result = dossier_restore(src, backup_id=backup_id, force=force,
+            result = dossier_restore(src, backup_id=backup_id, force=force, parallel=parallel,
                                      progress=ProgressLines(self.stderr, not no_progress))
         except (BackupError, StoreError) as exc:
             raise CommandError(f"restore from {redacted(src)} failed: {exc}") from exc
