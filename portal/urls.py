@@ -29,6 +29,7 @@ urlpatterns = [
     # orders
     path("orders/", orders.order_list, name="orders"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
+    path("orders/<int:order_id>/invoices/<int:invoice_id>/pdf/", orders.invoice_pdf, name="invoice_pdf"),
     # service requests
     path("service/", service.request_list, name="service"),
     path("service/new/", service.request_new, name="service_new"),

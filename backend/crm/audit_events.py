@@ -60,11 +60,13 @@ PORTAL_SERVICE_VIEWED = register("portal.service.viewed", "A customer opened a s
 PORTAL_ARTICLE_READ = register("portal.article.read", "A customer read a knowledge-base article in the portal", label=_("Read a knowledge article in the portal"))
 PORTAL_KNOWLEDGE_SEARCHED = register("portal.knowledge.searched", "A customer searched the knowledge base in the portal", label=_("Searched the knowledge base in the portal"))
 PORTAL_ORDER_VIEWED = register("portal.order.viewed", "A customer opened an order in the portal", label=_("Opened an order in the portal"))
+PORTAL_INVOICE_DOWNLOADED = register("portal.invoice.downloaded", "A customer downloaded an invoice's PDF in the portal", label=_("Downloaded an invoice in the portal"))
 # Reads that disclose a record's content (staff API detail views and the customer 360 page).
 CRM_CUSTOMER_VIEWED = register("crm.customer.viewed", "Staff opened a customer's record (details, contacts, team)", label=_("Viewed a customer"))
 CRM_CUSTOMER_DUPLICATE_DISCLOSED = register("crm.customer.duplicate_disclosed", "The duplicate guard told someone that a customer they may not see exists, and who owns it", label=_("Was told a hidden customer exists"))
 CRM_QUOTE_VIEWED = register("crm.quote.viewed", "Staff opened a quote (lines and prices)", label=_("Viewed a quote"))
 CRM_ORDER_VIEWED = register("crm.order.viewed", "Staff opened an order (lines, invoices, payments)", label=_("Viewed an order"))
+CRM_INVOICE_DOWNLOADED = register("crm.invoice.downloaded", "Staff downloaded an invoice's PDF", label=_("Downloaded an invoice"))
 # The handover of a leaving rep's book (backend/crm/services/handover.py): each row moved, then the whole.
 CRM_OPPORTUNITY_REASSIGNED = register("crm.opportunity.reassigned", "An open opportunity was handed to another owner", label=_("Reassigned an opportunity"))
 CRM_QUOTE_REASSIGNED = register("crm.quote.reassigned", "An open quote was handed to another owner", label=_("Reassigned a quote"))

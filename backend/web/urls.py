@@ -128,6 +128,7 @@ urlpatterns = [
     path("orders/new/", orders.order_new, name="order_new"),
     path("orders/<int:order_id>/", orders.order_detail, name="order"),
     path("orders/<int:order_id>/invoices/", orders.order_invoice_issue, name="order_invoice"),
+    path("orders/<int:order_id>/invoices/<int:invoice_id>/pdf/", orders.order_invoice_pdf, name="order_invoice_pdf"),
     path("orders/<int:order_id>/payments/", orders.order_payment_record, name="order_payment"),
     path("orders/<int:order_id>/status/", orders.order_status, name="order_status"),
     path("service/", service_desk.desk, name="service_desk"),

@@ -22,6 +22,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import (
+    BooleanField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -105,10 +106,14 @@ def order_list_visible(*, user, filters: dict[str, Any] | None = None) -> QueryS
 
 
 def invoices_with_payments(*, today: dt.date | None = None) -> QuerySet[Invoice]:
+    """Invoices with what was paid against each, what is unpaid, and whether that is overdue (unpaid past
+    its due date): the staff order page and the portal flag the same invoices."""
     today = today or timezone.localdate()
     return Invoice.objects.annotate(
         paid=_summed(Payment.objects.filter(invoice=OuterRef("pk")), "invoice", "amount"),
-    ).annotate(unpaid=as_money(Greatest(F("amount") - F("paid"), ZERO))).order_by("issued_on", "id")
+    ).annotate(unpaid=as_money(Greatest(F("amount") - F("paid"), ZERO))).annotate(
+        is_overdue=ExpressionWrapper(Q(unpaid__gt=0, due_on__lt=today), output_field=BooleanField()),
+    ).order_by("issued_on", "id")
 
 
 def order_get_visible(*, user, order_id: int, action: Action = Action.VIEW) -> Order:

@@ -36,15 +36,15 @@ LAPSED = gettext_noop("The quote's validity has passed; make a new revision with
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "US$", "EUR": "€", "HKD": "HK$", "JPY": "JP¥", "GBP": "£"}
 
 
-def _language(language: str | None) -> str:
+def pdf_language(language: str | None) -> str:
     return "en" if language and not language.lower().startswith("zh") else "zh-hans"
 
 
-def _amount(value: Decimal, currency: str) -> str:
+def pdf_amount(value: Decimal, currency: str) -> str:
     return f"{CURRENCY_SYMBOLS.get(currency, currency + ' ')}{value:,.2f}"
 
 
-def _figure(value: Decimal) -> str:
+def pdf_figure(value: Decimal) -> str:
     text = f"{value:,.3f}".rstrip("0").rstrip(".")
     return text or "0"
 
@@ -63,7 +63,7 @@ def _terms() -> list[str]:
 
 def quote_pdf_content(quote: Quote, *, language: str) -> QuotePdfContent:
     """What the quote's PDF shows, worded in `language` ("zh-hans" or "en")."""
-    language = _language(language)
+    language = pdf_language(language)
     with translation.override(language):
         lines = list(quote.lines.select_related("product").order_by("id"))
         gross = sum(((l.quantity * l.unit_price).quantize(Decimal("0.01")) for l in lines), Decimal("0.00"))
@@ -88,12 +88,12 @@ def quote_pdf_content(quote: Quote, *, language: str) -> QuotePdfContent:
             facts=facts,
             headings=(_("Product"), _("Quantity"), _("Unit price"), _("Discount"), _("Line total")),
             lines=[QuotePdfLine(code=l.product.code, name=l.product.name_in(language), description=l.description,
-                                quantity=_figure(l.quantity), unit_price=_amount(l.unit_price, currency),
-                                discount=f"{_figure(l.discount_percent)}%",
-                                line_total=_amount(l.line_total, currency)) for l in lines],
-            totals=[(_("Before discounts"), _amount(gross, currency)),
-                    (_("Discounts"), _amount(gross - total, currency)),
-                    (_("Total"), _amount(total, currency))],
+                                quantity=pdf_figure(l.quantity), unit_price=pdf_amount(l.unit_price, currency),
+                                discount=f"{pdf_figure(l.discount_percent)}%",
+                                line_total=pdf_amount(l.line_total, currency)) for l in lines],
+            totals=[(_("Before discounts"), pdf_amount(gross, currency)),
+                    (_("Discounts"), pdf_amount(gross - total, currency)),
+                    (_("Total"), pdf_amount(total, currency))],
             terms_heading=_("Terms"),
             terms=_terms(),
             notes=quote.notes,
@@ -110,7 +110,7 @@ def quote_pdf_generate(*, actor, quote: Quote, language: str = "zh-hans") -> Doc
     from backend.documents.services import document_create, document_version_create
 
     require(actor=actor, action=Action.CHANGE, obj=quote)
-    language = _language(language)
+    language = pdf_language(language)
     if not quote.lines.exists():
         raise InvalidInput(NO_LINES, fields={"lines": [NO_LINES]})
     data = render_quote_pdf(quote_pdf_content(quote, language=language))
@@ -165,6 +165,9 @@ def quote_send(*, actor, quote: Quote, language: str = "zh-hans"):
                                       version=version, downloadable=True, offer_valid_version=False,
                                       note=quote.number)
         sent = quote_status_change(actor=actor, quote=quote, status=QuoteStatus.SENT)
+        from backend.notifications import triggers as notifications
+
+        notifications.quote_sent(quote=sent, share=share)
         audit.record("crm.quote.sent", actor=actor, target=sent, customer_id=sent.customer_id,
                      detail={"number": sent.number, "share": share.pk, "document_id": version.document_id,
                              "version": version.number})
@@ -221,6 +224,9 @@ def quote_decide_by_customer(*, actor, share, accept: bool, comment: str = "") -
             customer_id=locked.customer_id, opportunity_id=locked.opportunity_id, contact_id=contact_id,
             kind=ActivityKind.REMINDER, subject=f"{PORTAL_MARK}{words}"[:200], body=comment, occurred_at=now,
             due_at=now, owner_id=locked.owner_id, created_at=now)
+        from backend.notifications import triggers as notifications
+
+        notifications.quote_decided(quote=locked, accepted=accept, comment=comment)
         audit.record("crm.quote.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"number": locked.number, "from": QuoteStatus.SENT, "to": locked.status,
                              "via": "portal"})

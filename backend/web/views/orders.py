@@ -28,10 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.policy import Action, can
 from backend.access.services import require
+from backend.common.file_response import file_response
 from backend.crm.models import Currency, OrderStatus, QuoteStatus
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.orders import invoice_get_for_order, order_get_visible, orders_of_quote_visible
 from backend.crm.selectors.quotes import quote_get_visible
+from backend.crm.services.invoice_pdf import invoice_pdf_download
 from backend.crm.services.orders import (
     invoice_issue,
     order_create,
@@ -144,8 +146,6 @@ def _order_page(request, order, *, invoice_form=None, payment_form=None, status:
         line.quantity_places = decimal_places(line.quantity)
         line.discount_places = decimal_places(line.discount_percent)
     invoices = list(order.invoices.all())
-    for invoice in invoices:
-        invoice.is_overdue = invoice.unpaid > 0 and invoice.due_on < today
     left_to_invoice = max(order.total - order.invoiced, Decimal("0.00"))
     if changeable and invoice_form is None:
         invoice_form = InvoiceForm(initial={"amount": left_to_invoice or None, "issued_on": today})
@@ -179,6 +179,16 @@ def _order_page(request, order, *, invoice_form=None, payment_form=None, status:
 def order_detail(request, order_id: int):
     order = order_view(actor=request.user, order_id=order_id)
     return _order_page(request, order)
+
+
+@staff_page
+@require_http_methods(["GET", "HEAD"])
+def order_invoice_pdf(request, order_id: int, invoice_id: int):
+    """An invoice of an order the user sees, as a PDF in the page's language (an audited read)."""
+    order = order_get_visible(user=request.user, order_id=order_id)
+    pdf = invoice_pdf_download(actor=request.user, order=order, invoice_id=invoice_id, language=get_language())
+    return file_response([pdf.content], content_type="application/pdf", filename=pdf.filename,
+                         length=len(pdf.content))
 
 
 def _changeable_order(request, order_id: int):
