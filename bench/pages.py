@@ -102,8 +102,8 @@ PAGES: tuple[Page, ...] = (
     # 10 while the record waits for dispatch: the candidate engineers' workload and experience (one query)
     Page("service_record", "service record", "/service/{service_record}/", "service", 10),
     Page("announcements", "announcements", "/announcements/", "admin", 6),
-    Page("reports", "reports (sales rep)", "/reports/", "rep", 11),
-    Page("reports_admin", "reports (admin)", "/reports/", "admin", 11),
+    Page("reports", "reports (sales rep)", "/reports/", "rep", 36),
+    Page("reports_admin", "reports (admin)", "/reports/", "admin", 36),
     Page("audit_log", "compliance console", "/compliance/", "compliance", 6),
     Page("audit_user_access", "what did a user access", "/compliance/user-access/?user={rep_id}", "compliance", 7),
     Page("audit_document_access", "who opened a document", "/compliance/document-access/?document={document}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats
@@ -77,7 +77,9 @@ def number(value, places: int = 0) -> str:
 def percent(value, places: int = 1) -> str:
     if value is None:
         return "—"
-    return formats.number_format(Decimal(str(value)) * 100, int(places), use_l10n=True) + "%"
+    # Rounded half up before formatting (number_format cuts digits off: 2 of 11 would read 18.1%).
+    share = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return formats.number_format(share, int(places), use_l10n=True) + "%"
 
 
 _SHORT_TYPES = {

@@ -1,114 +1,331 @@
-"""Reports with charts (funnel, lost reasons, receivables, service times) and CSV downloads."""
+"""The reports page: the figures for a chosen period (by rep, team, region, customer or product), targets
+and attainment, the funnel, lost deals, retention, visits, service, receivables; each figure as CSV and
+XLSX (audited); and the targets page where administrators and team managers set targets.
+
+Charts are HTML bars drawn from the same rounded numbers the tables and files show, one chart per
+currency (a scale never mixes currencies), the scale and unit stated under each; labels wrap, never clip.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from decimal import Decimal
 
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backend.common.csv_export import csv_response
+from backend.access.policy.reports import may_set_targets
+from backend.accounts.models import Department, User
+from backend.common.csv_export import csv_response, plain_cell, safe_cell
 from backend.common.errors import NotFound
-from backend.crm import reports
-from backend.crm.models import Stage
-from backend.crm.services.reports import report_export_record
-from backend.web import charts
-from backend.web.forms import ReportPeriodForm
+from backend.common.file_response import file_response
+from backend.crm import reports as crm_reports
+from backend.crm.models import Currency, SalesTarget, TargetPeriod
+from backend.crm.selectors import reports as figures
+from backend.crm.services.reports import report_export_record, sales_target_remove, sales_target_set
+from backend.ui.errors import Refusal, report_outcome, show_on_form
 from backend.web.pages import staff_page
 from backend.web.templatetags.dossier_ui import money
 
-EXPORTABLE = ("funnel", "won-lost", "receivables", "service")
 RECEIVABLE_ROWS = 12
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GROUP_LABELS = {"rep": gettext_lazy("Rep"), "team": gettext_lazy("Team"), "region": gettext_lazy("Region"),
+                "customer": gettext_lazy("Customer"), "product": gettext_lazy("Product")}
 
 
-def _period(request) -> tuple[ReportPeriodForm, reports.Period]:
-    form = ReportPeriodForm(request.GET or None)
-    if form.is_bound and form.is_valid():
-        return form, reports.Period(form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to"))
-    return form, reports.Period()
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(label=gettext_lazy("Group by"), required=False, choices=list(GROUP_LABELS.items()))
+    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
+    days = forms.IntegerField(label=gettext_lazy("Not contacted for (days)"), required=False, min_value=1,
+                              max_value=3650)
+
+    def __init__(self, *args, reps, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].choices = [("", _("Everyone I may see"))] + [(pk, name) for pk, name in reps]
+        self.fields["team"].choices = [("", _("Every team I may see"))] + [(pk, name) for pk, name in teams]
+        if len(teams) == 0:
+            self.fields.pop("team")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+class Filters:
+    """What the page and the exports were asked for, with the defaults filled in."""
+
+    def __init__(self, request):
+        reps, teams = figures.report_people(user=request.user)
+        self.form = ReportFilterForm(request.GET or None, reps=reps, teams=teams)
+        data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
+        quarter = figures.current_quarter()
+        if data.get("date_from") or data.get("date_to"):
+            self.period = crm_reports.Period(data.get("date_from"), data.get("date_to"))
+        else:
+            self.period = quarter
+        self.by = data.get("by") or "rep"
+        self.rep_id = data.get("rep")
+        self.department_id = data.get("team")
+        self.days = data.get("days") or figures.not_contacted_days()
+        if not self.form.is_bound:
+            self.form = ReportFilterForm(initial={"date_from": quarter.date_from, "date_to": quarter.date_to,
+                                                  "by": "rep", "days": self.days}, reps=reps, teams=teams)
+
+    def narrowing(self) -> dict:
+        return {"rep_id": self.rep_id, "department_id": self.department_id}
+
+
+def _build(name: str, user, f: Filters) -> crm_reports.Report:
+    """The named figure as a Report (for the page and the files)."""
+    period = f.period
+    builders = {
+        "figures": lambda: figures.figures(user=user, period=period, group_by=f.by, **f.narrowing()),
+        "targets": lambda: figures.target_attainment(user=user, period=period),
+        "funnel": lambda: figures.funnel(user=user, period=period, **f.narrowing()),
+        "lost": lambda: figures.lost_analysis(user=user, period=period, **f.narrowing()),
+        "retention": lambda: figures.retention(user=user, period=period, **f.narrowing()),
+        "visits": lambda: figures.visits(user=user, period=period, **f.narrowing()),
+        "not-contacted": lambda: figures.not_contacted(user=user, days=f.days, **f.narrowing()),
+        "service": lambda: figures.service_by_product(user=user, period=period, **f.narrowing()),
+        "won-lost": lambda: crm_reports.won_lost(user=user, period=period),
+        "receivables": lambda: crm_reports.receivables(user=user, by="customer"),
+    }
+    if name not in builders:
+        raise NotFound()
+    return builders[name]()
+
+
+# --- charts: rows of HTML bars, one scale per chart --------------------------------------------------
+
+
+def _bars(items, *, unit: str, peak=None) -> dict:
+    """items: (label, value, text). Each bar's width is its share of the largest; the unit is stated."""
+    items = [(str(label), float(value or 0), text) for label, value, text in items]
+    top = peak if peak is not None else max((value for _l, value, _t in items), default=0)
+    top = float(top or 0)
+    return {
+        "unit": unit,
+        "bars": [{"label": label, "text": text, "width": (f"{min(100.0, 100 * value / top):.1f}" if top and value > 0
+                                                          else "0")} for label, value, text in items],
+    }
+
+
+def _count(value) -> str:
+    return formats.number_format(value or 0, 0, use_l10n=True, force_grouping=True)
+
+
+def _pct(value) -> str:
+    return "—" if value is None else formats.number_format(value, 1, use_l10n=True) + "%"
 
 
 def _hours(value) -> str:
     return "—" if value is None else _("%(hours)s h") % {"hours": formats.number_format(value, 1, use_l10n=True)}
 
 
+def _by_currency(rows, measure: str) -> list[dict]:
+    charts = {}
+    for row in rows:
+        if row.get(measure) is None:
+            continue
+        charts.setdefault(row["currency"], []).append(row)
+    return [{"currency": currency, **_bars([(row["label"], row[measure], money(row[measure], currency))
+                                            for row in chart_rows if row[measure]],
+                                           unit=_("%(currency)s, from 0 to the largest bar") % {"currency": currency})}
+            for currency, chart_rows in sorted(charts.items())]
+
+
 @staff_page
 @require_GET
 def overview(request):
     user = request.user
-    form, period = _period(request)
+    f = Filters(request)
+    period = f.period
 
-    funnel = reports.sales_funnel(user=user, period=period)
-    stage_counts = {stage: 0 for stage in Stage.values}
-    for row in funnel.summary:
-        row["stage_label"] = Stage(row["stage"]).label
-        stage_counts[row["stage"]] += row["count"]
-    funnel_chart = charts.funnel(
-        [charts.Bar(Stage(stage).label, count, formats.number_format(count, 0, use_l10n=True))
-         for stage, count in stage_counts.items() if stage != Stage.LOST],
-        title=_("Sales funnel"))
+    table = _build("figures", user, f)
+    sales_charts = _by_currency(table.rows, "sales")
 
-    won_lost = reports.won_lost(user=user, period=period)
-    reasons = won_lost.summary.get("reasons", [])
-    reasons_chart = charts.horizontal_bars(
-        [charts.Bar(_(row["reason"]) if row["reason"] == "(none given)" else row["reason"], row["count"],
-                    formats.number_format(row["count"], 0, use_l10n=True), charts.PALETTE[5]) for row in reasons[:10]],
-        title=_("Why deals were lost"))
+    targets = _build("targets", user, f)
+    target_chart = _bars([(f"{row['label']} · {row['period']} ({row['currency']})", row["attainment"] or 0,
+                           _pct(row["attainment"])) for row in targets.rows],
+                         unit=_("attainment as a percentage of the target; the mark is at 100 percent"),
+                         peak=max([Decimal(100)] + [row["attainment"] or 0 for row in targets.rows]))
+    hundred = f"{100 * 100 / float(max([Decimal(100)] + [row['attainment'] or 0 for row in targets.rows])):.1f}"
 
-    receivables = reports.receivables(user=user, by="customer")
-    ranked = sorted(receivables.rows, key=lambda row: row["outstanding"], reverse=True)[:RECEIVABLE_ROWS]
-    receivable_rows = []
-    for row in ranked:
-        currency = row["currency"]
-        overdue = row["overdue"]
-        due_later = max(Decimal(0), row["invoiced_unpaid"] - overdue)
-        not_invoiced = max(Decimal(0), row["outstanding"] - row["invoiced_unpaid"])
-        receivable_rows.append((f"{row['customer__name']} ({currency})", [
-            (float(row["paid"]), "#17794a", _("paid %(amount)s") % {"amount": money(row["paid"], currency)}),
-            (float(due_later), "#3b82f6", _("invoiced, not yet due %(amount)s") % {"amount": money(due_later, currency)}),
-            (float(overdue), "#b42318", _("overdue %(amount)s") % {"amount": money(overdue, currency)}),
-            (float(not_invoiced), "#cbd5e1", _("not invoiced yet %(amount)s") % {"amount": money(not_invoiced, currency)}),
-        ]))
-    receivables_chart = charts.stacked_bars(
-        receivable_rows, title=_("Receivables by customer"),
-        legend=[("#17794a", _("Paid")), ("#3b82f6", _("Not yet due")), ("#b42318", _("Overdue")),
-                ("#cbd5e1", _("Not invoiced"))])
+    funnel = _build("funnel", user, f)
+    steps = funnel.summary["steps"]
+    funnel_chart = _bars([(step["label"], step["reached"],
+                           _count(step["reached"]) + ("" if step["conversion"] is None else
+                                                      " · " + _("%(rate)s of the stage before") % {
+                                                          "rate": _pct(step["conversion"])}))
+                          for step in steps], unit=_("deals created in the period that reached each stage"))
 
-    service = reports.service_statistics(user=user, period=period)
-    named = [row for row in service.rows if row.get("engineer_id")]
-    confirm_chart = charts.horizontal_bars(
-        [charts.Bar(row["engineer_name"], row["mean_hours_to_confirm"] or 0, _hours(row["mean_hours_to_confirm"]))
-         for row in named], title=_("Mean hours from dispatch to confirmation"))
-    resolve_chart = charts.horizontal_bars(
-        [charts.Bar(row["engineer_name"], row["mean_hours_to_resolve"] or 0, _hours(row["mean_hours_to_resolve"]),
-                    charts.PALETTE[4]) for row in named], title=_("Mean hours from opening to resolution"))
+    lost = _build("lost", user, f)
+    reasons_chart = _bars([(row["label"], row["count"], _count(row["count"])) for row in lost.summary["reasons"][:10]],
+                          unit=_("lost deals"))
+
+    retention = _build("retention", user, f)
+    visits = _build("visits", user, f)
+    visits_chart = _bars([(row["name"], row["visit"], _count(row["visit"])) for row in visits.rows],
+                         unit=_("visits in the period"))
+    quiet = _build("not-contacted", user, f)
+    service = _build("service", user, f)
+    for row in service.rows:
+        row["response_text"], row["resolution_text"] = _hours(row["response_hours"]), _hours(row["resolution_hours"])
+
+    receivable_rows = figures.receivables_top(user=user, limit=RECEIVABLE_ROWS)
+    receivable_charts = []
+    for currency in sorted({row["currency"] for row in receivable_rows}):
+        receivable_charts.append({"currency": currency, **_bars(
+            [(row["customer__name"], row["outstanding"],
+              _("%(outstanding)s outstanding, %(overdue)s overdue") % {
+                  "outstanding": money(row["outstanding"], currency), "overdue": money(row["overdue"], currency)})
+             for row in receivable_rows if row["currency"] == currency],
+            unit=_("%(currency)s outstanding, from 0 to the largest bar") % {"currency": currency})})
 
     return render(request, "web/reports.html", {
         "section": "reports",
-        "form": form,
+        "form": f.form,
+        "period": period,
         "query": request.GET.urlencode(),
+        "group_label": GROUP_LABELS[f.by],
+        "table": table, "sales_charts": sales_charts,
+        "targets": targets, "target_chart": target_chart, "hundred": hundred,
+        "may_set_targets": may_set_targets(user),
         "funnel": funnel, "funnel_chart": funnel_chart,
-        "won_lost": won_lost, "reasons": reasons, "reasons_chart": reasons_chart,
-        "receivables": receivables, "receivables_chart": receivables_chart, "receivable_summary": receivables.summary,
-        "service": service, "confirm_chart": confirm_chart, "resolve_chart": resolve_chart,
-        "service_hours": {"confirm": _hours(service.summary.get("mean_hours_to_confirm")),
-                          "resolve": _hours(service.summary.get("mean_hours_to_resolve"))},
+        "lost": lost, "reasons_chart": reasons_chart,
+        "retention": retention,
+        "visits": visits, "visits_chart": visits_chart, "quiet": quiet, "days": f.days,
+        "service": service,
+        "service_hours": {"response": _hours(service.summary.get("response_hours")),
+                          "resolution": _hours(service.summary.get("resolution_hours"))},
+        "receivable_charts": receivable_charts,
     })
+
+
+# --- exports ------------------------------------------------------------------------------------------
+
+
+def _cells(report: crm_reports.Report) -> list[list]:
+    keys = [key for key, _label in report.columns]
+    header = [str(label) for _key, label in report.columns]
+    return [header] + [[plain_cell(_plain(row.get(key))) for key in keys] for row in report.rows]
+
+
+def _plain(value):
+    if hasattr(value, "__html__") or type(value).__name__ == "__proxy__":
+        return str(value)
+    return value
+
+
+def _xlsx(rows: list[list], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    for row in rows:
+        sheet.append([safe_cell(cell) for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@staff_page
+@require_GET
+def export(request, name: str, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    f = Filters(request)
+    report = _build(name, request.user, f)
+    report_export_record(actor=request.user, report=report, format=fmt)
+    filename = f"dossier-{report.name}-{timezone.localdate():%Y%m%d}.{fmt}"
+    rows = _cells(report)
+    if fmt == "csv":
+        return csv_response(rows, filename=filename)
+    body = _xlsx(rows, report.name)
+    return file_response([body], content_type=XLSX, filename=filename, length=len(body))
 
 
 @staff_page
 @require_GET
 def export_csv(request, name: str):
-    if name not in EXPORTABLE:
+    return export(request, name, "csv")
+
+
+# --- targets ---------------------------------------------------------------------------------------
+
+
+class TargetForm(forms.Form):
+    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(label=gettext_lazy("or team"), required=False, coerce=int, empty_value=None)
+    period = forms.ChoiceField(label=gettext_lazy("Period"), choices=TargetPeriod.choices)
+    starts_on = forms.DateField(label=gettext_lazy("Month or quarter starting"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=Currency.choices)
+    amount = forms.DecimalField(label=gettext_lazy("Target (orders signed)"), max_digits=16, decimal_places=2,
+                                min_value=Decimal("0.01"))
+
+    def __init__(self, *args, reps, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].choices = [("", "—")] + list(reps)
+        self.fields["team"].choices = [("", "—")] + list(teams)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("rep")) == bool(data.get("team")):
+            self.add_error("rep", _("Choose a rep or a team, not both."))
+        return data
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def targets(request):
+    user = request.user
+    if not may_set_targets(user):
         raise NotFound()
-    _form, period = _period(request)
-    if name == "receivables":
-        report = reports.receivables(user=request.user, by=request.GET.get("by", "customer") if request.GET.get(
-            "by") in reports.RECEIVABLE_GROUPS else "customer")
-    else:
-        report = reports.REPORTS[name](user=request.user, period=period)
-    report_export_record(actor=request.user, report=report)
-    return csv_response(reports.rows_for_csv(report),
-                        filename=f"dossier-{report.name}-{timezone.localdate():%Y%m%d}.csv")
+    reps, teams = figures.report_people(user=user)
+    reps = [(pk, name) for pk, name in reps if pk != user.pk]
+    form = TargetForm(request.POST or None, reps=reps, teams=teams,
+                      initial={"period": TargetPeriod.QUARTER, "starts_on": figures.current_quarter().date_from,
+                               "currency": Currency.CNY})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rep = User.objects.filter(pk=data["rep"]).first() if data.get("rep") else None
+        department = Department.objects.filter(pk=data["team"]).first() if data.get("team") else None
+        with Refusal() as refusal:
+            sales_target_set(actor=user, rep=rep, department=department, period=data["period"],
+                             starts_on=data["starts_on"], currency=data["currency"], amount=data["amount"])
+        if not refusal:
+            messages.success(request, _("Target saved."))
+            return HttpResponseRedirect(reverse("web:report_targets"))
+        show_on_form(form, refusal.error)
+    return render(request, "web/reports_targets.html", _targets_context(user, form))
+
+
+def _targets_context(user, form) -> dict:
+    year_ago = timezone.localdate() - dt.timedelta(days=366)
+    listed = figures.target_attainment(user=user, period=crm_reports.Period(year_ago, None))
+    return {"section": "reports", "form": form, "targets": listed}
+
+
+@staff_page
+@require_POST
+def target_remove(request, target_id: int):
+    target = SalesTarget.objects.filter(pk=target_id).select_related("rep", "department").first()
+    if target is None:
+        raise NotFound()
+    report_outcome(request, lambda: sales_target_remove(actor=request.user, target=target) or _("Target removed."))
+    return HttpResponseRedirect(reverse("web:report_targets"))

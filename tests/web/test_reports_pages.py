@@ -1,0 +1,137 @@
+"""The reports page and the targets page: who may open what, the figures a rep or a manager reads, the
+CSV and XLSX files (the same numbers as the page, audited), setting a target through the form."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from openpyxl import load_workbook
+
+from backend.accounts.models import Role
+from backend.audit.models import AuditEvent
+from backend.crm.models import OrderLine, SalesTarget
+from tests import factories
+from tests.crm.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.fixtures.clients import client_for
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = "date_from=2026-04-01&date_to=2026-06-30"
+
+
+@pytest.fixture
+def sales():
+    east, north = factories.DepartmentFactory(code="east"), factories.DepartmentFactory(code="north")
+    rep = factories.UserFactory(username="wang.fang", display_name="王芳", department=east)
+    manager = factories.UserFactory(username="chen.jing", display_name="陈静", department=east)
+    manager.user_permissions.add(Permission.objects.get(codename="view_team_figures"))
+    other = factories.UserFactory(username="zhang.wei", display_name="张伟", department=north)
+    admin = factories.UserFactory(username="wu.lei", role=Role.ADMIN)
+    product = ProductFactory(code="P1")
+    for owner, amount in ((rep, "1234.50"), (other, "9876.00")):
+        order = OrderFactory(customer=CustomerFactory(owner=owner), signed_date=dt.date(2026, 4, 10))
+        OrderLine.objects.create(order=order, product=product, quantity=Decimal(1), unit_price=Decimal(amount),
+                                 line_total=Decimal(amount))
+    return {"rep": rep, "manager": manager, "other": other, "admin": admin, "east": east}
+
+
+def test_the_reports_pages_need_a_signed_in_user(sales):
+    for url in ("/reports/", "/reports/figures.csv", "/reports/figures.xlsx", "/reports/targets/"):
+        response = Client().get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/signin/"), url
+
+
+def test_a_rep_reads_their_own_figures_not_another_teams(sales):
+    page = client_for(sales["rep"]).get(f"/reports/?{PERIOD}")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "¥1,234.50" in body and "王芳" in body
+    assert "¥9,876.00" not in body and "张伟" not in body
+    # the manager of east reads the rep's figures, not north's; the admin both
+    manager_page = client_for(sales["manager"]).get(f"/reports/?{PERIOD}").content.decode()
+    assert "¥1,234.50" in manager_page and "¥9,876.00" not in manager_page
+    assert "¥9,876.00" in client_for(sales["admin"]).get(f"/reports/?{PERIOD}").content.decode()
+
+
+def test_the_page_in_chinese(sales):
+    page = client_for(sales["rep"], language="zh-hans").get(f"/reports/?{PERIOD}")
+    assert page.status_code == 200
+    assert "销售漏斗" in page.content.decode()
+
+
+@pytest.mark.parametrize("name", ["figures", "targets", "funnel", "lost", "retention", "visits", "not-contacted",
+                                  "service", "won-lost", "receivables"])
+def test_every_figure_exports_as_csv_and_xlsx_and_is_audited(sales, name):
+    client = client_for(sales["rep"])
+    csv_response = client.get(f"/reports/{name}.csv?{PERIOD}")
+    xlsx_response = client.get(f"/reports/{name}.xlsx?{PERIOD}")
+    assert csv_response.status_code == 200 and xlsx_response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx_response.streaming_content))).active
+    assert [cell.value for cell in sheet[1]] == rows[0]
+    formats = set(AuditEvent.objects.filter(event_type="crm.report.exported", actor_id=sales["rep"].pk,
+                                            target_id=name).values_list("detail__format", flat=True))
+    assert formats == {"csv", "xlsx"}
+
+
+def test_the_files_carry_the_numbers_the_page_shows(sales):
+    client = client_for(sales["rep"])
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(f"/reports/figures.csv?{PERIOD}").streaming_content)
+                                       .decode("utf-8-sig"))))
+    assert rows[0][:4] == ["rep", "currency", "orders signed", "sales"]
+    assert rows[1][:4] == ["王芳", "CNY", "1", "1234.50"]
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(f"/reports/figures.xlsx?{PERIOD}").streaming_content))).active
+    assert [cell.value for cell in sheet[2]][:4] == ["王芳", "CNY", 1, 1234.5]
+
+
+def test_unknown_figures_and_formats_are_404(sales):
+    client = client_for(sales["rep"])
+    assert client.get("/reports/salaries.csv").status_code == 404
+    assert client.get("/reports/salaries.xlsx").status_code == 404
+
+
+def test_the_targets_page_is_for_admins_and_team_managers(sales):
+    assert client_for(sales["rep"]).get("/reports/targets/").status_code == 404
+    assert client_for(sales["manager"]).get("/reports/targets/").status_code == 200
+    assert client_for(sales["admin"]).get("/reports/targets/").status_code == 200
+    form = {"rep": sales["rep"].pk, "period": "quarter", "starts_on": "2026-04-01", "currency": "CNY",
+            "amount": "2469.00"}
+    assert client_for(sales["rep"]).post("/reports/targets/", form).status_code == 404
+
+    # when the manager sets the rep's quarter target
+    response = client_for(sales["manager"]).post("/reports/targets/", form)
+
+    # then it is saved, audited, and the reports page shows the attainment: 1234.50 of 2469.00 is 50.0%
+    assert response.status_code == 302
+    target = SalesTarget.objects.get()
+    assert AuditEvent.objects.filter(event_type="crm.target.set", actor_id=sales["manager"].pk,
+                                     target_id=str(target.pk)).exists()
+    page = client_for(sales["rep"]).get(f"/reports/?{PERIOD}").content.decode()
+    assert "50.0%" in page
+    # a target for another team's rep is refused on the form
+    refused = client_for(sales["manager"]).post("/reports/targets/", {**form, "rep": sales["other"].pk})
+    assert refused.status_code == 200 and SalesTarget.objects.count() == 1
+    # and removing it is audited
+    assert client_for(sales["rep"]).post(f"/reports/targets/{target.pk}/remove/").status_code == 404
+    assert client_for(sales["manager"]).post(f"/reports/targets/{target.pk}/remove/").status_code == 302
+    assert not SalesTarget.objects.exists()
+    assert AuditEvent.objects.filter(event_type="crm.target.removed").count() == 1
+
+
+def test_the_page_takes_a_bounded_number_of_queries(sales, django_assert_max_num_queries):
+    client = client_for(sales["admin"])
+    with django_assert_max_num_queries(36):
+        assert client.get(f"/reports/?{PERIOD}").status_code == 200
+
+
+def test_the_percent_filter_rounds_half_up_instead_of_cutting_digits():
+    from backend.web.templatetags.dossier_ui import percent
+
+    assert percent(2 / 11) == "18.2%"
+    assert percent(Decimal("0.0125")) == "1.3%"
