@@ -309,10 +309,7 @@ def compute_schedule(document: Document, policy: RetentionPolicy | None, facts: 
 
 def _documents_in_scope():
     """Documents the refresh looks at: every one not in the trash (the trash purges those itself)."""
-    queryset = Document.objects.all()
-    if any(f.name == "trashed_at" for f in Document._meta.get_fields()):
-        queryset = queryset.filter(trashed_at__isnull=True)
-    return queryset
+    return Document.objects.filter(trashed_at__isnull=True)
 
 
 def retention_refresh(*, today: dt.date | None = None) -> RefreshResult:

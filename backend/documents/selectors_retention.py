@@ -48,7 +48,8 @@ def disposal_queue(*, user, today: dt.date | None = None) -> list[DocumentRetent
     if not may_review_disposals(user):
         raise PermissionDenied()
     today = today or timezone.localdate()
-    rows = list(_rows().filter(state=DisposalState.DUE, document__isnull=False, due_on__lte=today)
+    rows = list(_rows().filter(state=DisposalState.DUE, document__isnull=False, document__trashed_at__isnull=True,
+                               due_on__lte=today)
                 .order_by("due_on", "id")[:LIST_LIMIT])
     held = set(Document.objects.filter(held_documents_q(), pk__in=[row.document_id for row in rows])
                .values_list("pk", flat=True)) if rows else set()
