@@ -132,3 +132,15 @@ def test_compliance_places_and_lifts_a_hold_from_the_page(owner, compliance):
 def test_the_pages_speak_chinese(owner, trashed, compliance):
     assert "回收站" in client_for(owner, language="zh-hans").get("/trash/").content.decode()
     assert "法律保全" in client_for(compliance, language="zh-hans").get("/legal-holds/").content.decode()
+
+
+def test_the_document_page_says_when_a_hold_keeps_it(owner, compliance):
+    document = factories.document(owner, title="Disputed contract")
+    assert 'data-testid="under-legal-hold"' not in client_for(owner).get(f"/documents/{document.pk}/").content.decode()
+    assert 'data-testid="place-legal-hold"' in client_for(compliance).get(f"/documents/{document.pk}/").content.decode()
+
+    legal_hold_place(actor=compliance, scope="document", name="Arbitration 12", reason="Claim", documents=[document])
+
+    page = client_for(owner).get(f"/documents/{document.pk}/").content.decode()
+    assert 'data-testid="under-legal-hold"' in page and "Arbitration 12" not in page
+    assert "Arbitration 12" in client_for(compliance).get(f"/documents/{document.pk}/").content.decode()
