@@ -265,3 +265,18 @@ def test_sqlite_online_backup_copies_the_database_and_lists_its_referenced_objec
     restored = sqlite3.connect(tmp_path / "live.sqlite3")
     assert restored.execute(f'SELECT count(*) FROM "{tables[0]}"').fetchone() == (2,)
     restored.close()
+
+
+def test_a_destination_that_does_not_answer_fails_the_backup_with_a_message_and_no_audit_event():
+    from tests.fixtures.processes import free_port
+
+    # given an s3:// destination where nothing listens
+    dest = f"s3://KEY:SECRET@127.0.0.1:{free_port()}/backups?secure=0"
+
+    # when the stack is backed up there
+    with pytest.raises(CommandError) as failed:
+        run("dossier_backup", dest, "--no-progress")
+
+    # then the command says so (without the credentials), and no backup is recorded
+    assert "backup to s3://127.0.0.1:" in str(failed.value) and "SECRET" not in str(failed.value)
+    assert not AuditEvent.objects.filter(event_type="ops.backup.created").exists()

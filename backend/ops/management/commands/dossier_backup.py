@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from minio.error import S3Error
+from urllib3.exceptions import HTTPError
 
 from backend.ops.backup import BackupError, Progress, dossier_backup, redacted
 from storage.errors import StoreError
@@ -59,7 +61,7 @@ class Command(BaseCommand):
         try:
             result = dossier_backup(dest, objects=objects, parallel=parallel,
                                     progress=ProgressLines(self.stderr, not no_progress))
-        except (BackupError, StoreError) as exc:
+        except (BackupError, StoreError, S3Error, HTTPError, OSError) as exc:  # a place or server that fails
             raise CommandError(f"backup to {redacted(dest)} failed: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(
             f"Backup {result.backup_id} written to {result.place} in {result.seconds:.1f} s: database, "

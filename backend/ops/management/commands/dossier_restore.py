@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from minio.error import S3Error
+from urllib3.exceptions import HTTPError
 
 from backend.ops.backup import BackupError, dossier_restore, redacted
 from backend.ops.management.commands.dossier_backup import ProgressLines
@@ -28,7 +30,7 @@ class Command(BaseCommand):
         try:
             result = dossier_restore(src, backup_id=backup_id, force=force, parallel=parallel,
                                      progress=ProgressLines(self.stderr, not no_progress))
-        except (BackupError, StoreError) as exc:
+        except (BackupError, StoreError, S3Error, HTTPError, OSError) as exc:  # a place or server that fails
             raise CommandError(f"restore from {redacted(src)} failed: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(
             f"Restored backup {result.backup_id} in {result.seconds:.1f} s: database, {result.objects:,} objects "
