@@ -68,6 +68,10 @@ RETENTION_MESSAGES = (
     gettext_noop("Only product material describes a product."),
 )
 
+DISPOSAL_DUE_TITLE = gettext_noop("Documents due for disposal review: %(count)s")
+DISPOSAL_DUE_BODY = gettext_noop("Their retention period has ended. Dispose of each for good, or keep it longer "
+                                 "with a reason.")
+
 ORDER_STATUS_CHANGED = "crm.order.status_changed"
 PRODUCT_UPDATED = "crm.product.updated"
 CLOSED_ORDER_STATUSES = ("fulfilled", "cancelled")
@@ -328,7 +332,24 @@ def retention_refresh(*, today: dt.date | None = None) -> RefreshResult:
             break
         last_id = documents[-1].pk
         _refresh_batch(documents, policies, today, result)
+    if result.newly_due:
+        with transaction.atomic():
+            _tell_compliance(len(result.newly_due), today)
     return result
+
+
+def _tell_compliance(count: int, today: dt.date) -> None:
+    """One notification to the compliance officers for what a pass put in the queue (once a day)."""
+    from django.urls import reverse
+
+    from backend.accounts.models import Role, User
+    from backend.documents.notification_kinds import DOCUMENT_DISPOSAL_DUE
+    from backend.notifications.services import notify
+
+    officers = User.objects.filter(role=Role.COMPLIANCE, is_active=True)
+    notify(kind=DOCUMENT_DISPOSAL_DUE, recipients=officers,
+           title=(DISPOSAL_DUE_TITLE, {"count": count}), body=(DISPOSAL_DUE_BODY, {}),
+           link=reverse("web:disposal_review"), once_key=f"disposal-due-{today.isoformat()}")
 
 
 def _refresh_batch(documents: list[Document], policies, today: dt.date, result: RefreshResult) -> None:

@@ -28,6 +28,7 @@ from backend.documents.retention import (
 )
 from backend.documents.selectors_retention import disposal_queue, disposal_records
 from backend.documents.tasks import retention_refresh as retention_refresh_task
+from backend.notifications.models import Notification
 from tests import factories
 from tests.crm.factories import CustomerFactory, OpportunityFactory, OrderFactory, ProductFactory
 
@@ -171,6 +172,10 @@ def test_the_day_comes_the_document_goes_to_the_review_queue_once(cast):
     events = AuditEvent.objects.filter(event_type="document.disposal.due", target_id=str(contract.pk))
     assert events.count() == 1
     assert events.get().actor_id is None and events.get().detail["policy"] == "Contracts: order closed + 10 years"
+    # and the compliance officers are told once, in their language, with a link to the queue
+    told = Notification.objects.get(kind="documents.disposal_due")
+    assert told.recipient == cast["compliance"] and told.link == "/retention/review/"
+    assert told.title == "Documents due for disposal review: 1"
 
 
 # --- bids: purged N months after the opportunity was lost --------------------------------------------
