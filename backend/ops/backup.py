@@ -605,6 +605,72 @@ def read_object_list(place: BackupPlace, manifest: dict) -> list[ObjectEntry]:
     return [ObjectEntry(**json.loads(line)) for line in data.splitlines() if line.strip()]
 
 
+@dataclass
+class BackupCheck:
+    backup_id: str
+    checked: int = 0
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.corrupt)
+
+
+def backup_check(src: str, *, backup_id: str | None = None, parallel: int = 8,
+                 progress: Callable[[Progress], None] | None = None) -> BackupCheck:
+    """Read a backup through without restoring it: the database file and every object it lists (their
+    SHA-256 re-computed). With object versions, only that each version is still in the bucket."""
+    place = backup_place(src)
+    manifest = read_manifest(place, backup_id)
+    entries = read_object_list(place, manifest)
+    report = progress or (lambda state: None)
+    check = BackupCheck(backup_id=manifest["backup_id"])
+    database = manifest["database"]
+    with tempfile.TemporaryDirectory(prefix="dossier-check-") as work:
+        dump = Path(work) / database["file"]
+        report(Progress(stage="database"))
+        place.get_file(f"{BACKUPS_PREFIX}{manifest['backup_id']}/{database['file']}", dump)
+        if _file_sha256(dump) != database["sha256"]:
+            check.corrupt.append(database["file"])
+    versions = _versions_client() if manifest["objects"]["mode"] == "versions" else None
+    there = dict(place.listing(OBJECTS_PREFIX)) if versions is None else {}
+    state = Progress(stage="objects", total=len(entries))
+    report(state)
+
+    def verify(entry: ObjectEntry) -> tuple[ObjectEntry, str]:
+        if versions is not None:
+            from minio.error import S3Error
+
+            client, bucket = versions
+            try:
+                size = client.stat_object(bucket, entry.key, version_id=entry.version_id).size
+            except S3Error:
+                return entry, "missing"
+            return entry, "" if size == entry.size else "corrupt"
+        if there.get(object_name(entry.key)) is None:
+            return entry, "missing"
+        hasher = hashlib.sha256()
+        with place.open(object_name(entry.key)) as source:
+            while chunk := source.read(_CHUNK):
+                hasher.update(chunk)
+        return entry, "" if hasher.hexdigest() == entry.sha256 else "corrupt"
+
+    def verified(entry: ObjectEntry) -> ObjectEntry:
+        checked, problem = verify(entry)
+        if problem:
+            (check.missing if problem == "missing" else check.corrupt).append(checked.key)
+        return checked
+
+    for _ in in_parallel(verified, entries, parallel):
+        check.checked += 1
+        state.done += 1
+        report(state)
+    check.missing.sort()
+    check.corrupt.sort()
+    return check
+
+
 def stack_contents() -> list[str]:
     """What this stack holds that a restore would overwrite (empty: nothing)."""
     from django.contrib.auth import get_user_model

@@ -280,3 +280,26 @@ def test_a_destination_that_does_not_answer_fails_the_backup_with_a_message_and_
     # then the command says so (without the credentials), and no backup is recorded
     assert "backup to s3://127.0.0.1:" in str(failed.value) and "SECRET" not in str(failed.value)
     assert not AuditEvent.objects.filter(event_type="ops.backup.created").exists()
+
+
+def test_check_reads_a_backup_through_and_names_a_missing_or_changed_object(tmp_path):
+    # given a directory backup of three documents
+    owner = factories.UserFactory(username="check-owner")
+    for i in range(3):
+        factories.document(owner, title=f"Checked {i}", content=f"checked {i} {uuid.uuid4().hex}".encode(),
+                           filename="c.txt")
+    dest = tmp_path / "backups"
+    run("dossier_backup", str(dest), "--no-progress")
+    out, _ = run("dossier_restore", str(dest), "--check", "--no-progress")
+    assert "checked the database and 3 objects: 0 missing, 0 corrupt" in out, out
+
+    # when one object's copy is changed and another's deleted
+    first, second, _ = sorted(p for p in (dest / "objects").rglob("*") if p.is_file())
+    first.write_bytes(b"changed on the backup disk")
+    second.unlink()
+
+    # then the check names both and fails, and nothing of the stack was touched
+    with pytest.raises(CommandError, match="1 missing, 1 corrupt"):
+        run("dossier_restore", str(dest), "--check", "--no-progress")
+    assert Document.objects.count() == 3
+    assert not AuditEvent.objects.filter(event_type="ops.backup.restored").exists()
