@@ -50,6 +50,9 @@ _STAGES = {"lead": Stage.LEAD, "线索": Stage.LEAD, "意向": Stage.LEAD, "qual
            "需求确认": Stage.QUALIFICATION, "资格确认": Stage.QUALIFICATION, "proposal": Stage.PROPOSAL,
            "报价": Stage.PROPOSAL, "方案": Stage.PROPOSAL, "negotiation": Stage.NEGOTIATION, "谈判": Stage.NEGOTIATION,
            "商务谈判": Stage.NEGOTIATION}
+_TIER_VALUES = frozenset(CustomerTier.values)
+_STATUS_VALUES = frozenset(CustomerStatus.values)
+_OPEN_STAGE_VALUES = frozenset(str(stage) for stage in OPEN_STAGES)
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s.*)?$")
 _MONEY_NOISE = re.compile(r"[,\s¥￥$€元]|RMB|CNY|USD|EUR", re.IGNORECASE)
 
@@ -101,6 +104,14 @@ class RecordIndex:
                 for key in (username, email, display_name):
                     if name_key(key):
                         self.users.setdefault(name_key(key), pk)
+
+    def owner(self, user_id: int):
+        """The user (read once) a row names as owner."""
+        if not hasattr(self, "_owners"):
+            self._owners: dict[int, User] = {}
+        if user_id not in self._owners:
+            self._owners[user_id] = User.objects.filter(pk=user_id).first()
+        return self._owners[user_id]
 
     def add_customer(self, pk: int, *, name: str, region: str, code: str | None) -> None:
         key = name_key(name)
@@ -225,8 +236,8 @@ def clean_row(entity: str, raw: list[str], mapping: dict[str, int], index: Recor
     if entity in (ImportEntity.CUSTOMER, ImportEntity.CONTACT):
         _contact_fields(data, issues)
     if entity == ImportEntity.CUSTOMER:
-        data["tier"] = _choice(data["tier"], _TIERS, "tier", issues, values=CustomerTier.values)
-        data["status"] = _choice(data["status"], _STATUSES, "status", issues, values=CustomerStatus.values)
+        data["tier"] = _choice(data["tier"], _TIERS, "tier", issues, values=_TIER_VALUES)
+        data["status"] = _choice(data["status"], _STATUSES, "status", issues, values=_STATUS_VALUES)
         if data["owner"]:
             owner_id = index.users.get(name_key(data["owner"]))
             if owner_id is None:
@@ -247,7 +258,7 @@ def clean_row(entity: str, raw: list[str], mapping: dict[str, int], index: Recor
     if entity == ImportEntity.OPPORTUNITY:
         data["amount"] = _money(data["amount"], "amount", issues)
         data["expected_close"] = _date(data["expected_close"], "expected_close", issues)
-        data["stage"] = _choice(data["stage"], _STAGES, "stage", issues, values=list(OPEN_STAGES))
+        data["stage"] = _choice(data["stage"], _STAGES, "stage", issues, values=_OPEN_STAGE_VALUES)
     return data, issues
 
 
@@ -261,17 +272,17 @@ def _file_key(entity: str, data: dict, customer_id: int | None) -> list[tuple]:
         if data["code"]:
             keys.append(("code", name_key(data["code"])))
         if data["phone"]:
-            keys.append(("phone", phone_key(data["phone"])))
+            keys.append(("phone", data["phone"].split(" ")[0]))
         if data["email"]:
-            keys.append(("email", email_key(data["email"])))
+            keys.append(("email", data["email"].casefold()))
         return keys
     if entity == ImportEntity.CONTACT:
         owner = customer_id or ("?", name_key(data["customer"]), name_key(data["region"]))
         keys = [("name", owner, name_key(data["name"]))]
         if data["email"]:
-            keys.append(("email", owner, email_key(data["email"])))
+            keys.append(("email", owner, data["email"].casefold()))
         if data["phone"]:
-            keys.append(("phone", owner, phone_key(data["phone"])))
+            keys.append(("phone", owner, data["phone"].split(" ")[0]))
         return keys
     if entity == ImportEntity.PRODUCT:
         return [("code", data["code"].casefold())]
@@ -310,13 +321,14 @@ def analyse(entity: str, raw_rows, mapping: dict[str, int], index: RecordIndex) 
         if pk is not None:
             issues.append(DUPLICATE_IN_DATABASE)
             row.match = {"in": "database", "id": pk, "by": by}
-        first = next((seen[key] for key in _file_key(entity, data, customer_id) if key in seen), None)
+        keys = _file_key(entity, data, customer_id)
+        first = next((seen[key] for key in keys if key in seen), None)
         if first is not None:
             issues.append(DUPLICATE_IN_FILE)
             row.match = row.match or {"in": "file", "row": first}
             row.match["row"] = first
         else:
-            for key in _file_key(entity, data, customer_id):
+            for key in keys:
                 seen.setdefault(key, number)
         blocked = any(issue.startswith(MISSING) for issue in issues) or UNKNOWN_CUSTOMER in issues
         if blocked:

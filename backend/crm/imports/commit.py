@@ -29,7 +29,7 @@ def _fill_blanks(record, data: dict, names) -> dict:
     return {name: data[name] for name in names if data.get(name) and not getattr(record, name)}
 
 
-def _contact_of_customer_row(actor, customer: Customer, data: dict, index: RecordIndex) -> bool:
+def _contact_of_customer_row(actor, customer: Customer, data: dict, index: RecordIndex, *, new: bool = False) -> bool:
     """Add the row's contact to the customer unless it has them already (by e-mail, phone or name)."""
     contact_data = {"name": data.get("contact_name") or "", "phone": data.get("phone", ""),
                     "email": data.get("email", "")}
@@ -41,7 +41,7 @@ def _contact_of_customer_row(actor, customer: Customer, data: dict, index: Recor
     contact = customer_services.contact_create(
         actor=actor, customer=customer, name=contact_data["name"] or customer.name, title=data.get("contact_title", ""),
         phone=contact_data["phone"], email=contact_data["email"],
-        is_primary=not Contact.objects.filter(customer=customer).exists())
+        is_primary=new or not Contact.objects.filter(customer=customer).exists())
     index.add_contact(contact.pk, customer_id=customer.pk, name=contact.name, phone=contact.phone, email=contact.email)
     return True
 
@@ -58,16 +58,14 @@ def _customer(actor, row: ImportRow, index: RecordIndex) -> tuple[str, int]:
                 index.add_customer(customer.pk, name=customer.name, region=customer.region, code=customer.code)
             added = _contact_of_customer_row(actor, customer, data, index)
         return (ImportOutcome.MERGED if changes or added else ImportOutcome.UNCHANGED), customer.pk
-    from backend.accounts.models import User
-
-    owner = User.objects.filter(pk=data["owner_id"]).first() if data.get("owner_id") else None
+    owner = index.owner(data["owner_id"]) if data.get("owner_id") else None
     with transaction.atomic():
         customer = customer_services.customer_create(
             actor=actor, name=data["name"], region=data.get("region", ""), code=data.get("code") or None,
             industry=data.get("industry", ""), tier=data.get("tier") or CustomerTier.NORMAL,
             status=data.get("status") or CustomerStatus.PROSPECT, owner=owner)
         index.add_customer(customer.pk, name=customer.name, region=customer.region, code=customer.code)
-        _contact_of_customer_row(actor, customer, data, index)
+        _contact_of_customer_row(actor, customer, data, index, new=True)
     return ImportOutcome.CREATED, customer.pk
 
 
