@@ -957,7 +957,7 @@ class ImportDecision(models.TextChoices):
 
 class ImportOutcome(models.TextChoices):
     PENDING = "pending", _("Not yet imported")
-    CREATED = "created", _("Created")
+    CREATED = "created", pgettext_lazy("import outcome", "Created")
     MERGED = "merged", _("Merged")
     UNCHANGED = "unchanged", _("Unchanged")
     SKIPPED = "skipped", _("Skipped")
