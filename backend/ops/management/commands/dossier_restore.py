@@ -31,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args, src: str, backup_id: str | None, force: bool, check: bool, no_progress: bool,
                parallel: int, **options):
         if check:
-            return self.check(src, backup_id, parallel, not no_progress)
+            return self.check_backup(src, backup_id, parallel, not no_progress)
         try:
             result = dossier_restore(src, backup_id=backup_id, force=force, parallel=parallel,
                                      progress=ProgressLines(self.stderr, not no_progress))
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             "Next: `manage.py search_reindex --clear` and `manage.py audit_verify`."
         ))
 
-    def check(self, src: str, backup_id: str | None, parallel: int, progress: bool) -> None:
+    def check_backup(self, src: str, backup_id: str | None, parallel: int, progress: bool) -> None:
         try:
             found = backup_check(src, backup_id=backup_id, parallel=parallel,
                                  progress=ProgressLines(self.stderr, progress))
