@@ -546,6 +546,15 @@ from celery.schedules import crontab  # noqa: E402 (the digest's daily schedule 
 # SMS: no provider is reachable here; the file backend writes one JSON line per message.
 SMS_BACKEND = _env("SMS_BACKEND", "backend.notifications.sms.FileSmsBackend")
 SMS_FILE_PATH = _env("SMS_FILE_PATH", str(DATA_DIR / "sms" / "messages.jsonl"))
+# The triggers' beat passes (backend/notifications/triggers.py): reminders that came due within the last
+# NOTIFICATIONS_REMINDER_LOOKBACK_HOURS (every NOTIFICATIONS_SCAN_SECONDS); sent quotes ending within
+# NOTIFICATIONS_QUOTE_EXPIRY_DAYS; invoices overdue (due within the last NOTIFICATIONS_OVERDUE_LOOKBACK_DAYS);
+# shares and approvals ending within NOTIFICATIONS_EXPIRY_WARNING_DAYS. Each is told once.
+NOTIFICATIONS_SCAN_SECONDS = max(30, _env_int("NOTIFICATIONS_SCAN_SECONDS", 300))
+NOTIFICATIONS_REMINDER_LOOKBACK_HOURS = _env_int("NOTIFICATIONS_REMINDER_LOOKBACK_HOURS", 48)
+NOTIFICATIONS_QUOTE_EXPIRY_DAYS = _env_int("NOTIFICATIONS_QUOTE_EXPIRY_DAYS", 3)
+NOTIFICATIONS_OVERDUE_LOOKBACK_DAYS = _env_int("NOTIFICATIONS_OVERDUE_LOOKBACK_DAYS", 30)
+NOTIFICATIONS_EXPIRY_WARNING_DAYS = _env_int("NOTIFICATIONS_EXPIRY_WARNING_DAYS", 7)
 
 CELERY_BEAT_SCHEDULE = {
     "storage-gc-hourly": {"task": "documents.storage_gc", "schedule": 3600.0},
@@ -556,6 +565,8 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-retry": {"task": "notifications.retry_deliveries", "schedule": 60.0},
     "notifications-digest": {"task": "notifications.daily_digest",
                              "schedule": crontab(minute=0, hour=NOTIFICATIONS_DIGEST_HOUR)},
+    "notifications-scan-due": {"task": "notifications.scan_due", "schedule": float(NOTIFICATIONS_SCAN_SECONDS)},
+    "notifications-scan-daily": {"task": "notifications.scan_daily", "schedule": 6 * 3600.0},
 }
 
 # --- Trash and legal holds (T1, issue 17) ---------------------------------------------------------------

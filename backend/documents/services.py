@@ -287,6 +287,9 @@ def document_version_create(*, actor, document: Document, upload: UploadSource, 
             )
             search_index.index_document_changed(document_id=locked.pk, reason="version")
             previews.preview_warm_later(version)
+            from backend.notifications import triggers as notifications
+
+            notifications.version_uploaded(version=version, actor=actor)
             audit.record(DOCUMENT_VERSION_UPLOADED, actor=actor, target=locked,
                          detail=version_audit_detail(version, stored))
         return version
@@ -348,6 +351,9 @@ def document_update(
                 # Raised to confidential or secret: shares vouched for by someone who may not manage the
                 # document stop at once (same transaction, each audited) until someone who may re-confirms them.
                 suspended = sharing.shares_suspend_for_classification(actor=actor, document=locked)
+                from backend.notifications import triggers as notifications
+
+                notifications.shares_suspended(document=locked, shares=suspended, actor=actor)
             detail = {"changes": changes}
             if suspended:
                 detail["suspended_shares"] = [share.pk for share in suspended]

@@ -261,6 +261,10 @@ def document_version_approve(
         locked.updated_at = now
         locked.save(update_fields=["valid_version", "updated_at"])
         search_index.index_document_changed(document_id=locked.pk, reason="status")
+        from backend.notifications import triggers as notifications
+
+        current.document = locked
+        notifications.version_approved(version=current, actor=actor)
         audit.record(
             DOCUMENT_VERSION_STATUS_CHANGED,
             actor=actor,

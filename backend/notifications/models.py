@@ -47,6 +47,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             models.Index(fields=["delivery", "digested_at"], name="notification_digest_idx"),
+            # the beat passes ask "was this row told already?" (triggers.reminders_due)
+            models.Index(fields=["kind", "target_type", "target_id"], name="notification_target_idx"),
         ]
 
     def __str__(self) -> str:

@@ -27,3 +27,20 @@ def daily_digest() -> int:
     from backend.notifications.digest import send_daily_digests
 
     return send_daily_digests()
+
+
+@shared_task(name="notifications.scan_due", acks_late=True)
+def scan_due() -> dict:
+    """Beat: reminders that came due (often); idempotent, so a retried pass notifies nobody twice."""
+    from backend.notifications import triggers
+
+    return {"reminders": triggers.reminders_due()}
+
+
+@shared_task(name="notifications.scan_daily", acks_late=True)
+def scan_daily() -> dict:
+    """Beat, a few times a day: quotes about to expire, overdue invoices, shares and approvals about to end."""
+    from backend.notifications import triggers
+
+    return {"quotes": triggers.quotes_expiring(), "invoices": triggers.invoices_overdue(),
+            "documents": triggers.documents_expiring()}

@@ -107,6 +107,9 @@ def document_share_create(
             offer_valid_version=bool(offer_valid_version), expires_at=expires_at, note=(note or "")[:500],
             created_by=actor, created_at=timezone.now(),
         )
+        from backend.notifications import triggers as notifications
+
+        notifications.share_created(share=share)
         audit.record(DOCUMENT_SHARE_CREATED, actor=actor, target=document, customer_id=customer.pk, detail={
             "share": share.pk, "customer": customer.name, "version": version.number if version else "valid",
             "downloadable": share.downloadable, "expires_at": expires_at.isoformat() if expires_at else None,
@@ -426,6 +429,9 @@ def share_open(*, actor, share: DocumentShare) -> ShareView:
     else:
         text = _extracted_text(version)
         rendering = "text" if text else "none"
+    from backend.notifications import triggers as notifications
+
+    notifications.share_opened(share=share, actor=actor)
     audit.record(PORTAL_SHARE_VIEWED, actor=actor, target=share.document, customer_id=share.customer_id,
                  detail={"share": share.pk, "version": version.number, "downloadable": share.downloadable})
     return ShareView(share=share, version=version, superseded=superseded,

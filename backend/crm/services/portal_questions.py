@@ -69,6 +69,9 @@ def portal_question_ask(*, actor, subject: str, message: str) -> QuestionAsked:
             subject=f"{SUBJECT_MARK}{subject}"[:MAX_SUBJECT], body=message, occurred_at=now, due_at=now,
             owner=customer.owner, created_at=now,
         )
+        from backend.notifications import triggers as notifications
+
+        notifications.customer_question_asked(activity=activity, customer=customer)
         audit.record(CRM_PORTAL_QUESTION_ASKED, actor=actor, target=activity, customer_id=customer.pk, detail={
             "subject": subject, "owner": customer.owner_id, "contact": contact_id,
         })

@@ -130,6 +130,9 @@ def _step(
         if apply is not None:
             changed += apply(locked)
         locked.save(update_fields=changed)
+        from backend.notifications import triggers as notifications
+
+        notifications.service_request_state_changed(record=locked, previous=previous)
         audit.record("crm.service.dispatch_changed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"from": previous, "to": to, **(detail or {})})
     return locked
