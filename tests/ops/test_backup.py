@@ -27,8 +27,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.s3, pytest.ma
 
 
 def run(*args) -> tuple[str, str]:
+    """The command as manage.py runs it (system checks included), its stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
-    call_command(*args, stdout=out, stderr=err)
+    call_command(*args, stdout=out, stderr=err, skip_checks=False)
     return out.getvalue(), err.getvalue()
 
 
