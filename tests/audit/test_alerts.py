@@ -182,3 +182,17 @@ def test_a_missing_checkpoint_alerts_once_until_a_new_one_is_signed(settings, of
     [stale] = compliance_alerts_scan(now=later)
     assert stale.rule == RULE_CHECKPOINT and stale.detail["newest_at"]
     assert compliance_alerts_scan(now=later + MINUTE) == []
+
+
+def test_the_beat_runs_the_scan_and_the_verification_by_their_scheduled_names(settings, officer, rep):
+    from celery import current_app
+
+    import backend.audit.tasks  # noqa: F401 - registers the tasks, as the worker's autodiscovery does
+
+    audit.record("document.viewed", actor=rep, target_type="documents.document", target_id="1")
+    checkpoint_write()
+    scan = current_app.tasks[settings.CELERY_BEAT_SCHEDULE["compliance-alerts-scan"]["task"]]
+    assert scan.delay().get() == {"raised": []}
+    verify = current_app.tasks[settings.CELERY_BEAT_SCHEDULE["audit-verify"]["task"]]
+    assert verify.delay().get()["ok"] is True
+    assert AuditEvent.objects.filter(event_type="audit.chain.verified", outcome="success").exists()

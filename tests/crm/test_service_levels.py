@@ -275,3 +275,17 @@ def test_a_complaint_recorded_by_staff_goes_to_the_desk_but_an_issue_does_not(pe
     assert _notified("service.request_received") == []
     _open(people, type="complaint")
     assert [n.recipient for n in _notified("service.request_received")] == [people["engineer"]]
+
+
+def test_the_beat_runs_the_escalation_task_by_its_scheduled_name(people, settings):
+    # given the beat's schedule entry and the task it names
+    from celery import current_app
+
+    import backend.crm.tasks  # noqa: F401 - registers the task, as the worker's autodiscovery does
+
+    entry = settings.CELERY_BEAT_SCHEDULE["service-levels-escalate"]
+    assert entry["schedule"] == settings.SERVICE_LEVEL_SCAN_SECONDS
+
+    # when the beat sends it (eager without a broker), then it runs the escalation
+    result = current_app.tasks[entry["task"]].delay().get()
+    assert result == {"response": 0, "resolution": 0, "unconfirmed": 0}
