@@ -289,3 +289,16 @@ def test_the_beat_runs_the_escalation_task_by_its_scheduled_name(people, setting
     # when the beat sends it (eager without a broker), then it runs the escalation
     result = current_app.tasks[entry["task"]].delay().get()
     assert result == {"response": 0, "resolution": 0, "unconfirmed": 0}
+
+
+def test_a_quiet_beat_pass_costs_one_query_per_kind_of_escalation(people, django_assert_num_queries):
+    # given open records with clocks that are not due yet, and records without targets
+    _targets(people, urgent_issue=(60, 480))
+    for _ in range(5):
+        _open(people)
+        _open(people, priority="low")
+
+    # when the beat runs before anything is due, then it reads one indexed query per kind and writes nothing
+    # (each kind in its own transaction: a savepoint and its release around the query in the test's transaction)
+    with django_assert_num_queries(9):
+        assert service_levels_escalate() == {"response": 0, "resolution": 0, "unconfirmed": 0}
