@@ -122,8 +122,10 @@ def import_run(request, run_id: int):
     if show not in dict(ROW_FILTERS):
         show = "issues"
     rows = selectors.import_rows_for_review(run=run, only="" if show == "all" else show)
+    shown_fields = [] if run.entity == ImportEntity.DOCUMENT else [field.name for field in fields_of(run.entity)]
     for row in rows:
         row.issue_labels = [_labelled_issue(issue) for issue in row.issues]
+        row.shown_values = [row.data[name] for name in shown_fields if row.data.get(name)]
     report = run.report or {}
     issue_counts = [(str(runs.ISSUE_LABELS.get(code, code)), count) for code, count in
                     sorted((report.get("issues") or {}).items())]
