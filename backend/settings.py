@@ -621,6 +621,8 @@ COMPLIANCE_WORKING_HOURS = _env("COMPLIANCE_WORKING_HOURS", "08:00-19:00")
 COMPLIANCE_WORKING_DAYS = [int(day) for day in _env_list("COMPLIANCE_WORKING_DAYS", ["1", "2", "3", "4", "5"])]
 COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS = _env_int("COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS",
                                                  3 * AUDIT_CHECKPOINT_SECONDS)
+# How often the scan reads the checkpoints to look for a missing one (it reads every checkpoint record).
+COMPLIANCE_CHECKPOINT_CHECK_SECONDS = max(0, _env_int("COMPLIANCE_CHECKPOINT_CHECK_SECONDS", 3600))
 CELERY_BEAT_SCHEDULE["service-levels-escalate"] = {"task": "crm.service_levels_escalate",
                                                    "schedule": float(SERVICE_LEVEL_SCAN_SECONDS)}
 CELERY_BEAT_SCHEDULE["compliance-alerts-scan"] = {"task": "audit.compliance_alerts_scan",

@@ -12,7 +12,8 @@ The rules (thresholds in settings):
   one alert per user and day;
 * a failed chain verification (an audit.chain.verified event whose outcome is a failure), one alert each;
 * a missing checkpoint: no signed checkpoint newer than COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS while the trail
-  has events, or the checkpoints cannot be read: one alert per newest checkpoint.
+  has events, or the checkpoints cannot be read: one alert per newest checkpoint (looked at once per
+  COMPLIANCE_CHECKPOINT_CHECK_SECONDS: it reads every checkpoint record).
 
 Once: every alert has a key (the rule, the user and the event that crossed the threshold, or the day, or
 the checkpoint); an alert whose key the trail already holds is not raised again, so retries and overlapping
@@ -217,6 +218,21 @@ def _chain_alerts(*, now: dt.datetime) -> list[Alert]:
         "first_bad_id": (detail or {}).get("first_bad_id")}) for event_id, at, detail in failures]
 
 
+def _checkpoint_check_due(now: dt.datetime) -> bool:
+    """Reading the checkpoints reads every record of the write-once bucket: once per
+    COMPLIANCE_CHECKPOINT_CHECK_SECONDS (the first scan of each such period, across processes through the
+    cache), every scan when it is 0 or the cache is down."""
+    from django.core.cache import cache
+
+    every = settings.COMPLIANCE_CHECKPOINT_CHECK_SECONDS
+    if every <= 0:
+        return True
+    try:
+        return cache.add(f"compliance-alerts:checkpoints:{int(now.timestamp()) // every}", 1, timeout=2 * every)
+    except Exception:  # noqa: BLE001 - a cache that is down must not silence the rule
+        return True
+
+
 def _checkpoint_alerts(*, now: dt.datetime) -> list[Alert]:
     from backend.audit.checkpoints import checkpoints_read
     from storage.errors import StoreError
@@ -252,7 +268,7 @@ def compliance_alerts_scan(*, now: dt.datetime | None = None, checkpoints: bool 
         found += _burst_alerts(burst, start=start, now=now, raised=raised)
     found += _after_hours_alerts(start=min(start, now - dt.timedelta(days=1)), now=now)
     found += _chain_alerts(now=now)
-    if checkpoints:
+    if checkpoints and _checkpoint_check_due(now):
         found += _checkpoint_alerts(now=now)
     new = [alert for alert in found if alert.key not in known]
     if not new:

@@ -168,8 +168,9 @@ def test_a_failed_chain_verification_alerts_once(officer, rep):
 
 
 def test_a_missing_checkpoint_alerts_once_until_a_new_one_is_signed(settings, officer, rep):
-    # given events and no checkpoint at all
+    # given events and no checkpoint at all (and the checkpoints looked at by every scan)
     settings.COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS = 3600
+    settings.COMPLIANCE_CHECKPOINT_CHECK_SECONDS = 0
     audit.record("document.viewed", actor=rep, target_type="documents.document", target_id="1")
     [missing] = compliance_alerts_scan()
     assert missing.rule == RULE_CHECKPOINT and missing.key.endswith(":none")
@@ -196,3 +197,22 @@ def test_the_beat_runs_the_scan_and_the_verification_by_their_scheduled_names(se
     verify = current_app.tasks[settings.CELERY_BEAT_SCHEDULE["audit-verify"]["task"]]
     assert verify.delay().get()["ok"] is True
     assert AuditEvent.objects.filter(event_type="audit.chain.verified", outcome="success").exists()
+
+
+def test_the_checkpoints_are_read_once_per_check_period(settings, officer, rep):
+    # given checkpoints looked at once an hour and stale after a minute, events and no checkpoint
+    settings.COMPLIANCE_CHECKPOINT_CHECK_SECONDS = 3600
+    settings.COMPLIANCE_CHECKPOINT_MAX_AGE_SECONDS = 60
+    audit.record("document.viewed", actor=rep, target_type="documents.document", target_id="1")
+    next_hour = dt.datetime.fromtimestamp((int(timezone.now().timestamp()) // 3600 + 1) * 3600, tz=dt.timezone.utc)
+
+    # when the scan runs at the start of the next hour, then a checkpoint is signed
+    first = compliance_alerts_scan(now=next_hour + dt.timedelta(seconds=1))
+    checkpoint_write()
+
+    # then the first run alerts; later in the same hour the checkpoints are not read (though stale by then)
+    assert [a.rule for a in first] == [RULE_CHECKPOINT]
+    assert compliance_alerts_scan(now=next_hour + 30 * MINUTE) == []
+    # and in the hour after, they are, and the stale checkpoint alerts
+    [stale] = compliance_alerts_scan(now=next_hour + 61 * MINUTE)
+    assert stale.rule == RULE_CHECKPOINT and stale.detail["newest_at"]
