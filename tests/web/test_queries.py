@@ -60,7 +60,8 @@ PAGES = {
     "customer": ("/customers/{customer}/", 21),
     "customers": ("/customers/", 5),
     # + 3: the shares with customers, and which customers opened them (two reads of the audit trail)
-    "document": ("/documents/{quote_doc}/", 13),
+    # + 1: the legal holds covering it; + 1: its retention row (the retention panel)
+    "document": ("/documents/{quote_doc}/", 15),
     "pipeline": ("/pipeline/", 6),
     "service": ("/service/", 10),
 }
