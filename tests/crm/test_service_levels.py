@@ -238,12 +238,20 @@ def test_a_breach_reaches_the_managers_inbox_and_mailbox_once(people, settings, 
     assert record.title in message["Subject"]
 
 
-def test_a_dispatch_notifies_the_engineer(people):
-    record = _open(people, priority="normal")
+def test_a_dispatch_notifies_the_engineer_in_their_language(people):
+    # given an engineer who reads Chinese
+    people["engineer"].preferred_language = "zh-hans"
+    people["engineer"].save(update_fields=["preferred_language"])
+    record = _open(people, priority="urgent")
+
+    # when the record is dispatched to them
     service_services.service_record_dispatch(actor=people["owner"], record=record, engineer=people["engineer"])
 
+    # then they are told, in Chinese, with the priority in Chinese too
     [note] = _notified("service.dispatched")
-    assert note.recipient == people["engineer"] and record.title in note.title
+    assert note.recipient == people["engineer"] and note.link == f"/service/{record.pk}/"
+    assert note.title == f"派给您的工单：{record.title}（{people['customer']}）"
+    assert "紧急" in note.body
 
 
 def test_an_unconfirmed_dispatch_notifies_the_managers(people, settings):
