@@ -183,3 +183,23 @@ def test_someone_who_cannot_see_the_document_gets_a_404(cast):
     response = client_for(outsider).post(f"/documents/{brochure.pk}/retention-product/",
                                          {"product": ProductFactory().pk})
     assert response.status_code == 404 and not DocumentRetention.objects.exists()
+
+
+def test_the_review_page_reads_a_fixed_number_of_queries_whatever_the_queue(cast, due):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(cast["compliance"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/retention/review/").status_code == 200
+        return len(captured.captured_queries)
+
+    one = count()
+    for number in range(4):
+        document = factories.document(cast["rep"], title=f"Old contract {number}", kind="contract")
+        Document.objects.filter(pk=document.pk).update(created_at=timezone.now() - dt.timedelta(days=1))
+    retention_refresh()
+    assert DocumentRetention.objects.filter(state=DisposalState.DUE).count() == 5
+    assert count() == one
