@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop as N_
 
 from backend.notifications import notification_kinds as kinds
 from backend.notifications.models import Notification
-from backend.notifications.services import notify
+from backend.notifications.services import Notice, notify, notify_many
 
 
 def _customer_link(customer_id: int) -> str:
@@ -70,14 +70,15 @@ def reminders_due(*, now=None, batch: int = 1000) -> int:
         rows = list(due.filter(pk__gt=last_id).order_by("pk")[:batch])
         if not rows:
             return count
-        for activity in rows:
-            last_id = activity.pk
-            with transaction.atomic():
-                count += notify(kind=kinds.SALES_REMINDER_DUE, recipients=[activity.owner_id],
-                                title=(N_("Reminder due: %(subject)s (%(customer)s)"),
-                                       {"subject": activity.subject, "customer": activity.customer.name}),
-                                body=activity.body[:1000], link=_customer_link(activity.customer_id),
-                                target=activity, once_key=f"reminder-{activity.pk}-{int(activity.due_at.timestamp())}")
+        last_id = rows[-1].pk
+        with transaction.atomic():
+            count += notify_many(kind=kinds.SALES_REMINDER_DUE, notices=[
+                Notice(recipient_id=activity.owner_id,
+                       title=(N_("Reminder due: %(subject)s (%(customer)s)"),
+                              {"subject": activity.subject, "customer": activity.customer.name}),
+                       body=activity.body[:1000], link=_customer_link(activity.customer_id), target=activity,
+                       once_key=f"reminder-{activity.pk}-{int(activity.due_at.timestamp())}")
+                for activity in rows])
 
 
 def quotes_expiring(*, today=None) -> int:

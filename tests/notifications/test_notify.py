@@ -123,3 +123,26 @@ def test_digest_preference_holds_then_sends_one_digest_once(django_capture_on_co
     assert len(mail.outbox) == 1
     assert "First" in mail.outbox[0].body and "Second" in mail.outbox[0].body
     assert Notification.objects.filter(digested_at__isnull=True).count() == 0
+
+
+def test_notify_many_records_a_batch_once_in_each_language_and_emails_by_preference(
+        django_capture_on_commit_callbacks):
+    from backend.notifications.services import Notice, notify_many
+
+    english = UserFactory(email="en@example.com")
+    chinese = UserFactory(email="zh@example.com", preferred_language="zh-hans")
+    Preference.objects.create(user=english, kind=KIND, delivery="email")
+    gone = UserFactory(is_active=False)
+    notify(kind=KIND, recipients=[english], title="told before", once_key="k-1")
+    notices = [Notice(recipient_id=english.pk, title="again", once_key="k-1"),  # told already
+               Notice(recipient_id=english.pk, title=(gettext_noop("Hello %(name)s,"), {"name": "Li"}), once_key="k-2"),
+               Notice(recipient_id=chinese.pk, title=(gettext_noop("Hello %(name)s,"), {"name": "Li"}), once_key="k-2"),
+               Notice(recipient_id=chinese.pk, title="twice in one batch", once_key="k-2"),
+               Notice(recipient_id=gone.pk, title="inactive", once_key="k-3")]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify_many(kind=KIND, notices=notices) == 2
+        assert notify_many(kind=KIND, notices=notices) == 0
+    assert sorted(Notification.objects.filter(once_key="k-2").values_list("title", flat=True)) == [
+        "Hello Li,", "Li，您好："]
+    assert [message.to for message in mail.outbox] == [["en@example.com"]]
+    assert "Hello Li," in mail.outbox[0].subject
