@@ -384,3 +384,18 @@ def test_the_beat_task_fills_the_queue(cast):
 
     assert retention_refresh_task() == 1 and retention_refresh_task() == 0
     assert _row(document).state == DisposalState.DUE
+
+
+def test_a_deactivated_policy_takes_its_documents_out_of_the_queue(cast):
+    document = _due_document(cast)
+    day = TODAY + dt.timedelta(days=1)
+    policy = RetentionPolicy.objects.get()
+    retention_policy_save(actor=cast["compliance"], policy=policy, name=policy.name, kind=policy.kind,
+                          classification="", trigger=policy.trigger, period=policy.period, unit=policy.unit,
+                          active=False)
+
+    retention_refresh(today=day)
+
+    row = _row(document)
+    assert (row.state, row.policy, row.due_on) == (DisposalState.WAITING, None, None)
+    assert disposal_queue(user=cast["compliance"], today=day) == []

@@ -203,3 +203,20 @@ def test_the_review_page_reads_a_fixed_number_of_queries_whatever_the_queue(cast
     retention_refresh()
     assert DocumentRetention.objects.filter(state=DisposalState.DUE).count() == 5
     assert count() == one
+
+
+def test_disposing_of_a_held_document_is_refused_with_a_message(cast, due):
+    from backend.documents.holds import legal_hold_place
+
+    legal_hold_place(actor=cast["compliance"], scope="document", name="Dispute 2026-7", reason="Litigation",
+                     documents=[due.document])
+    client = client_for(cast["compliance"], "zh-hans")
+    page = client.get("/retention/review/").content.decode()
+    assert f'data-testid="held-{due.pk}"' in page and f'data-testid="dispose-{due.pk}"' not in page
+
+    response = client.post(f"/retention/review/{due.pk}/dispose/", follow=True)
+
+    assert response.status_code == 200 and "alert-error" in response.content.decode()
+    assert Document.objects.filter(pk=due.document_id).exists()
+    due.refresh_from_db()
+    assert due.state == DisposalState.DUE
