@@ -22,19 +22,65 @@ from backend.documents.services import document_create
 _READ = 1024 * 1024
 
 
+def _zip_member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its author saw it: ZIPs made on Chinese Windows store GBK names without the
+    UTF-8 flag, which Python reads as cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gb18030")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
 class FileSource:
-    """The files of a folder or a ZIP, named by their relative path with forward slashes."""
+    """The files of a folder or a ZIP, named by their relative path with forward slashes. A name found
+    nowhere but whose last part (the file's own name) one file of the source has, is that file."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, zipfile.ZipInfo] = {}
+        self._by_basename: dict[str, list[str]] | None = None
         if self.path.is_file():
             try:
                 self._zip = zipfile.ZipFile(self.path)
             except zipfile.BadZipFile:
                 raise InvalidInput("The source is neither a folder nor a ZIP file.") from None
+            self._members = {_zip_member_name(info): info for info in self._zip.infolist() if not info.is_dir()}
         elif not self.path.is_dir():
             raise InvalidInput("The source is neither a folder nor a ZIP file.")
+
+    def _names(self) -> list[str]:
+        if self._zip is not None:
+            return list(self._members)
+        root = self.path.resolve()
+        return [str(path.relative_to(root).as_posix()) for path in root.rglob("*") if path.is_file()]
+
+    def _by_own_name(self, relative: str) -> str:
+        """The one file of the source named like `relative`'s last part, or ""."""
+        if self._by_basename is None:
+            self._by_basename = {}
+            for name in self._names():
+                self._by_basename.setdefault(PurePosixPath(name).name, []).append(name)
+        found = self._by_basename.get(PurePosixPath(relative).name, [])
+        return found[0] if len(found) == 1 else ""
+
+    def _resolve(self, name: str) -> str:
+        """The source's own name for a manifest's file name; NotFound when it has none."""
+        relative = self._relative(name)
+        if relative:
+            if self._zip is not None and relative in self._members:
+                return relative
+            if self._zip is None:
+                path = self.path / relative
+                if path.is_file() and path.resolve().is_relative_to(self.path.resolve()):
+                    return relative
+            found = self._by_own_name(relative)
+            if found and (self._zip is not None
+                          or (self.path / found).resolve().is_relative_to(self.path.resolve())):
+                return found
+        raise NotFound("No such file in the folder or ZIP.")
 
     def close(self) -> None:
         if self._zip is not None:
@@ -55,24 +101,15 @@ class FileSource:
         return "/".join(parts)
 
     def size(self, name: str) -> int:
-        relative = self._relative(name)
-        if not relative:
-            raise NotFound("No such file in the folder or ZIP.")
+        relative = self._resolve(name)
         if self._zip is not None:
-            try:
-                return self._zip.getinfo(relative).file_size
-            except KeyError:
-                raise NotFound("No such file in the folder or ZIP.") from None
-        path = self.path / relative
-        if not path.is_file() or not path.resolve().is_relative_to(self.path.resolve()):
-            raise NotFound("No such file in the folder or ZIP.")
-        return path.stat().st_size
+            return self._members[relative].file_size
+        return (self.path / relative).stat().st_size
 
     @contextmanager
     def open(self, name: str) -> Iterator[BinaryIO]:
-        self.size(name)  # NotFound for a name outside the source or missing
-        relative = self._relative(name)
-        stream = self._zip.open(relative) if self._zip is not None else open(self.path / relative, "rb")
+        relative = self._resolve(name)
+        stream = self._zip.open(self._members[relative]) if self._zip is not None else open(self.path / relative, "rb")
         try:
             yield stream
         finally:

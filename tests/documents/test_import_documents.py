@@ -120,3 +120,23 @@ def test_the_command_imports_a_folder(world, tmp_path):
     # then the contract is a document of the customer's, and the path leaving the folder failed
     assert Document.objects.get(title="Old contract").crm_links.get().customer == world["customer"]
     assert '"created": 1' in out.getvalue() and '"failed": 1' in out.getvalue()
+
+
+def test_a_zip_from_chinese_windows_with_gbk_names_is_read_and_a_bare_file_name_found(world, tmp_path):
+    # given a ZIP whose member names are GBK without the UTF-8 flag (as Windows' own zip tool writes them),
+    # and a manifest that names the file without its folder
+    class GbkName(zipfile.ZipInfo):
+        def _encodeFilenameFlags(self):
+            return self.filename.encode("gbk"), self.flag_bits
+
+    path = tmp_path / "windows.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(GbkName("报价/旧报价单.pdf"), factories.pdf_bytes("gbk named"))
+    manifest = "文件,客户,类型\r\n旧报价单.pdf,华东精机,报价单\r\n".encode("gbk")
+
+    # when it is imported
+    run = import_documents(actor=world["admin"], source_path=path, manifest=manifest, manifest_name="m.csv")
+
+    # then the file was found by its own name and imported with its Chinese title
+    assert run.report["outcomes"] == {"created": 1}
+    assert Document.objects.get(title="旧报价单").kind == "quote"
