@@ -310,3 +310,19 @@ def test_a_quiet_beat_pass_costs_one_query_per_kind_of_escalation(people, django
     # (each kind in its own transaction: a savepoint and its release around the query in the test's transaction)
     with django_assert_num_queries(9):
         assert service_levels_escalate() == {"response": 0, "resolution": 0, "unconfirmed": 0}
+
+
+def test_the_api_gives_each_record_its_due_times_and_breach(people):
+    from tests.fixtures.clients import api_client
+
+    # given an urgent issue whose response is overdue
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+    ServiceRecord.objects.filter(pk=record.pk).update(response_due_at=timezone.now() - HOUR)
+
+    # when the engineer reads it through the API
+    body = api_client(people["engineer"]).get(f"/api/crm/service-records/{record.pk}/").json()
+
+    # then it carries its due times and says it is breached
+    assert body["breached"] is True
+    assert body["response_due_at"] and body["resolution_due_at"]

@@ -19,6 +19,7 @@ from backend.crm.api.refs import CustomerRefSerializer, ProductRefSerializer
 from backend.crm.models import DispatchState, Order, Priority, Product, ServiceType
 from backend.crm.selectors.customers import customer_get_visible
 from backend.crm.selectors.service import service_record_get_visible, service_record_list_visible
+from backend.crm.selectors.service_levels import service_clock
 from backend.crm.services import service as services
 
 
@@ -43,9 +44,17 @@ class ServiceRecordSerializer(serializers.Serializer):
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     preferred_visit_at = serializers.DateTimeField(allow_null=True)  # when the customer asked us to come
+    # service levels: when it must be dispatched and resolved (null without a target), and whether a due time
+    # has passed with the step not done (running late, or done late)
+    response_due_at = serializers.DateTimeField(allow_null=True)
+    resolution_due_at = serializers.DateTimeField(allow_null=True)
+    breached = serializers.SerializerMethodField()
 
     def get_next_state(self, record) -> str | None:
         return services.NEXT_STATE[record.dispatch_state]
+
+    def get_breached(self, record) -> bool:
+        return service_clock(record).breached
 
 
 class ArticleRefSerializer(serializers.Serializer):
