@@ -399,3 +399,19 @@ def test_a_deactivated_policy_takes_its_documents_out_of_the_queue(cast):
     row = _row(document)
     assert (row.state, row.policy, row.due_on) == (DisposalState.WAITING, None, None)
     assert disposal_queue(user=cast["compliance"], today=day) == []
+
+
+def test_the_command_runs_the_refresh_and_says_what_it_found(cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _policy(cast, name="Contracts: 1 day", trigger="created", period=1, unit="days")
+    document = factories.document(cast["rep"], kind="contract")
+    Document.objects.filter(pk=document.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    out = StringIO()
+
+    call_command("retention_refresh", stdout=out)
+
+    assert f"due for disposal review: document {document.pk}" in out.getvalue()
+    assert "1 documents under a policy: 0 waiting for their event, 0 scheduled, 1 due (1 new)" in out.getvalue()
