@@ -152,7 +152,9 @@ def section(result: dict) -> str:
             f"--to {result['to']}`: {result['docs']:,} documents ({mib:,.0f} MiB) on PostgreSQL {result['postgres']} "
             f"and `weed mini`, backed up to {'a bucket of the same server' if result['to'] == 's3' else 'a directory'}; "
             f"the restore is `manage.py dossier_restore` in a process of its own (start-up included). Load average "
-            f"{result['load_before']:.2f} → {result['load_after']:.2f} on {result['cores']} cores.\n\n"
+            f"{result['load_before']:.2f} → {result['load_after']:.2f} on {result['cores']} cores"
+            + (" (a busy machine: other work had the cores, so these are lower bounds)"
+               if result["load_before"] > result["cores"] else "") + ".\n\n"
             + markdown_table(["step", "seconds", "documents/s", "MiB/s"], rows) + "\n")
 
 
@@ -165,8 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="dossier_bench_backup")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--write", action="store_true", help="update the backup section of BENCHMARKS.md")
+    parser.add_argument("--from-json", type=Path, help="measure nothing: report (and --write) what a --json run saved")
     args = parser.parse_args(argv)
-    result = measure(args)
+    result = json.loads(args.from_json.read_text()) if args.from_json else measure(args)
     print(section(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
