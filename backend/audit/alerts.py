@@ -303,7 +303,7 @@ def _raise(alert: Alert, officers) -> bool:
         if AuditEvent.objects.filter(event_type=AUDIT_ALERT_RAISED, detail__key=alert.key).exists():
             return False
         event = audit.record(AUDIT_ALERT_RAISED, actor=None, outcome=Outcome.SUCCESS,
-                     target_type="accounts.user" if alert.subject_id else "audit.trail",
+                     target_type="accounts.user" if alert.subject_id else "audit.auditevent",
                      target_id=str(alert.subject_id or ""), target_label=alert.subject_label,
                      detail={"rule": alert.rule, "key": alert.key, "subject_id": alert.subject_id,
                              "to": [officer.username for officer in officers], **alert.detail})

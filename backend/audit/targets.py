@@ -28,6 +28,7 @@ TARGET_TYPE_LABELS = {
     "crm.payment": _("Payment"),
     "crm.product": _("Product"),
     "crm.servicerecord": _("Service record"),
+    "crm.serviceleveltarget": _("Service levels"),
     "crm.serviceattachment": _("Service attachment"),
     "crm.knowledgearticle": _("Knowledge article"),
     "crm.announcement": _("Announcement"),
