@@ -208,3 +208,32 @@ def test_the_owner_purges_from_the_trash_early(owner):
 
     # then it is gone
     assert not Document.objects.filter(pk=document.pk).exists()
+
+
+def test_the_search_index_leaves_a_trashed_document_out_until_it_is_restored(owner):
+    from indexing.sync import index_docs_for_documents
+
+    # given a document in the trash
+    document = factories.document(owner)
+    document_trash(actor=owner, document=document)
+
+    # then the index sync treats it as gone, and as present again once restored
+    assert index_docs_for_documents([document.pk])[1] == set()
+    document_restore(actor=owner, document=Document.objects.get(pk=document.pk))
+    assert index_docs_for_documents([document.pk])[1] == {document.pk}
+
+
+def test_the_api_delete_moves_to_the_trash_and_a_hold_answers_409(owner, compliance):
+    from tests.fixtures.clients import client_for
+
+    held = factories.document(owner, title="Held")
+    free = factories.document(owner, title="Free")
+    legal_hold_place(actor=compliance, scope="document", name="Audit", reason="Tax audit", documents=[held])
+
+    refused = client_for(owner).delete(f"/api/documents/{held.pk}/")
+    trashed = client_for(owner).delete(f"/api/documents/{free.pk}/")
+
+    assert refused.status_code == 409 and refused.json()["code"] == "legal_hold"
+    assert Document.objects.get(pk=held.pk).trashed_at is None
+    assert trashed.status_code == 204 and Document.objects.get(pk=free.pk).trashed_at is not None
+    assert client_for(owner).get(f"/api/documents/{free.pk}/").status_code == 404
