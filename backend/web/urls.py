@@ -153,6 +153,7 @@ urlpatterns = [
     path("imports/<int:run_id>/", imports.import_run, name="import_run"),
     path("imports/<int:run_id>/map/", imports.import_run_map, name="import_run_map"),
     path("imports/<int:run_id>/decide/", imports.import_run_decide, name="import_run_decide"),
+    path("imports/<int:run_id>/decide-where/", imports.import_run_decide_where, name="import_run_decide_where"),
     path("imports/<int:run_id>/commit/", imports.import_run_commit, name="import_run_commit"),
     path("imports/<int:run_id>/progress/", imports.import_run_progress, name="import_run_progress"),
     path("announcements/", announcements.announcement_list, name="announcements"),

@@ -214,3 +214,17 @@ def test_the_command_reports_and_commits(people, tmp_path):
     text = out.getvalue()
     assert '"duplicate_in_file": 2' in text and '"created": 2' in text
     assert Customer.objects.filter(name="新客户甲").exists()
+
+
+def test_a_file_that_is_not_a_readable_table_is_refused_with_a_reason(people):
+    from backend.common.errors import InvalidInput
+
+    # given a "CSV" with a single field far longer than any table's, and bytes that are no text at all
+    huge = ("name,region\n\"" + "x" * 200_000 + "\",上海\n").encode()
+    # then each is refused with what is wrong, and no run is kept
+    with pytest.raises(InvalidInput, match="not a readable CSV table"):
+        runs.import_run_analyse(actor=people["admin"], entity="customer", filename="huge.csv", data=huge)
+    with pytest.raises(InvalidInput, match="neither UTF-8 nor GBK"):
+        runs.import_run_analyse(actor=people["admin"], entity="customer", filename="x.csv", data=b"\xff\xfe\x81\x00\x82")
+    from backend.crm.models import ImportRun
+    assert not ImportRun.objects.exists()

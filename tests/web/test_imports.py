@@ -49,7 +49,8 @@ def test_the_wizard_is_not_there_for_those_who_may_not_import(role, admin):
     assert _upload(client).status_code == 404
     for path in (f"/imports/{run.pk}/", f"/imports/{run.pk}/progress/"):
         assert client.get(path).status_code == 404
-    for path in (f"/imports/{run.pk}/commit/", f"/imports/{run.pk}/decide/", f"/imports/{run.pk}/map/"):
+    for path in (f"/imports/{run.pk}/commit/", f"/imports/{run.pk}/decide/", f"/imports/{run.pk}/map/",
+                 f"/imports/{run.pk}/decide-where/"):
         assert client.post(path).status_code == 404
     assert ImportRun.objects.count() == 1 and not Customer.objects.filter(name="ABC精密").exists()
     assert "nav-imports" not in client.get("/products/").content.decode()
@@ -129,3 +130,22 @@ def test_a_zip_and_its_manifest_become_documents(admin):
     assert document.crm_links.get().customer.name == "华东精机"
     page = client_for(admin).get(response["Location"] + "?show=failed").content.decode()
     assert "nope.pdf" in page
+
+
+def test_every_row_of_a_kind_is_decided_at_once(admin):
+    # given a dry run with a repeat of an earlier row
+    client = client_for(admin)
+    _upload(client)
+    run = ImportRun.objects.get()
+
+    # when the importer sets every repeated row to "skip"
+    response = client.post(f"/imports/{run.pk}/decide-where/", {"where": "duplicate_in_file", "decision": "skip"})
+
+    # then that row (and only it) is skipped, and the change is audited
+    assert response.status_code == 302
+    assert {row.number: row.decision for row in ImportRow.objects.filter(run=run)} == {
+        2: "create", 3: "skip", 4: "create"}
+    assert AuditEvent.objects.filter(event_type="crm.import.decided", actor=admin).exists()
+    # and a category that does not exist is refused, not guessed
+    client.post(f"/imports/{run.pk}/decide-where/", {"where": "everything", "decision": "skip"})
+    assert ImportRow.objects.filter(run=run, decision="skip").count() == 1

@@ -83,7 +83,11 @@ def read_table(data: bytes, *, filename: str = "") -> Table:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    headers, rows = _trimmed(csv.reader(io.StringIO(text, newline=""), dialect))
+    try:
+        headers, rows = _trimmed(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error:
+        raise InvalidInput("The file is not a readable CSV table.",
+                           fields={"file": ["The file is not a readable CSV table."]}) from None
     return Table(headers=headers, rows=rows, encoding="utf-8" if encoding == "utf-8-sig" else encoding)
 
 

@@ -37,6 +37,8 @@ MESSAGES = (
     gettext_noop("The row names no file."),
     gettext_noop("No such file in the folder or ZIP."),
     gettext_noop("The source is neither a folder nor a ZIP file."),
+    gettext_noop("The file is not a readable CSV table."),
+    gettext_noop("Choose which rows."),
 )
 MAX_ROWS = 200_000
 ROW_BATCH = 2000
@@ -178,6 +180,21 @@ def import_rows_decide(*, actor, run: ImportRun, decisions: dict[int, str]) -> i
             audit.record("crm.import.decided", actor=actor, target=locked,
                          detail={"changed": changed, "decisions": Counter(decisions.values())})
     return changed
+
+
+DECIDE_WHERE = (analysis.DUPLICATE_IN_FILE, analysis.DUPLICATE_IN_DATABASE, analysis.INVALID_PHONE,
+                analysis.INVALID_EMAIL, analysis.UNKNOWN_OWNER, "all")
+
+
+def import_rows_decide_where(*, actor, run: ImportRun, issue: str, decision: str) -> int:
+    """Set the decision of every row with `issue` (or of all rows: "all"), however many the file has;
+    returns how many changed."""
+    _require_own(actor, run)
+    if issue not in DECIDE_WHERE:
+        raise InvalidInput("Choose which rows.")
+    rows = ImportRow.objects.filter(run=run).exclude(decision=decision).values_list("number", "issues")
+    numbers = [number for number, issues in rows.iterator(5000) if issue == "all" or issue in issues]
+    return import_rows_decide(actor=actor, run=run, decisions=dict.fromkeys(numbers, decision)) if numbers else 0
 
 
 def import_run_commit(*, actor, run: ImportRun, progress: Callable[[int, int], None] | None = None) -> ImportRun:

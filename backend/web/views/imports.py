@@ -144,6 +144,8 @@ def import_run(request, run_id: int):
         "decisions": ImportDecision.choices, "editable": run.status == ImportRunStatus.ANALYSED and not documents,
         "documents": documents, "rows_shown": selectors.ROWS_SHOWN,
         "percent": int(100 * run.done / run.total) if run.total else 100,
+        "where_choices": [(code, _("All rows") if code == "all" else runs.ISSUE_LABELS[code])
+                          for code in runs.DECIDE_WHERE],
     })
 
 
@@ -176,6 +178,20 @@ def import_run_decide(request, run_id: int):
     else:
         messages.success(request, _("Decisions saved (%(count)d changed).") % {"count": changed})
     return redirect(f"{reverse('web:import_run', args=[run.pk])}?show={request.POST.get('show', 'issues')}")
+
+
+@staff_page
+@require_POST
+def import_run_decide_where(request, run_id: int):
+    run = selectors.import_run_get(user=request.user, run_id=run_id)
+    with Refusal() as refusal:
+        changed = runs.import_rows_decide_where(actor=request.user, run=run, issue=request.POST.get("where", ""),
+                                                decision=request.POST.get("decision", ""))
+    if refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Decisions saved (%(count)d changed).") % {"count": changed})
+    return redirect("web:import_run", run_id=run.pk)
 
 
 @staff_page
