@@ -22,4 +22,4 @@ RUN useradd --system --home /var/lib/dossier dossier && mkdir -p /var/lib/dossie
     && chown dossier /var/lib/dossier /var/backups/dossier
 USER dossier
 # DEST is a directory (a mounted volume) or an s3:// URL: BACKUP_DEST in the environment.
-CMD ["sh", "-c", "exec python manage.py dossier_backup \"$BACKUP_DEST\" --no-progress"]
+CMD ["sh", "-c", "exec python manage.py dossier_backup \"$BACKUP_DEST\" --no-progress --keep \"${BACKUP_KEEP:-14}\""]

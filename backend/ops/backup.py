@@ -88,6 +88,9 @@ class BackupPlace(Protocol):
 
     def names(self, prefix: str) -> Iterator[str]: ...
 
+    def delete(self, name: str) -> None:
+        """Remove `name`; a missing one is fine."""
+
 
 class DirectoryPlace:
     def __init__(self, root: str | Path):
@@ -150,6 +153,9 @@ class DirectoryPlace:
 
     def names(self, prefix: str) -> Iterator[str]:
         return (name for name, _ in self.listing(prefix))
+
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
 
 
 class _ChunkStream(io.RawIOBase):
@@ -246,6 +252,9 @@ class S3Place:
 
     def names(self, prefix: str) -> Iterator[str]:
         return (name for name, _ in self.listing(prefix))
+
+    def delete(self, name: str) -> None:
+        self.client.remove_object(self.bucket, self.prefix + name)
 
 
 class _S3Body(io.RawIOBase):
@@ -417,7 +426,8 @@ def _newest_checkpoint_record() -> dict | None:
 
 
 def _new_backup_id() -> str:
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    # sorts by time (to the microsecond) as text: the newest backup is the last name
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
 def _dump_postgresql(path: Path) -> list[ObjectEntry]:
@@ -603,6 +613,40 @@ def read_object_list(place: BackupPlace, manifest: dict) -> list[ObjectEntry]:
     if hashlib.sha256(data).hexdigest() != manifest["objects"]["list_sha256"]:
         raise BackupError(f"the object list of backup {manifest['backup_id']} does not match its manifest")
     return [ObjectEntry(**json.loads(line)) for line in data.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    backups_removed: list[str]
+    objects_removed: int
+    bytes_freed: int
+
+
+def backups_prune(place: BackupPlace, *, keep: int, current: str | None = None) -> PruneResult:
+    """Keep the newest `keep` complete backups in `place`; remove the older ones and then every object that no
+    kept backup lists. Backups without a manifest (one being written) and their objects are left alone only
+    if a kept backup lists them: do not prune while another backup writes to the same place."""
+    if keep < 1:
+        raise BackupError("keep at least one backup")
+    complete = backups_in(place)
+    removed = [backup_id for backup_id in complete[:-keep] if backup_id != current]  # never the one just written
+    kept = [backup_id for backup_id in complete if backup_id not in removed]
+    for backup_id in removed:
+        base = f"{BACKUPS_PREFIX}{backup_id}/"
+        place.delete(base + MANIFEST)  # first: from here on it is incomplete, never restored half-deleted
+        for name in list(place.names(base)):
+            place.delete(name)
+    listed: set[str] = set()
+    for backup_id in kept:
+        manifest = read_manifest(place, backup_id)
+        listed.update(object_name(entry.key) for entry in read_object_list(place, manifest))
+    objects = freed = 0
+    for name, size in list(place.listing(OBJECTS_PREFIX)):
+        if name not in listed:
+            place.delete(name)
+            objects += 1
+            freed += size
+    return PruneResult(backups_removed=removed, objects_removed=objects, bytes_freed=freed)
 
 
 @dataclass

@@ -304,3 +304,25 @@ def test_check_reads_a_backup_through_and_names_a_missing_or_changed_object(tmp_
         run("dossier_restore", str(dest), "--check", "--no-progress")
     assert Document.objects.count() == 3
     assert not AuditEvent.objects.filter(event_type="ops.backup.restored").exists()
+
+
+def test_keep_prunes_older_backups_and_the_objects_only_they_listed(tmp_path):
+    # given a backup of a document that is then removed, and a later document
+    owner = factories.UserFactory(username="prune-owner")
+    gone = factories.document(owner, title="Gone", content=b"gone " + uuid.uuid4().hex.encode(), filename="g.txt")
+    gone_key = gone.versions.get().object_key
+    dest = tmp_path / "backups"
+    run("dossier_backup", str(dest), "--no-progress")
+    Document.objects.filter(pk=gone.pk).delete()
+    factories.document(owner, title="Stays", content=b"stays " + uuid.uuid4().hex.encode(), filename="s.txt")
+    run("dossier_backup", str(dest), "--no-progress")
+
+    # when a third backup keeps only the newest two
+    out, _ = run("dossier_backup", str(dest), "--no-progress", "--keep", "2")
+
+    # then the oldest backup is gone, and with it the object only it listed; the kept ones restore-check clean
+    assert "removed 1 older backups and 1 objects" in out, out
+    assert len(list(dest.glob("backups/*/manifest.json"))) == 2
+    assert not (dest / "objects" / gone_key).exists()
+    out, _ = run("dossier_restore", str(dest), "--check", "--no-progress")
+    assert "0 missing, 0 corrupt" in out

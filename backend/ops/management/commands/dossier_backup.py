@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from minio.error import S3Error
 from urllib3.exceptions import HTTPError
 
-from backend.ops.backup import BackupError, Progress, dossier_backup, redacted
+from backend.ops.backup import BackupError, Progress, backup_place, backups_prune, dossier_backup, redacted
 from storage.errors import StoreError
 
 
@@ -55,9 +55,15 @@ class Command(BaseCommand):
                             help="copy the objects' bytes (default), or on a versioned S3 bucket only note each "
                                  "object's version id")
         parser.add_argument("--parallel", type=int, default=8, help="objects copied at once (default 8)")
+        parser.add_argument("--keep", type=int, default=None,
+                            help="after the backup, keep only the newest N complete backups in DEST and the objects "
+                                 "they list (never while another backup writes to DEST)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, dest: str, objects: str, no_progress: bool, parallel: int, **options):
+    def handle(self, *args, dest: str, objects: str, no_progress: bool, parallel: int, keep: int | None,
+               **options):
+        if keep is not None and keep < 1:
+            raise CommandError("--keep needs at least 1 (the backup just written)")
         try:
             result = dossier_backup(dest, objects=objects, parallel=parallel,
                                     progress=ProgressLines(self.stderr, not no_progress))
@@ -69,3 +75,13 @@ class Command(BaseCommand):
             f"{result.bytes_copied / (1 << 20):,.1f} MiB copied), audit checkpoint "
             f"{'at event #' + str(result.checkpoint_head_id) if result.checkpoint_head_id else 'none yet'}."
         ))
+        if keep is None:
+            return
+        try:
+            pruned = backups_prune(backup_place(dest), keep=keep, current=result.backup_id)
+        except (BackupError, StoreError, S3Error, HTTPError, OSError) as exc:
+            raise CommandError(f"the backup is written, but pruning {redacted(dest)} failed: {exc}") from exc
+        self.stdout.write(
+            f"Kept the newest {keep} backups: removed {len(pruned.backups_removed)} older backups and "
+            f"{pruned.objects_removed:,} objects no kept backup lists ({pruned.bytes_freed / (1 << 20):,.1f} MiB)."
+        )
