@@ -589,11 +589,9 @@ QUOTE_PDF_TERMS = _env("QUOTE_PDF_TERMS", "")
 PRODUCT_CATALOGUE_ROLES = _env_list("PRODUCT_CATALOGUE_ROLES", ["admin"])
 # The roles whose members read every rep's work log (visits, calls, notes, reminders); everyone reads their own.
 WORKLOG_READER_ROLES = _env_list("WORKLOG_READER_ROLES", ["admin"])
-# Campaigns, leads, expenses (M1): the roles that start campaigns and record leads; the auth group of the
-# managers who decide the expenses of colleagues in their own department (administrators decide anyone's;
-# nobody decides their own).
+# Campaigns, leads, expenses (M1): the roles that start campaigns and record leads. (Expenses are decided by
+# the submitter's team manager, policy/marketing.py, or an administrator; nobody decides their own.)
 MARKETING_ROLES = _env_list("MARKETING_ROLES", ["admin", "sales"])
-EXPENSE_APPROVER_GROUP = _env("EXPENSE_APPROVER_GROUP", "expense-approvers")
 # Import (I1): who may run import_records / import_documents and the import wizard; the largest file the
 # wizard takes (bytes).
 IMPORT_ROLES = _env_list("IMPORT_ROLES", ["admin"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from backend.audit.models import AuditEvent
@@ -66,7 +66,7 @@ def test_a_campaign_brings_two_leads_to_a_rep_whose_expense_her_manager_approves
     words = WORDS[language]
     suffix = "en" if language == "en" else "zh"
     manager = factories.UserFactory(username="sun.li", display_name="孙立", department=world.colleague.department)
-    Group.objects.get_or_create(name="expense-approvers")[0].user_set.add(manager)
+    manager.user_permissions.add(Permission.objects.get(codename="view_team_figures", content_type__app_label="crm"))
     problems: list[str] = []
 
     # given the marketer, who opens Campaigns from the menu and starts an exhibition

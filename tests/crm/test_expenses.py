@@ -1,5 +1,5 @@
 """Expenses: submitted by any member of staff, decided once by the submitter's manager (a colleague of
-the same department in the expense approvers' group, or an administrator; never the submitter), audited; who
+the same department holding crm.view_team_figures, or an administrator; never the submitter), audited; who
 sees them; links that must be visible and consistent; totals per currency on the customer 360."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,10 +35,10 @@ def _events(event_type: str):
 
 @pytest.fixture
 def manager(people):
-    """A sales manager: in the expense approvers' group and the owner's department (sales-east), so they
+    """A sales manager: the team manager (crm.view_team_figures) of the owner's department, sales-east, so they
     decide the owner's and the colleague's expenses."""
     user = factories.UserFactory(username="sun.li", department=people["owner"].department)
-    Group.objects.get_or_create(name="expense-approvers")[0].user_set.add(user)
+    user.user_permissions.add(Permission.objects.get(codename="view_team_figures", content_type__app_label="crm"))
     return user
 
 
@@ -151,9 +151,10 @@ def test_the_customer_360_lists_its_expenses_with_approved_and_pending_totals_pe
         expense_decide(actor=manager, expense=expense, approve=True)
     _taxi(people["owner"], customer=customer, amount="7")
     _taxi(people["owner"], customer=CustomerFactory(owner=people["owner"]), amount="999")  # another customer
-    # when the owner reads the customer's expenses: four queries (whether they are an approver, the rows,
-    # two totals), whatever the number of rows
-    with django_assert_num_queries(4):
+    # when the owner reads the customer's expenses: five queries (whether they are a team manager: their
+    # permissions and their groups' — both remembered on the user —, the rows, two totals), whatever the
+    # number of rows
+    with django_assert_num_queries(5):
         rows, totals, pending = expenses_for_customer(user=people["owner"], customer=customer)
     assert len(rows) == 4
     assert totals == {"CNY": Decimal("300.10"), "USD": Decimal("50.00")}

@@ -4,7 +4,7 @@ decision, who may open and post each page (no right: 404), the customer 360's ex
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from backend.audit.models import AuditEvent
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def manager(world):
-    """The sales-east manager: in the expense approvers' group, in the rep's department."""
+    """The sales-east manager: the team manager of the rep's department (crm.view_team_figures)."""
     user = factories.UserFactory(username="sun.li", display_name="孙立", department=world.rep.department)
-    Group.objects.get_or_create(name="expense-approvers")[0].user_set.add(user)
+    user.user_permissions.add(Permission.objects.get(codename="view_team_figures", content_type__app_label="crm"))
     return user
 
 

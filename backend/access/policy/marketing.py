@@ -7,10 +7,10 @@
   recorded it keeps seeing it. Assigning it hands the customer to the rep, which is the customer's MANAGE
   action (its one owner, or an administrator): once a rep owns it, marketing cannot take it back.
 * An expense is seen by whoever submitted it, by administrators and compliance, by the submitter's
-  manager (a colleague of the same department who is in the EXPENSE_APPROVER_GROUP auth group,
-  "expense-approvers" unless the deployment names another; administrators put managers in it) and by
-  whoever may change the customer it was spent on. It is decided (approved or rejected) by the
-  submitter's manager or an administrator — never by the submitter.
+  manager (their department's team manager: a member of the department holding `crm.view_team_figures`,
+  the one notion of a manager that the reports use too, policy/reports.py) and by whoever may change
+  the customer it was spent on. It is decided (approved or rejected) by the submitter's manager or an
+  administrator — never by the submitter.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.db.models import Q
 from backend.access.policy.actions import Action
 from backend.access.policy.crm import CRM_ACCESS_DENIED, customer_visibility_q
 from backend.access.policy.registry import EVERYTHING, NOTHING, register_staff
+from backend.access.policy.reports import is_team_manager
 from backend.access.policy.users import is_active_staff
 from backend.accounts.models import Role
 from backend.crm.models import Campaign, Expense, ExpenseStatus, Lead
@@ -39,17 +40,9 @@ def may_submit_expenses(user) -> bool:
 
 
 def is_expense_approver(user) -> bool:
-    """May `user` decide anyone's expenses at all: everyone's for administrators, their department's for
-    a member of EXPENSE_APPROVER_GROUP (looked up once per user object and remembered on it)?"""
-    if not is_active_staff(user):
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    if user.department_id is None:
-        return False
-    if "_expense_approver" not in user.__dict__:
-        user.__dict__["_expense_approver"] = user.groups.filter(name=settings.EXPENSE_APPROVER_GROUP).exists()
-    return user.__dict__["_expense_approver"]
+    """May `user` decide anyone's expenses at all: everyone's for administrators, their department's for a
+    team manager (is_team_manager: the permission is looked up once per user object)?"""
+    return is_active_staff(user) and (user.role == Role.ADMIN or is_team_manager(user))
 
 
 def decidable_expenses_q(user) -> Q:
