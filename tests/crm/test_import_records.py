@@ -228,3 +228,18 @@ def test_a_file_that_is_not_a_readable_table_is_refused_with_a_reason(people):
         runs.import_run_analyse(actor=people["admin"], entity="customer", filename="x.csv", data=b"\xff\xfe\x81\x00\x82")
     from backend.crm.models import ImportRun
     assert not ImportRun.objects.exists()
+
+
+def test_the_command_takes_a_column_mapping_and_a_dry_run_writes_no_record(people, tmp_path):
+    # given a file whose name column has a header nobody guesses
+    path = tmp_path / "odd.csv"
+    path.write_bytes("Firma,地区\n丙公司,浙江\n".encode())
+    out = io.StringIO()
+
+    # when the command maps it by header, as a dry run
+    call_command("import_records", str(path), "--entity", "customer", "--user", people["admin"].username,
+                 "--map", "name=Firma", "--dry-run", stdout=out, stderr=io.StringIO())
+
+    # then the report shows the mapping and one row to create, and nothing was written
+    assert '"name": 0' in out.getvalue() and '"create": 1' in out.getvalue()
+    assert not Customer.objects.filter(name="丙公司").exists()
