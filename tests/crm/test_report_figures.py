@@ -287,9 +287,15 @@ def test_service_by_product_and_type_with_response_and_resolution_hours(people, 
 
 
 def test_the_receivables_chart_keeps_the_largest_in_the_database(people, world, django_assert_max_num_queries):
+    # as of the quarter's end 北京 owes all 3000 (paid in July), 上海 900 CNY (and 200 USD)
     with django_assert_max_num_queries(1):
-        rows = figures.receivables_top(user=people["admin"], limit=1, as_of=dt.date(2026, 6, 30))
-    assert [(r["customer__name"], r["outstanding"]) for r in rows] == [("北京 Beijing Tools", Decimal("2000.00"))]
+        rows = figures.receivables_top(user=people["admin"], limit=2, as_of=dt.date(2026, 6, 30))
+    assert [(r["customer__name"], r["currency"], r["outstanding"], r["overdue"]) for r in rows] == [
+        ("北京 Beijing Tools", "CNY", Decimal("3000.00"), Decimal("0.00")),
+        ("上海华东精密机械有限公司", "CNY", Decimal("900.00"), Decimal("900.00"))]
+    # and a rep's chart holds only what they may see
+    assert [r["customer__name"] for r in figures.receivables_top(user=people["owner"], as_of=dt.date(2026, 6, 30))] \
+        == ["上海华东精密机械有限公司", "上海华东精密机械有限公司"]
 
 
 def test_every_figure_takes_a_fixed_number_of_queries(people, world, deals, django_assert_max_num_queries):

@@ -28,12 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -75,7 +75,7 @@ from backend.crm.models import (
     TargetPeriod,
 )
 from backend.crm.reports import Period, Report, _ordered_within
-from backend.crm.selectors.orders import MONEY_FIELD, ZERO, as_money, receivable_annotations
+from backend.crm.selectors.orders import MONEY_FIELD, ZERO, as_money
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -252,23 +252,65 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
     )
 
 
+def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
+    """SQL for a derived table, one row per order of `orders`: id, customer_id, owner_id, currency, total
+    (its lines), paid (payments received by `as_of`) and overdue (what was invoiced and due before `as_of`
+    and is still unpaid, counting unallocated payments and those against past-due invoices, never more
+    than all that is invoiced and unpaid: the order pages' rule). Each table is summed once per order in
+    a grouped subquery, never a correlated subquery per order: the page stays fast at 200,000 orders.
+    Written in SQL both PostgreSQL and SQLite run (CASE, not GREATEST/LEAST or FILTER)."""
+    q = connection.ops.quote_name
+    order, line, payment, invoice = (q(m._meta.db_table) for m in (Order, OrderLine, Payment, Invoice))
+    ids_sql, ids_params = orders.order_by().values("pk").query.sql_with_params()
+    ids_params = list(ids_params)
+
+    def positive(expression: str) -> str:
+        return f"(CASE WHEN {expression} > 0 THEN {expression} ELSE 0 END)"
+
+    unpaid_due = positive("COALESCE(i.past_due, 0) - COALESCE(p.toward_due, 0)")
+    unpaid = positive("COALESCE(i.invoiced, 0) - COALESCE(p.paid, 0)")
+    sql = f"""
+        SELECT o.id AS id, o.customer_id AS customer_id, o.owner_id AS owner_id, o.currency AS currency,
+               COALESCE(l.total, 0) AS total, COALESCE(p.paid, 0) AS paid,
+               CASE WHEN {unpaid_due} < {unpaid} THEN {unpaid_due} ELSE {unpaid} END AS overdue
+        FROM {order} o
+        LEFT JOIN (SELECT order_id, SUM(line_total) AS total FROM {line}
+                   WHERE order_id IN ({ids_sql}) GROUP BY order_id) l ON l.order_id = o.id
+        LEFT JOIN (SELECT pay.order_id AS order_id, SUM(pay.amount) AS paid,
+                          SUM(CASE WHEN pay.invoice_id IS NULL OR inv.due_on < %s THEN pay.amount ELSE 0 END)
+                              AS toward_due
+                   FROM {payment} pay LEFT JOIN {invoice} inv ON inv.id = pay.invoice_id
+                   WHERE pay.received_on <= %s AND pay.order_id IN ({ids_sql}) GROUP BY pay.order_id) p
+               ON p.order_id = o.id
+        LEFT JOIN (SELECT order_id, SUM(amount) AS invoiced,
+                          SUM(CASE WHEN due_on < %s THEN amount ELSE 0 END) AS past_due
+                   FROM {invoice} WHERE order_id IN ({ids_sql}) GROUP BY order_id) i ON i.order_id = o.id
+        WHERE o.id IN ({ids_sql})"""
+    params = ids_params + [as_of, as_of] + ids_params + [as_of] + ids_params + ids_params
+    return sql, params
+
+
+_RECEIVABLE_KEYS = {"rep": "r.owner_id", "team": "u.department_id", "region": "c.region", "customer": "r.customer_id"}
+
+
 def _receivable_groups(orders, group_by: str, as_of: dt.date) -> dict:
-    """Outstanding (ordered less paid, for orders signed by `as_of`) as two grouped sums, and overdue
-    from the orders with an invoice past due (the only ones that can be overdue), per order then grouped."""
+    """Outstanding (ordered less paid) and overdue as of `as_of`, per group and currency, for the orders
+    signed by then: one grouped query over the per-order table."""
     signed = orders.filter(Q(signed_date__lte=as_of) | Q(signed_date__isnull=True))
-    path = _PATHS["receivable"][group_by]
-    ordered = _grouped(OrderLine.objects.filter(order__in=signed.values("pk")), f"order__{path}", group_by,
-                       "order__currency", {"ordered": Sum("line_total")})
-    paid = _grouped(Payment.objects.filter(order__in=signed.values("pk"), received_on__lte=as_of),
-                    f"order__{path}", group_by, "order__currency", {"paid": Sum("amount")})
-    past_due = signed.filter(Exists(Invoice.objects.filter(order=OuterRef("pk"), due_on__lt=as_of)))
-    overdue = _grouped(past_due.annotate(**receivable_annotations(today=as_of)), path, group_by, "currency",
-                       {"overdue": Sum("overdue")})
-    merged: dict = {}
-    for key in set(ordered) | set(paid) | set(overdue):
-        outstanding = (ordered.get(key, {}).get("ordered") or 0) - (paid.get(key, {}).get("paid") or 0)
-        merged[key] = {"outstanding": outstanding, "overdue": overdue.get(key, {}).get("overdue") or 0}
-    return {"receivable": merged}
+    per_order, params = _per_order_receivables(signed, as_of)
+    q = connection.ops.quote_name
+    sql = f"""
+        SELECT {_RECEIVABLE_KEYS[group_by]} AS key, r.currency AS currency,
+               SUM(r.total - r.paid) AS outstanding, SUM(r.overdue) AS overdue
+        FROM ({per_order}) r
+        JOIN {q(Customer._meta.db_table)} c ON c.id = r.customer_id
+        JOIN {q(User._meta.db_table)} u ON u.id = r.owner_id
+        GROUP BY {_RECEIVABLE_KEYS[group_by]}, r.currency"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {(key, currency): {"outstanding": outstanding or 0, "overdue": overdue or 0}
+                 for key, currency, outstanding, overdue in cursor.fetchall()}
+    return {"receivable": found}
 
 
 def _summary(rows: list[dict]) -> list[dict]:
@@ -613,20 +655,26 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
 
 
 def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
-    """The `limit` customer-and-currency groups with the most outstanding, ordered and cut in SQL."""
+    """The `limit` customer-and-currency groups with the most outstanding (ordered less paid by `as_of`,
+    today unless given), with what of it is overdue: summed, ordered and cut by the database."""
     as_of = as_of or timezone.localdate()
-    orders = visible(user, Order.objects.all(), Action.VIEW).exclude(status=OrderStatus.CANCELLED).order_by()
-    rows = list(
-        orders.annotate(**receivable_annotations(today=as_of))
-        .values("customer_id", "customer__name", "currency")
-        .annotate(ordered=Sum("total"), paid=Sum("paid"), invoiced_unpaid=Sum("invoiced_unpaid"),
-                  overdue=Sum("overdue"), outstanding=Sum("outstanding"))
-        .filter(outstanding__gt=0).order_by("-outstanding", "customer__name")[:limit]
-    )
-    for row in rows:
-        for name in ("ordered", "paid", "invoiced_unpaid", "overdue", "outstanding"):
-            row[name] = cents(row[name])
-    return rows
+    orders = visible(user, Order.objects.all(), Action.VIEW).exclude(status=OrderStatus.CANCELLED)
+    per_order, params = _per_order_receivables(orders, as_of)
+    q = connection.ops.quote_name
+    sql = f"""
+        SELECT r.customer_id, c.name, r.currency, SUM(r.total), SUM(r.paid), SUM(r.overdue),
+               SUM(r.total - r.paid) AS outstanding
+        FROM ({per_order}) r JOIN {q(Customer._meta.db_table)} c ON c.id = r.customer_id
+        GROUP BY r.customer_id, c.name, r.currency
+        HAVING SUM(r.total - r.paid) > 0
+        ORDER BY outstanding DESC, c.name
+        LIMIT %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + [limit])
+        rows = cursor.fetchall()
+    return [{"customer_id": customer_id, "customer__name": name, "currency": currency, "ordered": cents(ordered),
+             "paid": cents(paid), "overdue": cents(overdue), "outstanding": cents(outstanding)}
+            for customer_id, name, currency, ordered, paid, overdue, outstanding in rows]
 
 
 def not_contacted_days() -> int:
