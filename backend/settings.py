@@ -636,3 +636,8 @@ if COMPLIANCE_VERIFY_SECONDS:
 RETENTION_REFRESH_SECONDS = max(60, _env_int("RETENTION_REFRESH_SECONDS", 6 * 3600))
 CELERY_BEAT_SCHEDULE["retention-refresh"] = {"task": "documents.retention_refresh",
                                              "schedule": float(RETENTION_REFRESH_SECONDS)}
+
+# --- Reports (R1, issue 16; backend/crm/selectors/reports.py) ---------------------------------------------
+# The reports page lists the customers without a visit, call or e-mail for this many days (the page's
+# "not contacted for" field changes it per request).
+REPORT_NOT_CONTACTED_DAYS = max(1, _env_int("REPORT_NOT_CONTACTED_DAYS", 30))
