@@ -64,13 +64,12 @@ def reminders_due(*, now=None, batch: int = 1000) -> int:
                                        target_id=Cast(OuterRef("pk"), models.CharField()),
                                        created_at__gte=OuterRef("due_at"))
     due = (Activity.objects.filter(kind=ActivityKind.REMINDER, done=False, due_at__lte=now, due_at__gt=since)
-           .filter(due_at__gt=models.F("created_at")).exclude(Exists(told)).select_related("customer"))
-    count, last_id = 0, 0
-    while True:
-        rows = list(due.filter(pk__gt=last_id).order_by("pk")[:batch])
-        if not rows:
-            return count
-        last_id = rows[-1].pk
+           .filter(due_at__gt=models.F("created_at")).exclude(Exists(told)))
+    # one scan for the ids (the reminders table may be large), then the rows a batch at a time
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    count = 0
+    for start in range(0, len(ids), batch):
+        rows = list(Activity.objects.filter(pk__in=ids[start:start + batch]).select_related("customer").order_by("pk"))
         with transaction.atomic():
             count += notify_many(kind=kinds.SALES_REMINDER_DUE, notices=[
                 Notice(recipient_id=activity.owner_id,
@@ -79,6 +78,7 @@ def reminders_due(*, now=None, batch: int = 1000) -> int:
                        body=activity.body[:1000], link=_customer_link(activity.customer_id), target=activity,
                        once_key=f"reminder-{activity.pk}-{int(activity.due_at.timestamp())}")
                 for activity in rows])
+    return count
 
 
 def quotes_expiring(*, today=None) -> int:
