@@ -479,7 +479,15 @@ def _s3_versions(entries: list[ObjectEntry]) -> list[ObjectEntry]:
     client, bucket = _versions_client()
     if client.get_bucket_versioning(bucket).status != "Enabled":
         raise BackupError(f"--objects=versions needs versioning on the bucket {bucket}; copy the objects instead")
-    return [ObjectEntry(e.key, e.sha256, e.size, client.stat_object(bucket, e.key).version_id) for e in entries]
+    from storage.base import CONTENT_PREFIX
+
+    current = {item.object_name: item.version_id  # one listing, not a request per object
+               for item in client.list_objects(bucket, prefix=CONTENT_PREFIX, recursive=True, include_version=True)
+               if str(item.is_latest).lower() == "true" and not item.is_delete_marker}  # IsLatest is text
+    absent = [e.key for e in entries if not current.get(e.key)]
+    if absent:
+        raise BackupError(f"{len(absent)} referenced objects have no current version in {bucket}, e.g. {absent[0]}")
+    return [ObjectEntry(e.key, e.sha256, e.size, current[e.key]) for e in entries]
 
 
 def dossier_backup(dest: str, *, objects: str = "copy", parallel: int = 8, actor=None,

@@ -209,6 +209,9 @@ def test_on_a_versioned_bucket_a_backup_notes_version_ids_and_restore_brings_del
     files = {f"Kept {i}": f"versioned {i} {uuid.uuid4().hex}".encode() for i in range(2)}
     documents = {title: factories.document(owner, title=title, content=content, filename="v.txt")
                  for title, content in files.items()}
+    # and one object written a second time (an older version of it stays in the bucket)
+    rewritten = documents["Kept 0"].versions.get().object_key
+    client.put_object(bucket, rewritten, io.BytesIO(files["Kept 0"]), len(files["Kept 0"]))
 
     # when it is backed up noting version ids only
     out, _ = run("dossier_backup", str(tmp_path / "backups"), "--objects", "versions", "--no-progress")
@@ -217,7 +220,8 @@ def test_on_a_versioned_bucket_a_backup_notes_version_ids_and_restore_brings_del
     assert "2 objects (0 copied" in out, out
     assert not (tmp_path / "backups" / "objects").exists()
     [listing] = (tmp_path / "backups").glob("backups/*/objects.jsonl")
-    assert all(json.loads(line)["version_id"] for line in listing.read_text().splitlines())
+    noted = {entry["key"]: entry["version_id"] for entry in map(json.loads, listing.read_text().splitlines())}
+    assert noted == {key: client.stat_object(bucket, key).version_id for key in noted}  # the current ones
 
     # when the database is wiped and the objects deleted (the bucket keeps their versions), then restored
     with connection.cursor() as cursor:
