@@ -113,6 +113,25 @@ def test_the_customer_and_deal_pages_link_to_the_quote(world):
     assert "/quotes/new/" not in colleague
 
 
+def test_the_customer_page_shows_each_products_newest_quote_lines_and_offers_the_rest(world):
+    # given the lathe quoted seven times in all (the world's two quotes and five more drafts)
+    from backend.crm.services.quotes import quote_create
+
+    for n in range(5):
+        quote_create(actor=world.rep, customer=world.customer, number=f"Q-2026-01{n:02d}",
+                     lines=[{"product": world.product.pk, "quantity": "1", "unit_price": str(110000 + n)}])
+    # when the rep opens the customer
+    page = client_for(world.rep).get(f"/customers/{world.customer.pk}/").content.decode()
+    # then the five newest lines are listed, the accepted price still named, and the rest one click away
+    history = page.split('data-testid="quote-history"')[1].split("</section>")[0]
+    assert history.count('data-testid="quote-link-') == 5 and "Q-2026-0104" in history
+    assert "Q-2026-0001" not in history.split("</h3>")[1]  # an older line, not listed
+    assert "last accepted" in history and 'href="?quotes=all#quotes"' in history and "Show all 7" in history
+    everything = client_for(world.rep).get(f"/customers/{world.customer.pk}/?quotes=all").content.decode()
+    assert everything.split('data-testid="quote-history"')[1].split("</section>")[0].count(
+        'data-testid="quote-link-') == 7
+
+
 # --- the editor: a new quote ------------------------------------------------------------------------
 
 

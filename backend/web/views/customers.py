@@ -32,6 +32,8 @@ from backend.ui.errors import report_outcome
 from backend.web.pages import staff_page
 
 TIMELINE_ROWS = 30
+# The 360 shows each product's newest quote lines; "show all" (?quotes=all) lists the whole history.
+QUOTE_LINES_PER_PRODUCT = 5
 CUSTOMERS_PER_PAGE = 50
 
 
@@ -76,10 +78,13 @@ def customer_detail(request, customer_id: int):
 
     history = quote_history_for_customer(user=user, customer=customer)
     products = OrderedDict()
+    all_quotes = request.GET.get("quotes") == "all"
     for line in history.lines:
-        products.setdefault(line.product_id, {"product": line.product, "lines": [],
-                                              "last": history.last_accepted.get(line.product_id)})
-        products[line.product_id]["lines"].append(line)
+        entry = products.setdefault(line.product_id, {"product": line.product, "lines": [], "count": 0,
+                                                      "last": history.last_accepted.get(line.product_id)})
+        entry["count"] += 1
+        if all_quotes or len(entry["lines"]) < QUOTE_LINES_PER_PRODUCT:
+            entry["lines"].append(line)
     other_rep_quotes = list(
         quote_list_visible(user=user, customer_id=customer.pk).filter(status__in=OPEN_QUOTE_STATUSES)
         .exclude(owner_id=user.pk).order_by("-created_at")[:10])
