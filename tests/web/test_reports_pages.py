@@ -135,3 +135,22 @@ def test_the_percent_filter_rounds_half_up_instead_of_cutting_digits():
 
     assert percent(2 / 11) == "18.2%"
     assert percent(Decimal("0.0125")) == "1.3%"
+
+
+def test_the_page_lists_the_largest_groups_and_the_files_hold_them_all(sales):
+    # given the rep sold to 52 customers in the quarter
+    product = ProductFactory()
+    for n in range(52):
+        order = OrderFactory(customer=CustomerFactory(owner=sales["rep"]), signed_date=dt.date(2026, 5, 2))
+        OrderLine.objects.create(order=order, product=product, quantity=Decimal(1), unit_price=Decimal(100 + n),
+                                 line_total=Decimal(100 + n))
+    client = client_for(sales["rep"])
+
+    # when she groups the quarter by customer
+    page = client.get(f"/reports/?by=customer&{PERIOD}").content.decode()
+
+    # then the page lists 50 groups and says the other 3 are in the files, which hold all 53
+    assert 'data-testid="more-rows"' in page and "And 3 smaller groups" in page
+    rows = list(csv.reader(io.StringIO(b"".join(client.get(f"/reports/figures.csv?by=customer&{PERIOD}")
+                                                .streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 + 53

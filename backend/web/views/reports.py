@@ -36,6 +36,7 @@ from backend.web.pages import staff_page
 from backend.web.templatetags.dossier_ui import money
 
 RECEIVABLE_ROWS = 12
+TABLE_ROWS = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GROUP_LABELS = {"rep": gettext_lazy("Rep"), "team": gettext_lazy("Team"), "region": gettext_lazy("Region"),
                 "customer": gettext_lazy("Customer"), "product": gettext_lazy("Product")}
@@ -136,12 +137,14 @@ def _hours(value) -> str:
     return "—" if value is None else _("%(hours)s h") % {"hours": formats.number_format(value, 1, use_l10n=True)}
 
 
-def _by_currency(rows, measure: str) -> list[dict]:
+def _by_currency(rows, measure: str, limit: int = 15) -> list[dict]:
+    """One chart per currency of the `limit` largest groups (the files hold every group)."""
     charts = {}
-    for row in rows:
-        if row.get(measure) is None:
+    for row in sorted(rows, key=lambda row: row.get(measure) or 0, reverse=True):
+        if not row.get(measure):
             continue
-        charts.setdefault(row["currency"], []).append(row)
+        if len(charts.setdefault(row["currency"], [])) < limit:
+            charts[row["currency"]].append(row)
     return [{"currency": currency, **_bars([(row["label"], row[measure], money(row[measure], currency))
                                             for row in chart_rows if row[measure]],
                                            unit=_("%(currency)s, from 0 to the largest bar") % {"currency": currency})}
@@ -157,6 +160,10 @@ def overview(request):
 
     table = _build("figures", user, f)
     sales_charts = _by_currency(table.rows, "sales")
+    # The page lists the largest groups; grouped by customer there may be thousands (the files hold all).
+    shown_rows = sorted(table.rows, key=lambda row: (row["sales"] or 0, row["outstanding"] or 0),
+                        reverse=True)[:TABLE_ROWS]
+    shown_rows.sort(key=lambda row: (str(row["label"]).lower(), row["currency"]))
 
     targets = _build("targets", user, f)
     target_chart = _bars([(f"{row['label']} · {row['period']} ({row['currency']})", row["attainment"] or 0,
@@ -202,7 +209,8 @@ def overview(request):
         "period": period,
         "query": request.GET.urlencode(),
         "group_label": GROUP_LABELS[f.by],
-        "table": table, "sales_charts": sales_charts,
+        "table": table, "sales_charts": sales_charts, "shown_rows": shown_rows,
+        "more_rows": len(table.rows) - len(shown_rows),
         "targets": targets, "target_chart": target_chart, "hundred": hundred,
         "may_set_targets": may_set_targets(user),
         "funnel": funnel, "funnel_chart": funnel_chart,
