@@ -11,3 +11,17 @@ def service_levels_escalate() -> dict:
     from backend.crm.services.service_levels import service_levels_escalate as escalate
 
     return escalate()
+
+
+@shared_task(name="crm.import_commit", ignore_result=True)
+def import_commit(run_id: int, user_id: int) -> None:
+    """Write an import run's rows (the wizard's "Import now"); resumes a run an earlier attempt left
+    half-done, does nothing for a finished one."""
+    from backend.accounts.models import User
+    from backend.crm.imports.runs import import_run_commit
+    from backend.crm.models import ImportRun
+
+    run = ImportRun.objects.filter(pk=run_id).first()
+    user = User.objects.filter(pk=user_id).first()
+    if run is not None and user is not None:
+        import_run_commit(actor=user, run=run)

@@ -84,7 +84,7 @@ def test_the_dry_run_shows_the_cleaning_report_in_the_readers_language(admin, la
     assert AuditEvent.objects.filter(event_type="crm.import.analysed", actor=admin).exists()
 
 
-def test_decisions_and_the_commit_write_through_the_services_and_report_progress(admin):
+def test_decisions_and_the_commit_write_through_the_services_and_report_progress(admin, django_capture_on_commit_callbacks):
     # given a dry run of a file whose third row is a customer already in Dossier
     CustomerFactory(name="老客户", region="上海", owner=admin)
     client = client_for(admin)
@@ -93,11 +93,18 @@ def test_decisions_and_the_commit_write_through_the_services_and_report_progress
 
     # when the importer skips the half-width duplicate and commits (as the page's script does)
     assert client.post(f"/imports/{run.pk}/decide/", {"decision_3": "skip", "show": "all"}).status_code == 302
-    response = client.post(f"/imports/{run.pk}/commit/", HTTP_ACCEPT="application/json")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(f"/imports/{run.pk}/commit/", HTTP_ACCEPT="application/json")
+    # (the rows are written by the Celery task queued on commit: here, run in this process)
+    assert response.status_code == 200 and response.json()["status"] == ImportRunStatus.COMMITTING
+    assert client.get(f"/imports/{run.pk}/").content.decode().count('http-equiv="refresh"') == 1
+    assert len(queued) == 1
+    queued[0]()
 
     # then the commit answered with its progress, the new customer exists, audited under the importer
-    assert response.status_code == 200 and response.json() == {"done": 3, "total": 3, "status": "committed"}
-    assert client.get(f"/imports/{run.pk}/progress/").json()["status"] == ImportRunStatus.COMMITTED
+    assert client.get(f"/imports/{run.pk}/progress/").json() == {"done": 3, "total": 3, "status": "committed"}
+    # and committing again changes nothing
+    assert client.post(f"/imports/{run.pk}/commit/", HTTP_ACCEPT="application/json").json()["status"] == "committed"
     customer = Customer.objects.get(name="ABC精密")
     assert AuditEvent.objects.filter(event_type="crm.customer.created", actor=admin, target_id=str(customer.pk)).exists()
     outcomes = {row.number: row.outcome for row in ImportRow.objects.filter(run=run)}

@@ -197,6 +197,24 @@ def import_rows_decide_where(*, actor, run: ImportRun, issue: str, decision: str
     return import_rows_decide(actor=actor, run=run, decisions=dict.fromkeys(numbers, decision)) if numbers else 0
 
 
+def import_run_commit_later(*, actor, run: ImportRun) -> ImportRun:
+    """The wizard's commit: the run is marked as importing and its rows are written by a Celery task after
+    this transaction (in this process when there is no broker), so a long file never holds a request. A
+    run already importing or imported is left as it is."""
+    from backend.crm.tasks import import_commit
+
+    _require_own(actor, run)
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if locked.status != ImportRunStatus.ANALYSED:
+            return locked
+        locked.status = ImportRunStatus.COMMITTING
+        locked.save(update_fields=["status"])
+        run_id, user_id = locked.pk, actor.pk
+        transaction.on_commit(lambda: import_commit.delay(run_id, user_id))
+    return locked
+
+
 def import_run_commit(*, actor, run: ImportRun, progress: Callable[[int, int], None] | None = None) -> ImportRun:
     """Write the run's rows not yet written, in order, through the CRM services (each record audited there
     under `actor`), BATCH rows at a time; `done` and `progress(done, total)` follow each batch, so a page

@@ -201,13 +201,14 @@ def import_run_commit(request, run_id: int):
     if run.entity == ImportEntity.DOCUMENT:
         raise NotFound()
     with Refusal() as refusal:
-        run = runs.import_run_commit(actor=request.user, run=run)
+        runs.import_run_commit_later(actor=request.user, run=run)
+    run.refresh_from_db()
     wants_json = "application/json" in request.headers.get("Accept", "")
     if refusal:
         if wants_json:
             return JsonResponse({"error": refusal.message}, status=refusal.status)
         messages.error(request, refusal.message)
-    elif not wants_json:
+    elif not wants_json and run.status == ImportRunStatus.COMMITTED:
         messages.success(request, _("The import is done."))
     if wants_json:
         return JsonResponse({"done": run.done, "total": run.total, "status": run.status})

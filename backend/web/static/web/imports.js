@@ -1,5 +1,6 @@
-// The import wizard's progress bar: the commit form is sent in the background, and while it runs the
-// page asks for the run's progress every half second; when it is done the page shows the result.
+// The import wizard's progress bar: the commit form is sent in the background (a Celery worker writes the
+// rows, or the request itself without a broker), and meanwhile the page asks for the run's progress every
+// half second; when the run is imported the page shows the result.
 // Without JavaScript the form posts normally and the page comes back when the import is done.
 (function () {
   "use strict";
@@ -20,7 +21,11 @@
       if (finished) { return; }
       fetch(form.dataset.progressUrl, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (response) { return response.json(); })
-        .then(function (state) { show(state); if (!finished) { window.setTimeout(poll, 500); } })
+        .then(function (state) {
+          show(state);
+          if (state.status === "committed") { finished = true; window.location.assign(form.dataset.doneUrl); }
+          else if (!finished) { window.setTimeout(poll, 500); }
+        })
         .catch(function () { if (!finished) { window.setTimeout(poll, 1000); } });
     }
     if (box) { box.hidden = false; }
@@ -30,11 +35,15 @@
                         headers: {"Accept": "application/json"}})
       .then(function (response) { return response.json(); })
       .then(function (state) {
-        finished = true;
+        if (state.error) { finished = true; form.submit(); return; }  // the page says why
         show(state);
-        window.location.assign(form.dataset.doneUrl);
+        // with a worker the import goes on in the background: the polling above follows it to the end
+        if (state.status === "committed" && !finished) {
+          finished = true;
+          window.location.assign(form.dataset.doneUrl);
+        }
       })
-      .catch(function () { finished = true; form.submit(); });
+      .catch(function () { if (!finished) { finished = true; form.submit(); } });
   }
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("[data-import-commit]");
