@@ -243,3 +243,24 @@ def test_the_command_takes_a_column_mapping_and_a_dry_run_writes_no_record(peopl
     # then the report shows the mapping and one row to create, and nothing was written
     assert '"name": 0' in out.getvalue() and '"create": 1' in out.getvalue()
     assert not Customer.objects.filter(name="丙公司").exists()
+
+
+def test_the_command_finishes_a_run_left_importing(people):
+    # given a run whose commit stopped after its first batch was marked (a worker that died)
+    from backend.crm.models import ImportRun
+
+    run = runs.import_run_analyse(actor=people["admin"], entity="customer", filename="old.csv", data=_gbk_file())
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRunStatus.COMMITTING)
+    out = io.StringIO()
+
+    # when the command resumes it
+    call_command("import_records", "--resume", str(run.pk), "--user", people["admin"].username, stdout=out,
+                 stderr=io.StringIO())
+
+    # then the run is imported, and another user may not resume it
+    run.refresh_from_db()
+    assert run.status == ImportRunStatus.COMMITTED and '"created": 2' in out.getvalue()
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError):
+        call_command("import_records", "--resume", str(run.pk), "--user", people["owner"].username,
+                     stdout=io.StringIO(), stderr=io.StringIO())

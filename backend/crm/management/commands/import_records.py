@@ -21,8 +21,11 @@ class Command(BaseCommand):
             "file: a dry run with a cleaning report, then the commit (duplicates merged, unusable rows skipped).")
 
     def add_arguments(self, parser):
-        parser.add_argument("file")
-        parser.add_argument("--entity", required=True, choices=[str(entity) for entity in RECORD_ENTITIES])
+        parser.add_argument("file", nargs="?", help="The file to import (not with --resume).")
+        parser.add_argument("--resume", type=int, metavar="RUN",
+                            help="Finish the commit of this run (one the wizard or an interrupted command left "
+                                 "importing): only its rows not yet written are written.")
+        parser.add_argument("--entity", choices=[str(entity) for entity in RECORD_ENTITIES])
         parser.add_argument("--user", required=True, help="The importing user's username (every record is "
                                                           "audited under them).")
         parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
@@ -32,12 +35,17 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing but the run.")
 
     def handle(self, *args, **options):
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
         actor = User.objects.filter(username=options["user"]).first()
         if actor is None:
             raise CommandError(f"No such user: {options['user']}")
+        if options["resume"]:
+            self._resume(actor, options["resume"])
+            return
+        if not options["file"] or not options["entity"]:
+            raise CommandError("Give the FILE and its --entity (or --resume RUN).")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
         data = path.read_bytes()
         mapping = self._mapping(data, path.name, options["entity"], options["map"]) if options["map"] else None
         try:
@@ -62,6 +70,17 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"run": run.pk, "outcomes": run.report.get("outcomes", {})}))
         for row in ImportRow.objects.filter(run=run, outcome="failed").order_by("number")[:50]:
             self.stdout.write(f"row {row.number} failed: {row.error}")
+
+    def _resume(self, actor, run_id: int) -> None:
+        from backend.crm.imports.selectors import import_run_get
+
+        try:
+            run = runs.import_run_commit(actor=actor, run=import_run_get(user=actor, run_id=run_id),
+                                         progress=self._progress)
+        except DomainError:
+            raise CommandError(f"No import run {run_id} of {actor.username}'s.") from None
+        sys.stderr.write("\n")
+        self.stdout.write(json.dumps({"run": run.pk, "outcomes": run.report.get("outcomes", {})}))
 
     def _mapping(self, data: bytes, filename: str, entity: str, pairs: list[str]) -> dict[str, int]:
         from backend.crm.imports.fields import guess_mapping
