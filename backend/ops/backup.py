@@ -915,8 +915,18 @@ def dossier_restore(src: str, *, backup_id: str | None = None, force: bool = Fal
     ContentType.objects.clear_cache()
     state = Progress(stage="objects", total=len(entries))
     report(state)
-    _restore_objects(place, entries, manifest["objects"]["mode"], state, report, parallel)
-    _restore_checkpoint(manifest.get("audit_checkpoint"))
+    from minio.error import S3Error
+    from urllib3.exceptions import HTTPError
+
+    from storage.errors import StoreError
+
+    try:
+        _restore_objects(place, entries, manifest["objects"]["mode"], state, report, parallel)
+        _restore_checkpoint(manifest.get("audit_checkpoint"))
+    except (BackupError, StoreError, S3Error, HTTPError, OSError) as exc:
+        raise BackupError(f"the database is restored, but {state.done:,} of {state.total:,} objects are back ({exc}); "
+                          "once the cause is fixed run dossier_restore again with --force (objects already back "
+                          "are kept)") from exc
     result = RestoreResult(
         backup_id=manifest["backup_id"], objects=len(entries), objects_copied=state.copied,
         objects_present=state.reused, bytes_copied=state.bytes_copied,

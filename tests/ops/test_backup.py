@@ -330,3 +330,26 @@ def test_keep_prunes_older_backups_and_the_objects_only_they_listed(tmp_path):
     assert not (dest / "objects" / gone_key).exists()
     out, _ = run("dossier_restore", str(dest), "--check", "--no-progress")
     assert "0 missing, 0 corrupt" in out
+
+
+def test_a_restore_that_cannot_bring_an_object_back_says_how_far_it_got_and_how_to_go_on(settings, s3_server,
+                                                                                          tmp_path, schema_kept):
+    # given a directory backup of two documents, one of whose object copies was lost from the backup disk
+    owner = factories.UserFactory(username="partial-owner")
+    for i in range(2):
+        factories.document(owner, title=f"Part {i}", content=f"part {i} {uuid.uuid4().hex}".encode(),
+                           filename="p.txt")
+    dest = tmp_path / "backups"
+    run("dossier_backup", str(dest), "--no-progress")
+    next(p for p in (dest / "objects").rglob("*") if p.is_file()).unlink()
+
+    # when it is restored onto a stack with an empty store
+    settings.STORAGE_URL = s3_server.url_for_bucket(f"t-partial-{uuid.uuid4().hex[:12]}")
+    with pytest.raises(CommandError) as failed:
+        run("dossier_restore", str(dest), "--force", "--no-progress")
+
+    # then it says the database is back, how many objects are, and to run it again with --force
+    message = str(failed.value)
+    assert "the database is restored, but " in message and " of 2 objects are back" in message, message
+    assert Document.objects.count() == 2
+    assert "again with --force" in message
