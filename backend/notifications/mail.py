@@ -9,6 +9,7 @@ then it stays "failed", where admins see it (the Django admin's Deliveries list)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
 from django.conf import settings
@@ -23,12 +24,16 @@ from backend.notifications.models import DeliveryChannel, DeliveryRecord, Delive
 logger = logging.getLogger("dossier.notifications")
 
 
-def _preferences_link() -> str:
+@functools.lru_cache(maxsize=1)
+def _preferences_path() -> str:
     try:
-        path = reverse("web:notification_preferences")
+        return reverse("web:notification_preferences")
     except NoReverseMatch:
-        path = "/inbox/preferences/"
-    return settings.SITE_URL.rstrip("/") + path
+        return "/inbox/preferences/"
+
+
+def _preferences_link() -> str:
+    return settings.SITE_URL.rstrip("/") + _preferences_path()
 
 
 def notification_email(notification: Notification) -> tuple[str, str]:

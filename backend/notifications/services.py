@@ -213,19 +213,23 @@ def notify_many(*, kind: str, notices: list[Notice]) -> int:
                                  once_key=key, delivery=chosen.get(user.pk, kind_def.default), created_at=now))
     if not rows:
         return 0
-    # a concurrent pass with the same keys loses quietly (the once-only constraint)
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    emailed = [row for row in rows if row.delivery == Delivery.EMAIL and row.recipient.email]
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError:
+        # a concurrent pass recorded some of them first: keep the rest, and e-mail only what is ours
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        stored = {(r.recipient_id, r.once_key): r.pk for r in Notification.objects.filter(
+            kind=kind, created_at=now, recipient_id__in={row.recipient_id for row in rows})}
+        for row in rows:
+            row.pk = stored.get((row.recipient_id, row.once_key))
+    emailed = [row for row in rows if row.pk and row.delivery == Delivery.EMAIL and row.recipient.email]
     if emailed:
-        stored = {(r.recipient_id, r.once_key): r for r in Notification.objects.filter(
-            kind=kind, created_at=now, recipient_id__in={row.recipient_id for row in emailed})}
+        from backend.notifications.mail import notification_email
+
         deliveries = []
         for row in emailed:
-            saved = stored.get((row.recipient_id, row.once_key))
-            if saved is None or saved.title != row.title:
-                continue
-            from backend.notifications.mail import notification_email
-
+            saved = row
             with translation.override(user_language(row.recipient)):
                 subject, text = notification_email(saved)
             deliveries.append(DeliveryRecord(channel=DeliveryChannel.EMAIL, kind=kind, notification=saved,

@@ -8,6 +8,7 @@ Every trigger passes a once_key, so a retried service or beat pass notifies nobo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -23,7 +24,13 @@ from backend.notifications.services import Notice, notify, notify_many
 
 
 def _customer_link(customer_id: int) -> str:
-    return reverse("web:customer", args=[customer_id])
+    # the pattern once, the id filled in (a beat pass links thousands of rows)
+    return _customer_path_pattern().replace("999999999", str(int(customer_id)))
+
+
+@functools.lru_cache(maxsize=1)
+def _customer_path_pattern() -> str:
+    return reverse("web:customer", args=[999999999])
 
 
 def _document_link(document_id: int) -> str:
