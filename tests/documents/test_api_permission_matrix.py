@@ -48,7 +48,7 @@ ENDPOINTS = [
     Endpoint("detail", "get", "/api/documents/{doc}/", "view", 200, "document.viewed"),
     Endpoint("update", "patch", "/api/documents/{doc}/", "change", 200, "document.updated",
              payload=lambda: {"description": "now with annex"}),
-    Endpoint("delete", "delete", "/api/documents/{doc}/", "manage", 204, "document.deleted"),
+    Endpoint("delete", "delete", "/api/documents/{doc}/", "manage", 204, "document.trashed"),
     Endpoint("versions", "get", "/api/documents/{doc}/versions/", "view", 200, "document.viewed"),
     Endpoint("upload", "post", "/api/documents/{doc}/versions/", "change", 201, "document.version.uploaded",
              payload=_new_file, fmt="multipart"),
