@@ -160,6 +160,8 @@ def section(facts: dict, result: dict) -> str:
              f"{second['seconds']:.2f} s")]
     verdict = "met" if max(first["seconds"], second["seconds"]) <= TARGET_SECONDS else "missed"
     return "\n".join([
+        "## Notification beat pass",
+        "",
         f"{facts['reminders']:,} reminders ({facts['due']:,} due within the last hour), "
         f"{facts['service_records']:,} open service records, {facts['reps']} reps. `python -m bench.beat`.",
         "",
