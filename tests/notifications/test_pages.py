@@ -154,3 +154,15 @@ def test_unsubscribe_link_works_without_signing_in(client):
     assert event.actor_id is None and event.detail == {"consented": False, "by": "unsubscribe_link"}
     # an unknown token: 404
     assert client.get(reverse("portal:unsubscribe", args=["nope"])).status_code == 404
+
+
+def test_the_inbox_needs_a_signed_in_staff_user(client):
+    from tests.portal_factories import portal_user
+
+    # not signed in: the sign-in page
+    response = client.get(reverse("web:inbox"))
+    assert response.status_code == 302 and "/signin/" in response["Location"]
+    # a customer's portal user: 404, like every staff URL
+    reader = portal_user(CustomerFactory())
+    assert client_for(reader).get(reverse("web:inbox")).status_code == 404
+    assert client_for(reader).get(reverse("web:notification_preferences")).status_code == 404
