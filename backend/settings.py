@@ -460,6 +460,13 @@ SEARCH_EXTRACT_POOL_SIZE = _env_int("SEARCH_EXTRACT_POOL_SIZE", 2)
 SEARCH_EXTRACT_CHILD_MAX_FILES = _env_int("SEARCH_EXTRACT_CHILD_MAX_FILES", 100)
 # A version whose content could not be read this many times (store down) is marked failed.
 SEARCH_EXTRACT_MAX_ATTEMPTS = _env_int("SEARCH_EXTRACT_MAX_ATTEMPTS", 5)
+# OCR (Tesseract, indexing/extract/ocr.py) for images and PDF pages without a text layer, inside the same
+# child process and time budget. LANGUAGES as tesseract's -l ("" turns OCR off); pages are rendered at DPI,
+# at most MAX_PIXELS each (a bigger page is rendered smaller), at most MAX_PAGES pages per file.
+SEARCH_OCR_LANGUAGES = _env("SEARCH_OCR_LANGUAGES", "chi_sim+chi_tra+eng")
+SEARCH_OCR_DPI = _env_int("SEARCH_OCR_DPI", 300)
+SEARCH_OCR_MAX_PIXELS = _env_int("SEARCH_OCR_MAX_PIXELS", 12_000_000)
+SEARCH_OCR_MAX_PAGES = _env_int("SEARCH_OCR_MAX_PAGES", 100)
 # How much of each version's text the search index stores for snippets (both backends).
 SEARCH_SNIPPET_SOURCE_CHARS = _env_int("SEARCH_SNIPPET_SOURCE_CHARS", 200_000)
 # Documents synced per outbox batch.

@@ -27,7 +27,11 @@ def _megabytes(size: int) -> str:
 
 
 def _set_result(state: VersionIndexState, *, status: str, reason: str = "", text: str = "",
-                extractor: str = "", truncated: bool = False) -> None:
+                extractor: str = "", truncated: bool = False, ocr_pages: int = 0, ocr_pages_wanted: int = 0,
+                ocr_confidence: float | None = None) -> None:
+    state.ocr_pages = ocr_pages
+    state.ocr_pages_wanted = ocr_pages_wanted
+    state.ocr_confidence = ocr_confidence
     state.status = status
     state.reason = reason[:500]
     state.text = text
@@ -57,9 +61,12 @@ def version_extract(version: DocumentVersion, state: VersionIndexState) -> None:
     )
     if twin is not None:  # same bytes (a restored version): reuse the text
         _set_result(state, status=IndexStatus.PENDING if twin.status == IndexStatus.INDEXED else twin.status,
-                    reason=twin.reason, text=twin.text, extractor=twin.extractor, truncated=twin.text_truncated)
+                    reason=twin.reason, text=twin.text, extractor=twin.extractor, truncated=twin.text_truncated,
+                    ocr_pages=twin.ocr_pages, ocr_pages_wanted=twin.ocr_pages_wanted,
+                    ocr_confidence=twin.ocr_confidence)
         return
-    if not extractors.supported(version.mime_type):
+    ocr_languages = settings.SEARCH_OCR_LANGUAGES if extractors.ocr_enabled(settings.SEARCH_OCR_LANGUAGES) else ""
+    if not extractors.supported(version.mime_type, ocr=bool(ocr_languages)):
         _set_result(state, status=IndexStatus.UNSUPPORTED, reason=f"no text extractor for {version.mime_type}")
         return
     limit = settings.SEARCH_EXTRACT_MAX_BYTES
@@ -96,6 +103,10 @@ def version_extract(version: DocumentVersion, state: VersionIndexState) -> None:
         timeout_seconds=settings.SEARCH_EXTRACT_TIMEOUT_SECONDS,
         max_memory_mb=settings.SEARCH_EXTRACT_MAX_MEMORY_MB,
         max_expanded_bytes=settings.SEARCH_EXTRACT_MAX_EXPANDED_MB * 1024 * 1024,
+        ocr_languages=ocr_languages,
+        ocr_dpi=settings.SEARCH_OCR_DPI,
+        ocr_max_pixels=settings.SEARCH_OCR_MAX_PIXELS,
+        ocr_max_pages=settings.SEARCH_OCR_MAX_PAGES,
     )
     try:
         result = extractors.extract(data, version.mime_type, budget=budget)
@@ -107,5 +118,15 @@ def version_extract(version: DocumentVersion, state: VersionIndexState) -> None:
         logger.exception("extracting version %s failed unexpectedly", version.pk)
         _set_result(state, status=IndexStatus.FAILED, reason=f"unreadable file ({type(exc).__name__}: {exc})")
     else:
-        _set_result(state, status=IndexStatus.PENDING, text=result.text.replace("\x00", ""),
-                    extractor=result.extractor, truncated=result.truncated)
+        version_record_extracted(state, result)
+
+
+def version_record_extracted(state: VersionIndexState, result: extractors.Extracted) -> None:
+    """Keep an extraction's text and facts (OCR pages and confidence) on the version's state, to be indexed."""
+    reason = ""
+    if result.ocr_pages < result.ocr_pages_wanted:
+        reason = (f"OCR read {result.ocr_pages} of {result.ocr_pages_wanted} scanned pages within the time "
+                  "and page limits")
+    _set_result(state, status=IndexStatus.PENDING, reason=reason, text=result.text.replace("\x00", ""),
+                extractor=result.extractor, truncated=result.truncated, ocr_pages=result.ocr_pages,
+                ocr_pages_wanted=result.ocr_pages_wanted, ocr_confidence=result.ocr_confidence)

@@ -26,7 +26,12 @@ class VersionIndexState(models.Model):
     )
     status = models.CharField(max_length=16, choices=IndexStatus.choices, default=IndexStatus.PENDING)
     reason = models.CharField(max_length=500, blank=True)
-    extractor = models.CharField(max_length=40, blank=True)  # e.g. "pdf", "text:gb18030"
+    extractor = models.CharField(max_length=40, blank=True)  # e.g. "pdf", "text:gb18030", "ocr", "pdf+ocr"
+    # OCR (images, PDF pages without a text layer): pages recognised, pages that needed it (more when the
+    # time budget ran out), and the recognised words' mean confidence (0-100; None without OCR)
+    ocr_pages = models.PositiveIntegerField(default=0)
+    ocr_pages_wanted = models.PositiveIntegerField(default=0)
+    ocr_confidence = models.FloatField(null=True, blank=True)
     text = models.TextField(blank=True)
     text_truncated = models.BooleanField(default=False)
     extracted_at = models.DateTimeField(null=True, blank=True)
@@ -43,6 +48,11 @@ class VersionIndexState(models.Model):
     @property
     def extracted(self) -> bool:
         return self.extracted_at is not None
+
+    @property
+    def by_ocr(self) -> bool:
+        """Some of the text was recognised by OCR (the search page says so on a hit)."""
+        return self.ocr_pages > 0
 
 
 class SearchOutbox(models.Model):
@@ -83,6 +93,8 @@ class ReindexRun(models.Model):
     versions_done = models.PositiveIntegerField(default=0)
     total_documents = models.PositiveIntegerField(default=0)
     extract = models.BooleanField(default=False)
+    # `search_reindex --ocr`: only documents with versions OCR may read (images, PDFs), extracted again
+    ocr_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

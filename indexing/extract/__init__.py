@@ -16,7 +16,9 @@ Layout: `base` (errors, Budget, Extracted; imports nothing of ours), `archive` (
 `decoding` (bytes to text: BOMs, UTF-8, GB18030, an HTML page's charset), `html_text` (markup to
 visible text), `registry` (MIME type -> extractor, run in this process), `sandbox` + `child` (the
 child process), `pool` (long-lived children, each reading many files one at a time), and the format
-modules (pdf, office, odf, eml, markup, text), which import only those, never each other.
+modules (pdf, office, odf, eml, markup, text), which import only those, never each other; `ocr`
+(Tesseract, for images and scanned PDF pages) is one of those shared helpers: `pdf` calls it for pages
+without a text layer, and it reads images itself. OCR runs only when the budget names languages.
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from indexing.extract.pool import ChildPool, shared_pool
 from indexing.extract.registry import supported
 from indexing.extract.sandbox import ChildFailed, ChildLimits
 
-__all__ = ["Budget", "Extracted", "ExtractionFailed", "Unsupported", "extract", "supported"]
+__all__ = ["Budget", "Extracted", "ExtractionFailed", "Unsupported", "extract", "ocr_enabled", "supported"]
+
+
+def ocr_enabled(languages: str) -> bool:
+    """OCR can run here: languages are configured and tesseract is installed."""
+    from indexing.extract.ocr import available
+
+    return available(languages)
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +96,7 @@ def _child_still_clean(meta: dict) -> bool:
 def extract(data: bytes, mime_type: str, *, budget: Budget | None = None) -> Extracted:
     """All the text of one file, within the budget, read in a limited child process."""
     budget = budget or Budget()
-    if not supported(mime_type):
+    if not supported(mime_type, ocr=bool(budget.ocr_languages)):
         raise Unsupported(f"no text extractor for {mime_type}")
     params = {"mime_type": mime_type, "limits": budget.limits()}
     try:
@@ -101,5 +110,8 @@ def extract(data: bytes, mime_type: str, *, budget: Budget | None = None) -> Ext
         raise Unsupported(str(meta.get("reason", "")))
     if status != "ok":
         raise ExtractionFailed(str(meta.get("reason") or "the file could not be read"))
+    confidence = meta.get("ocr_confidence")
     return Extracted(text=text.decode("utf-8", "replace"), extractor=str(meta.get("extractor", mime_type))[:40],
-                     truncated=bool(meta.get("truncated")))
+                     truncated=bool(meta.get("truncated")), ocr_pages=int(meta.get("ocr_pages") or 0),
+                     ocr_pages_wanted=int(meta.get("ocr_pages_wanted") or 0),
+                     ocr_confidence=float(confidence) if confidence is not None else None)

@@ -43,11 +43,29 @@ class Budget:
     max_expanded_bytes: int = 256 * MB
     max_expansion_ratio: int = 200
     max_members: int = 10_000
+    # OCR (indexing.extract.ocr): tesseract's languages ("" turns OCR off), render resolution and caps
+    ocr_languages: str = ""
+    ocr_dpi: int = 300
+    ocr_max_pixels: int = 12_000_000
+    ocr_max_pages: int = 100
     started: float = field(default_factory=time.monotonic)
     parts: list[str] = field(default_factory=list)
     size: int = 0
     truncated: bool = False
     depth: int = 0
+    # what OCR did: pages recognised, pages that needed it, word confidences (sum and count, 0-100)
+    ocr_pages: int = 0
+    ocr_pages_wanted: int = 0
+    ocr_confidence_sum: float = 0.0
+    ocr_words: int = 0
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline."""
+        return self.timeout_seconds - (time.monotonic() - self.started)
+
+    def ocr_confidence(self) -> float | None:
+        """Mean confidence (0-100) of the recognised words, None when nothing was recognised."""
+        return round(self.ocr_confidence_sum / self.ocr_words, 1) if self.ocr_words else None
 
     def check(self) -> None:
         """Call inside loops: fails the extraction once the deadline has passed."""
@@ -74,7 +92,8 @@ class Budget:
         return {"max_chars": self.max_chars, "timeout_seconds": self.timeout_seconds,
                 "max_depth": self.max_depth, "max_memory_mb": self.max_memory_mb,
                 "max_expanded_bytes": self.max_expanded_bytes, "max_expansion_ratio": self.max_expansion_ratio,
-                "max_members": self.max_members}
+                "max_members": self.max_members, "ocr_languages": self.ocr_languages, "ocr_dpi": self.ocr_dpi,
+                "ocr_max_pixels": self.ocr_max_pixels, "ocr_max_pages": self.ocr_max_pages}
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,9 @@ class Extracted:
     text: str
     extractor: str
     truncated: bool = False
+    ocr_pages: int = 0  # pages (or images) whose text was recognised by OCR
+    ocr_pages_wanted: int = 0  # pages that had no text layer (more than ocr_pages when the budget ran out)
+    ocr_confidence: float | None = None  # mean word confidence of the recognised text, 0-100
 
 
 Extractor = Callable[[bytes, Budget], str]  # returns the extractor's label (e.g. "text:gb18030")

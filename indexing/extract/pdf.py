@@ -1,11 +1,17 @@
-"""PDF text with pypdf, page by page (the deadline is checked between pages)."""
+"""PDF text with pypdf, page by page (the deadline is checked between pages); pages without a text
+layer (scans) are rendered and read by OCR (indexing.extract.ocr) when the budget allows OCR."""
 
 from __future__ import annotations
 
 import io
 import logging
 
+from indexing.extract import ocr
 from indexing.extract.base import ExtractionFailed
+
+# A page with fewer printable characters than this in its text layer is treated as a scan (a page
+# number or a scanner's stamp does not make a page text).
+_SCANNED_PAGE_CHARS = 10
 
 
 # What PDF generators write when nobody set a title or author (reportlab's defaults among them);
@@ -33,9 +39,23 @@ def extract(data: bytes, budget) -> str:
                 str(value) for value in (info.title, info.subject, info.author)
                 if value and str(value).strip().lower() not in _PLACEHOLDER_METADATA
             ))
-        for page in pages:
+        scanned: list[int] = []
+        for number, page in enumerate(pages):
             budget.check()
-            budget.add(page.extract_text() or "")
+            text = page.extract_text() or ""
+            if len("".join(text.split())) < _SCANNED_PAGE_CHARS:
+                scanned.append(number)
+            budget.add(text)
+        if scanned and budget.ocr_languages:
+            try:
+                recognised = ocr.ocr_pdf_pages(data, scanned, budget)
+            except RuntimeError as exc:  # pdfium could not render a page pypdf could read: keep the text layer
+                logging.getLogger(__name__).info("PDF page rendering for OCR failed: %s", exc)
+                recognised = {}
+            for number in sorted(recognised):
+                budget.add(recognised[number])
+            if recognised:
+                return "ocr" if len(scanned) == len(pages) else "pdf+ocr"
     except ExtractionFailed:
         raise
     except FileNotDecryptedError as exc:

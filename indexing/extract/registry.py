@@ -25,10 +25,21 @@ _EXTRACTORS: dict[str, tuple[str, str]] = {
     "text/html": ("html", "indexing.extract.markup:extract"),
     "application/xhtml+xml": ("html", "indexing.extract.markup:extract"),
     "message/rfc822": ("eml", "indexing.extract.eml:extract"),
+    # scans and photos: read by OCR, only when the budget allows it (see `supported`)
+    "image/jpeg": ("ocr", "indexing.extract.ocr:extract_image"),
+    "image/png": ("ocr", "indexing.extract.ocr:extract_image"),
+    "image/tiff": ("ocr", "indexing.extract.ocr:extract_image"),
 }
 
+OCR_ONLY = frozenset(mime for mime, (name, _) in _EXTRACTORS.items() if name == "ocr")
+# What OCR may read (`search_reindex --ocr` extracts these again): images, and PDFs' scanned pages.
+OCR_READABLE = OCR_ONLY | {"application/pdf"}
 
-def supported(mime_type: str) -> bool:
+
+def supported(mime_type: str, *, ocr: bool = False) -> bool:
+    """An extractor reads this type; image types only when `ocr` (OCR is configured and installed)."""
+    if mime_type in OCR_ONLY:
+        return ocr
     return mime_type in _EXTRACTORS
 
 
@@ -56,12 +67,15 @@ def extract_here(data: bytes, mime_type: str, budget: Budget) -> Extracted:
         label = extract_into(data, mime_type, budget)
     except BudgetFull:
         label = _EXTRACTORS[mime_type][0]
+        if budget.ocr_pages and label != "ocr":
+            label += "+ocr"
     except MemoryError as exc:
         raise ExtractionFailed(f"the file needs more than the {budget.max_memory_mb} MB of memory allowed "
                                "to read it") from exc
     except RecursionError as exc:
         raise ExtractionFailed("the file is nested too deeply to read") from exc
-    return Extracted(text=budget.text(), extractor=label, truncated=budget.truncated)
+    return Extracted(text=budget.text(), extractor=label, truncated=budget.truncated, ocr_pages=budget.ocr_pages,
+                     ocr_pages_wanted=budget.ocr_pages_wanted, ocr_confidence=budget.ocr_confidence())
 
 
 def extract_for_child(data: bytes, params: dict) -> tuple[dict, bytes]:
@@ -74,5 +88,7 @@ def extract_for_child(data: bytes, params: dict) -> tuple[dict, bytes]:
     except ExtractionFailed as exc:
         return {"status": "failed", "reason": str(exc)}, b""
     # "replace": a lone surrogate from a strange PDF font must not fail the whole text
-    return ({"status": "ok", "extractor": result.extractor, "truncated": result.truncated},
+    return ({"status": "ok", "extractor": result.extractor, "truncated": result.truncated,
+             "ocr_pages": result.ocr_pages, "ocr_pages_wanted": result.ocr_pages_wanted,
+             "ocr_confidence": result.ocr_confidence},
             result.text.encode("utf-8", "replace"))

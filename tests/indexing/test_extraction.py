@@ -57,8 +57,10 @@ def test_an_encrypted_file_is_marked_failed(people, committed):
     assert state_of(doc).status == IndexStatus.FAILED and "encrypted" in state_of(doc).reason
 
 
-def test_images_are_unsupported_but_their_metadata_is_searchable(people, committed, search_index):
+def test_images_are_unsupported_with_ocr_off_but_their_metadata_is_searchable(people, committed, search_index,
+                                                                              settings):
     owner, _, _ = people
+    settings.SEARCH_OCR_LANGUAGES = ""  # with OCR on they are read: tests/indexing/test_ocr.py
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     with committed():
         doc = factories.document(owner, title="Factory photo", content=png, filename="photo.png", tags=["现场"])
