@@ -17,6 +17,7 @@ from django.utils import timezone
 from backend.documents.models import Document
 from indexing.backends import SearchBackend
 from indexing.engine import search_backend
+from indexing.extract.registry import OCR_READABLE
 from indexing.models import IndexStatus, ReindexRun, VersionIndexState
 from indexing.sync import documents_sync
 
@@ -32,15 +33,27 @@ def redacted_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def reindex_start(*, clear: bool, re_extract: bool = False, backend: SearchBackend | None = None) -> ReindexRun:
-    """A new run (resuming is reindex_resume_point()). With `clear` the index is emptied first."""
+def _documents(run_ocr_only: bool):
+    """The documents a run walks: all, or (`--ocr`) those with a version OCR may read (images, PDFs)."""
+    documents = Document.objects.all()
+    if run_ocr_only:
+        documents = documents.filter(versions__mime_type__in=sorted(OCR_READABLE)).distinct()
+    return documents
+
+
+def reindex_start(*, clear: bool, re_extract: bool = False, ocr_only: bool = False,
+                  backend: SearchBackend | None = None) -> ReindexRun:
+    """A new run (resuming is reindex_resume_point()). With `clear` the index is emptied first. With
+    `ocr_only` the run reads again only the versions OCR may read (images and PDFs, e.g. after Tesseract
+    was installed) and rewrites only their documents."""
     backend = backend or search_backend()
     if clear:
         backend.clear()
     return ReindexRun.objects.create(
         backend=redacted_url(settings.SEARCH_URL),
-        total_documents=Document.objects.count(),
-        extract=re_extract,
+        total_documents=_documents(ocr_only).count(),
+        extract=re_extract or ocr_only,
+        ocr_only=ocr_only,
     )
 
 
@@ -84,12 +97,16 @@ def reindex_run(
     with backend.bulk():
         cursor = run.last_document_id
         while True:
-            ids = list(Document.objects.filter(pk__gt=cursor).order_by("pk").values_list("pk", flat=True)[:batch_size])
+            ids = list(_documents(run.ocr_only).filter(pk__gt=cursor).order_by("pk")
+                       .values_list("pk", flat=True)[:batch_size])
             if not ids:
                 break
             reset = VersionIndexState.objects.filter(version__document_id__in=ids)
+            if run.ocr_only:
+                reset = reset.filter(version__mime_type__in=sorted(OCR_READABLE))
             if run.extract:
-                reset.update(extracted_at=None, status=IndexStatus.PENDING, attempts=0, text="", reason="")
+                reset.update(extracted_at=None, status=IndexStatus.PENDING, attempts=0, text="", reason="",
+                             ocr_pages=0, ocr_pages_wanted=0, ocr_confidence=None)
             elif retry_failed:
                 reset.filter(status=IndexStatus.FAILED).update(
                     extracted_at=None, status=IndexStatus.PENDING, attempts=0, reason=""
@@ -107,10 +124,34 @@ def reindex_run(
                                     versions_done=run.versions_done + pending["versions"],
                                     total_documents=run.total_documents, last_document_id=cursor))
         checkpoint()
-        # Entries of documents deleted while nobody was indexing.
-        gone = sorted(backend.document_ids() - set(Document.objects.values_list("pk", flat=True)))
+        # Entries of documents deleted while nobody was indexing (a run limited to OCR leaves the rest alone).
+        gone = [] if run.ocr_only else sorted(backend.document_ids() - set(Document.objects.values_list("pk", flat=True)))
         for start in range(0, len(gone), 1000):
             backend.delete_documents(gone[start : start + 1000])
     run.finished_at = timezone.now()
     run.save(update_fields=["finished_at"])
     return run
+
+
+def ocr_pages_since(since) -> int:
+    """Pages read by OCR in versions extracted since `since` (a run's progress line)."""
+    from django.db.models import Sum
+
+    return VersionIndexState.objects.filter(extracted_at__gte=since).aggregate(
+        pages=Sum("ocr_pages"))["pages"] or 0
+
+
+def ocr_summary(*, since) -> str:
+    """One line on what OCR did in versions extracted since `since`: versions, pages, mean confidence."""
+    from django.db.models import Avg, Count, Sum
+
+    facts = VersionIndexState.objects.filter(extracted_at__gte=since, ocr_pages_wanted__gt=0).aggregate(
+        versions=Count("pk"), pages=Sum("ocr_pages"), wanted=Sum("ocr_pages_wanted"),
+        confidence=Avg("ocr_confidence"))
+    if not facts["versions"]:
+        return "OCR: no scanned pages or images found."
+    line = (f"OCR: {facts['pages'] or 0:,} of {facts['wanted'] or 0:,} scanned pages read in "
+            f"{facts['versions']:,} versions")
+    if facts["confidence"] is not None:
+        line += f", mean confidence {facts['confidence']:.0f}%"
+    return line + "."

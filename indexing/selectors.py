@@ -53,6 +53,7 @@ class SearchHitRow:
     filename_html: str
     links: dict[str, Any]
     tags: list[str] = field(default_factory=list)  # the document's tag names, sorted
+    ocr: bool = False  # some of the version's indexed text was recognised by OCR (a scan): the hit says so
 
 
 @dataclass
@@ -110,6 +111,7 @@ _PAGE_COLUMNS = (
     "uploaded_by__username", "uploaded_by__display_name", "uploaded_by__first_name", "uploaded_by__last_name",
     "document__owner_id", "document__owner__username", "document__owner__display_name",
     "document__owner__first_name", "document__owner__last_name",
+    "index_state__ocr_pages",
 )
 
 
@@ -118,7 +120,7 @@ def _page_queryset(user, version_ids, document_ids):
     allowed = visible(user, page_documents, Action.VIEW).values("pk")
     return (
         DocumentVersion.objects.filter(pk__in=version_ids, document_id__in=allowed)
-        .select_related("document", "document__owner", "uploaded_by")
+        .select_related("document", "document__owner", "uploaded_by", "index_state")
         .only(*_PAGE_COLUMNS)
         .order_by()
     )
@@ -273,6 +275,14 @@ def _page_facts(document_ids: list[int], uploader_ids: list[int]) -> tuple[dict,
     return tags, links, users
 
 
+def _text_by_ocr(version: DocumentVersion) -> bool:
+    try:
+        state = version.index_state  # fetched with the page (select_related)
+    except VersionIndexState.DoesNotExist:
+        return False
+    return state is not None and state.ocr_pages > 0
+
+
 @SEARCH_LATENCY.labels("documents").time()
 def search_documents(
     *,
@@ -340,6 +350,7 @@ def search_documents(
                 filename_html=marker.highlight_all(version.original_filename),
                 links=links.get(version.document_id) or {},
                 tags=tags.get(version.document_id, []),
+                ocr=_text_by_ocr(version),
             )
         )
     trimmed = len(result.hits) - len(rows)

@@ -111,6 +111,8 @@ class SearchHitSerializer(serializers.Serializer):
     filename = serializers.CharField(source="version.original_filename")
     filename_highlighted = serializers.CharField(source="filename_html")
     snippet = serializers.CharField(allow_null=True, help_text="HTML: escaped text, matches in <mark>")
+    ocr = serializers.BooleanField(help_text="Some of the version's text was recognised by OCR from a scan or image, "
+                                             "so a match in it may come from a misread word")
     score = serializers.FloatField(help_text="BM25 relevance (0 when sorted by date)")
     kind = serializers.CharField(source="version.document.kind")
     classification = serializers.CharField(source="version.document.classification")
@@ -178,6 +180,7 @@ def render_page(page: selectors.SearchPage) -> dict:
             "filename": version.original_filename,
             "filename_highlighted": row.filename_html,
             "snippet": row.snippet,
+            "ocr": row.ocr,
             "score": row.score,
             "kind": document.kind,
             "classification": document.classification,

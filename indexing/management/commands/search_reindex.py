@@ -17,7 +17,8 @@ from indexing.backends.base import IndexOutdated
 class ProgressBar:
     """A one-line bar on a terminal; a line every 10% otherwise (logs, CI)."""
 
-    def __init__(self, stream, total: int, enabled: bool):
+    def __init__(self, stream, total: int, enabled: bool, ocr_since=None):
+        self.ocr_since = ocr_since  # a run with OCR: the line also counts the pages read since then
         self.stream = stream
         self.total = max(total, 1)
         self.enabled = enabled
@@ -39,6 +40,8 @@ class ProgressBar:
         bar = "#" * int(fraction * width) + "-" * (width - int(fraction * width))
         line = (f"[{bar}] {fraction:5.1%} {done:,}/{self.total:,} documents, {rate:,.0f} versions/s, "
                 f"ETA {int(remaining // 60)}:{int(remaining % 60):02d}")
+        if self.ocr_since is not None:
+            line += f", {reindex.ocr_pages_since(self.ocr_since):,} pages read by OCR"
         if self.tty:
             self.stream.write("\r" + line, ending="")
             self.stream.flush()
@@ -65,10 +68,23 @@ class Command(BaseCommand):
         parser.add_argument("--if-outdated", action="store_true",
                             help="rebuild (as --clear) only when the index was built by another version of Dossier; "
                                  "otherwise do nothing")
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--ocr", action="store_true",
+                            help="read again, with OCR, only the images and PDFs (e.g. after installing Tesseract); "
+                                 "only their documents are rewritten")
+        parser.add_argument("--batch-size", type=int, default=None,
+                            help="documents per batch (default 500; 5 with --ocr, whose pages take seconds each)")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **options):
+        if options["ocr"]:
+            from django.conf import settings
+
+            from indexing.extract import ocr_enabled
+
+            if not ocr_enabled(settings.SEARCH_OCR_LANGUAGES):
+                raise CommandError("OCR is not available: install tesseract-ocr (with tesseract-ocr-chi-sim and "
+                                   "tesseract-ocr-chi-tra) and set SEARCH_OCR_LANGUAGES.")
+        batch_size = options["batch_size"] or (5 if options["ocr"] else 500)
         backend = search_backend()
         try:
             backend.ping()
@@ -85,7 +101,8 @@ class Command(BaseCommand):
                 return
             self.stdout.write("The search index was built by another version of Dossier: rebuilding it.")
             options["clear"] = True
-        run = None if (options["restart"] or options["clear"] or options["re_extract"]) else reindex.reindex_resume_point()
+        fresh = options["restart"] or options["clear"] or options["re_extract"] or options["ocr"]
+        run = None if fresh else reindex.reindex_resume_point()
         if run is not None:
             self.stdout.write(
                 f"Resuming run {run.pk} after document {run.last_document_id} "
@@ -95,18 +112,21 @@ class Command(BaseCommand):
             if options["clear"]:
                 audit.record("search.index.cleared", actor=None, target_type="search.index",
                              target_id=reindex.redacted_url(backend_url()), target_label="search index")
-            run = reindex.reindex_start(clear=options["clear"], re_extract=options["re_extract"], backend=backend)
-            self.stdout.write(f"Reindexing {run.total_documents:,} documents into {run.backend} (run {run.pk}).")
+            run = reindex.reindex_start(clear=options["clear"], re_extract=options["re_extract"],
+                                        ocr_only=options["ocr"], backend=backend)
+            what = "documents with images or PDFs (OCR)" if run.ocr_only else "documents"
+            self.stdout.write(f"Reindexing {run.total_documents:,} {what} into {run.backend} (run {run.pk}).")
         audit.record("search.reindex.started", actor=None, target=run,
                      detail={"resumed_after": run.last_document_id, "clear": options["clear"],
-                             "re_extract": run.extract})
-        bar = ProgressBar(self.stderr, run.total_documents, enabled=not options["no_progress"])
+                             "re_extract": run.extract, "ocr": run.ocr_only})
+        bar = ProgressBar(self.stderr, run.total_documents, enabled=not options["no_progress"],
+                          ocr_since=run.started_at if run.ocr_only else None)
         started = time.monotonic()
         versions_before = run.versions_done
         try:
             reindex.reindex_run(
                 run,
-                batch_size=options["batch_size"],
+                batch_size=batch_size,
                 retry_failed=options["retry_failed"],
                 backend=backend,
                 progress=lambda r: bar.update(r.documents_done, r.versions_done - versions_before),
@@ -128,6 +148,8 @@ class Command(BaseCommand):
             f"Indexed {written:,} versions of {run.documents_done:,} documents in {elapsed:.1f} s "
             f"({written / max(elapsed, 1e-6):,.0f} versions/s); {drained.documents} queued documents written."
         ))
+        if run.ocr_only:
+            self.stdout.write(reindex.ocr_summary(since=run.started_at))
         # The knowledge base's own collection is small: rebuilt whole every time.
         from indexing.articles import articles_reindex
 
