@@ -239,7 +239,10 @@ def _straighten(image):
 
 def recognise(image, budget: Budget, *, dpi: int) -> PageText:
     """The text of one page image (any Pillow mode), upright and level, within the budget's time."""
+    pixels = image.width * image.height
     image = _prepare(image, budget)
+    if image.width * image.height < pixels:  # scaled down to the pixel cap: fewer dots per inch
+        dpi = max(1, round(dpi * math.sqrt(image.width * image.height / pixels)))
     if min(image.size) < _MIN_SIDE:
         return PageText("", 0.0, 0, 0)
     if dpi >= _DENOISE_MIN_DPI:  # strokes are several pixels wide: a 3x3 median removes specks, not text
@@ -250,7 +253,10 @@ def recognise(image, budget: Budget, *, dpi: int) -> PageText:
     if best.good:
         return best
     turns = []
-    rotation = _osd_rotation(level, budget, dpi)
+    try:
+        rotation = _osd_rotation(level, budget, dpi)
+    except OutOfTime:
+        return best  # no time to look further: keep what was read
     if rotation:
         turns.append(rotation)
     elif rotation is None and best.words >= _TRY_TURNS_WORDS:
@@ -299,7 +305,9 @@ def extract_image(data: bytes, budget: Budget) -> str:
         if image.format == "JPEG":  # decode at a reduced size straight away when the photo is huge
             scale = math.sqrt(budget.ocr_max_pixels / max(image.width * image.height, 1))
             if scale < 1:
+                width = image.width
                 image.draft("L", (int(image.width * scale), int(image.height * scale)))
+                resolution = max(1, round(resolution * image.width / width))
         for frame in _frames(image):
             if budget.ocr_pages_wanted >= budget.ocr_max_pages:
                 break

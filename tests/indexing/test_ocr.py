@@ -218,3 +218,16 @@ def test_images_need_ocr_turned_on_and_a_broken_image_fails_with_the_reason():
         extract(small_scan(), "image/png", budget=Budget(ocr_languages=""))
     with pytest.raises(ExtractionFailed, match="image is corrupt"):
         extract(small_scan()[:200], "image/png", budget=Budget(ocr_languages=LANGUAGES))
+
+
+def test_big_images_are_scaled_to_the_pixel_cap_and_bombs_are_refused_before_decoding():
+    from PIL import Image
+
+    from tests.indexing.ocr_corpus import image_bytes
+
+    # a page bigger than the cap is read smaller; one far bigger is refused without decoding it
+    scaled = ocr._prepare(Image.new("L", (4000, 3000), 255), Budget(ocr_max_pixels=1_000_000))
+    assert scaled.width * scaled.height <= 1_000_000 and abs(scaled.width / scaled.height - 4 / 3) < 0.01
+    with pytest.raises(ExtractionFailed, match="too large"):
+        extract(image_bytes(Image.new("L", (3000, 3000), 255), "PNG"), "image/png",
+                budget=Budget(ocr_languages=LANGUAGES, ocr_max_pixels=1_000_000))
