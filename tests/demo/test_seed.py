@@ -16,9 +16,10 @@ from pypdf import PdfReader
 from backend.access.models import DocumentGroupObjectPermission, DocumentUserObjectPermission
 from backend.accounts.models import Department, Role, User
 from backend.audit.models import AuditEvent
+from backend.crm.models import Campaign
 from backend.documents.store import object_store
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, Tag, VersionStatus
-from demo import seed
+from demo import routines, seed
 
 EXPECTED_TYPES = {
     ".pdf": "application/pdf",
@@ -127,6 +128,9 @@ def test_seed_creates_departments_users_and_documents_of_every_kind_and_classifi
     assert DocumentGroupObjectPermission.objects.filter(
         content_object__in=restricted, group__department__isnull=False
     ).count() >= 5
+
+    # and the company's routines were seeded after the CRM (demo/routines.py; tests/demo/test_routines.py)
+    assert Campaign.objects.filter(theme=routines.CAMPAIGN_THEME).exists()
 
     # and the command printed the demo logins
     assert "dossier-demo" in output

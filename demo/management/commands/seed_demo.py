@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from demo.crm.seed import seed_crm_demo
 from demo.people import DEMO_PASSWORD, demo_logins
 from demo.portal import seed_portal_demo
+from demo.routines import seed_routines_demo
 from demo.seed import seed_demo
 
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         seed_crm_demo(stdout=self.stdout if verbosity >= 1 else None)
         # The portal demo: a customer contact and what was shared with them (skips itself when present).
         self.portal = seed_portal_demo(password=DEMO_PASSWORD, stdout=self.stdout if verbosity >= 1 else None)
+        # Service levels, retention, a legal hold, a campaign, targets and the inboxes (skips itself when present).
+        seed_routines_demo(stdout=self.stdout if verbosity >= 1 else None)
         elapsed = time.monotonic() - started
 
         if report.already_present:
