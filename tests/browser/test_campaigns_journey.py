@@ -17,26 +17,16 @@ from backend.crm.models import Campaign, Expense, Lead
 from tests import factories
 from tests.browser.axe import axe_source, serious_violations
 from tests.browser.test_phone_width import OVERFLOW
+from tests.browser.problems import watch_problems as _watch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"started": "is started.", "assigned": "is recorded and assigned to", "approved": "The expense is approved.",
            "status": "Approved"},
     "zh-hans": {"started": "已创建。", "assigned": "已记录并分配给", "approved": "费用已批准。", "status": "已批准"},
 }
-
-
-def _watch(page, problems: list[str]) -> None:
-    page.context.expose_binding("__cspViolation", lambda source, text: problems.append(f"CSP: {text}"))
-    page.context.add_init_script(REPORT_VIOLATIONS)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
 
 
 def _pick(page, box: str, text: str, expected: str) -> None:

@@ -12,14 +12,10 @@ from playwright.sync_api import expect
 from backend.audit.models import AuditEvent
 from backend.crm.models import Contact, Customer
 from tests.browser.axe import axe_source, serious_violations
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"hidden": "already exists, and you cannot see it", "ask": "Ask 张伟", "mine": "already exists, owned by 王芳",

@@ -16,25 +16,15 @@ from backend.audit.models import AuditEvent
 from backend.documents.models import DisposalState, Document, DocumentRetention, RetentionPolicy
 from backend.documents.retention import retention_policy_save, retention_refresh
 from tests.browser.axe import axe_source, serious_violations
+from tests.browser.problems import watch_problems as _watch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"saved": "is saved", "kept": "is kept until", "disposed": "is disposed of for good"},
     "zh-hans": {"saved": "已保存", "kept": "将保留至", "disposed": "已永久处置"},
 }
-
-
-def _watch(page, problems):
-    page.context.expose_binding("__cspViolation", lambda source, text: problems.append(f"CSP: {text}"))
-    page.context.add_init_script(REPORT_VIOLATIONS)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
 
 
 def _fits_phone(page, selector) -> bool:

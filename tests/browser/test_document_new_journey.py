@@ -11,14 +11,9 @@ from playwright.sync_api import expect
 from backend.audit.models import AuditEvent
 from backend.crm.models import DocumentLink, LinkTarget
 from backend.documents.models import Document
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
-
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 
 @pytest.mark.parametrize("language,summary", [("en", "20 of 20 created"), ("zh-hans", "已创建 20 个")])

@@ -15,14 +15,10 @@ from backend.documents.services import document_version_create
 from backend.notifications.models import Notification, Preference
 from tests.browser.axe import axe_source, serious_violations
 from tests.factories import upload_source
+from tests.browser.problems import watch_problems as _watch, fits_phone as _fits_phone
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"watching": "You are watching this document", "saved": "preferences are saved",
@@ -30,20 +26,6 @@ WORDS = {
     "zh-hans": {"watching": "您已关注此文档", "saved": "通知偏好已保存",
                 "new_version": "有新版本 2", "read": "所有通知已标为已读"},
 }
-
-
-def _watch(page, problems):
-    page.context.expose_binding("__cspViolation", lambda source, text: problems.append(f"CSP: {text}"))
-    page.context.add_init_script(REPORT_VIOLATIONS)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-
-
-def _fits_phone(page, selector) -> bool:
-    page.set_viewport_size({"width": 390, "height": 844})
-    fits = page.eval_on_selector(selector, "el => el.scrollWidth <= el.clientWidth + 1 && "
-                                 "document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.set_viewport_size({"width": 1366, "height": 900})
-    return fits
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

@@ -15,14 +15,10 @@ from backend.audit.models import AuditEvent
 from backend.crm.models import ArticleStatus, KnowledgeArticle
 from backend.crm.services import service as service_services
 from tests.browser.axe import axe_source, serious_violations
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"draft": "A draft article was made from this service record", "published": "is published.",

@@ -14,14 +14,10 @@ from playwright.sync_api import expect
 from backend.audit.models import AuditEvent
 from backend.crm.models import Invoice, Order, Payment
 from tests.browser.axe import axe_source, serious_violations
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"recorded": "is recorded.", "issued": "is issued, due on", "paid": "received on", "state_paid": "Paid",

@@ -12,14 +12,10 @@ from playwright.sync_api import expect
 
 from tests.browser.axe import axe_source, serious_violations
 from tests.portal.world import build_portal_world
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"forgot": "Forgot your password?", "sent": "Check your e-mail", "used": "already been used"},

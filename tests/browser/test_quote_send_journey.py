@@ -12,26 +12,16 @@ from playwright.sync_api import expect
 from backend.crm.models import Activity, ActivityKind, QuoteStatus
 from tests.browser.axe import axe_source, serious_violations
 from tests.portal_factories import PORTAL_PASSWORD, portal_user
+from tests.browser.problems import watch_problems as _watch
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"made": "is version 1 of its document", "sent": "is sent", "accepted": "you accepted quote",
            "status": "Sent"},
     "zh-hans": {"made": "已保存为其文档的第 1 版", "sent": "已发送", "accepted": "您已接受报价单", "status": "已发送"},
 }
-
-
-def _watch(page, problems):
-    page.context.expose_binding("__cspViolation", lambda source, text: problems.append(f"CSP: {text}"))
-    page.context.add_init_script(REPORT_VIOLATIONS)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
 
 
 def _clean_and_fits(page):

@@ -15,14 +15,10 @@ from playwright.sync_api import expect
 from backend.crm.models import OrderLine, Priority, Product, ServiceRecord
 from tests.browser.axe import axe_source, serious_violations
 from tests.portal.world import build_portal_world
+from tests.browser.problems import REPORT_VIOLATIONS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"title": "Spindle noise on machine 3", "urgent": "Urgent", "visit": "Preferred visit time"},

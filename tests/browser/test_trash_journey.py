@@ -12,33 +12,15 @@ from playwright.sync_api import expect
 from backend.audit.models import AuditEvent
 from backend.documents.models import Document, LegalHold
 from tests.browser.axe import axe_source, serious_violations
+from tests.browser.problems import watch_problems as _watch, fits_phone as _fits_phone
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
 
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
 
 WORDS = {
     "en": {"placed": "is in force", "trashed": "was moved to the trash", "restored": "was restored"},
     "zh-hans": {"placed": "已生效", "trashed": "已移至回收站", "restored": "已恢复"},
 }
-
-
-def _watch(page, problems):
-    page.context.expose_binding("__cspViolation", lambda source, text: problems.append(f"CSP: {text}"))
-    page.context.add_init_script(REPORT_VIOLATIONS)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-
-
-def _fits_phone(page, selector) -> bool:
-    page.set_viewport_size({"width": 390, "height": 844})
-    fits = page.eval_on_selector(selector, "el => el.scrollWidth <= el.clientWidth + 1 && "
-                                 "document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.set_viewport_size({"width": 1366, "height": 900})
-    return fits
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -70,12 +52,14 @@ def test_a_hold_refuses_a_deletion_and_the_trash_gives_a_document_back(world, op
     rep.goto(f"{live_server.url}/documents/{quote.pk}/")
     expect(rep.locator("[data-testid=under-legal-hold]")).to_be_visible()
     rep.click("[data-testid=delete-document]")
+    rep.wait_for_url(re.compile(r"/delete/$"))  # the confirmation page, however busy the machine
     expect(rep.locator("[data-testid=delete-held]")).to_contain_text("Arbitration SH-JG 2026")
     expect(rep.locator("[data-testid=delete-confirm]")).to_have_count(0)
 
     # when the owner deletes the contract instead, then it waits in the trash
     rep.goto(f"{live_server.url}/documents/{contract.pk}/")
     rep.click("[data-testid=delete-document]")
+    rep.wait_for_url(re.compile(r"/delete/$"))  # the confirmation page, however busy the machine
     rep.click("[data-testid=delete-confirm]")
     rep.wait_for_url(re.compile(r"/trash/$"))
     expect(rep.locator(".alert-success")).to_contain_text(words["trashed"])
