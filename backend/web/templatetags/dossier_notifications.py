@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from backend.notifications.selectors import is_watching, unread_count
+from backend.notifications.selectors import contact_email_consents, is_watching, unread_count
 
 register = template.Library()
 
@@ -33,12 +33,9 @@ def watch_toggle(context, document=None, customer=None):
 def contact_email_consent(context, contact, can_change=False):
     """A contact's consent to e-mails (and the toggle); the consents of all the customer's contacts are read in
     one query, the first time the page asks."""
-    from backend.notifications.models import ContactEmailConsent
-
     cache = context.render_context.setdefault("contact_email_consents", {})
     if contact.customer_id not in cache:
-        cache[contact.customer_id] = {row.contact_id: row for row in
-                                      ContactEmailConsent.objects.filter(contact__customer_id=contact.customer_id)}
+        cache[contact.customer_id] = contact_email_consents(customer_id=contact.customer_id)
     consent = cache[contact.customer_id].get(contact.pk)
     return {"contact": contact, "consented": bool(consent and consent.consented),
             "withdrawn_at": consent.withdrawn_at if consent else None,
