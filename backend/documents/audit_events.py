@@ -46,3 +46,5 @@ DOCUMENT_PURGED = register("document.purged", "A document was deleted for good (
 LEGAL_HOLD_PLACED = register("document.legal_hold.placed", "A legal hold was placed on a document, a customer's documents or a named matter.", label=_("Placed a legal hold"))
 LEGAL_HOLD_LIFTED = register("document.legal_hold.lifted", "A legal hold was lifted.", label=_("Lifted a legal hold"))
 LEGAL_HOLD_CHANGED = register("document.legal_hold.changed", "Documents were added to or removed from a matter's legal hold.", label=_("Changed a legal hold's documents"))
+# Watermarks (backend/documents/marks.py): a compliance officer looked up the code read off a marked page.
+DOCUMENT_VIEW_MARK_RESOLVED = register("document.view_mark.resolved", "Compliance looked up a watermark code (read off a marked page or stamped file); the detail gives the code, whether it was found and the event it marks.", label=_("Looked up a watermark code"))

@@ -94,6 +94,7 @@ class Document(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [
+            ("read_document", "Can read document pages on screen (watermarked), never the file"),
             ("download_document", "Can download document content"),
             ("manage_document", "Can manage document permissions"),
         ]
@@ -345,3 +346,33 @@ class DocumentRetention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_title} ({self.state})"
+
+
+class MarkPurpose(models.TextChoices):
+    PREVIEW = "preview", _("Preview")
+    SHARE_PAGE = "share-page", _("Portal share page")
+    DOWNLOAD = "download", _("Download")
+
+
+class ViewMark(models.Model):
+    """A watermark handed to one viewer for one view or download (backend/documents/marks.py): its short
+    code, drawn into the page or stamped into the file, finds this row and through it the audit event."""
+
+    code = models.CharField(max_length=16, unique=True)
+    # The audit event of the view or download the mark was made for (bound in the same transaction).
+    event = models.ForeignKey("audit.AuditEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(DocumentVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A staff user or a portal account's user (a purged version or removed user keeps the row: the labels stay).
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    viewer_label = models.CharField(max_length=300)
+    document_title = models.CharField(max_length=300, blank=True)
+    purpose = models.CharField(max_length=16, choices=MarkPurpose.choices)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    classification = models.CharField(max_length=16, choices=Classification.choices, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.code
