@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "backend.crm",
     "backend.sharing",
     "backend.notifications",
+    "backend.intake",
     "indexing",
     "backend.ui",
     "backend.web",
@@ -636,6 +637,34 @@ CELERY_BEAT_SCHEDULE["compliance-alerts-scan"] = {"task": "audit.compliance_aler
 COMPLIANCE_VERIFY_SECONDS = max(0, _env_int("COMPLIANCE_VERIFY_SECONDS", 24 * 3600))
 if COMPLIANCE_VERIFY_SECONDS:
     CELERY_BEAT_SCHEDULE["audit-verify"] = {"task": "audit.verify", "schedule": float(COMPLIANCE_VERIFY_SECONDS)}
+
+# --- Mail intake (M, issue 18; backend/intake/) ------------------------------------------------------------
+# The mailbox the worker polls: imap://user:password@host:port/INBOX or imaps://... (blank: no intake). Each new
+# message becomes documents (the message as .eml, each attachment its own document) linked to the customer whose
+# contact's address (or, failing that, domain) sent it and to the quote or order whose number is in the subject;
+# the rest wait in the intake queue (/intake/) for staff to assign them.
+MAIL_INTAKE_URL = _env("MAIL_INTAKE_URL", "")
+MAIL_INTAKE_POLL_SECONDS = max(15, _env_int("MAIL_INTAKE_POLL_SECONDS", 120))
+# After a message is recorded: move it to this folder (blank: only mark it \Seen and leave it in place).
+MAIL_INTAKE_DONE_FOLDER = _env("MAIL_INTAKE_DONE_FOLDER", "")
+# Who owns the documents of a message: the owner of the quote/order its subject names, else the customer's owner;
+# when that user is inactive, this account (a username; blank: the message waits in the queue instead).
+MAIL_INTAKE_USER = _env("MAIL_INTAKE_USER", "")
+MAIL_INTAKE_CLASSIFICATION = _env("MAIL_INTAKE_CLASSIFICATION", "internal")
+# Each attachment is checked like an upload (type sniffed from the content, UPLOAD_ALLOWED_TYPES) and against this
+# size; a whole message above MAIL_INTAKE_MAX_MESSAGE_BYTES is recorded and queued, never fetched in full twice.
+MAIL_INTAKE_MAX_ATTACHMENT_BYTES = max(1, _env_int("MAIL_INTAKE_MAX_ATTACHMENT_BYTES", 50 * 1024**2))
+MAIL_INTAKE_MAX_MESSAGE_BYTES = max(1024, _env_int("MAIL_INTAKE_MAX_MESSAGE_BYTES", 100 * 1024**2))
+# A sender's domain matches a customer when exactly one customer has contacts at it, never for public mail domains.
+MAIL_INTAKE_PUBLIC_DOMAINS = _env_list("MAIL_INTAKE_PUBLIC_DOMAINS", [
+    "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "qq.com", "foxmail.com", "163.com",
+    "126.com", "yeah.net", "sina.com", "sina.cn", "sohu.com", "aliyun.com", "139.com",
+])
+# Who works the intake queue (policy/intake.py): these roles.
+MAIL_INTAKE_QUEUE_ROLES = _env_list("MAIL_INTAKE_QUEUE_ROLES", ["admin", "sales", "service"])
+if MAIL_INTAKE_URL:
+    CELERY_BEAT_SCHEDULE["mail-intake-poll"] = {"task": "intake.poll_mailbox",
+                                                "schedule": float(MAIL_INTAKE_POLL_SECONDS)}
 
 # --- Retention and disposal review (T2, issue 17; backend/documents/retention.py) ---------------------------
 # The beat recomputes every document's disposal date from its retention policy and the CRM this often, and

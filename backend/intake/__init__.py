@@ -1,0 +1,1 @@
+"""Mail intake: a mailbox polled by the worker; each message becomes documents linked to its customer."""
