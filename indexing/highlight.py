@@ -39,7 +39,13 @@ class Highlighter:
         terms = list(terms)
         self.pattern = analysis.highlight_patterns(terms)
         self.ascii_pattern = analysis.ascii_highlight_pattern(terms)
-        self.wanted = len({term for term in terms if term})
+        # A query gives each English word with its stem ("terms" and "term", "delivery" and
+        # "deliveri"): both stand for one word of the query, and a stem such as "deliveri" never
+        # occurs in a text. The scan stops early once every *word* was seen, so a stem counts as
+        # the word it came from; counted apart, the early stop never came and every long text was
+        # scanned to its end.
+        self._word_of = _words_of(terms)
+        self.wanted = len(set(self._word_of.values()))
         self._folded: dict[str, str] = {}  # surface form of a match -> the term it stands for
         # Other forms of the English words (agreements for agreement): a word starting with a term's
         # stem is marked when its own stem is that stem.
@@ -65,7 +71,9 @@ class Highlighter:
             return found
         # When the scan stopped early (every term seen, enough matches), the window lies among those
         # matches: other forms further on could not change it, so they are not looked for there.
-        stopped = len(found) >= MAX_MATCHES or (len(found) >= 8 and len({m[2] for m in found}) >= self.wanted)
+        word_of = self._word_of
+        stopped = len(found) >= MAX_MATCHES or (
+            len(found) >= 8 and len({word_of.get(m[2], m[2]) for m in found}) >= self.wanted)
         return self._with_other_forms(text, found, lowered=lowered,
                                       until=found[-1][1] + 400 if stopped else len(text))
 
@@ -109,7 +117,7 @@ class Highlighter:
     def _scan(self, pattern, haystack: str, text: str) -> list[tuple[int, int, str]]:
         if pattern is None:
             return []
-        wanted, folded = self.wanted, self._folded
+        wanted, folded, word_of = self.wanted, self._folded, self._word_of
         found: list[tuple[int, int, str]] = []
         seen: set[str] = set()
         whole_word = analysis.is_whole_word
@@ -121,7 +129,7 @@ class Highlighter:
                 if term is None:
                     term = folded[surface] = analysis.fold_same_length(surface) or surface
                 found.append((start, end, term))
-                seen.add(term)
+                seen.add(word_of.get(term, term))
                 if len(found) >= MAX_MATCHES or (len(seen) >= wanted and len(found) >= 8):
                     break
         return found
@@ -170,6 +178,20 @@ class Highlighter:
         prefix = ELLIPSIS if window_start > 0 else ""
         suffix = ELLIPSIS if window_end < len(text) else ""
         return prefix + _compact_html(body) + suffix
+
+
+def _words_of(terms: list[str]) -> dict[str, str]:
+    """{term: the query word it stands for}: a term that is the stem of another term stands for that
+    other term; every other term for itself."""
+    unique = [term for term in dict.fromkeys(terms) if term]
+    word_of = {term: term for term in unique}
+    for term in unique:
+        if term.isascii() and term.replace("_", "").isalpha():
+            stems = analysis.stem(term)
+            stem = stems[0] if stems else ""
+            if stem and stem != term and stem in word_of and word_of[stem] == stem:
+                word_of[stem] = term
+    return word_of
 
 
 def highlight_all(text: str, terms) -> str:

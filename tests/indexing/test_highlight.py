@@ -63,3 +63,23 @@ def test_other_forms_of_an_english_word_are_marked():
 
     assert marker.highlight_all("Agreements and agreement, not agreeable") == \
         "<mark>Agreements</mark> and <mark>agreement</mark>, not agreeable"
+
+
+def test_a_word_and_its_stem_count_as_one_word_so_the_scan_stops_once_each_word_was_seen():
+    # given a long text where both words of the query come early and often, and a query that
+    # carries each English word with its stem ("deliveri" never occurs in a text)
+    from indexing.query import parse
+
+    terms = parse("delivery schedule").highlight_terms
+    assert "deliveri" in terms
+    text = "The delivery schedule is attached. " * 400
+
+    # when the matches are looked for
+    found = highlight.Highlighter(terms).matches(text)
+
+    # then the scan stopped soon after every word was seen, not at the cap or the end of the text
+    assert {text[start:end] for start, end, _ in found} == {"delivery", "schedule"}
+    assert len(found) < 20
+    assert found[-1][1] < 1000
+    # and the snippet is the same window as before
+    assert snippet(text, terms, size=60).startswith("The <mark>delivery</mark> <mark>schedule</mark>")
