@@ -55,6 +55,7 @@ def seed(*, customers: int, orders: int, payments: int, expenses: int, reps: int
         Activity, Customer, Expense, Invoice, Opportunity, OpportunityStageChange, Order, OrderLine, Payment, Product,
         ServiceRecord,
     )
+    from backend.crm.services.order_balances import BALANCE_FIELDS, balance_of
 
     rng = random.Random(SEED)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -91,13 +92,23 @@ def seed(*, customers: int, orders: int, payments: int, expenses: int, reps: int
             line_rows.append((o, o, rng.randint(1, 50), Decimal(1), amount, amount))
             issued = signed + dt.timedelta(days=rng.randint(0, 30))
             invoice_rows.append((o, o, f"INV-{o:07d}", amount, issued, issued + dt.timedelta(days=30)))
-        copy_rows(Order, ["id", "customer_id", "number", "owner_id", "currency", "signed_date", "status"], order_rows)
+        # Payments are received after signing and never after today (a payment is recorded when it arrives).
+        payment_rows = [(p, (o := rng.randint(1, orders)), Decimal(rng.randint(100, 100_000)),
+                         min(order_rows[o - 1][5] + dt.timedelta(days=rng.randint(0, 120)), today), admin.pk)
+                        for p in range(1, payments + 1)]
+        # Each order's stored balance, as the order, invoice and payment services keep it (one invoice each,
+        # payments against no invoice).
+        paid_of = {}
+        for _p, o, amount, received, _by in payment_rows:
+            paid_of.setdefault(o, []).append((amount, received, None))
+        balances = {o: balance_of(line[5], [(invoice_rows[o - 1][3], invoice_rows[o - 1][5])], paid_of.get(o, ()))
+                    for o, line in enumerate(line_rows, start=1)}
+        copy_rows(Order, ["id", "customer_id", "number", "owner_id", "currency", "signed_date", "status",
+                          *BALANCE_FIELDS],
+                  (row + tuple(balances[row[0]].fields()[name] for name in BALANCE_FIELDS) for row in order_rows))
         copy_rows(OrderLine, ["id", "order_id", "product_id", "quantity", "unit_price", "line_total"], line_rows)
         copy_rows(Invoice, ["id", "order_id", "number", "amount", "issued_on", "due_on"], invoice_rows)
-        copy_rows(Payment, ["id", "order_id", "amount", "received_on", "recorded_by_id"],
-                  ((p, (o := rng.randint(1, orders)), Decimal(rng.randint(100, 100_000)),
-                    order_rows[o - 1][5] + dt.timedelta(days=rng.randint(0, 120)), admin.pk)
-                   for p in range(1, payments + 1)))
+        copy_rows(Payment, ["id", "order_id", "amount", "received_on", "recorded_by_id"], payment_rows)
         copy_rows(Expense, ["id", "submitter_id", "amount", "currency", "spent_on", "category", "region", "customer_id",
                             "status", "decided_by_id", "decided_at"],
                   ((e, rep_ids[e % reps], Decimal(rng.randint(50, 5_000)), "CNY",

@@ -339,6 +339,19 @@ class Order(models.Model):
         "documents.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The order's balance, kept by the order, invoice and payment services in the transaction of each write
+    # (services/order_balances.py) so that receivables are summed from these columns, not from every line,
+    # invoice and payment: the lines' total, what is invoiced and paid (every payment recorded), total less
+    # paid, the due date after which something is overdue (None: nothing will be, as things stand), the
+    # latest due date and the latest payment date (the reports fall back to the rows when asked about a day
+    # before them).
+    balance_total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    balance_invoiced = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    balance_paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    balance_outstanding = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    balance_overdue_since = models.DateField(null=True, blank=True)
+    balance_last_due_on = models.DateField(null=True, blank=True)
+    balance_last_paid_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -1057,3 +1070,28 @@ class SalesTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep or self.department} {self.period} {self.starts_on:%Y-%m} {self.currency} {self.amount}"
+
+
+class CurrencyRate(models.Model):
+    """What one unit of `currency` is worth in `in_currency` (the reporting currency, settings
+    REPORTING_CURRENCY, when the rate was set) from `valid_from` on, until a later rate of the same pair.
+    Staff maintain the table (services/currency_rates.py); the reports convert with the rate in force on the
+    day they are as of, and show a currency without one on its own scale."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    in_currency = models.CharField(max_length=3, choices=Currency.choices)
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    valid_from = models.DateField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=0), name="currencyrate_rate_positive"),
+            models.CheckConstraint(condition=~Q(currency=F("in_currency")), name="currencyrate_two_currencies"),
+            models.UniqueConstraint(fields=["currency", "in_currency", "valid_from"], name="currencyrate_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.in_currency} from {self.valid_from}"

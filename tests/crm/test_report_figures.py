@@ -28,6 +28,7 @@ from backend.crm.models import (
 )
 from backend.crm.reports import Period
 from backend.crm.selectors import reports as figures
+from backend.crm.services.order_balances import order_balances_refresh
 from backend.crm.services.reports import sales_target_remove, sales_target_set
 from tests.crm.factories import (
     ActivityFactory,
@@ -83,6 +84,7 @@ def world(people):
                            due_on=dt.date(2026, 5, 10))
     Invoice.objects.create(order=o3, number="INV-3", amount=Decimal("3000.00"), issued_on=dt.date(2026, 4, 20),
                            due_on=dt.date(2026, 7, 20))
+    order_balances_refresh()  # the rows above were written directly, not through the order services
     approved = {"status": ExpenseStatus.APPROVED, "decided_by": people["admin"], "decided_at": at("2026-04-06")}
     Expense.objects.create(submitter=wang, amount=Decimal("200.00"), currency="CNY", spent_on=dt.date(2026, 4, 5),
                            region="上海", customer=a, **approved)

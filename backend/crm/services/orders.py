@@ -34,6 +34,7 @@ from backend.crm.models import (
 )
 from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
+from backend.crm.services.order_balances import balance_of, order_balance_update
 from backend.documents.models import Document
 
 # Where an order may go from each status. Fulfilled and cancelled are final.
@@ -158,6 +159,7 @@ def order_create(
             order = Order.objects.create(
                 customer=customer, number=number or _order_number(), owner=actor, quote=quote,
                 currency=currency, signed_date=signed_date, contract_document=contract_document, created_at=now,
+                **balance_of(total, [], []).fields(),  # nothing invoiced or paid yet
             )
             OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cleaned])
             if contract_document is not None:
@@ -248,6 +250,7 @@ def invoice_issue(
             raise _number_taken(number, "Invoice")
         invoice = Invoice.objects.create(order=locked, number=number, amount=amount, issued_on=issued_on,
                                          due_on=due_on, created_at=timezone.now())
+        order_balance_update(order=locked)
         audit.record("crm.invoice.issued", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "invoice": invoice.number, "amount": str(amount), "currency": locked.currency,
             "issued_on": issued_on.isoformat(), "due_on": due_on.isoformat(),
@@ -295,6 +298,7 @@ def payment_record(
             order=locked, invoice=invoice, amount=amount, received_on=received_on, reference=reference.strip(),
             is_prepayment=is_prepayment, recorded_by=actor, created_at=timezone.now(),
         )
+        order_balance_update(order=locked)
         audit.record("crm.payment.recorded", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "payment": payment.pk, "amount": str(amount), "currency": locked.currency,
             "received_on": received_on.isoformat(), "invoice": invoice.number if invoice else None,
