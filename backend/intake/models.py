@@ -57,6 +57,8 @@ class IntakeMessage(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        verbose_name = _("mailed message")
+        verbose_name_plural = _("mailed messages")
         constraints = [
             models.UniqueConstraint(fields=["mailbox", "uidvalidity", "uid"], name="intake_message_uid_uniq"),
         ]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from backend.access.policy import Action, can, is_active_staff
 from backend.access.policy.intake import may_work_intake_queue
@@ -242,22 +243,22 @@ def message_assign(*, actor, message: IntakeMessage, customer: Customer, quote: 
     require(actor=actor, action=Action.VIEW, obj=customer)
     record = quote or order
     if quote is not None and order is not None:
-        raise InvalidInput("Choose a quote or an order, not both.")
+        raise InvalidInput(gettext_noop("Choose a quote or an order, not both."))
     if record is not None:
         require(actor=actor, action=Action.VIEW, obj=record)
         if record.customer_id != customer.pk:
-            raise InvalidInput("That quote or order belongs to another customer.",
-                               fields={"record": ["That quote or order belongs to another customer."]})
+            raise InvalidInput(gettext_noop("That quote or order belongs to another customer."),
+                               fields={"record": [gettext_noop("That quote or order belongs to another customer.")]})
     owner = documents_owner_for(customer=customer, record=record)
     if owner is None:
-        raise Conflict("Nobody active owns this customer, so nobody could own the documents. Hand the customer "
-                       "to an active colleague first.", reason="no_owner")
+        raise Conflict(gettext_noop("Nobody active owns this customer, so nobody could own the documents. Hand "
+                                    "the customer to an active colleague first."), reason="no_owner")
     raw = _raw_of(message)
     parsed = parse_message(raw)
     with transaction.atomic():
         locked = IntakeMessage.objects.select_for_update().get(pk=message.pk)
         if locked.status != MessageStatus.QUEUED:
-            raise Conflict("This message was already assigned.", reason="not_queued")
+            raise Conflict(gettext_noop("This message was already assigned."), reason="not_queued")
         truncated = locked.queue_reason == "too_large"
         parts = _parts_of(raw, parsed, truncated=truncated)
         made = _make_documents(message=locked, parts=parts, parsed=parsed, owner=owner, target=record or customer)

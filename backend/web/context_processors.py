@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.access.policy import can_publish_announcements, may_open_compliance_console
 from backend.access.policy.crm import may_import_records
 from backend.access.policy.handover import may_hand_over_books
+from backend.access.policy.intake import may_work_intake_queue
 from backend.access.policy.retention import may_manage_retention_policies, may_review_disposals
 
 
@@ -20,4 +21,5 @@ def staff_nav(request) -> dict:
         "nav_retention": user is not None and ("review" if may_review_disposals(user)
                                                else "policies" if may_manage_retention_policies(user) else ""),
         "nav_imports": user is not None and may_import_records(user),
+        "nav_intake": user is not None and may_work_intake_queue(user),
     }

@@ -45,6 +45,8 @@ class Migration(migrations.Migration):
                 ('quote', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='intake_messages', to='crm.quote')),
             ],
             options={
+                'verbose_name': 'mailed message',
+                'verbose_name_plural': 'mailed messages',
                 'ordering': ['-received_at', '-id'],
             },
         ),
