@@ -9,18 +9,20 @@ from backend.crm.models import Customer, DocumentLink
 from backend.documents.models import Document, Tag
 
 
-def customer_documents_visible(*, user, customer: Customer, kind: str = "") -> QuerySet[Document]:
+def customer_documents_visible(*, user, customer: Customer, kind: str = "", with_tags: bool = True) -> QuerySet[Document]:
     """Every document linked to the customer, directly or through its deals, quotes, orders and
-    service records, that `user` may view; newest first, each once, with its links prefetched."""
+    service records, that `user` may view; newest first, each once, with its links (and unless
+    `with_tags` is false, its tags: the customer page does not show them) prefetched."""
     linked_ids = DocumentLink.objects.filter(customer=customer).values("document_id")
     queryset = visible(user, Document.objects.filter(pk__in=linked_ids), Action.VIEW)
     if kind:
         queryset = queryset.filter(kind=kind)
+    if with_tags:
+        queryset = queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     return (
         queryset.select_related("owner", "valid_version", "valid_version__uploaded_by", "department",
                                 "checked_out_by")
         .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.only("id", "name")),
             Prefetch(
                 "crm_links",
                 queryset=DocumentLink.objects.filter(customer=customer).select_related(

@@ -23,7 +23,7 @@ from backend.crm.selectors.customers import customer_list_visible
 from backend.crm.selectors.links import customer_documents_visible
 from backend.crm.selectors.opportunities import opportunity_list_visible
 from backend.crm.selectors.orders import order_list_visible
-from backend.crm.selectors.quotes import quote_history_for_customer, quote_list_visible
+from backend.crm.selectors.quotes import open_quotes_of_other_reps, quote_history_for_customer
 from backend.crm.selectors.service import service_record_list_visible
 from backend.documents.models import DocumentKind
 from backend.sharing import portal_accounts
@@ -85,9 +85,7 @@ def customer_detail(request, customer_id: int):
         entry["count"] += 1
         if all_quotes or len(entry["lines"]) < QUOTE_LINES_PER_PRODUCT:
             entry["lines"].append(line)
-    other_rep_quotes = list(
-        quote_list_visible(user=user, customer_id=customer.pk).filter(status__in=OPEN_QUOTE_STATUSES)
-        .exclude(owner_id=user.pk).order_by("-created_at")[:10])
+    other_rep_quotes = open_quotes_of_other_reps(user=user, customer=customer)
 
     orders = list(order_list_visible(user=user, filters={"customer": customer.pk}))
     totals: dict[str, dict[str, Decimal]] = {}
@@ -104,7 +102,7 @@ def customer_detail(request, customer_id: int):
     for record in records:
         by_state[record.dispatch_state]["items"].append(record)
 
-    documents = list(customer_documents_visible(user=user, customer=customer))
+    documents = list(customer_documents_visible(user=user, customer=customer, with_tags=False))
     by_kind = OrderedDict((kind, {"label": label, "items": []}) for kind, label in DocumentKind.choices)
     for document in documents:
         by_kind[document.kind]["items"].append(document)
