@@ -2,7 +2,8 @@
 
     preview_kind(mime_type) -> "pages" | "text" | None
     version_preview_open(actor=, version=) -> Preview       what the preview panel shows (pages, text, a refusal)
-    version_preview_page(actor=, version=, page=) -> PNG     one page; audited as a preview of that page
+    version_preview_page(actor=, version=, page=, request_meta=) -> PNG
+                                                            one page with the viewer's mark; audited as a preview
     version_thumbnail(actor=, version=) -> PNG               the first page, small; not audited (see below)
 
 What is drawn: PDF pages (PDFium), office files (DOCX, XLSX, PPTX, the older binary formats and
@@ -10,9 +11,13 @@ OpenDocument) converted to PDF by headless LibreOffice first, pictures (Pillow, 
 upright by EXIF), and text files (shown as text; their thumbnail is their first lines drawn as a page).
 All parsing of the file runs in a limited child process (`backend.documents.rendering`).
 
-Access: seeing a preview needs the right to view the document (not to download it): the bytes of the
-file never leave the server, only pages drawn from them. Each page image sent, and each text shown, is
-recorded as `document.version.previewed` (never as a download). A thumbnail is not recorded: it is the
+Access: seeing a preview needs the right to read the document (the "read" grant level, between view,
+which shows metadata only, and download): the bytes of the file never leave the server, only pages drawn
+from them. Each page image sent carries its viewer's mark (backend/documents/watermark.py: name and
+account, time, address, classification and a code that finds the audit event), drawn on each response
+over the cached, unmarked page. Each page image sent, and each text shown, is recorded as
+`document.version.previewed` (never as a download), the page's event with its mark's code. A reader who
+may not download a text file sees its first lines drawn as one marked page, not its text. A thumbnail is not recorded: it is the
 first page a few dozen pixels wide, unreadable, shown beside the title in lists and search results that
 are themselves audited reads; recording it would put twenty rows in the trail for every list shown.
 
@@ -39,12 +44,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
-from backend.access.policy import Action
+from backend.access.policy import Action, can
 from backend.access.services import require
 from backend.audit import services as audit
 from backend.common.errors import NotFound
-from backend.documents import rendering
+from backend.documents import marks, rendering, watermark
 from backend.documents.audit_events import DOCUMENT_VERSION_PREVIEWED
 from backend.documents.models import DocumentVersion
 from backend.documents.rendering import RenderRefused, gettext_noop
@@ -53,6 +59,8 @@ from backend.documents.store import object_store
 logger = logging.getLogger(__name__)
 
 TEXT_TYPES = ("text/plain", "text/csv")
+# A text file drawn as a page (for a reader who may not download it) shows its first lines.
+TEXT_PAGE_LINES = 60
 FILE_TOO_LARGE = gettext_noop("This file cannot be shown: it is too large to preview.")
 # The cache is walked to enforce its bound at most this often per process (a walk reads every entry).
 _TRIM_EVERY_SECONDS = 10
@@ -287,8 +295,24 @@ def _page_count(version: DocumentVersion, cache: PreviewCache) -> int | None:
     return None if raw is None else int(json.loads(raw)["pages"])
 
 
+def _text_page(version: DocumentVersion, number: int) -> tuple[bytes, int]:
+    """A text file's first lines drawn as its one page (for readers who may not have its text), cached."""
+    if number != 1:
+        raise NotFound()
+    cache, width = preview_cache(), rendering.RenderLimits.from_settings().width
+    name = f"text-page-{width}.png"
+    png = cache.read(version.sha256, name)
+    if png is None:
+        text, _ = _text(version)
+        png = rendering.text_png(text[:20000], width=width, lines=TEXT_PAGE_LINES, font_path=_text_font())
+        cache.write(version.sha256, name, png)
+    return png, 1
+
+
 def _page(version: DocumentVersion, number: int) -> tuple[bytes, int]:
     """Page `number` as a PNG and the number of pages, drawn once per version and width, then read from the cache."""
+    if version.mime_type in TEXT_TYPES:
+        return _text_page(version, number)
     cache, limits = preview_cache(), rendering.RenderLimits.from_settings()
     png, pages = cache.read(version.sha256, _page_name(number, limits)), _page_count(version, cache)
     if png is not None and pages is not None:
@@ -371,12 +395,13 @@ def page_png_checked(version: DocumentVersion, page: int) -> bytes:
 
 def version_preview_open(*, actor, version: DocumentVersion) -> Preview:
     """What the preview panel shows. Pages: their number (drawing the first page, so that it is ready);
-    text: the text, recorded as a preview. Needs the right to view the document."""
-    require(actor=actor, action=Action.VIEW, obj=version.document)
+    text: the text, recorded as a preview (a reader who may not download it: its first lines as a page).
+    Needs the right to read the document."""
+    require(actor=actor, action=Action.READ, obj=version.document)
     kind = preview_kind(version.mime_type)
     if kind is None:
         return Preview(version=version, kind="none")
-    if kind == "text":
+    if kind == "text" and can(actor, Action.DOWNLOAD, version.document):
         text, truncated = _text(version)
         audit.record(DOCUMENT_VERSION_PREVIEWED, actor=actor, target=version.document,
                      detail={"version": version.number, "sha256": version.sha256, "shown": "text"})
@@ -388,22 +413,37 @@ def version_preview_open(*, actor, version: DocumentVersion) -> Preview:
     return Preview(version=version, kind="pages", pages=pages)
 
 
-def version_preview_page(*, actor, version: DocumentVersion, page: int) -> bytes:
-    """Page `page` (from 1) as a PNG, recorded as a preview of that page. RenderRefused (422) when it cannot
-    be shown, NotFound for a page that does not exist or a type without pages."""
-    require(actor=actor, action=Action.VIEW, obj=version.document)
-    if preview_kind(version.mime_type) != "pages" or page < 1:
+def version_preview_page(*, actor, version: DocumentVersion, page: int, request_meta=None) -> bytes:
+    """Page `page` (from 1) as a PNG with the viewer's mark across it, recorded as a preview of that page
+    (the event carries the mark's code, and the code finds the event: backend/documents/marks.py).
+    `request_meta`: {"address": the client's address} (by default the request's, as the audit trail has it).
+    RenderRefused (422) when it cannot be shown, NotFound for a page that does not exist or a type without
+    pages (a text file has one page, its first lines)."""
+    require(actor=actor, action=Action.READ, obj=version.document)
+    if preview_kind(version.mime_type) is None or page < 1:
         raise NotFound()
     png, _ = _page(version, page)
-    audit.record(DOCUMENT_VERSION_PREVIEWED, actor=actor, target=version.document,
-                 detail={"version": version.number, "sha256": version.sha256, "page": page})
-    return png
+    return marked_page(actor=actor, version=version, png=png, request_meta=request_meta,
+                       purpose="preview", event_type=DOCUMENT_VERSION_PREVIEWED, target=version.document,
+                       detail={"version": version.number, "sha256": version.sha256, "page": page})
+
+
+def marked_page(*, actor, version: DocumentVersion, png: bytes, request_meta, purpose: str, event_type: str,
+                target, detail: dict, customer_id: int | None = None) -> bytes:
+    """`png` (a page of `version`, drawn by us) with a new mark for `actor`: the mark and the audit event of
+    the view (`event_type` with `detail` and the mark's code) commit together; then the mark is drawn."""
+    with transaction.atomic():
+        mark = marks.issue_mark(viewer=actor, version=version, request_meta=request_meta, purpose=purpose)
+        event = audit.record(event_type, actor=actor, target=target, customer_id=customer_id,
+                             detail={**detail, "mark": mark.code})
+        marks.bind_mark(mark, event)
+    return watermark.watermark_png(png, mark)
 
 
 def version_thumbnail(*, actor, version: DocumentVersion) -> bytes:
     """The first page, PREVIEW_THUMBNAIL_WIDTH pixels wide (a text file: its first lines). Not recorded
     (see the module's docstring). RenderRefused when the file cannot be shown, NotFound for other types."""
-    require(actor=actor, action=Action.VIEW, obj=version.document)
+    require(actor=actor, action=Action.READ, obj=version.document)
     return _thumbnail(version)
 
 

@@ -321,12 +321,12 @@ def document_versions_compare(*, actor, document: Document, old_number: int, new
     """The extracted texts of two versions of a document, to show side by side.
 
     Reading a version's text shows its content, so it is checked and recorded as a preview is: the
-    right to view the document (a view-level user sees previews, never downloads), and one
+    right to read the document (a read-level user sees previews, never downloads; view is metadata only), and one
     `document.version.previewed` event per version compared, naming the other one.
     """
     from indexing.selectors import version_extracted_text  # indexing imports documents, not the reverse
 
-    require(actor=actor, action=Action.VIEW, obj=document)
+    require(actor=actor, action=Action.READ, obj=document)
     found = {v.number: v for v in DocumentVersion.objects.select_related("uploaded_by", "approved_by")
              .filter(document=document, number__in=(old_number, new_number))}
     if old_number not in found or new_number not in found:

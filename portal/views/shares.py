@@ -19,7 +19,10 @@ from backend.documents.download_response import (
     range_not_satisfiable,
     streamed_download,
 )
+from backend.documents.previews import marked_page
+from backend.common.client_address import client_address
 from backend.sharing import shares as sharing
+from backend.sharing.audit_events import PORTAL_SHARE_PAGE_SHOWN
 from backend.ui.errors import Refusal
 from portal.pages import page_number, portal_action, portal_reading
 
@@ -83,10 +86,17 @@ def share_download(request, share_id: int):
 @portal_reading
 @xframe_options_sameorigin
 def share_page(request, share_id: int, page: int):
-    """One rendered page of a share (view-only, or a downloadable one's preview), as a PNG."""
+    """One rendered page of a share (view-only, or a downloadable one's preview), as a PNG with the reader's
+    mark across it (their name, e-mail and customer, the time, address, classification and a code), each
+    page sent recorded as `portal.share.page_shown` with its mark. Never stored by the browser (no-store)."""
     share = sharing.share_get_for_portal(user=request.user, share_id=share_id)
     with Refusal(passing=(NotFound, Gone)) as refusal:
         png = sharing.share_page_png(actor=request.user, share=share, page=page)
+        shown = share.version or share.document.valid_version
+        png = marked_page(actor=request.user, version=shown, png=png, request_meta={"address": client_address(request)},
+                          purpose="share-page", event_type=PORTAL_SHARE_PAGE_SHOWN, target=share.document,
+                          customer_id=share.customer_id,
+                          detail={"share": share.pk, "version": shown.number, "page": page})
     if refusal:
         return HttpResponse(refusal.message, status=refusal.status, content_type="text/plain")
     return sandboxed(HttpResponse(png, content_type="image/png"))

@@ -38,7 +38,7 @@ EXPECTED = {
     ("outsider", "confidential"): None, ("outsider", "secret"): None,
     ("admin", "public"): "manage", ("admin", "internal"): "manage",
     ("admin", "confidential"): None, ("admin", "secret"): None,
-    ("compliance", "public"): "download", ("compliance", "internal"): "view",
+    ("compliance", "public"): "download", ("compliance", "internal"): "read",
     ("compliance", "confidential"): None, ("compliance", "secret"): None,
     ("grantee", "public"): "download", ("grantee", "internal"): None,
     ("grantee", "confidential"): None, ("grantee", "secret"): "download",
@@ -47,7 +47,7 @@ EXPECTED = {
     ("inactive", "public"): None, ("inactive", "internal"): None,
     ("inactive", "confidential"): None, ("inactive", "secret"): None,
 }
-ORDER = [None, "view", "download", "change", "manage"]
+ORDER = [None, "view", "read", "download", "change", "manage"]
 
 
 @pytest.mark.parametrize(("person", "classification"), sorted(EXPECTED))

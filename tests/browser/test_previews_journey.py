@@ -1,4 +1,4 @@
-"""A colleague with a view grant opens a Word document in a real browser: its pages are drawn on the server
+"""A colleague with a read grant opens a Word document in a real browser: its pages are drawn on the server
 (LibreOffice, then PDFium) and shown as images, with no download offered; search shows its thumbnail."""
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ def preview_cache_dir(settings, tmp_path):
 @pytest.mark.parametrize("language, heading", [("en", "Preview"), ("zh-hans", "预览")])
 def test_a_view_only_colleague_reads_a_docx_as_pages_drawn_on_the_server(world, open_as, live_server, shots,
                                                                          language, heading):
-    # given a Word document of 王芳's, which 陈静 may view (not download)
+    # given a Word document of 王芳's, which 陈静 may read on screen (not download)
     data = _docx(3)
     document, _ = document_create(
         actor=world.rep, title="技术协议 Technical agreement", kind="contract", classification="confidential",
         upload=UploadSource(stream=io.BytesIO(data), filename="技术协议.docx", declared_size=len(data)))
-    document_permission_grant(actor=world.rep, document=document, level="view", user=world.colleague)
+    document_permission_grant(actor=world.rep, document=document, level="read", user=world.colleague)
     page = open_as("chen.jing", language)
     # when she opens it
     page.goto(f"{live_server.url}/documents/{document.pk}/")

@@ -198,9 +198,9 @@ def test_who_can_access_lists_the_customers_and_portal_users_reading_through_sha
         assert [m["id"] for m in rule["members"]] == [reader.pk]
         assert rule["share"]["voucher"]["id"] == owner.pk and rule["share"]["in_force"]
     view_only, follows = rules[pinned.pk], rules[following.pk]
-    assert view_only["actions"] == ["view"] and not view_only["share"]["downloadable"]
+    assert view_only["actions"] == ["view", "read"] and not view_only["share"]["downloadable"]
     assert view_only["share"]["version"] == 1 and view_only["share"]["expires_at"]
-    assert follows["actions"] == ["view", "download"] and follows["share"]["version"] is None
+    assert follows["actions"] == ["view", "read", "download"] and follows["share"]["version"] is None
     assert follows["share"]["expires_at"] is None and not follows["share"]["suspended"]
     # and the staff page's access panel says the same
     panel = client_for(owner).get(f"/documents/{contract.pk}/access/").content.decode()

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def contract(world, django_capture_on_commit_callbacks):
-    """The world's confidential contract (王芳 uploaded v1, a draft); 陈静 may change it, 李雷 may view it."""
+    """The world's confidential contract (王芳 uploaded v1, a draft); 陈静 may change it, 李雷 may read it (pages and text on screen, not the file)."""
     document_permission_grant(actor=world.rep, document=world.contract, level="change", user=world.colleague)
-    document_permission_grant(actor=world.rep, document=world.contract, level="view", user=world.team)
+    document_permission_grant(actor=world.rep, document=world.contract, level="read", user=world.team)
     return world.contract
 
 
@@ -189,7 +189,7 @@ def test_compare_shows_the_changes_side_by_side_escaped_and_audited_as_a_preview
     # given v2 of the contract changes a clause (its text holds markup, which must stay text)
     _new_version(contract, world.rep, "供货合同 Supply contract\n保密 confidential\n付款 net 60 <b>bold</b>",
                  django_capture_on_commit_callbacks)
-    # when 李雷, who may only view it, compares v1 with v2 from the version list
+    # when 李雷, who may only read it, compares v1 with v2 from the version list
     viewer = client_for(world.team)
     listing = viewer.get(f"/documents/{contract.pk}/").content.decode()
     assert f'href="/documents/{contract.pk}/compare/?old=1&amp;new=2"' in listing

@@ -1,5 +1,5 @@
 """Previews on the document page and thumbnails in lists: who may see them, what is recorded, and what a
-file that cannot be drawn looks like. No grant: 404 everywhere; a view grant: the pages and the thumbnail
+file that cannot be drawn looks like. No grant: 404 everywhere; a read grant: the pages and the thumbnail
 but never the file (no download link, the download answers 404); each page sent is a preview in the
 trail, a thumbnail is not recorded."""
 
@@ -45,9 +45,9 @@ def test_without_a_grant_previews_and_thumbnails_are_not_found(world):
     assert not _previewed(world.contract.pk).exists()
 
 
-def test_a_view_grant_shows_the_pages_and_the_thumbnail_but_never_the_file(world):
-    # given a view grant on the confidential contract
-    document_permission_grant(actor=world.rep, document=world.contract, level="view", user=world.colleague)
+def test_a_read_grant_shows_the_pages_and_the_thumbnail_but_never_the_file(world):
+    # given a read grant on the confidential contract (a view grant shows its details only: test_view_only.py)
+    document_permission_grant(actor=world.rep, document=world.contract, level="read", user=world.colleague)
     client = client_for(world.colleague)
     urls = _urls(world.contract.pk)
     # when they open the document page, then the preview panel is there and no download link

@@ -1,4 +1,9 @@
-"""What can be done to a row: the four grant levels, weakest first."""
+"""What can be done to a row: the five grant levels, weakest first.
+
+view: the metadata (title, versions, links); read: also the pages drawn on the server, with the reader's
+mark across each (never the file itself: backend/documents/previews.py, watermark.py); download: the
+file; change; manage (the grants themselves).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,17 @@ from enum import StrEnum
 
 class Action(StrEnum):
     VIEW = "view"
+    READ = "read"
     DOWNLOAD = "download"
     CHANGE = "change"
     MANAGE = "manage"
 
 
 # Grant levels, weakest first. A grant at one level implies every level before it.
-LEVELS: tuple[Action, ...] = (Action.VIEW, Action.DOWNLOAD, Action.CHANGE, Action.MANAGE)
+LEVELS: tuple[Action, ...] = (Action.VIEW, Action.READ, Action.DOWNLOAD, Action.CHANGE, Action.MANAGE)
 CODENAMES: dict[Action, str] = {
     Action.VIEW: "view_document",
+    Action.READ: "read_document",
     Action.DOWNLOAD: "download_document",
     Action.CHANGE: "change_document",
     Action.MANAGE: "manage_document",

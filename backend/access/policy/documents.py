@@ -3,12 +3,15 @@
 In order of strength:
   * the owner may do everything;
   * an explicit grant (to the user, or to a group/department the user belongs to) at a
-    level allows that level and every weaker one: view < download < change < manage;
+    level allows that level and every weaker one: view < read < download < change < manage
+    (view: the metadata only; read: also the pages drawn on the server, each with the reader's mark
+    across it, never the file);
   * public and internal documents: the admin role may do everything;
   * public documents: every active staff user may view and download;
   * internal documents: members of the owning department may view and download;
-  * public and internal documents: the compliance role may view (metadata);
-  * internal documents linked to a customer: that customer's owner and account team may view
+  * public and internal documents: the compliance role may read them (metadata and marked pages; they
+    could see the previews before the read level existed, and still can);
+  * internal documents linked to a customer: that customer's owner and account team may read
     (not download) them; reassigning the owner moves this access at once;
   * confidential and secret documents: only the owner and explicit grants, never a broad role.
 Inactive users, portal users and anonymous callers get none of these (portal users read documents
@@ -321,8 +324,10 @@ DOCUMENT_RULES: tuple[DocumentRule, ...] = (
     DocumentRule("role:admin", RoleHolder(Role.ADMIN), Action.MANAGE, BROAD),
     DocumentRule("classification:public", AllStaff(), Action.DOWNLOAD, (Classification.PUBLIC,)),
     DocumentRule("department", OwningDepartment(), Action.DOWNLOAD, (Classification.INTERNAL,)),
-    DocumentRule("role:compliance", RoleHolder(Role.COMPLIANCE), Action.VIEW, BROAD),
-    DocumentRule("customer:owner-and-team", LinkedCustomerTeam(), Action.VIEW, (Classification.INTERNAL,)),
+    # These two gave "view" when view still included the previews: they give "read", so the pages stay
+    # open to them (now marked with their name); a grant at "view" shows the metadata only.
+    DocumentRule("role:compliance", RoleHolder(Role.COMPLIANCE), Action.READ, BROAD),
+    DocumentRule("customer:owner-and-team", LinkedCustomerTeam(), Action.READ, (Classification.INTERNAL,)),
 )
 # can() tries the rules that need no query first.
 _CHEAPEST_FIRST = tuple(sorted(DOCUMENT_RULES, key=lambda rule: rule.who.costs_query))

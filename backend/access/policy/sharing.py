@@ -127,7 +127,8 @@ def share_explanation(document: Document) -> list[AccessRule]:
     for share in shares:
         expired, suspended = share.is_expired(now=now), share.suspended_at is not None
         in_force = not expired and not suspended and vouched[share.voucher_id]
-        actions = (Action.VIEW, Action.DOWNLOAD) if share.downloadable else (Action.VIEW,)
+        # a view-only share reads the pages (marked with the reader's name); a downloadable one the file too
+        actions = (Action.VIEW, Action.READ, Action.DOWNLOAD) if share.downloadable else (Action.VIEW, Action.READ)
         rules.append(AccessRule(
             "customer", share.customer_id, str(share.customer), tuple(str(a) for a in actions) if in_force else (),
             "share", tuple(readers.get(share.customer_id, ())),

@@ -157,7 +157,10 @@ class PrincipalInput(serializers.Serializer):
 
 
 class GrantInput(PrincipalInput):
-    level = serializers.ChoiceField(choices=["view", "download", "change", "manage"])
+    level = serializers.ChoiceField(choices=["view", "read", "download", "change", "manage"],
+                                    help_text="view: metadata only; read: also the pages on screen, watermarked "
+                                              "with the reader's name (never the file); download: the file; "
+                                              "change; manage. Each includes the ones before it.")
 
 
 class AccessMemberSerializer(serializers.Serializer):
@@ -185,7 +188,7 @@ class AccessRuleSerializer(serializers.Serializer):
     principal_id = serializers.IntegerField(allow_null=True)
     principal_label = serializers.CharField()
     actions = serializers.ListField(child=serializers.CharField(),
-                                    help_text="view, download, change, manage; empty for a share not in force")
+                                    help_text="view, read, download, change, manage; empty for a share not in force")
     via = serializers.CharField(help_text="owner, grant, classification:public, department, role:admin, "
                                           "role:compliance, customer:owner-and-team, or share (a customer's "
                                           "portal users, through `share`)")

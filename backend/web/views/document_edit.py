@@ -47,7 +47,8 @@ LINK_KINDS = {
     "service_record": (gettext_lazy("Service record"),
                        lambda user, pk: service_record_get_visible(user=user, record_id=pk)),
 }
-LEVEL_LABELS = {"view": gettext_lazy("View"), "download": gettext_lazy("Download"),
+LEVEL_LABELS = {"view": gettext_lazy("View"), "read": gettext_lazy("Read on screen (watermarked)"),
+                "download": gettext_lazy("Download"),
                 "change": gettext_lazy("Change"), "manage": gettext_lazy("Manage")}
 
 
