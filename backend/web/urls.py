@@ -48,6 +48,8 @@ from backend.web.views import inbox
 from backend.web.views import trash
 
 from backend.web.views import campaigns, expenses
+# the mail intake's queue (M, issue 18)
+from backend.web.views import intake
 
 app_name = "web"
 
@@ -211,6 +213,9 @@ urlpatterns = [
     path("legal-holds/", trash.legal_holds, name="legal_holds"),
     path("legal-holds/<int:hold_id>/lift/", trash.legal_hold_lift, name="legal_hold_lift"),
     path("legal-holds/<int:hold_id>/documents/", trash.legal_hold_documents, name="legal_hold_documents"),
+    # the mail intake's queue
+    path("intake/", intake.intake_queue, name="intake"),
+    path("intake/<int:message_id>/", intake.intake_message, name="intake_message"),
     # retention policies and the disposal review
     path("retention/", retention.retention_policies, name="retention_policies"),
     path("retention/policies/<int:policy_id>/", retention.retention_policy_edit, name="retention_policy"),
