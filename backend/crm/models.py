@@ -658,6 +658,9 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="activity_customer_idx"),
             models.Index(fields=["owner", "done", "due_at"], name="activity_reminder_idx"),
+            # the work log's newest page for a reader of everyone's (crm 0016): without it PostgreSQL joined and
+            # sorted every activity (260 ms at 30,000) to show 50
+            models.Index(fields=["-occurred_at", "-id"], name="activity_occurred_idx"),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,8 @@ def worklog_reps(*, user) -> list:
     if not may_read_worklogs_of_others(user):
         return [user]
     return list(get_user_model().objects.exclude(role=Role.PORTAL).select_related("department")
+                .only("id", "username", "first_name", "last_name", "display_name", "is_active", "role",
+                      "department__name")
                 .order_by("-is_active", "last_name", "first_name", "username"))
 
 

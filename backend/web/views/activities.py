@@ -20,7 +20,9 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -163,16 +165,31 @@ def _worklog_query(request):
     return form, rows, rep, customer
 
 
+def _rep_options(reps, *, chosen) -> str:
+    """The rep chooser's <option>s, made here once: for a work-log reader it lists every member of staff
+    (1,000 in bench/pages.py's large world), and the template's loop spent ~6,000 node renders on them."""
+    inactive = _("inactive")
+
+    def label(r) -> str:
+        text = str(r) + (f" · {r.department.name}" if r.department_id else "")
+        return text + (f" ({inactive})" if not r.is_active else "")
+
+    return format_html_join("", '<option value="{}"{}>{}</option>', (
+        (r.pk, mark_safe(" selected") if chosen and r.pk == chosen.pk else "", label(r)) for r in reps))
+
+
 @staff_page
 @require_GET
 def worklog(request):
     """The work log: visits, calls, e-mails, notes and reminders, newest first, by rep, customer and period."""
     user = request.user
     form, rows, rep, customer = _worklog_query(request)
-    page = Paginator(rows, WORKLOG_ROWS_PER_PAGE).get_page(request.GET.get("page")) if rows is not None else None
-    counts = {}
+    counts, page = {}, None
     if rows is not None:
         counts = dict(rows.order_by().values_list("kind").annotate(n=Count("id")))
+        paginator = Paginator(rows, WORKLOG_ROWS_PER_PAGE)
+        paginator.count = sum(counts.values())  # the per-kind counts add up to it: no second COUNT(*) of the rows
+        page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/worklog.html", {
@@ -181,7 +198,7 @@ def worklog(request):
         "page": page,
         "rep": rep,
         "customer": customer,
-        "reps": worklog_reps(user=user),
+        "rep_options": _rep_options(worklog_reps(user=user), chosen=rep) if may_read_worklogs_of_others(user) else "",
         "may_choose_rep": may_read_worklogs_of_others(user),
         "kinds": ActivityKind.choices,
         "chosen_kinds": request.GET.getlist("kind"),
