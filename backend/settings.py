@@ -677,3 +677,6 @@ CELERY_BEAT_SCHEDULE["retention-refresh"] = {"task": "documents.retention_refres
 # The reports page lists the customers without a visit, call or e-mail for this many days (the page's
 # "not contacted for" field changes it per request).
 REPORT_NOT_CONTACTED_DAYS = max(1, _env_int("REPORT_NOT_CONTACTED_DAYS", 30))
+# The one currency the reports' charts convert into, at the rates staff keep on /reports/rates/
+# (CurrencyRate); a currency with no rate on the day stays on its own scale.
+REPORTING_CURRENCY = os.environ.get("REPORTING_CURRENCY", "CNY").strip().upper() or "CNY"

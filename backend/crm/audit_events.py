@@ -45,6 +45,8 @@ CRM_DOCUMENT_UNLINKED = register("crm.document.unlinked", "A document link was r
 CRM_REPORT_EXPORTED = register("crm.report.exported", "A report was exported as CSV or XLSX", label=_("Exported a report"))
 CRM_TARGET_SET = register("crm.target.set", "A rep's or team's sales target for a month or quarter was set or changed", label=_("Set a sales target"))
 CRM_TARGET_REMOVED = register("crm.target.removed", "A rep's or team's sales target was removed", label=_("Removed a sales target"))
+CRM_CURRENCY_RATE_SET = register("crm.currency_rate.set", "A currency's rate into the reporting currency was set from a day on (or changed)", label=_("Set a currency rate"))
+CRM_CURRENCY_RATE_REMOVED = register("crm.currency_rate.removed", "A currency rate was removed", label=_("Removed a currency rate"))
 CRM_PRODUCT_CREATED = register("crm.product.created", "A product was added to the catalogue", label=_("Added a product"))
 CRM_PRODUCT_UPDATED = register("crm.product.updated", "A product's names, prices, floor price or availability changed", label=_("Changed a product"))
 CRM_SERVICE_NOTED = register("crm.service.noted", "A comment or progress note was added to a service record", label=_("Added a note to a service record"))

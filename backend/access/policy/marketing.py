@@ -21,7 +21,7 @@ from django.db.models import Q
 from backend.access.policy.actions import Action
 from backend.access.policy.crm import CRM_ACCESS_DENIED, customer_visibility_q
 from backend.access.policy.registry import EVERYTHING, NOTHING, register_staff
-from backend.access.policy.reports import is_team_manager
+from backend.access.policy.reports import is_team_manager, managed_reps_q
 from backend.access.policy.users import is_active_staff
 from backend.accounts.models import Role
 from backend.crm.models import Campaign, Expense, ExpenseStatus, Lead
@@ -50,10 +50,8 @@ def decidable_expenses_q(user) -> Q:
     never their own."""
     if not is_expense_approver(user):
         return NOTHING
-    mine = Q(submitter_id=user.pk)
-    if user.role == Role.ADMIN:
-        return ~mine
-    return Q(submitter__department_id=user.department_id) & ~mine
+    # managed_reps_q: the one notion of a manager, the one the reports use for team figures.
+    return managed_reps_q(user, "submitter") & ~Q(submitter_id=user.pk)
 
 
 def may_decide_expense(user, expense: Expense) -> bool:
@@ -92,9 +90,7 @@ def _expense_q(user, action: Action) -> Q:
     if user.role in _EXPENSE_READERS:
         return EVERYTHING
     q = Q(submitter_id=user.pk) | customer_visibility_q(user, Action.CHANGE, prefix="customer__")
-    if is_expense_approver(user):
-        q |= Q(submitter__department_id=user.department_id)
-    return q
+    return q | managed_reps_q(user, "submitter")
 
 
 register_staff(Campaign, q=_campaign_q, denied_event=CRM_ACCESS_DENIED)

@@ -8,6 +8,14 @@ Everyone else on the staff reads their own. Portal users and inactive users read
 
 Targets are set by administrators for anyone, and by a team's manager for their department and its
 other members (never for themselves: nobody sets the bar they are measured against).
+
+**The one notion of a manager** (`manages`, `managed_reps_q`): an administrator manages everyone; a team
+manager (is_team_manager) manages the members of their department; nobody else manages anyone. The same
+function says whose figures a manager reads here and whose expenses they decide (policy/marketing.py), so
+the two can never disagree. Compliance reads everyone's figures without managing anyone (it decides
+nothing).
+
+Currency rates (the reports' conversion table) are kept by administrators (`may_set_currency_rates`).
 """
 
 from __future__ import annotations
@@ -60,6 +68,32 @@ def is_team_manager(user) -> bool:
     return bool(is_active_staff(user) and user.department_id is not None and user.has_perm(TEAM_FIGURES_PERMISSION))
 
 
+def managed_reps_q(user, rep_path: str) -> Q:
+    """Rows whose rep, reached through `rep_path` (e.g. "submitter", "order__owner"), `user` manages:
+    everyone's for an administrator, their department's members' for a team manager, nobody's otherwise."""
+    if not is_active_staff(user):
+        return NOTHING
+    if user.role == Role.ADMIN:
+        return EVERYTHING
+    if is_team_manager(user):
+        return Q(**{f"{rep_path}__department_id": user.department_id})
+    return NOTHING
+
+
+def manages(user, rep) -> bool:
+    """Does `user` manage `rep` (managed_reps_q in Python, for one person)? Nobody manages a portal user."""
+    if rep is None or not is_active_staff(user) or rep.role == Role.PORTAL:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return is_team_manager(user) and rep.department_id == user.department_id
+
+
+def may_set_currency_rates(user) -> bool:
+    """Keep the reports' currency rate table: administrators."""
+    return is_active_staff(user) and user.role == Role.ADMIN
+
+
 def figure_scope(user) -> FigureScope:
     """The reps whose figures `user` may read."""
     if not is_active_staff(user):
@@ -102,9 +136,7 @@ def may_set_target_for(user, *, rep=None, department=None) -> bool:
     if not may_set_targets(user):
         return False
     if rep is not None:
-        if not rep.is_active or rep.role == Role.PORTAL or rep.pk == user.pk:
-            return False
-        return user.role == Role.ADMIN or rep.department_id == user.department_id
+        return rep.is_active and rep.pk != user.pk and manages(user, rep)
     if department is not None:
         return user.role == Role.ADMIN or department.pk == user.department_id
     return False

@@ -2,8 +2,11 @@
 and attainment, the funnel, lost deals, retention, visits, service, receivables; each figure as CSV and
 XLSX (audited); and the targets page where administrators and team managers set targets.
 
-Charts are HTML bars drawn from the same rounded numbers the tables and files show, one chart per
-currency (a scale never mixes currencies), the scale and unit stated under each; labels wrap, never clip.
+Charts are HTML bars drawn from the same rounded numbers the tables and files show, the scale and unit
+stated under each; labels wrap, never clip. Money charts are in the reporting currency
+(settings.REPORTING_CURRENCY): other currencies are converted at the rates staff keep on the rates page
+(the rate in force on the day the figures are as of, stated under the chart); a currency with no rate
+keeps a chart of its own, on its own scale, and says so. Tables and files keep every currency apart.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -22,14 +26,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backend.access.policy.reports import may_set_targets
+from backend.access.policy.reports import may_set_currency_rates, may_set_targets
 from backend.accounts.models import Department, User
 from backend.common.csv_export import csv_response, plain_cell, safe_cell
 from backend.common.errors import NotFound
 from backend.common.file_response import file_response
 from backend.crm import reports as crm_reports
-from backend.crm.models import Currency, SalesTarget, TargetPeriod
+from backend.crm.models import Currency, CurrencyRate, SalesTarget, TargetPeriod
 from backend.crm.selectors import reports as figures
+from backend.crm.selectors.reports_rates import Rates, currency_rates_list, rates_on
+from backend.crm.services.currency_rates import currency_rate_remove, currency_rate_set
 from backend.crm.services.reports import report_export_record, sales_target_remove, sales_target_set
 from backend.ui.errors import Refusal, report_outcome, show_on_form
 from backend.web.pages import staff_page
@@ -137,18 +143,66 @@ def _hours(value) -> str:
     return "—" if value is None else _("%(hours)s h") % {"hours": formats.number_format(value, 1, use_l10n=True)}
 
 
-def _by_currency(rows, measure: str, limit: int = 15) -> list[dict]:
-    """One chart per currency of the `limit` largest groups (the files hold every group)."""
-    charts = {}
-    for row in sorted(rows, key=lambda row: row.get(measure) or 0, reverse=True):
-        if not row.get(measure):
+def rate_text(rate: Decimal) -> str:
+    """A rate as people write it: 7.1, 0.138, 10 (no trailing zeros, no exponent)."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _rates_note(rates: Rates, used: set) -> str:
+    """The rates a converted chart used, stated: "1 USD = 7.1 CNY (from 2026-10-01)"."""
+    return "; ".join(_("1 %(currency)s = %(rate)s %(reporting)s (from %(day)s)") % {
+        "currency": entry["currency"], "rate": rate_text(entry["rate"]),
+        "reporting": rates.reporting, "day": formats.date_format(entry["valid_from"], "SHORT_DATE_FORMAT")}
+        for entry in rates.stated() if entry["currency"] in used)
+
+
+def _money_charts(rows, measure: str, rates: Rates, *, label, extra: str | None = None, text=None,
+                  limit: int = 15) -> list[dict]:
+    """One chart in the reporting currency of the `limit` largest groups, every currency with a rate
+    converted into it and added up per group; then one chart per currency that has no rate, on its own
+    scale. `label(row)` names a row's group (one group's rows in two currencies become one bar);
+    `text(value, extra_value, currency)` writes a bar's value (default: the amount), `extra` naming a second
+    measure converted and added up alongside (e.g. what of the outstanding is overdue)."""
+    text = text or (lambda value, _extra, currency: money(value, currency))
+    combined: dict[str, list[Decimal]] = {}
+    converted_from, unconverted = set(), []
+    for row in rows:
+        value = row.get(measure)
+        if not value:
             continue
-        if len(charts.setdefault(row["currency"], [])) < limit:
-            charts[row["currency"]].append(row)
-    return [{"currency": currency, **_bars([(row["label"], row[measure], money(row[measure], currency))
-                                            for row in chart_rows if row[measure]],
-                                           unit=_("%(currency)s, from 0 to the largest bar") % {"currency": currency})}
-            for currency, chart_rows in sorted(charts.items())]
+        converted = rates.convert(value, row["currency"])
+        if converted is None:
+            unconverted.append(row)
+            continue
+        if row["currency"] != rates.reporting:
+            converted_from.add(row["currency"])
+        sums = combined.setdefault(str(label(row)), [Decimal(0), Decimal(0)])
+        sums[0] += converted
+        if extra:
+            sums[1] += rates.convert(row.get(extra) or 0, row["currency"])
+    charts = []
+    if combined:
+        top = sorted(combined.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        unit = _("%(currency)s, from 0 to the largest bar") % {"currency": rates.reporting}
+        if converted_from:
+            unit = _("%(currency)s, from 0 to the largest bar; converted at %(rates)s") % {
+                "currency": rates.reporting, "rates": _rates_note(rates, converted_from)}
+        charts.append({"currency": rates.reporting, "converted": bool(converted_from),
+                       **_bars([(name, sums[0], text(sums[0], sums[1], rates.reporting)) for name, sums in top],
+                               unit=unit)})
+    no_rate: dict[str, list] = {}
+    for row in sorted(unconverted, key=lambda row: row[measure], reverse=True):
+        if len(no_rate.setdefault(row["currency"], [])) < limit:
+            no_rate[row["currency"]].append(row)
+    for currency, chart_rows in sorted(no_rate.items()):
+        charts.append({"currency": currency, "converted": False, **_bars(
+            [(label(row), row[measure], text(row[measure], row.get(extra) if extra else None, currency))
+             for row in chart_rows],
+            unit=_("%(currency)s on its own scale, from 0 to the largest bar: no rate into %(reporting)s on "
+                   "%(day)s") % {"currency": currency, "reporting": rates.reporting,
+                                 "day": formats.date_format(rates.day, "SHORT_DATE_FORMAT")})})
+    return charts
 
 
 @staff_page
@@ -159,7 +213,8 @@ def overview(request):
     period = f.period
 
     table = _build("figures", user, f)
-    sales_charts = _by_currency(table.rows, "sales")
+    rates = rates_on(dt.date.fromisoformat(table.params["as_of"]))
+    sales_charts = _money_charts(table.rows, "sales", rates, label=lambda row: row["label"])
     # The page lists the largest groups; grouped by customer there may be thousands (the files hold all).
     shown_rows = sorted(table.rows, key=lambda row: (row["sales"] or 0, row["outstanding"] or 0),
                         reverse=True)[:TABLE_ROWS]
@@ -194,14 +249,11 @@ def overview(request):
         row["response_text"], row["resolution_text"] = _hours(row["response_hours"]), _hours(row["resolution_hours"])
 
     receivable_rows = figures.receivables_top(user=user, limit=RECEIVABLE_ROWS)
-    receivable_charts = []
-    for currency in sorted({row["currency"] for row in receivable_rows}):
-        receivable_charts.append({"currency": currency, **_bars(
-            [(row["customer__name"], row["outstanding"],
-              _("%(outstanding)s outstanding, %(overdue)s overdue") % {
-                  "outstanding": money(row["outstanding"], currency), "overdue": money(row["overdue"], currency)})
-             for row in receivable_rows if row["currency"] == currency],
-            unit=_("%(currency)s outstanding, from 0 to the largest bar") % {"currency": currency})})
+    today_rates = rates if rates.day == timezone.localdate() else rates_on(timezone.localdate())
+    receivable_charts = _money_charts(
+        receivable_rows, "outstanding", today_rates, label=lambda row: row["customer__name"], extra="overdue",
+        text=lambda outstanding, overdue, currency: _("%(outstanding)s outstanding, %(overdue)s overdue") % {
+            "outstanding": money(outstanding, currency), "overdue": money(overdue, currency)})
 
     return render(request, "web/reports.html", {
         "section": "reports",
@@ -213,6 +265,8 @@ def overview(request):
         "more_rows": len(table.rows) - len(shown_rows),
         "targets": targets, "target_chart": target_chart, "hundred": hundred,
         "may_set_targets": may_set_targets(user),
+        "may_set_rates": may_set_currency_rates(user),
+        "reporting_currency": rates.reporting,
         "funnel": funnel, "funnel_chart": funnel_chart,
         "lost": lost, "reasons_chart": reasons_chart,
         "retention": retention,
@@ -337,3 +391,58 @@ def target_remove(request, target_id: int):
         raise NotFound()
     report_outcome(request, lambda: sales_target_remove(actor=request.user, target=target) or _("Target removed."))
     return HttpResponseRedirect(reverse("web:report_targets"))
+
+
+# --- currency rates ----------------------------------------------------------------------------------
+
+
+class CurrencyRateForm(forms.Form):
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"))
+    rate = forms.DecimalField(label=gettext_lazy("Rate"), max_digits=18, decimal_places=8,
+                              min_value=Decimal("0.00000001"))
+    valid_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, reporting: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(code, label) for code, label in Currency.choices if code != reporting]
+        self.fields["rate"].help_text = _("What one unit of the currency is worth in %(reporting)s.") % {
+            "reporting": reporting}
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def rates(request):
+    """The reports' currency rate table: every member of staff reads it (the charts state the rates they
+    use); administrators set and remove rates."""
+    user = request.user
+    may_set = may_set_currency_rates(user)
+    reporting = settings.REPORTING_CURRENCY
+    form = CurrencyRateForm(request.POST or None, reporting=reporting,
+                            initial={"valid_from": figures.current_quarter().date_from}) if may_set else None
+    if request.method == "POST":
+        if form is None:
+            raise NotFound()
+        if form.is_valid():
+            data = form.cleaned_data
+            with Refusal() as refusal:
+                currency_rate_set(actor=user, currency=data["currency"], rate=data["rate"],
+                                  valid_from=data["valid_from"])
+            if not refusal:
+                messages.success(request, _("Rate saved."))
+                return HttpResponseRedirect(reverse("web:report_rates"))
+            show_on_form(form, refusal.error)
+    return render(request, "web/reports_rates.html", {
+        "section": "reports", "form": form, "may_set_rates": may_set, "reporting_currency": reporting,
+        "rates": [(rate, rate_text(rate.rate)) for rate in currency_rates_list()],
+        "in_force": [{**entry, "text": rate_text(entry["rate"])} for entry in rates_on(timezone.localdate()).stated()],
+    })
+
+
+@staff_page
+@require_POST
+def rate_remove(request, rate_id: int):
+    rate = CurrencyRate.objects.filter(pk=rate_id).first()
+    if rate is None or not may_set_currency_rates(request.user):
+        raise NotFound()
+    report_outcome(request, lambda: currency_rate_remove(actor=request.user, rate=rate) or _("Rate removed."))
+    return HttpResponseRedirect(reverse("web:report_rates"))
