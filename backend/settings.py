@@ -411,6 +411,18 @@ PREVIEW_TEXT_MAX_BYTES = _env_int("PREVIEW_TEXT_MAX_BYTES", 256 * 1024)
 PREVIEW_THUMBNAIL_WIDTH = _env_int("PREVIEW_THUMBNAIL_WIDTH", 160)
 # A file that could not be drawn is not tried again for this long.
 PREVIEW_REFUSAL_SECONDS = _env_int("PREVIEW_REFUSAL_SECONDS", 3600)
+# Stamped downloads (backend/documents/stamping.py): a download of a document of these classifications is a
+# PDF with the reader's mark on every page, never the original. Other types than PDF are converted ("convert":
+# office files through the previews' cached LibreOffice PDF, pictures drawn as a page) or refused ("refuse")
+# with a message pointing to the view-only copy. Stamping runs in a child process within these limits.
+STAMPED_DOWNLOAD_CLASSIFICATIONS = _env_list("STAMPED_DOWNLOAD_CLASSIFICATIONS", ["confidential", "secret"])
+STAMPED_DOWNLOAD_OTHER_TYPES = _env("STAMPED_DOWNLOAD_OTHER_TYPES", "convert")
+if STAMPED_DOWNLOAD_OTHER_TYPES not in ("convert", "refuse"):
+    raise ImproperlyConfigured("STAMPED_DOWNLOAD_OTHER_TYPES must be convert or refuse")
+STAMPED_DOWNLOAD_TIMEOUT_SECONDS = _env_int("STAMPED_DOWNLOAD_TIMEOUT_SECONDS", 60)
+STAMPED_DOWNLOAD_MAX_MEMORY_MB = _env_int("STAMPED_DOWNLOAD_MAX_MEMORY_MB", 1024)
+STAMPED_DOWNLOAD_MAX_MB = _env_int("STAMPED_DOWNLOAD_MAX_MB", 100)
+STAMPED_DOWNLOAD_MAX_PAGES = _env_int("STAMPED_DOWNLOAD_MAX_PAGES", 2000)
 
 # --- e-mail -------------------------------------------------------------------
 # Default: every message is written to a file under the data directory (open it to follow an

@@ -6,6 +6,11 @@ Only a response that sends the file is a download in the audit trail. Answers th
 are built here without opening the file, so nothing is recorded for them: a HEAD request
 (`head_response`), a conditional GET whose ETag still matches (`not_modified`, 304) and an
 unsatisfiable range (`range_not_satisfiable`, 416).
+
+A stamped download (backend.documents.stamping) is a new PDF for each request: it is answered whole (200,
+`Accept-Ranges: none`, whatever Range asked for), with the stamped copy's digest in X-Content-SHA256, no
+ETag, and the mark's code in X-Dossier-Mark; its HEAD (`stamped_head_response`) names a PDF of no known
+length. The callers decide with `stamping.stamp_required` before reading Range or If-None-Match.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, Str
 from django.utils.http import parse_etags
 
 from backend.common.file_response import file_headers, file_response
+from backend.documents import stamping
 from backend.documents.downloads import VersionDownload
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -89,9 +95,25 @@ def head_response(version, byte_range: tuple[int, int] | None) -> HttpResponse:
     return _range_headers(response, version, start=start, length=end - start + 1, partial=byte_range is not None)
 
 
+def stamped_head_response(version) -> HttpResponse:
+    """What a GET of a stamped download would answer, headers only: a PDF, its length unknown until made."""
+    # streamed (with nothing in it): a plain response would be given a Content-Length of 0
+    response = StreamingHttpResponse(iter(()), status=200, content_type=stamping.PDF)
+    file_headers(response, filename=stamping.stamp_filename(version.filename))
+    response["Accept-Ranges"] = "none"
+    return response
+
+
 def streamed_download(download: VersionDownload) -> StreamingHttpResponse:
     """The bytes as an attachment: 200, or 206 with Content-Range for a range; never cached."""
     version = download.version
+    if download.stamped is not None:
+        response = file_response(download.chunks, content_type=download.content_type, filename=download.filename,
+                                 length=download.length)
+        response["Accept-Ranges"] = "none"
+        response["X-Content-SHA256"] = download.sha256
+        response["X-Dossier-Mark"] = download.stamped.mark_code
+        return response
     response = file_response(download.chunks, content_type=version.mime_type, filename=version.filename,
                              length=download.length, etag=version.sha256, status=206 if download.partial else 200)
     return _range_headers(response, version, start=download.start, length=download.length, partial=download.partial)

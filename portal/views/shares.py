@@ -19,6 +19,7 @@ from backend.documents.download_response import (
     range_not_satisfiable,
     streamed_download,
 )
+from backend.documents.stamping import stamp_required
 from backend.documents.previews import marked_page
 from backend.common.client_address import client_address
 from backend.sharing import shares as sharing
@@ -71,8 +72,9 @@ def share_download(request, share_id: int):
     number = request.GET.get("version")
     version_number = int(number) if number and number.isdigit() else None
     shown = share.version or share.document.valid_version
+    # A stamped download (backend.documents.stamping) is a new PDF each time: sent whole, Range not read.
     byte_range = parse_range(request.headers.get("Range", ""), shown.size) \
-        if shown is not None and version_number is None else None
+        if shown is not None and version_number is None and not stamp_required(shown) else None
     if byte_range == UNSATISFIABLE:
         return range_not_satisfiable(shown.size)
     with Refusal(passing=(NotFound, Gone)) as refusal:

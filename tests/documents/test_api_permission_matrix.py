@@ -87,7 +87,9 @@ def _call(client, endpoint: Endpoint, document, third_party):
 
 
 @pytest.fixture
-def cast():
+def cast(settings):
+    # The factory's bare PDF cannot be stamped; stamped downloads' permissions: tests/web/test_stamped_download.py.
+    settings.STAMPED_DOWNLOAD_CLASSIFICATIONS = []
     department = factories.DepartmentFactory(code="sales-east")
     other_department = factories.DepartmentFactory(code="service-west")
     owner = factories.UserFactory(username="owner", department=department)

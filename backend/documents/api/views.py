@@ -28,9 +28,11 @@ from backend.documents.download_response import (
     not_modified,
     parse_range,
     range_not_satisfiable,
+    stamped_head_response,
     streamed_download,
 )
 from backend.documents.filters import DocumentFilter
+from backend.documents.stamping import stamp_required
 from backend.sharing import shares as sharing
 
 _UPLOAD_BODY = {
@@ -186,17 +188,24 @@ class VersionDetailView(APIView):
 
 def _download_response(request: Request, version) -> HttpResponse:
     """The file, or an answer that sends none of it and so records no download: HEAD (headers only),
-    416 (an unsatisfiable range) and 304 (If-None-Match names these very bytes)."""
-    byte_range = parse_range(request.headers.get("Range", ""), version.size)
+    416 (an unsatisfiable range) and 304 (If-None-Match names these very bytes).
+
+    A classification stamped on download (backend.documents.stamping) is answered with a new stamped PDF,
+    whole: Range and If-None-Match are not read, and `presign` falls back to that stream (a direct store
+    URL would hand out the original)."""
+    stamped = stamp_required(version)
+    byte_range = None if stamped else parse_range(request.headers.get("Range", ""), version.size)
     if request.method == "HEAD":
         services.document_version_head(actor=request.user, version=version)
+        if stamped:
+            return stamped_head_response(version)
         return range_not_satisfiable(version.size) if byte_range == UNSATISFIABLE else head_response(version, byte_range)
-    if request.query_params.get("presign") in ("1", "true"):
+    if request.query_params.get("presign") in ("1", "true") and not stamped:
         presigned = services.document_version_presign(actor=request.user, version=version)
         return Response(s.PresignedDownloadSerializer(presigned).data)
     if byte_range == UNSATISFIABLE:
         return range_not_satisfiable(version.size)
-    if request.headers.get("If-None-Match"):
+    if request.headers.get("If-None-Match") and not stamped:
         services.document_version_head(actor=request.user, version=version)
         unchanged = not_modified(request.headers["If-None-Match"], version)
         if unchanged is not None:
@@ -208,7 +217,8 @@ def _download_response(request: Request, version) -> HttpResponse:
 _DOWNLOAD_SCHEMA = extend_schema(
     tags=["versions"],
     parameters=[
-        OpenApiParameter("presign", OpenApiTypes.BOOL, description="S3 only: return a short-lived direct URL"),
+        OpenApiParameter("presign", OpenApiTypes.BOOL, description="S3 only: return a short-lived direct URL "
+                         "(not for classifications stamped on download: their stamped PDF is streamed instead)"),
         OpenApiParameter("Range", OpenApiTypes.STR, OpenApiParameter.HEADER, description="bytes=START-END"),
     ],
     responses={

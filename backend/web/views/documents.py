@@ -132,8 +132,8 @@ def _stream(request, version, *, inline: bool):
     if refusal:
         messages.error(request, refusal.message)
         return redirect("web:document", document_id=version.document_id)
-    return file_response(download.chunks, content_type=version.mime_type, filename=version.filename,
-                         length=download.length, inline=inline, etag=version.sha256)
+    return file_response(download.chunks, content_type=download.content_type, filename=download.filename,
+                         length=download.length, inline=inline, etag=download.etag)
 
 
 @staff_page
