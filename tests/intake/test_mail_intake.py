@@ -159,3 +159,23 @@ def test_each_message_is_taken_exactly_once(mailbox, acme):
     again = IntakeMessage.objects.get(uid=2)
     assert again.status == MessageStatus.DUPLICATE and again.duplicate_of.uid == 1
     assert Document.objects.count() == made
+
+
+def test_the_command_and_the_beat_task_take_the_mailbox(mailbox, acme, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from backend.intake.tasks import poll_mailbox
+
+    mailbox.append(mail(sender="li.wei@acme-trading.example", subject="First"))
+    out = StringIO()
+    call_command("mail_intake", "--once", stdout=out)
+    assert "1 taken, 0 already recorded, 0 failed" in out.getvalue()
+
+    mailbox.append(mail(sender="li.wei@acme-trading.example", subject="Second"))
+    assert poll_mailbox() == {"mailbox": f"intake@127.0.0.1:{mailbox.port}/INBOX", "taken": 1, "already": 0,
+                              "failed": 0}
+    settings.MAIL_INTAKE_URL = ""
+    assert poll_mailbox()["taken"] == 0
+    assert IntakeMessage.objects.filter(status=MessageStatus.FILED).count() == 2
