@@ -179,3 +179,46 @@ def test_the_command_and_the_beat_task_take_the_mailbox(mailbox, acme, settings)
     settings.MAIL_INTAKE_URL = ""
     assert poll_mailbox()["taken"] == 0
     assert IntakeMessage.objects.filter(status=MessageStatus.FILED).count() == 2
+
+
+def test_a_left_owners_customer_files_under_the_intake_account_or_waits(acme, settings):
+    from backend.intake.services import message_take
+
+    acme.owner.is_active = False
+    acme.owner.save(update_fields=["is_active"])
+    raw = mail(sender="li.wei@acme-trading.example", subject="While you were away")
+
+    # without an intake account nobody could own the documents: the message waits
+    settings.MAIL_INTAKE_USER = ""
+    waiting = message_take(mailbox="intake@test/INBOX", uidvalidity=1, uid=1, raw=raw)
+    assert (waiting.status, waiting.queue_reason, waiting.customer) == (MessageStatus.QUEUED, "no_owner", acme)
+
+    # with one (an administrator), they are its documents
+    admin = factories.UserFactory(username="mail-intake", role=Role.ADMIN)
+    settings.MAIL_INTAKE_USER = "mail-intake"
+    filed = message_take(mailbox="intake@test/INBOX", uidvalidity=1, uid=2,
+                         raw=mail(sender="li.wei@acme-trading.example", subject="Again"))
+    assert (filed.status, filed.documents_owner) == (MessageStatus.FILED, admin)
+
+
+def test_a_domain_two_customers_share_matches_neither(acme):
+    from backend.intake.services import message_take
+
+    Contact.objects.create(customer=CustomerFactory(), name="Other", email="buyer@acme-trading.example")
+
+    message = message_take(mailbox="intake@test/INBOX", uidvalidity=1, uid=1,
+                           raw=mail(sender="new.person@acme-trading.example", subject="Hello"))
+
+    assert (message.status, message.queue_reason) == (MessageStatus.QUEUED, "ambiguous")
+
+
+def test_taken_messages_can_be_moved_to_a_done_folder(mailbox, acme, settings):
+    with mailbox.client() as imap:
+        imap.create("Filed")
+    settings.MAIL_INTAKE_DONE_FOLDER = "Filed"
+    mailbox.append(mail(sender="li.wei@acme-trading.example", subject="Move me"))
+
+    mail_intake_poll()
+
+    assert mailbox.flags() == {} and ["\\Seen" in flags for flags in mailbox.flags("Filed").values()] == [True]
+    assert IntakeMessage.objects.get().status == MessageStatus.FILED
