@@ -114,7 +114,8 @@ PAGES: tuple[Page, ...] = (
     Page("worklog_admin", "work log (admin, everyone)", "/worklog/", "admin", 8),
     Page("pipeline", "pipeline (sales rep)", "/pipeline/", "rep", 6),
     Page("pipeline_admin", "pipeline (admin, all)", "/pipeline/", "admin", 6),
-    Page("service_desk", "service desk", "/service/", "service", 10),
+    # 11: the five states' cards and one count of each state's records (a column shows 30 and says how many more)
+    Page("service_desk", "service desk", "/service/", "service", 11),
     # 11 while the record waits for dispatch: the candidate engineers' workload and experience (one query)
     Page("service_record", "service record", "/service/{service_record}/", "service", 11),
     Page("announcements", "announcements", "/announcements/", "admin", 7),

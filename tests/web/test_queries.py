@@ -63,7 +63,8 @@ PAGES = {
     # + 1: the legal holds covering it; + 1: its retention row (the retention panel)
     "document": ("/documents/{quote_doc}/", 15),
     "pipeline": ("/pipeline/", 6),
-    "service": ("/service/", 10),
+    # + 1: each state's count (a column shows its first RECORDS_PER_STATE records and says how many more)
+    "service": ("/service/", 11),
 }
 
 

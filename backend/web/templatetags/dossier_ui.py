@@ -146,14 +146,16 @@ def choice(obj, field_name: str):
 
 @register.filter
 def id_url(object_id, name: str) -> str:
-    """The path of the URL pattern `name` that takes one integer id: {{ record.pk|id_url:"web:service_record" }}
-    is {% url "web:service_record" record.pk %}, the pattern reversed once per script prefix."""
+    """The path of the URL pattern `name` that takes an integer id first: {{ record.pk|id_url:"web:service_record" }}
+    is {% url "web:service_record" record.pk %}, and {{ record.pk|id_url:"web:service_step,close" }} is
+    {% url "web:service_step" record.pk "close" %}; each pattern is reversed once per script prefix."""
     from django.urls import get_script_prefix, reverse
 
     key = (name, get_script_prefix())
     parts = _ID_PATHS.get(key)
     if parts is None:
-        prefix, _, suffix = reverse(name, args=[_ID_SENTINEL]).partition(str(_ID_SENTINEL))
+        pattern, *rest = name.split(",")
+        prefix, _, suffix = reverse(pattern, args=[_ID_SENTINEL, *rest]).partition(str(_ID_SENTINEL))
         parts = _ID_PATHS[key] = (prefix, suffix)
     return f"{parts[0]}{int(object_id)}{parts[1]}"
 

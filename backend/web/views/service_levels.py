@@ -59,6 +59,12 @@ def hand_display(hand: Hand) -> dict:
             "label": _("Response time") if hand.kind == "response" else _("Resolution time")}
 
 
+def clock_shown(clock: Clock) -> dict | None:
+    """Only the hand a desk card shows (the running one, or a missed one), worded; None when neither."""
+    shown = clock.running or next((h for h in (clock.resolution, clock.response) if h.state == "missed"), None)
+    return hand_display(shown) if shown else None
+
+
 def clock_display(clock: Clock) -> dict:
     """What a card and a record page show: the hand that runs (or a missed one), and both hands."""
     shown = clock.running or next((h for h in (clock.resolution, clock.response) if h.state == "missed"), None)
