@@ -9,7 +9,8 @@ indexing.articles.article_search); CRM rows are matched in the database, narrowe
 policy's `visible()` as a subquery. Quotes and orders are found by number, customers by name, short
 name or code, contacts by name or e-mail, opportunities by title.
 
-Cost: one engine query each for documents and articles, one SQL query per CRM group (LIMIT per_group).
+Cost: one engine query each for documents and articles, one SQL query per CRM group (LIMIT per_group),
+from trigram indexes on PostgreSQL for a text of three characters or more (crm 0017).
 Nothing here is audited: the suggestions show titles only; opening one, or the full search page, is.
 """
 
@@ -47,40 +48,54 @@ class Group:
     unavailable: bool = False  # the engine could not answer
 
 
+def _matching(text: str, *fields: str) -> Q:
+    """Rows whose `fields` contain `text`, in any case.
+
+    On PostgreSQL `icontains` is `UPPER(col) LIKE UPPER(...)`, answered by the trigram indexes of crm
+    0017 for a text of three characters or more. A shorter text has no trigram, so the rows are read
+    one by one; when it has no letter with a case (合同, 12) the plain `contains` reads them at half the
+    cost and finds the same rows."""
+    lookup = "contains" if len(text) < 3 and text.upper() == text.lower() else "icontains"
+    q = Q()
+    for name in fields:
+        q |= Q(**{f"{name}__{lookup}": text})
+    return q
+
+
 def _joined(*parts) -> str:
     return " · ".join(str(part) for part in parts if part)
 
 
 def _customers(user, text: str, limit: int) -> list[Row]:
     rows = (visible(user, Customer.objects.all(), Action.VIEW)
-            .filter(Q(name__icontains=text) | Q(code__icontains=text))
+            .filter(_matching(text, "name", "code"))
             .order_by("name", "id")[:limit])
     return [Row("customers", c.pk, c.name, _joined(c.code, c.region), c.pk) for c in rows]
 
 
 def _contacts(user, text: str, limit: int) -> list[Row]:
     rows = (visible(user, Contact.objects.all(), Action.VIEW)
-            .filter(Q(name__icontains=text) | Q(email__icontains=text))
+            .filter(_matching(text, "name", "email"))
             .select_related("customer").order_by("name", "id")[:limit])
     return [Row("contacts", c.pk, c.name, _joined(c.title, c.customer.name), c.customer_id) for c in rows]
 
 
 def _quotes(user, text: str, limit: int) -> list[Row]:
-    rows = (visible(user, Quote.objects.all(), Action.VIEW).filter(number__icontains=text)
+    rows = (visible(user, Quote.objects.all(), Action.VIEW).filter(_matching(text, "number"))
             .select_related("customer").order_by("-id")[:limit])
     return [Row("quotes", q.pk, q.number, _joined(q.customer.name, q.get_status_display()), q.customer_id)
             for q in rows]
 
 
 def _orders(user, text: str, limit: int) -> list[Row]:
-    rows = (visible(user, Order.objects.all(), Action.VIEW).filter(number__icontains=text)
+    rows = (visible(user, Order.objects.all(), Action.VIEW).filter(_matching(text, "number"))
             .select_related("customer").order_by("-id")[:limit])
     return [Row("orders", o.pk, o.number, _joined(o.customer.name, o.get_status_display()), o.customer_id)
             for o in rows]
 
 
 def _opportunities(user, text: str, limit: int) -> list[Row]:
-    rows = (visible(user, Opportunity.objects.all(), Action.VIEW).filter(title__icontains=text)
+    rows = (visible(user, Opportunity.objects.all(), Action.VIEW).filter(_matching(text, "title"))
             .select_related("customer").order_by("-id")[:limit])
     return [Row("opportunities", o.pk, o.title, _joined(o.customer.name, o.get_stage_display()), o.customer_id)
             for o in rows]
