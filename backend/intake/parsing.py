@@ -46,6 +46,30 @@ def _header(message, name: str) -> str:
     return str(value) if value is not None else ""
 
 
+def _attachment_parts(message):
+    """The leaf parts that are files (a name, or disposition attachment), in order; the body text (plain or
+    HTML) is not one of them: it stays in the .eml."""
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_filename() or part.get_content_disposition() == "attachment":
+            yield part
+
+
+def without_attachments(raw: bytes, notes: dict[int, str]) -> bytes:
+    """The message with the attachments at these positions (as `parse_message` numbers them) replaced by a short
+    text part saying why (`notes[position]`); the message unchanged when there is nothing to replace."""
+    if not notes:
+        return raw
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    for position, part in enumerate(list(_attachment_parts(message))):
+        if position in notes:
+            name = clean_line(part.get_filename() or "attachment")[:200]
+            part.set_content(notes[position], subtype="plain", charset="utf-8", disposition="attachment",
+                             filename=f"{name}.removed.txt")
+    return message.as_bytes()
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     name, address = email.utils.parseaddr(_header(message, "From"))
@@ -57,12 +81,8 @@ def parse_message(raw: bytes) -> ParsedMessage:
     except (TypeError, ValueError, IndexError):
         sent_at = None
     attachments: list[Attachment] = []
-    for part in message.walk():
-        if part.is_multipart():
-            continue
+    for part in _attachment_parts(message):
         filename = part.get_filename()
-        if not filename and part.get_content_disposition() != "attachment":
-            continue  # the body text (plain or HTML) stays in the .eml
         try:
             content = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001 - an undecodable part is kept as empty, and rejected as such

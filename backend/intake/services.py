@@ -13,7 +13,9 @@ under another UID (copied back, a new UIDVALIDITY) with a Message-ID taken befor
 the first, and makes nothing.
 
 Documents: the message as .eml and each attachment that passes the upload checks (type sniffed from the content,
-UPLOAD_ALLOWED_TYPES, MAIL_INTAKE_MAX_ATTACHMENT_BYTES) each become a document through the document service,
+UPLOAD_ALLOWED_TYPES, MAIL_INTAKE_MAX_ATTACHMENT_BYTES) each become a document through the document service
+(in the .eml document, each rejected attachment is replaced by a note saying why; the message as it came stays on
+the intake's row, in the store, for the record),
 owned by the owner of the quote or order the subject names, else by the customer's owner (MAIL_INTAKE_USER when
 that person is inactive), and linked to that record (or the customer). Rejected attachments are listed on the
 message with their reason.
@@ -51,7 +53,7 @@ from backend.intake.audit_events import (
 from backend.intake.mailbox import Mailbox, mailbox_address
 from backend.intake.matching import Match, match_message
 from backend.intake.models import IntakeMessage, IntakePart, MatchedBy, MessageStatus, PartKind, RejectReason
-from backend.intake.parsing import ParsedMessage, parse_message
+from backend.intake.parsing import ParsedMessage, parse_message, without_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -86,16 +88,27 @@ def _eml_name(parsed: ParsedMessage) -> str:
     return f"{stem or 'message'}.eml"
 
 
+def _removal_note(part: _Part) -> str:
+    reason = {RejectReason.TYPE: f"its type ({part.mime_type}) is not allowed",
+              RejectReason.SIZE: f"its size ({len(part.content)} bytes) is over the limit",
+              RejectReason.EMPTY: "it is empty"}.get(part.rejected, part.rejected)
+    return f"Dossier's mail intake removed the attachment {part.filename}: {reason}.\n"
+
+
 def _parts_of(raw: bytes, parsed: ParsedMessage, *, truncated: bool) -> list[_Part]:
-    message = _Part(kind=PartKind.MESSAGE, filename=_eml_name(parsed), content=raw)
+    """The .eml part (without the rejected attachments: each is replaced by a note saying why) and each attachment,
+    checked. The raw message itself stays as it came, on the message's row."""
     if truncated:  # only the headers were fetched: the message itself is over the limit
-        message.mime_type, message.rejected = "message/rfc822", RejectReason.SIZE
-        return [message]
-    parts = [_checked(message, limit=settings.MAIL_INTAKE_MAX_MESSAGE_BYTES)]
-    for attachment in parsed.attachments:
-        parts.append(_checked(_Part(kind=PartKind.ATTACHMENT, filename=attachment.filename,
-                                    content=attachment.content), limit=settings.MAIL_INTAKE_MAX_ATTACHMENT_BYTES))
-    return parts
+        return [_Part(kind=PartKind.MESSAGE, filename=_eml_name(parsed), content=raw, mime_type="message/rfc822",
+                      rejected=RejectReason.SIZE)]
+    attachments = [_checked(_Part(kind=PartKind.ATTACHMENT, filename=attachment.filename,
+                                  content=attachment.content), limit=settings.MAIL_INTAKE_MAX_ATTACHMENT_BYTES)
+                   for attachment in parsed.attachments]
+    eml = without_attachments(raw, {position: _removal_note(part) for position, part in enumerate(attachments)
+                                    if part.rejected})
+    message = _checked(_Part(kind=PartKind.MESSAGE, filename=_eml_name(parsed), content=eml),
+                       limit=settings.MAIL_INTAKE_MAX_MESSAGE_BYTES)
+    return [message, *attachments]
 
 
 # --- who owns what a message becomes -------------------------------------------------------------------------

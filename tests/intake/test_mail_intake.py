@@ -11,7 +11,9 @@ from backend.common.errors import NotFound
 from backend.crm.models import Contact, DocumentLink
 from backend.crm.selectors.links import customer_documents_visible
 from backend.documents.models import Document
+from backend.documents.store import object_store
 from backend.intake.models import IntakeMessage, IntakePart, MatchedBy, MessageStatus, RejectReason
+from backend.intake.parsing import parse_message
 from backend.intake.services import mail_intake_poll, message_assign
 from tests import factories
 from tests.crm.factories import CustomerFactory, OrderFactory, QuoteFactory
@@ -135,6 +137,19 @@ def test_rejected_attachments_are_listed_with_their_reason(mailbox, acme, settin
     assert parts["scan.pdf"].rejected == RejectReason.SIZE and parts["scan.pdf"].document is None
     event = AuditEvent.objects.get(event_type="intake.message.filed")
     assert {r["filename"]: r["reason"] for r in event.detail["rejected"]} == {"setup.exe": "type", "scan.pdf": "size"}
+    # the .eml document does not smuggle them in: each is replaced by a note saying why
+    eml = parts["Files.eml"].document.valid_version
+    with object_store().open(eml.object_key) as reader:
+        stored = reader.read()
+    filed = parse_message(stored)
+    assert not any(b"cannot be run in DOS mode" in a.content or b"%%%%%%%%%%" in a.content for a in filed.attachments)
+    assert [a.filename for a in filed.attachments] == ["quotation.pdf", "setup.exe.removed.txt", "scan.pdf.removed.txt"]
+    assert b"removed the attachment setup.exe: its type (application/x-dosexec) is not allowed" in \
+        filed.attachments[1].content
+    # while the message as it came is kept on its row, for the record
+    with object_store().open(message.object_key) as reader:
+        kept = parse_message(reader.read())
+    assert b"cannot be run in DOS mode" in kept.attachments[1].content
 
 
 def test_each_message_is_taken_exactly_once(mailbox, acme):
