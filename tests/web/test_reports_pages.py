@@ -154,3 +154,20 @@ def test_the_page_lists_the_largest_groups_and_the_files_hold_them_all(sales):
     rows = list(csv.reader(io.StringIO(b"".join(client.get(f"/reports/figures.csv?by=customer&{PERIOD}")
                                                 .streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 1 + 53
+
+
+def test_the_xlsx_file_keeps_numbers_as_numbers_text_as_text_and_formulas_inert(sales):
+    # given a customer whose name looks like a formula and holds a control character
+    order = OrderFactory(customer=CustomerFactory(owner=sales["rep"], name="=HYPERLINK(\"x\")\x07 上海"),
+                         owner=sales["rep"], signed_date=dt.date(2026, 5, 1))
+    OrderLine.objects.create(order=order, product=ProductFactory(code="P9"), quantity=Decimal(1),
+                             unit_price=Decimal("10.50"), line_total=Decimal("10.50"))
+
+    # when the rep exports the figures by customer
+    response = client_for(sales["rep"]).get(f"/reports/figures.xlsx?by=customer&{PERIOD}")
+
+    # then the workbook opens, the name is text made inert (no control character), the money a number
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    row = rows["'=HYPERLINK(\"x\") 上海"]
+    assert row[1] == "CNY" and row[3] == 10.5 and row[2] == 1

@@ -290,6 +290,9 @@ def _per_order_from_rows(orders, as_of: dt.date) -> tuple[str, list]:
     return sql, params
 
 
+_ROWS_BY_ID = 2000
+
+
 def _needs_rows_q(as_of: dt.date) -> Q:
     """Orders whose stored balance cannot say what they owed on `as_of`: a payment dated after it, or a day
     between its first past-due invoice and its last due date (only the invoices can say which are past due)."""
@@ -303,16 +306,25 @@ def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
     and overdue is nothing until the day after `balance_overdue_since` and all that is invoiced and unpaid
     after the last due date. The few the balance cannot answer (_needs_rows_q: a payment after `as_of`, or
     `as_of` between two due dates) are summed from their rows by _per_order_from_rows."""
-    exact_sql, exact_params = _per_order_from_rows(orders.filter(_needs_rows_q(as_of)), as_of)
-    unpaid_invoiced = F("balance_invoiced") - F("balance_paid")
+    # Which orders those are is asked first (a handful, usually none, when `as_of` is today): the rows of
+    # only those are then read by their ids, instead of a plan that scans every payment to find them.
+    needing = list(orders.filter(_needs_rows_q(as_of)).order_by().values_list("pk", flat=True)[:_ROWS_BY_ID + 1])
+    if len(needing) > _ROWS_BY_ID:  # a day long past: many orders were paid after it
+        exact = _per_order_from_rows(orders.filter(_needs_rows_q(as_of)), as_of)
+    elif needing:
+        exact = _per_order_from_rows(Order.objects.filter(pk__in=needing), as_of)
+    else:
+        exact = None
+    overdue = Case(When(Q(balance_overdue_since__isnull=True) | Q(balance_overdue_since__gte=as_of), then=ZERO),
+                   When(balance_invoiced__gt=F("balance_paid"), then=F("balance_invoiced") - F("balance_paid")),
+                   default=ZERO, output_field=MONEY_FIELD)
     fast = (orders.exclude(_needs_rows_q(as_of)).order_by()
-            .annotate(r_overdue=Case(When(Q(balance_overdue_since__isnull=True) | Q(balance_overdue_since__gte=as_of),
-                                          then=ZERO),
-                                     When(balance_invoiced__gt=F("balance_paid"), then=unpaid_invoiced),
-                                     default=ZERO, output_field=MONEY_FIELD))
-            .values_list("id", "customer_id", "owner_id", "currency", "balance_total", "balance_paid", "r_overdue"))
+            .annotate(total=F("balance_total"), paid=F("balance_paid"), overdue=overdue)
+            .values_list("id", "customer_id", "owner_id", "currency", "total", "paid", "overdue"))
     fast_sql, fast_params = fast.query.sql_with_params()
-    return f"{exact_sql} UNION ALL {fast_sql}", [*exact_params, *fast_params]
+    if exact is None:
+        return fast_sql, list(fast_params)
+    return f"{exact[0]} UNION ALL {fast_sql}", [*exact[1], *fast_params]
 
 
 _RECEIVABLE_KEYS = {"rep": "r.owner_id", "team": "u.department_id", "region": "c.region", "customer": "r.customer_id"}

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from decimal import Decimal
+from xml.sax.saxutils import escape as xml_escape
 
 from django import forms
 from django.conf import settings
@@ -293,15 +296,61 @@ def _plain(value):
     return value
 
 
-def _xlsx(rows: list[list], title: str) -> bytes:
-    from openpyxl import Workbook
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="xl/workbook.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+        '</Relationships>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+        '</Relationships>'),
+}
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append([safe_cell(cell) for cell in row])
+
+def _xlsx_cell(value) -> str:
+    if isinstance(value, bool):
+        return f'<c t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float, Decimal)):
+        return f"<c><v>{value}</v></c>" if value == value else "<c/>"  # NaN: an empty cell
+    if value is None or value == "":
+        return "<c/>"
+    text = xml_escape(_XML_ILLEGAL.sub("", str(value)))
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _xlsx(rows: list[list], title: str) -> bytes:
+    """The rows as a one-sheet XLSX workbook (Office Open XML, what openpyxl reads and writes): numbers as
+    numbers, text inline, formula-looking text made inert (safe_cell). Written directly rather than through
+    openpyxl's cell objects, which cost about 30 µs a cell: a file of 20,000 groups took seconds."""
+    sheet = "".join(["<row>" + "".join(_xlsx_cell(safe_cell(cell)) for cell in row) + "</row>" for row in rows])
+    name = xml_escape(re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "report", {'"': "&quot;"})
+    parts = {
+        **_XLSX_PARTS,
+        "xl/workbook.xml": (
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/worksheets/sheet1.xml": (
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f"<sheetData>{sheet}</sheetData></worksheet>"),
+    }
     out = io.BytesIO()
-    book.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, xml in parts.items():
+            archive.writestr(part, _XML_HEAD + xml)
     return out.getvalue()
 
 
