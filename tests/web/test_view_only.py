@@ -115,3 +115,24 @@ def test_the_grant_form_and_the_api_offer_the_read_level(world):
     rules = owner.get(f"/api/documents/{world.contract.pk}/access/", **headers).json()
     colleague = next(r for r in rules if r["principal_id"] == world.colleague.pk and r["via"] == "grant")
     assert colleague["actions"] == ["view", "read"]
+
+
+def test_a_reader_who_may_not_download_a_text_file_sees_its_first_lines_as_a_marked_page(world):
+    from backend.documents.services import document_version_create
+    from tests.factories import upload_source
+
+    # given a text file on the contract (v2), and a read grant
+    version, _ = document_version_create(actor=world.rep, document=world.contract,
+                                         upload=upload_source("付款条件 net 60\nsecret terms\n".encode(), "terms.txt"))
+    document_permission_grant(actor=world.rep, document=world.contract, level="read", user=world.team)
+    client = client_for(world.team)
+    base = f"/documents/{world.contract.pk}/versions/{version.number}"
+    # when the reader opens its preview, then it is one page image, not the text
+    panel = client.get(f"{base}/preview/panel/").content.decode()
+    assert f"{base}/pages/1.png" in panel and 'data-testid="preview-text"' not in panel
+    assert "secret terms" not in panel
+    page = client.get(f"{base}/pages/1.png")
+    assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
+    assert client.get(f"{base}/pages/2.png").status_code == 404
+    # while its owner, who may download it, still reads the text itself
+    assert "secret terms" in client_for(world.rep).get(f"{base}/preview/panel/").content.decode()
