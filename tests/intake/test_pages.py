@@ -97,3 +97,17 @@ def test_a_message_from_a_contact_is_filed_without_the_queue():
 
     assert message.status == MessageStatus.FILED
     assert f'data-testid="intake-filed-{message.pk}"' in page and 'data-testid="intake-queue-empty"' in page
+
+
+def test_filed_mail_shows_only_to_those_who_see_its_customer():
+    customer = CustomerFactory()
+    Contact.objects.create(customer=customer, name="Chen", email="chen@client.example")
+    message = message_take(mailbox="intake@test/INBOX", uidvalidity=7, uid=3,
+                           raw=mail(sender="chen@client.example", subject="Confidential price list"))
+    stranger = factories.UserFactory(role=Role.SALES)
+
+    page = client_for(stranger).get("/intake/").content.decode()
+
+    assert "Confidential price list" not in page
+    assert client_for(stranger).get(f"/intake/{message.pk}/").status_code == 404
+    assert client_for(customer.owner).get(f"/intake/{message.pk}/").status_code == 200

@@ -2,7 +2,8 @@
 sales and the service desk unless the deployment names others). They see every queued message (sender,
 subject, attachments' names: the queue exists because nobody owns these yet) and assign one to a customer
 they may view; what the message becomes is then documents owned by the record's owner (policy/documents.py
-applies to them as to any document). Portal users, inactive users and other roles see nothing."""
+applies to them as to any document). A filed message (sender, subject, its parts' names) shows only to those
+who may see its customer (policy/crm.py). Portal users, inactive users and other roles see nothing."""
 
 from __future__ import annotations
 
