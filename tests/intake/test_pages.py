@@ -111,3 +111,28 @@ def test_filed_mail_shows_only_to_those_who_see_its_customer():
     assert "Confidential price list" not in page
     assert client_for(stranger).get(f"/intake/{message.pk}/").status_code == 404
     assert client_for(customer.owner).get(f"/intake/{message.pk}/").status_code == 200
+
+
+def test_the_queue_page_costs_the_same_queries_for_two_messages_or_six():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = CustomerFactory()
+    Contact.objects.create(customer=customer, name="Chen", email="chen@client.example")
+    client = client_for(customer.owner)
+
+    def take(uid: int, sender: str) -> None:
+        message_take(mailbox="intake@test/INBOX", uidvalidity=9, uid=uid,
+                     raw=mail(sender=sender, subject=f"Mail {uid}", attachments=[PDF, PROGRAM]))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/intake/").status_code == 200
+        return len(captured)
+
+    take(1, "a@nowhere.example"), take(2, "chen@client.example")
+    few = queries()
+    for uid in range(3, 7):
+        take(uid, "a@nowhere.example" if uid % 2 else "chen@client.example")
+
+    assert queries() == few
