@@ -312,6 +312,28 @@ def test_a_quiet_beat_pass_costs_one_query_per_kind_of_escalation(people, django
         assert service_levels_escalate() == {"response": 0, "resolution": 0, "unconfirmed": 0}
 
 
+def test_escalating_many_records_costs_the_same_queries_as_escalating_a_few(people, settings):
+    # given a named manager and overdue urgent issues, first 2 then 8 more
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SERVICE_MANAGERS = [people["engineer"].username]
+    _targets(people, urgent_issue=(60, 480))
+
+    def escalate(count):
+        records = [_open(people) for _ in range(count)]
+        later = max(r.created_at for r in records) + 2 * HOUR
+        with CaptureQueriesContext(connection) as queries:
+            assert service_levels_escalate(now=later)["response"] == count
+        return len(queries)
+
+    # when each batch is escalated, then the cost does not grow with the batch (notices and audit
+    # events are written in bulk), and every record is told and recorded once
+    assert escalate(2) == escalate(8)
+    assert AuditEvent.objects.filter(event_type="crm.service.escalated").count() == 10
+    assert len(_notified("service.sla_breached")) == 10
+
+
 def test_the_api_gives_each_record_its_due_times_and_breach(people):
     from tests.fixtures.clients import api_client
 

@@ -188,18 +188,23 @@ def _escalate_all(escalation: Escalation, now: dt.datetime) -> int:
             ServiceRecord.objects.filter(pk__in=[r.pk for r in batch]).update(**{escalation.stamp: now})
             for record in batch:
                 setattr(record, escalation.stamp, now)
-                _escalate_one(escalation, record, managers, now)
+            # a batch is told and recorded at once: one notification insert, one chain lock and insert
+            _tell_managers(escalation, batch, managers)
+            audit.record_many([_escalation_entry(escalation, record, managers) for record in batch])
             done += len(batch)
 
 
-def _escalate_one(escalation: Escalation, record: ServiceRecord, managers, now: dt.datetime) -> None:
-    due = {"response": record.response_due_at, "resolution": record.resolution_due_at,
-           "unconfirmed": record.dispatched_at}[escalation.reason]
-    audit.record("crm.service.escalated", actor=None, target=record, customer_id=record.customer_id, detail={
+def _due(escalation: Escalation, record: ServiceRecord) -> dt.datetime | None:
+    return {"response": record.response_due_at, "resolution": record.resolution_due_at,
+            "unconfirmed": record.dispatched_at}[escalation.reason]
+
+
+def _escalation_entry(escalation: Escalation, record: ServiceRecord, managers) -> audit.Entry:
+    due = _due(escalation, record)
+    return audit.Entry("crm.service.escalated", actor=None, target=record, customer_id=record.customer_id, detail={
         "reason": escalation.reason, "due_at": due.isoformat() if due else None, "priority": record.priority,
         "type": record.type, "engineer": record.engineer.username if record.engineer_id else None,
         "to": [m.username for m in managers]})
-    _tell_managers(escalation, record, managers)
 
 
 ESCALATION_TITLES = {
@@ -227,18 +232,21 @@ def _link(record: ServiceRecord) -> str:
     return reverse("web:service_record", args=[record.pk])
 
 
-def _tell_managers(escalation: Escalation, record: ServiceRecord, managers) -> None:
+def _tell_managers(escalation: Escalation, records: list[ServiceRecord], managers) -> None:
     """Tell the service managers, once per record and reason."""
-    from backend.notifications.services import notify
+    from backend.notifications.services import Notice, notify_many
 
-    due = {"response": record.response_due_at, "resolution": record.resolution_due_at,
-           "unconfirmed": record.dispatched_at}[escalation.reason]
-    params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
-              "engineer": str(record.engineer) if record.engineer_id else "—",
-              "priority": Priority(record.priority).label, "due": _when(due)}
-    notify(kind=escalation.kind, recipients=managers, title=(ESCALATION_TITLES[escalation.reason], params),
-           body=(ESCALATION_BODIES[escalation.reason], params), link=_link(record), target=record,
-           once_key=f"{escalation.reason}:{record.pk}")
+    notices = []
+    for record in records:
+        params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
+                  "engineer": str(record.engineer) if record.engineer_id else "—",
+                  "priority": Priority(record.priority).label, "due": _when(_due(escalation, record))}
+        notices.extend(
+            Notice(recipient_id=manager.pk, title=(ESCALATION_TITLES[escalation.reason], params),
+                   body=(ESCALATION_BODIES[escalation.reason], params), link=_link(record), target=record,
+                   once_key=f"{escalation.reason}:{record.pk}")
+            for manager in managers)
+    notify_many(kind=escalation.kind, notices=notices)
 
 
 # --- who hears about dispatches and new requests -------------------------------------------------------------
