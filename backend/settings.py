@@ -656,6 +656,8 @@ if COMPLIANCE_VERIFY_SECONDS:
 # contact's address (or, failing that, domain) sent it and to the quote or order whose number is in the subject;
 # the rest wait in the intake queue (/intake/) for staff to assign them.
 MAIL_INTAKE_URL = _env("MAIL_INTAKE_URL", "")
+# For imaps://: the certificates to trust, a PEM file (blank: the system's); the host name is always checked.
+MAIL_INTAKE_CA_FILE = _env("MAIL_INTAKE_CA_FILE", "")
 MAIL_INTAKE_POLL_SECONDS = max(15, _env_int("MAIL_INTAKE_POLL_SECONDS", 120))
 # After a message is recorded: move it to this folder (blank: only mark it \Seen and leave it in place).
 MAIL_INTAKE_DONE_FOLDER = _env("MAIL_INTAKE_DONE_FOLDER", "")

@@ -53,15 +53,16 @@ class Mailbox:
     """One connection to the mailbox's folder (a context manager). Reads with BODY.PEEK (nothing is marked
     \\Seen by reading); `mark_done` marks a message \\Seen, or moves it, once its rows are committed."""
 
-    def __init__(self, address: MailboxAddress, *, timeout: float = 60.0):
+    def __init__(self, address: MailboxAddress, *, ca_file: str = "", timeout: float = 60.0):
         self.address = address
+        self.ca_file = ca_file
         self.timeout = timeout
         self.uidvalidity = 0
 
     def __enter__(self) -> Mailbox:
         a = self.address
         if a.secure:
-            self.imap = imaplib.IMAP4_SSL(a.host, a.port, ssl_context=ssl.create_default_context(),
+            self.imap = imaplib.IMAP4_SSL(a.host, a.port, ssl_context=ssl.create_default_context(cafile=self.ca_file or None),
                                           timeout=self.timeout)
         else:
             self.imap = imaplib.IMAP4(a.host, a.port, timeout=self.timeout)

@@ -302,7 +302,7 @@ def mail_intake_poll(*, url: str | None = None) -> PollReport:
     """Take every unseen message of the mailbox. Each is committed before it is marked \\Seen (or moved)."""
     address = mailbox_address(url if url is not None else settings.MAIL_INTAKE_URL)
     report = PollReport(mailbox=address.label)
-    with Mailbox(address) as box:
+    with Mailbox(address, ca_file=settings.MAIL_INTAKE_CA_FILE) as box:
         for uid in box.unseen_uids():
             recorded = IntakeMessage.objects.filter(mailbox=address.label, uidvalidity=box.uidvalidity,
                                                     uid=uid).exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.documents import local_disk_documents  # noqa: F401 - autouse in this folder
-from tests.fixtures.imap import imap_server  # noqa: F401 - a fixture of this folder
+from tests.fixtures.imap import imap_server, imaps_server  # noqa: F401 - fixtures of this folder
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ rest wait in the queue, rejected attachments are listed, and each message is tak
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 
 from backend.accounts.models import Role
@@ -237,3 +239,21 @@ def test_taken_messages_can_be_moved_to_a_done_folder(mailbox, acme, settings):
 
     assert mailbox.flags() == {} and ["\\Seen" in flags for flags in mailbox.flags("Filed").values()] == [True]
     assert IntakeMessage.objects.get().status == MessageStatus.FILED
+
+
+def test_an_imaps_mailbox_is_read_over_tls_with_its_certificate_checked(imaps_server, acme, settings):
+    imaps_server.append(mail(sender="li.wei@acme-trading.example", subject="Over TLS", attachments=[PDF]))
+    settings.MAIL_INTAKE_URL = imaps_server.url()
+
+    # a certificate nobody said to trust is refused, and nothing is taken
+    settings.MAIL_INTAKE_CA_FILE = ""
+    with pytest.raises(ssl.SSLCertVerificationError):
+        mail_intake_poll()
+    assert not IntakeMessage.objects.exists()
+
+    # trusted, the message is taken as over plain IMAP
+    settings.MAIL_INTAKE_CA_FILE = str(imaps_server.ca_file)
+    mail_intake_poll()
+
+    assert IntakeMessage.objects.get().status == MessageStatus.FILED
+    assert imaps_server.flags() == {1: {"\\Seen"}}
