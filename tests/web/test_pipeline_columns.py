@@ -44,3 +44,22 @@ def test_a_full_column_shows_its_newest_cards_and_counts_and_totals_every_deal()
     assert 'data-testid="column-more-proposal"' not in page
     # and the column's total is of every deal, not only the cards drawn
     assert f"{10 * len(deals):,}" in page
+
+
+def test_each_card_offers_every_stage_with_its_own_selected():
+    # given a rep's deal in negotiation and one in the lead stage
+    rep = UserFactory(role="sales")
+    customer = CustomerFactory(owner=rep)
+    negotiating = OpportunityFactory(customer=customer, stage="negotiation")
+    lead = OpportunityFactory(customer=customer, stage="lead")
+
+    # when the rep opens the board
+    page = client_for(rep).get("/pipeline/").content.decode()
+
+    # then each card's move form posts to that deal and its stage list has every stage, its own chosen
+    for deal in (negotiating, lead):
+        card = page.split(f'data-card="{deal.pk}"')[1].split("</article>")[0]
+        assert f'action="/pipeline/{deal.pk}/stage/"' in card
+        options = re.findall(r'<option value="(\w+)"( selected)?>', card)
+        assert [value for value, _ in options] == ["lead", "qualification", "proposal", "negotiation", "won", "lost"]
+        assert [value for value, chosen in options if chosen] == [deal.stage]

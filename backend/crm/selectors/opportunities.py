@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from backend.access.policy import Action, visible
 from backend.common.errors import NotFound
@@ -18,6 +19,18 @@ def opportunity_list_visible(*, user, customer_id: int | None = None, stage: str
                              owner_id: int | None = None) -> QuerySet:
     queryset = visible(user, Opportunity.objects.all(), Action.VIEW).select_related("customer", "owner")
     return narrowed(queryset, customer_id=customer_id, stage=stage, owner_id=owner_id)
+
+
+def opportunity_board_cards(*, opportunities: QuerySet, per_stage: int) -> list[Opportunity]:
+    """The newest `per_stage` of each stage among `opportunities` (a visible queryset, already filtered),
+    newest first, with customer and owner. The stages are ranked over the bare ids and dates and only the
+    chosen rows are joined and read: ranking the joined rows made PostgreSQL sort every open deal's full
+    row (16,000 at bench/pages.py's 20,000 deals: 120 ms, spilling to disk) to keep 180."""
+    newest = Window(RowNumber(), partition_by=[F("stage")], order_by=[F("updated_at").desc(), F("id").desc()])
+    ranked = (opportunities.order_by().annotate(stage_rank=newest).filter(stage_rank__lte=per_stage)
+              .values("pk"))
+    return list(Opportunity.objects.filter(pk__in=ranked).select_related("customer", "owner")
+                .order_by("-updated_at", "-id"))
 
 
 def opportunity_get_visible(*, user, opportunity_id: int, action: Action = Action.VIEW) -> Opportunity:
