@@ -257,3 +257,28 @@ def test_an_imaps_mailbox_is_read_over_tls_with_its_certificate_checked(imaps_se
 
     assert IntakeMessage.objects.get().status == MessageStatus.FILED
     assert imaps_server.flags() == {1: {"\\Seen"}}
+
+
+def test_a_message_over_the_limit_is_recorded_from_its_headers_and_waits(mailbox, acme, settings):
+    settings.MAIL_INTAKE_MAX_MESSAGE_BYTES = 4_000
+    big = ("drawings.pdf", factories.pdf_bytes("big") + b"%" * 8_000, "application/pdf")
+    mailbox.append(mail(sender="li.wei@acme-trading.example", subject="All the drawings", attachments=[big]))
+
+    mail_intake_poll()
+
+    message = IntakeMessage.objects.get()
+    assert (message.status, message.queue_reason, message.subject) == (MessageStatus.QUEUED, "too_large",
+                                                                       "All the drawings")
+    assert message.size < 4_000  # only the headers were fetched
+    assert [(p.kind, p.rejected) for p in message.parts.all()] == [("message", RejectReason.SIZE)]
+    assert not Document.objects.exists() and mailbox.flags() == {1: {"\\Seen"}}
+
+
+def test_a_malformed_message_is_recorded_and_waits(acme):
+    from backend.intake.services import message_take
+
+    message = message_take(mailbox="intake@test/INBOX", uidvalidity=1, uid=1,
+                           raw=b"\xff\xfe not a mail at all\r\n\r\n\x00\x01")
+
+    assert (message.status, message.queue_reason, message.sender, message.message_id) == (
+        MessageStatus.QUEUED, "no_match", "", "")
