@@ -83,6 +83,9 @@ def record(
     return event
 
 
+_OUTCOMES = frozenset(Outcome.values)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One event for ``record_many``: the arguments ``record()`` takes, by the same names."""
@@ -143,7 +146,7 @@ def _event(event_type: str, *, actor_fields: tuple[Any, str], context, target, o
         raise ValueError(
             f"unknown audit event type {event_type!r}; register it in the app's audit_events module"
         )
-    if outcome not in Outcome.values:
+    if outcome not in _OUTCOMES:
         raise ValueError(f"audit outcome must be one of {Outcome.values}, got {outcome!r}")
     if detail is None:
         detail = {}

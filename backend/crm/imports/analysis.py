@@ -84,6 +84,7 @@ class RecordIndex:
         self.product_by_code: dict[str, int] = {}
         self.opportunity_by_title: dict[tuple[int, str], int] = {}
         self.users: dict[str, int] = {}
+        self._temporary: list[tuple[dict, object]] = []
         self._load()
 
     def _load(self) -> None:
@@ -113,21 +114,49 @@ class RecordIndex:
             self._owners[user_id] = User.objects.filter(pk=user_id).first()
         return self._owners[user_id]
 
+    # A commit's chunk adds the records it is about to insert under temporary (negative) ids, and `settle`
+    # puts their real ids in once they are written.
+
+    def _put(self, table: dict, key, pk: int) -> None:
+        if key not in table:
+            table[key] = pk
+            if pk < 0:
+                self._temporary.append((table, key))
+
     def add_customer(self, pk: int, *, name: str, region: str, code: str | None) -> None:
         key = name_key(name)
-        self.customer_by_name.setdefault((key, name_key(region)), pk)
+        self._put(self.customer_by_name, (key, name_key(region)), pk)
         self.customers_by_name_any_region.setdefault(key, []).append(pk)
+        if pk < 0:
+            self._temporary.append((self.customers_by_name_any_region, key))
         if code:
-            self.customer_by_code.setdefault(name_key(code), pk)
+            self._put(self.customer_by_code, name_key(code), pk)
 
     def add_contact(self, pk: int, *, customer_id: int, name: str, phone: str, email: str) -> None:
         for kind, key in (("phone", phone_key(phone)), ("email", email_key(email)), ("name", name_key(name))):
             if key:
-                self.contact_keys.setdefault((customer_id, kind, key), pk)
+                if (customer_id, kind, key) not in self.contact_keys:
+                    self.contact_keys[(customer_id, kind, key)] = pk
+                    if pk < 0 or customer_id < 0:
+                        self._temporary.append((self.contact_keys, (customer_id, kind, key)))
                 if kind == "phone":
-                    self.customer_by_phone.setdefault(key, customer_id)
+                    self._put(self.customer_by_phone, key, customer_id)
                 elif kind == "email":
-                    self.customer_by_email.setdefault(key, customer_id)
+                    self._put(self.customer_by_email, key, customer_id)
+
+    def settle(self, customers: dict[int, int], contacts: dict[int, int]) -> None:
+        """Replace the temporary ids the chunk used by the real ones (customers' and contacts')."""
+        for table, key in self._temporary:
+            if table is self.contact_keys:
+                pk = table.pop(key, None)
+                if pk is not None:
+                    real = (customers.get(key[0], key[0]),) + key[1:]
+                    table.setdefault(real, contacts.get(pk, pk))
+            elif table is self.customers_by_name_any_region:
+                table[key] = [customers.get(pk, pk) for pk in table[key]]
+            elif key in table:
+                table[key] = customers.get(table[key], table[key])
+        self._temporary = []
 
     def customer_for(self, data: dict) -> tuple[int | None, str]:
         """(the existing customer a customer row is, by what) — code, name and region, phone, e-mail."""

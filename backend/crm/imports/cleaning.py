@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -27,11 +28,13 @@ def normalised(value) -> str:
     return clean_line(unicodedata.normalize("NFKC", str(value)))
 
 
+@lru_cache(maxsize=1 << 16)  # a row's value is keyed several times (file, database, commit)
 def name_key(value: str) -> str:
     """What two spellings of one name share: normalised, case folded, without any white space."""
     return "".join(normalised(value).casefold().split())
 
 
+@lru_cache(maxsize=1 << 16)  # a row's value is keyed several times (file, database, commit)
 def phone_number(value: str) -> tuple[str, bool]:
     """(the number as stored, valid?) for a typed phone number: separators dropped, +86/0086 before a
     Chinese mobile number dropped, an extension ("转 123", "ext 5") kept apart by a space. Valid: a Chinese
@@ -63,6 +66,7 @@ def phone_key(value: str) -> str:
     return number.split(" ")[0] if valid else ""
 
 
+@lru_cache(maxsize=1 << 16)  # a row's value is keyed several times (file, database, commit)
 def email_address(value: str) -> tuple[str, bool]:
     """(the address as stored, valid?): normalised, no spaces, the domain in lower case."""
     text = "".join(normalised(value).split())

@@ -6,12 +6,17 @@ second run of the same file finds every row already there and changes nothing ("
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
+from backend.accounts.models import Role
+from backend.audit import services as audit
 from backend.common.errors import DomainError
+from backend.common.text import clean_line
 from backend.crm.imports.analysis import RecordIndex, database_match
 from backend.crm.models import (
     Contact, Customer, CustomerStatus, CustomerTier, ImportDecision, ImportEntity, ImportOutcome, ImportRow,
@@ -21,7 +26,8 @@ from backend.crm.services import customers as customer_services
 from backend.crm.services import opportunities as opportunity_services
 from backend.crm.services import products as product_services
 
-BATCH = 500
+BATCH = 1000
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _fill_blanks(record, data: dict, names) -> dict:
@@ -149,19 +155,337 @@ WRITERS: dict[str, Callable] = {
 }
 
 
-def commit_rows(*, actor, entity: str, rows, index: RecordIndex) -> None:
-    """Write each row (ImportRow, decided) and set its outcome, result and error on it (not saved here)."""
+def commit_rows(*, actor, entity: str, rows, index: RecordIndex, one_by_one: bool = False) -> None:
+    """Write each row (ImportRow, decided) and set its outcome, result and error on it (not saved here).
+
+    Customer rows are written as a chunk (`CustomerChunk`: bulk inserts, one audit batch) unless
+    `one_by_one`; every other row, and a customer row the chunk cannot vouch for, goes through the
+    services one by one. Call it inside the chunk's transaction."""
+    if entity == ImportEntity.CUSTOMER and not one_by_one:
+        CustomerChunk(actor, index).write(rows)
+        return
     write = WRITERS[entity]
     for row in rows:
-        if row.decision == ImportDecision.SKIP:
-            row.outcome = ImportOutcome.SKIPPED
-            continue
+        _write_one(write, actor, row, index)
+
+
+def _write_one(write, actor, row: ImportRow, index: RecordIndex) -> None:
+    if row.decision == ImportDecision.SKIP:
+        row.outcome = ImportOutcome.SKIPPED
+        return
+    try:
+        row.outcome, row.result_id = write(actor, row, index)
+        row.error = ""
+    except DomainError as error:
+        row.outcome = ImportOutcome.FAILED
+        row.error = _reason(error)[:500]
+
+
+_TIERS = frozenset(CustomerTier.values)
+_STATUSES = frozenset(CustomerStatus.values)
+
+
+def _customer_fields(fields: dict) -> dict | None:
+    """What customer_create's cleaning makes of a new customer's fields (one clean line each, no code as
+    None), or None when it would refuse them (the service then says why)."""
+    cleaned = {key: (clean_line(value) if isinstance(value, str) else value) for key, value in fields.items()}
+    cleaned["code"] = cleaned["code"] or None
+    if not cleaned["name"] or cleaned["tier"] not in _TIERS or cleaned["status"] not in _STATUSES:
+        return None
+    return cleaned
+
+
+def insert_all(model, objects: list) -> None:
+    """Insert new rows and set their ids: on PostgreSQL the ids are taken from the table's sequence in one
+    statement and the rows go in with COPY (bulk_create's arrays of text cost more than the rows); every
+    concrete column is written as the object holds it. bulk_create elsewhere."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects)
+        return
+    from django.db.models import JSONField
+
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [quote(table), model._meta.pk.column, len(objects)])
+        for obj, (pk,) in zip(objects, cursor.fetchall()):
+            obj.pk = pk
+        columns = ", ".join(quote(f.column) for f in fields)
+        json_fields = {n for n, f in enumerate(fields) if isinstance(f, JSONField)}
+        attnames = [f.attname for f in fields]
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names
+            for obj in objects:
+                values = [getattr(obj, name) for name in attnames]
+                for n in json_fields:
+                    values[n] = json.dumps(values[n], cls=fields[n].encoder)
+                copy.write_row(values)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+class _Slow(Exception):
+    """The row needs the services one by one (their checks give its exact refusal, or its exact writes)."""
+
+
+class CustomerChunk:
+    """Customer rows written together: what customer_create, customer_update and contact_create would write
+    for each row, in row order, but as one bulk insert of customers, one of contacts, one bulk update and
+    one audit batch (record_many, the same events under the importing user). The checks those services
+    make are made here for the whole chunk at once: the duplicate guard by set lookups of the chunk's
+    names and codes (in the database and among the chunk's own new customers), the access check by one
+    visible() query. A row that fails any of them, or that the chunk cannot decide (an owner who is no
+    active colleague, a contact the importer may not add), is written after the rows before it through
+    the services themselves, so its refusal or its records are exactly theirs."""
+
+    def __init__(self, actor, index: RecordIndex):
+        from backend.access.policy import Action
+        from backend.access.policy.crm import may_create_customers
+        from backend.access.policy.registry import EVERYTHING, visibility_q
+
+        self.actor = actor
+        self.index = index
+        self.may_create = may_create_customers(actor)
+        self.changes_every_customer = self.may_create and visibility_q(Customer, actor, Action.CHANGE) is EVERYTHING
+        self._reset()
+
+    def _reset(self) -> None:
+        self.new_customers: dict[int, Customer] = {}  # temporary (negative) id -> unsaved customer
+        self.new_contacts: list[Contact] = []
+        self.changed: dict[int, Customer] = {}  # existing customers with filled-in blanks
+        self.events: list[tuple] = []  # (event type, object, detail), in row order
+        self.done: list[tuple[ImportRow, str, object]] = []  # (row, outcome, customer)
+        self.taken_names: set[tuple[str, str]] = set()  # (lower(name), region) of the chunk's new customers
+        self.taken_codes: dict[str, object] = {}  # code -> the customer (new or changed) that took it in the chunk
+
+    # --- the chunk's reads, once ---------------------------------------------------------------------
+
+    def _prefetch(self, rows) -> None:
+        from django.db.models.functions import Lower
+
+        from backend.access.policy import Action, visible
+
+        names, codes, existing = set(), set(), set()
+        for row in rows:
+            data = row.data
+            if data.get("name"):
+                name = clean_line(data["name"])
+                names |= {name.lower(), name.translate(_ASCII_LOWER)}
+            for code in (data.get("code"),):
+                if code:
+                    codes.add(clean_line(code))
+            pk, _, _ = database_match(ImportEntity.CUSTOMER, data, self.index)
+            if pk is not None and pk > 0:
+                existing.add(pk)
+        self.db_names: set[tuple[str, str]] = set()
+        for start in range(0, len(names), 2000):
+            part = list(names)[start:start + 2000]
+            self.db_names |= set(Customer.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=part)
+                                 .values_list("lower_name", "region"))
+        self.db_codes: dict[str, int] = dict(Customer.objects.filter(code__in=codes).values_list("code", "pk"))
+        self.customers: dict[int, Customer] = Customer.objects.in_bulk(existing)
+        self.changeable: set[int] = set(visible(self.actor, Customer.objects.filter(pk__in=existing), Action.CHANGE)
+                                        .values_list("pk", flat=True)) if existing else set()
+        self.with_contacts: set[int] = set(Contact.objects.filter(customer_id__in=existing)
+                                           .values_list("customer_id", flat=True).distinct()) if existing else set()
+
+    # --- the rows ------------------------------------------------------------------------------------
+
+    def write(self, rows) -> None:
+        rows = list(rows)
+        self._prefetch(rows)
+        for row in rows:
+            if row.decision == ImportDecision.SKIP:
+                row.outcome, row.result_id, row.error = ImportOutcome.SKIPPED, None, ""
+                continue
+            try:
+                self._row(row)
+            except _Slow:
+                # Every check comes before the row plans anything, so nothing of it is half-planned.
+                self._flush()
+                _write_one(_customer, self.actor, row, self.index)
+                if row.result_id:
+                    self._reread(row.result_id)
+        self._flush()
+
+    def _reread(self, pk: int) -> None:
+        """After the services wrote a row: what the chunk's later rows must know of its customer."""
+        from backend.access.policy import Action, visible
+
+        customer = Customer.objects.filter(pk=pk).first()
+        if customer is None:
+            return
+        self.customers[pk] = customer
+        if visible(self.actor, Customer.objects.filter(pk=pk), Action.CHANGE).exists():
+            self.changeable.add(pk)
+        if Contact.objects.filter(customer_id=pk).exists():
+            self.with_contacts.add(pk)
+        if customer.code:
+            self.db_codes[customer.code] = pk
+        self.db_names.add((customer.name.lower(), customer.region))
+
+    def _row(self, row: ImportRow) -> None:
+        data = row.data
+        pk, _, _ = database_match(ImportEntity.CUSTOMER, data, self.index)
+        if pk is not None and row.decision == ImportDecision.MERGE:
+            self._merge(row, pk)
+        else:
+            self._create(row)
+
+    def _customer_of(self, pk: int) -> Customer:
+        if pk < 0:
+            return self.new_customers[pk]
+        if pk not in self.customers:
+            raise _Slow  # found through a key the chunk gave it; the services read it afresh
+        return self.customers[pk]
+
+    def _may_change(self, customer: Customer, pk: int) -> bool:
+        if pk < 0:
+            return self.changes_every_customer or customer.owner_id == self.actor.pk
+        return pk in self.changeable
+
+    def _merge(self, row: ImportRow, pk: int) -> None:
+        data = row.data
+        customer = self._customer_of(pk)
+        changes = _fill_blanks(customer, data, ("industry", "code"))
+        if changes:
+            if not self._may_change(customer, pk):
+                raise _Slow
+            try:
+                fields = customer_services._clean_fields({k: v for k, v in changes.items() if v is not None})
+            except DomainError:
+                raise _Slow from None
+            code = fields.get("code")
+            if code and (self.db_codes.get(code, pk) != pk or self.taken_codes.get(code, customer) is not customer):
+                raise _Slow  # the code is another customer's: customer_update says whose
+            diff = {f: [getattr(customer, f), v] for f, v in fields.items() if getattr(customer, f) != v}
+            changes = diff
+        added = self._planned_contact(customer, pk, data, new=False)
+        if changes:
+            for field, (_, value) in changes.items():
+                setattr(customer, field, value)
+            if changes.get("code"):
+                self.taken_codes[changes["code"][1]] = customer
+            if pk > 0:
+                customer.updated_at = timezone.now()
+                self.changed[pk] = customer
+            self.index.add_customer(pk, name=customer.name, region=customer.region, code=customer.code)
+            self.events.append(("crm.customer.updated", customer, {"changes": changes}))
+        if added is not None:
+            self._add_contact(customer, pk, added)
+        self.done.append((row, ImportOutcome.MERGED if changes or added else ImportOutcome.UNCHANGED, customer))
+
+    def _create(self, row: ImportRow) -> None:
+        data = row.data
+        if not self.may_create:
+            raise _Slow
+        owner = self.index.owner(data["owner_id"]) if data.get("owner_id") else None
+        owner = owner or self.actor
+        if not owner.is_active or owner.role == Role.PORTAL:
+            raise _Slow
         try:
-            row.outcome, row.result_id = write(actor, row, index)
-            row.error = ""
-        except DomainError as error:
-            row.outcome = ImportOutcome.FAILED
-            row.error = _reason(error)[:500]
+            fields = _customer_fields({
+                "name": data["name"], "region": data.get("region", ""), "code": data.get("code") or None,
+                "industry": data.get("industry", ""), "tier": data.get("tier") or CustomerTier.NORMAL,
+                "status": data.get("status") or CustomerStatus.PROSPECT})
+        except KeyError:
+            raise _Slow from None
+        if fields is None:
+            raise _Slow
+        name, region, code = fields["name"], fields["region"], fields["code"]
+        keys = {(name.lower(), region), (name.translate(_ASCII_LOWER), region)}
+        if keys & self.db_names or keys & self.taken_names or (code and (code in self.db_codes
+                                                                            or code in self.taken_codes)):
+            raise _Slow  # the duplicate guard's refusal, with the owner's name, comes from customer_create
+        if connection.vendor != "postgresql" and not name.isascii():
+            raise _Slow  # SQLite folds only A-Z: customer_create's own check covers the rest
+        now = timezone.now()
+        customer = Customer(**fields, owner=owner, owner_since=now, created_at=now, updated_at=now)
+        pk = -(len(self.new_customers) + 1)
+        contact = self._planned_contact(customer, pk, data, new=True)
+        self.new_customers[pk] = customer
+        self.taken_names |= keys
+        if code:
+            self.taken_codes[code] = customer
+        self.index.add_customer(pk, name=customer.name, region=customer.region, code=customer.code)
+        self.events.append(("crm.customer.created", customer,
+                            {"name": customer.name, "region": customer.region, "owner": owner.username}))
+        if contact is not None:
+            self._add_contact(customer, pk, contact)
+        self.done.append((row, ImportOutcome.CREATED, customer))
+
+    def _planned_contact(self, customer: Customer, pk: int, data: dict, *, new: bool):
+        """(fields, is_primary) of the contact contact_create would add for the row, or None for none."""
+        contact_data = {"name": data.get("contact_name") or "", "phone": data.get("phone", ""),
+                        "email": data.get("email", "")}
+        if not (contact_data["phone"] or contact_data["email"] or contact_data["name"]):
+            return None
+        existing, _ = self.index.contact_for(pk, contact_data)
+        if existing is not None:
+            return None
+        if not self._may_change(customer, pk):
+            raise _Slow
+        fields, errors = customer_services._clean_contact({
+            "name": contact_data["name"] or customer.name, "title": data.get("contact_title", ""),
+            "email": contact_data["email"], "phone": contact_data["phone"], "is_primary": False,
+            "preferred_channel": "", "marketing_opt_out": False})
+        if errors:
+            raise _Slow
+        fields["is_primary"] = new or pk not in self.with_contacts
+        return fields
+
+    def _add_contact(self, customer: Customer, pk: int, fields: dict) -> None:
+        now = timezone.now()
+        contact = Contact(customer=customer, **fields, created_at=now, updated_at=now, marketing_opt_out_at=None)
+        contact_pk = -(len(self.new_contacts) + 1)
+        self.new_contacts.append(contact)
+        self.with_contacts.add(pk)
+        self.index.add_contact(contact_pk, customer_id=pk, name=contact.name, phone=contact.phone,
+                               email=contact.email)
+        self.events.append(("crm.contact.created", contact,
+                            {"name": contact.name, "preferred_channel": contact.preferred_channel,
+                             "marketing_opt_out": contact.marketing_opt_out}))
+
+    # --- the writes ----------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Write what the rows so far planned: customers, contacts, filled-in blanks, then their audit."""
+        if not (self.new_customers or self.new_contacts or self.changed or self.done):
+            return
+        temporary = list(self.new_customers.items())
+        if temporary:
+            insert_all(Customer, [customer for _, customer in temporary])
+        settled = {pk: customer.pk for pk, customer in temporary}
+        for contact in self.new_contacts:
+            contact.customer_id = contact.customer.pk
+        if self.new_contacts:
+            insert_all(Contact, self.new_contacts)
+        self.index.settle(settled, {-(n + 1): contact.pk for n, contact in enumerate(self.new_contacts)})
+        self.with_contacts = {settled.get(pk, pk) for pk in self.with_contacts}
+        for temporary_pk, customer in temporary:
+            self.customers[customer.pk] = customer
+            if self._may_change(customer, temporary_pk):
+                self.changeable.add(customer.pk)
+            self.db_names.add((customer.name.lower(), customer.region))
+            if customer.code:
+                self.db_codes[customer.code] = customer.pk
+        if self.changed:
+            Customer.objects.bulk_update(list(self.changed.values()), ["industry", "code", "updated_at"])
+            for customer in self.changed.values():
+                if customer.code:
+                    self.db_codes[customer.code] = customer.pk
+        audit.record_many([
+            audit.Entry(event_type, actor=self.actor, target=target,
+                        customer_id=target.pk if isinstance(target, Customer) else target.customer_id,
+                        detail=detail)
+            for event_type, target, detail in self.events])
+        for row, outcome, customer in self.done:
+            row.outcome, row.result_id, row.error = outcome, customer.pk, ""
+        self._reset()
 
 
 def _reason(error: DomainError) -> str:
