@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -53,6 +54,7 @@ from backend.intake.audit_events import (
 from backend.intake.mailbox import Mailbox, mailbox_address
 from backend.intake.matching import Match, match_message
 from backend.intake.models import IntakeMessage, IntakePart, MatchedBy, MessageStatus, PartKind, RejectReason
+from backend.intake.notification_kinds import SALES_MAIL_FILED
 from backend.intake.parsing import ParsedMessage, parse_message, without_attachments
 
 logger = logging.getLogger(__name__)
@@ -209,6 +211,7 @@ def message_take(*, mailbox: str, uidvalidity: int, uid: int, raw: bytes, trunca
                 made = _make_documents(message=message, parts=parts, parsed=parsed, owner=owner,
                                        target=record or match.customer)
                 _set_filed(message, match=match, owner=owner)
+                _tell_owner(message, owner=owner, made=made)
                 audit.record(INTAKE_MESSAGE_FILED, actor=None, target=message, customer_id=match.customer.pk,
                              detail={**_detail(message, parts, made), "matched_by": match.matched_by})
                 return message
@@ -229,6 +232,19 @@ def message_take(*, mailbox: str, uidvalidity: int, uid: int, raw: bytes, trunca
         if taken is None:
             raise
         return taken
+
+
+def _tell_owner(message: IntakeMessage, *, owner, made: list, actor=None) -> None:
+    """The documents' owner hears of the mail in their inbox (not when they filed it themselves)."""
+    if not made or owner is None or (actor is not None and actor.pk == owner.pk):
+        return
+    from backend.notifications.services import notify
+
+    notify(kind=SALES_MAIL_FILED, recipients=[owner],
+           title=(gettext_noop("Mail from %(sender)s is filed with %(customer)s"),
+                  {"sender": message.sender_name or message.sender, "customer": message.customer.name}),
+           body=message.subject, link=reverse("web:customer", args=[message.customer_id]) + "#documents",
+           target=message.customer, once_key=f"intake-{message.pk}")
 
 
 def _set_filed(message: IntakeMessage, *, match: Match, owner) -> None:
@@ -279,6 +295,7 @@ def message_assign(*, actor, message: IntakeMessage, customer: Customer, quote: 
                    owner=owner)
         locked.status, locked.assigned_by, locked.assigned_at = MessageStatus.ASSIGNED, actor, timezone.now()
         locked.save(update_fields=["status", "assigned_by", "assigned_at"])
+        _tell_owner(locked, owner=owner, made=made, actor=actor)
         audit.record(INTAKE_MESSAGE_ASSIGNED, actor=actor, target=locked, customer_id=customer.pk,
                      detail={**_detail(locked, parts, made), "record": str(record) if record else ""})
     return locked

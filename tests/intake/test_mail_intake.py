@@ -16,6 +16,7 @@ from backend.documents.models import Document
 from backend.documents.store import object_store
 from backend.intake.models import IntakeMessage, IntakePart, MatchedBy, MessageStatus, RejectReason
 from backend.intake.parsing import parse_message
+from backend.notifications.models import Notification
 from backend.intake.services import mail_intake_poll, message_assign
 from tests import factories
 from tests.crm.factories import CustomerFactory, OrderFactory, QuoteFactory
@@ -51,6 +52,9 @@ def test_a_message_from_a_contact_becomes_documents_of_their_customer(mailbox, a
     assert {d.owner for d in documents} == {acme.owner}
     assert AuditEvent.objects.filter(event_type="intake.message.filed", target_id=str(message.pk),
                                      customer_id=acme.pk).exists()
+    # and the owner hears of it in their inbox
+    note = Notification.objects.get(kind="sales.mail_filed", recipient=acme.owner)
+    assert note.title == "Mail from Li Wei is filed with Acme Trading" and note.body == "Our signed quotation"
     # and the server has it marked \Seen, after the commit
     assert mailbox.flags() == {1: {"\\Seen"}}
 
@@ -121,6 +125,7 @@ def test_unmatched_mail_waits_in_the_queue_until_staff_assign_it(mailbox, acme):
     assert customer_documents_visible(user=acme.owner, customer=acme).count() == 2
     assert IntakePart.objects.filter(message=message, document__isnull=False).count() == 2
     assert AuditEvent.objects.filter(event_type="intake.message.assigned", actor=desk, customer_id=acme.pk).exists()
+    assert Notification.objects.filter(kind="sales.mail_filed", recipient=acme.owner).count() == 1
 
 
 def test_rejected_attachments_are_listed_with_their_reason(mailbox, acme, settings):
