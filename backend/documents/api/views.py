@@ -325,7 +325,8 @@ class AccessView(APIView):
 
 @extend_schema(tags=["permissions"])
 class GrantView(APIView):
-    @extend_schema(summary="Grant a user or group a level: view, download, change or manage",
+    @extend_schema(summary="Grant a user or group a level: view, read (pages on screen, watermarked), download, "
+                           "change or manage",
                    request=s.GrantInput, responses=s.AccessRuleSerializer(many=True))
     def post(self, request: Request, document_id: int) -> Response:
         document = services.document_get_for_action(actor=request.user, document_id=document_id)
