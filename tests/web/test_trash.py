@@ -3,6 +3,8 @@ gets a 404), what they change, and the audit rows they leave."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from backend.accounts.models import Role
@@ -144,3 +146,31 @@ def test_the_document_page_says_when_a_hold_keeps_it(owner, compliance):
     page = client_for(owner).get(f"/documents/{document.pk}/").content.decode()
     assert 'data-testid="under-legal-hold"' in page and "Arbitration 12" not in page
     assert "Arbitration 12" in client_for(compliance).get(f"/documents/{document.pk}/").content.decode()
+
+
+def test_compliance_holds_a_customer_from_its_page(owner, compliance):
+    # given a customer, seen by its rep and by compliance
+    customer = CustomerFactory(owner=owner, name="争议客户有限公司")
+    rep_page = client_for(owner).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="customer-hold"' not in rep_page
+
+    # when compliance follows the customer page's link, the form has the customer chosen
+    page = client_for(compliance).get(f"/customers/{customer.pk}/").content.decode()
+    assert f'href="/legal-holds/?customer={customer.pk}"' in page
+    form = client_for(compliance).get(f"/legal-holds/?customer={customer.pk}").content.decode()
+    assert 'value="争议客户有限公司"' in form and f'value="{customer.pk}"' in form
+    assert re.search(r'<input[^>]*value="customer"[^>]*checked', form)
+
+    # and once the hold is placed, the customer page says so to compliance, naming the hold
+    legal_hold_place(actor=compliance, scope="customer", name="Arbitration 7", reason="Claim", customer=customer)
+    held = client_for(compliance).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'data-testid="customer-holds"' in held and "Arbitration 7" in held
+
+
+def test_the_hold_form_does_not_name_a_customer_the_user_may_not_see(compliance):
+    hidden = CustomerFactory(name="看不见的客户")
+    other = factories.UserFactory(role=Role.COMPLIANCE)
+    from backend.access.policy import Action, can
+
+    page = client_for(other).get(f"/legal-holds/?customer={hidden.pk}").content.decode()
+    assert ("看不见的客户" in page) == can(other, Action.VIEW, hidden)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from backend.access.policy import can_manage_portal_access
 from backend.access.policy.crm import may_create_customers
+from backend.access.policy.trash import may_manage_legal_holds
 from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
 from backend.crm.selectors.activities import activity_timeline
@@ -25,6 +26,7 @@ from backend.crm.selectors.opportunities import opportunity_list_visible
 from backend.crm.selectors.orders import order_list_visible
 from backend.crm.selectors.quotes import open_quotes_of_other_reps, quote_history_for_customer
 from backend.crm.selectors.service import service_record_list_visible
+from backend.documents.holds import active_holds
 from backend.documents.models import DocumentKind
 from backend.sharing import portal_accounts
 from backend.sharing.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
@@ -113,9 +115,13 @@ def customer_detail(request, customer_id: int):
     accounts = portal_accounts_by_contact(user=user, customer=customer)
     now = timezone.now()
     contacts = [_contact_row(contact, accounts.get(contact.pk), now) for contact in customer.contacts.all()]
+    # Compliance places and lifts legal holds: they see the customer's holds and a link to place one.
+    may_hold = may_manage_legal_holds(user)
     return render(request, "web/customer.html", {
         "section": "customers",
         "customer": customer,
+        "may_hold": may_hold,
+        "customer_holds": list(active_holds().filter(customer=customer).order_by("placed_at")) if may_hold else [],
         "can_change": may_manage_portal,
         "can_manage_portal": may_manage_portal,
         "contacts": contacts,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backend.access.policy import Action, visible
 from backend.access.policy.trash import may_manage_legal_holds
 from backend.crm.models import Customer
 from backend.documents import holds, trash
@@ -112,9 +113,16 @@ def _document_or_none(document_id) -> Document | None:
 @require_http_methods(["GET", "POST"])
 def legal_holds(request):
     prefilled = _document_or_none(request.GET.get("document"))
+    # "Place a legal hold" on a customer's page: that customer, chosen (if the user may see it)
+    customer_id = int_or_none(request.GET.get("customer"))
+    prefilled_customer = (visible(request.user, Customer.objects.filter(pk=customer_id), Action.VIEW).first()
+                          if customer_id and not prefilled else None)
+    scope = (LegalHoldScope.DOCUMENT if prefilled else
+             LegalHoldScope.CUSTOMER if prefilled_customer else LegalHoldScope.MATTER)
     form = LegalHoldForm(request.POST or None, initial={
-        "scope": LegalHoldScope.DOCUMENT if prefilled else LegalHoldScope.MATTER,
+        "scope": scope,
         "document": prefilled.pk if prefilled else None,
+        "customer": prefilled_customer.pk if prefilled_customer else None,
     })
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -130,7 +138,7 @@ def legal_holds(request):
         show_on_form(form, refusal.error, worded={"documents": _("Choose a document."),
                                                   "customer": _("Choose a customer.")})
     return render(request, "web/legal_holds.html", {
-        "section": "legal_holds", "form": form, "prefilled": prefilled,
+        "section": "legal_holds", "form": form, "prefilled": prefilled, "prefilled_customer": prefilled_customer,
         "active": holds.legal_holds_list(actor=request.user, active=True),
         "lifted": holds.legal_holds_list(actor=request.user, active=False)[:50],
         "lift_form": LiftForm(),
