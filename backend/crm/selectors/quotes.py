@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from backend.access.policy import Action, can, document_visibility_q, visible
 from backend.common.errors import NotFound
@@ -24,31 +24,25 @@ def net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
 
 
 def last_accepted_prices(*, customer: Customer, product_ids) -> dict[int, dict]:
-    """Per product: the customer's most recent accepted quote line (one query)."""
-    latest = QuoteLine.objects.filter(
-        quote__customer=customer, quote__status=QuoteStatus.ACCEPTED, product_id=OuterRef("pk")
-    ).order_by("-quote__decided_at", "-quote__created_at", "-id")
+    """Per product: the customer's most recent accepted quote line (one query: the accepted lines of those
+    products ranked per product, the first of each kept)."""
+    newest = Window(RowNumber(), partition_by=[F("product_id")],
+                    order_by=[F("quote__decided_at").desc(), F("quote__created_at").desc(), F("id").desc()])
     rows = (
-        Product.objects.filter(pk__in=list(product_ids))
-        .annotate(
-            last_line_id=Subquery(latest.values("id")[:1]),
-            last_unit_price=Subquery(latest.values("unit_price")[:1]),
-            last_discount=Subquery(latest.values("discount_percent")[:1]),
-            last_quote_number=Subquery(latest.values("quote__number")[:1]),
-            last_decided_at=Subquery(latest.values("quote__decided_at")[:1]),
-        )
-        .values("pk", "last_line_id", "last_unit_price", "last_discount", "last_quote_number", "last_decided_at")
+        QuoteLine.objects.filter(quote__customer=customer, quote__status=QuoteStatus.ACCEPTED,
+                                 product_id__in=list(product_ids))
+        .annotate(rank=newest).filter(rank=1)
+        .values("product_id", "unit_price", "discount_percent", "quote__number", "quote__decided_at")
     )
     return {
-        row["pk"]: {
-            "unit_price": row["last_unit_price"],
-            "discount_percent": row["last_discount"],
-            "net_unit_price": net_unit_price(row["last_unit_price"], row["last_discount"]),
-            "quote_number": row["last_quote_number"],
-            "decided_at": row["last_decided_at"],
+        row["product_id"]: {
+            "unit_price": row["unit_price"],
+            "discount_percent": row["discount_percent"],
+            "net_unit_price": net_unit_price(row["unit_price"], row["discount_percent"]),
+            "quote_number": row["quote__number"],
+            "decided_at": row["quote__decided_at"],
         }
         for row in rows
-        if row["last_line_id"] is not None
     }
 
 
