@@ -127,3 +127,60 @@ def test_progress_follows_each_chunk_and_an_interrupted_commit_resumes(people):
     assert Customer.objects.filter(name="甲精密有限公司").count() == 1
     assert AuditEvent.objects.filter(event_type="crm.customer.created").count() == 3
     assert audit_chain_verify().ok
+
+
+CONTACTS = (
+    "customer,name,title,phone,email\n"
+    "上海华东精密机械有限公司,赵六,采购经理,021-5555 1234,zhao@huadong.cn\n"
+    "上海华东精密机械有限公司,赵六,,,zhao@huadong.cn\n"  # the same person again: merged (nothing new)
+    "上海华东精密机械有限公司,孙七,工程师,13700000007,\n"
+    "不存在的公司,钱七,,,\n"
+    "其他公司,周八,,,\n"  # a customer the importer may not change
+).encode()
+DEALS = (
+    "客户,商机名称,金额,阶段,预计成交日期\n"
+    "上海华东精密机械有限公司,二期产线,\"¥1,200,000\",报价,2027年3月1日\n"
+    "上海华东精密机械有限公司,二期产线,,,\n"  # the same deal again
+    "上海华东精密机械有限公司,三期,500,,\n"
+    "其他公司,外单,1,,\n"
+).encode()
+
+
+def _records_summary(run) -> dict:
+    from backend.crm.models import Contact, Opportunity
+
+    contacts = sorted((c.customer.name, c.name, c.title, c.phone, c.email, c.is_primary)
+                      for c in Contact.objects.select_related("customer"))
+    deals = sorted((o.customer.name, o.title, str(o.amount), o.stage, str(o.expected_close), o.owner.username,
+                    [(h.from_stage, h.to_stage, h.changed_by.username) for h in o.stage_history.all()])
+                   for o in Opportunity.objects.select_related("customer", "owner"))
+    return {**_summary(run), "contacts": contacts, "deals": deals}
+
+
+@pytest.mark.parametrize("entity, data", [("contact", CONTACTS), ("opportunity", DEALS)])
+def test_contact_and_deal_chunks_write_and_audit_what_the_services_write(people, settings, entity, data):
+    # given a file of contacts or deals for the customer the owner may change and for one they may not
+    from tests.crm.factories import CustomerFactory
+
+    settings.IMPORT_ROLES = ["admin", "sales"]
+    CustomerFactory(name="其他公司", region="北京", owner=people["outsider"])
+    owner = people["owner"]
+
+    def imported(one_by_one: bool):
+        run = runs.import_run_analyse(actor=owner, entity=entity, filename="f.csv", data=data)
+        run = runs.import_run_commit(actor=owner, run=run, one_by_one=one_by_one, chunk=2)
+        return run, _records_summary(run)
+
+    with transaction.atomic():
+        undo = transaction.savepoint()
+        _, one_by_one = imported(True)
+        transaction.savepoint_rollback(undo)
+
+    # when it is committed in chunks
+    run, chunked = imported(False)
+
+    # then the same records, outcomes and events were written, and the chain verifies
+    assert chunked == one_by_one
+    assert audit_chain_verify().ok
+    outcomes = [outcome for _, outcome, _ in chunked["rows"]]
+    assert outcomes.count("created") == 2 and "failed" in outcomes

@@ -85,6 +85,7 @@ class RecordIndex:
         self.opportunity_by_title: dict[tuple[int, str], int] = {}
         self.users: dict[str, int] = {}
         self._temporary: list[tuple[dict, object]] = []
+        self._last_temporary = 0
         self._load()
 
     def _load(self) -> None:
@@ -144,18 +145,25 @@ class RecordIndex:
                 elif kind == "email":
                     self._put(self.customer_by_email, key, customer_id)
 
-    def settle(self, customers: dict[int, int], contacts: dict[int, int]) -> None:
-        """Replace the temporary ids the chunk used by the real ones (customers' and contacts')."""
+    def add_opportunity(self, pk: int, *, customer_id: int, title: str) -> None:
+        self._put(self.opportunity_by_title, (customer_id, name_key(title)), pk)
+
+    def temporary_id(self) -> int:
+        """A new temporary id (negative, never given twice) for a record a chunk is about to insert."""
+        self._last_temporary -= 1
+        return self._last_temporary
+
+    def settle(self, ids: dict[int, int]) -> None:
+        """Replace the temporary ids a chunk used by the real ones (`ids`: temporary -> real)."""
         for table, key in self._temporary:
             if table is self.contact_keys:
                 pk = table.pop(key, None)
                 if pk is not None:
-                    real = (customers.get(key[0], key[0]),) + key[1:]
-                    table.setdefault(real, contacts.get(pk, pk))
+                    table.setdefault((ids.get(key[0], key[0]),) + key[1:], ids.get(pk, pk))
             elif table is self.customers_by_name_any_region:
-                table[key] = [customers.get(pk, pk) for pk in table[key]]
+                table[key] = [ids.get(pk, pk) for pk in table[key]]
             elif key in table:
-                table[key] = customers.get(table[key], table[key])
+                table[key] = ids.get(table[key], table[key])
         self._temporary = []
 
     def customer_for(self, data: dict) -> tuple[int | None, str]:

@@ -20,7 +20,7 @@ from backend.common.text import clean_line
 from backend.crm.imports.analysis import RecordIndex, database_match
 from backend.crm.models import (
     Contact, Customer, CustomerStatus, CustomerTier, ImportDecision, ImportEntity, ImportOutcome, ImportRow,
-    Opportunity, Product, Stage,
+    Opportunity, OpportunityStageChange, Product, Stage,
 )
 from backend.crm.services import customers as customer_services
 from backend.crm.services import opportunities as opportunity_services
@@ -158,11 +158,12 @@ WRITERS: dict[str, Callable] = {
 def commit_rows(*, actor, entity: str, rows, index: RecordIndex, one_by_one: bool = False) -> None:
     """Write each row (ImportRow, decided) and set its outcome, result and error on it (not saved here).
 
-    Customer rows are written as a chunk (`CustomerChunk`: bulk inserts, one audit batch) unless
-    `one_by_one`; every other row, and a customer row the chunk cannot vouch for, goes through the
-    services one by one. Call it inside the chunk's transaction."""
-    if entity == ImportEntity.CUSTOMER and not one_by_one:
-        CustomerChunk(actor, index).write(rows)
+    Customer, contact and opportunity rows are written as a chunk (`CustomerChunk`, `RecordChunk`: bulk
+    inserts, one audit batch) unless `one_by_one`; products (a catalogue is short), and a row a chunk
+    cannot vouch for, go through the services one by one. Call it inside the chunk's transaction."""
+    chunk = CHUNKS.get(entity)
+    if chunk is not None and not one_by_one:
+        chunk(actor, index).write(rows)
         return
     write = WRITERS[entity]
     for row in rows:
@@ -405,7 +406,7 @@ class CustomerChunk:
             raise _Slow  # SQLite folds only A-Z: customer_create's own check covers the rest
         now = timezone.now()
         customer = Customer(**fields, owner=owner, owner_since=now, created_at=now, updated_at=now)
-        pk = -(len(self.new_customers) + 1)
+        pk = self.index.temporary_id()
         contact = self._planned_contact(customer, pk, data, new=True)
         self.new_customers[pk] = customer
         self.taken_names |= keys
@@ -441,7 +442,8 @@ class CustomerChunk:
     def _add_contact(self, customer: Customer, pk: int, fields: dict) -> None:
         now = timezone.now()
         contact = Contact(customer=customer, **fields, created_at=now, updated_at=now, marketing_opt_out_at=None)
-        contact_pk = -(len(self.new_contacts) + 1)
+        contact_pk = self.index.temporary_id()
+        contact._temporary_id = contact_pk
         self.new_contacts.append(contact)
         self.with_contacts.add(pk)
         self.index.add_contact(contact_pk, customer_id=pk, name=contact.name, phone=contact.phone,
@@ -464,7 +466,7 @@ class CustomerChunk:
             contact.customer_id = contact.customer.pk
         if self.new_contacts:
             insert_all(Contact, self.new_contacts)
-        self.index.settle(settled, {-(n + 1): contact.pk for n, contact in enumerate(self.new_contacts)})
+        self.index.settle({**settled, **{contact._temporary_id: contact.pk for contact in self.new_contacts}})
         self.with_contacts = {settled.get(pk, pk) for pk in self.with_contacts}
         for temporary_pk, customer in temporary:
             self.customers[customer.pk] = customer
@@ -492,3 +494,133 @@ def _reason(error: DomainError) -> str:
     fields = (getattr(error, "extra", None) or {}).get("fields") or {}
     details = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in fields.items())
     return f"{error} {details}".strip() if details else str(error)
+
+
+class RecordChunk:
+    """Contact or opportunity rows written together: each new record as contact_create or opportunity_create
+    would write it (its checks made for the chunk at once: may the importer change the customer, one
+    visible() query), inserted in bulk and audited in one batch. A merge, and a row the chunk cannot vouch
+    for, is written after the rows before it through the services themselves."""
+
+    writer: Callable
+
+    def __init__(self, actor, index: RecordIndex):
+        self.actor = actor
+        self.index = index
+        self._reset()
+
+    def _reset(self) -> None:
+        self.new: list[tuple[int, object]] = []  # (temporary id, unsaved record)
+        self.events: list[tuple] = []  # (event type, record, detail), in row order
+        self.done: list[tuple[ImportRow, object]] = []
+
+    def write(self, rows) -> None:
+        from backend.access.policy import Action, visible
+
+        rows = list(rows)
+        ids = {self.index.customer_named(row.data) for row in rows} - {None}
+        self.changeable = set(visible(self.actor, Customer.objects.filter(pk__in=ids), Action.CHANGE)
+                              .values_list("pk", flat=True)) if ids else set()
+        for row in rows:
+            if row.decision == ImportDecision.SKIP:
+                row.outcome, row.result_id, row.error = ImportOutcome.SKIPPED, None, ""
+                continue
+            try:
+                self._plan(row)
+            except _Slow:
+                self._flush()
+                _write_one(type(self).writer, self.actor, row, self.index)
+        self._flush()
+
+    def _customer_id(self, row: ImportRow) -> int:
+        customer_id = self.index.customer_named(row.data)
+        if customer_id is None or customer_id not in self.changeable:
+            raise _Slow  # the services say there is no such customer, or refuse (and record the refusal)
+        return customer_id
+
+    def _add(self, record, event_type: str, detail: dict, row: ImportRow) -> int:
+        pk = self.index.temporary_id()
+        self.new.append((pk, record))
+        self.events.append((event_type, record, detail))
+        self.done.append((row, record))
+        return pk
+
+    def _flush(self) -> None:
+        if not self.new:
+            return
+        records = [record for _, record in self.new]
+        insert_all(type(records[0]), records)
+        self.index.settle({pk: record.pk for pk, record in self.new})
+        self._after_insert(records)
+        audit.record_many([audit.Entry(event_type, actor=self.actor, target=record, customer_id=record.customer_id,
+                                       detail=detail) for event_type, record, detail in self.events])
+        for row, record in self.done:
+            row.outcome, row.result_id, row.error = ImportOutcome.CREATED, record.pk, ""
+        self._reset()
+
+    def _after_insert(self, records: list) -> None:
+        pass
+
+
+class ContactChunk(RecordChunk):
+    writer = staticmethod(_contact)
+
+    def _plan(self, row: ImportRow) -> None:
+        data = row.data
+        customer_id = self._customer_id(row)
+        pk, _ = self.index.contact_for(customer_id, data)
+        if pk is not None and row.decision == ImportDecision.MERGE:
+            raise _Slow
+        fields, errors = customer_services._clean_contact({
+            "name": data["name"], "title": data.get("title", ""), "email": data.get("email", ""),
+            "phone": data.get("phone", ""), "is_primary": False, "preferred_channel": "",
+            "marketing_opt_out": False})
+        if errors:
+            raise _Slow
+        now = timezone.now()
+        contact = Contact(customer_id=customer_id, **fields, created_at=now, updated_at=now, marketing_opt_out_at=None)
+        pk = self._add(contact, "crm.contact.created", {"name": contact.name, "preferred_channel": "",
+                                                        "marketing_opt_out": False}, row)
+        self.index.add_contact(pk, customer_id=customer_id, name=contact.name, phone=contact.phone,
+                               email=contact.email)
+
+
+class OpportunityChunk(RecordChunk):
+    writer = staticmethod(_opportunity)
+
+    def _plan(self, row: ImportRow) -> None:
+        from backend.crm.imports.cleaning import name_key
+        from backend.crm.models import DEFAULT_PROBABILITY, OPEN_STAGES, Currency
+        from backend.crm.services.common import money
+
+        data = row.data
+        customer_id = self._customer_id(row)
+        if (customer_id, name_key(data["title"])) in self.index.opportunity_by_title:
+            raise _Slow  # a merge, or a second deal of that title: the services, one by one
+        title = (data.get("title") or "").strip()
+        stage = data.get("stage") or Stage.LEAD
+        if not title or stage not in OPEN_STAGES or data["currency"] not in Currency.values:
+            raise _Slow
+        try:
+            amount = money(Decimal(data.get("amount") or "0"), field="amount")
+            expected = dt.date.fromisoformat(data["expected_close"]) if data.get("expected_close") else None
+        except (DomainError, ArithmeticError, ValueError):
+            raise _Slow from None
+        probability = DEFAULT_PROBABILITY[Stage(stage)]
+        now = timezone.now()
+        opportunity = Opportunity(customer_id=customer_id, title=title, amount=amount, currency=data["currency"],
+                                  expected_close=expected, owner=self.actor, stage=stage, probability=probability,
+                                  created_at=now, updated_at=now)
+        pk = self._add(opportunity, "crm.opportunity.created",
+                       {"title": title, "amount": str(amount), "currency": data["currency"], "stage": stage,
+                        "probability": probability, "competitors": []}, row)
+        self.index.add_opportunity(pk, customer_id=customer_id, title=title)
+
+    def _after_insert(self, records: list) -> None:
+        insert_all(OpportunityStageChange, [
+            OpportunityStageChange(opportunity_id=record.pk, from_stage="", to_stage=record.stage,
+                                   changed_by=self.actor, changed_at=record.created_at) for record in records])
+
+
+CHUNKS = {ImportEntity.CUSTOMER: CustomerChunk, ImportEntity.CONTACT: ContactChunk,
+          ImportEntity.OPPORTUNITY: OpportunityChunk}
