@@ -7,6 +7,8 @@ refused (404) until someone who may manage the document re-confirms the share.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -106,8 +108,14 @@ def test_raising_a_shared_document_to_secret_stops_the_portal_until_the_owner_re
     # then Alice reads again, the new version included, and both re-confirmations are audited
     assert reconfirmed.status_code == 200 and button.status_code == 302
     assert reconfirmed.json()["standing"] == "active" and reconfirmed.json()["confirmed_by"]["id"] == owner.pk
-    assert _portal_reads(alice, shares) == {"open": 200, "open_view_only": 200, "download": 200, "bytes": v2,
-                                            "page": 200}
+    reads = _portal_reads(alice, shares)
+    stamped = reads.pop("bytes")
+    assert reads == {"open": 200, "open_view_only": 200, "download": 200, "page": 200}
+    # (a secret file reaches the portal stamped with its reader's mark: the download names v2's digest beside the copy's)
+    downloaded = AuditEvent.objects.filter(event_type="portal.share.downloaded", actor=world.alice,
+                                           outcome="success").latest("id")
+    assert downloaded.detail["sha256"] == hashlib.sha256(v2).hexdigest()
+    assert downloaded.detail["stamped_sha256"] == hashlib.sha256(stamped).hexdigest()
     assert AuditEvent.objects.filter(event_type="document.share.reconfirmed", actor_id=owner.pk,
                                      customer_id=world.a.pk).count() == 2
 
