@@ -3,7 +3,7 @@
 from django.urls import path
 
 from portal.views import account, knowledge, orders, password_reset, questions, service, shares
-from portal.views import unsubscribe
+from portal.views import email_updates, unsubscribe
 
 app_name = "portal"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     # the unsubscribe link of customer e-mails (backend/notifications/customers.py): no sign-in
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("announcements/", account.announcements, name="announcements"),
+    # the contact's own consent to e-mails about orders, service requests and documents
+    path("email/", email_updates.email_updates, name="email_updates"),
     path("ask/", questions.ask, name="ask"),
     # shared documents
     path("shared/", shares.share_list, name="shares"),

@@ -15,5 +15,5 @@ NOTIFICATION_WATCH_STOPPED = register(
     label=_("Stopped watching"))
 CONTACT_EMAIL_CONSENT_CHANGED = register(
     "notifications.contact_consent.changed",
-    "A customer contact's consent to e-mails was given or withdrawn (by staff, or by the contact's unsubscribe link)",
+    "A customer contact's consent to e-mails was given or withdrawn (by staff, by the contact in the portal, or by the contact's unsubscribe link)",
     label=_("Changed a contact's e-mail consent"))

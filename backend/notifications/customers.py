@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from backend.common.errors import NotFound
+from backend.common.errors import InvalidInput, NotFound
 from backend.notifications.models import ContactEmailConsent, DeliveryChannel, DeliveryRecord
 from backend.notifications.services import absolute_link, render_text, safe_link, queue_deliveries
 
@@ -93,6 +93,47 @@ def contact_email_consent_set(*, actor, contact, consented: bool) -> bool:
         audit.record(CONTACT_EMAIL_CONSENT_CHANGED, actor=actor, target=contact, customer_id=contact.customer_id,
                      detail={"consented": consented, "by": "staff"})
     return True
+
+
+def contact_email_consent_own(*, actor) -> ContactEmailConsent | None:
+    """The signed-in portal user's own consent row (None before anything was ever recorded)."""
+    contact = _own_contact(actor)
+    return ContactEmailConsent.objects.filter(contact=contact).first()
+
+
+def contact_email_consent_set_own(*, actor, consented: bool) -> bool:
+    """A customer's contact, signed in to the portal, agrees to (or stops) our e-mails about their orders,
+    service requests and documents. Returns whether it changed; audited (by "contact") when it did."""
+    from backend.audit import services as audit
+    from backend.notifications.audit_events import CONTACT_EMAIL_CONSENT_CHANGED
+
+    contact = _own_contact(actor)
+    if consented and not (contact.email or "").strip():
+        raise InvalidInput("We have no e-mail address for you: ask your account manager to add one.",
+                           fields={"consented": ["No e-mail address."]})
+    with transaction.atomic():
+        consent, _created = ContactEmailConsent.objects.select_for_update().get_or_create(contact=contact)
+        if consent.consented == consented:
+            return False
+        now = timezone.now()
+        consent.consented = consented
+        consent.consented_at = now if consented else consent.consented_at
+        consent.withdrawn_at = None if consented else now
+        consent.updated_at = now
+        consent.save()
+        audit.record(CONTACT_EMAIL_CONSENT_CHANGED, actor=actor, target=contact, customer_id=contact.customer_id,
+                     detail={"consented": consented, "by": "contact"})
+    return True
+
+
+def _own_contact(actor):
+    """The contact behind a signed-in, active portal account; NotFound for anyone else."""
+    from backend.access.policy import portal_customer_id
+
+    account = getattr(actor, "portal_account", None) if portal_customer_id(actor) is not None else None
+    if account is None:
+        raise NotFound()
+    return account.contact
 
 
 def contact_for_unsubscribe(*, token: str):
