@@ -11,17 +11,18 @@ from backend.documents.models import Document, Tag
 
 def customer_documents_visible(*, user, customer: Customer, kind: str = "", with_tags: bool = True) -> QuerySet[Document]:
     """Every document linked to the customer, directly or through its deals, quotes, orders and
-    service records, that `user` may view; newest first, each once, with its links (and unless
-    `with_tags` is false, its tags: the customer page does not show them) prefetched."""
+    service records, that `user` may view; newest first, each once, with its links prefetched. The
+    customer page asks with `with_tags` false: it shows neither the tags nor the people (owner, uploader,
+    who holds it checked out), so only the valid version is joined."""
     linked_ids = DocumentLink.objects.filter(customer=customer).values("document_id")
     queryset = visible(user, Document.objects.filter(pk__in=linked_ids), Action.VIEW)
     if kind:
         queryset = queryset.filter(kind=kind)
     if with_tags:
-        queryset = queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+        queryset = queryset.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name"))).select_related(
+            "owner", "valid_version__uploaded_by", "department", "checked_out_by")
     return (
-        queryset.select_related("owner", "valid_version", "valid_version__uploaded_by", "department",
-                                "checked_out_by")
+        queryset.select_related("valid_version")
         .prefetch_related(
             Prefetch(
                 "crm_links",
