@@ -226,6 +226,8 @@ _DOWNLOAD_SCHEMA = extend_schema(
         (200, "*/*"): OpenApiTypes.BINARY,
         (206, "*/*"): OpenApiTypes.BINARY,
         (200, "application/json"): s.PresignedDownloadSerializer,
+        409: OpenApiResponse(description="A classification stamped on download, and this file cannot be stamped "
+                                         "(read it on screen instead)"),
         416: OpenApiResponse(description="Range not satisfiable"),
     },
 )
