@@ -107,3 +107,26 @@ def test_a_portal_viewer_is_named_by_contact_email_and_customer():
 
 def test_normalise_code_reads_look_alikes():
     assert normalise_code(" ab1l-oi9z ") == "AB11019Z"
+
+
+def test_view_grants_made_before_the_read_level_become_read_grants_and_back(owner):
+    """Migration documents 0009: a view grant made when view still showed the pages keeps showing them."""
+    import importlib
+
+    from django.apps import apps
+
+    from backend.access.policy import Action, can
+    from backend.access.services import document_permission_grant
+
+    migration = importlib.import_module("backend.documents.migrations.0009_view_only_and_marks")
+    doc = document(owner, classification="confidential")
+    reader = UserFactory()
+    document_permission_grant(actor=owner, document=doc, level="view", user=reader)
+    assert not can(reader, Action.READ, doc)
+    # when the migration runs over it
+    migration.view_grants_become_read(apps, None)
+    # then the reader reads the pages (and still may not download)
+    assert can(reader, Action.READ, doc) and not can(reader, Action.DOWNLOAD, doc)
+    # and backwards it is a view grant again
+    migration.read_grants_become_view(apps, None)
+    assert can(reader, Action.VIEW, doc) and not can(reader, Action.READ, doc)
