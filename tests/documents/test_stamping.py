@@ -244,6 +244,15 @@ def test_a_pdf_that_cannot_be_read_or_needs_a_password_is_refused(owner):
     assert _downloads().filter(outcome="failure").count() == 2 and not ViewMark.objects.exists()
 
 
+def test_stamping_that_overruns_its_child_limits_is_refused_not_sent_unstamped():
+    # given a child allowed too little memory to even load the PDF library
+    limits = stamping.StampLimits(memory_mb=16, timeout_seconds=5)
+    # when a PDF is stamped within those limits, then it is refused with the "could not be stamped" message
+    with pytest.raises(StampRefused) as refused:
+        stamping.stamp_pdf(stamping.StampSource(data=pdf_of(1), kind="pdf"), StandInMark(), limits)
+    assert refused.value.message == CANNOT_STAMP_FILE and "limits: 16 MB" in refused.value.extra["reason"]
+
+
 def test_a_file_above_the_limit_is_refused_before_it_is_read(owner, settings):
     settings.STAMPED_DOWNLOAD_MAX_MB = 0
     document = factories.document(owner, classification="confidential", content=pdf_of(1))
