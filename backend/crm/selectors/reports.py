@@ -165,6 +165,9 @@ def _grouped(queryset, key_path: str, group_by: str, currency_path: str, measure
     return {(row["key"], row["cur"]): row for row in rows}
 
 
+_LABELS_BY_ID = 500
+
+
 def _labels(group_by: str, keys: set) -> dict:
     """Display names for the group keys: one query per grouping."""
     keys = {key for key in keys if key is not None}
@@ -172,14 +175,15 @@ def _labels(group_by: str, keys: set) -> dict:
         return {key: key or str(NO_REGION) for key in keys}
     if not keys:
         return {}
+    model = {"rep": User, "team": Department, "customer": Customer}.get(group_by, Product)
+    # A few keys are looked up by id; thousands (every customer) are read whole: a literal list of 10,000
+    # ids costs the database more than the rows themselves.
+    rows = model.objects.filter(pk__in=keys) if len(keys) <= _LABELS_BY_ID else model.objects.all()
     if group_by == "rep":
-        return dict(User.objects.filter(pk__in=keys).annotate(name=_person_name()).values_list("pk", "name"))
-    if group_by == "team":
-        return dict(Department.objects.filter(pk__in=keys).values_list("pk", "name"))
-    if group_by == "customer":
-        return dict(Customer.objects.filter(pk__in=keys).values_list("pk", "name"))
-    return {pk: f"{code} {name}" for pk, code, name in Product.objects.filter(pk__in=keys).values_list(
-        "pk", "code", "name")}
+        return dict(rows.annotate(name=_person_name()).values_list("pk", "name"))
+    if group_by in ("team", "customer"):
+        return dict(rows.values_list("pk", "name"))
+    return {pk: f"{code} {name}" for pk, code, name in rows.values_list("pk", "code", "name")}
 
 
 def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None = None,
@@ -328,6 +332,9 @@ def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
 
 
 _RECEIVABLE_KEYS = {"rep": "r.owner_id", "team": "u.department_id", "region": "c.region", "customer": "r.customer_id"}
+# Only the table a grouping needs is joined (grouping by rep or customer needs none).
+_RECEIVABLE_JOINS = {"rep": "", "customer": "", "team": " JOIN {user} u ON u.id = r.owner_id",
+                     "region": " JOIN {customer} c ON c.id = r.customer_id"}
 
 
 def _receivable_groups(orders, group_by: str, as_of: dt.date) -> dict:
@@ -339,9 +346,8 @@ def _receivable_groups(orders, group_by: str, as_of: dt.date) -> dict:
     sql = f"""
         SELECT {_RECEIVABLE_KEYS[group_by]} AS key, r.currency AS currency,
                SUM(r.total - r.paid) AS outstanding, SUM(r.overdue) AS overdue
-        FROM ({per_order}) r
-        JOIN {q(Customer._meta.db_table)} c ON c.id = r.customer_id
-        JOIN {q(User._meta.db_table)} u ON u.id = r.owner_id
+        FROM ({per_order}) r{_RECEIVABLE_JOINS[group_by].format(customer=q(Customer._meta.db_table),
+                                                                user=q(User._meta.db_table))}
         GROUP BY {_RECEIVABLE_KEYS[group_by]}, r.currency"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -731,13 +737,16 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     per_order, params = _per_order_receivables(orders, as_of)
     q = connection.ops.quote_name
     sql = f"""
-        SELECT r.customer_id, c.name, r.currency, SUM(r.total), SUM(r.paid), SUM(r.overdue),
-               SUM(r.total - r.paid) AS outstanding
-        FROM ({per_order}) r JOIN {q(Customer._meta.db_table)} c ON c.id = r.customer_id
-        GROUP BY r.customer_id, c.name, r.currency
-        HAVING SUM(r.total - r.paid) > 0
-        ORDER BY outstanding DESC, c.name
-        LIMIT %s"""
+        SELECT t.customer_id, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
+        FROM (SELECT r.customer_id AS customer_id, r.currency AS currency, SUM(r.total) AS total,
+                     SUM(r.paid) AS paid, SUM(r.overdue) AS overdue, SUM(r.total - r.paid) AS outstanding
+              FROM ({per_order}) r
+              GROUP BY r.customer_id, r.currency
+              HAVING SUM(r.total - r.paid) > 0
+              ORDER BY outstanding DESC, r.customer_id
+              LIMIT %s) t
+        JOIN {q(Customer._meta.db_table)} c ON c.id = t.customer_id
+        ORDER BY t.outstanding DESC, c.name"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [limit])
         rows = cursor.fetchall()
