@@ -76,23 +76,9 @@ def contact_email_consent_set(*, actor, contact, consented: bool) -> bool:
     customer. Returns whether it changed; audited when it did."""
     from backend.access.policy import Action
     from backend.access.services import require
-    from backend.audit import services as audit
-    from backend.notifications.audit_events import CONTACT_EMAIL_CONSENT_CHANGED
 
     require(actor=actor, action=Action.CHANGE, obj=contact.customer)
-    with transaction.atomic():
-        consent, _created = ContactEmailConsent.objects.select_for_update().get_or_create(contact=contact)
-        if consent.consented == consented:
-            return False
-        now = timezone.now()
-        consent.consented = consented
-        consent.consented_at = now if consented else consent.consented_at
-        consent.withdrawn_at = None if consented else now
-        consent.updated_at = now
-        consent.save()
-        audit.record(CONTACT_EMAIL_CONSENT_CHANGED, actor=actor, target=contact, customer_id=contact.customer_id,
-                     detail={"consented": consented, "by": "staff"})
-    return True
+    return _consent_change(actor=actor, contact=contact, consented=consented, by="staff")
 
 
 def contact_email_consent_own(*, actor) -> ContactEmailConsent | None:
@@ -104,13 +90,17 @@ def contact_email_consent_own(*, actor) -> ContactEmailConsent | None:
 def contact_email_consent_set_own(*, actor, consented: bool) -> bool:
     """A customer's contact, signed in to the portal, agrees to (or stops) our e-mails about their orders,
     service requests and documents. Returns whether it changed; audited (by "contact") when it did."""
-    from backend.audit import services as audit
-    from backend.notifications.audit_events import CONTACT_EMAIL_CONSENT_CHANGED
-
     contact = _own_contact(actor)
     if consented and not (contact.email or "").strip():
         raise InvalidInput("We have no e-mail address for you: ask your account manager to add one.",
                            fields={"consented": ["No e-mail address."]})
+    return _consent_change(actor=actor, contact=contact, consented=consented, by="contact")
+
+
+def _consent_change(*, actor, contact, consented: bool, by: str) -> bool:
+    from backend.audit import services as audit
+    from backend.notifications.audit_events import CONTACT_EMAIL_CONSENT_CHANGED
+
     with transaction.atomic():
         consent, _created = ContactEmailConsent.objects.select_for_update().get_or_create(contact=contact)
         if consent.consented == consented:
@@ -122,7 +112,7 @@ def contact_email_consent_set_own(*, actor, consented: bool) -> bool:
         consent.updated_at = now
         consent.save()
         audit.record(CONTACT_EMAIL_CONSENT_CHANGED, actor=actor, target=contact, customer_id=contact.customer_id,
-                     detail={"consented": consented, "by": "contact"})
+                     detail={"consented": consented, "by": by})
     return True
 
 
