@@ -567,10 +567,12 @@ def _retention_rows(customers, current: Period, previous: Period) -> list[dict]:
     (not two EXISTS per customer). CASE, not FILTER: SQLite runs it too."""
     q = connection.ops.quote_name
     ids_sql, ids_params = customers.values("pk").query.sql_with_params()
+    instant = connection.ops.adapt_datetimefield_value  # an aware datetime as this database compares it
 
     def ordered_in(period: Period) -> tuple[str, list]:
         return ("(o.signed_date >= %s AND o.signed_date <= %s OR (o.signed_date IS NULL AND o.created_at >= %s"
-                " AND o.created_at < %s))", [period.date_from, period.date_to, period.start, period.end])
+                " AND o.created_at < %s))", [period.date_from, period.date_to, instant(period.start),
+                                             instant(period.end)])
 
     now_sql, now_params = ordered_in(current)
     before_sql, before_params = ordered_in(previous)
@@ -591,7 +593,7 @@ def _retention_rows(customers, current: Period, previous: Period) -> list[dict]:
         WHERE c.id IN ({ids_sql})
         GROUP BY c.owner_id, COALESCE(NULLIF(u.display_name, ''), u.username)
         ORDER BY rep, c.owner_id"""
-    params = [current.start, current.end, *now_params, *before_params, OrderStatus.CANCELLED.value, *ids_params,
+    params = [instant(current.start), instant(current.end), *now_params, *before_params, OrderStatus.CANCELLED.value, *ids_params,
               *now_params, *before_params, *ids_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
