@@ -136,3 +136,18 @@ def test_a_reader_who_may_not_download_a_text_file_sees_its_first_lines_as_a_mar
     assert client.get(f"{base}/pages/2.png").status_code == 404
     # while its owner, who may download it, still reads the text itself
     assert "secret terms" in client_for(world.rep).get(f"{base}/preview/panel/").content.decode()
+
+
+def test_comparing_versions_is_offered_to_readers_not_to_viewers(world):
+    from backend.documents.services import document_version_create
+    from tests.factories import pdf_bytes, upload_source
+
+    document_version_create(actor=world.rep, document=world.contract, upload=upload_source(pdf_bytes(), "v2.pdf"))
+    document_permission_grant(actor=world.rep, document=world.contract, level="view", user=world.colleague)
+    document_permission_grant(actor=world.rep, document=world.contract, level="read", user=world.team)
+    compare = f"/documents/{world.contract.pk}/compare/"
+    # a viewer sees the details but no "Changes" link, and the comparison answers 404
+    assert compare not in client_for(world.colleague).get(f"/documents/{world.contract.pk}/").content.decode()
+    assert client_for(world.colleague).get(f"{compare}?old=1&new=2").status_code == 404
+    # a reader is offered it
+    assert compare in client_for(world.team).get(f"/documents/{world.contract.pk}/").content.decode()

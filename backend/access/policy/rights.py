@@ -15,6 +15,7 @@ from backend.documents.models import Document
 @dataclass(frozen=True)
 class DocumentRights:
     change: bool
+    read: bool  # the pages on screen, marked with the reader's name (and a version's text, to compare)
     download: bool
     manage: bool
     share: bool  # with customers' portal users (may_share_document; the customer is checked when sharing)
@@ -25,11 +26,14 @@ def document_rights(user, document: Document) -> DocumentRights:
     """The same answers as can(), may_share_document() and can_review_access(), with no right asked twice."""
     change = can(user, Action.CHANGE, document)
     download = can(user, Action.DOWNLOAD, document)
+    # Every rule that allows downloading allows reading: asked only of those who may not download.
+    read = download or can(user, Action.READ, document)
     # Every rule that allows managing allows changing: no need to ask about managing without it.
     manage = change and can(user, Action.MANAGE, document)
     staff = is_active_staff(user)
     return DocumentRights(
         change=change,
+        read=read,
         download=download,
         manage=manage,
         share=staff and sharing_rule(document, may_download=lambda: download, may_manage=lambda: manage),

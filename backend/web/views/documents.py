@@ -62,9 +62,11 @@ def _document_context(request, document) -> dict:
         "lock_text": lock_message(str(holder), document.checked_out_at.isoformat()) if holder else "",
         "can_change": rights.change,
         "can_download": rights.download,
+        "can_read": rights.read,
         "can_manage": rights.manage,
         "can_review_access": rights.review_access,
-        # Drawn on the server as page images (backend/documents/previews.py): the right to view is enough.
+        # Drawn on the server as page images (backend/documents/previews.py), each marked with its reader:
+        # the panel itself tells those who may only view the details that reading needs the read level.
         "preview": valid if (valid is not None and preview_kind(valid.mime_type)) else None,
         "links": links,
         "tags": sorted(tag.name for tag in document.tags.all()),
