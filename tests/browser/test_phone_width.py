@@ -89,7 +89,8 @@ def test_every_staff_page_fits_a_phone_without_sideways_scrolling(world, phone, 
     page = phone("zhao.jing", "en")
     event = AuditEvent.objects.order_by("-pk").first()
     for path in ("/", "/compliance/", f"/compliance/events/{event.pk}/", "/compliance/user-access/",
-                 "/compliance/document-access/", f"/compliance/document-access/?document={world.quote_doc.pk}"):
+                 "/compliance/document-access/", f"/compliance/document-access/?document={world.quote_doc.pk}",
+                 "/compliance/watermark/"):
         _assert_fits(page, base + path, failures)
     assert failures == []
 
