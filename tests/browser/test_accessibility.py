@@ -37,7 +37,8 @@ def test_the_main_staff_pages_have_no_serious_accessibility_violations(world, op
         _check(page, base + path, axe, found)
     # and a compliance officer
     page = open_as("zhao.jing", language)
-    for path in ("/", "/compliance/", "/compliance/user-access/", "/compliance/document-access/"):
+    for path in ("/", "/compliance/", "/compliance/user-access/", "/compliance/document-access/",
+                 "/compliance/watermark/"):
         _check(page, base + path, axe, found)
     assert not found, "\n".join(found)
 
