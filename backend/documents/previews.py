@@ -331,6 +331,7 @@ def _page(version: DocumentVersion, number: int) -> tuple[bytes, int]:
             png, pages = rendering.page_png_and_count(_source(version), version.mime_type, number, limits)
         else:
             png, pages = rendering.page_png_and_count(_pdf(version, cache), rendering.PDF, number, limits)
+        png = watermark.compact_page_png(png)  # a grey page as one channel: quicker to mark on every read
         cache.write(version.sha256, "pages.json", json.dumps({"pages": pages}).encode())
         cache.write(version.sha256, _page_name(number, limits), png)
     return png, pages

@@ -100,3 +100,18 @@ def test_two_marks_differ_in_the_pixels_and_what_is_not_our_png_is_refused():
         watermark.watermark_png(b"GIF89a not ours", first)
     with pytest.raises(RenderRefused):
         watermark.watermark_png(watermark.PNG_MAGIC + b"truncated", first)
+
+
+def test_a_grey_page_is_cached_as_one_channel_and_a_coloured_one_as_it_is():
+    # given a black-and-white PDF page drawn into the cache
+    owner = UserFactory()
+    doc = document(owner, content=_pdf(1))
+    previews.version_preview_page(actor=owner, version=doc.valid_version, page=1)
+    # then the cache keeps it as one grey channel (smaller, quicker to mark)
+    assert Image.open(io.BytesIO(previews.page_png_checked(doc.valid_version, 1))).mode == "L"
+    # while a page with colour is kept as it was
+    coloured = Image.new("RGB", (300, 400), "white")
+    coloured.paste((200, 30, 30), (10, 10, 100, 100))
+    out = io.BytesIO()
+    coloured.save(out, format="PNG")
+    assert watermark.compact_page_png(out.getvalue()) == out.getvalue()
