@@ -110,8 +110,9 @@ PAGES: tuple[Page, ...] = (
     Page("quote_editor", "quote editor (a new revision)", "/quotes/{open_quote}/revise/", "rep", 7),
     Page("quote_new", "quote editor (a new quote)", "/quotes/new/?customer={customer}", "rep", 5),
     Page("order", "order page", "/orders/{order}/", "rep", 14),
-    Page("worklog", "work log (sales rep)", "/worklog/", "rep", 7),
-    Page("worklog_admin", "work log (admin, everyone)", "/worklog/", "admin", 8),
+    # the page's count is the sum of its per-kind counts (no COUNT(*) of its own): 6 and 7
+    Page("worklog", "work log (sales rep)", "/worklog/", "rep", 6),
+    Page("worklog_admin", "work log (admin, everyone)", "/worklog/", "admin", 7),
     Page("pipeline", "pipeline (sales rep)", "/pipeline/", "rep", 6),
     Page("pipeline_admin", "pipeline (admin, all)", "/pipeline/", "admin", 6),
     # 11: the five states' cards and one count of each state's records (a column shows 30 and says how many more)
