@@ -84,6 +84,7 @@ def record(
 
 
 _OUTCOMES = frozenset(Outcome.values)
+_ATTNAMES = tuple(field.attname for field in AuditEvent._meta.concrete_fields)
 
 
 @dataclass(frozen=True)
@@ -162,20 +163,22 @@ def _event(event_type: str, *, actor_fields: tuple[Any, str], context, target, o
         if target_label is None:
             target_label = str(target)
     actor_id, actor_label = actor_fields
-    return AuditEvent(
-        event_type=event_type,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        ip=canonical_ip(context.ip),
-        user_agent=_text(context.user_agent, 400),
-        request_id=_text(context.request_id, 64),
-        target_type=_text(target_type, 100),
-        target_id=_text(target_id, 64),
-        target_label=_text(target_label, 200),
-        customer_id=None if customer_id is None else int(customer_id),
-        outcome=str(outcome),
-        detail=canonical_json_value(detail),
-    )
+    values = {
+        "event_type": event_type,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "ip": canonical_ip(context.ip),
+        "user_agent": _text(context.user_agent, 400),
+        "request_id": _text(context.request_id, 64),
+        "target_type": _text(target_type, 100),
+        "target_id": _text(target_id, 64),
+        "target_label": _text(target_label, 200),
+        "customer_id": None if customer_id is None else int(customer_id),
+        "outcome": str(outcome),
+        "detail": canonical_json_value(detail),
+    }
+    # By position, in the model's column order (Django's fast path; id, time and hashes are set under the lock).
+    return AuditEvent(*[values.get(name) for name in _ATTNAMES])
 
 
 _COLUMNS = ("id", "occurred_at", "event_type", "actor_id", "actor_label", "ip", "user_agent", "request_id",
