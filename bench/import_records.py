@@ -1,5 +1,5 @@
 """import_records of a customer file with duplicate detection: the dry run (read, clean, match against the
-file and the database) and the commit (customers and their contacts written in chunks of 1,000, each
+file and the database) and the commit (customers and their contacts written in chunks of 5,000, each
 record audited under the importer with record_many; the trail is verified afterwards, untimed).
 
     .venv/bin/python -m bench.import_records                  # 100,000 rows against 10,000 customers

@@ -26,7 +26,7 @@ from backend.crm.services import customers as customer_services
 from backend.crm.services import opportunities as opportunity_services
 from backend.crm.services import products as product_services
 
-BATCH = 1000
+BATCH = 5000
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
