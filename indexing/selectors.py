@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from backend.access.policy import Action, is_active_staff, user_principals, visible
 from backend.accounts.models import User
@@ -118,8 +119,12 @@ _PAGE_COLUMNS = (
 def _page_queryset(user, version_ids, document_ids):
     page_documents = Document.objects.filter(pk__in=document_ids).order_by()
     allowed = visible(user, page_documents, Action.VIEW).values("pk")
+    # view is the metadata only: whether the caller may also read the pages (and so see text from them
+    # in a snippet) comes with the same row, not from a query of its own
+    readable = visible(user, page_documents, Action.READ).values("pk")
     return (
         DocumentVersion.objects.filter(pk__in=version_ids, document_id__in=allowed)
+        .annotate(may_read=ExpressionWrapper(Q(document_id__in=readable), output_field=BooleanField()))
         .select_related("document", "document__owner", "uploaded_by", "index_state")
         .only(*_PAGE_COLUMNS)
         .order_by()
@@ -341,16 +346,18 @@ def search_documents(
         version = versions.get(hit.version_id)
         if version is None:
             continue
+        # The view level is the metadata only: a hit the caller may not read shows no text from its pages.
+        may_read = bool(version.may_read)
         rows.append(
             SearchHitRow(
                 version=version,
                 score=hit.score,
-                snippet=hit.snippet,
+                snippet=hit.snippet if may_read else None,
                 title_html=marker.highlight_all(version.document.title),
                 filename_html=marker.highlight_all(version.original_filename),
                 links=links.get(version.document_id) or {},
                 tags=tags.get(version.document_id, []),
-                ocr=_text_by_ocr(version),
+                ocr=may_read and _text_by_ocr(version),
             )
         )
     trimmed = len(result.hits) - len(rows)

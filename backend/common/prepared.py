@@ -130,6 +130,8 @@ class PreparedModelQuery(PreparedQuery):
         self._start, self._end = fields[0], fields[-1] + 1
         self._init_list = [column[0].target.attname for column in select[self._start:self._end]]
         self._related = get_related_populators(klass_info, select, using)
+        # annotations (queryset.annotate(...)) become attributes of the instance, as ModelIterable sets them
+        self._annotations = list(self._compiler.annotation_col_map.items())
 
     def instances(self, values: Mapping[Hashable, object]) -> list[Model]:
         out = []
@@ -137,5 +139,7 @@ class PreparedModelQuery(PreparedQuery):
             instance = self._model.from_db(self.using, self._init_list, row[self._start:self._end])
             for populator in self._related:
                 populator.populate(row, instance)
+            for name, position in self._annotations:
+                setattr(instance, name, row[position])
             out.append(instance)
         return out

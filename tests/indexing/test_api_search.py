@@ -264,3 +264,19 @@ def test_the_hand_built_response_matches_the_documented_serializer(corpus):
 
     assert set(body) == set(SearchPageSerializer().fields)
     assert all(set(row) == set(SearchHitSerializer().fields) for row in body["results"])
+
+
+def test_a_view_grant_finds_the_document_but_shows_no_text_of_its_pages(corpus):
+    # given the reader holds "view" (the details only) on the secret bid
+    owner, reader, _admin, docs = corpus
+
+    # when they search a word of its text, they get the hit but no snippet, and the owner gets both
+    hits = client_for(reader).get("/api/search/", {"q": "technical"}).json()["results"]
+    assert [(hit["title"], hit["snippet"]) for hit in hits] == [("标书 tender", None)]
+    owned = client_for(owner).get("/api/search/", {"q": "technical"}).json()["results"]
+    assert "<mark>technical</mark>" in owned[0]["snippet"]
+
+    # and once they may read it on screen, the snippet is theirs too
+    document_permission_grant(actor=owner, document=docs["granted"], level="read", user=reader)
+    hits = client_for(reader).get("/api/search/", {"q": "technical"}).json()["results"]
+    assert "<mark>technical</mark>" in hits[0]["snippet"]
