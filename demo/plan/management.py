@@ -39,7 +39,7 @@ def compliance_documents(*, binhai_submitted: dt.date, rhein_day: dt.date) -> li
         versions=(VersionPlan("合规审查意见_CR-2026-011.docx", as_docx(compliance_review(
             number="CR-2026-011", subject="天津滨海汽车零部件数控机床采购项目投标", customer=binhai,
             author="compliance", marking=MARKINGS[CL.SECRET], reviewed_on=binhai_submitted - dt.timedelta(days=3)))),),
-        grants=(GrantPlan(Action.VIEW, department="management"), GrantPlan(Action.VIEW, user="li.lei")),
+        grants=(GrantPlan(Action.READ, department="management"), GrantPlan(Action.VIEW, user="li.lei")),
     ))
     add(DocumentPlan(
         key="export-screening-rhein", kind=K.OTHER, classification=CL.CONFIDENTIAL, owner="emma.wright",
@@ -47,7 +47,7 @@ def compliance_documents(*, binhai_submitted: dt.date, rhein_day: dt.date) -> li
         versions=(VersionPlan("Export_screening_ECS-2026-027.pdf", as_pdf(export_screening(
             number="ECS-2026-027", customer=rhein, machine="QH-5AX400", author="emma.wright", marking=CONFIDENTIAL,
             screened_on=rhein_day + dt.timedelta(days=3)))),),
-        grants=(GrantPlan(Action.VIEW, user="sarah.chen"),),
+        grants=(GrantPlan(Action.READ, user="sarah.chen"),),
     ))
     return plans
 

@@ -51,7 +51,7 @@ def huadong_documents(draw: Draw) -> list[DocumentPlan]:
                         comment="付款方式改为 net 60，交货期 75 天（客户意见）",
                         approve=Approval("sarah.chen", valid_days=365)),  # four eyes: not the uploader
         ),
-        grants=(GrantPlan(Action.CHANGE, user="sarah.chen"), GrantPlan(Action.VIEW, department="management")),
+        grants=(GrantPlan(Action.CHANGE, user="sarah.chen"), GrantPlan(Action.READ, department="management")),
         checked_out_by="sarah.chen",
     ))
 
@@ -122,7 +122,7 @@ def bright_optics_documents(draw: Draw) -> list[DocumentPlan]:
         versions=(VersionPlan("NDA_Shenzhen_Bright_Optics.docx", as_docx(mutual_nda(
             number="NDA-2026-014", customer=bright, signed_on=bright_day - dt.timedelta(days=20), author="sarah.chen",
             marking=CONFIDENTIAL))),),
-        grants=(GrantPlan(Action.VIEW, user="compliance"),),
+        grants=(GrantPlan(Action.READ, user="compliance"),),
     ))
     bright_contract = ContractTerms(
         "SC-2026-058", bright, bright_quotes[-1].lines, bright_day + dt.timedelta(days=24), "20-net60", 90,
@@ -136,7 +136,7 @@ def bright_optics_documents(draw: Draw) -> list[DocumentPlan]:
         versions=(VersionPlan("Sales_Contract_SC-2026-058.docx", as_docx(sales_contract(
             bright_contract, lang="en", marking=CONFIDENTIAL, author="sarah.chen")),
             approve=Approval("wang.fang", valid_days=730)),),  # four eyes: not the uploader
-        grants=(GrantPlan(Action.CHANGE, user="wang.fang"), GrantPlan(Action.VIEW, department="management")),
+        grants=(GrantPlan(Action.CHANGE, user="wang.fang"), GrantPlan(Action.READ, department="management")),
     ))
     return plans
 

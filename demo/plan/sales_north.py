@@ -69,7 +69,7 @@ def binhai_tender(draw: Draw) -> tuple[list[DocumentPlan], dt.date]:
         title="技术标 TJBH-2026-ZB-017 技术方案与偏离表", tags=("投标书", "技术标", binhai.zh),
         versions=(VersionPlan("技术标_TJBH-2026-ZB-017.docx", as_docx(technical_proposal(
             binhai_versions[1], author="li.lei", marking=CONFIDENTIAL))),),
-        grants=(GrantPlan(Action.VIEW, department="sales-north"),),
+        grants=(GrantPlan(Action.READ, department="sales-north"),),
     ))
     return plans, submitted
 
@@ -94,7 +94,7 @@ def other_accounts(draw: Draw) -> list[DocumentPlan]:
                           "30-60-10", 120, seller_rep=person_name("zhang.wei")),
             lang="zh", marking=CONFIDENTIAL, author="zhang.wei")),
             approve=Approval("sun.hao", valid_days=365)),),  # four eyes: the general manager
-        grants=(GrantPlan(Action.CHANGE, user="sun.hao"), GrantPlan(Action.VIEW, department="management")),
+        grants=(GrantPlan(Action.CHANGE, user="sun.hao"), GrantPlan(Action.READ, department="management")),
     ))
     coastline = CUSTOMERS["coastline"]
     add(DocumentPlan(
@@ -109,7 +109,7 @@ def other_accounts(draw: Draw) -> list[DocumentPlan]:
                                     ("主轴锥孔 BT50", "BT50", "无偏离"),
                                     ("交货期 ≤ 100 天", "120 天", "负偏离（可加急至 100 天，另计费用）"))),
             author="li.lei", marking=CONFIDENTIAL, bidder_rep=person_name("li.lei")))),),
-        grants=(GrantPlan(Action.VIEW, department="sales-north"),),
+        grants=(GrantPlan(Action.READ, department="sales-north"),),
     ))
     yuanyang = CUSTOMERS["yuanyang"]
     add(DocumentPlan(
