@@ -19,9 +19,10 @@ pytestmark = pytest.mark.django_db
 
 def test_each_app_registers_the_tables_that_reference_stored_objects():
     # given Django started (each app registers its tables from its ready())
-    # then the documents' versions and the CRM's service attachments are known, with their fields
+    # then the documents' versions, the CRM's service attachments and the mail intake's messages as they came are
+    # known, with their fields
     registered = {references.model._meta.label_lower: references for references in object_references()}
-    assert set(registered) == {"documents.documentversion", "crm.serviceattachment"}
+    assert set(registered) == {"documents.documentversion", "crm.serviceattachment", "intake.intakemessage"}
     attachments = registered["crm.serviceattachment"]
     assert (attachments.key_field, attachments.sha256_field, attachments.size_field) == ("object_key", "sha256",
                                                                                          "size")
