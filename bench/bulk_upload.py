@@ -114,7 +114,8 @@ def postmaster_process(database: str):
     server = postgres_server()
     with psycopg.connect(host=server.host, port=server.port, user=server.user, dbname=database) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    return psutil.Process(backend).parent()
+        # asked while the connection is open: once it closes, the backend process exits
+        return psutil.Process(backend).parent()
 
 
 def cluster_cpu(postmaster) -> float:
