@@ -80,7 +80,14 @@ def _contacts(user, text: str, limit: int) -> list[Row]:
     return [Row("contacts", c.pk, c.name, _joined(c.title, c.customer.name), c.customer_id) for c in rows]
 
 
+# A quote or order number is looked up from three characters on: one or two say nothing about a number
+# (Q-2026-000123), and without a trigram to use, PostgreSQL would read every quote for them.
+MIN_NUMBER_CHARS = 3
+
+
 def _quotes(user, text: str, limit: int) -> list[Row]:
+    if len(text) < MIN_NUMBER_CHARS:
+        return []
     rows = (visible(user, Quote.objects.all(), Action.VIEW).filter(_matching(text, "number"))
             .select_related("customer").order_by("-id")[:limit])
     return [Row("quotes", q.pk, q.number, _joined(q.customer.name, q.get_status_display()), q.customer_id)
@@ -88,6 +95,8 @@ def _quotes(user, text: str, limit: int) -> list[Row]:
 
 
 def _orders(user, text: str, limit: int) -> list[Row]:
+    if len(text) < MIN_NUMBER_CHARS:
+        return []
     rows = (visible(user, Order.objects.all(), Action.VIEW).filter(_matching(text, "number"))
             .select_related("customer").order_by("-id")[:limit])
     return [Row("orders", o.pk, o.number, _joined(o.customer.name, o.get_status_display()), o.customer_id)

@@ -110,3 +110,11 @@ def test_contacts_opportunities_and_articles_are_grouped_too(world, django_captu
     outsider = client_for(world.users["outsider"])
     assert "contacts" not in _groups(outsider.get("/search/suggest/", {"q": "liu.yang"}))
     assert "opportunities" not in _groups(outsider.get("/search/suggest/", {"q": "CNC 车床"}))
+
+
+def test_quote_and_order_numbers_are_looked_up_from_three_characters(world):
+    rep = client_for(world.users["rep"])
+
+    assert "quotes" not in _groups(rep.get("/search/suggest/", {"q": "Q-"}))
+    assert "orders" not in _groups(rep.get("/search/suggest/", {"q": "SO"}))
+    assert "Q-2026-0001" in _groups(rep.get("/search/suggest/", {"q": "Q-2"}))["quotes"]
