@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
@@ -111,13 +114,29 @@ class ServiceNoteForm(forms.Form):
     visible_to_customer = forms.BooleanField(label=_("Visible to the customer"), required=False)
 
 
+class PlainSelectMultiple(forms.SelectMultiple):
+    """A multiple <select> whose options are written in one pass, not through a template per option: the
+    announcement form lists up to 500 customers, and Django's per-option widget templates were half of that
+    page's time. Same markup as SelectMultiple for flat choices (no groups)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (str(key), mark_safe(" selected") if str(key) in chosen else "", label)
+            for key, label in self.choices))
+        return format_html("<select{} multiple>{}</select>", flatatt(final), options)
+
+
 class AnnouncementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, error_messages={"required": _("A title is required.")})
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}),
                            error_messages={"required": _("The announcement needs a text.")})
     audience = forms.ChoiceField(label=_("For"), widget=forms.RadioSelect, initial="all", choices=[
         ("all", _("All customers")), ("some", _("Only the customers selected"))])
-    customers = forms.TypedMultipleChoiceField(label=_("Customers"), required=False, coerce=int)
+    customers = forms.TypedMultipleChoiceField(label=_("Customers"), required=False, coerce=int,
+                                               widget=PlainSelectMultiple)
     publish = forms.BooleanField(label=_("Publish now"), required=False)
 
     def __init__(self, *args, customers=(), **kwargs):
