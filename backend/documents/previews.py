@@ -434,6 +434,12 @@ def marked_page(*, actor, version: DocumentVersion, png: bytes, request_meta, pu
     """`png` (a page of `version`, drawn by us) with a new mark for `actor`: the mark and the audit event of
     the view (`event_type` with `detail` and the mark's code) commit together; then the mark is drawn."""
     with transaction.atomic():
+        # The version's row, locked: a deletion racing this view either waits for the mark to commit or has
+        # already removed the row, and then the page is simply not found (never a half-made mark).
+        version = (DocumentVersion.objects.select_for_update(of=("self",)).select_related("document")
+                   .filter(pk=version.pk).first())
+        if version is None:
+            raise NotFound()
         mark = marks.issue_mark(viewer=actor, version=version, request_meta=request_meta, purpose=purpose)
         event = audit.record(event_type, actor=actor, target=target, customer_id=customer_id,
                              detail={**detail, "mark": mark.code})

@@ -130,3 +130,21 @@ def test_view_grants_made_before_the_read_level_become_read_grants_and_back(owne
     # and backwards it is a view grant again
     migration.read_grants_become_view(apps, None)
     assert can(reader, Action.VIEW, doc) and not can(reader, Action.READ, doc)
+
+
+def test_a_page_of_a_version_deleted_meanwhile_is_not_found_and_leaves_no_mark_or_event(owner):
+    # given a page about to be marked for a reader, whose document is deleted for good meanwhile
+    from backend.documents.models import Document
+    from backend.documents.previews import marked_page
+
+    doc = document(owner)
+    version = doc.valid_version
+    Document.objects.filter(pk=doc.pk).delete()
+    events = AuditEvent.objects.count()
+    # when the page is marked
+    # then it is simply not found: no half-made mark, no event, no server error
+    with pytest.raises(NotFound):
+        marked_page(actor=owner, version=version, png=b"", request_meta={}, purpose="preview",
+                    event_type=DOCUMENT_VERSION_PREVIEWED, target=doc, detail={"page": 1})
+    assert not ViewMark.objects.filter(version_id=version.pk).exists()
+    assert AuditEvent.objects.count() == events
