@@ -84,8 +84,9 @@ def disposal_get_due(*, user, retention_id: int | None) -> DocumentRetention:
     return row
 
 
-def retention_for_document(*, user, document: Document) -> DocumentRetention | None:
-    """The document's retention row (its disposal date and why), for whoever may set its product."""
-    if not may_set_retention_product(user, document):
+def retention_for_document(*, user, document: Document, may_change: bool | None = None) -> DocumentRetention | None:
+    """The document's retention row (its disposal date and why), for whoever may set its product.
+    `may_change`: can(user, CHANGE, document) if the caller already knows it (see may_set_retention_product)."""
+    if not may_set_retention_product(user, document, may_change=may_change):
         raise PermissionDenied()
     return _rows().filter(document=document).first()

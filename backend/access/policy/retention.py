@@ -26,5 +26,11 @@ def may_review_disposals(user) -> bool:
     return is_active_staff(user) and user.role == Role.COMPLIANCE
 
 
-def may_set_retention_product(user, document) -> bool:
-    return is_active_staff(user) and (user.role == Role.COMPLIANCE or can(user, Action.CHANGE, document))
+def may_set_retention_product(user, document, *, may_change: bool | None = None) -> bool:
+    """`may_change`: the answer of can(user, CHANGE, document) when the caller has already asked it (the
+    document page asks it once for all its panels), so the question is not put to the database again."""
+    if not is_active_staff(user):
+        return False
+    if user.role == Role.COMPLIANCE:
+        return True
+    return can(user, Action.CHANGE, document) if may_change is None else bool(may_change)
