@@ -41,3 +41,29 @@ def test_the_retention_panel_stays_hidden_from_a_reader_who_may_not_change(world
     # when she opens it, then there is no retention panel
     page = client_for(world.colleague).get(f"/documents/{world.contract.pk}/").content.decode()
     assert 'data-testid="retention-panel"' not in page
+
+
+def test_amounts_keep_each_languages_marks_when_the_separators_are_remembered():
+    # given amounts formatted in one language, then in others, then in the first again (the separators are
+    # remembered per language: a page formats hundreds of amounts)
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from backend.web.templatetags.dossier_ui import money, number
+
+    amount = Decimal("1234567.5")
+    with translation.override("en"):
+        english = money(amount, "CNY")
+    with translation.override("de"):
+        german = money(amount, "EUR")
+    with translation.override("zh-hans"):
+        chinese = money(amount, "CNY"), number(Decimal("12.5"), 1)
+    with translation.override("en"):
+        again = money(-amount, "USD"), number(None)
+
+    # then each reads with its own language's marks, Chinese grouped by three with commas
+    assert english == "¥1,234,567.50"
+    assert german == "€1.234.567,50"
+    assert chinese == ("¥1,234,567.50", "12.5")
+    assert again == ("-$1,234,567.50", "—")

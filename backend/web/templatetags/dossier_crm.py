@@ -19,15 +19,9 @@ from backend.web.templatetags.dossier_ui import badge, choice, id_url, money, nu
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def quote_history_row(context, line, last):
-    """One <tr> of the quote history: `line` (a QuoteLine with its quote, owner and document, and
-    `document_downloadable`), `last` the product's last accepted price (or None) to mark its row."""
-    texts = context.render_context.get("quote_history_texts")
-    if texts is None:
-        texts = context.render_context["quote_history_texts"] = {
-            "valid": gettext("Valid version"), "open": gettext("open"), "not_shared": gettext("not shared with you")}
-    quote = line.quote
+def _quote_cells(quote, line, texts: dict) -> tuple:
+    """The cells of a row that depend only on its quote (date, link, rep, status, document), made once per
+    quote: a quote's lines sit in several products' groups, so each quote shows on up to five rows."""
     if quote.document_id and line.document_downloadable:
         version = quote.document.valid_version
         document = format_html(
@@ -38,12 +32,35 @@ def quote_history_row(context, line, last):
         document = format_html('<span class="muted small">{}</span>', texts["not_shared"])
     else:
         document = mark_safe('<span class="muted small">—</span>')
-    return format_html(
-        '<tr{}><td class="small">{}</td><td><a href="{}" data-testid="quote-link-{}"><strong>{}</strong></a></td>'
-        '<td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}%</td><td>{}</td><td>{}</td></tr>',
-        mark_safe(' class="current"') if last and quote.number == last["quote_number"] else "",
+    head = format_html(
+        '<td class="small">{}</td><td><a href="{}" data-testid="quote-link-{}"><strong>{}</strong></a></td><td>{}</td>',
         date_format(template_localtime(quote.created_at), "SHORT_DATE_FORMAT"),
-        id_url(quote.pk, "web:quote"), quote.number, quote.number, quote.owner,
-        number(line.quantity, 0), money(line.unit_price, quote.currency), number(line.discount_percent, 1),
-        badge(quote.status, choice(quote, "status")), document,
+        id_url(quote.pk, "web:quote"), quote.number, quote.number, quote.owner)
+    tail = format_html("<td>{}</td><td>{}</td>", badge(quote.status, choice(quote, "status")), document)
+    return head, tail
+
+
+@register.simple_tag(takes_context=True)
+def quote_history_row(context, line, last):
+    """One <tr> of the quote history: `line` (a QuoteLine with its quote, owner and document, and
+    `document_downloadable`), `last` the product's last accepted price (or None) to mark its row."""
+    texts = context.render_context.get("quote_history_texts")
+    if texts is None:
+        texts = context.render_context["quote_history_texts"] = {
+            "valid": gettext("Valid version"), "open": gettext("open"), "not_shared": gettext("not shared with you")}
+    cells = context.render_context.get("quote_history_cells")
+    if cells is None:
+        cells = context.render_context["quote_history_cells"] = {}
+    quote = line.quote
+    # keyed by the quote and what its document cell depends on (the same for every line of one quote)
+    key = (quote.pk, bool(line.document_downloadable))
+    head_tail = cells.get(key)
+    if head_tail is None:
+        head_tail = cells[key] = _quote_cells(quote, line, texts)
+    head, tail = head_tail
+    return format_html(
+        '<tr{}>{}<td class="num">{}</td><td class="num">{}</td><td class="num">{}%</td>{}</tr>',
+        mark_safe(' class="current"') if last and quote.number == last["quote_number"] else "",
+        head, number(line.quantity, 0), money(line.unit_price, quote.currency), number(line.discount_percent, 1),
+        tail,
     )
