@@ -1098,3 +1098,32 @@ class CurrencyRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate} {self.in_currency} from {self.valid_from}"
+
+
+# --- report rollups (issue 16): per day, rep and currency, what the reports page sums ------------------
+
+
+class RepDayFigures(models.Model):
+    """Per day, rep and currency: sales (the lines' total of the orders signed that day by the rep, not
+    cancelled) and how many orders, collections (payments received that day on the rep's orders), invoices
+    issued that day on them, and expenses (approved, spent that day, submitted by the rep). Derived, never
+    decided: kept by the order, invoice, payment and expense services in their transaction as increments
+    (services/report_rollups.py), backfilled by migration crm 0018, so the reports page sums a few
+    thousand rows per quarter instead of every line, payment, invoice and expense of it. An order's
+    owner, signed date, lines and currency never change after it is created and a cancelled order never
+    reopens, so the increments are all there is to keep."""
+
+    day = models.DateField()
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    sales = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    orders = models.IntegerField(default=0)
+    collected = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    invoiced = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    expenses = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "rep", "currency"], name="repdayfigures_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.rep_id} {self.currency}"

@@ -29,6 +29,7 @@ from backend.crm.models import (
     Opportunity, Order,
 )
 from backend.crm.services.common import money
+from backend.crm.services.report_rollups import rollup_add
 from backend.documents.models import Classification, DocumentKind
 from backend.documents.services import document_create
 
@@ -129,6 +130,9 @@ def expense_decide(*, actor, expense: Expense, approve: bool, note: str = "") ->
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if approve:  # only approved expenses count in the figures
+            rollup_add(day=locked.spent_on, rep_id=locked.submitter_id, currency=locked.currency,
+                       expenses=locked.amount)
         audit.record("crm.expense.approved" if approve else "crm.expense.rejected", actor=actor, target=locked,
                      customer_id=locked.customer_id,
                      detail={"amount": str(locked.amount), "currency": locked.currency,

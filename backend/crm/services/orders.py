@@ -35,6 +35,7 @@ from backend.crm.models import (
 from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
 from backend.crm.services.order_balances import balance_of, order_balance_update
+from backend.crm.services.report_rollups import rollup_add
 from backend.documents.models import Document
 
 # Where an order may go from each status. Fulfilled and cancelled are final.
@@ -162,6 +163,8 @@ def order_create(
                 **balance_of(total, [], []).fields(),  # nothing invoiced or paid yet
             )
             OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cleaned])
+            if cleaned:
+                rollup_add(day=signed_date, rep_id=actor.pk, currency=currency, sales=total, orders=1)
             if contract_document is not None:
                 document_link_create(actor=actor, document=contract_document, target=order)
             audit.record("crm.order.created", actor=actor, target=order, customer_id=customer.pk, detail={
@@ -195,6 +198,9 @@ def order_status_change(*, actor, order: Order, status: str, note: str = "") -> 
         previous = locked.status
         locked.status = status
         locked.save(update_fields=["status"])
+        if status == OrderStatus.CANCELLED and locked.lines.exists():  # out of the sales it was counted in
+            rollup_add(day=locked.signed_date, rep_id=locked.owner_id, currency=locked.currency,
+                       sales=-_order_total(locked), orders=-1)
         audit.record("crm.order.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"from": previous, "to": status, "note": note})
     return locked
@@ -251,6 +257,7 @@ def invoice_issue(
         invoice = Invoice.objects.create(order=locked, number=number, amount=amount, issued_on=issued_on,
                                          due_on=due_on, created_at=timezone.now())
         order_balance_update(order=locked)
+        rollup_add(day=issued_on, rep_id=locked.owner_id, currency=locked.currency, invoiced=amount)
         audit.record("crm.invoice.issued", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "invoice": invoice.number, "amount": str(amount), "currency": locked.currency,
             "issued_on": issued_on.isoformat(), "due_on": due_on.isoformat(),
@@ -299,6 +306,7 @@ def payment_record(
             is_prepayment=is_prepayment, recorded_by=actor, created_at=timezone.now(),
         )
         order_balance_update(order=locked)
+        rollup_add(day=received_on, rep_id=locked.owner_id, currency=locked.currency, collected=amount)
         audit.record("crm.payment.recorded", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "payment": payment.pk, "amount": str(amount), "currency": locked.currency,
             "received_on": received_on.isoformat(), "invoice": invoice.number if invoice else None,

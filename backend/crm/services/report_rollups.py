@@ -1,0 +1,92 @@
+"""The reports' rollup (RepDayFigures): per day, rep and currency, sales and orders signed, collections,
+invoices issued and approved expenses, so the reports page sums a few thousand rows a quarter instead
+of every line, payment, invoice and expense in it.
+
+Kept as increments, in the transaction of the write that changes a figure (one upsert each, which adds to
+the row under its lock, so concurrent writes add up and never overwrite each other):
+
+    order_create (signed)           + sales, + 1 order   on the signed date, for the order's owner
+    order_status_change → cancelled − sales, − 1 order   (a cancelled order never reopens)
+    invoice_issue                   + invoiced           on the issue date, for the order's owner
+    payment_record                  + collected          on the day received, for the order's owner
+    expense_decide (approved)       + expenses           on the day spent, for the submitter
+
+An order's owner, currency, signed date and lines never change after it is created (a handover moves
+customers, deals, quotes and reminders, not orders), so nothing else moves a figure. `rollups_rebuild`
+recomputes the whole table from the rows (the migration's backfill, bulk loads, and the tests that prove
+the increments equal the rows); it writes no audit event (a rollup is derived, never decided).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+
+from backend.crm.models import Expense, ExpenseStatus, Invoice, OrderLine, OrderStatus, Payment, RepDayFigures
+
+MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
+ZERO = Decimal("0.00")
+
+
+def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, **amounts) -> None:
+    """Add `amounts` (measure=value, e.g. collected=Decimal("10.00")) to the row of (day, rep, currency),
+    creating it when missing. Nothing for an undated figure (an unsigned order is not in the sales)."""
+    if day is None:
+        return
+    unknown = set(amounts) - set(MEASURES)
+    if unknown:
+        raise ValueError(f"unknown measures {sorted(unknown)}")
+    values = {measure: amounts.get(measure, 0 if measure == "orders" else ZERO) for measure in MEASURES}
+    q = connection.ops.quote_name
+    table = q(RepDayFigures._meta.db_table)
+    columns = ", ".join(q(m) for m in MEASURES)
+    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in MEASURES)
+    sql = (f"INSERT INTO {table} (day, rep_id, currency, {columns}) VALUES (%s, %s, %s{', %s' * len(MEASURES)}) "
+           f"ON CONFLICT (day, rep_id, currency) DO UPDATE SET {increments}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day, rep_id, currency, *(values[m] for m in MEASURES)])
+
+
+def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
+    """Every (day, rep_id, currency) row the rollup should hold, summed from the rows (grouped queries,
+    one per measure). `models`: (OrderLine, Payment, Invoice, Expense), a migration's historical ones."""
+    line_model, payment_model, invoice_model, expense_model = models or (OrderLine, Payment, Invoice, Expense)
+    found: dict[tuple, dict] = defaultdict(lambda: {m: 0 if m == "orders" else ZERO for m in MEASURES})
+    sales = (line_model.objects.exclude(order__status=OrderStatus.CANCELLED).filter(order__signed_date__isnull=False)
+             .order_by().values_list("order__signed_date", "order__owner_id", "order__currency")
+             .annotate(sales=Sum("line_total"), orders=Count("order_id", distinct=True)))
+    for day, rep, currency, amount, orders in sales:
+        found[(day, rep, currency)]["sales"] += amount or ZERO
+        found[(day, rep, currency)]["orders"] += orders
+    for measure, model, day_field in (("collected", payment_model, "received_on"),
+                                      ("invoiced", invoice_model, "issued_on")):
+        rows = (model.objects.order_by().values_list(day_field, "order__owner_id", "order__currency")
+                .annotate(total=Sum("amount")))
+        for day, rep, currency, amount in rows:
+            found[(day, rep, currency)][measure] += amount or ZERO
+    spent = (expense_model.objects.filter(status=ExpenseStatus.APPROVED).order_by()
+             .values_list("spent_on", "submitter_id", "currency").annotate(total=Sum("amount")))
+    for day, rep, currency, amount in spent:
+        found[(day, rep, currency)]["expenses"] += amount or ZERO
+    return dict(found)
+
+
+def rollups_rebuild(*, apps=None) -> int:
+    """Replace the whole rollup with what the rows say (one transaction); returns how many rows it holds.
+    For the migration's backfill (`apps`: its registry), bulk loads and checks."""
+    if apps is not None:
+        rollup_model = apps.get_model("crm", "RepDayFigures")
+        models = tuple(apps.get_model("crm", name) for name in ("OrderLine", "Payment", "Invoice", "Expense"))
+    else:
+        rollup_model, models = RepDayFigures, None
+    with transaction.atomic():
+        found = rollups_from_rows(models=models)
+        rollup_model.objects.all().delete()
+        rollup_model.objects.bulk_create(
+            [rollup_model(day=day, rep_id=rep, currency=currency, **values)
+             for (day, rep, currency), values in sorted(found.items())], batch_size=2000)
+    return len(found)

@@ -1,0 +1,188 @@
+"""The reports' rollup (RepDayFigures: per day, rep and currency, sales and orders signed, collections,
+invoices issued, approved expenses): kept by the order, invoice, payment and expense services in their
+transaction, equal after every kind of write to what the rows say (rollups_from_rows, the backfill's
+own sums), and the figures the reports page reads from it equal to the rows' figures; a past period
+reads the same whatever is written later."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from backend.crm.models import Expense, ExpenseStatus, Invoice, OrderLine, OrderStatus, Payment, RepDayFigures
+from backend.crm.reports import Period
+from backend.crm.selectors import reports as figures
+from backend.crm.services import orders as services
+from backend.crm.services.expenses import expense_decide, expense_submit
+from backend.crm.selectors.handover import handover_book
+from backend.crm.services.handover import handover_run
+from backend.crm.services.report_rollups import MEASURES, rollup_add, rollups_from_rows, rollups_rebuild
+from tests.crm.factories import CustomerFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date.fromisoformat
+Q2 = Period(D("2026-04-01"), D("2026-06-30"))
+
+
+def _table() -> dict[tuple, dict]:
+    """The rollup as stored, without rows that hold nothing (what an order signed and then cancelled leaves)."""
+    stored = {}
+    for row in RepDayFigures.objects.values("day", "rep_id", "currency", *MEASURES):
+        values = {measure: row[measure] for measure in MEASURES}
+        if any(values.values()):
+            stored[(row["day"], row["rep_id"], row["currency"])] = values
+    return stored
+
+
+def _assert_rollup_equals_rows():
+    assert _table() == rollups_from_rows()
+
+
+def _figures_from_rows(user, period, group_by):
+    """The figures summed from the rows: the rollup emptied and rebuilt from them, then read again."""
+    rollups_rebuild()
+    return figures.figures(user=user, period=period, group_by=group_by).rows
+
+
+@pytest.fixture
+def lathe():
+    return ProductFactory(code="QH-CK6150", name="数控车床 CNC lathe")
+
+
+def _order(actor, customer, lathe, total, signed, currency="CNY"):
+    return services.order_create(actor=actor, customer=customer, signed_date=signed, currency=currency,
+                                 lines=[{"product": lathe.pk, "quantity": "1", "unit_price": total}])
+
+
+def test_every_kind_of_write_keeps_the_rollup_equal_to_the_rows(people, lathe):
+    owner, admin = people["owner"], people["admin"]
+    customer = people["customer"]
+    # when an order of 1000 CNY is signed on 1 April
+    order = _order(owner, customer, lathe, "1000.00", D("2026-04-01"))
+    # then the rep's 1 April holds 1000 of sales and one order, and nothing else
+    assert _table() == {(D("2026-04-01"), owner.pk, "CNY"): {
+        "sales": Decimal("1000.00"), "orders": 1, "collected": 0, "invoiced": 0, "expenses": 0}}
+    _assert_rollup_equals_rows()
+
+    # when an unsigned order is recorded: it is in no day's sales (as the rows say)
+    _order(owner, customer, lathe, "50.00", None)
+    _assert_rollup_equals_rows()
+
+    # when 600 is invoiced on 10 April and 250 then 300 are paid (the second the same day, against no invoice)
+    invoice = services.invoice_issue(actor=owner, order=order, amount="600.00", issued_on=D("2026-04-10"),
+                                     due_on=D("2026-05-10"))
+    services.payment_record(actor=owner, order=order, amount="250.00", invoice=invoice, received_on=D("2026-04-20"))
+    services.payment_record(actor=owner, order=order, amount="300.00", received_on=D("2026-04-20"))
+    assert _table()[(D("2026-04-10"), owner.pk, "CNY")]["invoiced"] == Decimal("600.00")
+    assert _table()[(D("2026-04-20"), owner.pk, "CNY")]["collected"] == Decimal("550.00")
+    _assert_rollup_equals_rows()
+
+    # when a USD order is signed and cancelled: its day comes back to nothing
+    usd = _order(owner, customer, lathe, "200.00", D("2026-05-01"), currency="USD")
+    assert _table()[(D("2026-05-01"), owner.pk, "USD")]["orders"] == 1
+    services.order_status_change(actor=owner, order=usd, status=OrderStatus.CANCELLED)
+    assert (D("2026-05-01"), owner.pk, "USD") not in _table()
+    _assert_rollup_equals_rows()
+    # and a fulfilled order stays in the sales
+    services.order_status_change(actor=owner, order=order, status=OrderStatus.FULFILLED)
+    _assert_rollup_equals_rows()
+
+    # when one expense is approved and another rejected: only the approved one counts, for its submitter
+    approved = expense_submit(actor=owner, amount="120.00", spent_on=D("2026-04-05"), category="travel")
+    rejected = expense_submit(actor=owner, amount="80.00", spent_on=D("2026-04-05"), category="travel")
+    assert (D("2026-04-05"), owner.pk, "CNY") not in _table()  # submitted is not spent yet
+    expense_decide(actor=admin, expense=approved, approve=True)
+    expense_decide(actor=admin, expense=rejected, approve=False, note="Duplicate")
+    assert _table()[(D("2026-04-05"), owner.pk, "CNY")]["expenses"] == Decimal("120.00")
+    _assert_rollup_equals_rows()
+
+    # when the rep's book is handed over: customers move, orders keep their owner, the figures stay put
+    before = figures.figures(user=admin, period=Q2, group_by="rep").rows
+    plan = {row.key: people["colleague"] for row in handover_book(user=admin, rep=owner).rows}
+    handover_run(actor=admin, rep=owner, plan=plan)
+    _assert_rollup_equals_rows()
+    assert figures.figures(user=admin, period=Q2, group_by="rep").rows == before
+
+
+def test_the_figures_by_rep_and_team_from_the_rollup_equal_the_rows(people, lathe):
+    # given orders, invoices, payments and expenses of two reps in two departments, in two currencies
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    other = CustomerFactory(owner=outsider, region="北京")
+    for day, total in (("2026-04-02", "1000.00"), ("2026-05-15", "250.50"), ("2026-06-30", "99.99")):
+        order = _order(owner, people["customer"], lathe, total, D(day))
+        services.invoice_issue(actor=owner, order=order, amount="50.00", issued_on=D(day))
+        services.payment_record(actor=owner, order=order, amount="10.00", received_on=D(day) + dt.timedelta(days=1))
+    usd = _order(outsider, other, lathe, "700.00", D("2026-04-20"), currency="USD")
+    services.payment_record(actor=outsider, order=usd, amount="700.00", received_on=D("2026-07-01"))  # after Q2
+    expense = expense_submit(actor=outsider, amount="33.00", spent_on=D("2026-06-01"), category="travel")
+    expense_decide(actor=admin, expense=expense, approve=True)
+    for group_by in ("rep", "team"):
+        # when the figures are read from the rollup kept by the services
+        kept = figures.figures(user=admin, period=Q2, group_by=group_by).rows
+        # then they equal the rollup rebuilt from the rows, row for row
+        assert kept == _figures_from_rows(admin, Q2, group_by)
+    by_rep = {(row["key"], row["currency"]): row for row in figures.figures(user=admin, period=Q2, group_by="rep").rows}
+    assert by_rep[(owner.pk, "CNY")]["sales"] == Decimal("1350.49")
+    assert by_rep[(owner.pk, "CNY")]["orders"] == 3
+    assert by_rep[(owner.pk, "CNY")]["collected"] == Decimal("20.00")  # the third is paid on 1 July
+    assert by_rep[(outsider.pk, "USD")]["collected"] == Decimal("0.00")
+    assert by_rep[(outsider.pk, "CNY")]["expenses"] == Decimal("33.00")
+
+
+def test_a_past_period_reads_the_same_whatever_is_written_later(people, lathe):
+    owner, admin = people["owner"], people["admin"]
+    order = _order(owner, people["customer"], lathe, "1000.00", D("2026-04-01"))
+    services.payment_record(actor=owner, order=order, amount="100.00", received_on=D("2026-04-03"))
+    before = [{k: v for k, v in row.items() if k not in ("outstanding", "overdue")}
+              for row in figures.figures(user=admin, period=Q2, group_by="rep").rows]
+    # when payments, invoices, orders and expenses are written in the next quarter
+    services.payment_record(actor=owner, order=order, amount="100.00", received_on=D("2026-07-03"))
+    services.invoice_issue(actor=owner, order=order, amount="500.00", issued_on=D("2026-07-04"))
+    _order(owner, people["customer"], lathe, "10.00", D("2026-07-05"))
+    expense = expense_submit(actor=owner, amount="5.00", spent_on=D("2026-07-06"), category="travel")
+    expense_decide(actor=admin, expense=expense, approve=True)
+    # then the second quarter's sales, collections, invoices and expenses are what they were
+    after = [{k: v for k, v in row.items() if k not in ("outstanding", "overdue")}
+             for row in figures.figures(user=admin, period=Q2, group_by="rep").rows]
+    assert after == before
+
+
+def test_the_rebuild_and_the_increments_agree_on_rows_written_directly(people, lathe):
+    # given rows written without the services (a bulk load): the rollup knows nothing of them
+    order = services.order_create(actor=people["owner"], customer=people["customer"], signed_date=D("2026-04-01"),
+                                  lines=[{"product": lathe.pk, "quantity": "2", "unit_price": "10.00"}])
+    OrderLine.objects.create(order=order, product=lathe, quantity=Decimal(1), unit_price=Decimal("5.00"),
+                             line_total=Decimal("5.00"))
+    Invoice.objects.create(order=order, number="INV-X", amount=Decimal("25.00"), issued_on=D("2026-04-02"),
+                           due_on=D("2026-05-02"))
+    Payment.objects.create(order=order, amount=Decimal("7.00"), received_on=D("2026-04-03"),
+                           recorded_by=people["owner"])
+    Expense.objects.create(submitter=people["owner"], amount=Decimal("3.00"), currency="CNY",
+                           spent_on=D("2026-04-04"), status=ExpenseStatus.APPROVED, decided_by=people["admin"],
+                           decided_at=order.created_at)
+    assert _table() != rollups_from_rows()
+    # when the rollup is rebuilt (as migration crm 0018 fills it)
+    count = rollups_rebuild()
+    # then it holds what the rows say, one row per day, rep and currency
+    assert count == 4
+    _assert_rollup_equals_rows()
+    assert _table()[(D("2026-04-01"), people["owner"].pk, "CNY")] == {
+        "sales": Decimal("25.00"), "orders": 1, "collected": 0, "invoiced": 0, "expenses": 0}
+
+
+def test_increments_add_up_under_one_row(people):
+    # when two writes add to the same day, rep and currency (as two transactions would, one after the other)
+    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", collected=Decimal("1.10"))
+    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", collected=Decimal("2.20"),
+               invoiced=Decimal("5.00"))
+    # then one row holds both, added (the upsert adds under the row's lock; it never overwrites)
+    row = RepDayFigures.objects.get()
+    assert (row.collected, row.invoiced, row.sales, row.orders) == (Decimal("3.30"), Decimal("5.00"), 0, 0)
+    # and an undated figure (an unsigned order) is no row at all
+    rollup_add(day=None, rep_id=people["owner"].pk, currency="CNY", sales=Decimal("9.00"), orders=1)
+    assert RepDayFigures.objects.count() == 1
+    with pytest.raises(ValueError):
+        rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", margin=Decimal(1))
