@@ -213,6 +213,8 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["customer", "stage"], name="opp_customer_stage_idx"),
             models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
+            # the pipeline board's newest cards of each stage (crm.selectors.opportunities.opportunity_board_cards)
+            models.Index(F("stage"), F("updated_at").desc(), F("id").desc(), name="opp_stage_updated_idx"),
         ]
 
     def __str__(self) -> str:
