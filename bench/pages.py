@@ -83,8 +83,10 @@ CRM_LARGE_TARGET_P95 = 0.150
 # Downloads, previews and page images are benchmarked by
 # bench/transfer.py and bench/previews.py; POSTs answer with a redirect to one of these.
 PAGES: tuple[Page, ...] = (
-    Page("home", "home (sales rep)", "/", "rep", 9),
-    Page("home_admin", "home (admin: system health)", "/", "admin", 9),
+    # 8: home's document lists join only the valid version and read no tags; the open quotes' totals are
+    # summed for the eight shown only
+    Page("home", "home (sales rep)", "/", "rep", 8),
+    Page("home_admin", "home (admin: system health)", "/", "admin", 8),
     Page("home_compliance", "home (compliance)", "/", "compliance", 6),
     Page("search_empty", "search, no query", "/search/", "rep", 16),
     Page("search_en", "search, English word", "/search/?q=contract", "rep", 26),

@@ -3,6 +3,8 @@ a right asked once per page, not once per panel; the same HTML from cheaper row 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -67,3 +69,33 @@ def test_amounts_keep_each_languages_marks_when_the_separators_are_remembered():
     assert german == "€1.234.567,50"
     assert chinese == ("¥1,234,567.50", "12.5")
     assert again == ("-$1,234,567.50", "—")
+
+
+def test_home_lists_my_open_quotes_newest_first_each_with_its_total(world):
+    # given 王芳 drafts two more quotes (one of two lines) and sends one
+    from backend.crm.models import Quote
+    from backend.crm.services import quotes as quote_services
+
+    def draft(actor, *prices):
+        lines = [{"product": world.product.pk, "quantity": "2", "unit_price": price, "discount_percent": "10"}
+                 for price in prices]
+        return quote_services.quote_create(actor=actor, customer=world.customer, lines=lines)[0]
+
+    older = draft(world.rep, "100.00")
+    newer = draft(world.rep, "1000.00", "50.00")
+    quote_services.quote_status_change(actor=world.rep, quote=older, status="sent")
+
+    # when she opens home
+    response = client_for(world.rep).get("/")
+
+    # then her open quotes are listed newest first, each with the sum of its lines
+    quotes = response.context["quotes"]
+    expected = list(Quote.objects.filter(owner=world.rep, status__in=["draft", "sent"]).order_by("-created_at", "-id"))
+    assert [quote.pk for quote in quotes] == [quote.pk for quote in expected][:8]
+    assert quotes[0].pk == newer.pk
+    totals = {quote.pk: quote.total for quote in quotes}
+    assert totals[newer.pk] == sum(line.line_total for line in newer.lines.all()) == Decimal("1890.00")
+    assert totals[older.pk] == Decimal("180.00")
+    assert all(quote.customer.name for quote in quotes)
+    html = response.content.decode()
+    assert "¥1,890.00" in html and "¥180.00" in html

@@ -54,7 +54,8 @@ PAGES = {
     # url template: the pinned number of queries (session + user included)
     # + 1 on every page: the header's unread count (backend/web/templatetags/dossier_notifications.py);
     # + 1 on the customer and document pages: the watch toggle (and one for all contacts' e-mail consents)
-    "home": ("/", 9),
+    # home: its document lists join only the valid version and read no tags (no tags query)
+    "home": ("/", 8),
     # + 1: the contacts' portal accounts (state, open invitation), one query for all contacts;
     # + 2: opening the customer is a recorded read (crm.customer.viewed: the chain's head locked and read, the insert)
     "customer": ("/customers/{customer}/", 21),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, Window
+from django.db.models import DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from backend.access.policy import Action, can, document_visibility_q, visible
@@ -57,6 +57,26 @@ def quote_list_visible(*, user, customer_id: int | None = None, status: str = ""
                        owner_id: int | None = None) -> QuerySet:
     queryset = visible(user, Quote.objects.all(), Action.VIEW).select_related("customer", "owner", "opportunity")
     return _with_total(narrowed(queryset, customer_id=customer_id, status=status, owner_id=owner_id))
+
+
+def open_quotes_owned_visible(*, user, limit: int) -> list[Quote]:
+    """The user's own open quotes (draft, sent) that they may see, newest first, at most `limit`, each with its
+    customer and `total` (home's "my open quotes").
+
+    The total is summed per shown quote (a correlated sum PostgreSQL runs after the sort and limit), not by
+    grouping every open quote's lines first: a rep with 400 open quotes made home sum 2,000 lines for 8 rows.
+    """
+    total = Subquery(
+        QuoteLine.objects.filter(quote_id=OuterRef("pk")).order_by().values("quote_id")
+        .annotate(sum=Sum("line_total")).values("sum")[:1]
+    )
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return list(
+        visible(user, Quote.objects.filter(owner_id=user.pk, status__in=OPEN_QUOTE_STATUSES), Action.VIEW)
+        .select_related("customer")
+        .annotate(total=Coalesce(total, Value(Decimal("0")), output_field=money))
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def quote_get_visible(*, user, quote_id: int, action: Action = Action.VIEW) -> Quote:

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET
 
 from backend.accounts.models import Role
 from backend.audit import console
-from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState
+from backend.crm.models import DispatchState
 from backend.crm.selectors.activities import reminder_list_open
-from backend.crm.selectors.quotes import quote_list_visible
+from backend.crm.selectors.quotes import open_quotes_owned_visible
 from backend.crm.selectors.service import service_record_list_visible
-from backend.documents.selectors import document_list_visible
+from backend.documents.selectors import document_rows_visible
 from backend.web.pages import staff_page
 from backend.web.views.compliance import linked_events
 
@@ -29,13 +29,13 @@ HOME_ROWS = 8
 
 def _my_work(user, now) -> dict:
     return {
-        "recent": document_list_visible(user=user, filters={"owner": user.pk}).order_by(
+        # titles, kinds and valid versions only: no people, no tags (document_rows_visible)
+        "recent": document_rows_visible(user=user, filters={"owner": user.pk}).order_by(
             "-updated_at", "-id")[:HOME_ROWS],
-        "checked_out": document_list_visible(user=user, filters={"checked_out_by": user.pk}).filter(
+        "checked_out": document_rows_visible(user=user, filters={"checked_out_by": user.pk}).filter(
             checkout_expires_at__gt=now).order_by("checked_out_at")[:HOME_ROWS],
         "reminders": reminder_list_open(user=user)[:HOME_ROWS],
-        "quotes": quote_list_visible(user=user, owner_id=user.pk).filter(status__in=OPEN_QUOTE_STATUSES).order_by(
-            "-created_at", "-id")[:HOME_ROWS],
+        "quotes": open_quotes_owned_visible(user=user, limit=HOME_ROWS),
         "dispatches": service_record_list_visible(
             user=user, filters={"engineer": user.pk, "dispatch_state": [DispatchState.DISPATCHED]})[:HOME_ROWS],
     }
