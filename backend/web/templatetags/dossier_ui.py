@@ -56,20 +56,26 @@ def _separators() -> tuple[str, str, object]:
     return separators
 
 
-def grouped(value, places: int) -> str:
+def separators() -> tuple[str, str, object]:
+    """The active language's (decimal mark, thousands separator, grouping) as grouped() uses them: a tag
+    that formats many numbers in one language may ask once and pass them to money_in/number_in."""
+    return _separators()
+
+
+def grouped(value, places: int, marks: tuple[str, str, object] | None = None) -> str:
     """A number with the active language's decimal mark, grouped in thousands.
 
     Django's Simplified Chinese format has no thousands separator; Chinese financial writing
     groups amounts by three with commas (¥1,234,567.00), so that is what we show there.
+    `marks`: separators() of the active language, when the caller already has them.
     """
-    decimal_mark, thousand, grouping = _separators()
+    decimal_mark, thousand, grouping = marks or _separators()
     return numberformat.format(value, decimal_mark, decimal_pos=places,
                                grouping=grouping, thousand_sep=thousand, force_grouping=True)
 
 
-@register.filter
-def money(value, currency: str = "CNY") -> str:
-    """1234.5, "CNY" -> "¥1,234.50", grouped and with the decimal mark of the active language."""
+def money_in(value, currency, marks) -> str:
+    """money() with the separators given (see separators())."""
     if value is None or value == "":
         return "—"
     try:
@@ -78,7 +84,20 @@ def money(value, currency: str = "CNY") -> str:
         return str(value)
     symbol = CURRENCY_SYMBOLS.get(str(currency), f"{currency} ")
     sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{grouped(abs(amount), 2)}"
+    return f"{sign}{symbol}{grouped(abs(amount), 2, marks)}"
+
+
+def number_in(value, places: int, marks) -> str:
+    """number() with the separators given (see separators())."""
+    if value is None or value == "":
+        return "—"
+    return grouped(value, int(places), marks)
+
+
+@register.filter
+def money(value, currency: str = "CNY") -> str:
+    """1234.5, "CNY" -> "¥1,234.50", grouped and with the decimal mark of the active language."""
+    return money_in(value, currency, None)
 
 
 def decimal_places(value: Decimal) -> int:
@@ -89,9 +108,7 @@ def decimal_places(value: Decimal) -> int:
 
 @register.filter
 def number(value, places: int = 0) -> str:
-    if value is None or value == "":
-        return "—"
-    return grouped(value, int(places))
+    return number_in(value, places, None)
 
 
 @register.filter
