@@ -78,7 +78,7 @@ def customer_detail(request, customer_id: int):
     for opportunity in opportunities:
         by_stage[opportunity.stage]["items"].append(opportunity)
 
-    history = quote_history_for_customer(user=user, customer=customer)
+    history = quote_history_for_customer(user=user, customer=customer, for_page=True)
     products = OrderedDict()
     all_quotes = request.GET.get("quotes") == "all"
     for line in history.lines:
