@@ -14,6 +14,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from backend.audit.models import Outcome
+from backend.web.forms import PlainSelect
 from backend.web.console_names import Named, resolve
 
 _KIND_MESSAGES = {
@@ -104,7 +105,7 @@ class AuditFilterForm(_NamedFilterForm):
     document = forms.CharField(required=False, widget=forms.HiddenInput)
     customer_q = _picker_box("customer", "customer", _("Customer"), _("name or code"))
     customer = forms.CharField(required=False, widget=forms.HiddenInput)
-    action = forms.ChoiceField(label=_("Action"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False, widget=PlainSelect)  # every event type
     outcome = forms.ChoiceField(label=_("Outcome"), required=False)
     ip = forms.GenericIPAddressField(label=_("IP address"), required=False)
     date_from = _date(_("From"))

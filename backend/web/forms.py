@@ -114,19 +114,28 @@ class ServiceNoteForm(forms.Form):
     visible_to_customer = forms.BooleanField(label=_("Visible to the customer"), required=False)
 
 
-class PlainSelectMultiple(forms.SelectMultiple):
-    """A multiple <select> whose options are written in one pass, not through a template per option: the
-    announcement form lists up to 500 customers, and Django's per-option widget templates were half of that
-    page's time. Same markup as SelectMultiple for flat choices (no groups)."""
+class PlainSelect(forms.Select):
+    """A <select> whose options are written in one pass, not through a template per option: the announcement
+    form lists up to 500 customers and the compliance console's action filter every event type (~170), and
+    Django's per-option widget templates were half of those pages' time. Same markup as Select and
+    SelectMultiple for flat choices (no groups): a single select marks only the first matching option."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        chosen = set(self.format_value(value))
+        values = self.format_value(value)
         final = self.build_attrs(self.attrs, attrs)
-        final["name"] = name
-        options = format_html_join("", '<option value="{}"{}>{}</option>', (
-            (str(key), mark_safe(" selected") if str(key) in chosen else "", label)
-            for key, label in self.choices))
-        return format_html("<select{} multiple>{}</select>", flatatt(final), options)
+        rows, matched = [], False
+        for key, label in self.choices:
+            key = "" if key is None else str(key)
+            selected = key in values and (self.allow_multiple_selected or not matched)
+            matched = matched or selected
+            rows.append((key, mark_safe(" selected") if selected else "", label))
+        options = format_html_join("", '<option value="{}"{}>{}</option>', rows)
+        return format_html('<select name="{}"{}{}>{}</select>', name, flatatt(final),
+                           mark_safe(" multiple") if self.allow_multiple_selected else "", options)
+
+
+class PlainSelectMultiple(PlainSelect, forms.SelectMultiple):
+    """PlainSelect's rendering, SelectMultiple's reading of the posted list."""
 
 
 class AnnouncementForm(forms.Form):

@@ -46,3 +46,27 @@ class PlainSelectMultipleTests(SimpleTestCase):
         html = str(form["customers"])
         self.assertIn('aria-invalid="true"', html)
         self.assertIn('aria-describedby="id_customers_error"', html)
+
+
+class PlainSelectTests(SimpleTestCase):
+    """The console's action filter (every event type) uses the single-choice PlainSelect."""
+
+    CHOICES = [("", "Any action"), ("document.version.downloaded", "Downloaded <file>"), ("x", "X"), ("x", "X again")]
+
+    def test_it_renders_as_djangos_select_for_no_value_a_value_and_an_unknown_one(self):
+        from backend.web.forms import PlainSelect
+
+        for value in (None, "", "document.version.downloaded", "x", "nope"):
+            # given the same choices and value, then the markup is Django's (one option selected at most)
+            mine = PlainSelect(choices=self.CHOICES).render("action", value, {"id": "id_action"})
+            django = forms.Select(choices=self.CHOICES).render("action", value, {"id": "id_action"})
+            self.assertHTMLEqual(mine, django)
+        self.assertEqual(PlainSelect(choices=self.CHOICES).render("action", "x", {}).count(" selected"), 1)
+
+    def test_the_console_filter_form_uses_it(self):
+        from backend.web.compliance_forms import AuditFilterForm
+        from backend.web.forms import PlainSelect
+
+        form = AuditFilterForm({"action": "x"}, actor=None, event_types=self.CHOICES[1:3])
+        self.assertIsInstance(form.fields["action"].widget, PlainSelect)
+        self.assertIn('<option value="x" selected>X</option>', str(form["action"]))

@@ -35,6 +35,7 @@ from backend.web import services
 from backend.web.compliance_forms import AuditFilterForm, DocumentAccessForm, UserAccessForm
 from backend.web.console_names import KINDS, LOOKUPS
 from backend.web.pages import compliance_page, int_or_none
+from backend.web.templatetags.dossier_ui import id_url
 
 PICK_LIMIT = 20
 
@@ -97,17 +98,17 @@ def _document_trail_url(document_id) -> str:
 def _target_url(event, customer_id) -> str:
     kind, target = event.target_type, event.target_id
     if not target or not str(target).isdigit():
-        return reverse("web:customer", args=[customer_id]) if kind in _CUSTOMER_SECTIONS and customer_id else ""
+        return id_url(customer_id, "web:customer") if kind in _CUSTOMER_SECTIONS and customer_id else ""
     if kind == console.DOCUMENT_TARGET:
-        return reverse("web:document", args=[int(target)])
+        return id_url(target, "web:document")
     if kind == "crm.customer":
-        return reverse("web:customer", args=[int(target)])
+        return id_url(target, "web:customer")
     if kind == "crm.servicerecord":
-        return reverse("web:service_record", args=[int(target)])
+        return id_url(target, "web:service_record")
     if kind in ("accounts.user",):
         return _user_access_url(target)
     if kind in _CUSTOMER_SECTIONS and customer_id:
-        return reverse("web:customer", args=[customer_id]) + "#" + _CUSTOMER_SECTIONS[kind]
+        return id_url(customer_id, "web:customer") + "#" + _CUSTOMER_SECTIONS[kind]
     return ""
 
 
@@ -127,14 +128,21 @@ def linked_events(events) -> list:
     customer_ids = {e.customer_id for e in events if e.customer_id}
     names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
     people = people_names(e.actor_id for e in events)
+    # each person's and document's page URL once per page, not reversed again for every event
+    actor_urls = {pk: _user_access_url(pk) for pk in people.keys() | {e.actor_id for e in events if e.actor_id}}
+    trail_urls: dict = {}
     for event in events:
         event.actor_name = people.get(event.actor_id) or event.actor_label
-        event.actor_url = _user_access_url(event.actor_id) if event.actor_id else ""
+        event.actor_url = actor_urls[event.actor_id] if event.actor_id else ""
         event.target_url = _target_url(event, event.customer_id)
-        event.trail_url = (_document_trail_url(event.target_id)
-                           if event.target_type == console.DOCUMENT_TARGET and str(event.target_id).isdigit() else "")
+        if event.target_type == console.DOCUMENT_TARGET and str(event.target_id).isdigit():
+            if event.target_id not in trail_urls:
+                trail_urls[event.target_id] = _document_trail_url(event.target_id)
+            event.trail_url = trail_urls[event.target_id]
+        else:
+            event.trail_url = ""
         event.customer_name = names.get(event.customer_id, f"#{event.customer_id}" if event.customer_id else "")
-        event.customer_url = reverse("web:customer", args=[event.customer_id]) if event.customer_id in names else ""
+        event.customer_url = id_url(event.customer_id, "web:customer") if event.customer_id in names else ""
     return events
 
 
