@@ -624,6 +624,11 @@ SERVICE_MANAGERS = _env_list("SERVICE_MANAGERS", [])
 # A dispatched record the engineer has not confirmed after this many hours goes to the service managers.
 SERVICE_DISPATCH_CONFIRM_HOURS = max(1, _env_int("SERVICE_DISPATCH_CONFIRM_HOURS", 4))
 SERVICE_LEVEL_SCAN_SECONDS = max(30, _env_int("SERVICE_LEVEL_SCAN_SECONDS", 300))
+# One escalation pass handles at most SERVICE_LEVEL_ESCALATIONS_PER_PASS records (oldest due first), in
+# transactions of SERVICE_LEVEL_ESCALATION_BATCH; when more are due, the task queues the next pass at once,
+# so a backlog is caught up in short passes without waiting for the beat.
+SERVICE_LEVEL_ESCALATIONS_PER_PASS = max(1, _env_int("SERVICE_LEVEL_ESCALATIONS_PER_PASS", 2000))
+SERVICE_LEVEL_ESCALATION_BATCH = max(1, _env_int("SERVICE_LEVEL_ESCALATION_BATCH", 500))
 # Compliance alert rules, computed from the audit trail by a beat task every COMPLIANCE_ALERT_SCAN_SECONDS:
 # one user downloading at least COMPLIANCE_ALERT_DOWNLOADS files within COMPLIANCE_ALERT_DOWNLOAD_MINUTES;
 # at least COMPLIANCE_ALERT_DENIALS refusals of one user within COMPLIANCE_ALERT_DENIAL_MINUTES; secret

@@ -48,6 +48,11 @@ def seed(*, reminders: int, due: int, service_records: int, reps: int = 100, cus
                                       department=department, email=f"rep{r:03d}@example.com",
                                       preferred_language="zh-hans" if r % 2 else "en") for r in range(reps)]
         rep_ids = [p.pk for p in people]
+        # the service managers (every active administrator, as none is named): one reads Chinese, one English;
+        # each breach is told to both, in their language, by e-mail (the kinds' default)
+        for n, language in enumerate(("zh-hans", "en")):
+            User.objects.create(username=f"svc-manager-{n}", display_name=f"服务经理 {n}", role=Role.ADMIN,
+                                email=f"svc-manager-{n}@example.com", preferred_language=language)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = replica")
         copy_rows(Customer, ["id", "name", "region", "owner_id", "status", "tier", "owner_since", "created_at",
@@ -97,42 +102,112 @@ def seed(*, reminders: int, due: int, service_records: int, reps: int = 100, cus
 
 
 def beat_pass() -> dict:
-    """One beat pass as the scheduler runs it: the due reminders, then the service levels (when present)."""
+    """One beat pass as the scheduler runs it: the due reminders, then one bounded service-level pass (when
+    present). `more` says whether the service-level task would queue its continuation."""
     from django.urls import reverse
 
     from backend.notifications import triggers
 
     reverse("web:home")  # a long-lived beat worker has its URLs loaded: not a cost of the pass
     timings = {}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     told = triggers.reminders_due()
     timings["reminders_seconds"] = round(time.perf_counter() - started, 3)
     timings["reminders_told"] = told
-    try:
-        from backend.crm.services.service_levels import service_levels_escalate
-    except ImportError:  # the service levels are not there
-        service_levels_escalate = None
-    if service_levels_escalate is not None:
-        started = time.perf_counter()
-        escalated = service_levels_escalate()
-        timings["service_levels_seconds"] = round(time.perf_counter() - started, 3)
-        timings["service_levels_told"] = sum(escalated.values()) if isinstance(escalated, dict) else escalated
-    timings["seconds"] = round(timings["reminders_seconds"] + timings.get("service_levels_seconds", 0), 3)
+    service = service_pass()
+    timings.update(service)
+    timings["seconds"] = round(timings["reminders_seconds"] + service.get("service_levels_seconds", 0), 3)
+    timings["cpu_seconds"] = round(time.process_time() - cpu, 3)
     return timings
+
+
+def _db_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (the server runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def service_pass() -> dict:
+    try:
+        from backend.crm.services.service_levels import service_levels_escalate_pass
+    except ImportError:  # before the passes were bounded (an A/B against an older tree): one unbounded pass
+        try:
+            from backend.crm.services.service_levels import service_levels_escalate
+        except ImportError:  # the service levels are not there
+            return {}
+        db_cpu = _db_cpu()
+        started, cpu = time.perf_counter(), time.process_time()
+        counts = service_levels_escalate()
+        return {"service_levels_seconds": round(time.perf_counter() - started, 3),
+                "service_levels_cpu_seconds": round(time.process_time() - cpu, 3),
+                "service_levels_db_cpu_seconds": round(_db_cpu() - db_cpu, 3),
+                "service_levels_told": sum(counts.values()), "more": False}
+    db_cpu = _db_cpu()
+    started, cpu = time.perf_counter(), time.process_time()
+    result = service_levels_escalate_pass()
+    return {"service_levels_seconds": round(time.perf_counter() - started, 3),
+            "service_levels_cpu_seconds": round(time.process_time() - cpu, 3),
+            "service_levels_db_cpu_seconds": round(_db_cpu() - db_cpu, 3),
+            "service_levels_told": sum(result.counts.values()), "more": result.more}
+
+
+def catch_up(first: dict) -> dict:
+    """The continuations the task queues after a pass that left work: run back to back, as a worker takes them
+    off the queue, with one beat tick arriving meanwhile (an overlapping pass in another connection)."""
+    import threading
+
+    from django.db import connection
+
+    passes = [first]
+    overlap: dict = {}
+
+    def beat_tick():
+        try:
+            overlap.update(service_pass())
+        finally:
+            connection.close()
+
+    tick = threading.Thread(target=beat_tick)
+    started = time.perf_counter()
+    last = first
+    while last.get("more"):
+        last = service_pass()
+        passes.append(last)
+        if len(passes) == 2:
+            tick.start()
+    if tick.ident is not None:
+        tick.join()
+    service = [p for p in passes if "service_levels_seconds" in p]
+    return {"passes": len(passes), "seconds": round(first["seconds"] + time.perf_counter() - started, 3),
+            "cpu_seconds": round(sum(p.get("service_levels_cpu_seconds", 0) for p in passes), 3),
+            "db_cpu_seconds": round(sum(p.get("service_levels_db_cpu_seconds", 0) for p in passes), 3),
+            "max_pass_seconds": max([first["seconds"]] + [p["service_levels_seconds"] for p in service[1:]]),
+            "told": sum(p.get("service_levels_told", 0) for p in passes) + overlap.get("service_levels_told", 0),
+            "overlapping_pass": overlap}
 
 
 def measure(facts: dict) -> dict:
     from django.db.models import Count
 
+    from backend.audit.models import AuditEvent
     from backend.notifications import tasks
-    from backend.notifications.mail import send_delivery
     from backend.notifications.models import Notification
+    from backend.notifications.mail import send_delivery
 
     # As in production, the pass queues its e-mails for the workers (here a list stands for the broker);
     # sending them is the workers' time, measured apart on a sample.
     queued: list[int] = []
     tasks.deliver.delay = queued.append
     first = beat_pass()
+    catchup = catch_up(first)
     first["emails_queued"] = len(queued)
     second = beat_pass()
     second["emails_queued"] = len(queued) - first["emails_queued"]
@@ -143,33 +218,56 @@ def measure(facts: dict) -> dict:
               "ms_per_email": round(1000 * (time.perf_counter() - started) / max(1, len(sample)), 1)}
     duplicates = (Notification.objects.exclude(once_key=None).values("kind", "recipient_id", "once_key")
                   .annotate(n=Count("id")).filter(n__gt=1).count())
+    escalated = AuditEvent.objects.filter(event_type="crm.service.escalated")
+    audited_twice = (escalated.values("target_id", "detail__reason").annotate(n=Count("id")).filter(n__gt=1)
+                     .count())
     reminders_recorded = Notification.objects.filter(kind="sales.reminder_due").count()
-    return {"first": first, "second": second, "worker": worker, "duplicates": duplicates,
-            "reminders_recorded": reminders_recorded,
-            "ok": (duplicates == 0 and reminders_recorded == facts["due"] and second["reminders_told"] == 0
-                   and not second.get("service_levels_told") and second["emails_queued"] == 0)}
+    escalation_notices = Notification.objects.filter(kind__in=("service.sla_breached",
+                                                               "service.dispatch_unconfirmed")).count()
+    return {"first": first, "catch_up": catchup, "second": second, "worker": worker, "duplicates": duplicates,
+            "audited_twice": audited_twice, "escalations_audited": escalated.count(),
+            "escalation_notices": escalation_notices, "reminders_recorded": reminders_recorded,
+            "ok": (duplicates == 0 and audited_twice == 0 and reminders_recorded == facts["due"]
+                   and escalated.count() == catchup["told"] and escalation_notices == 2 * catchup["told"]
+                   and second["reminders_told"] == 0 and not second.get("service_levels_told")
+                   and second["emails_queued"] == 0)}
 
 
 def section(facts: dict, result: dict) -> str:
-    first, second = result["first"], result["second"]
+    first, second, catchup = result["first"], result["second"], result["catch_up"]
+    per_pass = facts.get("per_pass")
     rows = [("first pass (notifies)", f"{first['reminders_seconds']:.2f} s", first["reminders_told"],
              f"{first.get('service_levels_seconds', 0):.2f} s", first.get("service_levels_told", "—"),
              f"{first['seconds']:.2f} s"),
-            ("second pass (nothing new)", f"{second['reminders_seconds']:.2f} s", second["reminders_told"],
+            (f"catch-up: {catchup['passes']} passes back to back", "", "",
+             f"longest {catchup['max_pass_seconds']:.2f} s", catchup["told"], f"{catchup['seconds']:.2f} s"),
+            ("next beat pass (nothing new)", f"{second['reminders_seconds']:.2f} s", second["reminders_told"],
              f"{second.get('service_levels_seconds', 0):.2f} s", second.get("service_levels_told", "—"),
              f"{second['seconds']:.2f} s")]
-    verdict = "met" if max(first["seconds"], second["seconds"]) <= TARGET_SECONDS else "missed"
+    longest = max(catchup["max_pass_seconds"], first["seconds"], second["seconds"])
+    verdict = "met" if longest <= TARGET_SECONDS else "missed"
+    told = max(1, catchup["told"])
     return "\n".join([
         "## Notification beat pass",
         "",
         f"{facts['reminders']:,} reminders ({facts['due']:,} due within the last hour), "
-        f"{facts['service_records']:,} open service records, {facts['reps']} reps. `python -m bench.beat`.",
+        f"{facts['service_records']:,} open service records, {facts['reps']} reps, 2 service managers (one reads "
+        f"Chinese, one English; each breach is told to both, in the inbox and by e-mail). `python -m bench.beat`"
+        f"{f' --per-pass {per_pass}' if per_pass else ''}; load {result.get('load', '?')}.",
         "",
-        markdown_table(["pass", "reminders", "told", "service levels", "told", "total"], rows),
+        markdown_table(["pass", "reminders", "told", "service levels", "escalated", "total"], rows),
         "",
-        f"Target ≤ {TARGET_SECONDS:.0f} s per pass: {verdict}. Notifications recorded twice: {result['duplicates']}; "
-        f"reminder notifications: {result['reminders_recorded']:,} for {facts['due']:,} due reminders. "
-        f"The first pass queued {first['emails_queued']:,} e-mails for the workers (the second none: "
+        f"Target ≤ {TARGET_SECONDS:.0f} s per pass: {verdict} (longest pass {longest:.2f} s; a pass escalates at "
+        f"most {facts.get('per_pass_setting', '?'):,} records and queues the next at once when more are due; the "
+        f"whole catch-up of {catchup['told']:,} escalations took {catchup['seconds']:.1f} s, "
+        f"{1000 * catchup['seconds'] / told:.2f} ms each; CPU {1000 * catchup['cpu_seconds'] / told:.2f} ms in the "
+        f"worker and {1000 * catchup['db_cpu_seconds'] / told:.2f} ms in PostgreSQL each, without the overlapping "
+        f"pass). One beat pass overlapped the catch-up and escalated "
+        f"{catchup['overlapping_pass'].get('service_levels_told', 0):,}. Notifications recorded twice: "
+        f"{result['duplicates']}; escalations audited twice: {result['audited_twice']} "
+        f"({result['escalations_audited']:,} audited, {result['escalation_notices']:,} notices); reminder "
+        f"notifications: {result['reminders_recorded']:,} for {facts['due']:,} due reminders. "
+        f"The passes queued {first['emails_queued']:,} e-mails for the workers (the next beat pass none: "
         f"{second['emails_queued']}); a worker sent {result['worker']['sent']} of a sample of "
         f"{result['worker']['sample']} at {result['worker']['ms_per_email']} ms each (Django's file backend).",
     ])
@@ -183,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json")
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--per-pass", type=int, help="SERVICE_LEVEL_ESCALATIONS_PER_PASS for this run")
     args = parser.parse_args(argv)
     with cleanup_on_exit() as stack:
         workdir = make_workdir(stack, "bench-beat-", keep=args.keep)
@@ -192,7 +291,14 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         facts = seed(reminders=args.reminders, due=args.due, service_records=args.service_records)
         facts["seed_seconds"] = round(time.perf_counter() - started, 1)
+        from django.conf import settings
+
+        if args.per_pass:
+            settings.SERVICE_LEVEL_ESCALATIONS_PER_PASS = args.per_pass
+        facts["per_pass"] = args.per_pass
+        facts["per_pass_setting"] = getattr(settings, "SERVICE_LEVEL_ESCALATIONS_PER_PASS", 0)
         result = measure(facts)
+        result["load"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         close_django_connections()
     text = section(facts, result)
     print(text)

@@ -7,10 +7,17 @@ from celery import shared_task
 
 @shared_task(name="crm.service_levels_escalate")
 def service_levels_escalate() -> dict:
-    """Every SERVICE_LEVEL_SCAN_SECONDS: escalate breached and unconfirmed service records, once each."""
-    from backend.crm.services.service_levels import service_levels_escalate as escalate
+    """Every SERVICE_LEVEL_SCAN_SECONDS: escalate breached and unconfirmed service records, once each, at most
+    SERVICE_LEVEL_ESCALATIONS_PER_PASS in one pass. When more are due, the next pass is queued at once (after
+    this one's last commit), so a backlog does not wait for the beat; an overlapping pass takes other rows."""
+    from django.db import transaction
 
-    return escalate()
+    from backend.crm.services.service_levels import service_levels_escalate_pass
+
+    result = service_levels_escalate_pass()
+    if result.more:
+        transaction.on_commit(lambda: service_levels_escalate.delay())
+    return result.counts
 
 
 @shared_task(name="crm.import_commit", ignore_result=True)

@@ -334,6 +334,100 @@ def test_escalating_many_records_costs_the_same_queries_as_escalating_a_few(peop
     assert len(_notified("service.sla_breached")) == 10
 
 
+# --- bounded passes ---------------------------------------------------------------------------------------------
+
+
+def _overdue(people, count):
+    """`count` urgent issues whose response is overdue, the later opened due the earlier (so that the order
+    of due times is not the order of ids)."""
+    records = [_open(people) for _ in range(count)]
+    base = min(r.created_at for r in records) - 2 * HOUR
+    for n, record in enumerate(records):
+        ServiceRecord.objects.filter(pk=record.pk).update(response_due_at=base + (count - n) * dt.timedelta(minutes=1))
+    return [ServiceRecord.objects.get(pk=r.pk) for r in records]
+
+
+def test_a_pass_escalates_at_most_its_limit_oldest_first_and_the_next_goes_on(people, settings):
+    # given a named manager, passes of at most 3 escalations in transactions of 2, and 7 overdue records
+    from backend.crm.services.service_levels import service_levels_escalate_pass
+
+    settings.SERVICE_MANAGERS = [people["engineer"].username]
+    settings.SERVICE_LEVEL_ESCALATIONS_PER_PASS, settings.SERVICE_LEVEL_ESCALATION_BATCH = 3, 2
+    _targets(people, urgent_issue=(60, 480))
+    records = _overdue(people, 7)
+    later = max(r.response_due_at for r in records) + HOUR
+    by_due = sorted(records, key=lambda r: (r.response_due_at, r.pk))
+
+    # when the passes run one after the other
+    passes = []
+    while True:
+        result = service_levels_escalate_pass(now=later)
+        passes.append((result.counts["response"], result.more))
+        if not result.more:
+            break
+
+    # then each escalates at most 3, says whether more are due, and the records went oldest due first
+    assert passes == [(3, True), (3, True), (1, False)]
+    assert by_due == list(reversed(records))
+    events = AuditEvent.objects.filter(event_type="crm.service.escalated").order_by("id")
+    assert [int(e.target_id) for e in events] == [r.pk for r in by_due]
+    # and every record was told and recorded once, whatever the passes
+    assert len(_notified("service.sla_breached")) == 7
+    assert service_levels_escalate_pass(now=later + HOUR).counts["response"] == 0
+
+
+def test_the_beat_task_queues_the_next_pass_while_more_are_due(people, settings,
+                                                                django_capture_on_commit_callbacks):
+    # given passes of at most 2 and 5 overdue records
+    from backend.crm import tasks
+
+    settings.SERVICE_MANAGERS = [people["engineer"].username]
+    settings.SERVICE_LEVEL_ESCALATIONS_PER_PASS = 2
+    _targets(people, urgent_issue=(60, 480))
+    _overdue(people, 5)
+
+    # when the beat task runs, then it escalates 2 and queues its continuation after commit
+    def continuations(callbacks):
+        return [c for c in callbacks if c.__qualname__.startswith("service_levels_escalate.")]
+
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.service_levels_escalate() == {"response": 2, "resolution": 0, "unconfirmed": 0}
+    assert len(continuations(queued)) == 1
+    assert AuditEvent.objects.filter(event_type="crm.service.escalated").count() == 2
+
+    # and when the continuation runs (eagerly here, as a worker would), it goes on until none is due
+    with django_capture_on_commit_callbacks(execute=True):
+        continuations(queued)[0]()
+    assert AuditEvent.objects.filter(event_type="crm.service.escalated").count() == 5
+    # and a pass that leaves nothing queues nothing
+    with django_capture_on_commit_callbacks() as after:
+        assert tasks.service_levels_escalate() == {"response": 0, "resolution": 0, "unconfirmed": 0}
+    assert continuations(after) == []
+
+
+def test_a_batch_tells_each_manager_in_their_own_language(people, settings):
+    # given two managers, one reading Chinese and one English, and an overdue urgent issue
+    from django.utils import translation
+
+    chinese = UserFactory(username="liu.yang", role="service", preferred_language="zh-hans")
+    english = UserFactory(username="amy.lee", role="service", preferred_language="en")
+    settings.SERVICE_MANAGERS = [chinese.username, english.username]
+    _targets(people, urgent_issue=(60, 480))
+    record = _open(people)
+
+    # when the beat escalates it
+    service_levels_escalate(now=record.created_at + 2 * HOUR)
+
+    # then each is told in their language, priority included
+    notes = {note.recipient: note for note in _notified("service.sla_breached")}
+    assert notes[chinese].title == f"未按时派工：{record.title}（{people['customer']}）"
+    assert "紧急" in notes[chinese].body
+    with translation.override("en"):
+        assert notes[english].title == f"Not dispatched in time: {record.title} ({people['customer']})"
+    assert "(Urgent)" in notes[english].body
+    assert notes[chinese].link == notes[english].link == f"/service/{record.pk}/"
+
+
 def test_the_api_gives_each_record_its_due_times_and_breach(people):
     from tests.fixtures.clients import api_client
 

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from backend.access.policy.crm import may_set_service_levels
 from backend.audit import services as audit
@@ -34,7 +35,6 @@ from backend.crm.models import DispatchState, Priority, ServiceLevelTarget, Serv
 # A target is at most a year (in minutes): anything longer is a typing mistake.
 MAX_MINUTES = 366 * 24 * 60
 OPEN_STATES = (DispatchState.NOT_DISPATCHED, DispatchState.DISPATCHED, DispatchState.CONFIRMED)
-ESCALATION_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -136,12 +136,13 @@ def service_level_stamp(record: ServiceRecord) -> ServiceRecord:
 
 @dataclass(frozen=True)
 class Escalation:
-    """One kind of escalation: which records it finds, the stamp that makes it happen once, and the
-    notification kind it is told with."""
+    """One kind of escalation: which records it finds (in the order of the column its partial index keeps),
+    the stamp that makes it happen once, and the notification kind it is told with."""
 
     reason: str  # "response", "resolution", "unconfirmed"
     stamp: str
     kind: str
+    column: str  # the time it is due by: the key of its keyset order, with the pk
 
     def due(self, now: dt.datetime):
         if self.reason == "response":
@@ -154,44 +155,108 @@ class Escalation:
         return ServiceRecord.objects.filter(dispatch_state=DispatchState.DISPATCHED,
                                             dispatch_escalated_at__isnull=True, dispatched_at__lt=limit)
 
+    def after(self, queryset, key: tuple[dt.datetime, int] | None):
+        """The rows of `queryset` after `key` (due time, pk) in keyset order: the index scan starts there,
+        past the rows this pass has stamped (their entries stay in the index until vacuum)."""
+        if key is None:
+            return queryset
+        moment, pk = key
+        return queryset.filter(**{f"{self.column}__gte": moment}).filter(
+            Q(**{f"{self.column}__gt": moment}) | Q(pk__gt=pk))
+
 
 ESCALATIONS = (
-    Escalation("response", "response_escalated_at", "service.sla_breached"),
-    Escalation("resolution", "resolution_escalated_at", "service.sla_breached"),
-    Escalation("unconfirmed", "dispatch_escalated_at", "service.dispatch_unconfirmed"),
+    Escalation("response", "response_escalated_at", "service.sla_breached", "response_due_at"),
+    Escalation("resolution", "resolution_escalated_at", "service.sla_breached", "resolution_due_at"),
+    Escalation("unconfirmed", "dispatch_escalated_at", "service.dispatch_unconfirmed", "dispatched_at"),
 )
 
 
-def service_levels_escalate(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Escalate every record that is due for it, once each (the beat task). Returns counts by reason."""
+@dataclass(frozen=True)
+class EscalationPass:
+    """What one bounded pass did: escalations by reason, and whether more were due when it stopped."""
+
+    counts: dict[str, int]
+    more: bool
+
+
+def service_levels_escalate(*, now: dt.datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """One beat pass: escalate the records due for it, once each, at most `limit`
+    (SERVICE_LEVEL_ESCALATIONS_PER_PASS) of them. Returns counts by reason; see service_levels_escalate_pass
+    for whether more remain."""
+    return service_levels_escalate_pass(now=now, limit=limit).counts
+
+
+def service_levels_escalate_pass(*, now: dt.datetime | None = None, limit: int | None = None) -> EscalationPass:
+    """Escalate at most `limit` records (SERVICE_LEVEL_ESCALATIONS_PER_PASS), the kinds in turn, each kind's
+    records oldest due first (keyset order), in transactions of SERVICE_LEVEL_ESCALATION_BATCH; `more` says
+    whether some were left for the next pass (the beat task then queues it at once). Bounded so that one
+    pass stays short whatever the backlog (a first run on a big desk, a long outage of the beat)."""
     now = now or timezone.now()
+    budget = max(1, settings.SERVICE_LEVEL_ESCALATIONS_PER_PASS if limit is None else limit)
+    batch = max(1, min(settings.SERVICE_LEVEL_ESCALATION_BATCH, budget))
+    context = _PassContext()
     counts = {}
+    more = False
     for escalation in ESCALATIONS:
-        counts[escalation.reason] = _escalate_all(escalation, now)
-    return counts
+        if budget <= 0:
+            # nothing left of the budget: only ask whether this kind has work waiting (one indexed query)
+            counts[escalation.reason] = 0
+            more = more or escalation.due(now).exists()
+            continue
+        done, left = _escalate_some(escalation, now, budget=budget, batch=batch, context=context)
+        counts[escalation.reason] = done
+        budget -= done
+        more = more or left
+    return EscalationPass(counts=counts, more=more)
 
 
-def _escalate_all(escalation: Escalation, now: dt.datetime) -> int:
-    from backend.crm.selectors.service_levels import service_managers
+class _PassContext:
+    """What a pass reads once: the service managers (after the first due record, so a quiet pass costs one
+    query per kind)."""
 
-    managers = None
+    def __init__(self):
+        self._managers = None
+
+    @property
+    def managers(self):
+        from backend.crm.selectors.service_levels import service_managers
+
+        if self._managers is None:
+            self._managers = service_managers()
+        return self._managers
+
+
+def _escalate_some(escalation: Escalation, now: dt.datetime, *, budget: int, batch: int,
+                   context: _PassContext) -> tuple[int, bool]:
+    """Escalate up to `budget` records of one kind. Returns (how many, whether more are due)."""
     done = 0
+    key = None
     while True:
+        size = min(batch, budget - done)
+        if size <= 0:
+            return done, escalation.after(escalation.due(now), key).exists()
         with transaction.atomic():
-            # skip_locked: an overlapping run takes other rows; the stamp keeps a row from coming back
-            batch = list(escalation.due(now).select_for_update(skip_locked=True, of=("self",))
-                         .select_related("customer", "engineer").order_by("pk")[:ESCALATION_BATCH])
-            if not batch:
-                return done
-            if managers is None:
-                managers = service_managers()
-            ServiceRecord.objects.filter(pk__in=[r.pk for r in batch]).update(**{escalation.stamp: now})
-            for record in batch:
+            # skip_locked: an overlapping pass takes other rows; the stamp keeps a row from coming back (a
+            # locking read re-checks a row another pass stamped and committed meanwhile)
+            rows = list(escalation.after(escalation.due(now), key)
+                        .select_for_update(skip_locked=True, of=("self",))
+                        .select_related("customer", "engineer").order_by(escalation.column, "pk")[:size])
+            if not rows:
+                return done, False
+            managers = context.managers
+            ServiceRecord.objects.filter(pk__in=[r.pk for r in rows]).update(**{escalation.stamp: now})
+            for record in rows:
                 setattr(record, escalation.stamp, now)
             # a batch is told and recorded at once: one notification insert, one chain lock and insert
-            _tell_managers(escalation, batch, managers)
-            audit.record_many([_escalation_entry(escalation, record, managers) for record in batch])
-            done += len(batch)
+            _tell_managers(escalation, rows, managers)
+            audit.record_many([_escalation_entry(escalation, record, managers) for record in rows])
+        done += len(rows)
+        last = rows[-1]
+        key = (getattr(last, escalation.column), last.pk)
+        if len(rows) < size:
+            # fewer than asked: the rest are taken by an overlapping pass or not due
+            return done, False
 
 
 def _due(escalation: Escalation, record: ServiceRecord) -> dt.datetime | None:
@@ -232,19 +297,40 @@ def _link(record: ServiceRecord) -> str:
     return reverse("web:service_record", args=[record.pk])
 
 
-def _tell_managers(escalation: Escalation, records: list[ServiceRecord], managers) -> None:
-    """Tell the service managers, once per record and reason."""
-    from backend.notifications.services import Notice, notify_many
+def _link_pattern() -> tuple[str, str]:
+    """The record page's path before and after its pk: reverse() once a batch, not once per record."""
+    sentinel = "987654321"
+    before, after = reverse("web:service_record", args=[int(sentinel)]).split(sentinel, 1)
+    return before, after
 
-    notices = []
+
+def _tell_managers(escalation: Escalation, records: list[ServiceRecord], managers) -> None:
+    """Tell the service managers, once per record and reason, each in their language: the batch's texts are
+    rendered once per language (the message and the priorities translated once, then filled per record)."""
+    from backend.notifications.services import Notice, notify_many, user_language
+
+    if not records or not managers:
+        return
+    facts = []
     for record in records:
-        params = {"title": record.title, "customer": str(record.customer), "number": record.pk,
-                  "engineer": str(record.engineer) if record.engineer_id else "—",
-                  "priority": Priority(record.priority).label, "due": _when(_due(escalation, record))}
+        facts.append(({"title": record.title, "customer": str(record.customer), "number": record.pk,
+                       "engineer": str(record.engineer) if record.engineer_id else "—",
+                       "due": _when(_due(escalation, record))}, record.priority))
+    texts: dict[str, list[tuple[str, str]]] = {}
+    for language in {user_language(manager) for manager in managers}:
+        with translation.override(language):
+            title, body = gettext(ESCALATION_TITLES[escalation.reason]), gettext(ESCALATION_BODIES[escalation.reason])
+            priorities = {value: str(label) for value, label in Priority.choices}
+        texts[language] = [(title % {**params, "priority": priorities[priority]},
+                            body % {**params, "priority": priorities[priority]}) for params, priority in facts]
+    notices = []
+    before, after = _link_pattern()
+    for n, record in enumerate(records):
+        link = f"{before}{record.pk}{after}"
+        once_key = f"{escalation.reason}:{record.pk}"
         notices.extend(
-            Notice(recipient_id=manager.pk, title=(ESCALATION_TITLES[escalation.reason], params),
-                   body=(ESCALATION_BODIES[escalation.reason], params), link=_link(record), target=record,
-                   once_key=f"{escalation.reason}:{record.pk}")
+            Notice(recipient_id=manager.pk, title=texts[user_language(manager)][n][0],
+                   body=texts[user_language(manager)][n][1], link=link, target=record, once_key=once_key)
             for manager in managers)
     notify_many(kind=escalation.kind, notices=notices)
 
