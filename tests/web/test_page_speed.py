@@ -99,3 +99,24 @@ def test_home_lists_my_open_quotes_newest_first_each_with_its_total(world):
     assert all(quote.customer.name for quote in quotes)
     html = response.content.decode()
     assert "¥1,890.00" in html and "¥180.00" in html
+
+
+def _menu(html: str) -> str:
+    return html[html.index('<nav class="nav"'):html.index("</nav>", html.index('<nav class="nav"'))]
+
+
+def test_the_main_menu_follows_each_readers_entries_section_and_language(world):
+    # given the menu has been made for a rep on the customers page, in English
+    rep_customers = _menu(client_for(world.rep).get("/customers/").content.decode())
+
+    # when compliance opens the same page, the rep opens another section, and the rep reads in Chinese
+    compliance_customers = _menu(client_for(world.compliance).get("/customers/").content.decode())
+    rep_home = _menu(client_for(world.rep).get("/").content.decode())
+    rep_chinese = _menu(client_for(world.rep, "zh-hans").get("/customers/").content.decode())
+
+    # then each menu has its own reader's entries, marks its own section and speaks its own language
+    assert "/compliance/" not in rep_customers and "/compliance/" in compliance_customers
+    assert 'data-testid="nav-legal-holds"' in compliance_customers
+    assert 'href="/customers/" aria-current="page"' in rep_customers
+    assert 'href="/customers/" aria-current="page"' not in rep_home and 'href="/" aria-current="page"' in rep_home
+    assert "Customers" in rep_customers and "客户" in rep_chinese and "Customers" not in rep_chinese
