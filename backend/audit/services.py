@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Model
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from backend.audit.context import current_request_context
@@ -120,34 +121,49 @@ def record_many(entries: Iterable[Entry]) -> list[AuditEvent]:
     transaction, as ``record()`` is. Returns the events ([] when AUDIT_ENABLED is off)."""
     if not getattr(settings, "AUDIT_ENABLED", True):
         return []
-    context = current_request_context()
+    context_fields = _context_fields(current_request_context())
     actors: dict[int, tuple[Any, str]] = {}
-    events: list[AuditEvent] = []
+    rows: list[dict[str, Any]] = []
     for entry in entries:
         actor_key = id(entry.actor)
         if actor_key not in actors:
             actors[actor_key] = _actor_fields(entry.actor)
-        events.append(_event(
-            entry.event_type, actor_fields=actors[actor_key], context=context, target=entry.target,
+        rows.append(_event_values(
+            entry.event_type, actor_fields=actors[actor_key], context_fields=context_fields, target=entry.target,
             outcome=entry.outcome, detail=entry.detail, customer_id=entry.customer_id,
             target_type=entry.target_type, target_id=entry.target_id, target_label=entry.target_label))
-    if not events:
+    if not rows:
         return []
     alias = router.db_for_write(AuditEvent)
     with transaction.atomic(using=alias, savepoint=False):
         head_id, head_hash = _lock_chain_and_read_head(alias)
         now = timezone.now()
         hasher = _BatchHasher(now)
-        for event in events:
+        for values in rows:
             head_id += 1
-            event.id = head_id
-            event.prev_hash = head_hash
-            event.occurred_at = now
-            event.hash = head_hash = hasher.hash(event)
-        _insert_all(alias, events, detail_texts=hasher.detail_texts)
-        count = len(events)
+            values["id"] = head_id
+            values["prev_hash"] = head_hash
+            values["occurred_at"] = now
+            values["hash"] = head_hash = hasher.hash(values)
+        _insert_all(alias, rows, detail_texts=hasher.detail_texts)
+        count = len(rows)
         transaction.on_commit(lambda: AUDIT_EVENTS.inc(count), using=alias)
-    return events
+    return [_saved_event(values, alias) for values in rows]
+
+
+_DEFAULTS = {field.attname: field.get_default() for field in AuditEvent._meta.concrete_fields}
+
+
+def _saved_event(values: dict[str, Any], alias: str) -> AuditEvent:
+    """The event just written, as a model instance holding exactly `values` (as a read from the database
+    gives it), built without Model.__init__: a batch of an import has hundreds of thousands."""
+    event = AuditEvent.__new__(AuditEvent)
+    event.__dict__.update(_DEFAULTS)
+    event.__dict__.update(values)
+    state = ModelState()
+    state.adding, state.db = False, alias
+    event._state = state
+    return event
 
 
 # --- the batch's hashing: the bytes of backend.audit.models.canonical_bytes, made faster -------------------
@@ -187,40 +203,57 @@ class _BatchHasher:
             text = self._memo[key] = _json_text(value)
         return text
 
-    def canonical_bytes(self, event: AuditEvent) -> bytes:
-        if event.occurred_at != self._occurred_at:
+    def canonical_bytes(self, event: Mapping[str, Any] | AuditEvent) -> bytes:
+        """`event`: an event's values by attribute name (as _event_values gives them), or the event."""
+        values = event if isinstance(event, Mapping) else vars(event)
+        if values["occurred_at"] != self._occurred_at:
             raise ValueError("an event of another batch")
         shared = self._shared
         parts = {
             **self._constant,
-            "id": _JSON(int(event.id)),
-            "event_type": shared("event_type", event.event_type),
-            "actor_id": shared("actor_id", _hashed_int(event.actor_id)),
-            "actor_label": shared("actor_label", event.actor_label),
-            "ip": shared("ip", _hashed_ip(event.ip)),
-            "user_agent": shared("user_agent", event.user_agent),
-            "request_id": shared("request_id", event.request_id),
-            "target_type": shared("target_type", event.target_type),
-            "target_id": _json_text(event.target_id),
-            "target_label": _json_text(event.target_label),
-            "customer_id": _JSON(_hashed_int(event.customer_id)),
-            "outcome": shared("outcome", event.outcome),
-            # _event() stored the canonical form already; canonical_json_value() of it is the same value
-            "detail": _JSON(event.detail),
-            "prev_hash": _json_text(event.prev_hash),
+            "id": _JSON(int(values["id"])),
+            "event_type": shared("event_type", values["event_type"]),
+            "actor_id": shared("actor_id", _hashed_int(values["actor_id"])),
+            "actor_label": shared("actor_label", values["actor_label"]),
+            "ip": shared("ip", _hashed_ip(values["ip"])),
+            "user_agent": shared("user_agent", values["user_agent"]),
+            "request_id": shared("request_id", values["request_id"]),
+            "target_type": shared("target_type", values["target_type"]),
+            "target_id": _json_text(values["target_id"]),
+            "target_label": _json_text(values["target_label"]),
+            "customer_id": _JSON(_hashed_int(values["customer_id"])),
+            "outcome": shared("outcome", values["outcome"]),
+            # _event_values() keeps the canonical form already; canonical_json_value() of it is the same value
+            "detail": _JSON(values["detail"]),
+            "prev_hash": _json_text(values["prev_hash"]),
         }
         self.detail_texts.append(parts["detail"])
         return ("{" + ",".join(f'"{name}":{parts[name]}' for name in _HASHED_KEYS) + "}").encode("utf-8")
 
-    def hash(self, event: AuditEvent) -> str:
+    def hash(self, event: Mapping[str, Any] | AuditEvent) -> str:
         digest = self._keyed.copy()
         digest.update(self.canonical_bytes(event))
         return digest.hexdigest()
 
 
+def _context_fields(context) -> tuple[str | None, str, str]:
+    """The request context's ip, user agent and request id as an event stores them."""
+    return canonical_ip(context.ip), _text(context.user_agent, 400), _text(context.request_id, 64)
+
+
 def _event(event_type: str, *, actor_fields: tuple[Any, str], context, target, outcome, detail, customer_id,
            target_type, target_id, target_label) -> AuditEvent:
     """An unsaved, unchained event with record()'s checks and record()'s field values."""
+    values = _event_values(event_type, actor_fields=actor_fields, context_fields=_context_fields(context),
+                           target=target, outcome=outcome, detail=detail, customer_id=customer_id,
+                           target_type=target_type, target_id=target_id, target_label=target_label)
+    # By position, in the model's column order (Django's fast path; id, time and hashes are set under the lock).
+    return AuditEvent(*[values.get(name) for name in _ATTNAMES])
+
+
+def _event_values(event_type: str, *, actor_fields: tuple[Any, str], context_fields, target, outcome, detail,
+                  customer_id, target_type, target_id, target_label) -> dict[str, Any]:
+    """An event's stored values but its id, time and hashes, checked as record() checks them."""
     if not is_registered(event_type):
         raise ValueError(
             f"unknown audit event type {event_type!r}; register it in the app's audit_events module"
@@ -241,13 +274,14 @@ def _event(event_type: str, *, actor_fields: tuple[Any, str], context, target, o
         if target_label is None:
             target_label = str(target)
     actor_id, actor_label = actor_fields
-    values = {
+    ip, user_agent, request_id = context_fields
+    return {
         "event_type": event_type,
         "actor_id": actor_id,
         "actor_label": actor_label,
-        "ip": canonical_ip(context.ip),
-        "user_agent": _text(context.user_agent, 400),
-        "request_id": _text(context.request_id, 64),
+        "ip": ip,
+        "user_agent": user_agent,
+        "request_id": request_id,
         "target_type": _text(target_type, 100),
         "target_id": _text(target_id, 64),
         "target_label": _text(target_label, 200),
@@ -255,36 +289,35 @@ def _event(event_type: str, *, actor_fields: tuple[Any, str], context, target, o
         "outcome": str(outcome),
         "detail": canonical_json_value(detail),
     }
-    # By position, in the model's column order (Django's fast path; id, time and hashes are set under the lock).
-    return AuditEvent(*[values.get(name) for name in _ATTNAMES])
 
 
 _COLUMNS = ("id", "occurred_at", "event_type", "actor_id", "actor_label", "ip", "user_agent", "request_id",
             "target_type", "target_id", "target_label", "customer_id", "outcome", "detail", "prev_hash", "hash")
 
 
-def _insert_all(alias: str, events: list[AuditEvent], detail_texts: list[str] | None = None) -> None:
-    """One insert of chained events: COPY on PostgreSQL (the head's statement trigger fires once, as for
-    an INSERT ... SELECT), bulk_create elsewhere. The detail is stored as the JSON the model would write."""
+def _insert_all(alias: str, rows: list[dict[str, Any]], detail_texts: list[str] | None = None) -> None:
+    """One insert of chained events (their values by attribute name): COPY on PostgreSQL (the head's
+    statement trigger fires once, as for an INSERT ... SELECT), bulk_create elsewhere. The detail is stored as
+    the JSON the model would write."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        AuditEvent.objects.using(alias).bulk_create(events, batch_size=500)
+        AuditEvent.objects.using(alias).bulk_create(
+            [AuditEvent(**{name: values.get(name, _DEFAULTS[name]) for name in _ATTNAMES}) for values in rows],
+            batch_size=500)
         return
     encoder = AuditEvent._meta.get_field("detail").encoder
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)
+    if detail_texts is None or len(detail_texts) != len(rows):
+        detail_texts = [json.dumps(values["detail"], cls=encoder) for values in rows]
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names only
-            if detail_texts is None or len(detail_texts) != len(events):
-                detail_texts = [json.dumps(event.detail, cls=encoder) for event in events]
-            for event, detail in zip(events, detail_texts):
+            for values, detail in zip(rows, detail_texts):
                 copy.write_row((
-                    event.id, event.occurred_at, event.event_type, event.actor_id, event.actor_label, event.ip,
-                    event.user_agent, event.request_id, event.target_type, event.target_id, event.target_label,
-                    event.customer_id, event.outcome, detail, event.prev_hash, event.hash))
-    for event in events:
-        event._state.adding = False
-        event._state.db = alias
+                    values["id"], values["occurred_at"], values["event_type"], values["actor_id"],
+                    values["actor_label"], values["ip"], values["user_agent"], values["request_id"],
+                    values["target_type"], values["target_id"], values["target_label"], values["customer_id"],
+                    values["outcome"], detail, values["prev_hash"], values["hash"]))
 
 
 def _actor_fields(actor) -> tuple[Any, str]:
