@@ -357,7 +357,14 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="order_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="order_customer_idx"),
+            # The orders the reports' receivable totals do not answer for on a day (a due date or a payment
+            # after it, or signed after it: selectors/reports.py _not_answered_q), found by these three.
+            models.Index(fields=["balance_last_due_on"], name="order_last_due_idx"),
+            models.Index(fields=["balance_last_paid_on"], name="order_last_paid_idx"),
+            models.Index(fields=["signed_date"], name="order_signed_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -1129,3 +1136,27 @@ class RepDayFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.rep_id} {self.currency}"
+
+
+class ReceivableTotals(models.Model):
+    """Per order owner, customer and currency, the sums of the orders' stored balances (not cancelled):
+    how many, the lines' total, what is paid, and what is invoiced and unpaid on the orders that will be
+    overdue (`balance_overdue_since` set). Derived, never decided: kept by the order, invoice and payment
+    services as increments in the transaction that changes a balance (services/report_rollups.py),
+    backfilled by migration crm 0018. The reports read receivables from these ~one row per customer and
+    correct them with the few orders whose balance does not answer for the day asked about (a due date
+    or a payment after it, or signed after it), instead of summing every order."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    orders = models.IntegerField(default=0)
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    open_invoiced = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "customer", "currency"], name="receivabletotals_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.customer_id} {self.currency}"

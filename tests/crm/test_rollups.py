@@ -1,8 +1,9 @@
-"""The reports' rollup (RepDayFigures: per day, rep and currency, sales and orders signed, collections,
-invoices issued, approved expenses): kept by the order, invoice, payment and expense services in their
-transaction, equal after every kind of write to what the rows say (rollups_from_rows, the backfill's
-own sums), and the figures the reports page reads from it equal to the rows' figures; a past period
-reads the same whatever is written later."""
+"""The reports' rollups (RepDayFigures: per day, rep and currency, sales and orders signed, collections,
+invoices issued, approved expenses; ReceivableTotals: per owner, customer and currency, the sums of the
+orders' balances): kept by the order, invoice, payment and expense services in their transaction, equal
+after every kind of write to what the rows say (the backfill's own sums), and the figures the reports
+page reads from them equal to the rows' figures, receivables included, on any day; a past period reads
+the same whatever is written later."""
 
 from __future__ import annotations
 
@@ -10,15 +11,32 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
-from backend.crm.models import Expense, ExpenseStatus, Invoice, OrderLine, OrderStatus, Payment, RepDayFigures
+from backend.crm.models import (
+    Expense,
+    ExpenseStatus,
+    Invoice,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    ReceivableTotals,
+    RepDayFigures,
+)
 from backend.crm.reports import Period
 from backend.crm.selectors import reports as figures
 from backend.crm.services import orders as services
 from backend.crm.services.expenses import expense_decide, expense_submit
 from backend.crm.selectors.handover import handover_book
 from backend.crm.services.handover import handover_run
-from backend.crm.services.report_rollups import MEASURES, rollup_add, rollups_from_rows, rollups_rebuild
+from backend.crm.services.report_rollups import (
+    MEASURES,
+    RECEIVABLE_MEASURES,
+    receivables_from_rows,
+    rollup_add,
+    rollups_from_rows,
+    rollups_rebuild,
+)
 from tests.crm.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +55,18 @@ def _table() -> dict[tuple, dict]:
     return stored
 
 
+def _receivable_table() -> dict[tuple, dict]:
+    stored = {}
+    for row in ReceivableTotals.objects.values("owner_id", "customer_id", "currency", *RECEIVABLE_MEASURES):
+        values = {measure: row[measure] for measure in RECEIVABLE_MEASURES}
+        if any(values.values()):
+            stored[(row["owner_id"], row["customer_id"], row["currency"])] = values
+    return stored
+
+
 def _assert_rollup_equals_rows():
     assert _table() == rollups_from_rows()
+    assert _receivable_table() == receivables_from_rows()
 
 
 def _figures_from_rows(user, period, group_by):
@@ -186,3 +214,87 @@ def test_increments_add_up_under_one_row(people):
     assert RepDayFigures.objects.count() == 1
     with pytest.raises(ValueError):
         rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", margin=Decimal(1))
+
+
+def _receivables_from_rows(as_of, group_by, signed_by=True):
+    """Per group and currency (outstanding, overdue) on `as_of` as the rows alone say (the slow query)."""
+    from django.db import connection
+
+    from backend.crm.models import Order
+
+    orders = Order.objects.exclude(status=OrderStatus.CANCELLED)
+    if signed_by:
+        orders = orders.filter(Q(signed_date__lte=as_of) | Q(signed_date__isnull=True))
+    sql, params = figures._per_order_from_rows(orders, as_of)
+    found: dict[tuple, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT r.id, r.total, r.paid, r.overdue FROM ({sql}) r", params)
+        per_order = {pk: (total, paid, overdue) for pk, total, paid, overdue in cursor.fetchall()}
+    for order in Order.objects.filter(pk__in=per_order).select_related("owner", "customer"):
+        key = {"rep": order.owner_id, "team": order.owner.department_id, "region": order.customer.region,
+               "customer": order.customer_id}[group_by]
+        total, paid, overdue = per_order[order.pk]
+        sums = found.setdefault((key, order.currency), [Decimal(0), Decimal(0), Decimal(0)])
+        sums[0] += total
+        sums[1] += paid
+        sums[2] += overdue
+    return found
+
+
+def test_the_receivables_from_the_totals_equal_the_rows_on_every_day(people, lathe):
+    # given two reps' orders: split invoices, a payment against one, a prepayment, a payment dated later,
+    # an order signed late in the period, an unsigned one and a cancelled one
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    other = CustomerFactory(owner=outsider, region="北京", name="北京 Tools")
+    one = _order(owner, people["customer"], lathe, "1000.00", D("2026-04-01"))
+    a = services.invoice_issue(actor=owner, order=one, amount="400.00", issued_on=D("2026-04-01"),
+                               due_on=D("2026-04-20"))
+    services.invoice_issue(actor=owner, order=one, amount="600.00", issued_on=D("2026-04-01"), due_on=D("2026-05-20"))
+    services.payment_record(actor=owner, order=one, amount="300.00", invoice=a, received_on=D("2026-04-25"))
+    two = _order(outsider, other, lathe, "500.00", D("2026-04-02"), currency="USD")
+    services.invoice_issue(actor=outsider, order=two, amount="500.00", issued_on=D("2026-04-05"),
+                           due_on=D("2026-05-05"))
+    services.payment_record(actor=outsider, order=two, amount="200.00", received_on=D("2026-04-10"))
+    services.payment_record(actor=outsider, order=two, amount="300.00", received_on=D("2026-06-15"))
+    three = _order(owner, CustomerFactory(owner=owner, region="苏州"), lathe, "800.00", D("2026-05-10"))
+    services.payment_record(actor=owner, order=three, amount="900.00", received_on=D("2026-05-12"), is_prepayment=True)
+    late = _order(outsider, other, lathe, "300.00", D("2026-06-01"))
+    services.invoice_issue(actor=outsider, order=late, amount="300.00", issued_on=D("2026-06-01"),
+                           due_on=D("2026-06-10"))
+    _order(owner, people["customer"], lathe, "70.00", None)
+    cancelled = _order(owner, people["customer"], lathe, "5000.00", D("2026-04-03"))
+    services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
+    _assert_rollup_equals_rows()
+
+    # when the receivables are asked for on each day from late March to July, grouped every way
+    day = D("2026-03-28")
+    while day <= D("2026-07-03"):
+        for group_by in ("rep", "team", "region", "customer"):
+            found = figures.figures(user=admin, period=Period(day - dt.timedelta(days=30), day),
+                                    group_by=group_by).rows
+            kept = {(row["key"], row["currency"]): (row["outstanding"], row["overdue"]) for row in found
+                    if row["outstanding"] or row["overdue"]}
+            rows = {group: (figures.cents(total - paid), figures.cents(overdue))
+                    for group, (total, paid, overdue) in _receivables_from_rows(day, group_by).items()
+                    if total - paid or overdue}
+            # then the totals, corrected by the orders they do not answer for, say what the rows say
+            assert kept == rows, (day, group_by)
+        # and the chart's largest debtors are the rows' (every order, signed or not)
+        top = {(row["customer_id"], row["currency"]): (row["outstanding"], row["overdue"])
+               for row in figures.receivables_top(user=admin, as_of=day)}
+        assert top == {group: (figures.cents(total - paid), figures.cents(overdue))
+                       for group, (total, paid, overdue) in _receivables_from_rows(day, "customer", False).items()
+                       if total - paid > 0}, day
+        day += dt.timedelta(days=3)
+
+
+def test_the_receivables_chart_follows_what_the_reader_may_see(people, lathe):
+    # given orders of a customer the rep owns and of one in another team
+    owner, outsider = people["owner"], people["outsider"]
+    _order(owner, people["customer"], lathe, "100.00", D("2026-04-01"))
+    _order(outsider, CustomerFactory(owner=outsider, region="北京"), lathe, "900.00", D("2026-04-01"))
+    # when each reads the chart, then each sees only their own customer's debt; the admin both
+    assert [row["outstanding"] for row in figures.receivables_top(user=owner)] == [Decimal("100.00")]
+    assert [row["outstanding"] for row in figures.receivables_top(user=outsider)] == [Decimal("900.00")]
+    assert [row["outstanding"] for row in figures.receivables_top(user=people["admin"])] == [
+        Decimal("900.00"), Decimal("100.00")]

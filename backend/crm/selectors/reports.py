@@ -69,6 +69,7 @@ from backend.crm.models import (
     OrderStatus,
     Payment,
     Product,
+    ReceivableTotals,
     RepDayFigures,
     SalesTarget,
     ServiceRecord,
@@ -228,7 +229,7 @@ def _row_groups(period: Period, group_by: str, as_of: dt.date, narrowed) -> dict
         found["invoiced"] = _grouped(invoices, _PATHS["invoiced"][group_by], group_by, "order__currency",
                                      {"invoiced": Sum("amount")})
         found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
-                                        group_by, as_of))
+                                        narrowed(ReceivableTotals.objects.all(), "receivable"), group_by, as_of))
         spent = narrowed(Expense.objects.filter(status=ExpenseStatus.APPROVED).filter(period.date_q("spent_on")),
                          "expenses")
         found["expenses"] = _grouped(spent, _PATHS["expenses"][group_by], group_by, "currency",
@@ -253,7 +254,7 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
     if group_by in _ROLLUP_GROUPS:
         found.update(_rollup_groups(period, scope, group_by, rep_id, department_id))
         found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
-                                        group_by, as_of))
+                                        narrowed(ReceivableTotals.objects.all(), "receivable"), group_by, as_of))
     else:
         found.update(_row_groups(period, group_by, as_of, narrowed))
     keys = set().union(*(groups.keys() for groups in found.values()))
@@ -369,29 +370,79 @@ def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
     return f"{exact[0]} UNION ALL {fast_sql}", [*exact[1], *fast_params]
 
 
-_RECEIVABLE_KEYS = {"rep": "r.owner_id", "team": "u.department_id", "region": "c.region", "customer": "r.customer_id"}
-# Only the table a grouping needs is joined (grouping by rep or customer needs none).
-_RECEIVABLE_JOINS = {"rep": "", "customer": "", "team": " JOIN {user} u ON u.id = r.owner_id",
-                     "region": " JOIN {customer} c ON c.id = r.customer_id"}
+# The key of each grouping over a per-order table aliased {t}; only the table a grouping needs is joined.
+_RECEIVABLE_KEYS = {"rep": "{t}.owner_id", "team": "u.department_id", "region": "c.region",
+                    "customer": "{t}.customer_id"}
+_RECEIVABLE_JOINS = {"rep": "", "customer": "", "team": " JOIN {user} u ON u.id = {t}.owner_id",
+                     "region": " JOIN {customer} c ON c.id = {t}.customer_id"}
+_TOTALS_KEYS = {"rep": "owner_id", "team": "owner__department_id", "region": "customer__region",
+                "customer": "customer_id"}
 
 
-def _receivable_groups(orders, group_by: str, as_of: dt.date) -> dict:
-    """Outstanding (ordered less paid) and overdue as of `as_of`, per group and currency, for the orders
-    signed by then: one grouped query over the per-order table."""
-    signed = orders.filter(Q(signed_date__lte=as_of) | Q(signed_date__isnull=True))
-    per_order, params = _per_order_receivables(signed, as_of)
+def _not_answered_q(as_of: dt.date) -> Q:
+    """Orders whose part of ReceivableTotals is not what they owed on `as_of`: a payment after it, a due
+    date on or after it (what is overdue then is only known from the invoices, or is not overdue yet), or
+    signed after it. Includes every order _needs_rows_q names (a past-due date is never after the last)."""
+    return Q(balance_last_paid_on__gt=as_of) | Q(balance_last_due_on__gte=as_of) | Q(signed_date__gt=as_of)
+
+
+def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of: dt.date) -> tuple[str, list]:
+    """SQL for a derived table, per group and currency (key, currency, orders, total, paid, overdue): the
+    orders counted, their total, what was paid by `as_of` and what was overdue on it, for `orders` (not
+    cancelled; those matching `included`, when given). It starts from ReceivableTotals (`totals`: its
+    rows for the same orders' owners and customers), then corrects them with the orders they do not
+    answer for (_not_answered_q: usually those with an invoice not yet due): each one's part of the totals
+    is taken out and what it really owed on `as_of` put in (from its balance, or from its rows when the
+    balance cannot say). About one row per customer and those few orders, not every order."""
+    base_sql, base_params = (totals.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
+                             .annotate(n=Sum("orders"), total=Sum("total"), paid=Sum("paid"),
+                                       overdue=Sum("open_invoiced")).query.sql_with_params())
+    unanswered = orders.filter(_not_answered_q(as_of))
+    counted = unanswered.filter(included) if included is not None else unanswered
+    per_order, params = _per_order_receivables(counted, as_of)
+    e_sql, e_params = unanswered.order_by().values_list(
+        "id", "owner_id", "customer_id", "currency", "balance_total", "balance_paid", "balance_invoiced",
+        "balance_overdue_since").query.sql_with_params()
     q = connection.ops.quote_name
+    def key(t):
+        return _RECEIVABLE_KEYS[group_by].format(t=t)
+
+    def joins(t):
+        return _RECEIVABLE_JOINS[group_by].format(t=t, customer=q(Customer._meta.db_table), user=q(User._meta.db_table))
+
+    kept_open = ("CASE WHEN e.balance_overdue_since IS NOT NULL AND e.balance_invoiced > e.balance_paid "
+                 "THEN e.balance_invoiced - e.balance_paid ELSE 0 END")
+    # The totals, less the unanswered orders' parts of them, plus what those owed on `as_of` (when counted).
     sql = f"""
-        SELECT {_RECEIVABLE_KEYS[group_by]} AS key, r.currency AS currency,
-               SUM(r.total - r.paid) AS outstanding, SUM(r.overdue) AS overdue
-        FROM ({per_order}) r{_RECEIVABLE_JOINS[group_by].format(customer=q(Customer._meta.db_table),
-                                                                user=q(User._meta.db_table))}
-        GROUP BY {_RECEIVABLE_KEYS[group_by]}, r.currency"""
+        SELECT s.key AS key, s.currency AS currency, SUM(s.n) AS orders, SUM(s.total) AS total,
+               SUM(s.paid) AS paid, SUM(s.overdue) AS overdue
+        FROM (SELECT b.key AS key, b.currency AS currency, b.n AS n, b.total AS total, b.paid AS paid,
+                     b.overdue AS overdue
+              FROM ({base_sql}) b
+              UNION ALL
+              SELECT {key("e")}, e.currency, -COUNT(*), -SUM(e.balance_total), -SUM(e.balance_paid),
+                     -SUM({kept_open})
+              FROM ({e_sql}) e{joins("e")}
+              GROUP BY {key("e")}, e.currency
+              UNION ALL
+              SELECT {key("t")}, t.currency, COUNT(*), SUM(t.total), SUM(t.paid), SUM(t.overdue)
+              FROM ({per_order}) t{joins("t")}
+              GROUP BY {key("t")}, t.currency) s
+        GROUP BY s.key, s.currency
+        HAVING SUM(s.n) > 0"""
+    # (A group none of whose orders is counted, all signed after `as_of`, is left out, as the rows leave it.)
+    return sql, [*base_params, *e_params, *params]
+
+
+def _receivable_groups(orders, totals, group_by: str, as_of: dt.date) -> dict:
+    """Outstanding (ordered less paid) and overdue as of `as_of`, per group and currency, for the orders
+    signed by then."""
+    signed = Q(signed_date__lte=as_of) | Q(signed_date__isnull=True)
+    sql, params = _receivable_sums(totals=totals, orders=orders, included=signed, group_by=group_by, as_of=as_of)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = {(key, currency): {"outstanding": outstanding or 0, "overdue": overdue or 0}
-                 for key, currency, outstanding, overdue in cursor.fetchall()}
-    return {"receivable": found}
+        cursor.execute(f"SELECT r.key, r.currency, r.total - r.paid, r.overdue FROM ({sql}) r", params)
+        return {"receivable": {(key, currency): {"outstanding": outstanding or 0, "overdue": overdue or 0}
+                               for key, currency, outstanding, overdue in cursor.fetchall()}}
 
 
 def _summary(rows: list[dict]) -> list[dict]:
@@ -777,21 +828,23 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
 
 def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
     """The `limit` customer-and-currency groups with the most outstanding (ordered less paid by `as_of`,
-    today unless given), with what of it is overdue: summed, ordered and cut by the database."""
+    today unless given), with what of it is overdue: from the receivable totals of the customers the
+    reader may see, corrected by the few orders they do not answer for (_receivable_sums)."""
     as_of = as_of or timezone.localdate()
     orders = visible(user, Order.objects.all(), Action.VIEW).exclude(status=OrderStatus.CANCELLED)
-    per_order, params = _per_order_receivables(orders, as_of)
-    q = connection.ops.quote_name
+    # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer).
+    customers = visible(user, Customer.objects.all(), Action.VIEW)
+    totals = ReceivableTotals.objects.filter(customer_id__in=customers.values("pk"))
+    sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer", as_of=as_of)
     sql = f"""
-        SELECT t.customer_id, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
-        FROM (SELECT r.customer_id AS customer_id, r.currency AS currency, SUM(r.total) AS total,
-                     SUM(r.paid) AS paid, SUM(r.overdue) AS overdue, SUM(r.total - r.paid) AS outstanding
-              FROM ({per_order}) r
-              GROUP BY r.customer_id, r.currency
-              HAVING SUM(r.total - r.paid) > 0
-              ORDER BY outstanding DESC, r.customer_id
+        SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
+        FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,
+                     r.total - r.paid AS outstanding
+              FROM ({sums}) r
+              WHERE r.total - r.paid > 0
+              ORDER BY outstanding DESC, r.key
               LIMIT %s) t
-        JOIN {q(Customer._meta.db_table)} c ON c.id = t.customer_id
+        JOIN {connection.ops.quote_name(Customer._meta.db_table)} c ON c.id = t.key
         ORDER BY t.outstanding DESC, c.name"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params + [limit])

@@ -27,9 +27,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from backend.crm.models import Invoice as _Invoice
-from backend.crm.models import Order
+from backend.crm.models import Order, OrderStatus
 from backend.crm.models import OrderLine as _OrderLine
 from backend.crm.models import Payment as _Payment
+from backend.crm.services.report_rollups import order_receivable_part, receivable_add, receivables_rebuild
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -105,12 +106,16 @@ def _balances(order_ids: list[int], models=None) -> dict[int, Balance]:
 
 
 def order_balance_update(*, order: Order) -> Balance:
-    """Recompute and store `order`'s balance. Called by the order, invoice and payment services inside
-    their transaction, after their writes (the caller holds the order's row lock where it matters)."""
+    """Recompute and store `order`'s balance, and move the reports' receivable totals by its change.
+    Called by the order, invoice and payment services inside their transaction, after their writes, with
+    the order as it stands before them (the caller holds the order's row lock where it matters)."""
+    before = order_receivable_part(order)
     balance = _balances([order.pk])[order.pk]
     Order.objects.filter(pk=order.pk).update(**balance.fields())
     for name, value in balance.fields().items():
         setattr(order, name, value)
+    if order.status != OrderStatus.CANCELLED:
+        receivable_add(order=order, before=before, after=order_receivable_part(order))
     return balance
 
 
@@ -131,4 +136,6 @@ def order_balances_refresh(*, order_ids: Iterable[int] | None = None, chunk: int
             rows = [order_model(pk=pk, **balance.fields()) for pk, balance in balances.items()]
             order_model.objects.bulk_update(rows, list(BALANCE_FIELDS), batch_size=500)
             written += len(rows)
+    if apps is None:  # the receivable totals sum these balances (the migration that made them fills them)
+        receivables_rebuild()
     return written

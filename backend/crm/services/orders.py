@@ -35,7 +35,7 @@ from backend.crm.models import (
 from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
 from backend.crm.services.order_balances import balance_of, order_balance_update
-from backend.crm.services.report_rollups import rollup_add
+from backend.crm.services.report_rollups import order_receivable_part, receivable_add, rollup_add
 from backend.documents.models import Document
 
 # Where an order may go from each status. Fulfilled and cancelled are final.
@@ -163,6 +163,7 @@ def order_create(
                 **balance_of(total, [], []).fields(),  # nothing invoiced or paid yet
             )
             OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cleaned])
+            receivable_add(order=order, before=None, after=order_receivable_part(order))
             if cleaned:
                 rollup_add(day=signed_date, rep_id=actor.pk, currency=currency, sales=total, orders=1)
             if contract_document is not None:
@@ -198,6 +199,8 @@ def order_status_change(*, actor, order: Order, status: str, note: str = "") -> 
         previous = locked.status
         locked.status = status
         locked.save(update_fields=["status"])
+        if status == OrderStatus.CANCELLED:  # out of the receivables
+            receivable_add(order=locked, before=order_receivable_part(locked), after=None)
         if status == OrderStatus.CANCELLED and locked.lines.exists():  # out of the sales it was counted in
             rollup_add(day=locked.signed_date, rep_id=locked.owner_id, currency=locked.currency,
                        sales=-_order_total(locked), orders=-1)

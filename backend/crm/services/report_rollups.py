@@ -11,7 +11,12 @@ the row under its lock, so concurrent writes add up and never overwrite each oth
     payment_record                  + collected          on the day received, for the order's owner
     expense_decide (approved)       + expenses           on the day spent, for the submitter
 
-An order's owner, currency, signed date and lines never change after it is created (a handover moves
+ReceivableTotals (per order owner, customer and currency: the orders, their total, paid, and what is
+invoiced and unpaid on those that will be overdue) moves with each order's stored balance: order_create
+adds the new order, order_balance_update (invoice_issue, payment_record) adds the change of the balance,
+a cancellation takes the order out.
+
+An order's owner, customer, currency, signed date and lines never change after it is created (a handover moves
 customers, deals, quotes and reminders, not orders), so nothing else moves a figure. `rollups_rebuild`
 recomputes the whole table from the rows (the migration's backfill, bulk loads, and the tests that prove
 the increments equal the rows); it writes no audit event (a rollup is derived, never decided).
@@ -24,9 +29,19 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 
-from backend.crm.models import Expense, ExpenseStatus, Invoice, OrderLine, OrderStatus, Payment, RepDayFigures
+from backend.crm.models import (
+    Expense,
+    ExpenseStatus,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    ReceivableTotals,
+    RepDayFigures,
+)
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
 ZERO = Decimal("0.00")
@@ -76,7 +91,8 @@ def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
 
 
 def rollups_rebuild(*, apps=None) -> int:
-    """Replace the whole rollup with what the rows say (one transaction); returns how many rows it holds.
+    """Replace the whole rollup with what the rows say, and the receivable totals with what the orders'
+    balances say (one transaction); returns how many day rows the rollup holds.
     For the migration's backfill (`apps`: its registry), bulk loads and checks."""
     if apps is not None:
         rollup_model = apps.get_model("crm", "RepDayFigures")
@@ -89,4 +105,67 @@ def rollups_rebuild(*, apps=None) -> int:
         rollup_model.objects.bulk_create(
             [rollup_model(day=day, rep_id=rep, currency=currency, **values)
              for (day, rep, currency), values in sorted(found.items())], batch_size=2000)
+        receivables_rebuild(apps=apps)
+    return len(found)
+
+
+# --- receivable totals ---------------------------------------------------------------------------------
+
+RECEIVABLE_MEASURES = ("orders", "total", "paid", "open_invoiced")
+
+
+def receivable_part(*, total, paid, invoiced, overdue_since) -> dict:
+    """What one order (not cancelled) adds to its ReceivableTotals row, from its balance."""
+    open_invoiced = invoiced - paid if overdue_since is not None and invoiced > paid else ZERO
+    return {"orders": 1, "total": total, "paid": paid, "open_invoiced": open_invoiced}
+
+
+def order_receivable_part(order: Order) -> dict:
+    return receivable_part(total=order.balance_total, paid=order.balance_paid, invoiced=order.balance_invoiced,
+                           overdue_since=order.balance_overdue_since)
+
+
+def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> None:
+    """Move `order`'s row of ReceivableTotals from its part `before` to its part `after` (None: not
+    counted, i.e. not yet created or cancelled): one upsert that adds the difference under the row's lock."""
+    empty = {"orders": 0, "total": ZERO, "paid": ZERO, "open_invoiced": ZERO}
+    before, after = before or empty, after or empty
+    delta = [after[m] - before[m] for m in RECEIVABLE_MEASURES]
+    if not any(delta):
+        return
+    q = connection.ops.quote_name
+    table = q(ReceivableTotals._meta.db_table)
+    columns = ", ".join(q(m) for m in RECEIVABLE_MEASURES)
+    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in RECEIVABLE_MEASURES)
+    sql = (f"INSERT INTO {table} (owner_id, customer_id, currency, {columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+           f"ON CONFLICT (owner_id, customer_id, currency) DO UPDATE SET {increments}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order.owner_id, order.customer_id, order.currency, *delta])
+
+
+def receivables_from_rows(*, order_model=None) -> dict[tuple, dict]:
+    """Every (owner_id, customer_id, currency) row ReceivableTotals should hold, from the orders' balances."""
+    order_model = order_model or Order
+    open_invoiced = Case(When(Q(balance_overdue_since__isnull=False) & Q(balance_invoiced__gt=F("balance_paid")),
+                              then=F("balance_invoiced") - F("balance_paid")), default=ZERO,
+                         output_field=DecimalField(max_digits=16, decimal_places=2))
+    rows = (order_model.objects.exclude(status=OrderStatus.CANCELLED).order_by()
+            .values_list("owner_id", "customer_id", "currency")
+            .annotate(n=Count("id"), total=Sum("balance_total"), paid=Sum("balance_paid"),
+                      open=Sum(open_invoiced)))
+    return {(owner, customer, currency): {"orders": n, "total": total, "paid": paid, "open_invoiced": open_}
+            for owner, customer, currency, n, total, paid, open_ in rows}
+
+
+def receivables_rebuild(*, apps=None) -> int:
+    """Replace ReceivableTotals with what the orders' stored balances say (after order_balances_refresh,
+    the migration's backfill, bulk loads); returns how many rows it holds."""
+    totals_model = apps.get_model("crm", "ReceivableTotals") if apps else ReceivableTotals
+    order_model = apps.get_model("crm", "Order") if apps else Order
+    with transaction.atomic():
+        found = receivables_from_rows(order_model=order_model)
+        totals_model.objects.all().delete()
+        totals_model.objects.bulk_create(
+            [totals_model(owner_id=owner, customer_id=customer, currency=currency, **values)
+             for (owner, customer, currency), values in sorted(found.items())], batch_size=2000)
     return len(found)
