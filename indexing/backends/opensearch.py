@@ -330,7 +330,11 @@ def client_options_from_url(url: str) -> tuple[dict, str, dict]:
     # Bulk writes (a reindex sends ~10 MB per request) may take far longer than a search on a busy
     # node: they get their own timeout (bulk_timeout, seconds), never shorter than the search one.
     bulk_timeout = max(float(query.get("bulk_timeout", "120")), kwargs["timeout"])
-    return kwargs, index, {"replicas": int(query.get("replicas", "0")), "bulk_timeout": bulk_timeout}
+    # Bulk requests in flight at once inside bulk() (a rebuild): the node indexes one request per write
+    # thread, so with one in flight a multi-core node idles while we read and build the next batch.
+    bulk_streams = max(1, int(query.get("bulk_streams", "2")))
+    return kwargs, index, {"replicas": int(query.get("replicas", "0")), "bulk_timeout": bulk_timeout,
+                           "bulk_streams": bulk_streams}
 
 
 class OpenSearchBackend(SearchBackend):
@@ -339,6 +343,7 @@ class OpenSearchBackend(SearchBackend):
     def __init__(self, url: str, *, snippet_source_chars: int = 200_000, client=None):
         kwargs, self.index_name, options = client_options_from_url(url)
         self.bulk_timeout = options["bulk_timeout"]
+        self.bulk_streams = options["bulk_streams"]
         self.replicas = options["replicas"]
         self.snippet_source_chars = snippet_source_chars
         if client is None:
@@ -348,6 +353,7 @@ class OpenSearchBackend(SearchBackend):
         self.client = client
         self._ready_checked = False
         self._in_bulk = False
+        self._pipeline: _BulkPipeline | None = None
 
     def __repr__(self) -> str:
         return f"OpenSearchBackend(index={self.index_name!r})"
@@ -396,56 +402,90 @@ class OpenSearchBackend(SearchBackend):
 
     @contextmanager
     def bulk(self) -> Iterator["OpenSearchBackend"]:
+        """Writes inside are not refreshed one by one, and (with bulk_streams > 1) are sent from
+        background threads, several requests in flight, while the caller reads and builds the next
+        batch. A failed write raises at the next write, at commit() or when the block ends."""
         outer = self._in_bulk
         self._in_bulk = True
+        if not outer and self.bulk_streams > 1:
+            self._pipeline = _BulkPipeline(self.bulk_streams)
         try:
             yield self
+            if not outer:
+                self.commit()
         finally:
             self._in_bulk = outer
+            if not outer and self._pipeline is not None:
+                pipeline, self._pipeline = self._pipeline, None
+                pipeline.close()
         if not outer:
             self.refresh()
 
     def commit(self) -> None:
-        """Bulk writes are durable once acknowledged; nothing to do."""
+        """Bulk writes are durable once acknowledged: wait for those still in flight (and raise the
+        first failure among them)."""
+        if self._pipeline is not None:
+            self._pipeline.wait_all()
 
     def refresh(self) -> None:
         with self._errors("refresh"):
             self.client.indices.refresh(index=self.index_name)
 
-    def _bulk_index(self, docs: Sequence[IndexDoc]) -> None:
+    def _bulk_lines(self, docs: Sequence[IndexDoc]) -> list[dict]:
         lines: list[dict] = []
         for doc in docs:
             lines.append({"index": {"_index": self.index_name, "_id": str(doc.version_id)}})
             lines.append(document_source(doc, snippet_source_chars=self.snippet_source_chars))
+        return lines
+
+    def _send_bulk(self, lines: list[dict], *, refresh) -> None:
         with self._errors("write"):
-            response = self.client.bulk(body=lines, refresh=False if self._in_bulk else "wait_for",
-                                        request_timeout=self.bulk_timeout)
+            response = self.client.bulk(body=lines, refresh=refresh, request_timeout=self.bulk_timeout)
         if response.get("errors"):
             for item in response.get("items", []):
                 error = item.get("index", {}).get("error")
                 if error:
                     raise SearchUnavailable(f"The search engine refused a document: {error.get('reason', error)}")
 
+    def _delete_others(self, ids: list[int], keep_versions: list[int], *, refresh: bool) -> None:
+        """Delete these documents' entries but the versions kept."""
+        query: dict = {"bool": {"filter": [{"terms": {"document_id": ids}}]}}
+        if keep_versions:
+            query["bool"]["must_not"] = [{"terms": {"version_id": keep_versions}}]
+        with self._errors("delete"):
+            self.client.delete_by_query(
+                index=self.index_name, body={"query": query}, refresh=refresh, conflicts="proceed"
+            )
+
+    def _write(self, ids: list[int], lines: list[dict], delete_versions: list[int] | None) -> None:
+        """Index `lines` and then (unless `delete_versions` is None) delete the other entries of the
+        documents `ids`. Inside bulk() with a pipeline this goes to a background thread; the pipeline
+        keeps the writes of one document in order."""
+        in_bulk = self._in_bulk
+
+        def work() -> None:
+            if lines:
+                self._send_bulk(lines, refresh=False if in_bulk else "wait_for")
+            if delete_versions is not None:
+                self._delete_others(ids, delete_versions, refresh=not in_bulk)
+
+        if self._pipeline is not None:
+            self._pipeline.submit(ids, work)
+        else:
+            work()
+
     def index(self, docs: Sequence[IndexDoc]) -> None:
         if not docs:
             return
         self._ensure_index()
-        self._bulk_index(docs)
+        self._write(sorted({doc.document_id for doc in docs}), self._bulk_lines(docs), None)
 
     def replace_documents(self, document_ids: Sequence[int], docs: Sequence[IndexDoc]) -> None:
         ids = sorted(set(document_ids) | {doc.document_id for doc in docs})
         if not ids:
             return
         self._ensure_index()
-        if docs:
-            self._bulk_index(docs)
-        query: dict = {"bool": {"filter": [{"terms": {"document_id": ids}}]}}
-        if docs:
-            query["bool"]["must_not"] = [{"terms": {"version_id": [doc.version_id for doc in docs]}}]
-        with self._errors("delete"):
-            self.client.delete_by_query(
-                index=self.index_name, body={"query": query}, refresh=not self._in_bulk, conflicts="proceed"
-            )
+        self._write(ids, self._bulk_lines(docs), [doc.version_id for doc in docs])
 
     def search(self, request: SearchRequest) -> SearchResult:
         if not request.principals:
@@ -513,6 +553,54 @@ class OpenSearchBackend(SearchBackend):
             self.client.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             pass
+
+
+class _BulkPipeline:
+    """Up to `streams` writes in flight on background threads, for bulk().
+
+    A write waits for earlier writes that touch any of its documents (so one document's writes reach
+    the engine in order), and for the oldest write when `streams` are already in flight (so at most
+    that many batches are held in memory). The first failure is raised by the next submit() or by
+    wait_all(); the writes after it are still waited for, never left running unobserved.
+    """
+
+    def __init__(self, streams: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.streams = streams
+        self._executor = ThreadPoolExecutor(max_workers=streams, thread_name_prefix="opensearch-bulk")
+        self._in_flight: list[tuple[frozenset[int], object]] = []
+
+    def submit(self, document_ids: Sequence[int], work) -> None:
+        ids = frozenset(document_ids)
+        for touched, future in list(self._in_flight):
+            if touched & ids:
+                self._settle(future)
+        while len(self._in_flight) >= self.streams:
+            self._settle(self._in_flight[0][1])
+        self._in_flight.append((ids, self._executor.submit(work)))
+
+    def _settle(self, future) -> None:
+        self._in_flight = [entry for entry in self._in_flight if entry[1] is not future]
+        future.result()
+
+    def wait_all(self) -> None:
+        first: BaseException | None = None
+        while self._in_flight:
+            try:
+                self._settle(self._in_flight[0][1])
+            except BaseException as exc:  # noqa: BLE001 - the first is raised once all are done
+                first = first or exc
+        if first is not None:
+            raise first
+
+    def close(self) -> None:
+        try:
+            self.wait_all()
+        except BaseException:  # noqa: BLE001 - bulk() is already unwinding from a failure
+            pass
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 def _reason(exc) -> str:

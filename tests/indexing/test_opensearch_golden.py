@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -113,11 +115,14 @@ def test_urls_name_the_host_index_credentials_and_tls():
     assert kwargs["hosts"] == [{"host": "search.internal", "port": 9201, "scheme": "https"}]
     assert kwargs["http_auth"] == ("admin", "p@ss")
     assert kwargs["verify_certs"] is False
-    assert index == "dossier-prod" and options == {"replicas": 1, "bulk_timeout": 120.0}
+    assert index == "dossier-prod" and options == {"replicas": 1, "bulk_timeout": 120.0, "bulk_streams": 2}
     assert client_options_from_url("opensearch://localhost:9200")[1] == "dossier-versions"
     # bulk writes wait longer than searches, and never less than them
     assert client_options_from_url("opensearch://h:9200/i?timeout=5&bulk_timeout=600")[2]["bulk_timeout"] == 600.0
     assert client_options_from_url("opensearch://h:9200/i?timeout=300&bulk_timeout=60")[2]["bulk_timeout"] == 300.0
+    # bulk requests in flight at once during a rebuild; 1 sends them one after the other
+    assert client_options_from_url("opensearch://h:9200/i?bulk_streams=1")[2]["bulk_streams"] == 1
+    assert client_options_from_url("opensearch://h:9200/i?bulk_streams=0")[2]["bulk_streams"] == 1
 
 
 # -- the backend's calls, against a recording client --------------------------------------------
@@ -191,6 +196,98 @@ def test_bulk_mode_defers_refresh_to_the_end():
 
     assert client.calls[-2][1]["refresh"] is False
     assert client.calls[-1][0] == "indices.refresh"
+
+
+class SlowBulkClient(RecordingClient):
+    """Each bulk request takes `seconds`; records how many were being answered at once, and per document."""
+
+    def __init__(self, seconds=0.2, fail_bulk=None):
+        super().__init__()
+        self.seconds = seconds
+        self.fail_bulk = fail_bulk
+        self.lock = threading.Lock()
+        self.active: list[set[str]] = []
+        self.most_at_once = 0
+        self.overlapping_ids: set[str] = set()
+
+    def bulk(self, **kwargs):
+        ids = {line["index"]["_id"] for line in kwargs["body"] if "index" in line}
+        with self.lock:
+            for other in self.active:
+                self.overlapping_ids |= other & ids
+            self.active.append(ids)
+            self.most_at_once = max(self.most_at_once, len(self.active))
+        try:
+            time.sleep(self.seconds)
+            self._record("bulk", **kwargs)
+            if self.fail_bulk is not None:
+                raise self.fail_bulk
+            return {"errors": False, "items": []}
+        finally:
+            with self.lock:
+                self.active.remove(ids)
+
+
+def test_bulk_mode_keeps_two_requests_in_flight_and_waits_for_them_before_the_refresh():
+    # given a node that takes a while per bulk request
+    client = SlowBulkClient()
+    backend = OpenSearchBackend("opensearch://localhost:9200/dossier-test", client=client)
+
+    # when a rebuild writes four batches of different documents
+    with backend.bulk():
+        for document_id in range(1, 5):
+            backend.replace_documents([document_id], [_doc(document_id * 10, document_id)])
+
+    # then two were sent at once (bulk_streams=2 by default), and the refresh came after every write
+    assert client.most_at_once == 2
+    names = [name for name, _ in client.calls]
+    assert names.count("bulk") == 4 and names.count("delete_by_query") == 4
+    assert names[-1] == "indices.refresh"
+
+
+def test_bulk_mode_never_sends_two_writes_of_one_document_at_once():
+    # given a slow node
+    client = SlowBulkClient()
+    backend = OpenSearchBackend("opensearch://localhost:9200/dossier-test", client=client)
+
+    # when the same document is written twice in a row inside bulk() (a newer version the second time)
+    with backend.bulk():
+        backend.replace_documents([1], [_doc(10, 1)])
+        backend.replace_documents([1], [_doc(10, 1), _doc(11, 1)])
+
+    # then the second write waited for the first: they reach the node in order, never side by side
+    assert client.most_at_once == 1 and not client.overlapping_ids
+    bulks = [kwargs for name, kwargs in client.calls if name == "bulk"]
+    assert [len(b["body"]) for b in bulks] == [2, 4]
+
+
+def test_bulk_mode_raises_a_failed_background_write_and_skips_the_refresh():
+    from opensearchpy import exceptions
+
+    # given a node that refuses every bulk request
+    client = SlowBulkClient(seconds=0.01, fail_bulk=exceptions.ConnectionError("N/A", "refused", None))
+    backend = OpenSearchBackend("opensearch://localhost:9200/dossier-test", client=client)
+
+    # when a rebuild writes through bulk(), then the failure surfaces (at the latest when the block ends)
+    with pytest.raises(SearchUnavailable):
+        with backend.bulk():
+            backend.replace_documents([1], [_doc(10, 1)])
+    assert "indices.refresh" not in [name for name, _ in client.calls]
+    # and the backend is usable again afterwards, writing synchronously outside bulk()
+    client.fail_bulk = None
+    backend.replace_documents([2], [_doc(20, 2)])
+    assert client.calls[-2][1]["refresh"] == "wait_for"
+
+
+def test_one_bulk_stream_writes_one_request_at_a_time():
+    client = SlowBulkClient(seconds=0.05)
+    backend = OpenSearchBackend("opensearch://localhost:9200/dossier-test?bulk_streams=1", client=client)
+
+    with backend.bulk():
+        for document_id in range(1, 4):
+            backend.replace_documents([document_id], [_doc(document_id * 10, document_id)])
+
+    assert client.most_at_once == 1
 
 
 def test_connection_failures_are_search_unavailable_and_bad_requests_invalid():
