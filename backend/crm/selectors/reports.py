@@ -386,18 +386,21 @@ def _not_answered_q(as_of: dt.date) -> Q:
     return Q(balance_last_paid_on__gt=as_of) | Q(balance_last_due_on__gte=as_of) | Q(signed_date__gt=as_of)
 
 
-def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of: dt.date) -> tuple[str, list]:
+def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of: dt.date,
+                     not_answered: Q | None = None) -> tuple[str, list]:
     """SQL for a derived table, per group and currency (key, currency, orders, total, paid, overdue): the
     orders counted, their total, what was paid by `as_of` and what was overdue on it, for `orders` (not
     cancelled; those matching `included`, when given). It starts from ReceivableTotals (`totals`: its
     rows for the same orders' owners and customers), then corrects them with the orders they do not
     answer for (_not_answered_q: usually those with an invoice not yet due): each one's part of the totals
     is taken out and what it really owed on `as_of` put in (from its balance, or from its rows when the
-    balance cannot say). About one row per customer and those few orders, not every order."""
+    balance cannot say). About one row per customer and those few orders, not every order.
+    `not_answered` narrows the orders corrected for when only the total and paid are wanted (a payment
+    after `as_of` is all that changes those): the overdue is then not the day's."""
     base_sql, base_params = (totals.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
                              .annotate(n=Sum("orders"), total=Sum("total"), paid=Sum("paid"),
                                        overdue=Sum("open_invoiced")).query.sql_with_params())
-    unanswered = orders.filter(_not_answered_q(as_of))
+    unanswered = orders.filter(_not_answered_q(as_of) if not_answered is None else not_answered)
     counted = unanswered.filter(included) if included is not None else unanswered
     per_order, params = _per_order_receivables(counted, as_of)
     e_sql, e_params = unanswered.order_by().values_list(
@@ -835,7 +838,19 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer).
     customers = visible(user, Customer.objects.all(), Action.VIEW)
     totals = ReceivableTotals.objects.filter(customer_id__in=customers.values("pk"))
-    sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer", as_of=as_of)
+    # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
+    # payments received after `as_of`, so only those orders are corrected for.
+    sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer", as_of=as_of,
+                                    not_answered=Q(balance_last_paid_on__gt=as_of))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
+                           ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
+        top = [row[0] for row in cursor.fetchall()]
+    if not top:
+        return []
+    # Then theirs alone in full, with what is overdue on the day.
+    sums, params = _receivable_sums(totals=totals.filter(customer_id__in=top), orders=orders.filter(customer_id__in=top),
+                                    included=None, group_by="customer", as_of=as_of)
     sql = f"""
         SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
         FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,
