@@ -6,12 +6,16 @@ escalation pass over 100,000 open service records, each run twice (the second mu
     .venv/bin/python -m bench.beat --reminders 5000 --due 200 --service-records 500
     .venv/bin/python -m bench.beat --write               # also update BENCHMARKS.md ("beat")
 
-The world is written with COPY into a fresh database: 100 reps, 1,000 customers, the reminders spread over
-them (due within the last hour: `--due` of them; the rest done, due next month or overdue for longer than
-NOTIFICATIONS_REMINDER_LOOKBACK_HOURS), and open service records opened over the last days. The target: one
-beat pass (both scans together) ≤ 5 s, and no notification twice: the first pass notifies each due reminder's
-owner once, the second pass nobody. The pass queues its e-mails (as with a broker); the workers' time to send
-them is measured apart, on a sample.
+The world is written with COPY into a fresh database: 100 reps, 2 service managers (administrators, one
+reading Chinese, one English), 1,000 customers, the reminders spread over them (due within the last hour:
+`--due` of them; the rest done, due next month or overdue for longer than NOTIFICATIONS_REMINDER_LOOKBACK_HOURS),
+and open service records opened over the last days. The target: one beat pass (both scans together) ≤ 5 s,
+and no notification twice: the first pass notifies each due reminder's owner once, the next one nobody. A
+service-level pass escalates at most SERVICE_LEVEL_ESCALATIONS_PER_PASS (`--per-pass` overrides it) and the
+task then queues its continuation: the bench runs those back to back (the catch-up), with one more pass
+overlapping them from another connection, and reports the longest pass, the whole catch-up, and the CPU per
+escalation in this process and in PostgreSQL. The passes queue their e-mails (as with a broker); the workers'
+time to send them is measured apart, on a sample.
 """
 
 from __future__ import annotations
