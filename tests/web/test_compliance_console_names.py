@@ -174,3 +174,37 @@ def test_the_console_finds_a_confidential_document_and_portal_users_by_name(worl
     # and the confidential contract's page answers by name
     response = client.get("/compliance/document-access/", {"document_q": "供货合同"})
     assert response.status_code == 200 and response.context["document"].id == world.contract.pk
+
+
+def _statements(client, url) -> list[str]:
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def note(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        assert client.get(url).status_code == 200
+    return seen
+
+
+def test_who_opened_a_document_costs_the_same_queries_however_many_people_opened_it(world):
+    # given the quote downloaded by a colleague and by a portal user, and the page's statements for it
+    _download(world.colleague, world.quote_doc)
+    record(PORTAL_SHARE_DOWNLOADED, actor=portal_user(world.customer, name="Li Na"), target=world.quote_doc,
+           customer_id=world.customer.pk)
+    client = client_for(world.compliance)
+    url = f"/compliance/document-access/?document={world.quote_doc.pk}"
+    client.get(url)
+    first = _statements(client, url)
+    # when three more people (one of them on the portal) open it too
+    _download(world.rep, world.quote_doc)
+    _download(world.admin, world.quote_doc)
+    record(PORTAL_SHARE_DOWNLOADED, actor=portal_user(world.customer, name="Wang Lei"), target=world.quote_doc,
+           customer_id=world.customer.pk)
+    # then the page names all of them with no more queries (their names and the events' actors in one)
+    assert len(_statements(client, url)) == len(first)
+    names = [sql for sql in first if 'FROM "accounts_user" WHERE "accounts_user"."id" IN' in sql]
+    assert len(names) == 1, names

@@ -35,8 +35,10 @@ def audit_event_rows(events) -> SafeString:
     zone, who (linked to their access page), the action's label, the target (linked, with its document's
     access log), the customer and the outcome."""
     trail_title, trail_text = gettext("Who opened this document"), gettext("access log")
-    rows = []
+    rows, badges = [], {}
     for e in events:
+        if e.outcome not in badges:
+            badges[e.outcome] = outcome_badge(e.outcome)
         actor_name = e.actor_name or "—"
         actor = (format_html('<a href="{}" data-testid="event-actor">{}</a>', e.actor_url, actor_name)
                  if e.actor_url else actor_name)
@@ -56,5 +58,5 @@ def audit_event_rows(events) -> SafeString:
         rows.append(format_html(
             _ROW, event_url=id_url(e.id, "web:audit_event"), id=e.id,
             when=display_instant(e.occurred_at) if e.occurred_at else "—", actor=actor, label=e.event_label,
-            target=target, customer=customer, outcome=outcome_badge(e.outcome), ip=e.ip or "—"))
+            target=target, customer=customer, outcome=badges[e.outcome], ip=e.ip or "—"))
     return mark_safe("".join(rows))

@@ -122,12 +122,13 @@ def people_names(actor_ids) -> dict[int, str]:
                                                               "last_name")}
 
 
-def linked_events(events) -> list:
+def linked_events(events, *, people: dict[int, str] | None = None) -> list:
     """Each event with links to what it names: the person's access page, the target, the customer (one
-    query for the people's names, one for the customers')."""
+    query for the people's names unless the caller has them in `people`, one for the customers')."""
     customer_ids = {e.customer_id for e in events if e.customer_id}
     names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
-    people = people_names(e.actor_id for e in events)
+    if people is None:
+        people = people_names(e.actor_id for e in events)
     # each person's and document's page URL once per page, not reversed again for every event
     actor_urls = {pk: _user_access_url(pk) for pk in people.keys() | {e.actor_id for e in events if e.actor_id}}
     trail_urls: dict = {}
@@ -316,11 +317,13 @@ def document_access(request):
                 document_id=document_id, actor_id=form.cleaned_data.get("user"),
                 date_from=form.cleaned_data.get("date_from"), date_to=form.cleaned_data.get("date_to"),
                 before=int_or_none(request.GET.get("before")))
-            for event in linked_events(summary.page.events):
+            # the names of the people listed and of the events' actors in one query
+            people = people_names([p["actor_id"] for p in summary.people]
+                                  + [e.actor_id for e in summary.page.events])
+            for event in linked_events(summary.page.events, people=people):
                 event.trail_url = ""  # this page is the document's access log
             customer_ids = {p["customer_id"] for p in summary.people if p["customer_id"]}
             names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name")) if customer_ids else {}
-            people = people_names(p["actor_id"] for p in summary.people)
             for person in summary.people:
                 person["name"] = people.get(person["actor_id"]) or person["actor_label"]
                 person["url"] = _user_access_url(person["actor_id"]) if person["actor_id"] else ""
