@@ -120,3 +120,38 @@ def test_the_main_menu_follows_each_readers_entries_section_and_language(world):
     assert 'href="/customers/" aria-current="page"' in rep_customers
     assert 'href="/customers/" aria-current="page"' not in rep_home and 'href="/" aria-current="page"' in rep_home
     assert "Customers" in rep_customers and "客户" in rep_chinese and "Customers" not in rep_chinese
+
+
+def test_the_last_accepted_prices_found_among_the_history_lines_equal_the_databases(world):
+    # given several accepted quotes of the same product: two decided at the same moment, one never marked
+    # decided (PostgreSQL ranks it first in a descending sort), and a second product accepted once
+    import datetime as dt
+
+    from backend.crm.models import Product, Quote
+    from backend.crm.selectors.quotes import last_accepted_prices, quote_history_for_customer
+    from backend.crm.services import quotes as quote_services
+
+    other = Product.objects.create(code="QH-X-1", name="Other", list_price=Decimal("10"), currency="CNY")
+
+    def accepted(price, product=world.product):
+        quote = quote_services.quote_create(actor=world.rep, customer=world.customer, lines=[
+            {"product": product.pk, "quantity": "1", "unit_price": price, "discount_percent": "5"}])[0]
+        quote_services.quote_status_change(actor=world.rep, quote=quote, status="sent")
+        return quote_services.quote_status_change(actor=world.rep, quote=quote, status="accepted")
+
+    first, second, third = accepted("101.00"), accepted("102.00"), accepted("103.00")
+    accepted("55.00", other)
+    moment = first.decided_at + dt.timedelta(days=1)
+    Quote.objects.filter(pk__in=[first.pk, second.pk]).update(decided_at=moment)
+    history = quote_history_for_customer(user=world.rep, customer=world.customer)
+    products = {line.product_id for line in history.lines}
+    # then, for the page's lighter read too, the prices equal the database's ranking, first with a dated tie
+    assert history.last_accepted == last_accepted_prices(customer=world.customer, product_ids=products)
+    assert history.last_accepted[world.product.pk]["quote_number"] == second.number
+
+    # and when one accepted quote has no decision time, it ranks first, as in the database
+    Quote.objects.filter(pk=third.pk).update(decided_at=None)
+    page = quote_history_for_customer(user=world.rep, customer=world.customer, for_page=True)
+    assert page.last_accepted == last_accepted_prices(customer=world.customer, product_ids=products)
+    assert page.last_accepted[world.product.pk]["quote_number"] == third.number
+    assert page.last_accepted[other.pk]["net_unit_price"] == Decimal("52.25")

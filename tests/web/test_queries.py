@@ -58,7 +58,8 @@ PAGES = {
     "home": ("/", 8),
     # + 1: the contacts' portal accounts (state, open invitation), one query for all contacts;
     # + 2: opening the customer is a recorded read (crm.customer.viewed: the chain's head locked and read, the insert)
-    "customer": ("/customers/{customer}/", 21),
+    # - 1: the last accepted prices are found among the history's lines (all of them are read)
+    "customer": ("/customers/{customer}/", 20),
     "customers": ("/customers/", 5),
     # + 3: the shares with customers, and which customers opened them (two reads of the audit trail)
     # + 1: the legal holds covering it; + 1: its retention row (the retention panel)
