@@ -261,18 +261,21 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
     labels = _labels(group_by, {key for key, _currency in keys})
     splittable = bool(_PATHS["collected"][group_by])
     rows = []
-    for key, currency in keys:
+    # Each measure's groups, looked up once (grouped by customer there are thousands of rows to fill).
+    sources = [(measure, found.get("sales" if measure == "orders" else
+                                   "receivable" if measure in ("outstanding", "overdue") else measure))
+               for measure in FIGURE_MEASURES if measure != "margin"]
+    nothing: dict = {}
+    for group in keys:
+        key, currency = group
         row: dict[str, Any] = {"key": key, "label": labels.get(key, "—"), "currency": currency}
-        for measure in FIGURE_MEASURES:
-            if measure == "margin":
-                continue
-            source = found.get("sales" if measure == "orders" else
-                               "receivable" if measure in ("outstanding", "overdue") else measure)
+        for measure, source in sources:
             if source is None:
                 row[measure] = None
-                continue
-            value = source.get((key, currency), {}).get(measure)
-            row[measure] = (value or 0) if measure == "orders" else cents(value)
+            elif measure == "orders":
+                row[measure] = source.get(group, nothing).get(measure) or 0
+            else:
+                row[measure] = cents(source.get(group, nothing).get(measure))
         if splittable and row.get("expenses") is not None:
             row["margin"] = cents(row["sales"] - row["expenses"])
         else:
