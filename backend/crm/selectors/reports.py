@@ -852,8 +852,9 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     if not top:
         return []
     # Then theirs alone in full, with what is overdue on the day.
-    sums, params = _receivable_sums(totals=totals.filter(customer_id__in=top), orders=orders.filter(customer_id__in=top),
-                                    included=None, group_by="customer", as_of=as_of)
+    sums, params = _receivable_sums(totals=totals.filter(customer_id__in=top),
+                                    orders=orders.filter(customer_id__in=top), included=None, group_by="customer",
+                                    as_of=as_of)
     sql = f"""
         SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
         FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,
