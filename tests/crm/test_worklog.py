@@ -111,3 +111,29 @@ def test_an_activity_may_name_a_contact_of_its_own_customer_only(people):
     mine.delete()
     logged.refresh_from_db()
     assert logged.contact is None  # the activity stays
+
+
+def test_the_rep_chooser_rows_read_as_the_reps_themselves_in_the_same_order(people):
+    # given staff named every way a user can be: a display name, only first/last names, only a user name,
+    # an inactive one, one without a department, and a portal user
+    from backend.crm.selectors.activities import worklog_rep_choices
+
+    factories.UserFactory(username="chooser.zhang", display_name="张伟")
+    factories.UserFactory(username="full.name", display_name="", first_name="Ada", last_name="Lovelace")
+    factories.UserFactory(username="bare", display_name="", first_name="", last_name="", department=None)
+    factories.UserFactory(username="gone", display_name="Gone Away", is_active=False)
+    factories.UserFactory(username="buyer2", role=Role.PORTAL)
+    admin = people["admin"]
+
+    # when the chooser's rows are read
+    choices = worklog_rep_choices(user=admin)
+
+    # then they are worklog_reps, row for row: same people, order, names, departments and activity
+    reps = worklog_reps(user=admin)
+    assert [(c.id, c.name, c.department, c.is_active) for c in choices] == [
+        (r.pk, str(r), r.department.name if r.department_id else "", r.is_active) for r in reps]
+    assert {"张伟", "Ada Lovelace", "bare"} <= {c.name for c in choices}
+    assert "buyer2" not in {c.name for c in choices}
+    # and a rep chooses only themselves
+    owner = people["owner"]
+    assert [c.id for c in worklog_rep_choices(user=owner)] == [owner.pk]

@@ -34,7 +34,7 @@ from backend.common.errors import InvalidInput, NotFound
 from backend.crm.models import ActivityKind
 from backend.crm.selectors.activities import (
     activity_get_visible, activity_worklog, customer_for_activities, reminder_list_open, worklog_rep_get,
-    worklog_reps,
+    worklog_rep_choices,
 )
 from backend.crm.selectors.customers import contact_get_visible
 from backend.crm.selectors.opportunities import opportunity_list_visible
@@ -171,11 +171,11 @@ def _rep_options(reps, *, chosen) -> str:
     inactive = _("inactive")
 
     def label(r) -> str:
-        text = str(r) + (f" · {r.department.name}" if r.department_id else "")
+        text = r.name + (f" · {r.department}" if r.department else "")
         return text + (f" ({inactive})" if not r.is_active else "")
 
     return format_html_join("", '<option value="{}"{}>{}</option>', (
-        (r.pk, mark_safe(" selected") if chosen and r.pk == chosen.pk else "", label(r)) for r in reps))
+        (r.id, mark_safe(" selected") if chosen and r.id == chosen.pk else "", label(r)) for r in reps))
 
 
 @staff_page
@@ -198,7 +198,7 @@ def worklog(request):
         "page": page,
         "rep": rep,
         "customer": customer,
-        "rep_options": _rep_options(worklog_reps(user=user), chosen=rep) if may_read_worklogs_of_others(user) else "",
+        "rep_options": _rep_options(worklog_rep_choices(user=user), chosen=rep) if may_read_worklogs_of_others(user) else "",
         "may_choose_rep": may_read_worklogs_of_others(user),
         "kinds": ActivityKind.choices,
         "chosen_kinds": request.GET.getlist("kind"),
