@@ -78,23 +78,35 @@ def time_raw(backend, principals: list[str], queries: list[str], *, facets: bool
     return times
 
 
-def index_raw_opensearch(client, texts, batch_size: int) -> tuple[float, int]:
+def index_raw_opensearch(client, texts, batch_size: int, streams: int = 2) -> tuple[float, int]:
     """The same texts straight into OpenSearch: our index body (the same analyzer and mapping), bulk
-    requests of `batch_size` from memory, no database, no IndexDoc; (seconds, store bytes)."""
+    requests of `batch_size` from memory with `streams` of them in flight at once (as many as our
+    backend keeps in flight during a rebuild: SEARCH_URL bulk_streams, default 2), no database, no
+    IndexDoc; (seconds, store bytes)."""
     from indexing.backends.opensearch import index_body
 
     client.indices.delete(index=RAW_OPENSEARCH_INDEX, ignore=[404])
     client.indices.create(index=RAW_OPENSEARCH_INDEX, body=index_body())
-    started = time.perf_counter()
-    for start in range(0, len(texts), batch_size):
-        lines: list[dict] = []
-        for version_id, title, text, principals in texts[start:start + batch_size]:
-            lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
-            lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
-                          "snippet_source": text[:200_000], "principals": principals, "is_valid": True})
+
+    def send(lines: list[dict]) -> None:
         response = client.bulk(body=lines)
         if response.get("errors"):
             raise RuntimeError(f"raw bulk refused documents: {str(response['items'][:3])[:500]}")
+
+    started = time.perf_counter()
+    in_flight = []
+    with ThreadPoolExecutor(max_workers=streams) as pool:
+        for start in range(0, len(texts), batch_size):
+            lines: list[dict] = []
+            for version_id, title, text, principals in texts[start:start + batch_size]:
+                lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
+                lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
+                              "snippet_source": text[:200_000], "principals": principals, "is_valid": True})
+            if len(in_flight) >= streams:
+                in_flight.pop(0).result()
+            in_flight.append(pool.submit(send, lines))
+        for future in in_flight:
+            future.result()
     client.indices.refresh(index=RAW_OPENSEARCH_INDEX)
     seconds = time.perf_counter() - started
     wait_for_merges(client, RAW_OPENSEARCH_INDEX)

@@ -54,17 +54,17 @@ def slowest(api: list[float], raw: list[float], queries: list[str], top: int = 3
 
 
 def summarize(backends, indexed, worst, rows, extract_backend, extract_count, extract_seconds,
-              extract_kinds) -> tuple[str, str, list[str]]:
+              extract_kinds, streams: int = 2) -> tuple[str, str, list[str]]:
     """The indexing table, the queries table and the verdicts."""
     table = markdown_table(["backend", "user", "queries", "facets", "requests", "API p50 (ms)", "API p95 (ms)",
                             "raw p50 (ms)", "raw p95 (ms)", "p95 gap (ms)", "other load (cores)"], rows)
     raw_labels = {"tantivy": "raw tantivy, default tokenizer, texts in memory",
-                  "opensearch": "raw OpenSearch, our mapping and analyzer, bulk from memory"}
+                  "opensearch": f"raw OpenSearch, our mapping and analyzer, bulk from memory, {streams} in flight"}
     index_rows = []
     for name in backends:
         r = indexed[name]
         label = BACKEND_LABEL[name]
-        how = "search_reindex path" + (", bulk API" if name == "opensearch" else "")
+        how = "search_reindex path" + (f", bulk API, {streams} in flight" if name == "opensearch" else "")
         vs_raw = f"{r.rate / r.raw_rate:.2f}×" if r.raw_versions else ""
         index_rows.append([label, f"our layer, extraction excluded ({how})", f"{r.versions:,}", f"{r.seconds:.0f}",
                            f"{r.rate:,.0f}", vs_raw, _cpu_cell(name, r.cpu), f"{r.other:.2f}"])
@@ -130,9 +130,10 @@ stored text for snippets); the raw engine's index of the same texts: {r.raw_size
         out += f"""
 OpenSearch: one node ({node_info}, heap {args.opensearch_heap}, C2 compiler on; started from Maven
 Central jars by `tests.fixtures.opensearch.launch_node`), one shard, no replica, SEARCH_URL
-`opensearch://127.0.0.1:<port>/{OPENSEARCH_INDEX}?timeout={OPENSEARCH_TIMEOUT:.0f}`. Our layer is `search_reindex`'s code path with bulk
-requests of {args.batch_size:,} documents; "raw" sends the same texts (title, body, principals) from
-memory in bulk requests of the same size to an index with our mapping and analyzer. Index size
+`opensearch://127.0.0.1:<port>/{OPENSEARCH_INDEX}?timeout={OPENSEARCH_TIMEOUT:.0f}&bulk_streams={args.bulk_streams}`. Our layer is `search_reindex`'s code path with bulk
+requests of {args.batch_size:,} documents, {args.bulk_streams} in flight at once (`bulk_streams`); "raw" sends the same texts
+(title, body, principals) from memory in bulk requests of the same size, as many in flight, to an index
+with our mapping and analyzer. Index size
 (`_stats` primaries store, once no merge ran for two seconds and the reader was refreshed):
 {r.size / 2**20:,.0f} MiB in {f_idx.segments if f_idx else 0} segments after indexing{after_queries}
 (the raw index: {r.raw_size / 2**20:,.0f} MiB). Heap (`_nodes/stats/jvm`): {f_idx.heap_used / 2**20 if f_idx else 0:,.0f} MiB used of

@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="passes over each 20-query set per configuration")
     parser.add_argument("--extract-docs", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--bulk-streams", type=int, default=2,
+                        help="OpenSearch bulk requests in flight at once, for our layer (SEARCH_URL bulk_streams) "
+                             "and the raw engine alike; 1 sends them one after the other")
     parser.add_argument("--database", default="dossier_bench_search")
     parser.add_argument("--opensearch-heap", default=os.environ.get("DOSSIER_OPENSEARCH_HEAP", "1g"),
                         help="the OpenSearch node's JVM heap (-Xms/-Xmx); default DOSSIER_OPENSEARCH_HEAP or 1g")
@@ -249,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             node, node_start = start_opensearch(stack, workdir / "opensearch", args.opensearch_heap)
             # A bulk request of --batch-size versions (~10 MB) can take longer than the client's default
             # 10 s on this shared machine; `timeout` is one of SEARCH_URL's documented options.
-            urls["opensearch"] = f"{node.search_url(OPENSEARCH_INDEX)}?timeout={OPENSEARCH_TIMEOUT:.0f}"
+            urls["opensearch"] = (f"{node.search_url(OPENSEARCH_INDEX)}?timeout={OPENSEARCH_TIMEOUT:.0f}"
+                                  f"&bulk_streams={args.bulk_streams}")
             os_client, os_index = opensearch_client(urls["opensearch"])
             node_info = node_versions(os_client)
             print(f"  {node_info} at {node.url} (pid {node.pid}) in {node_start:.1f} s", flush=True)
@@ -268,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                 texts = load_texts(args.docs)
                 quiet()
                 before = meter.snapshot()
-                result.raw_seconds, result.raw_size = index_raw_opensearch(os_client, texts, args.batch_size)
+                result.raw_seconds, result.raw_size = index_raw_opensearch(os_client, texts, args.batch_size,
+                                                                           streams=args.bulk_streams)
                 result.raw_versions = len(texts)
                 del texts
                 d = CpuAccount.delta(before, meter.snapshot())
@@ -345,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
 
     total = time.perf_counter() - total_started
     indexing, table, verdicts = summarize(backends, indexed, worst, rows, extract_backend, extract_count,
-                                          extract_seconds, extract_kinds)
+                                          extract_seconds, extract_kinds, streams=args.bulk_streams)
     print("\n" + indexing + "\n\n" + table + "\n")
     for verdict in verdicts:
         print(verdict)

@@ -333,6 +333,9 @@ def client_options_from_url(url: str) -> tuple[dict, str, dict]:
     # Bulk requests in flight at once inside bulk() (a rebuild): the node indexes one request per write
     # thread, so with one in flight a multi-core node idles while we read and build the next batch.
     bulk_streams = max(1, int(query.get("bulk_streams", "2")))
+    # one kept connection per bulk stream and one for searches (opensearch-py keeps one by default,
+    # and opened and dropped a connection for every request of the second stream)
+    kwargs["pool_maxsize"] = bulk_streams + 1
     return kwargs, index, {"replicas": int(query.get("replicas", "0")), "bulk_timeout": bulk_timeout,
                            "bulk_streams": bulk_streams}
 

@@ -122,6 +122,7 @@ def test_urls_name_the_host_index_credentials_and_tls():
     assert client_options_from_url("opensearch://h:9200/i?timeout=300&bulk_timeout=60")[2]["bulk_timeout"] == 300.0
     # bulk requests in flight at once during a rebuild; 1 sends them one after the other
     assert client_options_from_url("opensearch://h:9200/i?bulk_streams=1")[2]["bulk_streams"] == 1
+    assert client_options_from_url("opensearch://h:9200/i?bulk_streams=3")[0]["pool_maxsize"] == 4
     assert client_options_from_url("opensearch://h:9200/i?bulk_streams=0")[2]["bulk_streams"] == 1
 
 
