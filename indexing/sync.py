@@ -2,8 +2,8 @@
 
 `documents_sync(ids)` extracts the text of versions not extracted yet (`indexing.extraction`),
 rebuilds every index entry of those documents from the database — text, metadata, who may see
-them (`backend.access.policy.view_principals_for_documents`), CRM links — and replaces what the
-engine held for them; documents that no longer exist are taken out. The outbox drain and the
+them and who may also read their text (`backend.access.policy.search_principals_for_documents`), CRM
+links — and replaces what the engine held for them; documents that no longer exist are taken out. The outbox drain and the
 full rebuild (`indexing.reindex`) both write through here.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from backend.access.policy import view_principals_for_documents
+from backend.access.policy import search_principals_for_documents
 from backend.documents.models import Document, DocumentVersion, VersionStatus
 from indexing import links as crm_links
 from indexing.backends import IndexDoc, SearchBackend
@@ -65,7 +65,7 @@ def index_docs_for_documents(document_ids: Sequence[int]) -> tuple[list[IndexDoc
         VersionIndexState.objects.filter(version_id__in=[v["id"] for v in versions], extracted_at__isnull=False)
         .values_list("version_id", "text")
     )
-    principals = view_principals_for_documents(found)
+    principals = search_principals_for_documents(found)
     links = crm_links.links_for_documents(found)
     today = timezone.localdate()
     docs = []
@@ -98,7 +98,8 @@ def index_docs_for_documents(document_ids: Sequence[int]) -> tuple[list[IndexDoc
                 mime_type=version["mime_type"],
                 uploader_id=version["uploaded_by_id"],
                 created_at=version["created_at"],
-                principals=list(principals.get(version["document_id"], [])),
+                principals=list(principals.get(version["document_id"], ((), ()))[0]),
+                readers=list(principals.get(version["document_id"], ((), ()))[1]),
                 customer_ids=[int(value) for value in link.get("customer_ids", [])],
                 customer_names=customer_names,
                 opportunity_ids=[int(value) for value in link.get("opportunity_ids", [])],

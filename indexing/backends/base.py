@@ -26,6 +26,10 @@ def title_sort_key(title: str) -> str:
 
 
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "meta": 2.0, "body": 1.0}
+# The body field is searched only where the caller may read (IndexDoc.body_readers): a search adds this
+# token to the caller's principals for that clause.
+BODY_FIELD = "body"
+EVERY_VIEWER_READS = "*read"
 TIE_BREAKER = 0.3
 SNIPPET_CHARS = 200
 
@@ -77,6 +81,18 @@ class IndexDoc:
     customer_ids: list[int] = field(default_factory=list)
     customer_names: list[str] = field(default_factory=list)
     opportunity_ids: list[int] = field(default_factory=list)
+    # Who may also read the pages (backend.access.policy.search_principals_for_documents); None: everyone in
+    # `principals`. The body (the extracted text) is searched only for them: a "view" grant finds a
+    # document by its title and details, never by what its pages say.
+    readers: list[str] | None = None
+
+    @property
+    def body_readers(self) -> list[str]:
+        """The index tokens that open the body to a search: EVERY_VIEWER_READS when all who may view may read
+        (nearly every document, so the body's filter stays one short term list), else the readers' own."""
+        if self.readers is None or set(self.principals) <= set(self.readers):
+            return [EVERY_VIEWER_READS]
+        return list(self.readers)
 
     @property
     def customer_labels(self) -> list[str]:

@@ -36,8 +36,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from indexing import analysis, highlight
 from indexing.backends.base import (
-    FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
-    InvalidSearch, SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
+    BODY_FIELD, EVERY_VIEWER_READS, FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit,
+    IndexDoc, IndexStats, InvalidSearch, SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
 )
 from indexing.query import And, Match, Node, Not, Or, single_han_pattern
 
@@ -117,7 +117,7 @@ def analysis_settings() -> dict:
 SNIPPET_SOURCE_FIELD = {"type": "text", "index": False}
 # Raised when the mapping changes in a way that needs a rebuild (2: snippets from snippet_source;
 # 3: stemmed words and title_sort).
-MAPPING_REVISION = 3
+MAPPING_REVISION = 4  # 4: the body's readers (IndexDoc.body_readers)
 TITLE_SORT_FIELD = {"type": "keyword", "ignore_above": 256}
 
 
@@ -165,6 +165,7 @@ def index_body(*, replicas: int = 0) -> dict:
                 "body": text,
                 "snippet_source": SNIPPET_SOURCE_FIELD,
                 "principals": {"type": "keyword"},
+                "readers": {"type": "keyword"},
                 "kind": {"type": "keyword"},
                 "classification": {"type": "keyword"},
                 "status": {"type": "keyword"},
@@ -190,6 +191,7 @@ def document_source(doc: IndexDoc, *, snippet_source_chars: int = 200_000) -> di
         "body": doc.body,
         "snippet_source": doc.body[:snippet_source_chars],
         "principals": list(doc.principals),
+        "readers": doc.body_readers,
         "kind": doc.kind,
         "classification": doc.classification,
         "status": doc.status,
@@ -208,26 +210,33 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _match_query(node: Match) -> dict:
+def _match_query(node: Match, readable: dict) -> dict:
     queries = []
     if node.is_single_han:
         pattern = single_han_pattern(node.tokens[0])
         for field_name, boost in FIELD_BOOSTS.items():
-            queries.append({"regexp": {field_name: {"value": pattern, "boost": boost}}})
+            queries.append(_readable(field_name, {"regexp": {field_name: {"value": pattern, "boost": boost}}}, readable))
         return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
     for field_name, boost in FIELD_BOOSTS.items():
-        queries.append({"match_phrase": {field_name: {"query": node.text, "boost": boost}}})
+        queries.append(_readable(field_name, {"match_phrase": {field_name: {"query": node.text, "boost": boost}}}, readable))
     return {"dis_max": {"queries": queries, "tie_breaker": TIE_BREAKER}}
 
 
-def _node_query(node: Node) -> dict:
+def _readable(field_name: str, query: dict, readable: dict) -> dict:
+    """The body's clause matches only documents whose text the caller may read (an unscored filter)."""
+    if field_name != BODY_FIELD:
+        return query
+    return {"bool": {"must": [query], "filter": [readable]}}
+
+
+def _node_query(node: Node, readable: dict) -> dict:
     if isinstance(node, Match):
-        return _match_query(node)
+        return _match_query(node, readable)
     if isinstance(node, Not):
-        return {"bool": {"must_not": [_node_query(node.child)]}}
+        return {"bool": {"must_not": [_node_query(node.child, readable)]}}
     if isinstance(node, And):
-        must = [_node_query(child) for child in node.children if not isinstance(child, Not)]
-        must_not = [_node_query(child.child) for child in node.children if isinstance(child, Not)]
+        must = [_node_query(child, readable) for child in node.children if not isinstance(child, Not)]
+        must_not = [_node_query(child.child, readable) for child in node.children if isinstance(child, Not)]
         body: dict = {}
         if must:
             body["must"] = must
@@ -235,7 +244,7 @@ def _node_query(node: Node) -> dict:
             body["must_not"] = must_not
         return {"bool": body}
     if isinstance(node, Or):
-        return {"bool": {"should": [_node_query(child) for child in node.children], "minimum_should_match": 1}}
+        return {"bool": {"should": [_node_query(child, readable) for child in node.children], "minimum_should_match": 1}}
     raise TypeError(node)  # pragma: no cover
 
 
@@ -258,7 +267,8 @@ def _filters(request: SearchRequest) -> list[dict]:
 
 def search_body(request: SearchRequest) -> dict:
     """The _search request body for a request (pinned by golden tests)."""
-    text = _node_query(request.query.root) if request.query is not None else {"match_all": {}}
+    readable = {"terms": {"readers": [*request.principals, EVERY_VIEWER_READS]}}
+    text = _node_query(request.query.root, readable) if request.query is not None else {"match_all": {}}
     source = ["version_id", "document_id"] + (["snippet_source"] if request.highlight else [])
     body: dict = {
         "query": {"bool": {"must": [text], "filter": _filters(request)}},
@@ -393,7 +403,8 @@ class OpenSearchBackend(SearchBackend):
                 # allowed), so writes keep working; stats() asks for a rebuild for the old documents.
                 self.client.indices.put_mapping(
                     index=self.index_name, body={"properties": {"snippet_source": SNIPPET_SOURCE_FIELD,
-                                                                "title_sort": TITLE_SORT_FIELD}}
+                                                                "title_sort": TITLE_SORT_FIELD,
+                                                                "readers": {"type": "keyword"}}}
                 )
                 self.client.indices.put_settings(index=self.index_name, body={"index": SEARCH_SETTINGS})
         self._ready_checked = True

@@ -31,13 +31,13 @@ from tantivy import Document, FieldType, Index, Occur, Query, SchemaBuilder
 
 from indexing import analysis, highlight
 from indexing.backends.base import (
-    FACET_FIELDS, FACET_SIZE, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
+    FACET_FIELDS, FACET_SIZE, BODY_FIELD, EVERY_VIEWER_READS, FIELD_BOOSTS, SNIPPET_CHARS, TIE_BREAKER, FacetBucket, Hit, IndexDoc, IndexStats,
     IndexOutdated, SearchBackend, SearchRequest, SearchResult, SearchUnavailable, title_sort_key,
 )
 from indexing.query import And, Match, Node, Not, Or, single_han_pattern
 
 # 3: words are stemmed as they are written (Snowball English), and titles are kept for sorting.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the body's readers (IndexDoc.body_readers)
 TOKENIZER = "dossier_tokens"
 MARKER = "dossier-index.json"
 _KEYWORD_FIELDS = ("kind", "classification", "status", "mime_type", "customer_labels")
@@ -60,6 +60,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
     builder.add_bytes_field("body_source", stored=True)
     builder.add_text_field("principals", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("readers", tokenizer_name="raw", index_option="basic")
     for name in _KEYWORD_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     for name in _INT_FIELDS:
@@ -286,6 +287,8 @@ class TantivyBackend(SearchBackend):
             out.add_bytes("body_source", doc.body[: self.snippet_source_chars].encode("utf-8", "replace"))
         for token in doc.principals:
             out.add_text("principals", token)
+        for token in doc.body_readers:
+            out.add_text("readers", token)
         out.add_text("kind", doc.kind)
         out.add_text("classification", doc.classification)
         out.add_text("status", doc.status)
@@ -342,13 +345,13 @@ class TantivyBackend(SearchBackend):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _match(self, node: Match, searcher) -> Query:
+    def _match(self, node: Match, searcher, readable: Query) -> Query:
         subqueries = []
         if node.is_single_han:
             # the character alone or in either place of a bigram: a walk of the term dictionary
             pattern = single_han_pattern(node.tokens[0])
             for field_name, boost in FIELD_BOOSTS.items():
-                query = Query.regex_query(self.schema, field_name, pattern)
+                query = self._readable(field_name, Query.regex_query(self.schema, field_name, pattern), readable)
                 subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
             return Query.disjunction_max_query(subqueries, tie_breaker=TIE_BREAKER)
         for field_name, boost in FIELD_BOOSTS.items():
@@ -360,6 +363,7 @@ class TantivyBackend(SearchBackend):
                 query = Query.phrase_query(self.schema, field_name, list(node.tokens))
             else:
                 query = Query.term_query(self.schema, field_name, node.tokens[0])
+            query = self._readable(field_name, query, readable)
             subqueries.append(Query.boost_query(query, boost) if boost != 1.0 else query)
         if not subqueries:
             return Query.empty_query()
@@ -367,24 +371,31 @@ class TantivyBackend(SearchBackend):
             return subqueries[0]
         return Query.disjunction_max_query(subqueries, tie_breaker=TIE_BREAKER)
 
-    def _node(self, node: Node, searcher) -> Query:
+    @staticmethod
+    def _readable(field_name: str, query: Query, readable: Query) -> Query:
+        """The body's clause matches only documents whose text the caller may read (an unscored filter)."""
+        if field_name != BODY_FIELD:
+            return query
+        return Query.boolean_query([(Occur.Must, query), (Occur.Must, readable)])
+
+    def _node(self, node: Node, searcher, readable: Query) -> Query:
         if isinstance(node, Match):
-            return self._match(node, searcher)
+            return self._match(node, searcher, readable)
         if isinstance(node, Not):
             return Query.boolean_query([(Occur.Must, Query.all_query()),
-                                        (Occur.MustNot, self._node(node.child, searcher))])
+                                        (Occur.MustNot, self._node(node.child, searcher, readable))])
         if isinstance(node, And):
             clauses = []
             for child in node.children:
                 if isinstance(child, Not):
-                    clauses.append((Occur.MustNot, self._node(child.child, searcher)))
+                    clauses.append((Occur.MustNot, self._node(child.child, searcher, readable)))
                 else:
-                    clauses.append((Occur.Must, self._node(child, searcher)))
+                    clauses.append((Occur.Must, self._node(child, searcher, readable)))
             if all(occur == Occur.MustNot for occur, _ in clauses):
                 clauses.insert(0, (Occur.Must, Query.all_query()))
             return Query.boolean_query(clauses)
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self._node(child, searcher)) for child in node.children])
+            return Query.boolean_query([(Occur.Should, self._node(child, searcher, readable)) for child in node.children])
         raise TypeError(node)  # pragma: no cover
 
     def _filters(self, request: SearchRequest) -> list[Query]:
@@ -414,7 +425,12 @@ class TantivyBackend(SearchBackend):
 
         With the searcher that will run it, text clauses on fields that lack a token are left out.
         """
-        text = self._node(request.query.root, searcher) if request.query is not None else Query.all_query()
+        if request.query is not None:
+            readable = Query.const_score_query(
+                Query.term_set_query(self.schema, "readers", [*request.principals, EVERY_VIEWER_READS]), 0.0)
+            text = self._node(request.query.root, searcher, readable)
+        else:
+            text = Query.all_query()
         filters = self._filters(request)
         # All filters under one unscored clause: the engine intersects them once, and then with the
         # text (an unscored clause per filter made phrases over many candidates ~25% slower).

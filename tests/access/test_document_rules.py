@@ -16,6 +16,7 @@ from backend.access.policy import (
     can,
     document_access_explanation,
     document_visibility_q,
+    search_principals_for_documents,
     user_principals,
     view_principals_for_documents,
     visible,
@@ -86,7 +87,7 @@ def test_each_rules_python_sql_and_token_forms_agree(world, rule):
         # the rule's own index tokens meet the person's tokens exactly where the rule lets them view
         rows = [(d.pk, d.owner_id, d.classification, d.department_id) for d in docs.values()]
         own_tokens: dict[int, set[str]] = {d.pk: set() for d in docs.values()}
-        for pk, token in rule.who.view_tokens(list(own_tokens), rows, rule.classifications):
+        for pk, token, *_ in rule.who.view_tokens(list(own_tokens), rows, rule.classifications):
             own_tokens[pk].add(token)
             assert token in tokens[pk]  # and they are part of the document's indexed tokens
         mine = set(user_principals(person))
@@ -132,6 +133,14 @@ def test_the_table_as_a_whole_agrees_with_can_visible_tokens_and_the_explanation
             == allowed
     for person, doc in itertools.product(people.values(), docs.values()):
         assert bool(set(user_principals(person)) & set(tokens[doc.pk])) == can(person, Action.VIEW, doc)
+    # the index's readers (whose search may match the text) are exactly those who may read the pages
+    both = search_principals_for_documents([doc.pk for doc in docs.values()])
+    for person, doc in itertools.product(people.values(), docs.values()):
+        view, read = both[doc.pk]
+        assert view == tokens[doc.pk]
+        assert bool(set(user_principals(person)) & set(read)) == can(person, Action.READ, doc), \
+            (person.username, doc.title)
+    assert any(set(view) - set(read) for view, read in both.values())  # the world has view-only grants
     # the explanation is the table's, followed by the customers' shares (none here)
     document = Document.objects.select_related("owner", "department").get(pk=docs["linked internal"].pk)
     assert document_access_explanation(document) == document_rules_explanation(document)

@@ -259,6 +259,34 @@ def test_only_versions_whose_principals_intersect_the_callers_are_found(backend)
     assert found(backend, None, principals=["user:1"]) == {1}
 
 
+def test_the_text_is_searched_only_for_those_who_may_read_it_and_details_for_all_who_may_view(backend):
+    # given a contract that user 7 may view (its details) but not read, and the sales department may read
+    backend.index([
+        doc(1, title="Framework agreement", meta="acme supply", body="penalty clause 违约金 of ten percent",
+            principals=["user:7", "dept:sales"], readers=["dept:sales"]),
+        doc(2, title="Penalty schedule", body="nothing secret", principals=["user:7"], readers=["user:7"]),
+    ])
+    viewer, reader = ["user:7", "staff"], ["user:9", "dept:sales"]
+    # then the viewer finds it by its title and file name, never by a word of its text, alone or in a phrase,
+    # in Chinese (bigrams and a single character) or combined with other words
+    assert found(backend, "framework", principals=viewer) == {1}
+    assert found(backend, "acme", principals=viewer) == {1}
+    assert found(backend, "clause", principals=viewer) == set()
+    assert found(backend, '"ten percent"', principals=viewer) == set()
+    assert found(backend, "违约金", principals=viewer) == set()
+    assert found(backend, "违", principals=viewer) == set()
+    assert found(backend, "framework clause", principals=viewer) == set()
+    assert found(backend, "framework OR clause", principals=viewer) == {1}
+    # a word in the title of one and the text of the other finds only the title's for the viewer
+    assert found(backend, "penalty", principals=viewer) == {2}
+    # and the counts say no more than the hits do
+    assert search(backend, "clause", principals=viewer, facets=("kind",)).facets["kind"] == []
+    # while a reader finds it by its text
+    assert found(backend, "clause", principals=reader) == {1}
+    assert found(backend, "违约金", principals=reader) == {1}
+    assert found(backend, "framework clause", principals=reader) == {1}
+
+
 def test_filters(backend):
     backend.index([
         doc(1, body="x", kind="quote", customer_ids=[7], customer_names=["ACME"], opportunity_ids=[70],

@@ -68,7 +68,7 @@ def test_an_index_from_before_stemming_asks_for_a_rebuild_and_the_rebuild_stems(
     stale.clear()
     stale.index([doc(2, "The contracts were signed")])
     assert found(stale, "contract") == found(stale, "contracting") == {2}
-    assert json.loads((tmp_path / "index" / MARKER).read_text())["schema"] == tantivy_backend.SCHEMA_VERSION == 3
+    assert json.loads((tmp_path / "index" / MARKER).read_text())["schema"] == tantivy_backend.SCHEMA_VERSION == 4
 
 
 def test_a_changed_analysis_is_reported(tmp_path):

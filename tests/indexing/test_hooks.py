@@ -25,11 +25,18 @@ def test_grants_and_revocations_change_who_finds_a_document(people, committed, s
 
     with committed():
         document_permission_grant(actor=owner, document=doc, level="view", user=outsider)
+    # "view" is the details: found by its title, not by its text
+    assert engine_hits(search_index, outsider, "bid") == {doc.pk}
+    assert engine_hits(search_index, outsider, "tender") == set()
+
+    with committed():
+        document_permission_grant(actor=owner, document=doc, level="read", user=outsider)
     assert engine_hits(search_index, outsider, "tender") == {doc.pk}
 
     with committed():
         document_permission_revoke(actor=owner, document=doc, user=outsider)
     assert engine_hits(search_index, outsider, "tender") == set()
+    assert engine_hits(search_index, outsider, "bid") == set()
 
 
 def test_group_grants_and_classification_changes_reach_the_index(people, committed, search_index):
@@ -44,7 +51,7 @@ def test_group_grants_and_classification_changes_reach_the_index(people, committ
     assert engine_hits(search_index, colleague, "margin") == set()
 
     with committed():
-        document_permission_grant(actor=owner, document=doc, level="view", group=outsider.department.group)
+        document_permission_grant(actor=owner, document=doc, level="read", group=outsider.department.group)
     assert engine_hits(search_index, outsider, "margin") == {doc.pk}
 
 

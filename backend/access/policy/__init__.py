@@ -3,7 +3,7 @@
     can(user, action, obj)            -> bool, for one object
     visible(user, queryset, action)   -> the queryset narrowed in SQL (subqueries, never per row)
     document_access_explanation(doc)  -> who can access a document and through which rule
-    user_principals(user), view_principals_for_documents(ids) -> the same rules as search-index tokens
+    user_principals(user), search_principals_for_documents(ids) -> the same rules as search-index tokens
 
 One module per area, each registering its models' rules in the rule table (registry.py):
 
@@ -47,6 +47,7 @@ from backend.access.policy.documents import (
     DOCUMENT_RULES,
     document_visibility_q,
     related_customer_ids,
+    search_principals_for_documents,
     view_principals_for_documents,
 )
 from backend.access.policy.explanation import AccessRule, ShareAccess
@@ -78,5 +79,5 @@ __all__ = [
     "is_active_staff", "is_portal_user", "may_export_reports", "may_open_compliance_console",
     "may_read_access_log", "may_share_document", "may_vouch_for_share", "portal_can_follow_up",
     "portal_customer_id", "portal_customer_token", "related_customer_ids", "user_principals",
-    "view_principals_for_article", "view_principals_for_documents", "visible", "vouched_shares_q",
+    "search_principals_for_documents", "view_principals_for_article", "view_principals_for_documents", "visible", "vouched_shares_q",
 ]

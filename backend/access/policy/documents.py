@@ -22,7 +22,7 @@ and who it speaks of (a principal). Each principal holds every form of its rule 
 
   * admits(user, action, document) - Python, for can() (free rules first, then those needing a query);
   * q(user, action)                - SQL over Document, for visible() and selectors;
-  * view_tokens(...)               - the index tokens of who may view, for search (principals.py);
+  * view_tokens(...)               - the index tokens of who may view (and, with a level, how far), for search;
   * explain(document, rule)        - "who can access this, and why", for the compliance console.
 
 The four views are derived from the one table; tests/access/test_document_rules.py proves, rule by
@@ -95,8 +95,9 @@ class Principal:
         """Does the principal include `user` whatever the document (a role, all staff)?"""
         return False
 
-    def view_tokens(self, ids: list[int], rows: list[Row], classifications) -> Iterable[tuple[int, str]]:
-        """(document id, token) for the documents among `rows` (or `ids`) this principal may view."""
+    def view_tokens(self, ids: list[int], rows: list[Row], classifications) -> Iterable[tuple]:
+        """(document id, token) for the documents among `rows` (or `ids`) this principal may view; a principal
+        whose holders differ in level (grants) adds a third item, the holder's level on that document."""
         raise NotImplementedError
 
     def explain(self, document: Document, rule: DocumentRule) -> list[AccessRule]:
@@ -138,9 +139,10 @@ class _Grants(Principal):
         grants = self.model.objects.filter(content_object_id__in=ids)
         if set(classifications) != set(ALL):
             grants = grants.filter(_classification_q(classifications, "content_object__"))
-        # Every grant level includes view.
+        # Every grant level includes view; each grant's own level says whether it also lets its holder read.
         token = user_token if self.holder == "user" else group_token
-        return ((pk, token(holder_id)) for pk, holder_id in grants.values_list("content_object_id", f"{self.holder}_id"))
+        return ((pk, token(holder_id), LEVEL_BY_CODENAME.get(codename, Action.VIEW)) for pk, holder_id, codename
+                in grants.values_list("content_object_id", f"{self.holder}_id", "permission__codename"))
 
     def strongest(self, document: Document) -> dict[int, tuple[object, Action]]:
         """Each holder's strongest grant on `document`: {holder id: (holder, level)}."""
@@ -394,15 +396,26 @@ register_staff(DocumentVersion, q=_version_q, check=lambda user, action, version
 
 def view_principals_for_documents(document_ids) -> dict[int, list[str]]:
     """For each document id, the tokens of everyone who may view it. A fixed number of queries."""
+    return {pk: view for pk, (view, _) in search_principals_for_documents(document_ids).items()}
+
+
+def search_principals_for_documents(document_ids) -> dict[int, tuple[list[str], list[str]]]:
+    """For each document id, (the tokens of everyone who may view it, of everyone who may also read its
+    pages). Search finds a document by its metadata for the first and by its text only for the second: a
+    "view" grant shows the details, never what the pages say. A fixed number of queries."""
     ids = list(document_ids)
     rows: list[Row] = list(
         Document.objects.filter(pk__in=ids).values_list("pk", "owner_id", "classification", "department_id")
     )
-    tokens: dict[int, set[str]] = {row[0]: set() for row in rows}
+    view: dict[int, set[str]] = {row[0]: set() for row in rows}
+    read: dict[int, set[str]] = {row[0]: set() for row in rows}
     for rule in DOCUMENT_RULES:  # every rule allows viewing
-        for pk, token in rule.who.view_tokens(ids, rows, rule.classifications):
-            tokens[pk].add(token)
-    return {pk: sorted(found) for pk, found in tokens.items()}
+        for pk, token, *level in rule.who.view_tokens(ids, rows, rule.classifications):
+            view[pk].add(token)
+            strongest = level[0] if level and at_most(level[0], rule.up_to) else rule.up_to
+            if at_most(Action.READ, strongest):
+                read[pk].add(token)
+    return {pk: (sorted(found), sorted(read[pk])) for pk, found in view.items()}
 
 
 def document_rules_explanation(document: Document) -> list[AccessRule]:
