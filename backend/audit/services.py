@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
@@ -177,6 +178,9 @@ def _saved_event(values: dict[str, Any], alias: str) -> AuditEvent:
 _JSON = json.JSONEncoder(skipkeys=False, ensure_ascii=False, check_circular=True, allow_nan=False,
                          sort_keys=True, separators=(",", ":")).encode
 _HASHED_KEYS = tuple(sorted(("format",) + HASHED_FIELDS))
+# {"actor_id":%s,"actor_label":%s,...}: the object's text around its values, in sorted key order
+_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in _HASHED_KEYS) + "}"
+_IN_KEY_ORDER = operator.itemgetter(*_HASHED_KEYS)
 
 
 def _json_text(value: Any) -> str:
@@ -190,45 +194,49 @@ class _BatchHasher:
         self._keyed = hmac.new(chain_key(), b"audit-event\x00", hashlib.sha256)
         self._constant = {"format": _JSON(CHAIN_FORMAT), "occurred_at": _JSON(_hashed_timestamp(occurred_at))}
         self._occurred_at = occurred_at
-        self._memo: dict[tuple[str, Any], str] = {}
+        self._memo: dict[tuple, dict[str, str]] = {}
         # each hashed event's detail as JSON text, in order: the insert stores it as it is (jsonb keeps the
         # value, not the text, so it reads back as what DjangoJSONEncoder's text would)
         self.detail_texts: list[str] = []
 
-    def _shared(self, name: str, value: Any) -> str:
-        # values that repeat across a batch (actor, context, event type, outcome): encoded once each
-        key = (name, value)
-        text = self._memo.get(key)
-        if text is None:
-            text = self._memo[key] = _json_text(value)
-        return text
+    def _shared(self, values: Mapping[str, Any]) -> dict[str, str]:
+        # what repeats across a batch (event type, actor, request context, target type, outcome): encoded once
+        # for each combination of them
+        key = (values["event_type"], type(values["actor_id"]), values["actor_id"], values["actor_label"],
+               values["ip"], values["user_agent"], values["request_id"], values["target_type"], values["outcome"])
+        parts = self._memo.get(key)
+        if parts is None:
+            parts = self._memo[key] = {
+                **self._constant,
+                "event_type": _json_text(values["event_type"]),
+                "actor_id": _JSON(_hashed_int(values["actor_id"])),
+                "actor_label": _json_text(values["actor_label"]),
+                "ip": _JSON(_hashed_ip(values["ip"])),
+                "user_agent": _json_text(values["user_agent"]),
+                "request_id": _json_text(values["request_id"]),
+                "target_type": _json_text(values["target_type"]),
+                "outcome": _json_text(values["outcome"]),
+            }
+        return parts
 
     def canonical_bytes(self, event: Mapping[str, Any] | AuditEvent) -> bytes:
         """`event`: an event's values by attribute name (as _event_values gives them), or the event."""
         values = event if isinstance(event, Mapping) else vars(event)
         if values["occurred_at"] != self._occurred_at:
             raise ValueError("an event of another batch")
-        shared = self._shared
+        # _event_values() keeps the detail's canonical form already; canonical_json_value() of it is the same
+        detail = _JSON(values["detail"])
+        self.detail_texts.append(detail)
         parts = {
-            **self._constant,
+            **self._shared(values),
             "id": _JSON(int(values["id"])),
-            "event_type": shared("event_type", values["event_type"]),
-            "actor_id": shared("actor_id", _hashed_int(values["actor_id"])),
-            "actor_label": shared("actor_label", values["actor_label"]),
-            "ip": shared("ip", _hashed_ip(values["ip"])),
-            "user_agent": shared("user_agent", values["user_agent"]),
-            "request_id": shared("request_id", values["request_id"]),
-            "target_type": shared("target_type", values["target_type"]),
             "target_id": _json_text(values["target_id"]),
             "target_label": _json_text(values["target_label"]),
             "customer_id": _JSON(_hashed_int(values["customer_id"])),
-            "outcome": shared("outcome", values["outcome"]),
-            # _event_values() keeps the canonical form already; canonical_json_value() of it is the same value
-            "detail": _JSON(values["detail"]),
+            "detail": detail,
             "prev_hash": _json_text(values["prev_hash"]),
         }
-        self.detail_texts.append(parts["detail"])
-        return ("{" + ",".join(f'"{name}":{parts[name]}' for name in _HASHED_KEYS) + "}").encode("utf-8")
+        return (_TEMPLATE % _IN_KEY_ORDER(parts)).encode("utf-8")
 
     def hash(self, event: Mapping[str, Any] | AuditEvent) -> str:
         digest = self._keyed.copy()
