@@ -57,3 +57,37 @@ def test_the_counts_follow_the_desks_filters():
 
     # then the column counts their record only
     assert re.search(r'data-testid="desk-count-confirmed">1<', page)
+
+
+def test_each_card_offers_the_step_its_state_and_reader_allow_with_its_text_escaped():
+    # given an engineer and records in every state: one waiting, one dispatched to the engineer, one to
+    # someone else, one confirmed (with markup-looking text) and one resolved
+    manager = UserFactory(role=Role.ADMIN)
+    engineer = UserFactory(role=Role.SERVICE, username="desk.engineer", display_name="<i>Eng</i>")
+    customer = CustomerFactory(name="<b>Jinggong</b>")
+    waiting = ServiceRecordFactory(customer=customer, title="<script>leak</script>")
+    mine = ServiceRecordFactory(customer=customer, dispatch_state="dispatched", engineer=engineer)
+    theirs = ServiceRecordFactory(customer=customer, dispatch_state="dispatched", engineer=UserFactory(role=Role.SERVICE))
+    confirmed = ServiceRecordFactory(customer=customer, dispatch_state="confirmed", engineer=engineer)
+    resolved = ServiceRecordFactory(customer=customer, dispatch_state="resolved", resolution="Valve <replaced> " * 20)
+
+    # when the manager and the engineer open the desk
+    page = client_for(manager, language="en").get("/service/").content.decode()
+
+    def card(record, html=page):
+        return html.split(f'href="/service/{record.pk}/"')[1].split("</article>")[0]
+
+    # then the text is escaped, and each card has its own step's form
+    assert "&lt;script&gt;leak&lt;/script&gt;" in card(waiting) and "<script>leak" not in page
+    assert "&lt;b&gt;Jinggong&lt;/b&gt;" in card(waiting)
+    assert f'action="/service/{waiting.pk}/dispatch/"' in card(waiting)
+    assert f'<option value="{engineer.pk}">&lt;i&gt;Eng&lt;/i&gt;</option>' in card(waiting)
+    assert "Engineer: &lt;i&gt;Eng&lt;/i&gt;" in card(mine)
+    assert f'action="/service/{confirmed.pk}/resolve/"' in card(confirmed) and 'name="resolution"' in card(confirmed)
+    assert f'action="/service/{resolved.pk}/close/"' in card(resolved)
+    assert "Valve &lt;replaced&gt;" in card(resolved) and "…" in card(resolved)
+    # and only the engineer dispatched is offered "confirm"
+    assert "/confirm/" not in card(mine) and "/confirm/" not in card(theirs)
+    desk = client_for(engineer, language="en").get("/service/").content.decode()
+    assert f'action="/service/{mine.pk}/confirm/"' in card(mine, desk)
+    assert f"/service/{theirs.pk}/confirm/" not in desk
