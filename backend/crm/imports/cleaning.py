@@ -25,7 +25,12 @@ def normalised(value) -> str:
     """One line of text, full-width forms folded to half-width, white space tidied."""
     if value is None:
         return ""
-    return clean_line(unicodedata.normalize("NFKC", str(value)))
+    return _normalised(str(value))
+
+
+@lru_cache(maxsize=1 << 16)  # a file repeats its regions, industries, titles... in every row
+def _normalised(value: str) -> str:
+    return clean_line(unicodedata.normalize("NFKC", value))
 
 
 @lru_cache(maxsize=1 << 16)  # a row's value is keyed several times (file, database, commit)
