@@ -9,7 +9,9 @@ escalation of breaches to the service managers.
   once each: a record not dispatched by its response due time, one not resolved by its resolution due time,
   and a dispatch the engineer has not confirmed within SERVICE_DISPATCH_CONFIRM_HOURS. The stamp on the record
   (under a row lock) makes each escalation happen once, whatever the retries or overlapping runs; each is
-  audited (crm.service.escalated) and told through the notifications.
+  audited (crm.service.escalated) and told through the notifications. A pass escalates at most
+  SERVICE_LEVEL_ESCALATIONS_PER_PASS records (oldest due first) and the task queues the next pass at once
+  when more are due, so one pass stays short whatever the backlog.
 
 Times are calendar time from the record's opening (`created_at`).
 """
