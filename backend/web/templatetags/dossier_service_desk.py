@@ -38,6 +38,9 @@ def service_desk_cards(context, records) -> SafeString:
     csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', str(context["csrf_token"]))
     t_engineer = gettext("Engineer")
     t_from_portal, t_complaint = gettext("from the portal"), gettext("complaint")
+    t = {"Engineer…": gettext("Engineer…"), "Dispatch": gettext("Dispatch"), "Confirm": gettext("Confirm"),
+         "How was it resolved?": gettext("How was it resolved?"), "Resolution": gettext("Resolution"),
+         "Resolve": gettext("Resolve"), "Close": gettext("Close")}
     parts = []
     for r in records:
         portal = ""
@@ -55,21 +58,21 @@ def service_desk_cards(context, records) -> SafeString:
                     '<form method="post" action="{}">{}<select name="engineer" aria-label="{}" required>'
                     '<option value="">{}</option>{}</select> <button class="btn btn-sm btn-primary" type="submit">{}'
                     '</button></form>', id_url(r.pk, "web:service_step,dispatch"), csrf, t_engineer,
-                    gettext("Engineer…"), engineer_options, gettext("Dispatch"))
+                    t["Engineer…"], engineer_options, t["Dispatch"])
             elif state == "dispatched" and r.engineer_id == user.pk:
                 form = format_html('<form method="post" action="{}">{}<button class="btn btn-sm btn-primary" '
                                    'type="submit">{}</button></form>', id_url(r.pk, "web:service_step,confirm"),
-                                   csrf, gettext("Confirm"))
+                                   csrf, t["Confirm"])
             elif state == "confirmed":
                 form = format_html(
                     '<form method="post" action="{}">{}<input type="text" name="resolution" required '
                     'placeholder="{}" aria-label="{}"> <button class="btn btn-sm btn-primary" type="submit">{}'
                     '</button></form>', id_url(r.pk, "web:service_step,resolve"), csrf,
-                    gettext("How was it resolved?"), gettext("Resolution"), gettext("Resolve"))
+                    t["How was it resolved?"], t["Resolution"], t["Resolve"])
             elif state == "resolved":
                 form = format_html('<form method="post" action="{}">{}<button class="btn btn-sm" type="submit">{}'
                                    '</button></form>', id_url(r.pk, "web:service_step,close"), csrf,
-                                   gettext("Close"))
+                                   t["Close"])
         parts.append(format_html(
             _HEAD, url=id_url(r.pk, "web:service_record"), title=r.title,
             customer_url=id_url(r.customer_id, "web:customer"), customer=str(r.customer), portal=portal,
