@@ -91,3 +91,22 @@ def test_each_card_offers_the_step_its_state_and_reader_allow_with_its_text_esca
     desk = client_for(engineer, language="en").get("/service/").content.decode()
     assert f'action="/service/{mine.pk}/confirm/"' in card(mine, desk)
     assert f"/service/{theirs.pk}/confirm/" not in desk
+
+
+def test_a_cards_date_is_the_day_in_the_sites_time_zone(settings):
+    # given a record created late in the evening UTC, when it is already the next day where the site is
+    from django.utils.formats import date_format
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    manager = UserFactory(role=Role.ADMIN)
+    record = ServiceRecordFactory(customer=CustomerFactory())
+    created = dt.datetime(2026, 3, 1, 20, 30, tzinfo=dt.timezone.utc)  # 2026-03-02 04:30 in Shanghai
+    ServiceRecord.objects.filter(pk=record.pk).update(created_at=created)
+
+    # when the manager opens the desk
+    page = client_for(manager, language="en").get("/service/").content.decode()
+
+    # then the card shows the local day, as every other date on the page
+    card = page.split(f'href="/service/{record.pk}/"')[1].split("</article>")[0]
+    assert date_format(dt.date(2026, 3, 2), "SHORT_DATE_FORMAT") in card
+    assert date_format(dt.date(2026, 3, 1), "SHORT_DATE_FORMAT") not in card

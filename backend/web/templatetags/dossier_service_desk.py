@@ -10,6 +10,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from backend.web.templatetags.dossier_ui import badge, choice, id_url
@@ -77,7 +78,7 @@ def service_desk_cards(context, records) -> SafeString:
             _HEAD, url=id_url(r.pk, "web:service_record"), title=r.title,
             customer_url=id_url(r.customer_id, "web:customer"), customer=str(r.customer), portal=portal,
             type=choice(r, "type"), priority=badge(r.priority, choice(r, "priority")),
-            created=date_filter(r.created_at, "SHORT_DATE_FORMAT"), clock=clocks.get(r.pk) or "",
+            created=date_filter(template_localtime(r.created_at), "SHORT_DATE_FORMAT"), clock=clocks.get(r.pk) or "",
             engineer=format_html('<div class="meta">{}: {}</div>', t_engineer, r.engineer) if r.engineer else "",
             resolution=(format_html('<div class="meta">{}</div>', truncatechars(r.resolution, 120))
                         if r.resolution else ""),
