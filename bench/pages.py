@@ -374,6 +374,12 @@ def seed_crm(*, customers: int, users: int, docs: int, quotes_per_customer: int 
                    for c in range(1, customers + 1)))
         reset_sequences(Product, Contact, Opportunity, Quote, QuoteLine, Order, OrderLine, Invoice, Payment,
                         ServiceRecord, Activity, Announcement, DocumentLink)
+    # Rows written with COPY skip the services that keep each order's balance and the reports' rollups.
+    from backend.crm.services.order_balances import order_balances_refresh
+    from backend.crm.services.report_rollups import rollups_rebuild
+
+    order_balances_refresh()
+    rollups_rebuild()
     return {"contacts": 2 * customers, "quotes": customers * per, "quote_lines": customers * per * lines_per_quote,
             "orders": len(orders), "activities": 3 * customers}
 

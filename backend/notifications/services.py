@@ -22,18 +22,18 @@ Texts are rendered once per recipient, in that recipient's language (``User.pref
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
-from django.db.models import JSONField, Model, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from backend.accounts.models import Role, User
+from backend.common.bulk_insert import insert_rows
 from backend.notifications.kinds import Delivery, get_kind
 from backend.notifications.models import DeliveryChannel, DeliveryRecord, Notification, Preference
 
@@ -224,7 +224,7 @@ def notify_many(*, kind: str, notices: list[Notice]) -> int:
         return 0
     try:
         with transaction.atomic():
-            _insert_rows(Notification, rows)
+            insert_rows(Notification, rows)
     except IntegrityError:
         # a concurrent pass recorded some of them first: keep the rest, and e-mail only what is ours
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
@@ -247,41 +247,9 @@ def notify_many(*, kind: str, notices: list[Notice]) -> int:
                     deliveries.append(DeliveryRecord(channel=DeliveryChannel.EMAIL, kind=kind, notification=row,
                                                      recipient_user=row.recipient, to_address=row.recipient.email,
                                                      subject=subject[:300], body=text))
-        _insert_rows(DeliveryRecord, deliveries)
+        insert_rows(DeliveryRecord, deliveries)
         queue_deliveries([delivery.pk for delivery in deliveries])
     return len(rows)
-
-
-def _insert_rows(model, objects: list) -> None:
-    """Insert a batch's new rows and set their ids. PostgreSQL: the ids from the table's sequence in one
-    statement, then one COPY (a fifth of bulk_create's time for a beat pass's thousands of rows; a unique
-    violation is an IntegrityError, as bulk_create's). bulk_create elsewhere."""
-    if not objects:
-        return
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        model.objects.using(connection.alias).bulk_create(objects, batch_size=1000)
-        return
-    quote = connection.ops.quote_name
-    fields = list(model._meta.concrete_fields)
-    attnames = [field.attname for field in fields]
-    json_fields = [(n, field.encoder) for n, field in enumerate(fields) if isinstance(field, JSONField)]
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [table, model._meta.pk.column, len(objects)])
-        for obj, (pk,) in zip(objects, cursor.fetchall()):
-            obj.pk = pk
-        columns = ", ".join(quote(field.column) for field in fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names only
-            for obj in objects:
-                values = [getattr(obj, name) for name in attnames]
-                for n, encoder in json_fields:
-                    values[n] = json.dumps(values[n], cls=encoder)
-                copy.write_row(values)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def _email_for(notification: Notification, user) -> DeliveryRecord:

@@ -1,4 +1,4 @@
-"""notify_many's bulk insert (services._insert_rows: COPY with ids from the sequence on PostgreSQL): rows are
+"""notify_many's bulk insert (backend.common.bulk_insert.insert_rows: COPY with ids from the sequence on PostgreSQL): rows are
 stored as bulk_create stores them, ids match, and a once-key another pass recorded first is an IntegrityError
 (as bulk_create's), which notify_many answers by keeping the rest and e-mailing only what is its own."""
 
@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from backend.notifications.kinds import register_kind
 from backend.notifications.models import DeliveryRecord, Notification
-from backend.notifications.services import _insert_rows
+from backend.common.bulk_insert import insert_rows
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,10 @@ def test_inserted_rows_get_their_ids_and_every_column():
                          delivery="email") for n in range(2)]
 
     # when they are inserted, then their e-mail
-    _insert_rows(Notification, rows)
+    insert_rows(Notification, rows)
     email = DeliveryRecord(channel="email", kind=KIND, notification=rows[0], recipient_user=user,
                            to_address=user.email, subject="s", body="b", headers={"List-Unsubscribe": "<x>"})
-    _insert_rows(DeliveryRecord, [email])
+    insert_rows(DeliveryRecord, [email])
 
     # then each holds the id of its stored row, and the stored rows hold what the objects held
     for row in rows:
@@ -48,6 +48,6 @@ def test_a_once_key_recorded_first_elsewhere_is_an_integrity_error():
     # when a batch holding the same key is inserted, then it is refused as bulk_create would be, whole
     with pytest.raises(IntegrityError):
         with transaction.atomic():
-            _insert_rows(Notification, [Notification(recipient=user, kind=KIND, title="new", once_key="k-2"),
+            insert_rows(Notification, [Notification(recipient=user, kind=KIND, title="new", once_key="k-2"),
                                         Notification(recipient=user, kind=KIND, title="again", once_key="k-1")])
     assert list(Notification.objects.values_list("title", flat=True)) == ["first"]

@@ -6,7 +6,6 @@ second run of the same file finds every row already there and changes nothing ("
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Role
 from backend.audit import services as audit
+from backend.common.bulk_insert import insert_rows
 from backend.common.errors import DomainError
 from backend.common.text import clean_line
 from backend.crm.imports.analysis import RecordIndex, database_match
@@ -194,39 +194,6 @@ def _customer_fields(fields: dict) -> dict | None:
     if not cleaned["name"] or cleaned["tier"] not in _TIERS or cleaned["status"] not in _STATUSES:
         return None
     return cleaned
-
-
-def insert_all(model, objects: list) -> None:
-    """Insert new rows and set their ids: on PostgreSQL the ids are taken from the table's sequence in one
-    statement and the rows go in with COPY (bulk_create's arrays of text cost more than the rows); every
-    concrete column is written as the object holds it. bulk_create elsewhere."""
-    if not objects:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objects)
-        return
-    from django.db.models import JSONField
-
-    table = model._meta.db_table
-    quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [quote(table), model._meta.pk.column, len(objects)])
-        for obj, (pk,) in zip(objects, cursor.fetchall()):
-            obj.pk = pk
-        columns = ", ".join(quote(f.column) for f in fields)
-        json_fields = {n for n, f in enumerate(fields) if isinstance(f, JSONField)}
-        attnames = [f.attname for f in fields]
-        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names
-            for obj in objects:
-                values = [getattr(obj, name) for name in attnames]
-                for n in json_fields:
-                    values[n] = json.dumps(values[n], cls=fields[n].encoder)
-                copy.write_row(values)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 class _Slow(Exception):
@@ -460,12 +427,12 @@ class CustomerChunk:
             return
         temporary = list(self.new_customers.items())
         if temporary:
-            insert_all(Customer, [customer for _, customer in temporary])
+            insert_rows(Customer, [customer for _, customer in temporary])
         settled = {pk: customer.pk for pk, customer in temporary}
         for contact in self.new_contacts:
             contact.customer_id = contact.customer.pk
         if self.new_contacts:
-            insert_all(Contact, self.new_contacts)
+            insert_rows(Contact, self.new_contacts)
         self.index.settle({**settled, **{contact._temporary_id: contact.pk for contact in self.new_contacts}})
         self.with_contacts = {settled.get(pk, pk) for pk in self.with_contacts}
         for temporary_pk, customer in temporary:
@@ -549,7 +516,7 @@ class RecordChunk:
         if not self.new:
             return
         records = [record for _, record in self.new]
-        insert_all(type(records[0]), records)
+        insert_rows(type(records[0]), records)
         self.index.settle({pk: record.pk for pk, record in self.new})
         self._after_insert(records)
         audit.record_many([audit.Entry(event_type, actor=self.actor, target=record, customer_id=record.customer_id,
@@ -617,7 +584,7 @@ class OpportunityChunk(RecordChunk):
         self.index.add_opportunity(pk, customer_id=customer_id, title=title)
 
     def _after_insert(self, records: list) -> None:
-        insert_all(OpportunityStageChange, [
+        insert_rows(OpportunityStageChange, [
             OpportunityStageChange(opportunity_id=record.pk, from_stage="", to_stage=record.stage,
                                    changed_by=self.actor, changed_at=record.created_at) for record in records])
 
