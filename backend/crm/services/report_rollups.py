@@ -56,14 +56,21 @@ def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, **amounts) ->
     if unknown:
         raise ValueError(f"unknown measures {sorted(unknown)}")
     values = {measure: amounts.get(measure, 0 if measure == "orders" else ZERO) for measure in MEASURES}
+    _upsert_add(RepDayFigures, {"day": day, "rep_id": rep_id, "currency": currency},
+                {measure: values[measure] for measure in MEASURES})
+
+
+def _upsert_add(model, key: dict, amounts: dict) -> None:
+    """Add `amounts` (column: value) to `model`'s row of `key` (its unique columns: value), creating the
+    row when missing: one INSERT … ON CONFLICT DO UPDATE, so concurrent writers add under the row's lock."""
     q = connection.ops.quote_name
-    table = q(RepDayFigures._meta.db_table)
-    columns = ", ".join(q(m) for m in MEASURES)
-    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in MEASURES)
-    sql = (f"INSERT INTO {table} (day, rep_id, currency, {columns}) VALUES (%s, %s, %s{', %s' * len(MEASURES)}) "
-           f"ON CONFLICT (day, rep_id, currency) DO UPDATE SET {increments}")
+    table = q(model._meta.db_table)
+    names = [*key, *amounts]
+    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in amounts)
+    sql = (f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+           f"ON CONFLICT ({', '.join(q(k) for k in key)}) DO UPDATE SET {increments}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [day, rep_id, currency, *(values[m] for m in MEASURES)])
+        cursor.execute(sql, [*key.values(), *amounts.values()])
 
 
 def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
@@ -133,14 +140,8 @@ def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> 
     delta = [after[m] - before[m] for m in RECEIVABLE_MEASURES]
     if not any(delta):
         return
-    q = connection.ops.quote_name
-    table = q(ReceivableTotals._meta.db_table)
-    columns = ", ".join(q(m) for m in RECEIVABLE_MEASURES)
-    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in RECEIVABLE_MEASURES)
-    sql = (f"INSERT INTO {table} (owner_id, customer_id, currency, {columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-           f"ON CONFLICT (owner_id, customer_id, currency) DO UPDATE SET {increments}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [order.owner_id, order.customer_id, order.currency, *delta])
+    _upsert_add(ReceivableTotals, {"owner_id": order.owner_id, "customer_id": order.customer_id,
+                                   "currency": order.currency}, dict(zip(RECEIVABLE_MEASURES, delta)))
 
 
 def receivables_from_rows(*, order_model=None) -> dict[tuple, dict]:
