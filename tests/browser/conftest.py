@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -74,11 +76,22 @@ def live_backends(settings, s3_server, tmp_path):
     backend.close()
 
 
+def wait_for_live_server_requests(timeout: float = 15.0) -> None:
+    """Wait until the live server has no request left in hand. A page can still be fetching (a preview's
+    images, a thumbnail) when a journey ends; its request runs on in a server thread after the browser is
+    closed, and the database flush at the test's end then deadlocks with its transaction."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if "process_request_thread" in thread.name and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 @pytest.fixture
 def world(transactional_db, live_backends):
     from tests.web.world import build_world
 
-    return build_world()
+    yield build_world()
+    wait_for_live_server_requests()  # before transactional_db flushes the tables
 
 
 @pytest.fixture
@@ -119,3 +132,4 @@ def open_as(browser, live_server):
     yield sign_in
     for context in contexts:
         context.close()
+    wait_for_live_server_requests()
