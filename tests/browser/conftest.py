@@ -76,10 +76,11 @@ def live_backends(settings, s3_server, tmp_path):
     backend.close()
 
 
-def wait_for_live_server_requests(timeout: float = 15.0) -> None:
+def wait_for_live_server_requests(timeout: float = 3.0) -> None:
     """Wait until the live server has no request left in hand. A page can still be fetching (a preview's
     images, a thumbnail) when a journey ends; its request runs on in a server thread after the browser is
-    closed, and the database flush at the test's end then deadlocks with its transaction."""
+    closed, and the database flush at the test's end then deadlocks with its transaction. A connection the
+    browser keeps open also holds a thread, idle: hence the short bound."""
     deadline = time.monotonic() + timeout
     for thread in threading.enumerate():
         if "process_request_thread" in thread.name and thread is not threading.current_thread():
