@@ -330,17 +330,26 @@ def test_only_valid_versions_unless_all_versions(backend):
 
 def test_facet_counts_respect_permissions_and_filters(backend):
     backend.index([
-        doc(1, body="x", kind="quote", customer_ids=[7], customer_names=["ACME"], uploader_id=3),
-        doc(2, body="x", kind="quote", customer_ids=[7, 8], customer_names=["ACME", "Beta"], uploader_id=3),
-        doc(3, body="x", kind="contract", uploader_id=4),
-        doc(4, body="x", kind="quote", principals=["user:99"], customer_ids=[7], customer_names=["ACME"]),
+        doc(1, body="x", kind="quote", customer_ids=[7], customer_names=["ACME"], uploader_id=3,
+            opportunity_ids=[70, 71]),
+        doc(2, body="x", kind="quote", customer_ids=[7, 8], customer_names=["ACME", "Beta"], uploader_id=3,
+            opportunity_ids=[70]),
+        doc(3, body="x", kind="contract", uploader_id=14),
+        doc(4, body="x", kind="quote", principals=["user:99"], customer_ids=[7], customer_names=["ACME"],
+            uploader_id=14, opportunity_ids=[70]),
     ])
 
-    facets = search(backend, "x", facets=("kind", "customer", "uploader", "status", "file_type")).facets
+    facets = search(backend, "x", facets=("kind", "customer", "uploader", "status", "file_type",
+                                           "opportunity")).facets
 
     assert {(b.value, b.count) for b in facets["kind"]} == {("quote", 2), ("contract", 1)}
     assert {(b.value, b.count) for b in facets["customer"]} == {("7:ACME", 2), ("8:Beta", 1)}
-    assert {(b.value, b.count) for b in facets["uploader"]} == {(3, 2), (4, 1)}
+    assert {(b.value, b.count) for b in facets["uploader"]} == {(3, 2), (14, 1)}
+    assert {(b.value, b.count) for b in facets["opportunity"]} == {(70, 2), (71, 1)}
+    narrowed_uploader = search(backend, "x", facets=("uploader", "opportunity"),
+                               filters=SearchFilters(uploader_ids=(14,))).facets
+    assert [(b.value, b.count) for b in narrowed_uploader["uploader"]] == [(14, 1)]
+    assert narrowed_uploader["opportunity"] == []
     assert {(b.value, b.count) for b in facets["status"]} == {("approved", 3)}
     narrowed = search(backend, "x", facets=("kind",), filters=SearchFilters(kinds=("quote",))).facets
     assert {(b.value, b.count) for b in narrowed["kind"]} == {("quote", 2)}
