@@ -143,3 +143,54 @@ class PreparedModelQuery(PreparedQuery):
                 setattr(instance, name, row[position])
             out.append(instance)
         return out
+
+
+# --- queries prepared per kind of staff user --------------------------------------------------------
+
+# Placeholders for a staff user's own ids in a query prepared per kind of user: negative, never real keys.
+STAFF_USER_SLOT = -(2**42)
+STAFF_DEPARTMENT_SLOT = -(2**42) - 1
+
+
+class StandInRead(Exception):
+    """The access policy read something of the user that a query prepared per kind of user does not vary
+    on. Deliberately not an AttributeError, so getattr(user, name, default) cannot swallow it."""
+
+
+class StaffStandIn:
+    """An active staff user reduced to what the access policy's SQL rules read: its id, role and
+    department. The rules' SQL then depends only on the role and on whether there is a department, and
+    the ids become parameters (STAFF_USER_SLOT, STAFF_DEPARTMENT_SLOT). Reading any other attribute
+    raises StandInRead: the caller then builds its queries for the real user and prepares nothing, so a
+    policy that starts to depend on more of the user can never be answered from a query prepared for
+    someone else."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    def __init__(self, role: str, has_department: bool):
+        self.pk = self.id = STAFF_USER_SLOT
+        self.role = role
+        self.department_id = STAFF_DEPARTMENT_SLOT if has_department else None
+
+    def __getattr__(self, name):
+        raise StandInRead(name)
+
+
+def staff_kind(user) -> tuple[str, bool] | None:
+    """(role, has a department) for an active staff user, the key of queries prepared per kind of user;
+    None for anyone else (portal users and the inactive get their queries built afresh)."""
+    from backend.access.policy import is_active_staff
+
+    if not is_active_staff(user):
+        return None
+    return str(user.role), user.department_id is not None
+
+
+def staff_values(user) -> dict[str, object]:
+    """The values of StaffStandIn's placeholders for `user` (names "user" and "department")."""
+    return {"user": user.pk, "department": user.department_id}
+
+
+STAFF_PLACEHOLDERS = {STAFF_USER_SLOT: "user", STAFF_DEPARTMENT_SLOT: "department"}

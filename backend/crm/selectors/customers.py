@@ -29,8 +29,17 @@ def customer_get_visible(
 ) -> Customer:
     """The customer if `user` may `action` it; NotFound otherwise (missing or not).
 
-    `detailed` also loads the account team, contacts and the open-opportunity count.
+    `detailed` also loads the account team, contacts and the open-opportunity count (for active staff
+    from queries compiled once per kind of user: backend.crm.selectors.customer_page).
     """
+    if detailed and action == Action.VIEW:
+        from backend.crm.selectors.customer_page import customer_detailed
+
+        customer = customer_detailed(user=user, customer_id=customer_id)
+        if customer is None:
+            raise NotFound()
+        if customer is not False:
+            return customer
     queryset = visible(user, Customer.objects.all(), action).select_related("owner", "owner__department")
     if detailed:
         queryset = queryset.prefetch_related(

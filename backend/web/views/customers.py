@@ -18,22 +18,16 @@ from backend.access.policy.crm import may_create_customers
 from backend.access.policy.trash import may_manage_legal_holds
 from backend.common.errors import NotFound
 from backend.crm.models import OPEN_QUOTE_STATUSES, DispatchState, Stage
-from backend.crm.selectors.activities import activity_timeline
 from backend.crm.services import customers as customer_services
+from backend.crm.selectors.customer_page import customer_page_rows
 from backend.crm.selectors.customers import customer_list_visible
-from backend.crm.selectors.links import customer_documents_visible
-from backend.crm.selectors.opportunities import opportunity_list_visible
-from backend.crm.selectors.orders import order_list_visible
-from backend.crm.selectors.quotes import open_quotes_of_other_reps, quote_history_for_customer
-from backend.crm.selectors.service import service_record_list_visible
 from backend.documents.holds import active_holds
 from backend.documents.models import DocumentKind
 from backend.sharing import portal_accounts
-from backend.sharing.selectors import portal_account_for_contact, portal_accounts_by_contact, portal_contact_get
+from backend.sharing.selectors import portal_account_for_contact, portal_contact_get
 from backend.ui.errors import report_outcome
 from backend.web.pages import staff_page
 
-TIMELINE_ROWS = 30
 # The 360 shows each product's newest quote lines; "show all" (?quotes=all) lists the whole history.
 QUOTE_LINES_PER_PRODUCT = 5
 CUSTOMERS_PER_PAGE = 50
@@ -73,12 +67,14 @@ def customer_detail(request, customer_id: int):
     user = request.user
     customer = customer_services.customer_view(actor=user, customer_id=customer_id)  # an audited read
 
-    opportunities = list(opportunity_list_visible(user=user, customer_id=customer.pk).order_by("-created_at"))
+    today = timezone.localdate()
+    rows = customer_page_rows(user=user, customer=customer, today=today)
+    opportunities = rows.opportunities
     by_stage = OrderedDict((stage, {"label": label, "items": []}) for stage, label in Stage.choices)
     for opportunity in opportunities:
         by_stage[opportunity.stage]["items"].append(opportunity)
 
-    history = quote_history_for_customer(user=user, customer=customer, for_page=True)
+    history = rows.history
     products = OrderedDict()
     all_quotes = request.GET.get("quotes") == "all"
     for line in history.lines:
@@ -87,9 +83,9 @@ def customer_detail(request, customer_id: int):
         entry["count"] += 1
         if all_quotes or len(entry["lines"]) < QUOTE_LINES_PER_PRODUCT:
             entry["lines"].append(line)
-    other_rep_quotes = open_quotes_of_other_reps(user=user, customer=customer)
+    other_rep_quotes = rows.other_rep_quotes
 
-    orders = list(order_list_visible(user=user, filters={"customer": customer.pk}))
+    orders = rows.orders
     totals: dict[str, dict[str, Decimal]] = {}
     for order in orders:
         if order.status == "cancelled":
@@ -99,20 +95,20 @@ def customer_detail(request, customer_id: int):
         for key in sums:
             sums[key] += getattr(order, key) or Decimal(0)
 
-    records = list(service_record_list_visible(user=user, filters={"customer": customer.pk}))
+    records = rows.records
     by_state = OrderedDict((state, {"label": label, "items": []}) for state, label in DispatchState.choices)
     for record in records:
         by_state[record.dispatch_state]["items"].append(record)
 
-    documents = list(customer_documents_visible(user=user, customer=customer, with_tags=False))
+    documents = rows.documents
     by_kind = OrderedDict((kind, {"label": label, "items": []}) for kind, label in DocumentKind.choices)
     for document in documents:
         by_kind[document.kind]["items"].append(document)
 
-    timeline = list(activity_timeline(user=user, customer=customer)[:TIMELINE_ROWS])
+    timeline = rows.timeline
     # Whoever may change the customer manages its contacts' portal access (the policy's rule).
     may_manage_portal = can_manage_portal_access(user, customer)
-    accounts = portal_accounts_by_contact(user=user, customer=customer)
+    accounts = rows.portal_accounts
     now = timezone.now()
     contacts = [_contact_row(contact, accounts.get(contact.pk), now) for contact in customer.contacts.all()]
     # Compliance places and lifts legal holds: they see the customer's holds and a link to place one.
@@ -138,7 +134,7 @@ def customer_detail(request, customer_id: int):
         "documents": documents,
         "by_kind": by_kind,
         "timeline": timeline,
-        "today": timezone.localdate(),
+        "today": today,
         "deviation_threshold": settings.QUOTE_PRICE_DEVIATION_PERCENT,
     })
 
