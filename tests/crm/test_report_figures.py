@@ -18,6 +18,7 @@ from backend.crm.models import (
     Expense,
     ExpenseStatus,
     Invoice,
+    Opportunity,
     OpportunityStageChange,
     OrderLine,
     OrderStatus,
@@ -312,3 +313,17 @@ def test_every_figure_takes_a_fixed_number_of_queries(people, world, deals, djan
     with django_assert_max_num_queries(9):
         figures.funnel(user=admin, period=Q2)
         figures.lost_analysis(user=admin, period=Q2)
+
+
+def test_lost_by_product_counts_each_deal_once_per_product_however_often_quoted(people, deals, world):
+    # given the lost deal quoted P1 again in a second quote, and P2 twice in one quote
+    lost = Opportunity.objects.get(stage=Stage.LOST)
+    second = QuoteFactory(customer=people["customer"], opportunity=lost)
+    QuoteLineFactory(quote=second, product=world["p1"])
+    QuoteLineFactory(quote=second, product=world["p2"])
+    QuoteLineFactory(quote=second, product=world["p2"])
+    # when the lost analysis is read
+    summary = figures.lost_analysis(user=people["admin"], period=Q2).summary
+    # then each product counts the deals quoted it, each deal once
+    assert [(r["label"], r["won"], r["lost"], r["lost_rate"]) for r in summary["by_product"]] == [
+        ("P1", 1, 1, Decimal("50.0")), ("P2", 0, 1, Decimal("100.0"))]

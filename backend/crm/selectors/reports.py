@@ -69,6 +69,7 @@ from backend.crm.models import (
     OrderStatus,
     Payment,
     Product,
+    QuoteLine,
     ReceivableTotals,
     RepDayFigures,
     SalesTarget,
@@ -615,6 +616,29 @@ def _rate_rows(rows, label_key: str) -> list[dict]:
     return out
 
 
+def _lost_by_product(closed) -> list[dict]:
+    """Won and lost deals of `closed` per product quoted to them. Each (deal, product) pair is found once by
+    hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every closed deal
+    sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
+    pairs_sql, pairs_params = (QuoteLine.objects.filter(quote__opportunity__in=closed.values("pk"),
+                                                        product__isnull=False)
+                               .order_by().values_list("quote__opportunity_id", "quote__opportunity__stage",
+                                                       "product_id").distinct().query.sql_with_params())
+    q = connection.ops.quote_name
+    sql = f"""
+        SELECT p.id, p.code, p.name, SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END)
+        FROM (SELECT x.* FROM ({pairs_sql}) x) d (opportunity_id, stage, product_id)
+        JOIN {q(Product._meta.db_table)} p ON p.id = d.product_id
+        GROUP BY p.id, p.code, p.name
+        ORDER BY p.code, p.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Stage.WON.value, Stage.LOST.value, *pairs_params])
+        return [{"quotes__lines__product_id": pk, "quotes__lines__product__code": code,
+                 "quotes__lines__product__name": name, "won": won or 0, "lost": lost or 0}
+                for pk, code, name, won, lost in cursor.fetchall()]
+
+
 def lost_analysis(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
     """Deals closed in the period: the lost rate by rep, by product quoted, by competitor met, the stage
     at which deals were lost, and the reasons given."""
@@ -625,10 +649,7 @@ def lost_analysis(*, user, period: Period, rep_id: int | None = None, department
     counts = {"won": Count("id", filter=won, distinct=True), "lost": Count("id", filter=lost, distinct=True)}
     by_rep = _rate_rows(closed.annotate(name=_person_name("owner__")).values("owner_id", "name")
                         .annotate(**counts).order_by("name", "owner_id"), "name")
-    by_product = _rate_rows(
-        closed.filter(quotes__lines__product__isnull=False)
-        .values("quotes__lines__product_id", "quotes__lines__product__code", "quotes__lines__product__name")
-        .annotate(**counts).order_by("quotes__lines__product__code"), "quotes__lines__product__code")
+    by_product = _rate_rows(_lost_by_product(closed), "quotes__lines__product__code")
     by_competitor = _rate_rows(closed.filter(competitors__isnull=False).values("competitors__id", "competitors__name")
                                .annotate(**counts).order_by("competitors__name"), "competitors__name")
     stage_lost = [
