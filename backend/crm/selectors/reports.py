@@ -93,6 +93,8 @@ NONE_GIVEN = _("(none given)")
 
 
 def cents(value) -> Decimal:
+    if type(value) is Decimal:  # what the database sums are: no copy first (thousands of rows by customer)
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -266,17 +268,20 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
     sources = [(measure, found.get("sales" if measure == "orders" else
                                    "receivable" if measure in ("outstanding", "overdue") else measure))
                for measure in FIGURE_MEASURES if measure != "margin"]
+    missing = [measure for measure, source in sources if source is None]
+    money = [(measure, source) for measure, source in sources if source is not None and measure != "orders"]
+    sales_source = found.get("sales", {})
     nothing: dict = {}
+    zero = cents(0)
     for group in keys:
         key, currency = group
-        row: dict[str, Any] = {"key": key, "label": labels.get(key, "—"), "currency": currency}
-        for measure, source in sources:
-            if source is None:
-                row[measure] = None
-            elif measure == "orders":
-                row[measure] = source.get(group, nothing).get(measure) or 0
-            else:
-                row[measure] = cents(source.get(group, nothing).get(measure))
+        row: dict[str, Any] = {"key": key, "label": labels.get(key, "—"), "currency": currency,
+                               "orders": sales_source.get(group, nothing).get("orders") or 0}
+        for measure in missing:
+            row[measure] = None
+        for measure, source in money:
+            value = source.get(group, nothing).get(measure)
+            row[measure] = zero if value is None else cents(value)
         if splittable and row.get("expenses") is not None:
             row["margin"] = cents(row["sales"] - row["expenses"])
         else:
@@ -456,12 +461,17 @@ def _summary(rows: list[dict]) -> list[dict]:
     """Totals per currency over the rows (a measure stays None when no row has it)."""
     totals: dict[str, dict] = {}
     for row in rows:
-        total = totals.setdefault(row["currency"], {"currency": row["currency"]})
+        currency = row["currency"]
+        total = totals.get(currency)
+        if total is None:
+            total = totals[currency] = {"currency": currency}
         for measure in FIGURE_MEASURES:
-            if row.get(measure) is None:
+            value = row.get(measure)
+            if value is None:
                 total.setdefault(measure, None)
                 continue
-            total[measure] = (total.get(measure) or 0) + row[measure]
+            previous = total.get(measure)
+            total[measure] = value if previous is None else previous + value
     return [totals[currency] for currency in sorted(totals)]
 
 

@@ -331,11 +331,38 @@ def _xlsx_cell(value) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _xlsx(rows: list[list], title: str) -> bytes:
+def _xlsx_value(value) -> str:
+    """One report value as an XLSX cell, as _cells then _xlsx_cell(safe_cell()) make it, in one step (a
+    file grouped by customer has 200,000 cells): numbers as numbers, None and "" empty, dates in ISO 8601,
+    text inline with formula-looking text made inert."""
+    kind = type(value)
+    if kind is Decimal or kind is int or kind is float:
+        return f"<c><v>{value}</v></c>" if value == value else "<c/>"
+    if value is None:
+        return "<c/>"
+    if kind is not str:
+        value = plain_cell(_plain(value))
+        if not isinstance(value, str):
+            return _xlsx_cell(value)
+    return _xlsx_cell(safe_cell(value))
+
+
+def _xlsx_report_rows(report: crm_reports.Report) -> list[str]:
+    """The report's header and rows as the sheet's <row> elements (the same cells as _cells)."""
+    keys = [key for key, _label in report.columns]
+    header = "<row>" + "".join(_xlsx_cell(safe_cell(str(label))) for _key, label in report.columns) + "</row>"
+    value = _xlsx_value
+    return [header] + ["<row>" + "".join([value(row.get(key)) for key in keys]) + "</row>" for row in report.rows]
+
+
+def _xlsx(rows: list[list], title: str, *, sheet_rows: list[str] | None = None) -> bytes:
     """The rows as a one-sheet XLSX workbook (Office Open XML, what openpyxl reads and writes): numbers as
     numbers, text inline, formula-looking text made inert (safe_cell). Written directly rather than through
-    openpyxl's cell objects, which cost about 30 µs a cell: a file of 20,000 groups took seconds."""
-    sheet = "".join(["<row>" + "".join(_xlsx_cell(safe_cell(cell)) for cell in row) + "</row>" for row in rows])
+    openpyxl's cell objects, which cost about 30 µs a cell: a file of 20,000 groups took seconds.
+    `sheet_rows`: the <row> elements already written (_xlsx_report_rows), instead of `rows`."""
+    if sheet_rows is None:
+        sheet_rows = ["<row>" + "".join(_xlsx_cell(safe_cell(cell)) for cell in row) + "</row>" for row in rows]
+    sheet = "".join(sheet_rows)
     name = xml_escape(re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "report", {'"': "&quot;"})
     parts = {
         **_XLSX_PARTS,
@@ -363,10 +390,9 @@ def export(request, name: str, fmt: str):
     report = _build(name, request.user, f)
     report_export_record(actor=request.user, report=report, format=fmt)
     filename = f"dossier-{report.name}-{timezone.localdate():%Y%m%d}.{fmt}"
-    rows = _cells(report)
     if fmt == "csv":
-        return csv_response(rows, filename=filename)
-    body = _xlsx(rows, report.name)
+        return csv_response(_cells(report), filename=filename)
+    body = _xlsx([], report.name, sheet_rows=_xlsx_report_rows(report))
     return file_response([body], content_type=XLSX, filename=filename, length=len(body))
 
 
