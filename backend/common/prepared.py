@@ -194,3 +194,32 @@ def staff_values(user) -> dict[str, object]:
 
 
 STAFF_PLACEHOLDERS = {STAFF_USER_SLOT: "user", STAFF_DEPARTMENT_SLOT: "department"}
+
+
+_STAFF_QUERIES: dict[tuple, "PreparedModelQuery | None"] = {}
+
+
+def staff_instances(user, key: str, build, values: Mapping[str, object], *, placeholders: Mapping[Hashable, str],
+                    using: str, required: Sequence[str] = ()) -> list[Model] | None:
+    """The model instances of `build(StaffStandIn)` for `user`, from a query compiled once per process and
+    kind of staff user (`key` names the query: one key, one `build`) and planned once per connection.
+
+    `placeholders` maps the placeholder values `build` uses (besides the stand-in's ids) to their names in
+    `values`. None when nothing can be prepared for `user` (not active staff, or the policy read more of
+    the user than the stand-in has): the caller then runs its queryset for the real user.
+    """
+    kind = staff_kind(user)
+    if kind is None:
+        return None
+    cache_key = (key, using, connections[using].vendor, *kind)
+    if cache_key not in _STAFF_QUERIES:
+        try:
+            prepared = PreparedModelQuery(build(StaffStandIn(*kind)), {**STAFF_PLACEHOLDERS, **placeholders},
+                                          using=using, required=required)
+        except (StandInRead, Uncompilable):
+            prepared = None
+        _STAFF_QUERIES[cache_key] = prepared
+    prepared = _STAFF_QUERIES[cache_key]
+    if prepared is None:
+        return None
+    return prepared.instances({**staff_values(user), **values})
