@@ -113,15 +113,19 @@ class Entry:
     target_label: str | None = None
 
 
-def record_many(entries: Iterable[Entry]) -> list[AuditEvent]:
+def record_many(entries: Iterable[Entry], *, return_events: bool = True) -> list[AuditEvent] | int:
     """Append many events to the trail in order, as ``record()`` called once for each would, in one
     transaction: every entry is checked and prepared first (nothing is written when one is wrong: the
     same ValueError as ``record()``), then the chain's head is locked once, each event hashed onto the
     one before it exactly as ``record()`` hashes, and all are written with one insert (COPY on
     PostgreSQL). For a batch of writes (an import): record them as the last write of the batch's
-    transaction, as ``record()`` is. Returns the events ([] when AUDIT_ENABLED is off)."""
+    transaction, as ``record()`` is. Returns the events ([] when AUDIT_ENABLED is off), or with
+    ``return_events=False`` only how many were written (an import does not read back its hundreds of thousands).
+
+    On PostgreSQL each event goes into the COPY as soon as it is hashed, so the server inserts the batch's
+    first events (nine indexes) while the later ones are hashed here."""
     if not getattr(settings, "AUDIT_ENABLED", True):
-        return []
+        return [] if return_events else 0
     context_fields = _context_fields(current_request_context())
     actors: dict[int, tuple[Any, str]] = {}
     rows: list[dict[str, Any]] = []
@@ -134,22 +138,29 @@ def record_many(entries: Iterable[Entry]) -> list[AuditEvent]:
             outcome=entry.outcome, detail=entry.detail, customer_id=entry.customer_id,
             target_type=entry.target_type, target_id=entry.target_id, target_label=entry.target_label))
     if not rows:
-        return []
+        return [] if return_events else 0
     alias = router.db_for_write(AuditEvent)
     with transaction.atomic(using=alias, savepoint=False):
         head_id, head_hash = _lock_chain_and_read_head(alias)
-        now = timezone.now()
-        hasher = _BatchHasher(now)
-        for values in rows:
-            head_id += 1
-            values["id"] = head_id
-            values["prev_hash"] = head_hash
-            values["occurred_at"] = now
-            values["hash"] = head_hash = hasher.hash(values)
-        _insert_all(alias, rows, detail_texts=hasher.detail_texts)
+        _insert_all(alias, _chained(rows, head_id, head_hash, _BatchHasher(timezone.now())))
         count = len(rows)
         transaction.on_commit(lambda: AUDIT_EVENTS.inc(count), using=alias)
+    if not return_events:
+        return count
     return [_saved_event(values, alias) for values in rows]
+
+
+def _chained(rows: list[dict[str, Any]], head_id: int, head_hash: str, hasher: "_BatchHasher"):
+    """Each event (its values) given the next id, the hash before it and its own hash, as record() would under
+    the lock, one at a time: yields (values, the detail's JSON text the hash covered)."""
+    occurred_at = hasher.occurred_at
+    for values in rows:
+        head_id += 1
+        values["id"] = head_id
+        values["prev_hash"] = head_hash
+        values["occurred_at"] = occurred_at
+        values["hash"] = head_hash = hasher.hash(values)
+        yield values, hasher.detail_text
 
 
 _DEFAULTS = {field.attname: field.get_default() for field in AuditEvent._meta.concrete_fields}
@@ -193,11 +204,11 @@ class _BatchHasher:
     def __init__(self, occurred_at):
         self._keyed = hmac.new(chain_key(), b"audit-event\x00", hashlib.sha256)
         self._constant = {"format": _JSON(CHAIN_FORMAT), "occurred_at": _JSON(_hashed_timestamp(occurred_at))}
-        self._occurred_at = occurred_at
+        self.occurred_at = self._occurred_at = occurred_at
         self._memo: dict[tuple, dict[str, str]] = {}
-        # each hashed event's detail as JSON text, in order: the insert stores it as it is (jsonb keeps the
-        # value, not the text, so it reads back as what DjangoJSONEncoder's text would)
-        self.detail_texts: list[str] = []
+        # the last hashed event's detail as JSON text: the insert stores it as it is (jsonb keeps the value,
+        # not the text, so it reads back as what DjangoJSONEncoder's text would)
+        self.detail_text = ""
 
     def _shared(self, values: Mapping[str, Any]) -> dict[str, str]:
         # what repeats across a batch (event type, actor, request context, target type, outcome): encoded once
@@ -225,8 +236,7 @@ class _BatchHasher:
         if values["occurred_at"] != self._occurred_at:
             raise ValueError("an event of another batch")
         # _event_values() keeps the detail's canonical form already; canonical_json_value() of it is the same
-        detail = _JSON(values["detail"])
-        self.detail_texts.append(detail)
+        detail = self.detail_text = _JSON(values["detail"])
         parts = {
             **self._shared(values),
             "id": _JSON(int(values["id"])),
@@ -295,32 +305,44 @@ def _event_values(event_type: str, *, actor_fields: tuple[Any, str], context_fie
         "target_label": _text(target_label, 200),
         "customer_id": None if customer_id is None else int(customer_id),
         "outcome": str(outcome),
-        "detail": canonical_json_value(detail),
+        "detail": _canonical_detail(detail),
     }
+
+
+_PLAIN = frozenset((str, bool, int, type(None)))
+
+
+def _canonical_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """canonical_json_value(detail), faster for the usual detail: a dict of text keys and plain values (text,
+    booleans, whole numbers, None), which canonical_json_value() copies unchanged."""
+    if type(detail) is dict:
+        for key, value in detail.items():
+            if type(key) is not str or type(value) not in _PLAIN:
+                break
+        else:
+            return dict(detail)
+    return canonical_json_value(detail)
 
 
 _COLUMNS = ("id", "occurred_at", "event_type", "actor_id", "actor_label", "ip", "user_agent", "request_id",
             "target_type", "target_id", "target_label", "customer_id", "outcome", "detail", "prev_hash", "hash")
 
 
-def _insert_all(alias: str, rows: list[dict[str, Any]], detail_texts: list[str] | None = None) -> None:
-    """One insert of chained events (their values by attribute name): COPY on PostgreSQL (the head's
-    statement trigger fires once, as for an INSERT ... SELECT), bulk_create elsewhere. The detail is stored as
-    the JSON the model would write."""
+def _insert_all(alias: str, chained: Iterable[tuple[dict[str, Any], str]]) -> None:
+    """One insert of chained events ((their values by attribute name, their detail as JSON text), taken one at a
+    time): COPY on PostgreSQL (the head's statement trigger fires once, as for an INSERT ... SELECT),
+    bulk_create elsewhere. The detail is stored as the JSON the model would write."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         AuditEvent.objects.using(alias).bulk_create(
-            [AuditEvent(**{name: values.get(name, _DEFAULTS[name]) for name in _ATTNAMES}) for values in rows],
+            [AuditEvent(**{name: values.get(name, _DEFAULTS[name]) for name in _ATTNAMES}) for values, _ in chained],
             batch_size=500)
         return
-    encoder = AuditEvent._meta.get_field("detail").encoder
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)
-    if detail_texts is None or len(detail_texts) != len(rows):
-        detail_texts = [json.dumps(values["detail"], cls=encoder) for values in rows]
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - names only
-            for values, detail in zip(rows, detail_texts):
+            for values, detail in chained:
                 copy.write_row((
                     values["id"], values["occurred_at"], values["event_type"], values["actor_id"],
                     values["actor_label"], values["ip"], values["user_agent"], values["request_id"],

@@ -163,3 +163,40 @@ def test_audit_disabled_makes_record_many_a_no_op(actor, settings):
     settings.AUDIT_ENABLED = False
     assert record_many(_entries(actor, 3)) == []
     assert not AuditEvent.objects.exists()
+
+
+def test_a_batch_without_its_events_returned_is_the_same_chain(actor):
+    # given two batches of the same entries, one returning its events and one only their count
+    returned = record_many(_entries(actor, 3))
+    count = record_many(_entries(actor, 3), return_events=False)
+
+    # then the second says how many it wrote, and stored the same values after the first, on one chain
+    assert count == 3
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [e.id for e in stored[:3]] == [e.id for e in returned]
+    assert [(e.event_type, e.detail, e.prev_hash == p.hash) for p, e in zip(stored[2:], stored[3:])] == [
+        (DOCUMENT_VIEWED, {"n": n, "amount": "1.50", "名": "合同"}, True) for n in range(3)]
+    assert audit_chain_verify().ok
+    assert record_many([], return_events=False) == 0
+
+
+class _Level(int):
+    """An int subclass (as an IntEnum is): canonical_json_value makes it a plain int."""
+
+
+@pytest.mark.parametrize("detail", [
+    {"name": "甲", "n": 3, "ok": True, "none": None},
+    {"n": _Level(2), "flag": False},
+    {"nested": {"a": [1, 2.0, "x"]}, "amount": Decimal("1.50")},
+    {"when": dt.date(2026, 12, 7), 5: "a key that is not text"},
+    {"float": 2.5, "whole": 3.0},
+])
+def test_a_batchs_detail_is_stored_and_hashed_in_its_canonical_form(actor, detail):
+    from backend.audit.models import canonical_json_value
+
+    # when an event with this detail is recorded in a batch (plain details take a shortcut to that form)
+    record_many([Entry(DOCUMENT_VIEWED, actor=actor, detail=detail)], return_events=False)
+
+    # then it is stored as canonical_json_value() gives it, and the chain verifies
+    assert AuditEvent.objects.get().detail == canonical_json_value(detail)
+    assert audit_chain_verify().ok

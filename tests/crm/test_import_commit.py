@@ -184,3 +184,57 @@ def test_contact_and_deal_chunks_write_and_audit_what_the_services_write(people,
     assert audit_chain_verify().ok
     outcomes = [outcome for _, outcome, _ in chunked["rows"]]
     assert outcomes.count("created") == 2 and "failed" in outcomes
+
+
+def _columns(model, order_by: str) -> list[dict]:
+    """Every stored column of `model`'s rows but ids and timestamps (the customer named instead of its id)."""
+    skip = {"id", "customer_id", "owner_since", "created_at", "updated_at"}
+    rows = []
+    for record in model.objects.order_by(order_by):
+        values = {f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields if f.attname not in skip}
+        if hasattr(record, "customer_id"):
+            values["customer"] = record.customer.name
+        rows.append(values)
+    return rows
+
+
+def test_a_chunks_records_hold_every_column_the_services_write(people):
+    # given the file committed row by row through the services (then undone)
+    from backend.crm.models import Contact
+
+    admin = people["admin"]
+    with transaction.atomic():
+        undo = transaction.savepoint()
+        _import(admin, one_by_one=True)
+        expected = (_columns(Customer, "name"), _columns(Contact, "name"))
+        transaction.savepoint_rollback(undo)
+
+    # when it is committed in chunks (the chunk builds its customers and contacts without Model.__init__)
+    _import(admin, one_by_one=False, chunk=3)
+
+    # then every column of every customer and contact is what the services stored, and the events' targets
+    # point at the records written
+    assert (_columns(Customer, "name"), _columns(Contact, "name")) == expected
+    for event in AuditEvent.objects.filter(event_type__in=["crm.customer.created", "crm.contact.created"]):
+        model = Customer if event.event_type == "crm.customer.created" else Contact
+        record = model.objects.get(pk=int(event.target_id))
+        assert event.target_label == record.name
+        assert event.customer_id == (record.pk if model is Customer else record.customer_id)
+
+
+def test_a_chunk_of_skipped_rows_saves_their_outcomes(people):
+    # given a run whose every row is set to skip
+    admin = people["admin"]
+    run = runs.import_run_analyse(actor=admin, entity="customer", filename="c.csv", data=FILE)
+    runs.import_rows_decide_where(actor=admin, run=run, issue="all", decision=ImportDecision.SKIP)
+    customers, events = Customer.objects.count(), AuditEvent.objects.filter(event_type__startswith="crm.customer").count()
+
+    # when it is committed in chunks (the outcomes go in as one UPDATE of arrays whose results are all empty)
+    run = runs.import_run_commit(actor=admin, run=run, chunk=4)
+
+    # then every row is skipped, with no result, and nothing was written
+    assert run.report["outcomes"] == {"skipped": 6}
+    assert set(ImportRow.objects.filter(run=run).values_list("outcome", "result_id", "error")) == {
+        (ImportOutcome.SKIPPED, None, "")}
+    assert Customer.objects.count() == customers
+    assert AuditEvent.objects.filter(event_type__startswith="crm.customer").count() == events

@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -254,7 +255,7 @@ def import_run_commit_later(*, actor, run: ImportRun) -> ImportRun:
     return locked
 
 
-def _commit_chunk(*, actor, run: ImportRun, rows: list[ImportRow], index, done: int, one_by_one: bool = False) -> None:
+def _commit_chunk(*, actor, run: ImportRun, rows: list, index, done: int, one_by_one: bool = False) -> None:
     """One chunk in one transaction: its records, their audit events, the rows' outcomes and the run's
     progress commit together, so an interrupted commit resumes at the first chunk not written."""
     with transaction.atomic():
@@ -263,17 +264,21 @@ def _commit_chunk(*, actor, run: ImportRun, rows: list[ImportRow], index, done: 
         ImportRun.objects.filter(pk=run.pk).update(done=done)
 
 
-def _save_outcomes(rows: list[ImportRow]) -> None:
+def _save_outcomes(rows: list) -> None:
     """The rows' outcome, result and error: one UPDATE from arrays on PostgreSQL (bulk_update's CASE per
     row costs more than the chunk's own writes), bulk_update elsewhere."""
     if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_update(rows, ["outcome", "result_id", "error"])
+        ImportRow.objects.bulk_update([ImportRow(pk=row.pk, outcome=row.outcome, result_id=row.result_id,
+                                                 error=row.error or "") for row in rows],
+                                      ["outcome", "result_id", "error"])
         return
     table = connection.ops.quote_name(ImportRow._meta.db_table)
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    # the arrays bound as binary parameters (Django's cursor would quote 20,000 values into the SQL text)
+    with psycopg.Cursor(connection.connection) as cursor, connection.wrap_database_errors:
         cursor.execute(
             f"UPDATE {table} AS r SET outcome = v.outcome, result_id = v.result_id, error = v.error "  # noqa: S608
-            f"FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[]) AS v(id, outcome, result_id, error) "
+            f"FROM unnest(%b::bigint[], %b::text[], %b::bigint[], %b::text[]) AS v(id, outcome, result_id, error) "
             f"WHERE r.id = v.id",
             [[row.pk for row in rows], [str(row.outcome) for row in rows], [row.result_id for row in rows],
              [row.error or "" for row in rows]])
@@ -309,16 +314,42 @@ def import_run_commit(*, actor, run: ImportRun, progress: Callable[[int, int], N
     return locked
 
 
+class PendingRow:
+    """A run's row as the commit reads it: what writing it needs (its number, data and decision) and the
+    outcome, result and error the commit sets on it. Not an ImportRow: a 100,000-row commit built a model
+    object a row (with its JSON converted through the field) for four values; the dry run's issues and
+    matches are not read at all."""
+
+    __slots__ = ("pk", "number", "data", "decision", "outcome", "result_id", "error")
+
+    def __init__(self, pk: int, number: int, data: dict, decision: str):
+        self.pk, self.number, self.data, self.decision = pk, number, data, decision
+        self.outcome, self.result_id, self.error = ImportOutcome.PENDING, None, ""
+
+
+def _pending_rows(run: ImportRun, *, after: int, limit: int) -> list[PendingRow]:
+    """The run's next `limit` rows not yet written, after row number `after`, in order."""
+    if connection.vendor != "postgresql":
+        return [PendingRow(pk, number, data, decision) for pk, number, data, decision in
+                ImportRow.objects.filter(run=run, outcome=ImportOutcome.PENDING, number__gt=after)
+                .order_by("number").values_list("pk", "number", "data", "decision")[:limit]]
+    table = connection.ops.quote_name(ImportRow._meta.db_table)
+    loads = json.JSONDecoder().decode
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, number, data::text, decision FROM {table} "  # noqa: S608 - names only
+            f"WHERE run_id = %s AND outcome = %s AND number > %s ORDER BY number LIMIT %s",
+            [run.pk, str(ImportOutcome.PENDING), after, limit])
+        return [PendingRow(pk, number, loads(data), decision) for pk, number, data, decision in cursor.fetchall()]
+
+
 def _commit_pending(*, actor, run: ImportRun, progress, chunk: int, one_by_one: bool) -> None:
     locked = run
     index = analysis.RecordIndex(locked.entity)
-    # the dry run's issues and matches are not needed to write a row: not read (two JSON values a row)
-    pending = (ImportRow.objects.filter(run=locked, outcome=ImportOutcome.PENDING).defer("issues", "match")
-               .order_by("number"))
-    done = locked.total - pending.count()
+    done = locked.total - ImportRow.objects.filter(run=locked, outcome=ImportOutcome.PENDING).count()
     after = 0
     while True:
-        batch = list(pending.filter(number__gt=after)[:chunk])
+        batch = _pending_rows(locked, after=after, limit=chunk)
         if not batch:
             break
         after = batch[-1].number
