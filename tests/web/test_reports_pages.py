@@ -173,3 +173,20 @@ def test_the_xlsx_file_keeps_numbers_as_numbers_text_as_text_and_formulas_inert(
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     row = rows["'=HYPERLINK(\"x\") 上海"]
     assert row[1] == "CNY" and row[3] == 10.5 and row[2] == 1
+
+
+def test_names_are_escaped_in_the_rep_picker_and_the_tables_and_the_chosen_rep_is_selected(sales):
+    # given a rep whose display name looks like markup
+    sales["other"].display_name = '<b>Ann & "Co"</b>'
+    sales["other"].save()
+    # when the admin reads the page with that rep chosen
+    body = client_for(sales["admin"]).get(f"/reports/?{PERIOD}&rep={sales['other'].pk}").content.decode()
+    # then the name is text everywhere (picker, figures table, charts), never markup
+    assert "<b>Ann" not in body
+    escaped = "&lt;b&gt;Ann &amp; &quot;Co&quot;&lt;/b&gt;"
+    assert f'<option value="{sales["other"].pk}" selected>{escaped}</option>' in body
+    assert f"<td>{escaped}</td>" in body
+    # and only that rep's option is selected in the picker
+    picker = body[body.index('<select name="rep"'):]
+    picker = picker[:picker.index("</select>")]
+    assert picker.count(" selected") == 1

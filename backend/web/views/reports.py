@@ -24,7 +24,10 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.forms.utils import flatatt
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,6 +45,7 @@ from backend.crm.services.currency_rates import currency_rate_remove, currency_r
 from backend.crm.services.reports import report_export_record, sales_target_remove, sales_target_set
 from backend.ui.errors import Refusal, report_outcome, show_on_form
 from backend.web.pages import staff_page
+from backend.web.templatetags.dossier_reports import escaped
 from backend.web.templatetags.dossier_ui import money
 
 RECEIVABLE_ROWS = 12
@@ -51,13 +55,34 @@ GROUP_LABELS = {"rep": gettext_lazy("Rep"), "team": gettext_lazy("Team"), "regio
                 "customer": gettext_lazy("Customer"), "product": gettext_lazy("Product")}
 
 
+class QuickSelect(forms.Select):
+    """A select of many options (a rep for every member of staff: a thousand in a large firm) written
+    directly: Django's widget templates cost about 0.3 ms an option, most of the reports page's time there.
+    The markup is the Select's: the first option whose value is the field's value selected (None: the
+    empty one), values and labels escaped."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        parts = [format_html("<select name=\"{}\"{}>", name, flatatt(self.build_attrs(self.attrs, attrs)))]
+        found = False
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = not found and text in chosen
+            found = found or selected
+            parts.append(f'  <option value="{escaped(text)}"{" selected" if selected else ""}>{escaped(label)}</option>')
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))
+
+
 class ReportFilterForm(forms.Form):
     date_from = forms.DateField(label=gettext_lazy("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     by = forms.ChoiceField(label=gettext_lazy("Group by"), required=False, choices=list(GROUP_LABELS.items()))
-    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None)
-    team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None)
+    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None,
+                                 widget=QuickSelect)
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), required=False, coerce=int, empty_value=None,
+                                  widget=QuickSelect)
     days = forms.IntegerField(label=gettext_lazy("Not contacted for (days)"), required=False, min_value=1,
                               max_value=3650)
 
@@ -406,8 +431,10 @@ def export_csv(request, name: str):
 
 
 class TargetForm(forms.Form):
-    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None)
-    team = forms.TypedChoiceField(label=gettext_lazy("or team"), required=False, coerce=int, empty_value=None)
+    rep = forms.TypedChoiceField(label=gettext_lazy("Rep"), required=False, coerce=int, empty_value=None,
+                                 widget=QuickSelect)
+    team = forms.TypedChoiceField(label=gettext_lazy("or team"), required=False, coerce=int, empty_value=None,
+                                  widget=QuickSelect)
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=TargetPeriod.choices)
     starts_on = forms.DateField(label=gettext_lazy("Month or quarter starting"),
                                 widget=forms.DateInput(attrs={"type": "date"}))
