@@ -116,30 +116,9 @@ def analysis_settings() -> dict:
 # Stored for snippets, never searched.
 SNIPPET_SOURCE_FIELD = {"type": "text", "index": False}
 # Raised when the mapping changes in a way that needs a rebuild (2: snippets from snippet_source;
-# 3: stemmed words and title_sort; 4: the body's readers (IndexDoc.body_readers)).
-MAPPING_REVISION = 5  # 5: keyword copies of the numeric facet fields (FACET_KEYWORD_FIELDS)
+# 3: stemmed words and title_sort).
+MAPPING_REVISION = 4  # 4: the body's readers (IndexDoc.body_readers)
 TITLE_SORT_FIELD = {"type": "keyword", "ignore_above": 256}
-
-# The numeric fields that are facets (uploader, opportunity) are counted on a keyword copy of
-# themselves (a multi-field, `<field>.facet`): a terms aggregation over a long field collects its
-# buckets in a hash keyed by value for every matching document, over a keyword field it counts by
-# the segment's ordinals (global ordinals); measured at 20,000 versions, the two numeric facets were
-# most of the aggregations' node CPU (BENCHMARKS.md, "Search, session 10"). Filters stay on the
-# numeric field; the buckets' keys come back as strings and are turned back into ids.
-FACET_KEYWORD_FIELDS = frozenset({"opportunity_ids", "uploader_id"})
-FACET_SUBFIELD = "facet"
-
-
-def _numeric_facet(field_type: str) -> dict:
-    return {"type": field_type, "fields": {FACET_SUBFIELD: {"type": "keyword"}}}
-
-
-def facet_field(name: str, *, keyword_facets: bool = True) -> str:
-    """The field a facet is counted on (an index older than revision 5 has no keyword copies)."""
-    field_name = FACET_FIELDS[name]
-    if keyword_facets and field_name in FACET_KEYWORD_FIELDS:
-        return f"{field_name}.{FACET_SUBFIELD}"
-    return field_name
 
 
 @lru_cache(maxsize=1)
@@ -193,8 +172,8 @@ def index_body(*, replicas: int = 0) -> dict:
                 "mime_type": {"type": "keyword"},
                 "customer_labels": {"type": "keyword"},
                 "customer_ids": {"type": "long"},
-                "opportunity_ids": _numeric_facet("long"),
-                "uploader_id": _numeric_facet("long"),
+                "opportunity_ids": {"type": "long"},
+                "uploader_id": {"type": "long"},
                 "is_valid": {"type": "boolean"},
                 "created": {"type": "date"},
                 "title_sort": TITLE_SORT_FIELD,
@@ -286,9 +265,8 @@ def _filters(request: SearchRequest) -> list[dict]:
     return filters
 
 
-def search_body(request: SearchRequest, *, keyword_facets: bool = True) -> dict:
-    """The _search request body for a request (pinned by golden tests). `keyword_facets` False: the
-    index predates the facets' keyword copies (revision 5), so they are counted on the numeric fields."""
+def search_body(request: SearchRequest) -> dict:
+    """The _search request body for a request (pinned by golden tests)."""
     readable = {"terms": {"readers": [*request.principals, EVERY_VIEWER_READS]}}
     text = _node_query(request.query.root, readable) if request.query is not None else {"match_all": {}}
     source = ["version_id", "document_id"] + (["snippet_source"] if request.highlight else [])
@@ -306,8 +284,7 @@ def search_body(request: SearchRequest, *, keyword_facets: bool = True) -> dict:
         body["sort"] = [{"created": {"order": order}}, {"version_id": {"order": order}}]
     if request.facets:
         body["aggs"] = {
-            name: {"terms": {"field": facet_field(name, keyword_facets=keyword_facets), "size": FACET_SIZE}}
-            for name in request.facets
+            name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in request.facets
         }
     return body
 
@@ -334,9 +311,7 @@ def parse_search_response(request: SearchRequest, response: dict) -> SearchResul
     facets = {}
     for name in request.facets:
         buckets = response.get("aggregations", {}).get(name, {}).get("buckets", [])
-        numeric = FACET_FIELDS[name] in FACET_KEYWORD_FIELDS  # a keyword copy's keys are "3", not 3
-        facets[name] = [FacetBucket(value=int(bucket["key"]) if numeric else bucket["key"],
-                                    count=int(bucket["doc_count"])) for bucket in buckets]
+        facets[name] = [FacetBucket(value=bucket["key"], count=int(bucket["doc_count"])) for bucket in buckets]
     return SearchResult(total=int(total), hits=hits, facets=facets)
 
 
@@ -390,7 +365,6 @@ class OpenSearchBackend(SearchBackend):
             client = OpenSearch(**kwargs)
         self.client = client
         self._ready_checked = False
-        self._keyword_facets = True  # False for an index made before revision 5 (until it is rebuilt)
         self._in_bulk = False
         self._pipeline: _BulkPipeline | None = None
 
@@ -418,16 +392,13 @@ class OpenSearchBackend(SearchBackend):
         from opensearchpy import exceptions as os_errors
 
         with self._errors("index creation"):
-            keyword_facets = True
             if not self.client.indices.exists(index=self.index_name):
                 try:
                     self.client.indices.create(index=self.index_name, body=index_body(replicas=self.replicas))
                 except os_errors.RequestError as exc:
                     if "resource_already_exists" not in str(exc):
                         raise
-                    keyword_facets = self._has_keyword_facets()
             else:
-                keyword_facets = self._has_keyword_facets()
                 # An index made before snippet_source existed takes the new field (adding one is
                 # allowed), so writes keep working; stats() asks for a rebuild for the old documents.
                 self.client.indices.put_mapping(
@@ -436,16 +407,7 @@ class OpenSearchBackend(SearchBackend):
                                                                 "readers": {"type": "keyword"}}}
                 )
                 self.client.indices.put_settings(index=self.index_name, body={"index": SEARCH_SETTINGS})
-        self._keyword_facets = keyword_facets
         self._ready_checked = True
-
-    def _has_keyword_facets(self) -> bool:
-        """Did the index's documents get the facets' keyword copies? Only an index made with this
-        mapping (or newer) did; an older one is counted on the numeric fields until it is rebuilt."""
-        mapping = self.client.indices.get_mapping(index=self.index_name)
-        properties = next(iter(mapping.values()), {}).get("mappings", {}).get("properties", {})
-        return all(FACET_SUBFIELD in properties.get(field_name, {}).get("fields", {})
-                   for field_name in FACET_KEYWORD_FIELDS)
 
     def ping(self) -> None:
         with self._errors("health check"):
@@ -545,7 +507,7 @@ class OpenSearchBackend(SearchBackend):
         self._ensure_index()
         with self._errors("query"):
             response = self.client.search(
-                index=self.index_name, body=search_body(request, keyword_facets=self._keyword_facets)
+                index=self.index_name, body=search_body(request)
             )
         return parse_search_response(request, response)
 

@@ -108,30 +108,6 @@ def test_search_responses_are_parsed_into_hits_and_facets():
     assert [(b.value, b.count) for b in result.facets["customer"]] == [("7:ACME", 1)]
 
 
-def test_numeric_facets_are_counted_on_their_keyword_copies_and_come_back_as_ids():
-    req = request(None, facets=("uploader", "opportunity", "kind"))
-
-    aggs = search_body(req)["aggs"]
-    assert aggs["uploader"]["terms"]["field"] == "uploader_id.facet"
-    assert aggs["opportunity"]["terms"]["field"] == "opportunity_ids.facet"
-    assert aggs["kind"]["terms"]["field"] == "kind"
-    properties = index_body()["mappings"]["properties"]
-    assert properties["uploader_id"] == {"type": "long", "fields": {"facet": {"type": "keyword"}}}
-    # an index made before the keyword copies existed is counted on the numeric fields
-    old = search_body(req, keyword_facets=False)["aggs"]
-    assert old["uploader"]["terms"]["field"] == "uploader_id"
-    assert old["opportunity"]["terms"]["field"] == "opportunity_ids"
-
-    response = {"hits": {"total": {"value": 3}, "hits": []}, "aggregations": {
-        "uploader": {"buckets": [{"key": "3", "doc_count": 2}, {"key": "12", "doc_count": 1}]},
-        "opportunity": {"buckets": [{"key": "70", "doc_count": 1}]},
-        "kind": {"buckets": [{"key": "quote", "doc_count": 3}]}}}
-    facets = parse_search_response(req, response).facets
-    assert [(b.value, b.count) for b in facets["uploader"]] == [(3, 2), (12, 1)]
-    assert [(b.value, b.count) for b in facets["opportunity"]] == [(70, 1)]
-    assert [(b.value, b.count) for b in facets["kind"]] == [("quote", 3)]
-
-
 def test_urls_name_the_host_index_credentials_and_tls():
     kwargs, index, options = client_options_from_url(
         "opensearch://admin:p%40ss@search.internal:9201/dossier-prod?tls=1&verify=0&replicas=1")
