@@ -896,12 +896,19 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     totals = ReceivableTotals.objects.filter(customer_id__in=customers.values("pk"))
     # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
     # payments received after `as_of`, so only those orders are corrected for.
-    sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer", as_of=as_of,
-                                    not_answered=Q(balance_last_paid_on__gt=as_of))
-    with connection.cursor() as cursor:
-        cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
-                           ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
-        top = [row[0] for row in cursor.fetchall()]
+    paid_later = Q(balance_last_paid_on__gt=as_of)
+    if orders.filter(paid_later).exists():
+        sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer",
+                                        as_of=as_of, not_answered=paid_later)
+        with connection.cursor() as cursor:
+            cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
+                               ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
+            top = [row[0] for row in cursor.fetchall()]
+    else:  # (as of today, usually) the totals answer alone: one grouped pass, only what is outstanding summed
+        top = list(totals.order_by().values("customer_id", "currency")
+                   .annotate(n=Sum("orders"), owed=Sum(F("total") - F("paid"), output_field=MONEY_FIELD))
+                   .filter(n__gt=0, owed__gt=0).order_by("-owed", "customer_id")
+                   .values_list("customer_id", flat=True)[:limit])
     if not top:
         return []
     # Then theirs alone in full, with what is overdue on the day.
