@@ -52,3 +52,31 @@ def test_without_prepared_statements_the_sql_runs_as_it_is(settings, django_asse
         assert [tuple(row) for row in fetch_prepared("default", sql, [4, 2])] == [(3, "x"), (4, "x")]
     assert len(queries) == 2
     assert not any("PREPARE" in q["sql"] or "EXECUTE" in q["sql"] for q in queries.captured_queries)
+
+
+def test_staff_instances_prepare_per_kind_of_user_and_refuse_what_the_stand_in_cannot_answer():
+    # given two active sales users of one department, an inactive one, and their customers
+    from backend.common.prepared import staff_instances
+    from backend.crm.models import Customer
+    from tests import factories
+    from tests.crm.factories import CustomerFactory
+
+    department = factories.DepartmentFactory(code="d1", name="D1")
+    first, second = (factories.UserFactory(username=name, department=department) for name in ("first", "second"))
+    gone = factories.UserFactory(username="gone", department=department, is_active=False)
+    mine, theirs = CustomerFactory(name="A", owner=first), CustomerFactory(name="B", owner=second)
+
+    def owned(user):
+        return Customer.objects.filter(owner_id=user.pk).order_by("pk")
+
+    def ask(user, build, key):
+        return staff_instances(user, key, build, {}, placeholders={}, using="default", required=("user",))
+
+    # when each asks for their own customers through the query prepared for their kind
+    # then each gets their own rows, from the one compiled query
+    assert [c.pk for c in ask(first, owned, "test.owned")] == [mine.pk]
+    assert [c.pk for c in ask(second, owned, "test.owned")] == [theirs.pk]
+    # and an inactive user gets nothing prepared (the caller builds the query for them)
+    assert ask(gone, owned, "test.owned") is None
+    # and a query that reads more of the user than its id, role and department is never prepared
+    assert ask(first, lambda user: Customer.objects.filter(owner__username=user.username), "test.by_name") is None
