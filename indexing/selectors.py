@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Exists, OuterRef
 
 from backend.access.policy import Action, is_active_staff, user_principals, visible
 from backend.accounts.models import User
@@ -116,15 +116,21 @@ _PAGE_COLUMNS = (
 )
 
 
-def _page_queryset(user, version_ids, document_ids):
-    page_documents = Document.objects.filter(pk__in=document_ids).order_by()
-    allowed = visible(user, page_documents, Action.VIEW).values("pk")
+def _page_queryset(user, version_ids):
+    # The policy decides each row of the page on its own document: `visible` narrows a queryset of
+    # that one document (correlated with the version), and the version is shown only if it exists.
+    # PostgreSQL then checks the grants of each page document through their index. Narrowing the
+    # page's documents as a set instead (document_id IN visible(the page's documents)) let it hash
+    # every grant the caller holds first: ~3,750 group grants, twice (view and read), for a user in
+    # three teams at 500,000 grants, 10-13 ms of the page query against ~1 ms now.
+    page_document = Document.objects.filter(pk=OuterRef("document_id")).order_by()
+    allowed = Exists(visible(user, page_document, Action.VIEW))
     # view is the metadata only: whether the caller may also read the pages (and so see text from them
     # in a snippet) comes with the same row, not from a query of its own
-    readable = visible(user, page_documents, Action.READ).values("pk")
+    readable = Exists(visible(user, page_document, Action.READ))
     return (
-        DocumentVersion.objects.filter(pk__in=version_ids, document_id__in=allowed)
-        .annotate(may_read=ExpressionWrapper(Q(document_id__in=readable), output_field=BooleanField()))
+        DocumentVersion.objects.filter(allowed, pk__in=version_ids)
+        .annotate(may_read=readable)
         .select_related("document", "document__owner", "uploaded_by", "index_state")
         .only(*_PAGE_COLUMNS)
         .order_by()
@@ -166,45 +172,39 @@ class PreparedPage:
     Building the policy's visibility filter and compiling the query cost several milliseconds of
     Python per request, far more than PostgreSQL spends running it. For an active staff user the
     SQL depends only on the user's role, on whether they have a department and on how many
-    versions and documents the page has; the user's id, department id and the page's ids are
+    versions the page has; the user's id, department id and the page's version ids are
     parameters. The query is compiled for a stand-in user with placeholder ids (see
     _PolicyStandIn), and each run substitutes the real ones. `visible` still builds the filter; the
     rows become model instances as Django's ModelIterable makes them (select_related included).
     """
 
     _VERSION_BASE = -(2**40)
-    _DOCUMENT_BASE = -(2**40) - 1_000_000
 
-    def __init__(self, *, role: str, has_department: bool, versions: int, documents: int, using: str):
+    def __init__(self, *, role: str, has_department: bool, versions: int, using: str):
         version_slots = [self._VERSION_BASE - index for index in range(versions)]
-        document_slots = [self._DOCUMENT_BASE - index for index in range(documents)]
         placeholders = {value: ("version", index) for index, value in enumerate(version_slots)}
-        placeholders.update({value: ("document", index) for index, value in enumerate(document_slots)})
         # Every page id must be a parameter. The user's ids may be absent (an admin's rule never reads
         # the department), but never part of the SQL text.
         page = list(placeholders.values())
         placeholders[_USER_SLOT] = ("user", 0)
         if has_department:
             placeholders[_DEPARTMENT_SLOT] = ("department", 0)
-        queryset = _page_queryset(_PolicyStandIn(role, has_department), version_slots, document_slots)
+        queryset = _page_queryset(_PolicyStandIn(role, has_department), version_slots)
         try:
             self._query = PreparedModelQuery(queryset, placeholders, using=using, required=page)
         except Uncompilable as exc:
             raise _Uncacheable(str(exc)) from exc
 
-    def versions(self, user, version_ids: list[int], document_ids: list[int]) -> list[DocumentVersion]:
+    def versions(self, user, version_ids: list[int]) -> list[DocumentVersion]:
         values = {("version", index): value for index, value in enumerate(version_ids)}
-        values.update({("document", index): value for index, value in enumerate(document_ids)})
         values[("user", 0)], values[("department", 0)] = user.pk, user.department_id
         return self._query.instances(values)
 
 
 @lru_cache(maxsize=512)
-def _prepared_page(using: str, vendor: str, role: str, has_department: bool, versions: int,
-                   documents: int) -> PreparedPage | None:
+def _prepared_page(using: str, vendor: str, role: str, has_department: bool, versions: int) -> PreparedPage | None:
     try:
-        return PreparedPage(role=role, has_department=has_department, versions=versions, documents=documents,
-                            using=using)
+        return PreparedPage(role=role, has_department=has_department, versions=versions, using=using)
     except _Uncacheable:
         return None
 
@@ -212,23 +212,22 @@ def _prepared_page(using: str, vendor: str, role: str, has_department: bool, ver
 def _visible_page_versions(user, hits) -> dict[int, DocumentVersion]:
     """The page's versions `user` may still view, with their document and uploader: one query.
 
-    The policy (`visible`) decides on the page's documents alone, as a subquery of the versions
+    The policy (`visible`) decides on each version's document alone, as a subquery of the versions
     query, so the re-check costs no round trip of its own. For active staff the query is prepared
     once per shape (PreparedPage); anyone else gets it built afresh.
     """
     if not hits:
         return {}
     version_ids = [hit.version_id for hit in hits]
-    document_ids = sorted({hit.document_id for hit in hits})
     prepared = None
     if is_active_staff(user):
         using = router.db_for_read(DocumentVersion)
         prepared = _prepared_page(using, connections[using].vendor, str(user.role), user.department_id is not None,
-                                  len(version_ids), len(document_ids))
+                                  len(version_ids))
     if prepared is not None:
-        page = prepared.versions(user, version_ids, document_ids)
+        page = prepared.versions(user, version_ids)
     else:
-        page = _page_queryset(user, version_ids, document_ids)
+        page = _page_queryset(user, version_ids)
     return {version.pk: version for version in page}
 
 
