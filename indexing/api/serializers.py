@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
+from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from backend.common.api import MAX_ID
 from backend.common.query_fields import check_in_calendar
@@ -62,6 +66,24 @@ class SearchQueryInput(serializers.Serializer):
     facets = CommaList(child=serializers.CharField(), required=False, default=list)
     highlight = serializers.BooleanField(required=False, default=True)
 
+    @cached_property
+    def fields(self) -> BindingDict:
+        """The declared fields, made once per thread and shared by every later instance on it.
+
+        DRF deep-copies each declared field for every serializer instance (~0.7 ms of a search
+        request: 26 fields, the choice lists copied with them). These fields keep nothing between two
+        validations (no instance, no context, no partial updates; their defaults are callables or
+        immutable), so one bound set per thread reads every request's parameters the same way.
+        """
+        fields = getattr(_SHARED_FIELDS, "fields", None)
+        if fields is None:
+            owner = SearchQueryInput()  # the fields' parent: an empty serializer, as DRF's copies have
+            fields = BindingDict(owner)
+            for name, field in owner.get_fields().items():
+                fields[name] = field
+            _SHARED_FIELDS.fields = fields
+        return fields
+
     def validate_file_type(self, values):
         return [FILE_TYPES.get(value.lower(), value) if "/" not in value else value for value in values]
 
@@ -83,6 +105,9 @@ class SearchQueryInput(serializers.Serializer):
         if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
             raise serializers.ValidationError({"date_to": ["date_to is before date_from."]})
         return data
+
+
+_SHARED_FIELDS = threading.local()  # SearchQueryInput.fields, per thread
 
 
 def _in_calendar(value):
