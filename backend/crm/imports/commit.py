@@ -273,18 +273,22 @@ class CustomerChunk:
                 existing.add(pk)
         self.db_names: set[tuple[str, str]] = set()
         if connection.vendor == "postgresql":
-            # one array parameter: an IN list of 5,000 names cost more to send than the query to answer
+            # one array parameter each: IN lists of 5,000 names and codes cost more to build and send than the
+            # queries to answer
+            table = connection.ops.quote_name(Customer._meta.db_table)
             connection.ensure_connection()
             with psycopg.Cursor(connection.connection) as cursor, connection.wrap_database_errors:
-                cursor.execute(f"SELECT lower(name), region FROM {connection.ops.quote_name(Customer._meta.db_table)} "
-                               f"WHERE lower(name) = ANY(%b::text[])", [list(names)])  # noqa: S608 - names only
+                cursor.execute(f"SELECT lower(name), region FROM {table} WHERE lower(name) = ANY(%b::text[])",  # noqa: S608
+                               [list(names)])
                 self.db_names = set(cursor.fetchall())
+                cursor.execute(f"SELECT code, id FROM {table} WHERE code = ANY(%b::text[])", [list(codes)])  # noqa: S608
+                self.db_codes: dict[str, int] = dict(cursor.fetchall())
         else:
             for start in range(0, len(names), 2000):
                 part = list(names)[start:start + 2000]
                 self.db_names |= set(Customer.objects.annotate(lower_name=Lower("name"))
                                      .filter(lower_name__in=part).values_list("lower_name", "region"))
-        self.db_codes: dict[str, int] = dict(Customer.objects.filter(code__in=codes).values_list("code", "pk"))
+            self.db_codes = dict(Customer.objects.filter(code__in=codes).values_list("code", "pk"))
         self.customers: dict[int, Customer] = Customer.objects.in_bulk(existing)
         self.changeable: set[int] = set(visible(self.actor, Customer.objects.filter(pk__in=existing), Action.CHANGE)
                                         .values_list("pk", flat=True)) if existing else set()
