@@ -56,7 +56,7 @@ def _arguments(params: Sequence, raw) -> str:
     return ", ".join(str(value) if type(value) is int else sql.Literal(value).as_string(raw) for value in params)
 
 
-def fetch_prepared(using: str, sql_text: str, params: Sequence) -> list[tuple]:
+def fetch_prepared(using: str, sql_text: str, params: Sequence, *, generic: bool = False) -> list[tuple]:
     """The rows of `sql_text`, planned by PostgreSQL once per connection instead of on every run.
 
     Search pages run the same few statements (PreparedUnion, the page query) with other ids, and
@@ -67,6 +67,12 @@ def fetch_prepared(using: str, sql_text: str, params: Sequence) -> list[tuple]:
     driver binding parameters server-side, which cannot send two statements at once) run the SQL as
     it is, and so does everything when DATABASE_PREPARED_STATEMENTS is off (behind a pooler in
     transaction mode, such as PgBouncer's, a session's prepared statements are not there next time).
+
+    `generic`: run it with its generic plan from the first run on (plan_cache_mode, for that EXECUTE only).
+    PostgreSQL otherwise plans a prepared statement afresh for each of its first five runs on a connection
+    before it settles on the generic plan, which is what the queries prepared per kind of user (the same
+    SQL for every user and row of that kind) settle on: their planning (10-15 ms for the document page's
+    policy filters) then came back on each connection's first five page views.
     """
     connection = connections[using]
     with connection.cursor() as cursor:
@@ -77,13 +83,18 @@ def fetch_prepared(using: str, sql_text: str, params: Sequence) -> list[tuple]:
             return cursor.fetchall()
         name = "dossier_" + hashlib.sha1(sql_text.encode()).hexdigest()[:20]
         execute = f"EXECUTE {name} ({_arguments(params, raw)})" if params else f"EXECUTE {name}"
+        if generic:
+            # one implicit transaction: if the EXECUTE fails, the SET is undone with it
+            execute = f"SET plan_cache_mode = force_generic_plan; {execute}; RESET plan_cache_mode"
         prepared = _PREPARED_ON.setdefault(raw, set())
         if name in prepared:
             cursor.execute(execute)
-            return cursor.fetchall()
-        cursor.execute(f"PREPARE {name} AS {_numbered(sql_text)}; {execute}")
-        prepared.add(name)
-        cursor.nextset()
+        else:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql_text)}; {execute}")
+            prepared.add(name)
+            cursor.nextset()
+        if generic:
+            cursor.nextset()
         return cursor.fetchall()
 
 
@@ -96,8 +107,9 @@ class PreparedQuery:
     """
 
     def __init__(self, queryset: QuerySet, placeholders: Mapping[Hashable, Hashable], *, using: str,
-                 required: Sequence[Hashable] = ()):
+                 required: Sequence[Hashable] = (), generic: bool = False):
         self.using = using
+        self.generic = generic  # run with the generic plan from the first run on (fetch_prepared)
         self._compiler = compiler = queryset.using(using).query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
         self._params = list(params)
@@ -111,7 +123,8 @@ class PreparedQuery:
         params = list(self._params)
         for position, name in self._slots:
             params[position] = values[name]
-        return self._compiler.results_iter(results=[fetch_prepared(self.using, self.sql, params)])
+        return self._compiler.results_iter(results=[fetch_prepared(self.using, self.sql, params,
+                                                                   generic=self.generic)])
 
     def rows(self, values: Mapping[Hashable, object]) -> list[tuple]:
         """The rows as the queryset's values_list would give them (Django's converters applied)."""
@@ -122,8 +135,8 @@ class PreparedModelQuery(PreparedQuery):
     """A PreparedQuery of model instances (select_related included), made as Django's ModelIterable makes them."""
 
     def __init__(self, queryset: QuerySet, placeholders: Mapping[Hashable, Hashable], *, using: str,
-                 required: Sequence[Hashable] = ()):
-        super().__init__(queryset, placeholders, using=using, required=required)
+                 required: Sequence[Hashable] = (), generic: bool = False):
+        super().__init__(queryset, placeholders, using=using, required=required, generic=generic)
         klass_info, select = self._compiler.klass_info, self._compiler.select
         self._model = klass_info["model"]
         fields = klass_info["select_fields"]
@@ -215,7 +228,7 @@ def staff_instances(user, key: str, build, values: Mapping[str, object], *, plac
     if cache_key not in _STAFF_QUERIES:
         try:
             prepared = PreparedModelQuery(build(StaffStandIn(*kind)), {**STAFF_PLACEHOLDERS, **placeholders},
-                                          using=using, required=required)
+                                          using=using, required=required, generic=True)
         except (StandInRead, Uncompilable):
             prepared = None
         _STAFF_QUERIES[cache_key] = prepared

@@ -80,3 +80,31 @@ def test_staff_instances_prepare_per_kind_of_user_and_refuse_what_the_stand_in_c
     assert ask(gone, owned, "test.owned") is None
     # and a query that reads more of the user than its id, role and department is never prepared
     assert ask(first, lambda user: Customer.objects.filter(owner__username=user.username), "test.by_name") is None
+
+
+def test_a_generic_run_is_one_query_with_the_same_rows_and_leaves_the_sessions_plan_mode_alone(
+        django_assert_num_queries):
+    # given a statement
+    sql = "SELECT x * %s FROM generate_series(1, 3) AS x ORDER BY x"
+
+    def mode():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    for _ in range(2):  # prepared, then executed again
+        # when it runs with its generic plan, then it is one query with the rows of plain SQL
+        with django_assert_num_queries(1):
+            assert [tuple(row) for row in fetch_prepared("default", sql, [2], generic=True)] == [(2,), (4,), (6,)]
+        # and the session plans its other statements as before
+        assert mode() == "auto"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+                       ["%generate_series(1, 3)%"])
+        assert cursor.fetchone() == (2, 0)
+    # and a run that fails leaves the session's mode as it was
+    from django.db import DataError, transaction
+
+    with pytest.raises(DataError), transaction.atomic():
+        fetch_prepared("default", "SELECT 1 / (x - %s) FROM generate_series(1, 3) AS x", [2], generic=True)
+    assert mode() == "auto"

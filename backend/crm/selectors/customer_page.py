@@ -7,7 +7,8 @@ active staff user their SQL depends only on the user's role and on whether they 
 (backend.common.prepared.StaffStandIn); the user's id, department id, the customer's id and today's
 date are parameters. So each query is built by the same selectors the rest of the code uses, for a
 stand-in user and a placeholder customer, compiled once per process and kind of user
-(PreparedModelQuery), planned once per database connection, and rerun with the real values.
+(PreparedModelQuery), planned once per database connection (its generic plan, from the first run on),
+and rerun with the real values.
 
 Anyone else (portal users, the inactive), or a policy that reads more of the user than the stand-in
 has, gets the plain selectors: same rows, built afresh.
@@ -128,7 +129,8 @@ class _PreparedCustomerPage:
         user, cid = StaffStandIn(role, has_department), _CUSTOMER_SLOT
 
         def models(queryset, *required):
-            return PreparedModelQuery(queryset, _PLACEHOLDERS, using=using, required=("customer", *required))
+            return PreparedModelQuery(queryset, _PLACEHOLDERS, using=using, required=("customer", *required),
+                                      generic=True)
 
         self.customer = models(_customer_queryset(user, cid))
         self.team = models(_team_queryset(cid))
@@ -136,7 +138,7 @@ class _PreparedCustomerPage:
         self.opportunities = models(opportunity_list_visible(user=user, customer_id=cid).order_by("-created_at"))
         self.history = models(_history_queryset(cid))
         self.downloadable = PreparedQuery(_downloadable_queryset(user, cid), _PLACEHOLDERS, using=using,
-                                          required=("customer",))
+                                          required=("customer",), generic=True)
         self.other_quotes = models(_other_quotes_queryset(user, cid))
         self.orders = models(_orders_queryset(user, cid, _TODAY_SLOT), "today")
         self.service = models(_service_queryset(user, cid))
