@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import psycopg
 from django.db import connection, transaction
@@ -188,10 +189,17 @@ _TIERS = frozenset(CustomerTier.values)
 _STATUSES = frozenset(CustomerStatus.values)
 
 
+# the fields whose few values repeat on every row of a file (a region, an industry, a tier, a status): each
+# distinct value is cleaned once (clean_line is a pure function of its text)
+_REPEATED = frozenset(("region", "industry", "tier", "status"))
+_clean_repeated = lru_cache(maxsize=4096)(clean_line)
+
+
 def _customer_fields(fields: dict) -> dict | None:
     """What customer_create's cleaning makes of a new customer's fields (one clean line each, no code as
     None), or None when it would refuse them (the service then says why)."""
-    cleaned = {key: (clean_line(value) if isinstance(value, str) else value) for key, value in fields.items()}
+    cleaned = {key: ((_clean_repeated if key in _REPEATED else clean_line)(value) if isinstance(value, str) else value)
+               for key, value in fields.items()}
     cleaned["code"] = cleaned["code"] or None
     if not cleaned["name"] or cleaned["tier"] not in _TIERS or cleaned["status"] not in _STATUSES:
         return None
