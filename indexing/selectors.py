@@ -30,7 +30,14 @@ from backend.access.policy import Action, is_active_staff, user_principals, visi
 from backend.accounts.models import User
 from indexing.engine import search_backend
 from backend.common.metrics import SEARCH_LATENCY
-from backend.common.prepared import PreparedModelQuery, Uncompilable
+from backend.common.prepared import (
+    STAFF_DEPARTMENT_SLOT,
+    STAFF_USER_SLOT,
+    PreparedModelQuery,
+    StaffStandIn,
+    StandInRead,
+    Uncompilable,
+)
 from backend.documents.filetypes import describe_mime
 from backend.documents.models import Classification, Document, DocumentKind, DocumentVersion, VersionStatus
 from indexing import highlight, query
@@ -137,35 +144,6 @@ def _page_queryset(user, version_ids):
     )
 
 
-class _Uncacheable(Exception):
-    """The policy read something of the user that the prepared page query does not vary on.
-
-    Deliberately not an AttributeError, so getattr(user, name, default) cannot swallow it."""
-
-
-# Placeholders for the user's own ids in a prepared page query: negative, never real primary keys.
-_USER_SLOT = -(2**41)
-_DEPARTMENT_SLOT = -(2**41) - 1
-
-
-class _PolicyStandIn:
-    """An active staff user reduced to what the document rule of the policy reads (its id, role and
-    department). Reading any other attribute raises _Uncacheable: the page is then re-checked
-    with the real user and nothing is cached, so a policy that starts to depend on more of the
-    user can never be answered from a query prepared for someone else."""
-
-    is_authenticated = True
-    is_active = True
-
-    def __init__(self, role: str, has_department: bool):
-        self.pk = self.id = _USER_SLOT
-        self.role = role
-        self.department_id = _DEPARTMENT_SLOT if has_department else None
-
-    def __getattr__(self, name):
-        raise _Uncacheable(name)
-
-
 class PreparedPage:
     """The page re-check and fetch (`_page_queryset`) compiled once per shape and rerun with real ids.
 
@@ -174,7 +152,7 @@ class PreparedPage:
     SQL depends only on the user's role, on whether they have a department and on how many
     versions the page has; the user's id, department id and the page's version ids are
     parameters. The query is compiled for a stand-in user with placeholder ids (see
-    _PolicyStandIn), and each run substitutes the real ones. `visible` still builds the filter; the
+    StaffStandIn), and each run substitutes the real ones. `visible` still builds the filter; the
     rows become model instances as Django's ModelIterable makes them (select_related included).
     """
 
@@ -186,14 +164,14 @@ class PreparedPage:
         # Every page id must be a parameter. The user's ids may be absent (an admin's rule never reads
         # the department), but never part of the SQL text.
         page = list(placeholders.values())
-        placeholders[_USER_SLOT] = ("user", 0)
+        placeholders[STAFF_USER_SLOT] = ("user", 0)
         if has_department:
-            placeholders[_DEPARTMENT_SLOT] = ("department", 0)
-        queryset = _page_queryset(_PolicyStandIn(role, has_department), version_slots)
+            placeholders[STAFF_DEPARTMENT_SLOT] = ("department", 0)
+        queryset = _page_queryset(StaffStandIn(role, has_department), version_slots)
         try:
             self._query = PreparedModelQuery(queryset, placeholders, using=using, required=page)
         except Uncompilable as exc:
-            raise _Uncacheable(str(exc)) from exc
+            raise StandInRead(str(exc)) from exc
 
     def versions(self, user, version_ids: list[int]) -> list[DocumentVersion]:
         values = {("version", index): value for index, value in enumerate(version_ids)}
@@ -205,7 +183,7 @@ class PreparedPage:
 def _prepared_page(using: str, vendor: str, role: str, has_department: bool, versions: int) -> PreparedPage | None:
     try:
         return PreparedPage(role=role, has_department=has_department, versions=versions, using=using)
-    except _Uncacheable:
+    except StandInRead:
         return None
 
 
