@@ -191,16 +191,6 @@ class StaffStandIn:
         raise StandInRead(name)
 
 
-def staff_kind(user) -> tuple[str, bool] | None:
-    """(role, has a department) for an active staff user, the key of queries prepared per kind of user;
-    None for anyone else (portal users and the inactive get their queries built afresh)."""
-    from backend.access.policy import is_active_staff
-
-    if not is_active_staff(user):
-        return None
-    return str(user.role), user.department_id is not None
-
-
 def staff_values(user) -> dict[str, object]:
     """The values of StaffStandIn's placeholders for `user` (names "user" and "department")."""
     return {"user": user.pk, "department": user.department_id}
@@ -212,16 +202,17 @@ STAFF_PLACEHOLDERS = {STAFF_USER_SLOT: "user", STAFF_DEPARTMENT_SLOT: "departmen
 _STAFF_QUERIES: dict[tuple, "PreparedModelQuery | None"] = {}
 
 
-def staff_instances(user, key: str, build, values: Mapping[str, object], *, placeholders: Mapping[Hashable, str],
-                    using: str, required: Sequence[str] = ()) -> list[Model] | None:
+def staff_instances(user, kind: tuple[str, bool] | None, key: str, build, values: Mapping[str, object], *,
+                    placeholders: Mapping[Hashable, str], using: str, required: Sequence[str] = ()) -> list[Model] | None:
     """The model instances of `build(StaffStandIn)` for `user`, from a query compiled once per process and
     kind of staff user (`key` names the query: one key, one `build`) and planned once per connection.
+
+    `kind` is the policy's `staff_kind(user)`: (role, has a department) for active staff, None for anyone else.
 
     `placeholders` maps the placeholder values `build` uses (besides the stand-in's ids) to their names in
     `values`. None when nothing can be prepared for `user` (not active staff, or the policy read more of
     the user than the stand-in has): the caller then runs its queryset for the real user.
     """
-    kind = staff_kind(user)
     if kind is None:
         return None
     cache_key = (key, using, connections[using].vendor, *kind)

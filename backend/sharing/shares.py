@@ -28,7 +28,7 @@ from django.db import router, transaction
 from django.db.models import BooleanField, Case, Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from backend.access.policy import Action, can, can_share_document, may_vouch_for_share, portal_customer_id, visible
+from backend.access.policy import Action, can, can_share_document, may_vouch_for_share, portal_customer_id, staff_kind, visible
 from backend.access.services import require
 from backend.accounts.models import User
 from backend.audit import services as audit
@@ -213,7 +213,7 @@ def shares_for_document(*, user, document: Document) -> list[DocumentShare]:
     """
     # compiled once per kind of staff user and planned once per connection (the policy's filter cost more
     # to build and plan than the query to run: backend.common.prepared.staff_instances)
-    shares = staff_instances(user, "sharing.shares_for_document", lambda stand_in: _shares_of(stand_in, _DOCUMENT_SLOT),
+    shares = staff_instances(user, staff_kind(user), "sharing.shares_for_document", lambda stand_in: _shares_of(stand_in, _DOCUMENT_SLOT),
                              {"document": document.pk}, placeholders={_DOCUMENT_SLOT: "document"},
                              using=router.db_for_read(DocumentShare), required=("document",))
     if shares is None:

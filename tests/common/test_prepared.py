@@ -56,6 +56,7 @@ def test_without_prepared_statements_the_sql_runs_as_it_is(settings, django_asse
 
 def test_staff_instances_prepare_per_kind_of_user_and_refuse_what_the_stand_in_cannot_answer():
     # given two active sales users of one department, an inactive one, and their customers
+    from backend.access.policy import staff_kind
     from backend.common.prepared import staff_instances
     from backend.crm.models import Customer
     from tests import factories
@@ -70,7 +71,7 @@ def test_staff_instances_prepare_per_kind_of_user_and_refuse_what_the_stand_in_c
         return Customer.objects.filter(owner_id=user.pk).order_by("pk")
 
     def ask(user, build, key):
-        return staff_instances(user, key, build, {}, placeholders={}, using="default", required=("user",))
+        return staff_instances(user, staff_kind(user), key, build, {}, placeholders={}, using="default", required=("user",))
 
     # when each asks for their own customers through the query prepared for their kind
     # then each gets their own rows, from the one compiled query

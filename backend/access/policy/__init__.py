@@ -68,7 +68,7 @@ from backend.access.policy.sharing import (
     may_vouch_for_share,
     vouched_shares_q,
 )
-from backend.access.policy.users import is_active_staff, is_portal_user, portal_customer_id
+from backend.access.policy.users import is_active_staff, is_portal_user, portal_customer_id, staff_kind
 
 __all__ = [
     "CODENAMES", "DOCUMENT_RULES", "EVERYTHING", "LEVELS", "LEVEL_BY_CODENAME", "NOTHING", "PORTAL_ALL_TOKEN",
@@ -76,7 +76,7 @@ __all__ = [
     "can_publish_announcements", "can_review_access", "can_share_document", "codenames_implying",
     "customer_visibility_q", "denied_event_for", "document_access_explanation", "document_rights",
     "document_visibility_q", "four_eyes_applies", "four_eyes_forbids",
-    "is_active_staff", "is_portal_user", "may_export_reports", "may_open_compliance_console",
+    "is_active_staff", "is_portal_user", "staff_kind", "may_export_reports", "may_open_compliance_console",
     "may_read_access_log", "may_share_document", "may_vouch_for_share", "portal_can_follow_up",
     "portal_customer_id", "portal_customer_token", "related_customer_ids", "user_principals",
     "search_principals_for_documents", "view_principals_for_article", "view_principals_for_documents", "visible", "vouched_shares_q",

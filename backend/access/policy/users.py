@@ -15,6 +15,15 @@ def is_active_staff(user) -> bool:
     return is_active_user(user) and user.role != Role.PORTAL
 
 
+def staff_kind(user) -> tuple[str, bool] | None:
+    """(role, has a department) for an active staff user: all the policy's SQL rules vary on besides the
+    user's own ids, so the key of queries prepared per kind of user (backend.common.prepared.staff_instances);
+    None for anyone else (portal users and the inactive get their queries built afresh)."""
+    if not is_active_staff(user):
+        return None
+    return str(user.role), user.department_id is not None
+
+
 def is_portal_user(user) -> bool:
     """A signed-in customer contact (whatever the state of their account)."""
     return is_active_user(user) and user.role == Role.PORTAL

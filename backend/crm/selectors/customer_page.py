@@ -23,7 +23,7 @@ from functools import lru_cache
 from django.db import connections, router
 from django.db.models import Count, Q
 
-from backend.access.policy import Action, visible
+from backend.access.policy import Action, staff_kind, visible
 from backend.common.prepared import (
     STAFF_PLACEHOLDERS,
     PreparedModelQuery,
@@ -31,7 +31,6 @@ from backend.common.prepared import (
     StaffStandIn,
     StandInRead,
     Uncompilable,
-    staff_kind,
     staff_values,
 )
 from backend.crm.models import (
