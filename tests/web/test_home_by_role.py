@@ -36,6 +36,31 @@ def test_compliance_sees_refusals_verification_checkpoints_and_exports(world):
     assert "My open quotes" not in html and 'data-testid="system-health"' not in html
 
 
+def test_the_compliance_home_asks_as_many_queries_whatever_its_events_name(world):
+    # given a compliance home with no refusal and no export
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.compliance)
+    client.get("/")
+    with CaptureQueriesContext(connection) as empty:
+        assert client.get("/").status_code == 200
+
+    # when refusals by two people, one naming a customer, and an export of the trail are recorded
+    record(DOCUMENT_ACCESS_DENIED, actor=world.outsider, target=world.contract, outcome="denied",
+           detail={"action": "view"}, customer_id=world.customer.pk)
+    record(DOCUMENT_ACCESS_DENIED, actor=world.rep, target=world.contract, outcome="denied",
+           detail={"action": "download"})
+    b"".join(client.get("/compliance/export.csv").streaming_content)
+    with CaptureQueriesContext(connection) as full:
+        response = client.get("/")
+
+    # then the page names them all with one query for the people and one for the customers, both lists at once
+    html = response.content.decode()
+    assert f'href="/compliance/user-access/?user={world.rep.pk}"' in html
+    assert len(full) <= len(empty) + 2, [q["sql"][:120] for q in full.captured_queries]
+
+
 def test_compliance_verifies_the_chain_from_home(world):
     client = client_for(world.compliance)
     response = client.post("/compliance/verify/", {"next": "/"}, follow=True)

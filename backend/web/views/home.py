@@ -54,12 +54,15 @@ def _checkpoints() -> dict:
 
 def _compliance(user) -> dict:
     verification = console.last_chain_verification()
+    denials, exports = list(console.recent_denials(limit=HOME_ROWS)), console.recent_exports(limit=5)
+    # both lists' people and customers named with one query each, whatever the events hold
+    linked_events([*denials, *exports])
     return {
-        "denials": linked_events(console.recent_denials(limit=HOME_ROWS)),
+        "denials": denials,
         "verification": verification,
         "verification_newer": console.events_since(verification.id) if verification else None,
         "checkpoints": _checkpoints(),
-        "exports": linked_events(console.recent_exports(limit=5)),
+        "exports": exports,
     }
 
 
