@@ -34,19 +34,20 @@ from backend.common.prepared import (
     staff_values,
 )
 from backend.crm.models import (
-    OPEN_QUOTE_STATUSES, OPEN_STAGES, AccountTeamMember, Contact, Customer, DocumentLink, Order, Quote, QuoteLine, ServiceRecord,
+    OPEN_STAGES, AccountTeamMember, Contact, Customer, DocumentLink, Order, Quote, ServiceRecord,
 )
 from backend.crm.selectors.activities import activity_timeline
 from backend.crm.selectors.links import customer_documents_visible
 from backend.crm.selectors.opportunities import opportunity_list_visible
 from backend.crm.selectors.orders import with_receivables
 from backend.crm.selectors.quotes import (
-    _HISTORY_PAGE_FIELDS,
     HISTORY_LIMIT,
     QuoteHistory,
     _last_accepted_among,
+    history_lines_query,
     last_accepted_prices,
     open_quotes_of_other_reps,
+    open_quotes_of_other_reps_query,
     quote_history_for_customer,
 )
 from backend.crm.selectors.service import _rendered as _service_rendered
@@ -78,15 +79,6 @@ def _team_queryset(customer_id):
 
 def _contacts_queryset(customer_id):
     return Contact.objects.filter(customer_id=customer_id).order_by("-is_primary", "name")
-
-
-def _history_queryset(customer_id):
-    return (
-        QuoteLine.objects.filter(quote__customer=customer_id)
-        .select_related("quote", "quote__owner", "product", "quote__document", "quote__document__valid_version")
-        .order_by("-quote__created_at", "-quote_id", "id")
-        .only(*_HISTORY_PAGE_FIELDS)[:HISTORY_LIMIT]
-    )
 
 
 def _downloadable_queryset(user, customer_id):
@@ -135,22 +127,16 @@ class _PreparedCustomerPage:
         self.team = models(_team_queryset(cid))
         self.contacts = models(_contacts_queryset(cid))
         self.opportunities = models(opportunity_list_visible(user=user, customer_id=cid).order_by("-created_at"))
-        self.history = models(_history_queryset(cid))
+        self.history = models(history_lines_query(cid, for_page=True)[:HISTORY_LIMIT])
         self.downloadable = PreparedQuery(_downloadable_queryset(user, cid), _PLACEHOLDERS, using=using,
                                           required=("customer",), generic=True)
-        self.other_quotes = models(_other_quotes_queryset(user, cid))
+        self.other_quotes = models(open_quotes_of_other_reps_query(user=user, customer=cid))
         self.orders = models(_orders_queryset(user, cid, _TODAY_SLOT), "today")
         self.service = models(_service_queryset(user, cid))
         self.documents = models(customer_documents_visible(user=user, customer=cid, with_tags=False))
         self.document_links = models(_document_links_queryset(cid))
         self.timeline = models(activity_timeline(user=user, customer=cid)[:TIMELINE_ROWS])
         self.portal_accounts = models(_portal_accounts_queryset(user, cid))
-
-
-def _other_quotes_queryset(user, customer_id, limit: int = 10):
-    """open_quotes_of_other_reps's query."""
-    return (visible(user, Quote.objects.filter(customer=customer_id, status__in=OPEN_QUOTE_STATUSES), Action.VIEW)
-            .exclude(owner_id=user.pk).select_related("owner").order_by("-created_at", "-id")[:limit])
 
 
 @lru_cache(maxsize=64)

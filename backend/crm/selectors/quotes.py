@@ -143,6 +143,17 @@ _HISTORY_PAGE_FIELDS = (
 )
 
 
+def history_lines_query(customer, *, for_page: bool = False) -> QuerySet:
+    """A customer's quote lines, newest quote first, with the rows the history shows joined (`for_page`: only
+    the customer page's columns). Not narrowed by any policy: the caller has shown the customer to the user."""
+    lines = (
+        QuoteLine.objects.filter(quote__customer=customer)
+        .select_related("quote", "quote__owner", "product", "quote__document", "quote__document__valid_version")
+        .order_by("-quote__created_at", "-quote_id", "id")
+    )
+    return lines.only(*_HISTORY_PAGE_FIELDS) if for_page else lines
+
+
 def quote_history_for_customer(*, user, customer: Customer, product_id: int | None = None,
                                for_page: bool = False) -> QuoteHistory:
     """Every past quote line for a customer, newest first, with the last accepted price per product.
@@ -158,15 +169,9 @@ def quote_history_for_customer(*, user, customer: Customer, product_id: int | No
     `for_page`: read only the columns the customer page shows (_HISTORY_PAGE_FIELDS): the five joined rows
     of each of up to 500 lines cost more to read and turn into objects than to find.
     """
-    lines_qs = (
-        QuoteLine.objects.filter(quote__customer=customer)
-        .select_related("quote", "quote__owner", "product", "quote__document", "quote__document__valid_version")
-        .order_by("-quote__created_at", "-quote_id", "id")
-    )
+    lines_qs = history_lines_query(customer, for_page=for_page)
     if product_id:
         lines_qs = lines_qs.filter(product_id=product_id)
-    if for_page:
-        lines_qs = lines_qs.only(*_HISTORY_PAGE_FIELDS)
     lines = list(lines_qs[:HISTORY_LIMIT])
     document_ids = {line.quote.document_id for line in lines if line.quote.document_id}
     downloadable = set(
@@ -191,10 +196,13 @@ def quote_history_for_customer(*, user, customer: Customer, product_id: int | No
 def open_quotes_of_other_reps(*, user, customer: Customer, limit: int = 10) -> list[Quote]:
     """The customer's open quotes (draft, sent) that other reps own and `user` may see, newest first: the
     customer page's "coordinate before you quote" warning (no totals: the warning does not show them)."""
-    return list(
-        visible(user, Quote.objects.filter(customer=customer, status__in=OPEN_QUOTE_STATUSES), Action.VIEW)
-        .exclude(owner_id=user.pk).select_related("owner").order_by("-created_at", "-id")[:limit]
-    )
+    return list(open_quotes_of_other_reps_query(user=user, customer=customer, limit=limit))
+
+
+def open_quotes_of_other_reps_query(*, user, customer, limit: int = 10) -> QuerySet:
+    """open_quotes_of_other_reps's query (`customer`: the row or its id)."""
+    return (visible(user, Quote.objects.filter(customer=customer, status__in=OPEN_QUOTE_STATUSES), Action.VIEW)
+            .exclude(owner_id=user.pk).select_related("owner").order_by("-created_at", "-id")[:limit])
 
 
 @dataclass(frozen=True)
