@@ -8,11 +8,10 @@ import pytest
 
 from backend.access.policy import visible
 from backend.crm.models import AccountTeamMember
-from backend.crm.selectors.links import links_for_document_visible
+from backend.crm.selectors.links import links_for_document_page, links_for_document_visible
 from backend.crm.services.links import document_link_create
 from backend.sharing.models import DocumentShare
 from backend.sharing.shares import document_share_create, shares_for_document
-from backend.web.views.documents import _links
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +36,12 @@ def test_each_kind_of_user_gets_the_links_and_shares_the_plain_querysets_give(sh
     world = shared
     # given pages opened by users of other kinds first
     for warm in ("admin", "rep", "outsider"):
-        _links(world.users[warm], world.quote_doc)
+        links_for_document_page(user=world.users[warm], document=world.quote_doc)
         shares_for_document(user=world.users[warm], document=world.quote_doc)
     user = world.users[who]
 
     # when the page reads the document's links and shares for `who`
-    links = _links(user, world.quote_doc)
+    links = links_for_document_page(user=user, document=world.quote_doc)
     shares = shares_for_document(user=user, document=world.quote_doc)
 
     # then they are the plain querysets' rows, with what the page shows of them
@@ -62,12 +61,12 @@ def test_each_kind_of_user_gets_the_links_and_shares_the_plain_querysets_give(sh
 def test_leaving_the_account_team_hides_the_customers_link_at_once(shared):
     world = shared
     # given the team member sees the link to the rep's customer
-    assert world.customer.pk in [link.customer_id for link in _links(world.team, world.quote_doc)]
+    assert world.customer.pk in [link.customer_id for link in links_for_document_page(user=world.team, document=world.quote_doc)]
 
     # when they leave the account team
     AccountTeamMember.objects.filter(customer=world.customer, user=world.team).delete()
 
     # then the link to that customer is gone from their next read
-    assert world.customer.pk not in [link.customer_id for link in _links(world.team, world.quote_doc)]
-    assert [link.pk for link in _links(world.team, world.quote_doc)] == \
+    assert world.customer.pk not in [link.customer_id for link in links_for_document_page(user=world.team, document=world.quote_doc)]
+    assert [link.pk for link in links_for_document_page(user=world.team, document=world.quote_doc)] == \
         [link.pk for link in links_for_document_visible(user=world.team, document=world.quote_doc)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import router
 from django.db.models import Prefetch, QuerySet
 
-from backend.access.policy import Action, visible
+from backend.access.policy import Action, staff_kind, visible
+from backend.common.prepared import staff_instances
 from backend.crm.models import Customer, DocumentLink
 from backend.documents.models import Document, Tag
 
@@ -42,3 +44,17 @@ def links_for_document_visible(*, user, document: Document) -> QuerySet[Document
         .select_related("customer", "opportunity", "quote", "order", "service_record", "created_by")
         .order_by("-created_at")
     )
+
+
+_DOCUMENT_SLOT = -(2**42) - 300  # a placeholder document id: never a real one
+
+
+def links_for_document_page(*, user, document: Document) -> list[DocumentLink]:
+    """links_for_document_visible's rows for the document page, from a query compiled once per kind of staff
+    user and planned once per connection: the policy's filter (the document's and the customer's visibility)
+    cost more to build and to plan (~10 ms in PostgreSQL's planner) than to run."""
+    links = staff_instances(user, staff_kind(user), "crm.links_for_document_page",
+                            lambda stand_in: links_for_document_visible(user=stand_in, document=_DOCUMENT_SLOT),
+                            {"document": document.pk}, placeholders={_DOCUMENT_SLOT: "document"},
+                            using=router.db_for_read(DocumentLink), required=("document",))
+    return list(links_for_document_visible(user=user, document=document)) if links is None else links

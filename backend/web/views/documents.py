@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.db import router
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,15 +15,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.access import services as access_services
-from backend.access.policy import Action, document_rights, may_read_access_log, staff_kind
+from backend.access.policy import Action, document_rights, may_read_access_log
 from backend.audit.console import AuditFilters, audit_event_page
 from backend.common.errors import NotFound
 from backend.common.file_response import file_response
-from backend.common.prepared import staff_instances
 from backend.common.resolver import resolve
 from backend.crm.selectors.customers import customer_get_visible, customer_list_visible
-from backend.crm.models import DocumentLink
-from backend.crm.selectors.links import links_for_document_visible
+from backend.crm.selectors.links import links_for_document_page
 from backend.documents import selectors, services
 from backend.documents.api.uploads import upload_from_request
 from backend.documents.models import VersionStatus
@@ -51,7 +48,7 @@ def _document_context(request, document) -> dict:
     holder = document.lock_holder()
     rights = document_rights(user, document)
     valid = next((v for v in versions if v.pk == document.valid_version_id), None)
-    links = _links(user, document)
+    links = links_for_document_page(user=user, document=document)
     shares = sharing.shares_for_document(user=user, document=document)
     return {
         "section": "search",
@@ -87,20 +84,6 @@ def _document_context(request, document) -> dict:
         **(_share_form_context(request, links, versions) if rights.share else {}),
         **document_edit.workspace_context(request, document, rights, links),
     }
-
-
-_DOCUMENT_SLOT = -(2**42) - 300  # a placeholder document id: never a real one
-
-
-def _links(user, document) -> list:
-    """links_for_document_visible's rows, from a query compiled once per kind of staff user and planned once per
-    connection: the policy's filter (the document's and the customer's visibility) cost more to build and to
-    plan (~10 ms in PostgreSQL's planner) than to run."""
-    links = staff_instances(user, staff_kind(user), "web.document.links",
-                            lambda stand_in: links_for_document_visible(user=stand_in, document=_DOCUMENT_SLOT),
-                            {"document": document.pk}, placeholders={_DOCUMENT_SLOT: "document"},
-                            using=router.db_for_read(DocumentLink), required=("document",))
-    return list(links_for_document_visible(user=user, document=document)) if links is None else links
 
 
 def _share_form_context(request, links, versions, form: ShareForm | None = None) -> dict:
