@@ -28,12 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -70,6 +72,7 @@ from backend.crm.models import (
     Payment,
     Product,
     QuoteLine,
+    ReceivableDueTotals,
     ReceivableTotals,
     RepDayFigures,
     SalesTarget,
@@ -345,10 +348,18 @@ def _per_order_from_rows(orders, as_of: dt.date) -> tuple[str, list]:
 _ROWS_BY_ID = 2000
 
 
+def _between_due_dates_q(as_of: dt.date) -> Q:
+    """Orders with something past due on `as_of` and a due date still to come (on or after it). The third
+    condition follows from the first two; it is written so the database reads these few orders from
+    their partial index (order_due_gap_idx) instead of every order not yet due."""
+    return (Q(balance_overdue_since__lt=as_of, balance_last_due_on__gte=as_of)
+            & Q(balance_overdue_since__lt=F("balance_last_due_on")))
+
+
 def _needs_rows_q(as_of: dt.date) -> Q:
     """Orders whose stored balance cannot say what they owed on `as_of`: a payment dated after it, or a day
     between its first past-due invoice and its last due date (only the invoices can say which are past due)."""
-    return Q(balance_last_paid_on__gt=as_of) | Q(balance_overdue_since__lt=as_of, balance_last_due_on__gte=as_of)
+    return Q(balance_last_paid_on__gt=as_of) | _between_due_dates_q(as_of)
 
 
 def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
@@ -389,10 +400,24 @@ _TOTALS_KEYS = {"rep": "owner_id", "team": "owner__department_id", "region": "cu
 
 
 def _not_answered_q(as_of: dt.date) -> Q:
-    """Orders whose part of ReceivableTotals is not what they owed on `as_of`: a payment after it, a due
-    date on or after it (what is overdue then is only known from the invoices, or is not overdue yet), or
-    signed after it. Includes every order _needs_rows_q names (a past-due date is never after the last)."""
-    return Q(balance_last_paid_on__gt=as_of) | Q(balance_last_due_on__gte=as_of) | Q(signed_date__gt=as_of)
+    """Orders whose part of ReceivableTotals, less their part of ReceivableDueTotals due on or after
+    `as_of`, is not what they owed on `as_of`: a payment after it, something past due on it with a due date
+    still to come (only the invoices can say what is overdue then), or signed after it. Exactly the orders
+    _needs_rows_q names, and those signed after `as_of`. (An order whose every due date is on or after
+    `as_of` owes nothing overdue on it: its due part taken off, the totals answer for it.)"""
+    return _needs_rows_q(as_of) | Q(signed_date__gt=as_of)
+
+
+def _narrows(queryset) -> bool:
+    """Does `queryset` leave out any row of its table? (An administrator's scope filters with a condition
+    every row meets: the SQL it compiles to is none.)"""
+    try:
+        sql, _params = queryset.query.get_compiler(queryset.db).compile(queryset.query.where)
+    except FullResultSet:
+        return False
+    except EmptyResultSet:
+        return True
+    return bool(sql)
 
 
 def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of: dt.date,
@@ -400,21 +425,36 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
     """SQL for a derived table, per group and currency (key, currency, orders, total, paid, overdue): the
     orders counted, their total, what was paid by `as_of` and what was overdue on it, for `orders` (not
     cancelled; those matching `included`, when given). It starts from ReceivableTotals (`totals`: its
-    rows for the same orders' owners and customers), then corrects them with the orders they do not
-    answer for (_not_answered_q: usually those with an invoice not yet due): each one's part of the totals
-    is taken out and what it really owed on `as_of` put in (from its balance, or from its rows when the
-    balance cannot say). About one row per customer and those few orders, not every order.
+    rows for the same orders' owners and customers), takes off what ReceivableDueTotals holds for the due
+    dates on or after `as_of` (invoiced and unpaid, but not overdue yet on the day), then corrects them
+    with the few orders they do not answer for (_not_answered_q: a payment after `as_of`, a day between
+    two due dates, signed after it): each one's part is taken out and what it really owed on `as_of` put
+    in (from its balance, or from its rows when the balance cannot say). About one row per customer, a
+    row per customer and due date still to come, and those few orders; not every order.
     `not_answered` narrows the orders corrected for when only the total and paid are wanted (a payment
     after `as_of` is all that changes those): the overdue is then not the day's."""
     base_sql, base_params = (totals.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
                              .annotate(n=Sum("orders"), total=Sum("total"), paid=Sum("paid"),
                                        overdue=Sum("open_invoiced")).query.sql_with_params())
+    by_due_date = not_answered is None
+    due_sql, due_params = "", []
+    if by_due_date:
+        dues = ReceivableDueTotals.objects.filter(due_on__gte=as_of)
+        if _narrows(totals):  # only the rows of the totals read (one reader's reps, some customers)
+            dues = dues.filter(Exists(totals.filter(owner_id=OuterRef("owner_id"), customer_id=OuterRef("customer_id"),
+                                                    currency=OuterRef("currency"))))
+        sql, params = (dues.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
+                       .annotate(due=Sum("open_invoiced")).query.sql_with_params())
+        due_sql = f"""
+              UNION ALL
+              SELECT d.key, d.currency, 0, 0, 0, -d.due FROM ({sql}) d"""
+        due_params = list(params)
     unanswered = orders.filter(_not_answered_q(as_of) if not_answered is None else not_answered)
     counted = unanswered.filter(included) if included is not None else unanswered
     per_order, params = _per_order_receivables(counted, as_of)
     e_sql, e_params = unanswered.order_by().values_list(
         "id", "owner_id", "customer_id", "currency", "balance_total", "balance_paid", "balance_invoiced",
-        "balance_overdue_since").query.sql_with_params()
+        "balance_overdue_since", "balance_last_due_on").query.sql_with_params()
     q = connection.ops.quote_name
     def key(t):
         return _RECEIVABLE_KEYS[group_by].format(t=t)
@@ -422,15 +462,19 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
     def joins(t):
         return _RECEIVABLE_JOINS[group_by].format(t=t, customer=q(Customer._meta.db_table), user=q(User._meta.db_table))
 
-    kept_open = ("CASE WHEN e.balance_overdue_since IS NOT NULL AND e.balance_invoiced > e.balance_paid "
-                 "THEN e.balance_invoiced - e.balance_paid ELSE 0 END")
-    # The totals, less the unanswered orders' parts of them, plus what those owed on `as_of` (when counted).
+    # An unanswered order's part of the overdue left in the totals: all it has invoiced and unpaid, less
+    # what the due dates on or after `as_of` took off already.
+    not_taken_off = " AND e.balance_last_due_on < %s" if by_due_date else ""
+    kept_open = ("CASE WHEN e.balance_overdue_since IS NOT NULL AND e.balance_invoiced > e.balance_paid"
+                 f"{not_taken_off} THEN e.balance_invoiced - e.balance_paid ELSE 0 END")
+    # The totals, less what is not due yet on `as_of`, less the unanswered orders' parts of them, plus what
+    # those owed on `as_of` (when counted).
     sql = f"""
         SELECT s.key AS key, s.currency AS currency, SUM(s.n) AS orders, SUM(s.total) AS total,
                SUM(s.paid) AS paid, SUM(s.overdue) AS overdue
         FROM (SELECT b.key AS key, b.currency AS currency, b.n AS n, b.total AS total, b.paid AS paid,
                      b.overdue AS overdue
-              FROM ({base_sql}) b
+              FROM ({base_sql}) b{due_sql}
               UNION ALL
               SELECT {key("e")}, e.currency, -COUNT(*), -SUM(e.balance_total), -SUM(e.balance_paid),
                      -SUM({kept_open})
@@ -443,7 +487,7 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
         GROUP BY s.key, s.currency
         HAVING SUM(s.n) > 0"""
     # (A group none of whose orders is counted, all signed after `as_of`, is left out, as the rows leave it.)
-    return sql, [*base_params, *e_params, *params]
+    return sql, [*base_params, *due_params, *([as_of] if by_due_date else []), *e_params, *params]
 
 
 def _receivable_groups(orders, totals, group_by: str, as_of: dt.date) -> dict:
