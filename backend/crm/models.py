@@ -679,6 +679,10 @@ class Activity(models.Model):
             # the work log's newest page for a reader of everyone's (crm 0016): without it PostgreSQL joined and
             # sorted every activity (260 ms at 30,000) to show 50
             models.Index(fields=["-occurred_at", "-id"], name="activity_occurred_idx"),
+            # each customer's last visit, call or e-mail (the reports' "not contacted", crm 0020) from the
+            # index alone: one rep's customers probed, everyone's read in customer order
+            models.Index(fields=["customer", "occurred_at"], name="activity_contact_idx",
+                         condition=Q(kind__in=["visit", "call", "email"])),
         ]
 
     def __str__(self) -> str:
