@@ -716,7 +716,8 @@ def lost_analysis(*, user, period: Period, rep_id: int | None = None, department
                    .values("reason").annotate(count=Count("id")).order_by("-count", "reason"))
     for reason in reasons:
         reason["label"] = reason["reason"] or str(NONE_GIVEN)
-    totals = closed.aggregate(**counts)
+    # (each deal has one owner: the totals are the sums of the reps' rows, not a second pass)
+    totals = {measure: sum(row[measure] for row in by_rep) for measure in ("won", "lost")}
     rows = ([{"dimension": "rep", **row} for row in by_rep] + [{"dimension": "product", **row} for row in by_product]
             + [{"dimension": "competitor", **row} for row in by_competitor])
     return Report(
@@ -830,7 +831,8 @@ def visits(*, user, period: Period, rep_id: int | None = None, department_id: in
         columns=[("name", _("rep")), *[(kind, ActivityKind(kind).label) for kind in ActivityKind.values],
                  ("total", _("activities")), ("customers", _("customers reached"))],
         rows=rows,
-        summary=activities.aggregate(total=Count("id"), **kinds),
+        # (every activity has its owner: the totals are the sums of the reps' rows, not a second pass)
+        summary={measure: sum(row[measure] for row in rows) for measure in ("total", *ActivityKind.values)},
     )
 
 
