@@ -28,12 +28,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -70,6 +72,7 @@ from backend.crm.models import (
     Payment,
     Product,
     QuoteLine,
+    ReceivableDueTotals,
     ReceivableTotals,
     RepDayFigures,
     SalesTarget,
@@ -345,10 +348,18 @@ def _per_order_from_rows(orders, as_of: dt.date) -> tuple[str, list]:
 _ROWS_BY_ID = 2000
 
 
+def _between_due_dates_q(as_of: dt.date) -> Q:
+    """Orders with something past due on `as_of` and a due date still to come (on or after it). The third
+    condition follows from the first two; it is written so the database reads these few orders from
+    their partial index (order_due_gap_idx) instead of every order not yet due."""
+    return (Q(balance_overdue_since__lt=as_of, balance_last_due_on__gte=as_of)
+            & Q(balance_overdue_since__lt=F("balance_last_due_on")))
+
+
 def _needs_rows_q(as_of: dt.date) -> Q:
     """Orders whose stored balance cannot say what they owed on `as_of`: a payment dated after it, or a day
     between its first past-due invoice and its last due date (only the invoices can say which are past due)."""
-    return Q(balance_last_paid_on__gt=as_of) | Q(balance_overdue_since__lt=as_of, balance_last_due_on__gte=as_of)
+    return Q(balance_last_paid_on__gt=as_of) | _between_due_dates_q(as_of)
 
 
 def _per_order_receivables(orders, as_of: dt.date) -> tuple[str, list]:
@@ -389,10 +400,24 @@ _TOTALS_KEYS = {"rep": "owner_id", "team": "owner__department_id", "region": "cu
 
 
 def _not_answered_q(as_of: dt.date) -> Q:
-    """Orders whose part of ReceivableTotals is not what they owed on `as_of`: a payment after it, a due
-    date on or after it (what is overdue then is only known from the invoices, or is not overdue yet), or
-    signed after it. Includes every order _needs_rows_q names (a past-due date is never after the last)."""
-    return Q(balance_last_paid_on__gt=as_of) | Q(balance_last_due_on__gte=as_of) | Q(signed_date__gt=as_of)
+    """Orders whose part of ReceivableTotals, less their part of ReceivableDueTotals due on or after
+    `as_of`, is not what they owed on `as_of`: a payment after it, something past due on it with a due date
+    still to come (only the invoices can say what is overdue then), or signed after it. Exactly the orders
+    _needs_rows_q names, and those signed after `as_of`. (An order whose every due date is on or after
+    `as_of` owes nothing overdue on it: its due part taken off, the totals answer for it.)"""
+    return _needs_rows_q(as_of) | Q(signed_date__gt=as_of)
+
+
+def _narrows(queryset) -> bool:
+    """Does `queryset` leave out any row of its table? (An administrator's scope filters with a condition
+    every row meets: the SQL it compiles to is none.)"""
+    try:
+        sql, _params = queryset.query.get_compiler(queryset.db).compile(queryset.query.where)
+    except FullResultSet:
+        return False
+    except EmptyResultSet:
+        return True
+    return bool(sql)
 
 
 def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of: dt.date,
@@ -400,21 +425,36 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
     """SQL for a derived table, per group and currency (key, currency, orders, total, paid, overdue): the
     orders counted, their total, what was paid by `as_of` and what was overdue on it, for `orders` (not
     cancelled; those matching `included`, when given). It starts from ReceivableTotals (`totals`: its
-    rows for the same orders' owners and customers), then corrects them with the orders they do not
-    answer for (_not_answered_q: usually those with an invoice not yet due): each one's part of the totals
-    is taken out and what it really owed on `as_of` put in (from its balance, or from its rows when the
-    balance cannot say). About one row per customer and those few orders, not every order.
+    rows for the same orders' owners and customers), takes off what ReceivableDueTotals holds for the due
+    dates on or after `as_of` (invoiced and unpaid, but not overdue yet on the day), then corrects them
+    with the few orders they do not answer for (_not_answered_q: a payment after `as_of`, a day between
+    two due dates, signed after it): each one's part is taken out and what it really owed on `as_of` put
+    in (from its balance, or from its rows when the balance cannot say). About one row per customer, a
+    row per customer and due date still to come, and those few orders; not every order.
     `not_answered` narrows the orders corrected for when only the total and paid are wanted (a payment
     after `as_of` is all that changes those): the overdue is then not the day's."""
     base_sql, base_params = (totals.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
                              .annotate(n=Sum("orders"), total=Sum("total"), paid=Sum("paid"),
                                        overdue=Sum("open_invoiced")).query.sql_with_params())
+    by_due_date = not_answered is None
+    due_sql, due_params = "", []
+    if by_due_date:
+        dues = ReceivableDueTotals.objects.filter(due_on__gte=as_of)
+        if _narrows(totals):  # only the rows of the totals read (one reader's reps, some customers)
+            dues = dues.filter(Exists(totals.filter(owner_id=OuterRef("owner_id"), customer_id=OuterRef("customer_id"),
+                                                    currency=OuterRef("currency"))))
+        sql, params = (dues.order_by().annotate(key=F(_TOTALS_KEYS[group_by])).values("key", "currency")
+                       .annotate(due=Sum("open_invoiced")).query.sql_with_params())
+        due_sql = f"""
+              UNION ALL
+              SELECT d.key, d.currency, 0, 0, 0, -d.due FROM ({sql}) d"""
+        due_params = list(params)
     unanswered = orders.filter(_not_answered_q(as_of) if not_answered is None else not_answered)
     counted = unanswered.filter(included) if included is not None else unanswered
     per_order, params = _per_order_receivables(counted, as_of)
     e_sql, e_params = unanswered.order_by().values_list(
         "id", "owner_id", "customer_id", "currency", "balance_total", "balance_paid", "balance_invoiced",
-        "balance_overdue_since").query.sql_with_params()
+        "balance_overdue_since", "balance_last_due_on").query.sql_with_params()
     q = connection.ops.quote_name
     def key(t):
         return _RECEIVABLE_KEYS[group_by].format(t=t)
@@ -422,15 +462,19 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
     def joins(t):
         return _RECEIVABLE_JOINS[group_by].format(t=t, customer=q(Customer._meta.db_table), user=q(User._meta.db_table))
 
-    kept_open = ("CASE WHEN e.balance_overdue_since IS NOT NULL AND e.balance_invoiced > e.balance_paid "
-                 "THEN e.balance_invoiced - e.balance_paid ELSE 0 END")
-    # The totals, less the unanswered orders' parts of them, plus what those owed on `as_of` (when counted).
+    # An unanswered order's part of the overdue left in the totals: all it has invoiced and unpaid, less
+    # what the due dates on or after `as_of` took off already.
+    not_taken_off = " AND e.balance_last_due_on < %s" if by_due_date else ""
+    kept_open = ("CASE WHEN e.balance_overdue_since IS NOT NULL AND e.balance_invoiced > e.balance_paid"
+                 f"{not_taken_off} THEN e.balance_invoiced - e.balance_paid ELSE 0 END")
+    # The totals, less what is not due yet on `as_of`, less the unanswered orders' parts of them, plus what
+    # those owed on `as_of` (when counted).
     sql = f"""
         SELECT s.key AS key, s.currency AS currency, SUM(s.n) AS orders, SUM(s.total) AS total,
                SUM(s.paid) AS paid, SUM(s.overdue) AS overdue
         FROM (SELECT b.key AS key, b.currency AS currency, b.n AS n, b.total AS total, b.paid AS paid,
                      b.overdue AS overdue
-              FROM ({base_sql}) b
+              FROM ({base_sql}) b{due_sql}
               UNION ALL
               SELECT {key("e")}, e.currency, -COUNT(*), -SUM(e.balance_total), -SUM(e.balance_paid),
                      -SUM({kept_open})
@@ -443,7 +487,7 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
         GROUP BY s.key, s.currency
         HAVING SUM(s.n) > 0"""
     # (A group none of whose orders is counted, all signed after `as_of`, is left out, as the rows leave it.)
-    return sql, [*base_params, *e_params, *params]
+    return sql, [*base_params, *due_params, *([as_of] if by_due_date else []), *e_params, *params]
 
 
 def _receivable_groups(orders, totals, group_by: str, as_of: dt.date) -> dict:
@@ -630,16 +674,17 @@ def _lost_by_product(closed) -> list[dict]:
     """Won and lost deals of `closed` per product quoted to them. Each (deal, product) pair is found once by
     hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every closed deal
     sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
+    # (The pairs' columns are named in the subquery itself: SQLite has no column list on a derived table.)
     pairs_sql, pairs_params = (QuoteLine.objects.filter(quote__opportunity__in=closed.values("pk"),
                                                         product__isnull=False)
-                               .order_by().values_list("quote__opportunity_id", "quote__opportunity__stage",
-                                                       "product_id").distinct().query.sql_with_params())
+                               .order_by().values(deal=F("quote__opportunity_id"), deal_stage=F("quote__opportunity__stage"),
+                                                  quoted=F("product_id")).distinct().query.sql_with_params())
     q = connection.ops.quote_name
     sql = f"""
-        SELECT p.id, p.code, p.name, SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END)
-        FROM (SELECT x.* FROM ({pairs_sql}) x) d (opportunity_id, stage, product_id)
-        JOIN {q(Product._meta.db_table)} p ON p.id = d.product_id
+        SELECT p.id, p.code, p.name, SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END),
+               SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END)
+        FROM ({pairs_sql}) d
+        JOIN {q(Product._meta.db_table)} p ON p.id = d.quoted
         GROUP BY p.id, p.code, p.name
         ORDER BY p.code, p.id"""
     with connection.cursor() as cursor:
@@ -672,7 +717,8 @@ def lost_analysis(*, user, period: Period, rep_id: int | None = None, department
                    .values("reason").annotate(count=Count("id")).order_by("-count", "reason"))
     for reason in reasons:
         reason["label"] = reason["reason"] or str(NONE_GIVEN)
-    totals = closed.aggregate(**counts)
+    # (each deal has one owner: the totals are the sums of the reps' rows, not a second pass)
+    totals = {measure: sum(row[measure] for row in by_rep) for measure in ("won", "lost")}
     rows = ([{"dimension": "rep", **row} for row in by_rep] + [{"dimension": "product", **row} for row in by_product]
             + [{"dimension": "competitor", **row} for row in by_competitor])
     return Report(
@@ -786,7 +832,8 @@ def visits(*, user, period: Period, rep_id: int | None = None, department_id: in
         columns=[("name", _("rep")), *[(kind, ActivityKind(kind).label) for kind in ActivityKind.values],
                  ("total", _("activities")), ("customers", _("customers reached"))],
         rows=rows,
-        summary=activities.aggregate(total=Count("id"), **kinds),
+        # (every activity has its owner: the totals are the sums of the reps' rows, not a second pass)
+        summary={measure: sum(row[measure] for row in rows) for measure in ("total", *ActivityKind.values)},
     )
 
 
@@ -805,9 +852,12 @@ def not_contacted(*, user, days: int = NOT_CONTACTED_DEFAULT_DAYS, rep_id: int |
     customers = Customer.objects.exclude(status="lost").filter(_rep_filter(scope, "owner", rep_id, department_id))
     base_sql, base_params = (customers.order_by().annotate(rep=_person_name("owner__"))
                              .values("id", "name", "owner_id", "rep").query.sql_with_params())
-    last_sql, last_params = (Activity.objects.filter(kind__in=CONTACT_KINDS, occurred_at__lte=now,
-                                                     customer_id__in=customers.values("pk"))
-                             .order_by().values("customer_id").annotate(last_contact=Max("occurred_at"))
+    # (Narrowed to the reader's customers only when they are not everyone's: for everyone's, the join
+    # below leaves out what is not theirs, and the index is read in customer order without a hash of them.)
+    contacts = Activity.objects.filter(kind__in=CONTACT_KINDS, occurred_at__lte=now)
+    if not (scope.everything and not rep_id and not department_id):
+        contacts = contacts.filter(customer_id__in=customers.values("pk"))
+    last_sql, last_params = (contacts.order_by().values("customer_id").annotate(last_contact=Max("occurred_at"))
                              .query.sql_with_params())
     sql = f"""
         WITH quiet AS (SELECT b.id AS id, b.name AS name, b.owner_id AS owner_id, b.rep AS rep,
@@ -890,14 +940,19 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     today unless given), with what of it is overdue: from the receivable totals of the customers the
     reader may see, corrected by the few orders they do not answer for (_receivable_sums)."""
     as_of = as_of or timezone.localdate()
-    orders = visible(user, Order.objects.all(), Action.VIEW).exclude(status=OrderStatus.CANCELLED)
-    # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer).
+    # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer): the
+    # reader's orders are their customers' orders.
     customers = visible(user, Customer.objects.all(), Action.VIEW)
-    totals = ReceivableTotals.objects.filter(customer_id__in=customers.values("pk"))
+    orders = Order.objects.exclude(status=OrderStatus.CANCELLED)
+    totals = ReceivableTotals.objects.all()
+    if _narrows(customers):  # (an administrator sees every customer: no join to them to rank 10,000)
+        orders = orders.filter(customer_id__in=customers.values("pk"))
+        totals = totals.filter(customer_id__in=customers.values("pk"))
     # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
-    # payments received after `as_of`, so only those orders are corrected for.
+    # payments received after `as_of`, so only those orders are corrected for (when there are any at all:
+    # asked of every order, the question needs no policy).
     paid_later = Q(balance_last_paid_on__gt=as_of)
-    if orders.filter(paid_later).exists():
+    if Order.objects.filter(paid_later).exists():
         sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer",
                                         as_of=as_of, not_answered=paid_later)
         with connection.cursor() as cursor:
@@ -911,10 +966,10 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
                    .values_list("customer_id", flat=True)[:limit])
     if not top:
         return []
-    # Then theirs alone in full, with what is overdue on the day.
-    sums, params = _receivable_sums(totals=totals.filter(customer_id__in=top),
-                                    orders=orders.filter(customer_id__in=top), included=None, group_by="customer",
-                                    as_of=as_of)
+    # Then theirs alone in full, with what is overdue on the day (customers the reader sees, found above).
+    sums, params = _receivable_sums(totals=ReceivableTotals.objects.filter(customer_id__in=top),
+                                    orders=Order.objects.exclude(status=OrderStatus.CANCELLED)
+                                    .filter(customer_id__in=top), included=None, group_by="customer", as_of=as_of)
     sql = f"""
         SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
         FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,

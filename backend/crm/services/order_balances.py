@@ -31,6 +31,7 @@ from backend.crm.models import Order, OrderStatus
 from backend.crm.models import OrderLine as _OrderLine
 from backend.crm.models import Payment as _Payment
 from backend.crm.services.report_rollups import order_receivable_part, receivable_add, receivables_rebuild
+from backend.crm.services.receivable_rollups import order_receivable_due_part, receivable_due_move
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -106,16 +107,18 @@ def _balances(order_ids: list[int], models=None) -> dict[int, Balance]:
 
 
 def order_balance_update(*, order: Order) -> Balance:
-    """Recompute and store `order`'s balance, and move the reports' receivable totals by its change.
+    """Recompute and store `order`'s balance, and move the reports' receivable totals (and their parts by
+    due date) by its change.
     Called by the order, invoice and payment services inside their transaction, after their writes, with
     the order as it stands before them (the caller holds the order's row lock where it matters)."""
-    before = order_receivable_part(order)
+    before, due_before = order_receivable_part(order), order_receivable_due_part(order)
     balance = _balances([order.pk])[order.pk]
     Order.objects.filter(pk=order.pk).update(**balance.fields())
     for name, value in balance.fields().items():
         setattr(order, name, value)
     if order.status != OrderStatus.CANCELLED:
         receivable_add(order=order, before=before, after=order_receivable_part(order))
+        receivable_due_move(order=order, before=due_before, after=order_receivable_due_part(order))
     return balance
 
 

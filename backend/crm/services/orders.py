@@ -35,6 +35,7 @@ from backend.crm.models import (
 from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
 from backend.crm.services.order_balances import balance_of, order_balance_update
+from backend.crm.services.receivable_rollups import order_receivable_due_part, receivable_due_move
 from backend.crm.services.report_rollups import order_receivable_part, receivable_add, rollup_add
 from backend.documents.models import Document
 
@@ -201,6 +202,7 @@ def order_status_change(*, actor, order: Order, status: str, note: str = "") -> 
         locked.save(update_fields=["status"])
         if status == OrderStatus.CANCELLED:  # out of the receivables
             receivable_add(order=locked, before=order_receivable_part(locked), after=None)
+            receivable_due_move(order=locked, before=order_receivable_due_part(locked), after=None)
         if status == OrderStatus.CANCELLED and locked.lines.exists():  # out of the sales it was counted in
             rollup_add(day=locked.signed_date, rep_id=locked.owner_id, currency=locked.currency,
                        sales=-_order_total(locked), orders=-1)

@@ -42,6 +42,7 @@ from backend.crm.models import (
     ReceivableTotals,
     RepDayFigures,
 )
+from backend.crm.services.receivable_rollups import receivable_dues_rebuild
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
 ZERO = Decimal("0.00")
@@ -169,4 +170,5 @@ def receivables_rebuild(*, apps=None) -> int:
         totals_model.objects.bulk_create(
             [totals_model(owner_id=owner, customer_id=customer, currency=currency, **values)
              for (owner, customer, currency), values in sorted(found.items())], batch_size=2000)
+        receivable_dues_rebuild(apps=apps)  # their parts by due date (services/receivable_rollups.py)
     return len(found)
