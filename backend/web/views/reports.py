@@ -79,8 +79,8 @@ def _input_tag(widget: forms.Input, name, value, attrs) -> str:
     is one, then its attributes in order: True bare, False left out), without the template engine."""
     context = widget.get_context(name, value, attrs)["widget"]
     shown = "" if context["value"] is None else f' value="{escaped(context["value"])}"'
-    extra = "".join("" if given is False else f" {escaped(key)}" if given is True else f' {escaped(key)}="{escaped(given)}"'
-                    for key, given in context["attrs"].items())
+    extra = "".join("" if given is False else f" {escaped(key)}" if given is True
+                    else f' {escaped(key)}="{escaped(given)}"' for key, given in context["attrs"].items())
     return mark_safe(f'<input type="{escaped(context["type"])}" name="{escaped(context["name"])}"{shown}{extra}>')
 
 
