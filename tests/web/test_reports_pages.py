@@ -190,3 +190,63 @@ def test_names_are_escaped_in_the_rep_picker_and_the_tables_and_the_chosen_rep_i
     picker = body[body.index('<select name="rep"'):]
     picker = picker[:picker.index("</select>")]
     assert picker.count(" selected") == 1
+
+
+def test_names_are_escaped_in_the_targets_not_contacted_and_service_tables(sales):
+    # given a rep, a customer and a product whose names look like markup, with quotes of both kinds
+    from html import escape
+
+    from backend.crm.selectors.reports import current_quarter
+    from tests.crm.factories import ServiceRecordFactory
+
+    rep_name = '<script>alert("rep")</script> O\'Neil & Co'
+    customer_name = "<script>alert('customer')</script> \"Quoted\" Ltd"
+    product_name = '<i>"Lathe"</i>'
+    sales["other"].display_name = rep_name
+    sales["other"].save()
+    customer = CustomerFactory(owner=sales["other"], name=customer_name)
+    SalesTarget.objects.create(rep=sales["other"], period="quarter", starts_on=current_quarter().date_from,
+                               currency="CNY", amount=Decimal("1000.00"), set_by=sales["admin"])
+    ServiceRecordFactory(customer=customer, product=ProductFactory(code="P<1>", name=product_name))
+
+    # when the admin reads the page (this quarter)
+    body = client_for(sales["admin"]).get("/reports/").content.decode()
+
+    # then each name is text in every table it shows in, never markup
+    assert "<script>alert" not in body and "<i>" not in body
+    rep, name = escape(rep_name), escape(customer_name)
+    targets = body[body.index('data-testid="targets"'):body.index('data-testid="funnel"')]
+    assert f"<tr><td>{rep}</td>" in targets
+    quiet = body[body.index('data-testid="not-contacted-total"'):body.index('data-testid="service"')]
+    assert f'<a href="/customers/{customer.pk}/">{name}</a></td><td>{rep}</td>' in quiet
+    service = body[body.index('data-testid="service"'):body.index('data-testid="receivables"')]
+    assert f"<tr><td>{escape('P<1> ' + product_name)}</td>" in service
+
+
+def test_the_filter_forms_hand_written_widgets_write_what_djangos_widget_templates_write():
+    # given the filter form, bound to a choice and unbound with the defaults, with a name that looks like markup
+    import re
+
+    from django import forms
+
+    from backend.web.views.reports import ReportFilterForm
+
+    people = {"reps": [(7, '<b>"Ann" & Co</b>'), (8, "王芳")], "teams": [(3, "East & <North>")]}
+    bound = ReportFilterForm({"date_from": "2026-04-01", "by": "team", "rep": "8", "days": "45"}, **people)
+    unbound = ReportFilterForm(initial={"date_from": dt.date(2026, 4, 1), "date_to": dt.date(2026, 6, 30),
+                                        "by": "rep", "days": 30}, **people)
+
+    def squeezed(html: str) -> str:
+        return re.sub(r">\s+<", "><", str(html)).strip()
+
+    for form in (bound, unbound):
+        for field in form:
+            # when a field is written by its widget, and by Django's own widget template
+            widget = field.field.widget
+            ours = field.as_widget()
+            theirs = forms.Widget.render(widget, field.html_name, field.value(), {"id": field.auto_id})
+
+            # then the markup is the same (whitespace between tags apart)
+            assert squeezed(ours) == squeezed(theirs), field.name
+    assert '<option value="8" selected>王芳</option>' in str(bound["rep"])
+    assert "&lt;b&gt;&quot;Ann&quot; &amp; Co&lt;/b&gt;" in str(unbound["rep"])
