@@ -366,7 +366,8 @@ class Order(models.Model):
             models.Index(fields=["signed_date"], name="order_signed_idx"),
             # Retention reads the unsigned orders (rare: active in a period by the day they were created)
             # from the rows, the signed ones from CustomerMonthFigures.
-            models.Index(fields=["created_at"], condition=Q(signed_date__isnull=True), name="order_unsigned_created_idx"),
+            models.Index(fields=["created_at"], condition=Q(signed_date__isnull=True),
+                         name="order_unsigned_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -394,7 +394,8 @@ def _lines(*pairs):
 
 def test_every_kind_of_write_keeps_the_month_figures_equal_to_the_rows(people, lathe, month_world, monkeypatch):
     owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
-    shanghai, north, suzhou, drill = people["customer"], month_world["north"], month_world["suzhou"], month_world["drill"]
+    shanghai, north, suzhou = people["customer"], month_world["north"], month_world["suzhou"]
+    drill = month_world["drill"]
     readers = (admin, owner)
 
     def check():
