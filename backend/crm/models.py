@@ -373,6 +373,10 @@ class Order(models.Model):
             # _needs_rows_q). The other orders not yet due are answered by ReceivableDueTotals.
             models.Index(fields=["balance_last_due_on"], name="order_due_gap_idx",
                          condition=Q(balance_overdue_since__lt=F("balance_last_due_on"))),
+            # Retention reads the unsigned orders (rare: active in a period by the day they were created)
+            # from the rows, the signed ones from CustomerMonthFigures.
+            models.Index(fields=["created_at"], condition=Q(signed_date__isnull=True),
+                         name="order_unsigned_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -1199,3 +1203,51 @@ class ReceivableDueTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.customer_id} {self.currency} {self.due_on}"
+
+
+class CustomerMonthFigures(models.Model):
+    """Per month (its first day), customer, rep and currency: sales (the lines' total of the orders signed
+    that month, not cancelled) and how many orders, collections (payments received that month) and
+    invoices issued that month, on the customer's orders; the rep is each order's owner, as the figures'
+    rep filter reads it. Derived, never decided: kept by the order, invoice and payment services in
+    their transaction with RepDayFigures (services/report_rollups.py rollup_add), backfilled by migration
+    crm 0021. The figures by customer and by region (the customer's region, joined when read) sum the
+    months wholly inside a period from here and only the days at its edges from the rows; retention reads
+    which customers ordered in a month from here (`orders` > 0)."""
+
+    month = models.DateField()
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    sales = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    orders = models.IntegerField(default=0)
+    collected = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    invoiced = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "customer", "rep", "currency"],
+                                               name="customermonthfigures_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.customer_id} {self.rep_id} {self.currency}"
+
+
+class ProductMonthFigures(models.Model):
+    """Per month (its first day), product, rep and currency: sales (the total of the product's lines on the
+    orders signed that month, not cancelled) and on how many orders; the rep is the order's owner. Kept
+    with RepDayFigures by the order services (services/report_rollups.py), backfilled by migration crm
+    0021; the figures by product read the months wholly inside a period from here."""
+
+    month = models.DateField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    sales = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "product", "rep", "currency"],
+                                               name="productmonthfigures_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.product_id} {self.rep_id} {self.currency}"

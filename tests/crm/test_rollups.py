@@ -14,12 +14,14 @@ import pytest
 from django.db.models import Q
 
 from backend.crm.models import (
+    CustomerMonthFigures,
     Expense,
     ExpenseStatus,
     Invoice,
     OrderLine,
     OrderStatus,
     Payment,
+    ProductMonthFigures,
     ReceivableTotals,
     RepDayFigures,
 )
@@ -30,8 +32,12 @@ from backend.crm.services.expenses import expense_decide, expense_submit
 from backend.crm.selectors.handover import handover_book
 from backend.crm.services.handover import handover_run
 from backend.crm.services.report_rollups import (
+    CUSTOMER_MEASURES,
     MEASURES,
+    PRODUCT_MEASURES,
     RECEIVABLE_MEASURES,
+    customer_months_from_rows,
+    product_months_from_rows,
     receivables_from_rows,
     rollup_add,
     rollups_from_rows,
@@ -64,9 +70,20 @@ def _receivable_table() -> dict[tuple, dict]:
     return stored
 
 
+def _month_table(model, key: str, measures) -> dict[tuple, dict]:
+    stored = {}
+    for row in model.objects.values("month", key, "rep_id", "currency", *measures):
+        values = {measure: row[measure] for measure in measures}
+        if any(values.values()):
+            stored[(row["month"], row[key], row["rep_id"], row["currency"])] = values
+    return stored
+
+
 def _assert_rollup_equals_rows():
     assert _table() == rollups_from_rows()
     assert _receivable_table() == receivables_from_rows()
+    assert _month_table(CustomerMonthFigures, "customer_id", CUSTOMER_MEASURES) == customer_months_from_rows()
+    assert _month_table(ProductMonthFigures, "product_id", PRODUCT_MEASURES) == product_months_from_rows()
 
 
 def _figures_from_rows(user, period, group_by):
@@ -202,18 +219,33 @@ def test_the_rebuild_and_the_increments_agree_on_rows_written_directly(people, l
 
 
 def test_increments_add_up_under_one_row(people):
+    customer = people["customer"].pk
     # when two writes add to the same day, rep and currency (as two transactions would, one after the other)
-    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", collected=Decimal("1.10"))
-    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", collected=Decimal("2.20"),
-               invoiced=Decimal("5.00"))
+    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", customer_id=customer,
+               collected=Decimal("1.10"))
+    rollup_add(day=D("2026-04-20"), rep_id=people["owner"].pk, currency="CNY", customer_id=customer,
+               collected=Decimal("2.20"), invoiced=Decimal("5.00"))
+    rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", customer_id=customer,
+               collected=Decimal("0.40"))
     # then one row holds both, added (the upsert adds under the row's lock; it never overwrites)
-    row = RepDayFigures.objects.get()
-    assert (row.collected, row.invoiced, row.sales, row.orders) == (Decimal("3.30"), Decimal("5.00"), 0, 0)
+    row = RepDayFigures.objects.get(day=D("2026-04-01"))
+    assert (row.collected, row.invoiced, row.sales, row.orders) == (Decimal("1.50"), Decimal("0.00"), 0, 0)
+    # and the customer's April holds all three
+    month = CustomerMonthFigures.objects.get()
+    assert (month.month, month.collected, month.invoiced, month.orders) == (D("2026-04-01"), Decimal("3.70"),
+                                                                            Decimal("5.00"), 0)
     # and an undated figure (an unsigned order) is no row at all
-    rollup_add(day=None, rep_id=people["owner"].pk, currency="CNY", sales=Decimal("9.00"), orders=1)
-    assert RepDayFigures.objects.count() == 1
+    rollup_add(day=None, rep_id=people["owner"].pk, currency="CNY", customer_id=customer, products={},
+               sales=Decimal("9.00"), orders=1)
+    assert (RepDayFigures.objects.count(), CustomerMonthFigures.objects.count()) == (2, 1)
     with pytest.raises(ValueError):
         rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", margin=Decimal(1))
+    # an order's figures name its customer, and its sales their products: the month rollups cannot be skipped
+    with pytest.raises(ValueError):
+        rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", collected=Decimal(1))
+    with pytest.raises(ValueError):
+        rollup_add(day=D("2026-04-01"), rep_id=people["owner"].pk, currency="CNY", customer_id=customer,
+                   sales=Decimal(1), orders=1)
 
 
 def _receivables_from_rows(as_of, group_by, signed_by=True):
@@ -298,3 +330,228 @@ def test_the_receivables_chart_follows_what_the_reader_may_see(people, lathe):
     assert [row["outstanding"] for row in figures.receivables_top(user=outsider)] == [Decimal("900.00")]
     assert [row["outstanding"] for row in figures.receivables_top(user=people["admin"])] == [
         Decimal("900.00"), Decimal("100.00")]
+
+
+# --- the month rollups (CustomerMonthFigures, ProductMonthFigures): the figures by region, customer and
+# product, and retention, read whole months from them and the edge days from the rows ----------------
+
+MONTH_GROUPS = ("region", "customer", "product")
+# A quarter (whole months, no edge), edges on both sides, one side each, days inside one month, open ends.
+PERIODS = (Q2, Period(D("2026-03-20"), D("2026-07-05")), Period(D("2026-04-15"), D("2026-06-30")),
+           Period(D("2026-04-01"), D("2026-05-20")), Period(D("2026-04-05"), D("2026-04-25")),
+           Period(None, D("2026-05-31")), Period(D("2026-04-10"), None))
+
+
+def _rows_only(monkeypatch):
+    """Make the figures and retention read every day of a period from the rows (no month held whole):
+    the row answer, through the same code."""
+    monkeypatch.setattr(figures, "_month_split", lambda period: (None, [period]))
+    monkeypatch.setattr(figures, "_month_span", lambda period: (None, [period]))
+
+
+def _both(monkeypatch, read):
+    """`read()` from the month rollups, then from the rows alone."""
+    kept = read()
+    with monkeypatch.context() as rows_only:
+        _rows_only(rows_only)
+        return kept, read()
+
+
+def _assert_month_figures_equal_rows(monkeypatch, readers, periods=PERIODS, groups=MONTH_GROUPS):
+    for user in readers:
+        for period in periods:
+            for group_by in groups:
+                kept, rows = _both(monkeypatch, lambda: figures.figures(user=user, period=period,
+                                                                        group_by=group_by).rows)
+                assert kept == rows, (user.username, period, group_by)
+
+
+@pytest.fixture
+def month_world(people, lathe):
+    """Two reps in two departments, three customers in two regions, two products, two currencies."""
+    from tests.crm.factories import ProductFactory as Products
+
+    owner, outsider = people["owner"], people["outsider"]
+    north = CustomerFactory(owner=outsider, region="北京", name="北京 Tools")
+    suzhou = CustomerFactory(owner=owner, region="苏州", name="苏州 Works")
+    for customer in (people["customer"], north, suzhou):
+        customer.created_at = dt.datetime(2025, 1, 2, tzinfo=dt.timezone.utc)
+        customer.save()
+    return {"north": north, "suzhou": suzhou, "drill": Products(code="ZX-50", name="钻床 drill")}
+
+
+def _manager(user):
+    """`user` made a team manager (crm.view_team_figures), fresh from the database (permissions are cached)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="view_team_figures", content_type__app_label="crm"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def _lines(*pairs):
+    return [{"product": product.pk, "quantity": "1", "unit_price": amount} for product, amount in pairs]
+
+
+def test_every_kind_of_write_keeps_the_month_figures_equal_to_the_rows(people, lathe, month_world, monkeypatch):
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    shanghai, north, suzhou = people["customer"], month_world["north"], month_world["suzhou"]
+    drill = month_world["drill"]
+    readers = (admin, owner)
+
+    def check():
+        _assert_rollup_equals_rows()
+        _assert_month_figures_equal_rows(monkeypatch, readers)
+
+    # when orders of two products are signed inside the quarter, at its edges and outside it, in two currencies
+    one = services.order_create(actor=owner, customer=shanghai, signed_date=D("2026-04-10"),
+                                lines=_lines((lathe, "1000.00"), (drill, "250.50"), (lathe, "10.00")))
+    services.order_create(actor=owner, customer=suzhou, signed_date=D("2026-03-25"), lines=_lines((drill, "300.00")))
+    late = services.order_create(actor=owner, customer=shanghai, signed_date=D("2026-06-28"), currency="USD",
+                                 lines=_lines((lathe, "700.00")))
+    two = services.order_create(actor=outsider, customer=north, signed_date=D("2026-07-02"),
+                                lines=_lines((drill, "90.00")))
+    services.order_create(actor=outsider, customer=north, signed_date=D("2026-05-15"), lines=_lines((lathe, "0.00")))
+    # then each customer's and product's months hold them (the lathe counts the first order once)
+    assert _month_table(ProductMonthFigures, "product_id", PRODUCT_MEASURES)[
+        (D("2026-04-01"), lathe.pk, owner.pk, "CNY")] == {"sales": Decimal("1010.00"), "orders": 1}
+    check()
+
+    # when an unsigned order is recorded: in no month (as the rows say)
+    services.order_create(actor=owner, customer=suzhou, signed_date=None, lines=_lines((lathe, "5.00")))
+    check()
+
+    # when invoices are issued and payments received inside, at the edges and after
+    services.invoice_issue(actor=owner, order=one, amount="600.00", issued_on=D("2026-04-11"), due_on=D("2026-05-11"))
+    services.invoice_issue(actor=owner, order=late, amount="700.00", issued_on=D("2026-07-01"), due_on=D("2026-07-31"))
+    services.payment_record(actor=owner, order=one, amount="250.00", received_on=D("2026-04-30"))
+    services.payment_record(actor=owner, order=one, amount="100.00", received_on=D("2026-07-04"))
+    services.payment_record(actor=outsider, order=two, amount="90.00", received_on=D("2026-07-03"))
+    check()
+
+    # when an order is cancelled: its months come back to nothing and the groups it alone made are gone
+    cancelled = services.order_create(actor=owner, customer=suzhou, signed_date=D("2026-05-05"), currency="USD",
+                                      lines=_lines((drill, "400.00"), (lathe, "40.00")))
+    check()
+    services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
+    assert (D("2026-05-01"), suzhou.pk, owner.pk, "USD") not in _month_table(
+        CustomerMonthFigures, "customer_id", CUSTOMER_MEASURES)
+    check()
+    services.order_status_change(actor=owner, order=one, status=OrderStatus.FULFILLED)
+    check()
+
+    # when expenses are approved and rejected (read from the rows by customer and region: their own region)
+    for spent, region, customer in ((D("2026-04-05"), "上海", shanghai), (D("2026-03-31"), "", None),
+                                    (D("2026-06-01"), "深圳", suzhou)):
+        expense = expense_submit(actor=owner, amount="12.00", spent_on=spent, category="travel", region=region,
+                                 customer=customer)
+        expense_decide(actor=admin, expense=expense, approve=True)
+    rejected = expense_submit(actor=outsider, amount="8.00", spent_on=D("2026-04-05"), category="travel")
+    expense_decide(actor=admin, expense=rejected, approve=False, note="Duplicate")
+    check()
+
+    # when a customer moves to another region: its past figures move with it, as the rows say
+    from backend.crm.services.customers import customer_update
+
+    before = {row["label"] for row in figures.figures(user=admin, period=Q2, group_by="region").rows}
+    customer_update(actor=admin, customer=suzhou, region="上海")
+    after = {row["label"] for row in figures.figures(user=admin, period=Q2, group_by="region").rows}
+    assert "苏州" in before and "苏州" not in after
+    check()
+
+    # when the rep's book is handed over: customers move, orders keep their owner, the figures stay put
+    plan = {row.key: people["colleague"] for row in handover_book(user=admin, rep=owner).rows}
+    kept = figures.figures(user=admin, period=Q2, group_by="customer").rows
+    handover_run(actor=admin, rep=owner, plan=plan)
+    assert figures.figures(user=admin, period=Q2, group_by="customer").rows == kept
+    check()
+
+
+def test_the_month_figures_follow_what_each_reader_may_see(people, lathe, month_world, monkeypatch):
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    north = month_world["north"]
+    services.order_create(actor=owner, customer=people["customer"], signed_date=D("2026-04-10"),
+                          lines=_lines((lathe, "100.00")))
+    services.order_create(actor=owner, customer=people["customer"], signed_date=D("2026-06-30"),
+                          lines=_lines((lathe, "1.00")))
+    services.order_create(actor=outsider, customer=north, signed_date=D("2026-05-10"),
+                          lines=_lines((month_world["drill"], "900.00")))
+    manager = _manager(people["colleague"])  # east, wang.fang's department
+    # then every reader reads from the rollups what the rows say, for every period and grouping
+    _assert_month_figures_equal_rows(monkeypatch, (admin, owner, outsider, manager, people["team"]))
+    # and a rep or their manager never sees another team's customer or product through the month rollups
+    for user in (owner, manager):
+        for group_by, theirs in (("customer", north.pk), ("region", "北京"), ("product", month_world["drill"].pk)):
+            keys = {row["key"] for row in figures.figures(user=user, period=Q2, group_by=group_by).rows}
+            assert keys and theirs not in keys, (user.username, group_by)
+            assert figures.figures(user=user, period=Q2, group_by=group_by, rep_id=outsider.pk).rows == []
+            assert figures.figures(user=user, period=Q2, group_by=group_by,
+                                   department_id=outsider.department_id).rows == []
+    assert {row["key"] for row in figures.figures(user=outsider, period=Q2, group_by="customer").rows} == {north.pk}
+    assert figures.figures(user=people["team"], period=Q2, group_by="product").rows == []
+
+
+def test_whole_months_are_read_from_the_month_rollups(people, lathe):
+    # given an order through the services, then a line written directly (a bulk load the rollups miss)
+    order = _order(people["owner"], people["customer"], lathe, "100.00", D("2026-04-10"))
+    OrderLine.objects.create(order=order, product=lathe, quantity=Decimal(1), unit_price=Decimal("5.00"),
+                             line_total=Decimal("5.00"))
+
+    def sales(period):
+        return [row["sales"] for row in figures.figures(user=people["admin"], period=period, group_by="product").rows]
+
+    # then the quarter (whole months) reads the rollup, a period with April's edge days reads the rows
+    assert sales(Q2) == [Decimal("100.00")]
+    assert sales(Period(D("2026-04-02"), D("2026-06-30"))) == [Decimal("105.00")]
+    # and after a rebuild (as migration crm 0021 fills them) both say what the rows say
+    rollups_rebuild()
+    assert sales(Q2) == [Decimal("105.00")]
+
+
+def test_the_month_split_of_a_period():
+    def split(date_from, date_to):
+        span, edges = figures._month_span(Period(date_from and D(date_from), date_to and D(date_to)))
+        return span, [(edge.date_from, edge.date_to) for edge in edges]
+
+    assert split("2026-04-01", "2026-06-30") == ((D("2026-04-01"), D("2026-06-01")), [])
+    assert split("2026-03-20", "2026-07-05") == ((D("2026-04-01"), D("2026-06-01")), [
+        (D("2026-03-20"), D("2026-03-31")), (D("2026-07-01"), D("2026-07-05"))])
+    assert split("2026-04-05", "2026-04-25") == (None, [(D("2026-04-05"), D("2026-04-25"))])
+    assert split("2026-04-02", "2026-05-30") == (None, [(D("2026-04-02"), D("2026-05-30"))])
+    assert split("2026-12-01", "2027-01-31") == ((D("2026-12-01"), D("2027-01-01")), [])
+    assert split(None, "2026-05-20") == ((None, D("2026-04-01")), [(D("2026-05-01"), D("2026-05-20"))])
+    assert split("2026-04-10", None) == ((D("2026-05-01"), None), [(D("2026-04-10"), D("2026-04-30"))])
+    assert split("9999-12-02", "9999-12-31") == (None, [(D("9999-12-02"), D("9999-12-31"))])
+    assert split("0001-01-01", "0001-01-30") == (None, [(D("0001-01-01"), D("0001-01-30"))])
+    assert split("9999-11-01", "9999-12-31") == ((D("9999-11-01"), D("9999-12-01")), [])
+
+
+def test_retention_from_the_month_rollup_equals_the_rows(people, lathe, month_world, monkeypatch):
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    shanghai, north, suzhou = people["customer"], month_world["north"], month_world["suzhou"]
+    # given orders over two quarters: in whole months, at a period's edge days, unsigned, cancelled
+    for actor, customer, signed in ((owner, shanghai, "2026-01-15"), (owner, shanghai, "2026-05-02"),
+                                    (outsider, north, "2026-03-31"), (owner, suzhou, "2026-04-01"),
+                                    (admin, shanghai, "2026-06-30")):
+        _order(actor, customer, lathe, "10.00", D(signed))
+    cancelled = _order(owner, suzhou, lathe, "10.00", D("2026-02-10"))
+    services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
+    unsigned = _order(outsider, north, lathe, "10.00", None)
+    unsigned.created_at = dt.datetime(2026, 5, 20, 9, tzinfo=dt.timezone.utc)
+    unsigned.save()
+    manager = _manager(people["colleague"])
+    periods = (Q2, Period(D("2026-04-02"), D("2026-06-29")), Period(D("2026-03-31"), D("2026-06-30")),
+               Period(D("2026-05-01"), D("2026-05-31")), Period(D("2026-04-10"), D("2026-04-20")))
+    for user in (admin, owner, outsider, manager):
+        for period in periods:
+            # when retention is read from the month rollup, then from the rows alone
+            kept, rows = _both(monkeypatch, lambda: figures.retention(user=user, period=period))
+            # then they are the same, per rep and in total
+            assert (kept.rows, kept.summary) == (rows.rows, rows.summary), (user.username, period)
+    # and by hand: in Q2 上海 (May, June), 北京 (unsigned, May) and 苏州 (1 April) are active; before it, in
+    # Q1, 上海 (January) and 北京 (31 March): both retained, 苏州 new to ordering (its Q1 order was cancelled)
+    summary = figures.retention(user=admin, period=Q2).summary
+    assert (summary["active"], summary["active_before"], summary["retained"], summary["lost"]) == (3, 2, 2, 0)
+    # and a customer's activity is theirs whoever signed the order (上海's June order was signed by the
+    # admin): wang.fang's customers are 上海 and 苏州
+    mine = figures.retention(user=owner, period=Q2).summary
+    assert (mine["customers"], mine["active"], mine["active_before"]) == (2, 2, 1)

@@ -61,6 +61,7 @@ from backend.crm.models import (
     Activity,
     ActivityKind,
     Customer,
+    CustomerMonthFigures,
     Expense,
     ExpenseStatus,
     Invoice,
@@ -71,6 +72,7 @@ from backend.crm.models import (
     OrderStatus,
     Payment,
     Product,
+    ProductMonthFigures,
     QuoteLine,
     ReceivableDueTotals,
     ReceivableTotals,
@@ -219,27 +221,122 @@ def _rollup_groups(period: Period, scope: FigureScope, group_by: str, rep_id: in
     return found
 
 
-def _row_groups(period: Period, group_by: str, as_of: dt.date, narrowed) -> dict:
-    """The same figures summed from the rows (the period's lines, payments, invoices and approved
-    expenses), with the receivables, for the groupings the rollup cannot answer: region, customer, product."""
+# Groupings the month rollups answer for the months wholly inside a period: the rollup, the path of the
+# group's key in it, and the measures it holds. Region is the customer's, joined when read (as the rows
+# read it: a customer moved to another region takes its past figures along).
+_MONTH_GROUPS = {"region": (CustomerMonthFigures, "customer__region"), "customer": (CustomerMonthFigures, "customer"),
+                 "product": (ProductMonthFigures, "product")}
+
+
+def _next_month(month: dt.date) -> dt.date | None:
+    return None if (month.year, month.month) == (9999, 12) else dt.date(month.year + month.month // 12,
+                                                                        month.month % 12 + 1, 1)
+
+
+def _month_span(period: Period) -> tuple[tuple[dt.date | None, dt.date | None] | None, list[Period]]:
+    """The first and last of the months wholly inside `period` (None: unbounded, the period is open; the
+    span None: not one month) and the periods of its days outside them (its edges, read from the rows).
+    A quarter is three months and no edge."""
+    date_from, date_to = period.date_from, period.date_to
+    first = last = None
+    if date_from is not None:
+        first = date_from if date_from.day == 1 else _next_month(date_from.replace(day=1))
+        if first is None:
+            return None, [period]
+    if date_to is not None:
+        month = date_to.replace(day=1)
+        after = _next_month(month)
+        if (after - dt.timedelta(days=1) if after else dt.date.max) == date_to:
+            last = month
+        elif month == dt.date.min.replace(day=1):
+            return None, [period]
+        else:
+            last = (month - dt.timedelta(days=1)).replace(day=1)
+    if first is not None and last is not None and first > last:
+        return None, [period]
+    edges = []
+    if first is not None and date_from < first:
+        edges.append(Period(date_from, first - dt.timedelta(days=1)))
+    if last is not None:
+        after = _next_month(last)
+        if after is not None and after <= date_to:
+            edges.append(Period(after, date_to))
+    return (first, last), edges
+
+
+def _month_split(period: Period) -> tuple[Q | None, list[Period]]:
+    """_month_span as a Q on a month rollup's `month` (None: not one month) and the edges."""
+    span, edges = _month_span(period)
+    if span is None:
+        return None, edges
+    months = Q()
+    if span[0] is not None:
+        months &= Q(month__gte=span[0])
+    if span[1] is not None:
+        months &= Q(month__lte=span[1])
+    return months, edges
+
+
+def _dated_q(periods: list[Period], field_name: str) -> Q:
+    q = Q()
+    for period in periods:
+        q |= period.date_q(field_name)
+    return q
+
+
+def _row_groups(periods: list[Period], group_by: str, narrowed) -> dict:
+    """Sales and orders signed (and, unless by product, collections and invoices) per group and currency,
+    summed from the rows dated in `periods` (the edges of a period the month rollups do not hold whole)."""
     found: dict[str, dict] = {}
     lines = narrowed(OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
-                     .filter(period.date_q("order__signed_date"), order__signed_date__isnull=False), "sales")
+                     .filter(_dated_q(periods, "order__signed_date"), order__signed_date__isnull=False), "sales")
     found["sales"] = _grouped(lines, _PATHS["sales"][group_by], group_by, "order__currency",
                               {"sales": Sum("line_total"), "orders": Count("order_id", distinct=True)})
     if _PATHS["collected"][group_by]:
-        payments = narrowed(Payment.objects.filter(period.date_q("received_on")), "collected")
+        payments = narrowed(Payment.objects.filter(_dated_q(periods, "received_on")), "collected")
         found["collected"] = _grouped(payments, _PATHS["collected"][group_by], group_by, "order__currency",
                                       {"collected": Sum("amount")})
-        invoices = narrowed(Invoice.objects.filter(period.date_q("issued_on")), "invoiced")
+        invoices = narrowed(Invoice.objects.filter(_dated_q(periods, "issued_on")), "invoiced")
         found["invoiced"] = _grouped(invoices, _PATHS["invoiced"][group_by], group_by, "order__currency",
                                      {"invoiced": Sum("amount")})
-        found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
-                                        narrowed(ReceivableTotals.objects.all(), "receivable"), group_by, as_of))
-        spent = narrowed(Expense.objects.filter(status=ExpenseStatus.APPROVED).filter(period.date_q("spent_on")),
-                         "expenses")
-        found["expenses"] = _grouped(spent, _PATHS["expenses"][group_by], group_by, "currency",
-                                     {"expenses": Sum("amount")})
+    return found
+
+
+def _month_groups(period: Period, scope: FigureScope, group_by: str, rep_id: int | None,
+                  department_id: int | None, narrowed) -> dict:
+    """Sales and orders signed (and, by region or customer, collections and invoices) per group and
+    currency: the months wholly inside the period summed from the month rollups (one grouped query), the
+    days at its edges from the rows, added up. A group is in a measure exactly when the rows have some of it
+    (an order signed, then cancelled, leaves its month's row at nothing)."""
+    model, path = _MONTH_GROUPS[group_by]
+    money = ("sales", "collected", "invoiced") if _PATHS["collected"][group_by] else ("sales",)
+    found: dict[str, dict] = {measure: {} for measure in money}
+    months, edges = _month_split(period)
+    if months is not None:
+        rows = (model.objects.filter(months).filter(_rep_filter(scope, "rep", rep_id, department_id)).order_by()
+                .annotate(key=_key(path, group_by), cur=F("currency")).values_list("key", "cur")
+                .annotate(orders_=Sum("orders"), **{f"{measure}_": Sum(measure) for measure in money}))
+        sales, collected, invoiced = found["sales"], found.get("collected"), found.get("invoiced")
+        for key, currency, orders, *amounts in rows:
+            group = (key, currency)
+            if orders:
+                sales[group] = {"sales": amounts[0], "orders": orders}
+            if collected is not None:
+                if amounts[1]:
+                    collected[group] = {"collected": amounts[1]}
+                if amounts[2]:
+                    invoiced[group] = {"invoiced": amounts[2]}
+    if edges:
+        for measure, groups in _row_groups(edges, group_by, narrowed).items():
+            into = found[measure]
+            for group, values in groups.items():
+                kept = into.get(group)
+                if kept is None:
+                    into[group] = dict(values)
+                    continue
+                for name, value in values.items():
+                    if name != "key" and name != "cur":
+                        kept[name] = (kept.get(name) or 0) + (value or 0)
     return found
 
 
@@ -262,7 +359,16 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
         found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
                                         narrowed(ReceivableTotals.objects.all(), "receivable"), group_by, as_of))
     else:
-        found.update(_row_groups(period, group_by, as_of, narrowed))
+        found.update(_month_groups(period, scope, group_by, rep_id, department_id, narrowed))
+        if _PATHS["expenses"][group_by]:
+            # Expenses by customer and region are read from the rows: their region is the expense's own,
+            # and per month, submitter, customer and region there would be about as many rows as expenses.
+            spent = narrowed(Expense.objects.filter(status=ExpenseStatus.APPROVED).filter(period.date_q("spent_on")),
+                             "expenses")
+            found["expenses"] = _grouped(spent, _PATHS["expenses"][group_by], group_by, "currency",
+                                         {"expenses": Sum("amount")})
+            found.update(_receivable_groups(narrowed(Order.objects.exclude(status=OrderStatus.CANCELLED), "receivable"),
+                                            narrowed(ReceivableTotals.objects.all(), "receivable"), group_by, as_of))
     keys = set().union(*(groups.keys() for groups in found.values()))
     labels = _labels(group_by, {key for key, _currency in keys})
     splittable = bool(_PATHS["collected"][group_by])
@@ -737,25 +843,65 @@ def lost_analysis(*, user, period: Period, rep_id: int | None = None, department
 # --- (5) retention --------------------------------------------------------------------------------
 
 
+def _retention_activity(current: Period, previous: Period, narrow: str, narrow_params: list) -> tuple[str, list]:
+    """SQL for a derived table, per customer that ordered in either period: customer_id, in_now, in_before
+    (1 or 0). Active in a period: a non-cancelled order signed in it, or unsigned and created in it. The
+    months wholly inside the periods are read from CustomerMonthFigures (a month row with orders), the days
+    at their edges from the orders signed then, and the unsigned orders (rare) from the rows, found by
+    their own partial index. `narrow`: a condition on `{t}.customer_id` (the reader's customers) or ""."""
+    q = connection.ops.quote_name
+    instant = connection.ops.adapt_datetimefield_value  # an aware datetime as this database compares it
+    order_table, month_table = q(Order._meta.db_table), q(CustomerMonthFigures._meta.db_table)
+    spans = [_month_span(period) for period in (current, previous)]
+
+    def between(column: str, pairs: list[tuple]) -> tuple[str, list]:
+        if not pairs:
+            return "1 = 0", []
+        return ("(" + " OR ".join(f"{column} >= %s AND {column} <= %s" for _pair in pairs) + ")",
+                [value for pair in pairs for value in pair])
+
+    parts: list[tuple[str, list]] = []
+    months = [between("m.month", [span] if span else []) for span, _edges in spans]
+    if any(span for span, _edges in spans):
+        parts.append(_activity_part(f"{month_table} m", "m", "m.orders > 0", months, narrow, narrow_params))
+    edges = [between("o.signed_date", [(edge.date_from, edge.date_to) for edge in period_edges])
+             for _span, period_edges in spans]
+    if any(period_edges for _span, period_edges in spans):
+        parts.append(_activity_part(f"{order_table} o", "o", "o.status <> %s AND o.signed_date IS NOT NULL",
+                                    edges, narrow, narrow_params, [OrderStatus.CANCELLED.value]))
+    created = [("o.created_at >= %s AND o.created_at < %s", [instant(period.start), instant(period.end)])
+               for period in (current, previous)]
+    parts.append(_activity_part(f"{order_table} o", "o", "o.signed_date IS NULL AND o.status <> %s", created, narrow,
+                                narrow_params, [OrderStatus.CANCELLED.value]))
+    sql = " UNION ALL ".join(part for part, _params in parts)
+    return (f"SELECT x.customer_id AS customer_id, MAX(x.in_now) AS in_now, MAX(x.in_before) AS in_before "
+            f"FROM ({sql}) x GROUP BY x.customer_id", [value for _part, params in parts for value in params])
+
+
+def _activity_part(table: str, alias: str, where: str, conditions: list[tuple[str, list]], narrow: str,
+                   narrow_params: list, where_params: list | None = None) -> tuple[str, list]:
+    """One branch of _retention_activity: `table`'s customers, in_now and in_before by `conditions` (the
+    current period's, the previous one's), where `where` and either condition hold."""
+    (now_sql, now_params), (before_sql, before_params) = conditions
+    sql = (f"SELECT {alias}.customer_id AS customer_id, CASE WHEN {now_sql} THEN 1 ELSE 0 END AS in_now, "
+           f"CASE WHEN {before_sql} THEN 1 ELSE 0 END AS in_before FROM {table} "
+           f"WHERE {where}{narrow.replace('{t}', alias)} AND ({now_sql} OR {before_sql})")
+    return sql, [*now_params, *before_params, *(where_params or []), *narrow_params, *now_params, *before_params]
+
+
 def _retention_rows(customers, current: Period, previous: Period, *, every_customer: bool = False) -> list[dict]:
     """Per owner of `customers`: how many, new in `current`, active (a non-cancelled order signed — or,
     unsigned, created — in `current`), active in `previous`, retained (both) and lost (before, not now).
-    One query: the orders of both periods are grouped per customer once, then the customers per owner
-    (not two EXISTS per customer). CASE, not FILTER: SQLite runs it too. `every_customer`: the reader sees
-    every customer, so the orders need not be narrowed to `customers` before they are grouped (the join
-    does that; narrowing tens of thousands of orders first only costs a hash join)."""
+    One query: which customers were active in either period is found once (_retention_activity: from the
+    month rollup for whole months), then the customers are counted per owner (not two EXISTS per
+    customer). CASE, not FILTER: SQLite runs it too. `every_customer`: the reader sees every customer, so
+    the activity need not be narrowed to `customers` first (the join does that)."""
     q = connection.ops.quote_name
     ids_sql, ids_params = customers.values("pk").query.sql_with_params()
-    instant = connection.ops.adapt_datetimefield_value  # an aware datetime as this database compares it
-
-    def ordered_in(period: Period) -> tuple[str, list]:
-        return ("(o.signed_date >= %s AND o.signed_date <= %s OR (o.signed_date IS NULL AND o.created_at >= %s"
-                " AND o.created_at < %s))", [period.date_from, period.date_to, instant(period.start),
-                                             instant(period.end)])
-
-    now_sql, now_params = ordered_in(current)
-    before_sql, before_params = ordered_in(previous)
-    narrow, narrow_params = ("", []) if every_customer else (f" AND o.customer_id IN ({ids_sql})", list(ids_params))
+    instant = connection.ops.adapt_datetimefield_value
+    narrow, narrow_params = ("", []) if every_customer else (" AND {t}.customer_id IN (" + ids_sql + ")",
+                                                             list(ids_params))
+    activity_sql, activity_params = _retention_activity(current, previous, narrow, narrow_params)
     sql = f"""
         SELECT c.owner_id, COALESCE(NULLIF(u.display_name, ''), u.username) AS rep, COUNT(*) AS customers,
                SUM(CASE WHEN c.created_at >= %s AND c.created_at < %s THEN 1 ELSE 0 END) AS new_customers,
@@ -764,17 +910,11 @@ def _retention_rows(customers, current: Period, previous: Period, *, every_custo
                SUM(CASE WHEN COALESCE(a.in_now, 0) = 0 AND a.in_before = 1 THEN 1 ELSE 0 END) AS lost
         FROM {q(Customer._meta.db_table)} c
         JOIN {q(User._meta.db_table)} u ON u.id = c.owner_id
-        LEFT JOIN (SELECT o.customer_id AS customer_id,
-                          MAX(CASE WHEN {now_sql} THEN 1 ELSE 0 END) AS in_now,
-                          MAX(CASE WHEN {before_sql} THEN 1 ELSE 0 END) AS in_before
-                   FROM {q(Order._meta.db_table)} o
-                   WHERE o.status <> %s{narrow} AND ({now_sql} OR {before_sql})
-                   GROUP BY o.customer_id) a ON a.customer_id = c.id
+        LEFT JOIN ({activity_sql}) a ON a.customer_id = c.id
         WHERE c.id IN ({ids_sql})
         GROUP BY c.owner_id, COALESCE(NULLIF(u.display_name, ''), u.username)
         ORDER BY rep, c.owner_id"""
-    params = [instant(current.start), instant(current.end), *now_params, *before_params, OrderStatus.CANCELLED.value,
-              *narrow_params, *now_params, *before_params, *ids_params]
+    params = [instant(current.start), instant(current.end), *activity_params, *ids_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [{"owner_id": owner_id, "rep": rep, "customers": counts[0], "new": counts[1] or 0,

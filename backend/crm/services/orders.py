@@ -36,7 +36,12 @@ from backend.crm.services.common import CENT, money, validated_lines
 from backend.crm.services.links import document_link_create
 from backend.crm.services.order_balances import balance_of, order_balance_update
 from backend.crm.services.receivable_rollups import order_receivable_due_part, receivable_due_move
-from backend.crm.services.report_rollups import order_receivable_part, receivable_add, rollup_add
+from backend.crm.services.report_rollups import (
+    order_receivable_part,
+    order_sales_by_product,
+    receivable_add,
+    rollup_add,
+)
 from backend.documents.models import Document
 
 # Where an order may go from each status. Fulfilled and cancelled are final.
@@ -166,7 +171,8 @@ def order_create(
             OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in cleaned])
             receivable_add(order=order, before=None, after=order_receivable_part(order))
             if cleaned:
-                rollup_add(day=signed_date, rep_id=actor.pk, currency=currency, sales=total, orders=1)
+                rollup_add(day=signed_date, rep_id=actor.pk, currency=currency, customer_id=customer.pk,
+                           products=order_sales_by_product(cleaned), sales=total, orders=1)
             if contract_document is not None:
                 document_link_create(actor=actor, document=contract_document, target=order)
             audit.record("crm.order.created", actor=actor, target=order, customer_id=customer.pk, detail={
@@ -203,9 +209,12 @@ def order_status_change(*, actor, order: Order, status: str, note: str = "") -> 
         if status == OrderStatus.CANCELLED:  # out of the receivables
             receivable_add(order=locked, before=order_receivable_part(locked), after=None)
             receivable_due_move(order=locked, before=order_receivable_due_part(locked), after=None)
-        if status == OrderStatus.CANCELLED and locked.lines.exists():  # out of the sales it was counted in
-            rollup_add(day=locked.signed_date, rep_id=locked.owner_id, currency=locked.currency,
-                       sales=-_order_total(locked), orders=-1)
+        if status == OrderStatus.CANCELLED:  # out of the sales it was counted in (when it has lines)
+            products = order_sales_by_product(OrderLine.objects.filter(order=locked).only("product_id", "line_total"))
+            if products:
+                rollup_add(day=locked.signed_date, rep_id=locked.owner_id, currency=locked.currency,
+                           customer_id=locked.customer_id, products={p: -v for p, v in products.items()},
+                           sales=-sum(products.values(), _zero()), orders=-1)
         audit.record("crm.order.status_changed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"from": previous, "to": status, "note": note})
     return locked
@@ -262,7 +271,8 @@ def invoice_issue(
         invoice = Invoice.objects.create(order=locked, number=number, amount=amount, issued_on=issued_on,
                                          due_on=due_on, created_at=timezone.now())
         order_balance_update(order=locked)
-        rollup_add(day=issued_on, rep_id=locked.owner_id, currency=locked.currency, invoiced=amount)
+        rollup_add(day=issued_on, rep_id=locked.owner_id, currency=locked.currency, customer_id=locked.customer_id,
+                   invoiced=amount)
         audit.record("crm.invoice.issued", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "invoice": invoice.number, "amount": str(amount), "currency": locked.currency,
             "issued_on": issued_on.isoformat(), "due_on": due_on.isoformat(),
@@ -311,7 +321,8 @@ def payment_record(
             is_prepayment=is_prepayment, recorded_by=actor, created_at=timezone.now(),
         )
         order_balance_update(order=locked)
-        rollup_add(day=received_on, rep_id=locked.owner_id, currency=locked.currency, collected=amount)
+        rollup_add(day=received_on, rep_id=locked.owner_id, currency=locked.currency, customer_id=locked.customer_id,
+                   collected=amount)
         audit.record("crm.payment.recorded", actor=actor, target=locked, customer_id=locked.customer_id, detail={
             "payment": payment.pk, "amount": str(amount), "currency": locked.currency,
             "received_on": received_on.isoformat(), "invoice": invoice.number if invoice else None,

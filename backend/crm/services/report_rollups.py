@@ -1,14 +1,21 @@
-"""The reports' rollup (RepDayFigures): per day, rep and currency, sales and orders signed, collections,
+"""The reports' rollups. RepDayFigures: per day, rep and currency, sales and orders signed, collections,
 invoices issued and approved expenses, so the reports page sums a few thousand rows a quarter instead
-of every line, payment, invoice and expense in it.
+of every line, payment, invoice and expense in it. With it, the same increments of sales, orders,
+collections and invoices go to CustomerMonthFigures (per month, customer, rep and currency: the figures
+by customer and by region, and retention) and the sales and orders to ProductMonthFigures (per month,
+product, rep and currency: the figures by product). One function adds to all three (rollup_add), so they
+cannot drift apart. Expenses are kept per day and rep only: by customer and region the figures read
+them from the rows (an expense's region is its own, not its customer's, and at this data shape a rollup
+keyed by month, submitter, customer and region holds about as many rows as the approved expenses).
 
 Kept as increments, in the transaction of the write that changes a figure (one upsert each, which adds to
 the row under its lock, so concurrent writes add up and never overwrite each other):
 
-    order_create (signed)           + sales, + 1 order   on the signed date, for the order's owner
+    order_create (signed)           + sales, + 1 order   on the signed date, for the order's owner (and
+                                                         customer; per product: its lines, + 1 order)
     order_status_change → cancelled − sales, − 1 order   (a cancelled order never reopens)
-    invoice_issue                   + invoiced           on the issue date, for the order's owner
-    payment_record                  + collected          on the day received, for the order's owner
+    invoice_issue                   + invoiced           on the issue date, for the order's owner and customer
+    payment_record                  + collected          on the day received, for the order's owner and customer
     expense_decide (approved)       + expenses           on the day spent, for the submitter
 
 ReceivableTotals (per order owner, customer and currency: the orders, their total, paid, and what is
@@ -18,7 +25,7 @@ a cancellation takes the order out.
 
 An order's owner, customer, currency, signed date and lines never change after it is created (a handover moves
 customers, deals, quotes and reminders, not orders), so nothing else moves a figure. `rollups_rebuild`
-recomputes the whole table from the rows (the migration's backfill, bulk loads, and the tests that prove
+recomputes the whole tables from the rows (the migrations' backfills, bulk loads, and the tests that prove
 the increments equal the rows); it writes no audit event (a rollup is derived, never decided).
 """
 
@@ -30,8 +37,10 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
+from django.db.models.functions import TruncMonth
 
 from backend.crm.models import (
+    CustomerMonthFigures,
     Expense,
     ExpenseStatus,
     Invoice,
@@ -39,39 +48,86 @@ from backend.crm.models import (
     OrderLine,
     OrderStatus,
     Payment,
+    ProductMonthFigures,
     ReceivableTotals,
     RepDayFigures,
 )
 from backend.crm.services.receivable_rollups import receivable_dues_rebuild
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
+CUSTOMER_MEASURES = ("sales", "orders", "collected", "invoiced")  # CustomerMonthFigures
+PRODUCT_MEASURES = ("sales", "orders")  # ProductMonthFigures
 ZERO = Decimal("0.00")
 
 
-def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, **amounts) -> None:
+def month_of(day: dt.date) -> dt.date:
+    """The month rollups' key for `day`: its month's first day."""
+    return day.replace(day=1)
+
+
+def _zeros(measures) -> dict:
+    return {measure: 0 if measure == "orders" else ZERO for measure in measures}
+
+
+def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, customer_id: int | None = None,
+               products: dict | None = None, **amounts) -> None:
     """Add `amounts` (measure=value, e.g. collected=Decimal("10.00")) to the row of (day, rep, currency),
-    creating it when missing. Nothing for an undated figure (an unsigned order is not in the sales)."""
+    creating it when missing, and the order's measures (sales, orders, collected, invoiced) to its
+    customer's month (`customer_id`, required with them); sales and orders also to each product's month
+    (`products`: product id → that product's lines' total on the order; the order counts once per
+    product). Nothing for an undated figure (an unsigned order is not in the sales)."""
     if day is None:
         return
     unknown = set(amounts) - set(MEASURES)
     if unknown:
         raise ValueError(f"unknown measures {sorted(unknown)}")
-    values = {measure: amounts.get(measure, 0 if measure == "orders" else ZERO) for measure in MEASURES}
-    _upsert_add(RepDayFigures, {"day": day, "rep_id": rep_id, "currency": currency},
-                {measure: values[measure] for measure in MEASURES})
+    values = {**_zeros(MEASURES), **amounts}
+    _upsert_add(RepDayFigures, ("day", "rep_id", "currency"), [(day, rep_id, currency, *(values[m] for m in MEASURES))],
+                MEASURES)
+    if not set(amounts) & set(CUSTOMER_MEASURES):
+        return
+    if customer_id is None:
+        raise ValueError("an order's figures are kept per customer too: say whose (customer_id)")
+    month = month_of(day)
+    _upsert_add(CustomerMonthFigures, ("month", "customer_id", "rep_id", "currency"),
+                [(month, customer_id, rep_id, currency, *(values[m] for m in CUSTOMER_MEASURES))],
+                CUSTOMER_MEASURES)
+    if not set(amounts) & set(PRODUCT_MEASURES):
+        return
+    if products is None:
+        raise ValueError("an order's sales are kept per product too: say which (products)")
+    _upsert_add(ProductMonthFigures, ("month", "product_id", "rep_id", "currency"),
+                [(month, product_id, rep_id, currency, sales, values["orders"])
+                 for product_id, sales in sorted(products.items())], PRODUCT_MEASURES)
 
 
-def _upsert_add(model, key: dict, amounts: dict) -> None:
-    """Add `amounts` (column: value) to `model`'s row of `key` (its unique columns: value), creating the
-    row when missing: one INSERT … ON CONFLICT DO UPDATE, so concurrent writers add under the row's lock."""
+def order_sales_by_product(lines) -> dict:
+    """Product id → the total of `lines` (OrderLine rows, or the services' cleaned line dicts) for it."""
+    found: dict = defaultdict(lambda: ZERO)
+    for line in lines:
+        if isinstance(line, dict):
+            product = line["product"]
+            found[getattr(product, "pk", product)] += line["line_total"]
+        else:
+            found[line.product_id] += line.line_total
+    return dict(found)
+
+
+def _upsert_add(model, key: tuple, rows: list[tuple], measures) -> None:
+    """Add each of `rows` (the values of the `key` columns, then of `measures`) to `model`'s row of that
+    key (its unique columns), creating it when missing: one INSERT … ON CONFLICT DO UPDATE for all of
+    them, so concurrent writers add under the row's lock. Each key at most once in `rows`."""
+    if not rows:
+        return
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
-    names = [*key, *amounts]
-    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in amounts)
-    sql = (f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES ({', '.join(['%s'] * len(names))}) "
+    names = [*key, *measures]
+    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in measures)
+    one = f"({', '.join(['%s'] * len(names))})"
+    sql = (f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES {', '.join([one] * len(rows))} "
            f"ON CONFLICT ({', '.join(q(k) for k in key)}) DO UPDATE SET {increments}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*key.values(), *amounts.values()])
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
@@ -98,10 +154,85 @@ def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
     return dict(found)
 
 
+def customer_months_from_rows(*, models=None) -> dict[tuple, dict]:
+    """Every (month, customer_id, rep_id, currency) row CustomerMonthFigures should hold, summed from the
+    rows (grouped queries, one per measure). `models`: (OrderLine, Payment, Invoice), historical or these."""
+    line_model, payment_model, invoice_model = models or (OrderLine, Payment, Invoice)
+    found: dict[tuple, dict] = defaultdict(lambda: _zeros(CUSTOMER_MEASURES))
+    sales = (line_model.objects.exclude(order__status=OrderStatus.CANCELLED).filter(order__signed_date__isnull=False)
+             .order_by().annotate(month=TruncMonth("order__signed_date"))
+             .values_list("month", "order__customer_id", "order__owner_id", "order__currency")
+             .annotate(sales=Sum("line_total"), orders=Count("order_id", distinct=True)))
+    for month, customer, rep, currency, amount, orders in sales:
+        row = found[(_as_date(month), customer, rep, currency)]
+        row["sales"] += amount or ZERO
+        row["orders"] += orders
+    for measure, model, day_field in (("collected", payment_model, "received_on"),
+                                      ("invoiced", invoice_model, "issued_on")):
+        rows = (model.objects.order_by().annotate(month=TruncMonth(day_field))
+                .values_list("month", "order__customer_id", "order__owner_id", "order__currency")
+                .annotate(total=Sum("amount")))
+        for month, customer, rep, currency, amount in rows:
+            found[(_as_date(month), customer, rep, currency)][measure] += amount or ZERO
+    return dict(found)
+
+
+def product_months_from_rows(*, line_model=None) -> dict[tuple, dict]:
+    """Every (month, product_id, rep_id, currency) row ProductMonthFigures should hold, from the lines."""
+    line_model = line_model or OrderLine
+    sales = (line_model.objects.exclude(order__status=OrderStatus.CANCELLED).filter(order__signed_date__isnull=False)
+             .order_by().annotate(month=TruncMonth("order__signed_date"))
+             .values_list("month", "product_id", "order__owner_id", "order__currency")
+             .annotate(sales=Sum("line_total"), orders=Count("order_id", distinct=True)))
+    return {(_as_date(month), product, rep, currency): {"sales": amount or ZERO, "orders": orders}
+            for month, product, rep, currency, amount, orders in sales}
+
+
+def _as_date(value) -> dt.date:
+    """TruncMonth of a date, as a date whatever the database hands back."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _replace(model, found: dict[tuple, dict], key: tuple) -> None:
+    model.objects.all().delete()
+    model.objects.bulk_create([model(**dict(zip(key, group)), **values) for group, values in sorted(found.items())],
+                              batch_size=2000)
+
+
+def _historical(apps, name: str):
+    """`name` in a migration's registry, None when that migration comes before the model (crm 0018 runs
+    this module's rebuild before 0021 adds the month rollups)."""
+    try:
+        return apps.get_model("crm", name)
+    except LookupError:
+        return None
+
+
+def month_rollups_rebuild(*, apps=None) -> int:
+    """Replace CustomerMonthFigures and ProductMonthFigures with what the rows say (one transaction);
+    returns how many customer month rows there are. `apps`: a migration's registry (crm 0021's backfill)."""
+    if apps is not None:
+        customer_model, product_model = (_historical(apps, name) for name in ("CustomerMonthFigures",
+                                                                              "ProductMonthFigures"))
+        if customer_model is None or product_model is None:
+            return 0
+        line_model, payment_model, invoice_model = (apps.get_model("crm", name)
+                                                    for name in ("OrderLine", "Payment", "Invoice"))
+    else:
+        customer_model, product_model = CustomerMonthFigures, ProductMonthFigures
+        line_model, payment_model, invoice_model = OrderLine, Payment, Invoice
+    with transaction.atomic():
+        customers = customer_months_from_rows(models=(line_model, payment_model, invoice_model))
+        _replace(customer_model, customers, ("month", "customer_id", "rep_id", "currency"))
+        _replace(product_model, product_months_from_rows(line_model=line_model),
+                 ("month", "product_id", "rep_id", "currency"))
+    return len(customers)
+
+
 def rollups_rebuild(*, apps=None) -> int:
-    """Replace the whole rollup with what the rows say, and the receivable totals with what the orders'
-    balances say (one transaction); returns how many day rows the rollup holds.
-    For the migration's backfill (`apps`: its registry), bulk loads and checks."""
+    """Replace the whole rollups with what the rows say (the day and month ones), and the receivable totals
+    with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
+    For the migrations' backfills (`apps`: their registry), bulk loads and checks."""
     if apps is not None:
         rollup_model = apps.get_model("crm", "RepDayFigures")
         models = tuple(apps.get_model("crm", name) for name in ("OrderLine", "Payment", "Invoice", "Expense"))
@@ -109,10 +240,8 @@ def rollups_rebuild(*, apps=None) -> int:
         rollup_model, models = RepDayFigures, None
     with transaction.atomic():
         found = rollups_from_rows(models=models)
-        rollup_model.objects.all().delete()
-        rollup_model.objects.bulk_create(
-            [rollup_model(day=day, rep_id=rep, currency=currency, **values)
-             for (day, rep, currency), values in sorted(found.items())], batch_size=2000)
+        _replace(rollup_model, found, ("day", "rep_id", "currency"))
+        month_rollups_rebuild(apps=apps)
         receivables_rebuild(apps=apps)
     return len(found)
 
@@ -141,8 +270,8 @@ def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> 
     delta = [after[m] - before[m] for m in RECEIVABLE_MEASURES]
     if not any(delta):
         return
-    _upsert_add(ReceivableTotals, {"owner_id": order.owner_id, "customer_id": order.customer_id,
-                                   "currency": order.currency}, dict(zip(RECEIVABLE_MEASURES, delta)))
+    _upsert_add(ReceivableTotals, ("owner_id", "customer_id", "currency"),
+                [(order.owner_id, order.customer_id, order.currency, *delta)], RECEIVABLE_MEASURES)
 
 
 def receivables_from_rows(*, order_model=None) -> dict[tuple, dict]:
