@@ -36,10 +36,11 @@ Measured, for each backend:
     field: title, meta, body, snippet_source, principals, readers, the facet and filter fields; built
     beforehand by our layer's own code, untimed) sent in bulk requests of the same size to an
     OpenSearch index with our mapping and analyzer, so "vs raw" is our layer's overhead alone.
-    Before either timed OpenSearch run, the fresh node is warmed (--warmup-docs of the corpus's
-    documents into a scratch index of the same mapping, then deleted): a production node is
-    long-running and its JIT warm, and a cold one (node CPU per version ~4.1 ms instead of ~3.1)
-    penalised whichever run came first. tantivy needs no such warm-up: it is compiled native code,
+    Before either timed OpenSearch run, the fresh node is warmed (--warmup-docs, default 20,000, of
+    the corpus's documents into a scratch index of the same mapping, then deleted): a production
+    node is long-running and its JIT warm, and a cold one (node CPU per version ~4.1 ms instead of
+    ~3.1) penalised whichever run came first. 5,000 documents were not enough: on a node warmed
+    with them, rounds of 8,000 more still went 5.8 -> 3.8 -> 3.3 ms/version (session 12 probe). tantivy needs no such warm-up: it is compiled native code,
     and our layer's Python start-up costs are paid once in a run of minutes;
   * indexing with extraction (on the first backend): --extract-docs generated files (txt in GBK,
     DOCX, XLSX, PDF, e-mail) in a local file store, extracted and indexed by the pipeline; the other
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bulk-streams", type=int, default=2,
                         help="OpenSearch bulk requests in flight at once, for our layer (SEARCH_URL bulk_streams) "
                              "and the raw engine alike; 1 sends them one after the other")
-    parser.add_argument("--warmup-docs", type=int, default=5000,
+    parser.add_argument("--warmup-docs", type=int, default=20_000,
                         help="documents of the corpus indexed into a scratch index (then deleted) to warm a fresh "
                              "OpenSearch node's JIT before either timed indexing run; 0: none")
     parser.add_argument("--database", default="dossier_bench_search")
