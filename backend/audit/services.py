@@ -11,7 +11,10 @@ with the change it describes:
 
 The chain lock (the head row, locked and read in one statement) is held from
 inside ``record()`` until the caller's transaction ends, and every other
-audited write waits for it. Record the event as the
+audited write waits for it. An event recorded outside any transaction (a
+recorded read, such as a search) is a transaction of its own; on
+PostgreSQL it costs two round trips (``BEGIN`` + the lock, the ``INSERT`` +
+``COMMIT``) instead of four. Record the event as the
 last write of the transaction, after any slow work.
 
 ``record_many()`` appends a batch (an import's records) the same way: one chain lock, each event hashed
@@ -53,6 +56,15 @@ from backend.audit.models import (
     canonical_json_value,
 )
 
+try:
+    from psycopg import ClientCursor as _CLIENT_CURSOR
+    from psycopg.pq import TransactionStatus
+
+    _IDLE = TransactionStatus.IDLE
+except ImportError:  # pragma: no cover - psycopg2 or another database
+    _CLIENT_CURSOR = _IDLE = None
+
+
 def record(
     event_type: str,
     *,
@@ -82,16 +94,77 @@ def record(
                    target_type=target_type, target_id=target_id, target_label=target_label)
 
     alias = router.db_for_write(AuditEvent)
+    if _record_as_own_transaction(alias, event):
+        AUDIT_EVENTS.inc()
+        return event
     with transaction.atomic(using=alias, savepoint=False):
         head_id, head_hash = _lock_chain_and_read_head(alias)
-        event.id = head_id + 1
-        event.prev_hash = head_hash
-        event.occurred_at = timezone.now()
-        event.hash = event.compute_hash()
+        _chain(event, head_id, head_hash)
         event.save(using=alias)
         # Counted once the event is durable (at once outside a transaction).
         transaction.on_commit(AUDIT_EVENTS.inc, using=alias)
     return event
+
+
+def _chain(event: AuditEvent, head_id: int, head_hash: str) -> None:
+    """Give `event` its place after the head (under the chain lock): its id, the hash before it, its time,
+    its own hash."""
+    event.id = head_id + 1
+    event.prev_hash = head_hash
+    event.occurred_at = timezone.now()
+    event.hash = event.compute_hash()
+
+
+def _record_as_own_transaction(alias: str, event: AuditEvent) -> bool:
+    """Write `event` as a transaction of its own in two round trips; False (nothing done) where this does not apply.
+
+    When no transaction is open (a recorded read, such as a search, records outside any atomic block), the
+    transaction record() opens holds the event alone. Through Django's atomic() it takes four round trips
+    (BEGIN, the chain lock, the INSERT, COMMIT); on PostgreSQL with client-side binding (Django's default
+    for psycopg 3, which sends a statement with its values as one query text) the same statements go as two
+    query texts: `BEGIN; <lock the head and read it>`, then `INSERT ...; COMMIT`. The same transaction: the
+    head row stays locked from the first until the COMMIT, and the event is the same row with the same hash.
+    If anything fails in between, the transaction is rolled back before the error goes on. Inside a
+    caller's transaction (every service's write), on SQLite, or with server-side binding, record() uses
+    atomic() as before.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or _CLIENT_CURSOR is None or connection.in_atomic_block:
+        return False
+    if not connection.get_autocommit():
+        return False
+    with connection.cursor() as cursor:
+        if not isinstance(cursor.cursor, _CLIENT_CURSOR):
+            return False
+        try:
+            cursor.execute("BEGIN; " + _head_lock_sql(connection))
+            cursor.nextset()
+            row = cursor.fetchone()
+            if row is not None and (row[2] is None or row[2] <= row[0]):
+                head_id, head_hash = int(row[0]), row[1]
+            else:  # missing or behind the events: repaired under the lock, in this transaction (rare)
+                head_id, head_hash = _repair_head(cursor, connection)
+            _chain(event, head_id, head_hash)
+            values = [field.get_db_prep_save(getattr(event, field.attname), connection)
+                      for field in _INSERTED_FIELDS]
+            cursor.execute(_insert_sql(connection) + "; COMMIT", values)
+        except BaseException:
+            if connection.connection is not None and connection.connection.info.transaction_status != _IDLE:
+                connection.connection.rollback()
+            raise
+    event._state.adding = False
+    event._state.db = alias
+    return True
+
+
+_INSERTED_FIELDS = tuple(AuditEvent._meta.concrete_fields)
+
+
+def _insert_sql(connection) -> str:
+    """INSERT of one event with every column, its values as %s (no RETURNING: the id is given)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in _INSERTED_FIELDS)
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_INSERTED_FIELDS))})"  # noqa: S608
 
 
 _OUTCOMES = frozenset(Outcome.values)
@@ -378,31 +451,41 @@ def _lock_chain_and_read_head(alias: str) -> tuple[int, str]:
     transaction that somehow read a stale head fails on the primary key instead of forking the chain.
     """
     connection = connections[alias]
-    head = connection.ops.quote_name(ChainHead._meta.db_table)
-    events = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT head.last_id, head.last_hash, (SELECT MAX(id) FROM {events}) "  # noqa: S608 - names
-                f"FROM {head} AS head WHERE head.id = 1 FOR UPDATE OF head"
-            )
+            cursor.execute(_head_lock_sql(connection))
             row = cursor.fetchone()
             if row is not None and (row[2] is None or row[2] <= row[0]):
                 return int(row[0]), row[1]
         elif connection.vendor != "sqlite":
             raise NotImplementedError(f"the audit chain lock is not implemented for {connection.vendor}")
-        ahead = f"excluded.last_id > {head}.last_id"
-        cursor.execute(
-            f"INSERT INTO {head} (id, last_id, last_hash) "  # noqa: S608 - table names only
-            f"SELECT 1, COALESCE(MAX(id), 0), COALESCE((SELECT hash FROM {events} WHERE id = "
-            f"(SELECT MAX(id) FROM {events})), %s) FROM {events} WHERE true "
-            f"ON CONFLICT (id) DO UPDATE SET "
-            f"last_id = CASE WHEN {ahead} THEN excluded.last_id ELSE {head}.last_id END, "
-            f"last_hash = CASE WHEN {ahead} THEN excluded.last_hash ELSE {head}.last_hash END "
-            f"RETURNING last_id, last_hash",
-            [GENESIS_HASH],
-        )
-        last_id, last_hash = cursor.fetchone()
+        return _repair_head(cursor, connection)
+
+
+def _head_lock_sql(connection) -> str:
+    """PostgreSQL: lock the head row and read it with the events' highest id (last_id, last_hash, max id)."""
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    return (f"SELECT head.last_id, head.last_hash, (SELECT MAX(id) FROM {events}) "  # noqa: S608 - names
+            f"FROM {head} AS head WHERE head.id = 1 FOR UPDATE OF head")
+
+
+def _repair_head(cursor, connection) -> tuple[int, str]:
+    """Rebuild a missing head, or move one behind the events up to the newest event (never back), and return it."""
+    head = connection.ops.quote_name(ChainHead._meta.db_table)
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    ahead = f"excluded.last_id > {head}.last_id"
+    cursor.execute(
+        f"INSERT INTO {head} (id, last_id, last_hash) "  # noqa: S608 - table names only
+        f"SELECT 1, COALESCE(MAX(id), 0), COALESCE((SELECT hash FROM {events} WHERE id = "
+        f"(SELECT MAX(id) FROM {events})), %s) FROM {events} WHERE true "
+        f"ON CONFLICT (id) DO UPDATE SET "
+        f"last_id = CASE WHEN {ahead} THEN excluded.last_id ELSE {head}.last_id END, "
+        f"last_hash = CASE WHEN {ahead} THEN excluded.last_hash ELSE {head}.last_hash END "
+        f"RETURNING last_id, last_hash",
+        [GENESIS_HASH],
+    )
+    last_id, last_hash = cursor.fetchone()
     return int(last_id), last_hash
 
 

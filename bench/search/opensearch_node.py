@@ -9,6 +9,7 @@ from pathlib import Path
 
 OPENSEARCH_INDEX = "bench-versions"
 RAW_OPENSEARCH_INDEX = "bench-raw-versions"
+WARMUP_OPENSEARCH_INDEX = "bench-warmup"  # scratch index that warms a fresh node before any timed indexing
 OPENSEARCH_TIMEOUT = 300.0  # seconds, for our backend's client (SEARCH_URL ?timeout=) and the raw one
 
 

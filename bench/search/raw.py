@@ -1,5 +1,5 @@
 """The same work straight against the engines, without our layer: the texts (already in memory) into
-a plain tantivy index or in bulk into OpenSearch, and the same queries as tantivy calls or as the
+a plain tantivy index, or the very documents our backend sends (built beforehand) in bulk into OpenSearch, and the same queries as tantivy calls or as the
 very request bodies our OpenSearch backend sends."""
 
 from __future__ import annotations
@@ -8,7 +8,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.search.opensearch_node import RAW_OPENSEARCH_INDEX, opensearch_facts, wait_for_merges
+from bench.search.opensearch_node import (
+    RAW_OPENSEARCH_INDEX,
+    WARMUP_OPENSEARCH_INDEX,
+    opensearch_facts,
+    wait_for_merges,
+)
 
 
 def load_texts(docs: int) -> list[tuple[int, str, str, list[str]]]:
@@ -78,15 +83,27 @@ def time_raw(backend, principals: list[str], queries: list[str], *, facets: bool
     return times
 
 
-def index_raw_opensearch(client, texts, batch_size: int, streams: int = 2) -> tuple[float, int]:
-    """The same texts straight into OpenSearch: our index body (the same analyzer and mapping), bulk
-    requests of `batch_size` from memory with `streams` of them in flight at once (as many as our
-    backend keeps in flight during a rebuild: SEARCH_URL bulk_streams, default 2), no database, no
-    IndexDoc; (seconds, store bytes)."""
-    from indexing.backends.opensearch import index_body
+def load_documents(document_ids) -> list[tuple[int, dict]]:
+    """(version id, the _source our OpenSearch backend sends) for every version of these documents: built by our
+    layer's own code (`indexing.sync.index_docs_for_documents`, `indexing.backends.opensearch.document_source`)
+    before any timing starts, so the raw row sends exactly the documents ours sends (title, meta, body,
+    snippet_source, principals, readers, the facet and filter fields) and "vs raw" is our layer's overhead
+    alone, not a difference in what the node is given."""
+    from indexing.backends.opensearch import document_source
+    from indexing.sync import index_docs_for_documents
 
-    client.indices.delete(index=RAW_OPENSEARCH_INDEX, ignore=[404])
-    client.indices.create(index=RAW_OPENSEARCH_INDEX, body=index_body())
+    ids = list(document_ids)
+    out = []
+    for start in range(0, len(ids), 2000):
+        found, _ = index_docs_for_documents(ids[start:start + 2000])
+        out.extend((doc.version_id, document_source(doc)) for doc in found)
+    out.sort(key=lambda pair: pair[0])
+    return out
+
+
+def bulk_from_memory(client, index: str, documents, batch_size: int, streams: int = 2) -> float:
+    """`documents` ((version id, _source)) into `index` in bulk requests of `batch_size`, `streams` of them in
+    flight at once, then a refresh; seconds taken."""
 
     def send(lines: list[dict]) -> None:
         response = client.bulk(body=lines)
@@ -96,19 +113,45 @@ def index_raw_opensearch(client, texts, batch_size: int, streams: int = 2) -> tu
     started = time.perf_counter()
     in_flight = []
     with ThreadPoolExecutor(max_workers=streams) as pool:
-        for start in range(0, len(texts), batch_size):
+        for start in range(0, len(documents), batch_size):
             lines: list[dict] = []
-            for version_id, title, text, principals in texts[start:start + batch_size]:
-                lines.append({"index": {"_index": RAW_OPENSEARCH_INDEX, "_id": str(version_id)}})
-                lines.append({"version_id": version_id, "document_id": version_id, "title": title, "body": text,
-                              "snippet_source": text[:200_000], "principals": principals, "is_valid": True})
+            for version_id, source in documents[start:start + batch_size]:
+                lines.append({"index": {"_index": index, "_id": str(version_id)}})
+                lines.append(source)
             if len(in_flight) >= streams:
                 in_flight.pop(0).result()
             in_flight.append(pool.submit(send, lines))
         for future in in_flight:
             future.result()
-    client.indices.refresh(index=RAW_OPENSEARCH_INDEX)
-    seconds = time.perf_counter() - started
+    client.indices.refresh(index=index)
+    return time.perf_counter() - started
+
+
+def warm_node(client, documents, batch_size: int, streams: int = 2) -> float:
+    """Warm a fresh node before any timed indexing: `documents` into a scratch index of our mapping, then the
+    index is deleted. A production node runs for weeks with its JIT compiled; a fresh JVM interprets and
+    compiles the analysis and indexing code during the first thousands of documents (a probe: node CPU per
+    version ~4.1 ms cold, ~3.1 ms warm), which fell on whichever timed run came first. Seconds taken."""
+    from indexing.backends.opensearch import index_body
+
+    client.indices.delete(index=WARMUP_OPENSEARCH_INDEX, ignore=[404])
+    client.indices.create(index=WARMUP_OPENSEARCH_INDEX, body=index_body())
+    try:
+        return bulk_from_memory(client, WARMUP_OPENSEARCH_INDEX, documents, batch_size, streams)
+    finally:
+        client.indices.delete(index=WARMUP_OPENSEARCH_INDEX, ignore=[404])
+
+
+def index_raw_opensearch(client, documents, batch_size: int, streams: int = 2) -> tuple[float, int]:
+    """The same documents straight into OpenSearch: our index body (the same analyzer and mapping), the very
+    _source our backend sends (`load_documents`, built beforehand), bulk requests of `batch_size` from memory
+    with `streams` of them in flight at once (as many as our backend keeps in flight during a rebuild:
+    SEARCH_URL bulk_streams, default 2), no database, no IndexDoc; (seconds, store bytes)."""
+    from indexing.backends.opensearch import index_body
+
+    client.indices.delete(index=RAW_OPENSEARCH_INDEX, ignore=[404])
+    client.indices.create(index=RAW_OPENSEARCH_INDEX, body=index_body())
+    seconds = bulk_from_memory(client, RAW_OPENSEARCH_INDEX, documents, batch_size, streams)
     wait_for_merges(client, RAW_OPENSEARCH_INDEX)
     size = opensearch_facts(client, RAW_OPENSEARCH_INDEX, None).size
     client.indices.delete(index=RAW_OPENSEARCH_INDEX)

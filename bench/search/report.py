@@ -59,7 +59,7 @@ def summarize(backends, indexed, worst, rows, extract_backend, extract_count, ex
     table = markdown_table(["backend", "user", "queries", "facets", "requests", "API p50 (ms)", "API p95 (ms)",
                             "raw p50 (ms)", "raw p95 (ms)", "p95 gap (ms)", "other load (cores)"], rows)
     raw_labels = {"tantivy": "raw tantivy, default tokenizer, texts in memory",
-                  "opensearch": f"raw OpenSearch, our mapping and analyzer, bulk from memory, {streams} in flight"}
+                  "opensearch": f"raw OpenSearch, our documents, mapping and analyzer, bulk from memory, {streams} in flight"}
     index_rows = []
     for name in backends:
         r = indexed[name]
@@ -127,13 +127,20 @@ stored text for snippets); the raw engine's index of the same texts: {r.raw_size
         f_q = node_facts.get("queried")
         after_queries = (f", {f_q.size / 2**20:,.0f} MiB in {f_q.segments} segments after the queries "
                          f"({f_q.documents:,} versions)" if f_q else "")
+        warmup = (f"Before either timed run the fresh node was warmed with {args.warmup_docs:,} of the corpus's documents "
+                  f"indexed into a scratch index of the same mapping (then deleted): a production node is long-running "
+                  f"and its JIT warm, and a cold node (CPU per version ~4.1 ms instead of ~3.1 warm) penalised "
+                  f"whichever timed run came first. " if getattr(args, "warmup_docs", 0) else
+                  "The node was not warmed before the timed runs (--warmup-docs 0): the first one ran on a cold JIT. ")
         out += f"""
 OpenSearch: one node ({node_info}, heap {args.opensearch_heap}, C2 compiler on; started from Maven
 Central jars by `tests.fixtures.opensearch.launch_node`), one shard, no replica, SEARCH_URL
 `opensearch://127.0.0.1:<port>/{OPENSEARCH_INDEX}?timeout={OPENSEARCH_TIMEOUT:.0f}&bulk_streams={args.bulk_streams}`. Our layer is `search_reindex`'s code path with bulk
-requests of {args.batch_size:,} documents, {args.bulk_streams} in flight at once (`bulk_streams`); "raw" sends the same texts
-(title, body, principals) from memory in bulk requests of the same size, as many in flight, to an index
-with our mapping and analyzer. Index size
+requests of {args.batch_size:,} documents, {args.bulk_streams} in flight at once (`bulk_streams`); "raw" sends the very
+documents our layer sends (every field: title, meta, body, snippet_source, principals, readers, the facet and
+filter fields; built beforehand by our layer's own code, untimed) from memory in bulk requests of the same size,
+as many in flight, to an index with our mapping and analyzer, so "vs raw" is our layer's overhead alone.
+{warmup}Index size
 (`_stats` primaries store, once no merge ran for two seconds and the reader was refreshed):
 {r.size / 2**20:,.0f} MiB in {f_idx.segments if f_idx else 0} segments after indexing{after_queries}
 (the raw index: {r.raw_size / 2**20:,.0f} MiB). Heap (`_nodes/stats/jvm`): {f_idx.heap_used / 2**20 if f_idx else 0:,.0f} MiB used of
