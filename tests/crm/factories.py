@@ -155,3 +155,12 @@ class ActivityFactory(factory.django.DjangoModelFactory):
 
 def service_engineer(**kwargs):
     return UserFactory(role=Role.SERVICE, **kwargs)
+
+
+def signed_order(actor, customer, product, total, signed, currency="CNY"):
+    """An order of one line of `product` at `total`, signed on `signed`, through the order service (so the
+    reports' rollups and receivable totals are kept as in use)."""
+    from backend.crm.services.orders import order_create
+
+    return order_create(actor=actor, customer=customer, signed_date=signed, currency=currency,
+                        lines=[{"product": product.pk, "quantity": "1", "unit_price": total}])

@@ -19,7 +19,7 @@ from backend.crm.selectors import reports as figures
 from backend.crm.services import orders as services
 from backend.crm.services.receivable_rollups import receivable_dues_from_rows
 from backend.crm.services.report_rollups import rollups_rebuild
-from tests.crm.factories import CustomerFactory, ProductFactory
+from tests.crm.factories import CustomerFactory, ProductFactory, signed_order
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +40,7 @@ def lathe():
     return ProductFactory(code="QH-CK6150", name="数控车床 CNC lathe")
 
 
-def _order(actor, customer, lathe, total, signed, currency="CNY"):
-    return services.order_create(actor=actor, customer=customer, signed_date=signed, currency=currency,
-                                 lines=[{"product": lathe.pk, "quantity": "1", "unit_price": total}])
+_order = signed_order
 
 
 def test_every_kind_of_write_keeps_the_due_totals_equal_to_the_balances(people, lathe):

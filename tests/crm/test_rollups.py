@@ -43,7 +43,7 @@ from backend.crm.services.report_rollups import (
     rollups_from_rows,
     rollups_rebuild,
 )
-from tests.crm.factories import CustomerFactory, ProductFactory
+from tests.crm.factories import CustomerFactory, ProductFactory, signed_order
 
 pytestmark = pytest.mark.django_db
 
@@ -97,9 +97,7 @@ def lathe():
     return ProductFactory(code="QH-CK6150", name="数控车床 CNC lathe")
 
 
-def _order(actor, customer, lathe, total, signed, currency="CNY"):
-    return services.order_create(actor=actor, customer=customer, signed_date=signed, currency=currency,
-                                 lines=[{"product": lathe.pk, "quantity": "1", "unit_price": total}])
+_order = signed_order
 
 
 def test_every_kind_of_write_keeps_the_rollup_equal_to_the_rows(people, lathe):
