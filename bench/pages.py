@@ -123,8 +123,8 @@ PAGES: tuple[Page, ...] = (
     # 11 while the record waits for dispatch: the candidate engineers' workload and experience (one query)
     Page("service_record", "service record", "/service/{service_record}/", "service", 11),
     Page("announcements", "announcements", "/announcements/", "admin", 7),
-    Page("reports", "reports (sales rep)", "/reports/", "rep", 34),
-    Page("reports_admin", "reports (admin)", "/reports/", "admin", 34),
+    Page("reports", "reports (sales rep)", "/reports/", "rep", 32),
+    Page("reports_admin", "reports (admin)", "/reports/", "admin", 32),
     Page("audit_log", "compliance console", "/compliance/", "compliance", 7),
     Page("audit_user_access", "what did a user access", "/compliance/user-access/?user={rep_id}", "compliance", 8),
     Page("audit_document_access", "who opened a document", "/compliance/document-access/?document={document}",

@@ -305,8 +305,12 @@ def test_the_receivables_chart_keeps_the_largest_in_the_database(people, world, 
     assert [r["customer__name"] for r in figures.receivables_top(user=people["owner"], as_of=dt.date(2026, 6, 30))] \
         == ["上海华东精密机械有限公司", "上海华东精密机械有限公司"]
     # as of a day no order was paid after (today, usually), four: the totals alone name the largest debtors
+    # (once the statements are written: the first read of a process writes them, asking once more)
+    with django_assert_max_num_queries(5):
+        first = figures.receivables_top(user=people["admin"], limit=2, as_of=dt.date(2026, 12, 31))
     with django_assert_max_num_queries(4):
         later = figures.receivables_top(user=people["admin"], limit=2, as_of=dt.date(2026, 12, 31))
+    assert first == later
     assert [(r["customer__name"], r["currency"], r["outstanding"], r["overdue"]) for r in later] == [
         ("北京 Beijing Tools", "CNY", Decimal("2000.00"), Decimal("2000.00")),
         ("上海华东精密机械有限公司", "CNY", Decimal("900.00"), Decimal("900.00"))]
@@ -316,7 +320,8 @@ def test_every_figure_takes_a_fixed_number_of_queries(people, world, deals, djan
     admin = people["admin"]
     with django_assert_max_num_queries(12):
         figures.figures(user=admin, period=Q2, group_by="rep")
-    with django_assert_max_num_queries(9):
+    # (the funnel is one grouped query: per stage reached, current stage and currency)
+    with django_assert_max_num_queries(6):
         figures.funnel(user=admin, period=Q2)
         figures.lost_analysis(user=admin, period=Q2)
 

@@ -85,6 +85,7 @@ from backend.crm.models import (
 )
 from backend.crm.reports import Period, Report
 from backend.crm.selectors.orders import MONEY_FIELD, ZERO, as_money
+from backend.crm.selectors.report_queries import Reader, report_rows, report_sql_rows
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -628,33 +629,42 @@ def _summary(rows: list[dict]) -> list[dict]:
 # --- (2) targets and attainment -------------------------------------------------------------------
 
 
+def _targets_starting(user, scope, period, rep_id, department_id):
+    """The targets of the scope's reps and team starting between the period's first and last days."""
+    return SalesTarget.objects.filter(
+        (Q(rep__isnull=False) & scope.rep_q("rep")) | (Q(department__isnull=False) & scope.department_q("department")),
+        starts_on__gte=period.date_from, starts_on__lte=period.date_to,
+    ).select_related("rep", "department").order_by("starts_on", "department__name", "rep__username", "currency")
+
+
+def _signed_per_month(user, scope, period, rep_id, department_id):
+    """Per rep (and their team), month and currency: what the scope's reps signed in the period (lines of
+    orders not cancelled)."""
+    return (OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
+            .filter(period.date_q("order__signed_date")).filter(scope.rep_q("order__owner"))
+            .order_by().annotate(month=TruncMonth("order__signed_date"))
+            .values("order__owner_id", "order__owner__department_id", "month", "order__currency")
+            .annotate(amount=Sum("line_total")))
+
+
 def target_attainment(*, user, period: Period) -> Report:
     """Each target the reader may see whose month or quarter overlaps the period, with what was signed in
     that month or quarter (orders' lines, not cancelled) by the rep, or by the team's current members."""
-    scope = figure_scope(user)
     date_from = period.date_from or dt.date(1900, 1, 1)
     date_to = period.date_to or dt.date(9999, 12, 1)
     earliest = dt.date(date_from.year - (1 if date_from.month <= 2 else 0), (date_from.month - 3) % 12 + 1, 1)
-    targets = [
-        target for target in SalesTarget.objects.filter(
-            (Q(rep__isnull=False) & scope.rep_q("rep")) | (Q(department__isnull=False) & scope.department_q("department")),
-            starts_on__gte=earliest, starts_on__lte=date_to,
-        ).select_related("rep", "department").order_by("starts_on", "department__name", "rep__username", "currency")
-        if target.ends_on() >= date_from
-    ]
+    # (the period's ends in the query are the target months' bounds, not the period itself: never open)
+    reader = Reader(user, figure_scope(user), Period(earliest, date_to), None, None)
+    targets = [target for target in report_rows(reader, "targets", _targets_starting, model=SalesTarget)
+               if target.ends_on() >= date_from]
     signed: dict[tuple, Decimal] = defaultdict(Decimal)
     if targets:
         start = min(target.starts_on for target in targets)
         end = max(target.ends_on() for target in targets)
-        months = (
-            OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
-            .filter(order__signed_date__gte=start, order__signed_date__lte=end)
-            .filter(Q(order__owner_id__in={t.rep_id for t in targets if t.rep_id})
-                    | Q(order__owner__department_id__in={t.department_id for t in targets if t.department_id}))
-            .order_by().annotate(month=TruncMonth("order__signed_date"))
-            .values("order__owner_id", "order__owner__department_id", "month", "order__currency")
-            .annotate(amount=Sum("line_total"))
-        )
+        # (The orders of every rep in the scope: a superset of the targets' reps and teams' members, whose
+        # sums are the same, from a query that is the same for every reader of a kind.)
+        months = report_rows(Reader(user, reader.scope, Period(start, end), None, None), "targets.signed",
+                             _signed_per_month, model=OrderLine)
         for row in months:
             month = row["month"] if isinstance(row["month"], dt.date) else row["month"]
             month = month.date() if isinstance(month, dt.datetime) else month
@@ -708,40 +718,55 @@ def with_reached_stage(queryset):
                                               current, output_field=IntegerField()))
 
 
+def _funnel_groups(user, scope, period, rep_id, department_id):
+    """The deals created in the period, per stage reached, current stage and currency: how many, their
+    amount and their probability-weighted amount."""
+    deals = Opportunity.objects.filter(period.instant_q("created_at")).filter(
+        _rep_filter(scope, "owner", rep_id, department_id)).order_by()
+    weighted = as_money(F("amount") * F("probability") / Value(Decimal(100)))
+    return (with_reached_stage(deals).annotate(row_weighted=weighted).values("reached", "stage", "currency")
+            .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD),
+                      weighted=Coalesce(Sum("row_weighted"), ZERO, output_field=MONEY_FIELD))
+            .order_by())
+
+
 def funnel(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
     """Deals created in the period: how many reached each stage (so each step is at most the one before),
     the conversion from each stage to the next, won and lost apart, and the open deals by stage with
     their amount and probability-weighted amount per currency."""
-    scope = figure_scope(user)
-    deals = Opportunity.objects.filter(period.instant_q("created_at")).filter(
-        _rep_filter(scope, "owner", rep_id, department_id))
-    # Grouped by the stage reached (five groups), then added up from the furthest down: the furthest stage
-    # is worked out once per deal (as an aggregate per stage, the database worked it out five times).
-    per_stage = list(with_reached_stage(deals.order_by()).values("reached")
-                     .annotate(count=Count("id"), lost=Count("id", filter=Q(stage=Stage.LOST))).order_by())
-    reached = {f"reached_{index}": sum(row["count"] for row in per_stage if row["reached"] >= index)
+    reader = Reader(user, figure_scope(user), period, rep_id, department_id)
+    # One grouped query: per stage reached, current stage and currency, the deals, their amount and weighted
+    # amount. The stage reached is worked out once per deal (as an aggregate per stage, the database worked
+    # it out five times), then added up from the furthest down; the open and closed deals by stage and
+    # currency are the same groups added up over the stage reached.
+    groups = report_rows(reader, "funnel", _funnel_groups, model=Opportunity)
+    reached = {f"reached_{index}": sum(row["count"] for row in groups if row["reached"] >= index)
                for index in range(len(FUNNEL_STAGES))}
-    reached["lost"] = sum(row["lost"] for row in per_stage)
-    reached["total"] = sum(row["count"] for row in per_stage)
+    reached["lost"] = sum(row["count"] for row in groups if row["stage"] == Stage.LOST)
+    reached["total"] = sum(row["count"] for row in groups)
     steps = []
     for index, stage in enumerate(FUNNEL_STAGES):
         count = reached[f"reached_{index}"]
         before = reached[f"reached_{index - 1}"] if index else None
         steps.append({"stage": stage, "label": Stage(stage).label, "reached": count,
                       "conversion": percent(count, before) if index else None})
-    weighted = as_money(F("amount") * F("probability") / Value(Decimal(100)))
-    open_rows = list(
-        deals.filter(stage__in=OPEN_STAGES).order_by().annotate(step=_stage_order("stage"), row_weighted=weighted)
-        .values("stage", "step", "currency")
-        .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD),
-                  weighted=Coalesce(Sum("row_weighted"), ZERO, output_field=MONEY_FIELD))
-        .order_by("step", "currency")
-    )
-    closed = {(row["stage"], row["currency"]): row for row in
-              deals.filter(stage__in=CLOSED_STAGES).order_by().values("stage", "currency")
-              .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD))}
+    by_stage: dict[tuple, dict] = {}
+    for row in groups:
+        if row["stage"] not in OPEN_STAGES and row["stage"] not in CLOSED_STAGES:
+            continue
+        found = by_stage.get((row["stage"], row["currency"]))
+        if found is None:
+            by_stage[(row["stage"], row["currency"])] = {"stage": row["stage"], "currency": row["currency"],
+                                                       "count": row["count"], "amount": row["amount"],
+                                                       "weighted": row["weighted"]}
+        else:
+            found["count"] += row["count"]
+            found["amount"] += row["amount"]
+            found["weighted"] += row["weighted"]
+    open_rows = sorted((row for row in by_stage.values() if row["stage"] in OPEN_STAGES),
+                       key=lambda row: (_ORDER.get(row["stage"], 0), row["currency"]))
+    closed = {key: row for key, row in by_stage.items() if row["stage"] in CLOSED_STAGES}
     for row in open_rows:
-        row.pop("step")
         row["label"] = Stage(row["stage"]).label
         row["amount"], row["weighted"] = cents(row["amount"]), cents(row["weighted"])
     rows = [{"kind": "reached", "stage": s["stage"], "label": s["label"], "count": s["reached"],
@@ -776,10 +801,41 @@ def _rate_rows(rows, label_key: str) -> list[dict]:
     return out
 
 
-def _lost_by_product(closed) -> list[dict]:
-    """Won and lost deals of `closed` per product quoted to them. Each (deal, product) pair is found once by
-    hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every closed deal
-    sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
+def _closed_deals(scope, period, rep_id, department_id):
+    return Opportunity.objects.filter(stage__in=CLOSED_STAGES).filter(period.instant_q("closed_at")).filter(
+        _rep_filter(scope, "owner", rep_id, department_id)).order_by()
+
+
+_WON_LOST = {"won": Count("id", filter=Q(stage=Stage.WON), distinct=True),
+             "lost": Count("id", filter=Q(stage=Stage.LOST), distinct=True)}
+
+
+def _lost_by_rep(user, scope, period, rep_id, department_id):
+    return (_closed_deals(scope, period, rep_id, department_id).annotate(name=_person_name("owner__"))
+            .values("owner_id", "name").annotate(**_WON_LOST).order_by("name", "owner_id"))
+
+
+def _lost_by_competitor(user, scope, period, rep_id, department_id):
+    return (_closed_deals(scope, period, rep_id, department_id).filter(competitors__isnull=False)
+            .values("competitors__id", "competitors__name").annotate(**_WON_LOST).order_by("competitors__name"))
+
+
+def _lost_at_stage(user, scope, period, rep_id, department_id):
+    return (with_reached_stage(_closed_deals(scope, period, rep_id, department_id).filter(stage=Stage.LOST))
+            .values("reached").annotate(count=Count("id")).order_by("reached"))
+
+
+def _lost_reasons(user, scope, period, rep_id, department_id):
+    return (_closed_deals(scope, period, rep_id, department_id).filter(stage=Stage.LOST)
+            .annotate(reason=Coalesce(NullIf(F("lost_reason"), Value("")), Value("")))
+            .values("reason").annotate(count=Count("id")).order_by("-count", "reason"))
+
+
+def _lost_by_product_sql(user, scope, period, rep_id, department_id) -> tuple[str, list]:
+    """Won and lost deals closed in the period per product quoted to them. Each (deal, product) pair is
+    found once by hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every
+    closed deal sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
+    closed = _closed_deals(scope, period, rep_id, department_id)
     # (The pairs' columns are named in the subquery itself: SQLite has no column list on a derived table.)
     pairs_sql, pairs_params = (QuoteLine.objects.filter(quote__opportunity__in=closed.values("pk"),
                                                         product__isnull=False)
@@ -793,34 +849,30 @@ def _lost_by_product(closed) -> list[dict]:
         JOIN {q(Product._meta.db_table)} p ON p.id = d.quoted
         GROUP BY p.id, p.code, p.name
         ORDER BY p.code, p.id"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Stage.WON.value, Stage.LOST.value, *pairs_params])
-        return [{"quotes__lines__product_id": pk, "quotes__lines__product__code": code,
-                 "quotes__lines__product__name": name, "won": won or 0, "lost": lost or 0}
-                for pk, code, name, won, lost in cursor.fetchall()]
+    return sql, [Stage.WON.value, Stage.LOST.value, *pairs_params]
+
+
+def _lost_by_product(reader) -> list[dict]:
+    return [{"quotes__lines__product_id": pk, "quotes__lines__product__code": code,
+             "quotes__lines__product__name": name, "won": won or 0, "lost": lost or 0}
+            for pk, code, name, won, lost in report_sql_rows(reader, "lost.by_product", _lost_by_product_sql,
+                                                             model=Opportunity)]
 
 
 def lost_analysis(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
     """Deals closed in the period: the lost rate by rep, by product quoted, by competitor met, the stage
     at which deals were lost, and the reasons given."""
-    scope = figure_scope(user)
-    closed = Opportunity.objects.filter(stage__in=CLOSED_STAGES).filter(period.instant_q("closed_at")).filter(
-        _rep_filter(scope, "owner", rep_id, department_id)).order_by()
-    won, lost = Q(stage=Stage.WON), Q(stage=Stage.LOST)
-    counts = {"won": Count("id", filter=won, distinct=True), "lost": Count("id", filter=lost, distinct=True)}
-    by_rep = _rate_rows(closed.annotate(name=_person_name("owner__")).values("owner_id", "name")
-                        .annotate(**counts).order_by("name", "owner_id"), "name")
-    by_product = _rate_rows(_lost_by_product(closed), "quotes__lines__product__code")
-    by_competitor = _rate_rows(closed.filter(competitors__isnull=False).values("competitors__id", "competitors__name")
-                               .annotate(**counts).order_by("competitors__name"), "competitors__name")
+    reader = Reader(user, figure_scope(user), period, rep_id, department_id)
+    by_rep = _rate_rows(report_rows(reader, "lost.by_rep", _lost_by_rep, model=Opportunity), "name")
+    by_product = _rate_rows(_lost_by_product(reader), "quotes__lines__product__code")
+    by_competitor = _rate_rows(report_rows(reader, "lost.by_competitor", _lost_by_competitor, model=Opportunity),
+                               "competitors__name")
     stage_lost = [
         {"stage": FUNNEL_STAGES[row["reached"]], "label": Stage(FUNNEL_STAGES[row["reached"]]).label,
          "count": row["count"]}
-        for row in with_reached_stage(closed.filter(lost)).values("reached").annotate(count=Count("id"))
-        .order_by("reached")
+        for row in report_rows(reader, "lost.at_stage", _lost_at_stage, model=Opportunity)
     ]
-    reasons = list(closed.filter(lost).annotate(reason=Coalesce(NullIf(F("lost_reason"), Value("")), Value("")))
-                   .values("reason").annotate(count=Count("id")).order_by("-count", "reason"))
+    reasons = report_rows(reader, "lost.reasons", _lost_reasons, model=Opportunity)
     for reason in reasons:
         reason["label"] = reason["reason"] or str(NONE_GIVEN)
     # (each deal has one owner: the totals are the sums of the reps' rows, not a second pass)
@@ -957,15 +1009,19 @@ def retention(*, user, period: Period, rep_id: int | None = None, department_id:
 CONTACT_KINDS = (ActivityKind.VISIT, ActivityKind.CALL, ActivityKind.EMAIL)
 
 
-def visits(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
-    """Per rep: visits, calls, e-mails, notes and reminders that took place in the period."""
-    scope = figure_scope(user)
+def _visits_per_rep(user, scope, period, rep_id, department_id):
     activities = Activity.objects.filter(period.instant_q("occurred_at")).filter(
         _rep_filter(scope, "owner", rep_id, department_id)).order_by()
     kinds = {kind: Count("id", filter=Q(kind=kind)) for kind in ActivityKind.values}
-    rows = list(activities.annotate(name=_person_name("owner__")).values("owner_id", "name")
-                .annotate(total=Count("id"), customers=Count("customer_id", distinct=True), **kinds)
-                .order_by("name", "owner_id"))
+    return (activities.annotate(name=_person_name("owner__")).values("owner_id", "name")
+            .annotate(total=Count("id"), customers=Count("customer_id", distinct=True), **kinds)
+            .order_by("name", "owner_id"))
+
+
+def visits(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
+    """Per rep: visits, calls, e-mails, notes and reminders that took place in the period."""
+    reader = Reader(user, figure_scope(user), period, rep_id, department_id)
+    rows = report_rows(reader, "visits", _visits_per_rep, model=Activity)
     return Report(
         name="visits",
         params={**period.as_dict(), "rep": rep_id, "team": department_id},
@@ -1032,17 +1088,15 @@ def not_contacted(*, user, days: int = NOT_CONTACTED_DEFAULT_DAYS, rep_id: int |
 # --- (7) service by product and type --------------------------------------------------------------
 
 
-def service_by_product(*, user, period: Period, rep_id: int | None = None,
-                       department_id: int | None = None) -> Report:
-    """Service records opened in the period by product and type: records, complaints, mean hours from
-    opening to the engineer's confirmation (response) and to resolution, mean satisfaction (out of 5).
-    Service staff read every record they may see; others the records of their scope's customers."""
-    scope = service_figure_scope(user)
+def _service_records(user, scope, period, rep_id, department_id):
     records = visible(user, ServiceRecord.objects.all(), Action.VIEW).filter(period.instant_q("created_at"))
-    records = records.filter(_rep_filter(scope, "customer__owner", rep_id, department_id))
+    return records.filter(_rep_filter(scope, "customer__owner", rep_id, department_id)).order_by()
+
+
+def _service_measures() -> dict:
     response = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
     resolution = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
-    measures = {
+    return {
         "records": Count("id"),
         "complaints": Count("id", filter=Q(type=ServiceType.COMPLAINT)),
         "response": Avg(response, filter=Q(confirmed_at__isnull=False)),
@@ -1050,9 +1104,31 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
         "mean_satisfaction": Avg("satisfaction"),
         "rated": Count("satisfaction"),
     }
-    rows = list(records.order_by().values("product_id", "product__code", "product__name", "type")
-                .annotate(**measures).order_by("product__code", "type"))
-    summary = records.order_by().aggregate(**measures)
+
+
+def _service_groups(user, scope, period, rep_id, department_id):
+    return (_service_records(user, scope, period, rep_id, department_id)
+            .values("product_id", "product__code", "product__name", "type")
+            .annotate(**_service_measures()).order_by("product__code", "type"))
+
+
+def _service_totals(user, scope, period, rep_id, department_id):
+    """The measures over every record as one row, as aggregate() gives them: a constant is never grouped by."""
+    measures = _service_measures()
+    return (_service_records(user, scope, period, rep_id, department_id)
+            .annotate(everything=Value(1, output_field=IntegerField())).values("everything")
+            .annotate(**measures).values(*measures))
+
+
+def service_by_product(*, user, period: Period, rep_id: int | None = None,
+                       department_id: int | None = None) -> Report:
+    """Service records opened in the period by product and type: records, complaints, mean hours from
+    opening to the engineer's confirmation (response) and to resolution, mean satisfaction (out of 5).
+    Service staff read every record they may see; others the records of their scope's customers."""
+    reader = Reader(user, service_figure_scope(user), period, rep_id, department_id)
+    rows = report_rows(reader, "service.rows", _service_groups, model=ServiceRecord)
+    # (the totals: the same measures over every record, one row)
+    summary = report_rows(reader, "service.summary", _service_totals, model=ServiceRecord)[0]
     for row in [*rows, summary]:
         row["response_hours"] = hours(row.pop("response"))
         row["resolution_hours"] = hours(row.pop("resolution"))
@@ -1075,11 +1151,16 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
 # --- (8) the receivables chart: the customers owing most, found by the database --------------------
 
 
-def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
-    """The `limit` customer-and-currency groups with the most outstanding (ordered less paid by `as_of`,
-    today unless given), with what of it is overdue: from the receivable totals of the customers the
-    reader may see, corrected by the few orders they do not answer for (_receivable_sums)."""
-    as_of = as_of or timezone.localdate()
+# Placeholders for the day receivables are as of, and for the ids of the customers owing most.
+_AS_OF_SLOT = dt.date(1901, 2, 6)
+
+
+def _top_slots(limit: int) -> list[int]:
+    return [-(2**42) - 300 - index for index in range(limit)]
+
+
+def _receivable_reads(user):
+    """The orders (not cancelled) and receivable totals of the customers `user` may see."""
     # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer): the
     # reader's orders are their customers' orders.
     customers = visible(user, Customer.objects.all(), Action.VIEW)
@@ -1088,28 +1169,38 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
     if _narrows(customers):  # (an administrator sees every customer: no join to them to rank 10,000)
         orders = orders.filter(customer_id__in=customers.values("pk"))
         totals = totals.filter(customer_id__in=customers.values("pk"))
-    # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
-    # payments received after `as_of`, so only those orders are corrected for (when there are any at all:
-    # asked of every order, the question needs no policy).
-    paid_later = Q(balance_last_paid_on__gt=as_of)
-    if Order.objects.filter(paid_later).exists():
-        sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer",
-                                        as_of=as_of, not_answered=paid_later)
-        with connection.cursor() as cursor:
-            cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
-                               ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
-            top = [row[0] for row in cursor.fetchall()]
-    else:  # (as of today, usually) the totals answer alone: one grouped pass, only what is outstanding summed
-        top = list(totals.order_by().values("customer_id", "currency")
-                   .annotate(n=Sum("orders"), owed=Sum(F("total") - F("paid"), output_field=MONEY_FIELD))
-                   .filter(n__gt=0, owed__gt=0).order_by("-owed", "customer_id")
-                   .values_list("customer_id", flat=True)[:limit])
-    if not top:
-        return []
-    # Then theirs alone in full, with what is overdue on the day (customers the reader sees, found above).
+    return orders, totals
+
+
+def _any_paid_after(user, scope, period, rep_id, department_id, *, as_of):
+    # (asked of every order, the question needs no policy)
+    return Order.objects.filter(balance_last_paid_on__gt=as_of).order_by().values_list("pk")[:1]
+
+
+def _top_owing(user, scope, period, rep_id, department_id, *, limit):
+    """(as of today, usually) the totals answer alone: one grouped pass, only what is outstanding summed."""
+    _orders, totals = _receivable_reads(user)
+    return (totals.order_by().values("customer_id", "currency")
+            .annotate(n=Sum("orders"), owed=Sum(F("total") - F("paid"), output_field=MONEY_FIELD))
+            .filter(n__gt=0, owed__gt=0).order_by("-owed", "customer_id").values_list("customer_id")[:limit])
+
+
+def _top_orders(top):
+    return Order.objects.exclude(status=OrderStatus.CANCELLED).filter(customer_id__in=top)
+
+
+def _top_needing_rows(user, scope, period, rep_id, department_id, *, as_of, **top):
+    """Any order of the customers `top` whose receivable on `as_of` only its rows can say (as
+    _per_order_receivables asks it of the orders _receivable_sums corrects for)."""
+    return (_top_orders(list(top.values())).filter(_not_answered_q(as_of)).filter(_needs_rows_q(as_of))
+            .order_by().values_list("pk")[:1])
+
+
+def _top_receivables_sql(user, scope, period, rep_id, department_id, *, as_of, limit, **top) -> tuple[str, list]:
+    """The `limit` customer-and-currency groups of the customers `top` owing most on `as_of`, in full."""
+    top = list(top.values())
     sums, params = _receivable_sums(totals=ReceivableTotals.objects.filter(customer_id__in=top),
-                                    orders=Order.objects.exclude(status=OrderStatus.CANCELLED)
-                                    .filter(customer_id__in=top), included=None, group_by="customer", as_of=as_of)
+                                    orders=_top_orders(top), included=None, group_by="customer", as_of=as_of)
     sql = f"""
         SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
         FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,
@@ -1120,9 +1211,50 @@ def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> l
               LIMIT %s) t
         JOIN {connection.ops.quote_name(Customer._meta.db_table)} c ON c.id = t.key
         ORDER BY t.outstanding DESC, c.name"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + [limit])
-        rows = cursor.fetchall()
+    return sql, [*params, limit]
+
+
+def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
+    """The `limit` customer-and-currency groups with the most outstanding (ordered less paid by `as_of`,
+    today unless given), with what of it is overdue: from the receivable totals of the customers the
+    reader may see, corrected by the few orders they do not answer for (_receivable_sums)."""
+    as_of = as_of or timezone.localdate()
+    # The queries vary on the reader's kind only (the scope is not theirs: what they may see of customers).
+    reader = Reader(user, FigureScope(everything=True, user_id=user.pk), None, None, None)
+    day = {"as_of": (_AS_OF_SLOT, as_of)}
+    # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
+    # payments received after `as_of`, so only those orders are corrected for (when there are any at all).
+    paid_after = bool(report_rows(reader, "receivables.paid_after", _any_paid_after, model=Order, more=day))
+    if paid_after:  # (a day in the past, usually)
+        orders, totals = _receivable_reads(user)
+        paid_later = Q(balance_last_paid_on__gt=as_of)
+        sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer",
+                                        as_of=as_of, not_answered=paid_later)
+        with connection.cursor() as cursor:
+            cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
+                               ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
+            top = [row[0] for row in cursor.fetchall()]
+    else:
+        top = [row[0] for row in report_rows(reader, f"receivables.top.{limit}", _top_owing, model=ReceivableTotals,
+                                             more={"limit": (None, limit)})]
+    if not top:
+        return []
+    # Then theirs alone in full, with what is overdue on the day (customers the reader sees, found above):
+    # from the statement written once per process for `limit` customers (the list padded with its first),
+    # when none of their orders needs its rows read (the statement then differs: a payment after `as_of`,
+    # asked above, or `as_of` between two due dates of an order, asked first).
+    padded = [*top, *[top[0]] * (limit - len(top))]
+    ids = {f"top_{index}": (slot, padded[index]) for index, slot in enumerate(_top_slots(limit))}
+    if not paid_after and not report_rows(reader, f"receivables.needing.{limit}", _top_needing_rows,
+                                          model=Order, more={**day, **ids}):
+        rows = report_sql_rows(reader, f"receivables.top_sums.{limit}", _top_receivables_sql, model=Order,
+                               more={**day, **ids, "limit": (None, limit)})
+    else:
+        sql, params = _top_receivables_sql(user, None, None, None, None, as_of=as_of, limit=limit,
+                                           **{f"top_{index}": pk for index, pk in enumerate(top)})
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     return [{"customer_id": customer_id, "customer__name": name, "currency": currency, "ordered": cents(ordered),
              "paid": cents(paid), "overdue": cents(overdue), "outstanding": cents(outstanding)}
             for customer_id, name, currency, ordered, paid, overdue, outstanding in rows]
@@ -1132,22 +1264,30 @@ def not_contacted_days() -> int:
     return int(getattr(settings, "REPORT_NOT_CONTACTED_DAYS", NOT_CONTACTED_DEFAULT_DAYS))
 
 
-def report_people(*, user) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The reps and teams the reader may pick on the reports page (their scope's)."""
-    scope = figure_scope(user)
+def _people_reps(user, scope, period, rep_id, department_id):
     people = Q()
     if not scope.everything:
         people = Q(pk=scope.user_id)
         if scope.department_id is not None:
             people |= Q(department_id=scope.department_id)
-    reps = (User.objects.filter(is_active=True).exclude(role=Role.PORTAL).filter(people)
+    return (User.objects.filter(is_active=True).exclude(role=Role.PORTAL).filter(people)
             .annotate(name=_person_name()).order_by("name").values_list("pk", "name"))
+
+
+def _people_teams(user, scope, period, rep_id, department_id):
     teams = Department.objects.none()
     if scope.everything:
         teams = Department.objects.all()
     elif scope.department_id is not None:
         teams = Department.objects.filter(pk=scope.department_id)
-    return list(reps), list(teams.order_by("name").values_list("pk", "name"))
+    return teams.order_by("name").values_list("pk", "name")
+
+
+def report_people(*, user) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The reps and teams the reader may pick on the reports page (their scope's)."""
+    reader = Reader(user, figure_scope(user), None, None, None)
+    return (report_rows(reader, "people.reps", _people_reps, model=User),
+            report_rows(reader, "people.teams", _people_teams, model=Department))
 
 
 __all__ = [
