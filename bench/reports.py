@@ -27,7 +27,7 @@ import time
 from decimal import Decimal
 
 from bench.common import app_database, base_env, cleanup_on_exit, close_django_connections, copy_rows, \
-    database_url, django_setup, make_workdir, reset_sequences
+    database_url, django_setup, make_workdir, migrate, reset_sequences
 from bench.report import fmt_ms, markdown_table, percentile, write_section
 
 SEED = 20261207
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--database", help="the database's name (default: bench_reports_PID)")
     parser.add_argument("--reuse", action="store_true",
-                        help="measure the kept world in --database again (no migrate, no seeding)")
+                        help="measure the kept world in --database again: migrated to this code, not seeded")
     parser.add_argument("--only", action="append", help="measure only this request key (repeatable)")
     args = parser.parse_args(argv)
     if args.reuse and not args.database:
@@ -245,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         name = args.database or f"bench_reports_{os.getpid()}"
         workdir = make_workdir(stack, "bench-reports-", keep=args.keep)
         if args.reuse:
-            django_setup(base_env(database=database_url(name), storage_url=f"file://{workdir / 'store'}",
-                                  data_dir=workdir))
+            env = base_env(database=database_url(name), storage_url=f"file://{workdir / 'store'}", data_dir=workdir)
+            migrate(env)  # the code may have moved on since the world was kept (its rollups' backfills run)
+            django_setup(env)
             facts = kept_facts()
         else:
             app_database(stack, name, keep=args.keep or bool(args.database),
