@@ -66,6 +66,7 @@ from backend.crm.models import (
     ExpenseStatus,
     Invoice,
     Opportunity,
+    OpportunityProduct,
     OpportunityStageChange,
     Order,
     OrderLine,
@@ -73,7 +74,6 @@ from backend.crm.models import (
     Payment,
     Product,
     ProductMonthFigures,
-    QuoteLine,
     ReceivableDueTotals,
     ReceivableTotals,
     RepDayFigures,
@@ -832,15 +832,15 @@ def _lost_reasons(user, scope, period, rep_id, department_id):
 
 
 def _lost_by_product_sql(user, scope, period, rep_id, department_id) -> tuple[str, list]:
-    """Won and lost deals closed in the period per product quoted to them. Each (deal, product) pair is
-    found once by hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every
-    closed deal sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
+    """Won and lost deals closed in the period per product quoted to them: the deals joined to their
+    (deal, product) pairs in OpportunityProduct (each pair once, kept by the quote services), then counted
+    per product. Walking every quote line of every closed deal and making the pairs distinct took 200-300 ms
+    at 2,300 deals (117,000 lines, 75,000 pairs hashed on disk)."""
     closed = _closed_deals(scope, period, rep_id, department_id)
     # (The pairs' columns are named in the subquery itself: SQLite has no column list on a derived table.)
-    pairs_sql, pairs_params = (QuoteLine.objects.filter(quote__opportunity__in=closed.values("pk"),
-                                                        product__isnull=False)
-                               .order_by().values(deal=F("quote__opportunity_id"), deal_stage=F("quote__opportunity__stage"),
-                                                  quoted=F("product_id")).distinct().query.sql_with_params())
+    pairs_sql, pairs_params = (OpportunityProduct.objects.filter(opportunity__in=closed.values("pk"))
+                               .order_by().values(deal=F("opportunity_id"), deal_stage=F("opportunity__stage"),
+                                                  quoted=F("product_id")).query.sql_with_params())
     q = connection.ops.quote_name
     sql = f"""
         SELECT p.id, p.code, p.name, SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END),
