@@ -833,23 +833,24 @@ def _lost_reasons(user, scope, period, rep_id, department_id):
 
 def _lost_by_product_sql(user, scope, period, rep_id, department_id) -> tuple[str, list]:
     """Won and lost deals closed in the period per product quoted to them: the deals joined to their
-    (deal, product) pairs in OpportunityProduct (each pair once, kept by the quote services), then counted
-    per product. Walking every quote line of every closed deal and making the pairs distinct took 200-300 ms
-    at 2,300 deals (117,000 lines, 75,000 pairs hashed on disk)."""
-    closed = _closed_deals(scope, period, rep_id, department_id)
-    # (The pairs' columns are named in the subquery itself: SQLite has no column list on a derived table.)
-    pairs_sql, pairs_params = (OpportunityProduct.objects.filter(opportunity__in=closed.values("pk"))
-                               .order_by().values(deal=F("opportunity_id"), deal_stage=F("opportunity__stage"),
-                                                  quoted=F("product_id")).query.sql_with_params())
+    (deal, product) pairs in OpportunityProduct (each pair once, kept by the quote services; read from the
+    pair's index alone), counted per product id, then named (50 products, not 75,000 pairs joined to them).
+    Walking every quote line of every closed deal and making the pairs distinct took 200-300 ms at 2,300
+    deals (117,000 lines, 75,000 pairs hashed on disk)."""
+    # (The deals' columns are named in the subquery itself: SQLite has no column list on a derived table.)
+    deals_sql, deals_params = (_closed_deals(scope, period, rep_id, department_id)
+                               .values("id", "stage").query.sql_with_params())
     q = connection.ops.quote_name
     sql = f"""
-        SELECT p.id, p.code, p.name, SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END)
-        FROM ({pairs_sql}) d
-        JOIN {q(Product._meta.db_table)} p ON p.id = d.quoted
-        GROUP BY p.id, p.code, p.name
+        SELECT p.id, p.code, p.name, c.won, c.lost
+        FROM (SELECT op.product_id AS quoted, SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END) AS won,
+                     SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END) AS lost
+              FROM ({deals_sql}) d
+              JOIN {q(OpportunityProduct._meta.db_table)} op ON op.opportunity_id = d.id
+              GROUP BY op.product_id) c
+        JOIN {q(Product._meta.db_table)} p ON p.id = c.quoted
         ORDER BY p.code, p.id"""
-    return sql, [Stage.WON.value, Stage.LOST.value, *pairs_params]
+    return sql, [Stage.WON.value, Stage.LOST.value, *deals_params]
 
 
 def _lost_by_product(reader) -> list[dict]:
