@@ -377,7 +377,8 @@ def seed_crm(*, customers: int, users: int, docs: int, quotes_per_customer: int 
                    for c in range(1, customers + 1)))
         reset_sequences(Product, Contact, Opportunity, Quote, QuoteLine, Order, OrderLine, Invoice, Payment,
                         ServiceRecord, Activity, Announcement, DocumentLink)
-    # Rows written with COPY skip the services that keep each order's balance and the reports' rollups.
+    # Rows written with COPY skip the services that keep each order's balance and the reports' rollups (and the
+    # products quoted per deal the lost analysis reads: rollups_rebuild recomputes them from the quote lines).
     from backend.crm.services.order_balances import order_balances_refresh
     from backend.crm.services.report_rollups import rollups_rebuild
 

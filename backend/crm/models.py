@@ -324,6 +324,20 @@ class QuoteLine(LineBase):
         ]
 
 
+class OpportunityProduct(models.Model):
+    """A product quoted on a deal: a line of any quote of the deal (whatever the quote's status) names it.
+    Derived from the quote lines and kept by the quote services (services/opportunity_products.py), so the
+    reports' lost analysis by product reads one index entry per (deal, product) instead of every line of
+    every quote of the deals closed in the period."""
+
+    # (the unique pair's index serves the deal's lookups: no index of its own on the deal)
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["opportunity", "product"], name="opportunityproduct_key")]
+
+
 # --- orders, payments, invoices ------------------------------------------------------------
 
 

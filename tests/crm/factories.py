@@ -83,6 +83,15 @@ class QuoteLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("1000.00")
     line_total = factory.LazyAttribute(lambda o: (o.quantity * o.unit_price).quantize(Decimal("0.01")))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A line written directly, and the products quoted per deal kept as the quote services keep them."""
+        from backend.crm.services.opportunity_products import opportunity_products_add
+
+        line = super()._create(model_class, *args, **kwargs)
+        opportunity_products_add(opportunity_id=line.quote.opportunity_id, product_ids=[line.product_id])
+        return line
+
 
 class OrderFactory(factory.django.DjangoModelFactory):
     """An order; pass `total=` to give it one line of that amount."""

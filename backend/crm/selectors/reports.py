@@ -66,6 +66,7 @@ from backend.crm.models import (
     ExpenseStatus,
     Invoice,
     Opportunity,
+    OpportunityProduct,
     OpportunityStageChange,
     Order,
     OrderLine,
@@ -73,7 +74,6 @@ from backend.crm.models import (
     Payment,
     Product,
     ProductMonthFigures,
-    QuoteLine,
     ReceivableDueTotals,
     ReceivableTotals,
     RepDayFigures,
@@ -832,24 +832,25 @@ def _lost_reasons(user, scope, period, rep_id, department_id):
 
 
 def _lost_by_product_sql(user, scope, period, rep_id, department_id) -> tuple[str, list]:
-    """Won and lost deals closed in the period per product quoted to them. Each (deal, product) pair is
-    found once by hashing first, then counted per product: a COUNT(DISTINCT) over every quote line of every
-    closed deal sorted them all (10 quotes of 5 lines a deal: 115,000 rows, sorted on disk, for 2,300 deals)."""
-    closed = _closed_deals(scope, period, rep_id, department_id)
-    # (The pairs' columns are named in the subquery itself: SQLite has no column list on a derived table.)
-    pairs_sql, pairs_params = (QuoteLine.objects.filter(quote__opportunity__in=closed.values("pk"),
-                                                        product__isnull=False)
-                               .order_by().values(deal=F("quote__opportunity_id"), deal_stage=F("quote__opportunity__stage"),
-                                                  quoted=F("product_id")).distinct().query.sql_with_params())
+    """Won and lost deals closed in the period per product quoted to them: the deals joined to their
+    (deal, product) pairs in OpportunityProduct (each pair once, kept by the quote services; read from the
+    pair's index alone), counted per product id, then named (50 products, not 75,000 pairs joined to them).
+    Walking every quote line of every closed deal and making the pairs distinct took 200-300 ms at 2,300
+    deals (117,000 lines, 75,000 pairs hashed on disk)."""
+    # (The deals' columns are named in the subquery itself: SQLite has no column list on a derived table.)
+    deals_sql, deals_params = (_closed_deals(scope, period, rep_id, department_id)
+                               .values("id", "stage").query.sql_with_params())
     q = connection.ops.quote_name
     sql = f"""
-        SELECT p.id, p.code, p.name, SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END),
-               SUM(CASE WHEN d.deal_stage = %s THEN 1 ELSE 0 END)
-        FROM ({pairs_sql}) d
-        JOIN {q(Product._meta.db_table)} p ON p.id = d.quoted
-        GROUP BY p.id, p.code, p.name
+        SELECT p.id, p.code, p.name, c.won, c.lost
+        FROM (SELECT op.product_id AS quoted, SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END) AS won,
+                     SUM(CASE WHEN d.stage = %s THEN 1 ELSE 0 END) AS lost
+              FROM ({deals_sql}) d
+              JOIN {q(OpportunityProduct._meta.db_table)} op ON op.opportunity_id = d.id
+              GROUP BY op.product_id) c
+        JOIN {q(Product._meta.db_table)} p ON p.id = c.quoted
         ORDER BY p.code, p.id"""
-    return sql, [Stage.WON.value, Stage.LOST.value, *pairs_params]
+    return sql, [Stage.WON.value, Stage.LOST.value, *deals_params]
 
 
 def _lost_by_product(reader) -> list[dict]:

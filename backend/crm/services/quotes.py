@@ -28,6 +28,7 @@ from backend.crm.models import (
 )
 from backend.crm.selectors.quotes import last_accepted_prices, net_unit_price
 from backend.crm.services.common import validated_lines
+from backend.crm.services.opportunity_products import opportunity_products_add
 from backend.documents.models import Document, DocumentKind
 
 _TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -153,6 +154,8 @@ def quote_create(
                 quote.number = f"Q-{timezone.localtime(now):%Y}-{quote.pk:06d}"
                 quote.save(update_fields=["number"])
             QuoteLine.objects.bulk_create(QuoteLine(quote=quote, **line) for line in cleaned)
+            opportunity_products_add(opportunity_id=quote.opportunity_id,
+                                     product_ids=(line["product"].pk for line in cleaned))
             total = sum((line["line_total"] for line in cleaned), Decimal("0"))
             audit.record(
                 "crm.quote.created", actor=actor, target=quote, customer_id=customer.pk,
@@ -349,6 +352,8 @@ def quote_revise(
             original=first, revision=revision,
         )
         QuoteLine.objects.bulk_create(QuoteLine(quote=revised, **line) for line in cleaned)
+        opportunity_products_add(opportunity_id=revised.opportunity_id,
+                                 product_ids=(line["product"].pk for line in cleaned))
         previous = locked.status
         locked.status = QuoteStatus.SUPERSEDED
         locked.decided_at = now

@@ -52,6 +52,7 @@ from backend.crm.models import (
     ReceivableTotals,
     RepDayFigures,
 )
+from backend.crm.services.opportunity_products import opportunity_products_rebuild
 from backend.crm.services.receivable_rollups import receivable_dues_rebuild
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
@@ -230,8 +231,8 @@ def month_rollups_rebuild(*, apps=None) -> int:
 
 
 def rollups_rebuild(*, apps=None) -> int:
-    """Replace the whole rollups with what the rows say (the day and month ones), and the receivable totals
-    with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
+    """Replace the whole rollups with what the rows say (the day and month ones, and the products quoted per
+    deal), and the receivable totals with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
     For the migrations' backfills (`apps`: their registry), bulk loads and checks."""
     if apps is not None:
         rollup_model = apps.get_model("crm", "RepDayFigures")
@@ -243,6 +244,7 @@ def rollups_rebuild(*, apps=None) -> int:
         _replace(rollup_model, found, ("day", "rep_id", "currency"))
         month_rollups_rebuild(apps=apps)
         receivables_rebuild(apps=apps)
+        opportunity_products_rebuild(apps=apps)  # the products quoted per deal (services/opportunity_products.py)
     return len(found)
 
 
