@@ -252,3 +252,36 @@ def test_the_filter_forms_hand_written_widgets_write_what_djangos_widget_templat
             assert squeezed(ours) == squeezed(theirs), field.name
     assert '<option value="8" selected>王芳</option>' in str(bound["rep"])
     assert "&lt;b&gt;&quot;Ann&quot; &amp; Co&lt;/b&gt;" in str(unbound["rep"])
+
+
+def test_each_kind_of_report_value_is_written_to_the_xlsx_as_the_csv_writes_it():
+    # (no database: the sheet's rows are written from the report alone)
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from backend.crm.reports import Report
+    from backend.web.views.reports import _cells, _xlsx_report_rows
+
+    # given a report whose cells hold a value of every kind the reports produce (and a row missing a column)
+    values = [Decimal("12.50"), Decimal("-0.00"), Decimal("NaN"), 7, True, 2.5, float("nan"), None, "",
+              "=SUM(A1)", "-12.50", "a <b> & \x07c", mark_safe("<i>x</i>"), gettext_lazy("rep"),
+              dt.date(2026, 5, 1), "CNY"]
+    columns = [(f"c{i}", f"col {i}") for i in range(len(values))]
+    report = Report(name="kinds", params={}, columns=columns,
+                    rows=[{key: value for (key, _label), value in zip(columns, values)}, {"c0": Decimal("1.00")}])
+
+    # when its sheet rows are written
+    header, full, short = _xlsx_report_rows(report)
+
+    # then each kind is the cell its type asks for: numbers as numbers (NaN empty), a bool a boolean,
+    # None and "" empty, formula-looking text inert, text escaped without control characters, dates ISO
+    text = '<c t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>'.format
+    assert full == "<row>" + "".join([
+        "<c><v>12.50</v></c>", "<c><v>-0.00</v></c>", "<c/>", "<c><v>7</v></c>", '<c t="b"><v>1</v></c>',
+        "<c><v>2.5</v></c>", "<c/>", "<c/>", "<c/>", text("'=SUM(A1)"),
+        text("-12.50"), text("a &lt;b&gt; &amp; c"), text("&lt;i&gt;x&lt;/i&gt;"), text("rep"),
+        text("2026-05-01"), text("CNY")]) + "</row>"
+    # and a column a row lacks is an empty cell, as in the CSV
+    assert short == "<row><c><v>1.00</v></c>" + "<c/>" * (len(values) - 1) + "</row>"
+    assert _cells(report)[2] == [Decimal("1.00")] + [""] * (len(values) - 1)
+    assert header.startswith('<row><c t="inlineStr"><is><t xml:space="preserve">col 0</t></is></c>')
