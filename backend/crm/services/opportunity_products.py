@@ -21,7 +21,8 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from backend.crm.models import OpportunityProduct, Quote, QuoteLine
+from backend.crm.models import OpportunityProduct, QuoteLine
+from backend.crm.services.derived import derived_models
 
 
 def opportunity_products_add(*, opportunity_id: int | None, product_ids: Iterable[int]) -> None:
@@ -46,14 +47,10 @@ def opportunity_products_rebuild(*, apps=None) -> int:
     """Replace OpportunityProduct with what the quote lines say, in one INSERT … SELECT DISTINCT (a million
     lines take seconds, not the round trips of Python rows); returns how many pairs it holds. `apps`: a
     migration's registry (one from before crm 0022 has no such table: nothing to do)."""
-    if apps is not None:
-        try:
-            pair_model = apps.get_model("crm", "OpportunityProduct")
-        except LookupError:
-            return 0
-        line_model, quote_model = apps.get_model("crm", "QuoteLine"), apps.get_model("crm", "Quote")
-    else:
-        pair_model, line_model, quote_model = OpportunityProduct, QuoteLine, Quote
+    models = derived_models(apps, "OpportunityProduct", "QuoteLine", "Quote")
+    if models is None:
+        return 0
+    pair_model, line_model, quote_model = models
     q = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {q(pair_model._meta.db_table)}")

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Q, Sum
 
 from backend.crm.models import Order, OrderStatus, ReceivableDueTotals
+from backend.crm.services.derived import derived_models, replace_rows
 
 ZERO = Decimal("0.00")
 # (the rows say it as report_rollups.receivables_from_rows does: overdue one day, and not all paid)
@@ -87,17 +88,11 @@ def receivable_dues_from_rows(*, order_model=None) -> dict[tuple, dict]:
 def receivable_dues_rebuild(*, apps=None) -> int:
     """Replace ReceivableDueTotals with what the orders' stored balances say; returns how many rows it
     holds. `apps`: a migration's registry (one from before crm 0020 has no such table: nothing to do)."""
-    if apps is not None:
-        try:
-            dues_model, order_model = apps.get_model("crm", "ReceivableDueTotals"), apps.get_model("crm", "Order")
-        except LookupError:
-            return 0
-    else:
-        dues_model, order_model = ReceivableDueTotals, Order
+    models = derived_models(apps, "ReceivableDueTotals", "Order")
+    if models is None:
+        return 0
+    dues_model, order_model = models
     with transaction.atomic():
         found = receivable_dues_from_rows(order_model=order_model)
-        dues_model.objects.all().delete()
-        dues_model.objects.bulk_create(
-            [dues_model(owner_id=owner, customer_id=customer, currency=currency, due_on=due_on, **values)
-             for (owner, customer, currency, due_on), values in sorted(found.items())], batch_size=2000)
+        replace_rows(dues_model, found, ("owner_id", "customer_id", "currency", "due_on"))
     return len(found)

@@ -52,6 +52,7 @@ from backend.crm.models import (
     ReceivableTotals,
     RepDayFigures,
 )
+from backend.crm.services.derived import derived_models, replace_rows
 from backend.crm.services.opportunity_products import opportunity_products_rebuild
 from backend.crm.services.receivable_rollups import receivable_dues_rebuild
 
@@ -194,38 +195,17 @@ def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _replace(model, found: dict[tuple, dict], key: tuple) -> None:
-    model.objects.all().delete()
-    model.objects.bulk_create([model(**dict(zip(key, group)), **values) for group, values in sorted(found.items())],
-                              batch_size=2000)
-
-
-def _historical(apps, name: str):
-    """`name` in a migration's registry, None when that migration comes before the model (crm 0018 runs
-    this module's rebuild before 0021 adds the month rollups)."""
-    try:
-        return apps.get_model("crm", name)
-    except LookupError:
-        return None
-
-
 def month_rollups_rebuild(*, apps=None) -> int:
     """Replace CustomerMonthFigures and ProductMonthFigures with what the rows say (one transaction);
     returns how many customer month rows there are. `apps`: a migration's registry (crm 0021's backfill)."""
-    if apps is not None:
-        customer_model, product_model = (_historical(apps, name) for name in ("CustomerMonthFigures",
-                                                                              "ProductMonthFigures"))
-        if customer_model is None or product_model is None:
-            return 0
-        line_model, payment_model, invoice_model = (apps.get_model("crm", name)
-                                                    for name in ("OrderLine", "Payment", "Invoice"))
-    else:
-        customer_model, product_model = CustomerMonthFigures, ProductMonthFigures
-        line_model, payment_model, invoice_model = OrderLine, Payment, Invoice
+    models = derived_models(apps, "CustomerMonthFigures", "ProductMonthFigures", "OrderLine", "Payment", "Invoice")
+    if models is None:
+        return 0
+    customer_model, product_model, line_model, payment_model, invoice_model = models
     with transaction.atomic():
         customers = customer_months_from_rows(models=(line_model, payment_model, invoice_model))
-        _replace(customer_model, customers, ("month", "customer_id", "rep_id", "currency"))
-        _replace(product_model, product_months_from_rows(line_model=line_model),
+        replace_rows(customer_model, customers, ("month", "customer_id", "rep_id", "currency"))
+        replace_rows(product_model, product_months_from_rows(line_model=line_model),
                  ("month", "product_id", "rep_id", "currency"))
     return len(customers)
 
@@ -241,7 +221,7 @@ def rollups_rebuild(*, apps=None) -> int:
         rollup_model, models = RepDayFigures, None
     with transaction.atomic():
         found = rollups_from_rows(models=models)
-        _replace(rollup_model, found, ("day", "rep_id", "currency"))
+        replace_rows(rollup_model, found, ("day", "rep_id", "currency"))
         month_rollups_rebuild(apps=apps)
         receivables_rebuild(apps=apps)
         opportunity_products_rebuild(apps=apps)  # the products quoted per deal (services/opportunity_products.py)
