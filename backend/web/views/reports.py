@@ -400,13 +400,6 @@ def _xlsx_text(value: str) -> str:
     return _xlsx_cell(safe_cell(value))
 
 
-def _xlsx_value(value) -> str:
-    """One report value as an XLSX cell, as _cells then _xlsx_cell(safe_cell()) make it, in one step:
-    numbers as numbers, None and "" empty, dates in ISO 8601, text inline with formula-looking text made
-    inert."""
-    return _XLSX_WRITERS.get(type(value), _xlsx_other)(value)
-
-
 def _xlsx_other(value) -> str:
     """A value of any other type (a date, a lazy translation, a bool): made plain as the CSV makes it."""
     value = plain_cell(_plain(value))
