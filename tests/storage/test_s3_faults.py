@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 import time
@@ -119,6 +120,37 @@ def test_server_killed_mid_upload_leaves_nothing_once_it_is_back(s3_server_facto
     store.ping()  # retries the cleanup that failed while the server was down
     assert list(store.iter_objects("")) == []
     assert list(store.iter_incomplete_uploads()) == []
+
+
+def test_a_killed_server_comes_back_on_its_s3_port_even_when_its_inner_ports_were_taken(s3_server_factory):
+    # given a throwaway server holding an object, killed; while it is down, other
+    # processes take the ports of its master, volume and admin servers
+    server = s3_server_factory()
+    store = store_from_url(server.url_for_bucket(fresh_bucket_name()))
+    key = store.put_stream(io.BytesIO(b"kept across the restart")).key
+    s3_port = server.port
+    server.kill()
+    squatters = []
+    for service in ("master", "volume", "admin"):
+        squatter = socket.socket()
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", server.ports[service]))
+        squatter.listen(1)
+        squatters.append(squatter)
+    try:
+        # when it is started again
+        server.start()
+
+        # then it answers on the same S3 port (the store's URL still works) with
+        # the object it had, its inner services moved to free ports
+        assert server.port == s3_port
+        taken = {squatter.getsockname()[1] for squatter in squatters}
+        assert taken.isdisjoint(server.ports.values())
+        with store.open(key) as reader:
+            assert reader.read() == b"kept across the restart"
+    finally:
+        for squatter in squatters:
+            squatter.close()
 
 
 def test_aborted_multipart_uploads_leave_no_incomplete_upload(s3_store):
