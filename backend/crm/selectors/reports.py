@@ -1114,34 +1114,46 @@ def _literals(values) -> str:
 
 def _not_contacted_sql(user, scope, period, rep_id, department_id, *, now, since, limit) -> tuple[str, list]:
     """The reader's active and prospect customers with no visit, call or e-mail between `since` and `now`
-    ("quiet"), with their last contact, found once, then counted per rep id and named, and the `limit`
-    longest quiet listed and named. A customer is quiet when no contact of the window is found for it (a
-    hash anti-join on the window's contacts: the same as a last contact before the window, or none); a quiet
-    customer's last contact is then the newest before `since`, grouped once per customer from the contacts'
-    index (not looked up per customer: that ran 10,000 index probes) and joined to the customers themselves
-    (joined to the quiet ones, the planner's guess of the rows grew enough to switch its JIT compiler on:
-    100 ms). Rows: (0, rep id, rep, count, None, None, place) per rep and (1, customer id, customer, None,
-    rep, last contact, place) per customer listed."""
+    ("quiet"), with their last contact up to `now` (none in the future: a scheduled visit is not a contact yet),
+    found once, then counted per rep id and named, and the `limit` longest quiet listed and named. Each
+    customer's last contact is grouped once per customer from the contacts' index, not looked up per customer
+    (that ran 10,000 index probes). The quiet customers are joined to the last contacts from the customers
+    themselves: joined from the quiet ones, the planner's guess of the rows grew enough to switch its JIT
+    compiler on (100 ms). Rows: (0, rep id, rep, count, None, None, place) per rep and (1, customer id,
+    customer, None, rep, last contact, place) per customer listed."""
     base_sql, base_params = (Customer.objects.filter(_rep_filter(scope, "owner", rep_id, department_id)).order_by()
                              .values("id", "name", "owner_id", "status").query.sql_with_params())
     q = connection.ops.quote_name
     activities, users = q(Activity._meta.db_table), q(User._meta.db_table)
     contact = f"kind IN ({_literals(CONTACT_KINDS)})"
-    # (The contacts narrowed to the reader's customers only when they are not everyone's: for everyone's,
-    # the index is read in customer order without a hash of them.)
-    everyone = scope.everything and not rep_id and not department_id
-    narrowed = "" if everyone else f"AND customer_id IN (SELECT n.id FROM ({base_sql}) n)"
-    rep = "COALESCE(NULLIF(u.display_name, ''), u.username)"
-    sql = f"""
-        WITH quiet AS (
+    since, now = (connection.ops.adapt_datetimefield_value(instant) for instant in (since, now))
+    lost = _literals([CustomerStatus.LOST])
+    if scope.everything and not rep_id and not department_id:
+        # Everyone's: the window's contacts hashed once (a few thousand), every customer probed in the hash;
+        # the last contacts read from the index in customer order, without a hash of the customers.
+        quiet = f"""
             SELECT c.id AS id, c.name AS name, c.owner_id AS owner_id, l.last_contact AS last_contact
             FROM ({base_sql}) c
             LEFT JOIN (SELECT customer_id, MAX(occurred_at) AS last_contact FROM {activities}
-                       WHERE {contact} AND occurred_at < %s {narrowed}
-                       GROUP BY customer_id) l ON l.customer_id = c.id
-            WHERE c.status <> {_literals([CustomerStatus.LOST])}
+                       WHERE {contact} AND occurred_at < %s GROUP BY customer_id) l ON l.customer_id = c.id
+            WHERE c.status <> {lost}
               AND NOT EXISTS (SELECT 1 FROM {activities} a
-                              WHERE a.customer_id = c.id AND a.{contact} AND a.occurred_at >= %s AND a.occurred_at <= %s))
+                              WHERE a.customer_id = c.id AND a.{contact} AND a.occurred_at >= %s AND a.occurred_at <= %s)"""
+        params = [*base_params, since, since, now]
+    else:
+        # A rep's or a team's (a few hundred customers): each customer's contacts read from the index, the
+        # last one up to now kept, and the customers whose last one is before the window (or who have none).
+        quiet = f"""
+            SELECT c.id AS id, c.name AS name, c.owner_id AS owner_id, l.last_contact AS last_contact
+            FROM ({base_sql}) c
+            LEFT JOIN (SELECT customer_id, MAX(occurred_at) AS last_contact FROM {activities}
+                       WHERE {contact} AND occurred_at <= %s AND customer_id IN (SELECT n.id FROM ({base_sql}) n)
+                       GROUP BY customer_id) l ON l.customer_id = c.id
+            WHERE c.status <> {lost} AND (l.last_contact IS NULL OR l.last_contact < %s)"""
+        params = [*base_params, now, *base_params, since]
+    rep = "COALESCE(NULLIF(u.display_name, ''), u.username)"
+    sql = f"""
+        WITH quiet AS ({quiet})
         SELECT 0, g.owner_id, {rep}, g.n, NULL, NULL, ROW_NUMBER() OVER (ORDER BY g.n DESC, {rep}, g.owner_id)
         FROM (SELECT owner_id, COUNT(*) AS n FROM quiet GROUP BY owner_id) g JOIN {users} u ON u.id = g.owner_id
         UNION ALL
@@ -1150,8 +1162,7 @@ def _not_contacted_sql(user, scope, period, rep_id, department_id, *, now, since
         FROM (SELECT id, name, owner_id, last_contact FROM quiet
               ORDER BY last_contact ASC NULLS FIRST, name, id LIMIT {int(limit)}) t
         JOIN {users} u ON u.id = t.owner_id"""
-    since, now = (connection.ops.adapt_datetimefield_value(instant) for instant in (since, now))
-    return sql, [*base_params, since, *([] if everyone else base_params), since, now]
+    return sql, params
 
 
 def not_contacted(*, user, days: int = NOT_CONTACTED_DEFAULT_DAYS, rep_id: int | None = None,
