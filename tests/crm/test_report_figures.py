@@ -276,6 +276,33 @@ def test_visits_per_rep_and_customers_not_contacted(people, world):
     assert figures.not_contacted(user=people["owner"], days=5).summary["total"] == 1
 
 
+def test_not_contacted_counts_only_visits_calls_and_e_mails_that_took_place(people, world):
+    # given customer A called 40 days ago and visited in three days (scheduled: not a contact yet), and
+    # customer B with only a note yesterday (a note is not a contact) and a lost customer never contacted
+    a, b = people["customer"], world["b"]
+    now = timezone.now()
+    ActivityFactory(customer=a, owner=people["owner"], kind="call", occurred_at=now - dt.timedelta(days=40))
+    ActivityFactory(customer=a, owner=people["owner"], kind="visit", occurred_at=now + dt.timedelta(days=3))
+    ActivityFactory(customer=b, owner=people["outsider"], kind="note", occurred_at=now - dt.timedelta(days=1))
+    CustomerFactory(owner=people["owner"], name="已流失 Lost Ltd", status="lost")
+
+    # when the admin asks for the customers with no contact for 30 days
+    quiet = figures.not_contacted(user=people["admin"], days=30)
+
+    # then both are listed, the never contacted first, with A's last contact the call (not the planned visit)
+    assert [(r["name"], r["last_contact"]) for r in quiet.rows] == [
+        ("北京 Beijing Tools", None), (a.name, timezone.localdate(now - dt.timedelta(days=40)))]
+    # and each rep has one, the lost customer counted nowhere
+    assert sorted((r["rep"], r["count"]) for r in quiet.summary["per_rep"]) == [("张伟", 1), ("王芳", 1)]
+    # and for 50 days A was contacted (the call), B never: B alone, and only the longest one when one is asked
+    assert [r["name"] for r in figures.not_contacted(user=people["admin"], days=50).rows] == ["北京 Beijing Tools"]
+    assert [r["name"] for r in figures.not_contacted(user=people["admin"], days=30, limit=1).rows] == [
+        "北京 Beijing Tools"]
+    assert figures.not_contacted(user=people["admin"], days=30, limit=1).summary["total"] == 2
+    # and the rep sees their own customer alone
+    assert [r["name"] for r in figures.not_contacted(user=people["owner"], days=30).rows] == [a.name]
+
+
 def test_service_by_product_and_type_with_response_and_resolution_hours(people, world):
     opened = at("2026-05-04", 8)
     ServiceRecordFactory(customer=people["customer"], product=world["p1"], type=ServiceType.COMPLAINT,

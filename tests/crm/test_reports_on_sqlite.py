@@ -80,6 +80,9 @@ for customer in customers:
         QuoteLineFactory(quote=QuoteFactory(customer=customer, opportunity=deal), product=lathe)
     ActivityFactory(customer=customer, kind="visit", occurred_at=at(today - dt.timedelta(days=2)))
     ServiceRecordFactory(customer=customer, product=lathe, created_at=at(today - dt.timedelta(days=4)))
+# a customer last called two months ago: "not contacted" lists it with that day (read back from SQLite's text)
+quiet = CustomerFactory(owner=rep, name="久未联系 Quiet Ltd", region="上海")
+ActivityFactory(customer=quiet, owner=rep, kind="call", occurred_at=at(today - dt.timedelta(days=60)))
 rollups_rebuild()
 
 quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)

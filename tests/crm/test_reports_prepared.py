@@ -1,8 +1,8 @@
 """The reports page's queries compiled once per shape of reader (backend.crm.selectors.report_queries) give
 every reader exactly what the queries built afresh for them give: the same funnel, lost deals, targets,
-visits, service figures, largest debtors and pickable people, for a rep, a team manager, the service desk,
-compliance and an admin, whichever period, rep or team is picked; and nothing of one reader's answer is
-kept for the next."""
+visits, customers not contacted, service figures, largest debtors and pickable people, for a rep, a team
+manager, the service desk, compliance and an admin, whichever period, rep or team is picked; and nothing of
+one reader's answer is kept for the next."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ def _everything(user, period, rep_id=None, department_id=None) -> dict:
         "funnel": figures.funnel(user=user, period=period, **narrowing),
         "lost": figures.lost_analysis(user=user, period=period, **narrowing),
         "visits": figures.visits(user=user, period=period, **narrowing),
+        "not contacted": figures.not_contacted(user=user, days=30, **narrowing),
+        "not contacted for a year, the longest": figures.not_contacted(user=user, days=400, limit=1, **narrowing),
         "service": figures.service_by_product(user=user, period=period, **narrowing),
         "targets": figures.target_attainment(user=user, period=period),
         "receivables": figures.receivables_top(user=user, limit=12),
@@ -101,7 +103,7 @@ def test_the_queries_are_prepared_for_staff_and_answer_by_hand(people, activity)
     assert {"funnel", "lost.by_rep", "lost.by_product", "lost.by_competitor", "lost.at_stage", "lost.reasons",
             "visits", "service.rows", "service.summary", "targets", "targets.signed", "people.reps",
             "receivables.last_paid_on", "receivables.top.12", "receivables.needing.12",
-            "receivables.top_sums.12"} <= prepared
+            "receivables.top_sums.12", "not_contacted.20", "not_contacted.1"} <= prepared
     # and each reader got their own answers: the rep their deals alone, the admin everyone's
     assert [(row["label"], row["won"], row["lost"]) for row in rep["lost"][1]["by_rep"]] == [("王芳", 1, 1)]
     assert [(row["label"], row["won"], row["lost"]) for row in admin["lost"][1]["by_rep"]] == [
