@@ -174,27 +174,6 @@ def _key(path: str, group_by: str) -> F:
     return F(path if group_by == "region" else f"{path}_id")
 
 
-_LABELS_BY_ID = 500
-
-
-def _labels(group_by: str, keys: set) -> dict:
-    """Display names for the group keys: one query per grouping."""
-    keys = {key for key in keys if key is not None}
-    if group_by == "region":
-        return {key: key or str(NO_REGION) for key in keys}
-    if not keys:
-        return {}
-    model = {"rep": User, "team": Department, "customer": Customer}.get(group_by, Product)
-    # A few keys are looked up by id; thousands (every customer) are read whole: a literal list of 10,000
-    # ids costs the database more than the rows themselves.
-    rows = model.objects.filter(pk__in=keys) if len(keys) <= _LABELS_BY_ID else model.objects.all()
-    if group_by == "rep":
-        return dict(rows.annotate(name=_person_name()).values_list("pk", "name"))
-    if group_by in ("team", "customer"):
-        return dict(rows.values_list("pk", "name"))
-    return {pk: f"{code} {name}" for pk, code, name in rows.values_list("pk", "code", "name")}
-
-
 # --- the figures' parts: each a grouped SQL of (key, currency, present, and the measures it gives, some of
 # orders, sales, collected, invoiced, outstanding, overdue, expenses), joined per group and currency by
 # one statement (_figures_sql) ---------------------------------------------------------------------------
@@ -356,6 +335,27 @@ def _month_parts(period: Period, scope: FigureScope, group_by: str, rep_id: int 
 _NO_KEY = 0
 
 
+def _label_sql(group_by: str) -> tuple[str, str, list]:
+    """The SQL of a group's display name in the rows of _figures_sql (over its groups, g), the join it
+    needs, and its params: a rep's name, a team's, a customer's, a product's code and name (NULL for a key
+    of no row); a region's own name, "(no region)" for none."""
+    if group_by == "region":
+        return "CASE WHEN g.key = '' THEN %s ELSE g.key END", "", [str(NO_REGION)]
+    model = {"rep": User, "team": Department, "customer": Customer}.get(group_by, Product)
+    q = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return f"l.{q(model._meta.get_field(name).column)}"
+
+    if group_by == "rep":
+        label = f"COALESCE(NULLIF({column('display_name')}, ''), {column('username')})"
+    elif group_by == "product":
+        label = f"{column('code')} || ' ' || {column('name')}"
+    else:
+        label = column("name")
+    return label, f" LEFT JOIN {q(model._meta.db_table)} l ON l.{q(model._meta.pk.column)} = g.key", []
+
+
 def _first(columns) -> str:
     """The first of `columns` not NULL (SQLite's COALESCE wants two or more)."""
     columns = list(columns)
@@ -365,8 +365,8 @@ def _first(columns) -> str:
 def _figures_sql(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, group_by: str) -> tuple[str, list]:
     """One statement joining the parts per group and currency (each has a group once: a full join, not a
     sum over all their rows, which costs the database several times more), the money rounded to the cent
-    (half up): rows of (0, key, currency, orders, sales, collected, invoiced, outstanding, overdue,
-    expenses, margin), and per currency the totals over them, (1, NULL, currency, …). A group is in the
+    (half up): rows of (0, key, label, currency, orders, sales, collected, invoiced, outstanding, overdue,
+    expenses, margin), and per currency the totals over them, (1, NULL, NULL, currency, …). A group is in the
     rows when it is present in one of the parts. A measure in `absent` (one the grouping cannot split)
     is NULL throughout, and so is the margin unless both sales and expenses are there."""
     key = "g.key" if group_by == "region" else f"COALESCE(g.key, {_NO_KEY})"
@@ -394,6 +394,7 @@ def _figures_sql(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, gr
         return ", ".join([orders, *(each.format(name) if name in money else "NULL" for name in _PART_MEASURES[1:]),
                           margin_sql if margin else "NULL"])
 
+    label, label_join, label_params = _label_sql(group_by)
     measures = ", ".join([f"CAST({total('orders')} AS BIGINT) AS orders",
                           *(f"ROUND({total(name)}, 2) AS {name}" for name in money)])
     sql = f"""
@@ -401,13 +402,13 @@ def _figures_sql(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, gr
                           {_first(f"p{number}.currency" for number in everyone)} AS currency, {measures}
                    FROM {" FULL OUTER JOIN ".join(joined)}
                    WHERE {" OR ".join(f"p{number}.present = 1" for number in everyone)})
-        SELECT 0, {"g.key" if group_by == "region" else f"NULLIF(g.key, {_NO_KEY})"}, g.currency,
-               {columns("g.orders", "g.{}", "g.sales - g.expenses")} FROM g
+        SELECT 0, {"g.key" if group_by == "region" else f"NULLIF(g.key, {_NO_KEY})"}, {label}, g.currency,
+               {columns("g.orders", "g.{}", "g.sales - g.expenses")} FROM g{label_join}
         UNION ALL
-        SELECT 1, NULL, g.currency, {columns("CAST(SUM(g.orders) AS BIGINT)", "SUM(g.{})",
+        SELECT 1, NULL, NULL, g.currency, {columns("CAST(SUM(g.orders) AS BIGINT)", "SUM(g.{})",
                                              "SUM(g.sales) - SUM(g.expenses)")}
         FROM g GROUP BY g.currency"""
-    return sql, params
+    return sql, params + label_params
 
 
 def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None = None,
@@ -474,21 +475,22 @@ def _figure_rows(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, gr
         cursor.execute(sql, params)
         found = cursor.fetchall()
     if connection.vendor != "postgresql":
-        found = [(level, key, currency, None if orders is None else int(orders),
+        found = [(level, key, label, currency, None if orders is None else int(orders),
                   *(None if value is None else cents(value) for value in money))
-                 for level, key, currency, orders, *money in found]
-    labels = _labels(group_by, {row[1] for row in found if row[0] == 0})
-    label = labels.get
-    rows = [dict(zip(_ROW_NAMES, (key, label(key, "—"), currency, *measures)))
-            for level, key, currency, *measures in found if level == 0]
+                 for level, key, label, currency, orders, *money in found]
+    rows = [{"key": key, "label": "—" if label is None else label, "currency": currency, "orders": orders, "sales": sales, "collected": collected,
+             "invoiced": invoiced, "outstanding": outstanding, "overdue": overdue, "expenses": expenses,
+             "margin": margin}
+            for level, key, label, currency, orders, sales, collected, invoiced, outstanding, overdue, expenses, margin
+            in found if level == 0]
     # By label, then key, then currency: three stable sorts on one string each, the last key first (the
     # same order as one sort on the three as a tuple, whose comparisons cost more than the rows' building).
     rows.sort(key=itemgetter("currency"))
     rows.sort(key=lambda row: str(row["key"]))
     rows.sort(key=lambda row: str(row["label"]).lower())
-    totals = sorted((row for row in found if row[0] == 1), key=itemgetter(2))
+    totals = sorted((row for row in found if row[0] == 1), key=itemgetter(3))
     summary = []
-    for _level, _key, currency, *measures in totals:
+    for _level, _key, _label, currency, *measures in totals:
         total = dict(zip(_ROW_NAMES[3:], measures))
         summary.append({"currency": currency, **{measure: total[measure] for measure in FIGURE_MEASURES}})
     return rows, summary
