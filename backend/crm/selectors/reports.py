@@ -179,9 +179,10 @@ def _key(path: str, group_by: str) -> F:
 # one statement (_figures_sql) ---------------------------------------------------------------------------
 
 _PART_MEASURES = ("orders", "sales", "collected", "invoiced", "outstanding", "overdue", "expenses")
+Part = tuple[str, list, tuple[str, ...]]  # SQL, its params, the measures it gives
 
 
-def _part(grouped, present: str = "1", **measures: str) -> tuple[str, list, tuple[str, ...]] | None:
+def _part(grouped, present: str = "1", **measures: str) -> Part | None:
     """A part of the figures from `grouped` (a grouped values_list() of "key", "cur" and sums, or SQL and
     params whose columns are named so), aliased g: `present` says whether a group is in the figures at
     all (1 or 0: a group none of whose parts is present is left out), `measures` the SQL of each measure it
@@ -198,7 +199,7 @@ def _part(grouped, present: str = "1", **measures: str) -> tuple[str, list, tupl
             tuple(measure for measure in _PART_MEASURES if measure in measures))
 
 
-def _grouped_part(queryset, key_path: str, group_by: str, currency_path: str, **measures) -> tuple[str, list] | None:
+def _grouped_part(queryset, key_path: str, group_by: str, currency_path: str, **measures) -> Part | None:
     """A part summing `measures` (name: aggregate) per group and currency from the rows of `queryset`: every
     group it has is present, whatever its sums."""
     grouped = (queryset.order_by().annotate(key=_key(key_path, group_by), cur=F(currency_path))
@@ -216,7 +217,7 @@ _ROLLUP_MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
 
 
 def _rollup_part(period: Period, scope: FigureScope, group_by: str, rep_id: int | None,
-                 department_id: int | None) -> tuple[str, list] | None:
+                 department_id: int | None) -> Part | None:
     """Sales, orders signed, collections, invoices and expenses per rep or team and currency, summed from
     the rollup's days in the period (a few thousand rows a quarter). A group whose figures all came back
     to nothing (an order signed, then cancelled) is not present, as the rows leave it out."""
@@ -290,7 +291,7 @@ def _dated_q(periods: list[Period], field_name: str) -> Q:
     return q
 
 
-def _row_parts(periods: list[Period], group_by: str, narrowed) -> list:
+def _row_parts(periods: list[Period], group_by: str, narrowed) -> list[Part | None]:
     """Sales and orders signed (and, unless by product, collections and invoices) per group and currency,
     summed from the rows dated in `periods` (the edges of a period the month rollups do not hold whole)."""
     lines = narrowed(OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED)
@@ -308,7 +309,7 @@ def _row_parts(periods: list[Period], group_by: str, narrowed) -> list:
 
 
 def _month_parts(period: Period, scope: FigureScope, group_by: str, rep_id: int | None,
-                 department_id: int | None, narrowed) -> list:
+                 department_id: int | None, narrowed) -> list[Part | None]:
     """Sales and orders signed (and, by region or customer, collections and invoices) per group and
     currency: the months wholly inside the period summed from the month rollups (one grouped query), the
     days at its edges from the rows. A month rollup's group is present exactly when the rows have some of
@@ -362,7 +363,7 @@ def _first(columns) -> str:
     return columns[0] if len(columns) == 1 else f"COALESCE({', '.join(columns)})"
 
 
-def _figures_sql(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, group_by: str) -> tuple[str, list]:
+def _figures_sql(parts: list[Part], absent: set, group_by: str) -> tuple[str, list]:
     """One statement joining the parts per group and currency (each has a group once: a full join, not a
     sum over all their rows, which costs the database several times more), the money rounded to the cent
     (half up): rows of (0, key, label, currency, orders, sales, collected, invoiced, outstanding, overdue,
@@ -462,7 +463,7 @@ def figures(*, user, period: Period, group_by: str = "rep", rep_id: int | None =
 _ROW_NAMES = ("key", "label", "currency", *_PART_MEASURES, "margin")
 
 
-def _figure_rows(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, group_by: str) -> tuple[list[dict], list[dict]]:
+def _figure_rows(parts: list[Part], absent: set, group_by: str) -> tuple[list[dict], list[dict]]:
     """The rows (one per group and currency: its key, label, currency and measures) by label, key and
     currency, and the totals per currency by currency, from the parts (_figures_sql). A group without a
     value has 0 orders and 0.00 of the money. On PostgreSQL the numbers come from the driver as they are
@@ -478,9 +479,10 @@ def _figure_rows(parts: list[tuple[str, list, tuple[str, ...]]], absent: set, gr
         found = [(level, key, label, currency, None if orders is None else int(orders),
                   *(None if value is None else cents(value) for value in money))
                  for level, key, label, currency, orders, *money in found]
-    rows = [{"key": key, "label": "—" if label is None else label, "currency": currency, "orders": orders, "sales": sales, "collected": collected,
-             "invoiced": invoiced, "outstanding": outstanding, "overdue": overdue, "expenses": expenses,
-             "margin": margin}
+    # (dict literals: twice as fast as dict(zip()) over 18,000 rows)
+    rows = [{"key": key, "label": "—" if label is None else label, "currency": currency, "orders": orders,
+             "sales": sales, "collected": collected, "invoiced": invoiced, "outstanding": outstanding,
+             "overdue": overdue, "expenses": expenses, "margin": margin}
             for level, key, label, currency, orders, sales, collected, invoiced, outstanding, overdue, expenses, margin
             in found if level == 0]
     # By label, then key, then currency: three stable sorts on one string each, the last key first (the
@@ -679,7 +681,7 @@ def _receivable_sums(*, totals, orders, included: Q | None, group_by: str, as_of
     return sql, [*base_params, *due_params, *([as_of] if by_due_date else []), *e_params, *params]
 
 
-def _receivable_part(orders, totals, group_by: str, as_of: dt.date) -> tuple[str, list] | None:
+def _receivable_part(orders, totals, group_by: str, as_of: dt.date) -> Part | None:
     """Outstanding (ordered less paid) and overdue as of `as_of`, per group and currency, for the orders
     signed by then (_receivable_sums): every group it has is present."""
     signed = Q(signed_date__lte=as_of) | Q(signed_date__isnull=True)
