@@ -134,6 +134,9 @@ def test_the_figures_group_by_product_region_customer_and_team(people, world):
         Decimal("200.00"), Decimal("100.00"))
     by_customer = _by(figures.figures(user=admin, period=Q2, group_by="customer"), "label", "currency")
     assert by_customer[("北京 Beijing Tools", "CNY")]["invoiced"] == Decimal("3000.00")
+    # an expense for no customer is a group of its own, with no key and no name
+    nobody = by_customer[("—", "CNY")]
+    assert (nobody["key"], nobody["expenses"], nobody["margin"]) == (None, Decimal("100.00"), Decimal("-100.00"))
     by_team = _by(figures.figures(user=admin, period=Q2, group_by="team"), "key", "currency")
     assert by_team[(people["owner"].department_id, "CNY")]["sales"] == Decimal("1500.00")
 

