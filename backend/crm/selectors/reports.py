@@ -56,6 +56,7 @@ from backend.access.policy import Action, visible
 from backend.access.policy.reports import FigureScope, figure_scope, service_figure_scope
 from backend.accounts.models import Department, Role, User
 from backend.common.errors import InvalidInput
+from backend.common.prepared import fetch_prepared
 from backend.crm.models import (
     CLOSED_STAGES,
     OPEN_STAGES,
@@ -1086,11 +1087,10 @@ def _retention_rows(customers, current: Period, previous: Period, *, every_custo
         JOIN {q(User._meta.db_table)} u ON u.id = g.owner_id
         ORDER BY rep, g.owner_id"""
     params = [instant(current.start), instant(current.end), *customers_params, *join_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [{"owner_id": owner_id, "rep": rep, "customers": counts[0], "new": counts[1] or 0,
-                 "active": counts[2] or 0, "active_before": counts[3] or 0, "retained": counts[4] or 0,
-                 "lost": counts[5] or 0} for owner_id, rep, *counts in cursor.fetchall()]
+    rows = fetch_prepared(connection.alias, sql, params, generic=True)
+    return [{"owner_id": owner_id, "rep": rep, "customers": counts[0], "new": counts[1] or 0,
+             "active": counts[2] or 0, "active_before": counts[3] or 0, "retained": counts[4] or 0,
+             "lost": counts[5] or 0} for owner_id, rep, *counts in rows]
 
 
 def retention(*, user, period: Period, rep_id: int | None = None, department_id: int | None = None) -> Report:
