@@ -139,6 +139,24 @@ def test_the_percent_filter_rounds_half_up_instead_of_cutting_digits():
     assert percent(Decimal("0.0125")) == "1.3%"
 
 
+def test_numbers_grouped_the_quick_way_read_as_djangos_numberformat_writes_them():
+    from django.utils import numberformat
+
+    from backend.web.templatetags.dossier_ui import grouped
+
+    # given ints and Decimals of every sign, size and number of places (the quick way takes the whole ints
+    # and the Decimals not negative that already have the places asked; numberformat the others)
+    values = [0, 7, -7, 999, 1000, -1234567, 10**20, Decimal("0.00"), Decimal("-0.00"), Decimal("-0.0"),
+              Decimal("0.01"), Decimal("999.99"), Decimal("1000.00"), Decimal("1234567.89"), Decimal("-1234567.89"),
+              Decimal("18.2"), Decimal("12.345"), Decimal("1E+3"), Decimal("100"), Decimal("0.001"),
+              Decimal("99999999999999.99"), Decimal("1" * 199 + ".00"), Decimal("1" * 198 + ".00"), 1.5]
+    for value in values:
+        for places in (0, 1, 2):
+            # then each reads as numberformat writes it, grouped by three with a comma
+            assert grouped(value, places, (".", ",", 3)) == numberformat.format(
+                value, ".", decimal_pos=places, grouping=3, thousand_sep=",", force_grouping=True), (value, places)
+
+
 def test_the_page_lists_the_largest_groups_and_the_files_hold_them_all(sales):
     # given the rep sold to 52 customers in the quarter
     product = ProductFactory()
