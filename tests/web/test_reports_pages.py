@@ -157,6 +157,21 @@ def test_numbers_grouped_the_quick_way_read_as_djangos_numberformat_writes_them(
                 value, ".", decimal_pos=places, grouping=3, thousand_sep=",", force_grouping=True), (value, places)
 
 
+def test_the_report_tags_escape_as_django_does():
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from backend.web.templatetags.dossier_reports import escaped
+
+    # given plain and marked-safe text, text with each character HTML escapes, numbers, None and lazy text
+    values = ["上海华东精密", "", "<b>Beijing & Tools</b>", "O'Brien \"Ltd\"", "a > b", mark_safe("<i>safe</i>"), 17, -3,
+              True, None, Decimal("1.50"), 2.5, gettext_lazy("Rep")]
+    for value in values:
+        # then each is written as Django's conditional_escape writes it
+        assert escaped(value) == conditional_escape(value), repr(value)
+
+
 def test_the_page_lists_the_largest_groups_and_the_files_hold_them_all(sales):
     # given the rep sold to 52 customers in the quarter
     product = ProductFactory()
