@@ -157,6 +157,18 @@ def test_numbers_grouped_the_quick_way_read_as_djangos_numberformat_writes_them(
                 value, ".", decimal_pos=places, grouping=3, thousand_sep=",", force_grouping=True), (value, places)
 
 
+def test_the_charts_counts_read_as_djangos_number_format_writes_them():
+    from django.utils import formats, translation
+
+    from backend.web.views.reports import _count
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in (None, 0, 7, -7, 999, -999, 1000, 12345, -1234567, Decimal("12.0"), 3.0):
+                assert _count(value) == formats.number_format(value or 0, 0, use_l10n=True, force_grouping=True), (
+                    language, value)
+
+
 def test_the_report_tags_escape_as_django_does():
     from django.utils.html import conditional_escape
     from django.utils.safestring import mark_safe
