@@ -169,6 +169,20 @@ def test_the_charts_counts_read_as_djangos_number_format_writes_them():
                     language, value)
 
 
+def test_the_report_tags_localize_as_the_template_did():
+    import datetime as dt
+
+    from django.utils import formats, translation
+    from django.utils.html import conditional_escape
+
+    from backend.web.templatetags.dossier_reports import _localized
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in (0, 7, -7, 999, -999, 1000, 123456, True, Decimal("4.5"), 2.5, dt.date(2026, 5, 1), "<b>"):
+                assert _localized(value) == str(conditional_escape(formats.localize(value))), (language, value)
+
+
 def test_the_report_tags_escape_as_django_does():
     from django.utils.html import conditional_escape
     from django.utils.safestring import mark_safe
@@ -177,8 +191,8 @@ def test_the_report_tags_escape_as_django_does():
     from backend.web.templatetags.dossier_reports import escaped
 
     # given plain and marked-safe text, text with each character HTML escapes, numbers, None and lazy text
-    values = ["上海华东精密", "", "<b>Beijing & Tools</b>", "O'Brien \"Ltd\"", "a > b", mark_safe("<i>safe</i>"), 17, -3,
-              True, None, Decimal("1.50"), 2.5, gettext_lazy("Rep")]
+    values = ["上海华东精密", "", "<b>Beijing & Tools</b>", "O'Brien \"Ltd\"", "a > b", mark_safe("<i>safe</i>"),
+              17, -3, True, None, Decimal("1.50"), 2.5, gettext_lazy("Rep")]
     for value in values:
         # then each is written as Django's conditional_escape writes it
         assert escaped(value) == conditional_escape(value), repr(value)

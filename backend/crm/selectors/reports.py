@@ -1085,7 +1085,8 @@ def _retention_rows(customers, current: Period, previous: Period, *, every_custo
                      SUM(a.in_now) AS active, SUM(a.in_before) AS active_before,
                      SUM(a.in_now * a.in_before) AS retained, SUM(a.in_before - a.in_now * a.in_before) AS lost
               FROM (SELECT c.owner_id AS owner_id, c.created_at AS created_at,
-                           CASE WHEN {now} THEN 1 ELSE 0 END AS in_now, CASE WHEN {before} THEN 1 ELSE 0 END AS in_before
+                           CASE WHEN {now} THEN 1 ELSE 0 END AS in_now,
+                           CASE WHEN {before} THEN 1 ELSE 0 END AS in_before
                     FROM ({customers_sql}) c{joins}) a
               GROUP BY a.owner_id) g
         JOIN {q(User._meta.db_table)} u ON u.id = g.owner_id

@@ -88,7 +88,10 @@ def _lost(summary, marks) -> list[str]:
 
 
 def _localized(value) -> str:
-    """A value as {{ value }} printed it: dates and numbers in the active language's format, escaped."""
+    """A value as {{ value }} printed it: dates and numbers in the active language's format, escaped. An
+    int under 1,000 (a count) is its digits in either language, written without localize()'s lookups."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
     return escaped(formats.localize(value))
 
 
