@@ -388,7 +388,7 @@ class Order(models.Model):
             models.Index(fields=["balance_last_due_on"], name="order_due_gap_idx",
                          condition=Q(balance_overdue_since__lt=F("balance_last_due_on"))),
             # Retention reads the unsigned orders (rare: active in a period by the day they were created)
-            # from the rows, the signed ones from CustomerMonthFigures.
+            # from the rows, the signed ones from CustomerYearOrders (the days at a period's edges: the rows).
             models.Index(fields=["created_at"], condition=Q(signed_date__isnull=True),
                          name="order_unsigned_created_idx"),
         ]
@@ -1226,8 +1226,9 @@ class CustomerMonthFigures(models.Model):
     rep filter reads it. Derived, never decided: kept by the order, invoice and payment services in
     their transaction with RepDayFigures (services/report_rollups.py rollup_add), backfilled by migration
     crm 0021. The figures by customer and by region (the customer's region, joined when read) sum the
-    months wholly inside a period from here and only the days at its edges from the rows; retention reads
-    which customers ordered in a month from here (`orders` > 0)."""
+    months wholly inside a period from here and only the days at its edges from the rows. Its `orders`,
+    summed per customer and month, are also laid out per customer and year in CustomerYearOrders (what
+    retention reads)."""
 
     month = models.DateField()
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
@@ -1244,6 +1245,41 @@ class CustomerMonthFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.customer_id} {self.rep_id} {self.currency}"
+
+
+MONTH_COLUMNS = tuple(f"m{month:02d}" for month in range(1, 13))
+"""CustomerYearOrders' columns, January to December."""
+
+
+class CustomerYearOrders(models.Model):
+    """Per customer and year: how many orders were signed in each of its months (m01 … m12): the
+    CustomerMonthFigures `orders` of that customer and month summed over reps and currencies (orders with
+    lines, not cancelled), one row a customer and year. Retention (selectors/reports.py) reads which
+    customers ordered in the whole months of two periods from here, one row a customer instead of one a
+    month, rep and currency. Derived, never decided: kept by rollup_add with the month rollups (the same
+    increments, services/report_rollups.py), rebuilt by rollups_rebuild, backfilled by migration crm 0026.
+    A month an order was signed and then cancelled in holds 0; a row of only zeros is no activity."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    year = models.IntegerField()
+    m01 = models.IntegerField(default=0)
+    m02 = models.IntegerField(default=0)
+    m03 = models.IntegerField(default=0)
+    m04 = models.IntegerField(default=0)
+    m05 = models.IntegerField(default=0)
+    m06 = models.IntegerField(default=0)
+    m07 = models.IntegerField(default=0)
+    m08 = models.IntegerField(default=0)
+    m09 = models.IntegerField(default=0)
+    m10 = models.IntegerField(default=0)
+    m11 = models.IntegerField(default=0)
+    m12 = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "customer"], name="customeryearorders_key")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.customer_id}"
 
 
 class ProductMonthFigures(models.Model):

@@ -14,7 +14,9 @@ import pytest
 from django.db.models import Q
 
 from backend.crm.models import (
+    MONTH_COLUMNS,
     CustomerMonthFigures,
+    CustomerYearOrders,
     Expense,
     ExpenseStatus,
     Invoice,
@@ -37,6 +39,8 @@ from backend.crm.services.report_rollups import (
     PRODUCT_MEASURES,
     RECEIVABLE_MEASURES,
     customer_months_from_rows,
+    customer_years_from_rows,
+    customer_years_rebuild,
     product_months_from_rows,
     receivables_from_rows,
     rollup_add,
@@ -79,11 +83,22 @@ def _month_table(model, key: str, measures) -> dict[tuple, dict]:
     return stored
 
 
+def _year_table() -> dict[tuple, dict]:
+    """CustomerYearOrders as stored, without rows of only zeros (a customer's orders all cancelled)."""
+    stored = {}
+    for row in CustomerYearOrders.objects.values("year", "customer_id", *MONTH_COLUMNS):
+        values = {column: row[column] for column in MONTH_COLUMNS}
+        if any(values.values()):
+            stored[(row["year"], row["customer_id"])] = values
+    return stored
+
+
 def _assert_rollup_equals_rows():
     assert _table() == rollups_from_rows()
     assert _receivable_table() == receivables_from_rows()
     assert _month_table(CustomerMonthFigures, "customer_id", CUSTOMER_MEASURES) == customer_months_from_rows()
     assert _month_table(ProductMonthFigures, "product_id", PRODUCT_MEASURES) == product_months_from_rows()
+    assert _year_table() == customer_years_from_rows()
 
 
 def _figures_from_rows(user, period, group_by):
@@ -523,6 +538,32 @@ def test_the_month_split_of_a_period():
     assert split("9999-11-01", "9999-12-31") == ((D("9999-11-01"), D("9999-12-01")), [])
 
 
+def test_each_customers_orders_per_month_of_each_year_follow_the_orders(people, lathe, month_world):
+    owner, outsider = people["owner"], people["outsider"]
+    shanghai, north = people["customer"], month_world["north"]
+    months = dict.fromkeys(MONTH_COLUMNS, 0)
+    # when 上海 signs two orders in December 2025 (two reps, two currencies) and one in January 2026, and
+    # 北京 one in March 2026, then cancelled
+    _order(owner, shanghai, lathe, "10.00", D("2025-12-01"))
+    _order(people["admin"], shanghai, lathe, "20.00", D("2025-12-31"), currency="USD")
+    _order(owner, shanghai, lathe, "30.00", D("2026-01-15"))
+    cancelled = _order(outsider, north, lathe, "40.00", D("2026-03-10"))
+    assert _year_table() == {(2025, shanghai.pk): {**months, "m12": 2}, (2026, shanghai.pk): {**months, "m01": 1},
+                             (2026, north.pk): {**months, "m03": 1}}
+    services.order_status_change(actor=outsider, order=cancelled, status=OrderStatus.CANCELLED)
+    # then each customer's year holds its orders per month, a cancelled one taken back out (a row of zeros)
+    assert _year_table() == {(2025, shanghai.pk): {**months, "m12": 2}, (2026, shanghai.pk): {**months, "m01": 1}}
+    assert CustomerYearOrders.objects.get(year=2026, customer=north).m03 == 0
+    _assert_rollup_equals_rows()
+    # and the rebuilds (crm 0026's backfill, and rollups_rebuild with the month rollups) say the same
+    kept = _year_table()
+    assert customer_years_rebuild() == 2
+    assert _year_table() == kept
+    CustomerYearOrders.objects.all().delete()
+    rollups_rebuild()
+    assert _year_table() == kept
+
+
 def test_retention_from_the_month_rollup_equals_the_rows(people, lathe, month_world, monkeypatch):
     owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
     shanghai, north, suzhou = people["customer"], month_world["north"], month_world["suzhou"]
@@ -531,6 +572,10 @@ def test_retention_from_the_month_rollup_equals_the_rows(people, lathe, month_wo
                                     (outsider, north, "2026-03-31"), (owner, suzhou, "2026-04-01"),
                                     (admin, shanghai, "2026-06-30")):
         _order(actor, customer, lathe, "10.00", D(signed))
+    # (and, for the periods across years, orders in past years)
+    for actor, customer, signed in ((owner, suzhou, "2025-12-20"), (outsider, north, "2025-11-02"),
+                                    (owner, shanghai, "2023-02-14")):
+        _order(actor, customer, lathe, "10.00", D(signed))
     cancelled = _order(owner, suzhou, lathe, "10.00", D("2026-02-10"))
     services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
     unsigned = _order(outsider, north, lathe, "10.00", None)
@@ -538,13 +583,20 @@ def test_retention_from_the_month_rollup_equals_the_rows(people, lathe, month_wo
     unsigned.save()
     manager = _manager(people["colleague"])
     periods = (Q2, Period(D("2026-04-02"), D("2026-06-29")), Period(D("2026-03-31"), D("2026-06-30")),
-               Period(D("2026-05-01"), D("2026-05-31")), Period(D("2026-04-10"), D("2026-04-20")))
-    for user in (admin, owner, outsider, manager):
-        for period in periods:
-            # when retention is read from the month rollup, then from the rows alone
-            kept, rows = _both(monkeypatch, lambda: figures.retention(user=user, period=period))
-            # then they are the same, per rep and in total
-            assert (kept.rows, kept.summary) == (rows.rows, rows.summary), (user.username, period)
+               Period(D("2026-05-01"), D("2026-05-31")), Period(D("2026-04-10"), D("2026-04-20")),
+               # across a year's end (whole months, then with edge days), and years long (grouped per customer)
+               Period(D("2026-01-01"), D("2026-03-31")), Period(D("2025-12-15"), D("2026-02-10")),
+               Period(D("2025-07-01"), D("2026-03-31")), Period(D("2024-07-01"), D("2026-06-30")),
+               Period(D("2024-03-02"), D("2026-05-20")))
+    for joins in (figures._RETENTION_YEAR_JOINS, 0):  # (each year joined, then every period's years grouped)
+        monkeypatch.setattr(figures, "_RETENTION_YEAR_JOINS", joins)
+        for user in (admin, owner, outsider, manager):
+            for period in periods:
+                # when retention is read from the month rollup, then from the rows alone
+                kept, rows = _both(monkeypatch, lambda: figures.retention(user=user, period=period))
+                # then they are the same, per rep and in total
+                assert (kept.rows, kept.summary) == (rows.rows, rows.summary), (user.username, period, joins)
+    monkeypatch.undo()
     # and by hand: in Q2 上海 (May, June), 北京 (unsigned, May) and 苏州 (1 April) are active; before it, in
     # Q1, 上海 (January) and 北京 (31 March): both retained, 苏州 new to ordering (its Q1 order was cancelled)
     summary = figures.retention(user=admin, period=Q2).summary
@@ -553,3 +605,7 @@ def test_retention_from_the_month_rollup_equals_the_rows(people, lathe, month_wo
     # admin): wang.fang's customers are 上海 and 苏州
     mine = figures.retention(user=owner, period=Q2).summary
     assert (mine["customers"], mine["active"], mine["active_before"]) == (2, 2, 1)
+    # and across the year's end: in Q1 2026 上海 (January) and 北京 (31 March) are active; before it (3 October
+    # to 31 December 2025) 苏州 (20 December) and 北京 (2 November): 北京 retained, 苏州 lost
+    q1 = figures.retention(user=admin, period=Period(D("2026-01-01"), D("2026-03-31"))).summary
+    assert (q1["active"], q1["active_before"], q1["retained"], q1["lost"]) == (2, 2, 1, 1)

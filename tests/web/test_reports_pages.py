@@ -139,6 +139,65 @@ def test_the_percent_filter_rounds_half_up_instead_of_cutting_digits():
     assert percent(Decimal("0.0125")) == "1.3%"
 
 
+def test_numbers_grouped_the_quick_way_read_as_djangos_numberformat_writes_them():
+    from django.utils import numberformat
+
+    from backend.web.templatetags.dossier_ui import grouped
+
+    # given ints and Decimals of every sign, size and number of places (the quick way takes the whole ints
+    # and the Decimals not negative that already have the places asked; numberformat the others)
+    values = [0, 7, -7, 999, 1000, -1234567, 10**20, Decimal("0.00"), Decimal("-0.00"), Decimal("-0.0"),
+              Decimal("0.01"), Decimal("999.99"), Decimal("1000.00"), Decimal("1234567.89"), Decimal("-1234567.89"),
+              Decimal("18.2"), Decimal("12.345"), Decimal("1E+3"), Decimal("100"), Decimal("0.001"),
+              Decimal("99999999999999.99"), Decimal("1" * 199 + ".00"), Decimal("1" * 198 + ".00"), 1.5]
+    for value in values:
+        for places in (0, 1, 2):
+            # then each reads as numberformat writes it, grouped by three with a comma
+            assert grouped(value, places, (".", ",", 3)) == numberformat.format(
+                value, ".", decimal_pos=places, grouping=3, thousand_sep=",", force_grouping=True), (value, places)
+
+
+def test_the_charts_counts_read_as_djangos_number_format_writes_them():
+    from django.utils import formats, translation
+
+    from backend.web.views.reports import _count
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in (None, 0, 7, -7, 999, -999, 1000, 12345, -1234567, Decimal("12.0"), 3.0):
+                assert _count(value) == formats.number_format(value or 0, 0, use_l10n=True, force_grouping=True), (
+                    language, value)
+
+
+def test_the_report_tags_localize_as_the_template_did():
+    import datetime as dt
+
+    from django.utils import formats, translation
+    from django.utils.html import conditional_escape
+
+    from backend.web.templatetags.dossier_reports import _localized
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value in (0, 7, -7, 999, -999, 1000, 123456, True, Decimal("4.5"), 2.5, dt.date(2026, 5, 1), "<b>"):
+                assert _localized(value) == str(conditional_escape(formats.localize(value))), (language, value)
+
+
+def test_the_report_tags_escape_as_django_does():
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from backend.web.templatetags.dossier_reports import escaped
+
+    # given plain and marked-safe text, text with each character HTML escapes, numbers, None and lazy text
+    values = ["上海华东精密", "", "<b>Beijing & Tools</b>", "O'Brien \"Ltd\"", "a > b", mark_safe("<i>safe</i>"),
+              17, -3, True, None, Decimal("1.50"), 2.5, gettext_lazy("Rep")]
+    for value in values:
+        # then each is written as Django's conditional_escape writes it
+        assert escaped(value) == conditional_escape(value), repr(value)
+
+
 def test_the_page_lists_the_largest_groups_and_the_files_hold_them_all(sales):
     # given the rep sold to 52 customers in the quarter
     product = ProductFactory()

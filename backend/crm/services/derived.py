@@ -8,7 +8,7 @@ from __future__ import annotations
 def derived_models(apps, *names: str) -> tuple | None:
     """The crm models `names`: the current ones (`apps` None), or a migration's historical ones. None when
     that migration comes before one of them: an earlier migration's backfill runs a rebuild that a later
-    table joined (crm 0018 calls rollups_rebuild, which now also rebuilds the tables of 0020–0022)."""
+    table joined (crm 0018 calls rollups_rebuild, which now also rebuilds the tables of 0020 and later)."""
     if apps is None:
         from django.apps import apps as registry
     else:

@@ -2,9 +2,10 @@
 invoices issued and approved expenses, so the reports page sums a few thousand rows a quarter instead
 of every line, payment, invoice and expense in it. With it, the same increments of sales, orders,
 collections and invoices go to CustomerMonthFigures (per month, customer, rep and currency: the figures
-by customer and by region, and retention) and the sales and orders to ProductMonthFigures (per month,
-product, rep and currency: the figures by product). One function adds to all three (rollup_add), so they
-cannot drift apart. Expenses are kept per day and rep only: by customer and region the figures read
+by customer and by region) and the sales and orders to ProductMonthFigures (per month,
+product, rep and currency: the figures by product); the orders also to CustomerYearOrders (per customer
+and year, the orders signed in each month: retention). One function adds to all four (rollup_add), so
+they cannot drift apart. Expenses are kept per day and rep only: by customer and region the figures read
 them from the rows (an expense's region is its own, not its customer's, and at this data shape a rollup
 keyed by month, submitter, customer and region holds about as many rows as the approved expenses).
 
@@ -40,7 +41,9 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
 from backend.crm.models import (
+    MONTH_COLUMNS,
     CustomerMonthFigures,
+    CustomerYearOrders,
     Expense,
     ExpenseStatus,
     Invoice,
@@ -77,7 +80,8 @@ def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, customer_id: 
     creating it when missing, and the order's measures (sales, orders, collected, invoiced) to its
     customer's month (`customer_id`, required with them); sales and orders also to each product's month
     (`products`: product id → that product's lines' total on the order; the order counts once per
-    product). Nothing for an undated figure (an unsigned order is not in the sales)."""
+    product), and the orders to the customer's year (CustomerYearOrders, its month's column). Nothing for
+    an undated figure (an unsigned order is not in the sales)."""
     if day is None:
         return
     unknown = set(amounts) - set(MEASURES)
@@ -94,6 +98,9 @@ def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, customer_id: 
     _upsert_add(CustomerMonthFigures, ("month", "customer_id", "rep_id", "currency"),
                 [(month, customer_id, rep_id, currency, *(values[m] for m in CUSTOMER_MEASURES))],
                 CUSTOMER_MEASURES)
+    if values["orders"]:  # (every month's column: 0 added to the others, which a new row starts at)
+        months = [values["orders"] if number == month.month else 0 for number in range(1, 13)]
+        _upsert_add(CustomerYearOrders, ("year", "customer_id"), [(month.year, customer_id, *months)], MONTH_COLUMNS)
     if not set(amounts) & set(PRODUCT_MEASURES):
         return
     if products is None:
@@ -179,6 +186,42 @@ def customer_months_from_rows(*, models=None) -> dict[tuple, dict]:
     return dict(found)
 
 
+def customer_years_from_months(months: dict[tuple, dict]) -> dict[tuple, dict]:
+    """Every (year, customer_id) row CustomerYearOrders should hold, from CustomerMonthFigures' rows as
+    customer_months_from_rows gives them: their orders summed per customer and month, in the month's
+    column. A customer and year without an order (only collections, say) has no row."""
+    found: dict[tuple, dict] = {}
+    for (month, customer, _rep, _currency), values in months.items():
+        if values["orders"]:
+            row = found.setdefault((month.year, customer), dict.fromkeys(MONTH_COLUMNS, 0))
+            row[MONTH_COLUMNS[month.month - 1]] += values["orders"]
+    return {key: row for key, row in found.items() if any(row.values())}
+
+
+def customer_years_from_rows(*, line_model=None) -> dict[tuple, dict]:
+    """Every (year, customer_id) row CustomerYearOrders should hold, from the lines (as
+    customer_months_from_rows counts the orders: signed, not cancelled, with lines)."""
+    line_model = line_model or OrderLine
+    orders = (line_model.objects.exclude(order__status=OrderStatus.CANCELLED).filter(order__signed_date__isnull=False)
+              .order_by().annotate(month=TruncMonth("order__signed_date"))
+              .values_list("month", "order__customer_id").annotate(orders=Count("order_id", distinct=True)))
+    return customer_years_from_months({(_as_date(month), customer, None, None): {"orders": count}
+                                       for month, customer, count in orders})
+
+
+def customer_years_rebuild(*, apps=None) -> int:
+    """Replace CustomerYearOrders with what the rows say (crm 0026's backfill: the month rollups are left
+    as they are); returns how many rows it holds."""
+    models = derived_models(apps, "CustomerYearOrders", "OrderLine")
+    if models is None:
+        return 0
+    year_model, line_model = models
+    with transaction.atomic():
+        found = customer_years_from_rows(line_model=line_model)
+        replace_rows(year_model, found, ("year", "customer_id"))
+    return len(found)
+
+
 def product_months_from_rows(*, line_model=None) -> dict[tuple, dict]:
     """Every (month, product_id, rep_id, currency) row ProductMonthFigures should hold, from the lines."""
     line_model = line_model or OrderLine
@@ -196,8 +239,9 @@ def _as_date(value) -> dt.date:
 
 
 def month_rollups_rebuild(*, apps=None) -> int:
-    """Replace CustomerMonthFigures and ProductMonthFigures with what the rows say (one transaction);
-    returns how many customer month rows there are. `apps`: a migration's registry (crm 0021's backfill)."""
+    """Replace CustomerMonthFigures and ProductMonthFigures (and CustomerYearOrders, from the same sums,
+    once it exists) with what the rows say (one transaction); returns how many customer month rows there
+    are. `apps`: a migration's registry (crm 0021's and 0026's backfills)."""
     models = derived_models(apps, "CustomerMonthFigures", "ProductMonthFigures", "OrderLine", "Payment", "Invoice")
     if models is None:
         return 0
@@ -206,7 +250,10 @@ def month_rollups_rebuild(*, apps=None) -> int:
         customers = customer_months_from_rows(models=(line_model, payment_model, invoice_model))
         replace_rows(customer_model, customers, ("month", "customer_id", "rep_id", "currency"))
         replace_rows(product_model, product_months_from_rows(line_model=line_model),
-                 ("month", "product_id", "rep_id", "currency"))
+                     ("month", "product_id", "rep_id", "currency"))
+        years = derived_models(apps, "CustomerYearOrders")
+        if years is not None:
+            replace_rows(years[0], customer_years_from_months(customers), ("year", "customer_id"))
     return len(customers)
 
 

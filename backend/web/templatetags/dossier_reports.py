@@ -8,6 +8,7 @@ page repeats is written here; web/reports.html keeps the page's frame and its fi
 from __future__ import annotations
 
 import html
+import re
 
 from django import template
 from django.core.signals import setting_changed
@@ -23,9 +24,19 @@ from backend.web.templatetags.dossier_ui import money_in, number_in, separators
 register = template.Library()
 
 
+_TO_ESCAPE = re.compile(r"[&<>\"']").search
+
+
 def escaped(value) -> str:
     """conditional_escape() without its lazy-argument wrapper (thousands of cells a page): a safe value as
-    it is, anything else as text with &, <, >, " and ' escaped, exactly as Django escapes them."""
+    it is, anything else as text with &, <, >, " and ' escaped, exactly as Django escapes them. A plain
+    str without any of them (most names) and an int are written as they are, without html.escape's five
+    replacements (half the cost of the rep picker's thousand options)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value) if _TO_ESCAPE(value) else value
+    if kind is int:
+        return str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
@@ -77,7 +88,10 @@ def _lost(summary, marks) -> list[str]:
 
 
 def _localized(value) -> str:
-    """A value as {{ value }} printed it: dates and numbers in the active language's format, escaped."""
+    """A value as {{ value }} printed it: dates and numbers in the active language's format, escaped. An
+    int under 1,000 (a count) is its digits in either language, written without localize()'s lookups."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
     return escaped(formats.localize(value))
 
 

@@ -69,9 +69,25 @@ def grouped(value, places: int, marks: tuple[str, str, object] | None = None) ->
     groups amounts by three with commas (¥1,234,567.00), so that is what we show there.
     `marks`: separators() of the active language, when the caller already has them.
     """
-    decimal_mark, thousand, grouping = marks or _separators()
+    marks = marks or _separators()
+    if marks == _PLAIN_MARKS:
+        # Python's own grouping (a tenth of numberformat's time: the reports page writes a thousand numbers)
+        # where it writes exactly what numberformat would: an int shown whole, and a Decimal not negative
+        # that already has `places` decimals (the database's money and the rounded rates), which numberformat
+        # neither cuts nor pads.
+        kind = type(value)
+        if kind is int and not places:
+            return f"{value:,}"
+        if kind is Decimal:
+            sign, digits, exponent = value.as_tuple()
+            if not sign and exponent == -places and len(digits) + places <= 200:
+                return f"{value:,f}"
+    decimal_mark, thousand, grouping = marks
     return numberformat.format(value, decimal_mark, decimal_pos=places,
                                grouping=grouping, thousand_sep=thousand, force_grouping=True)
+
+
+_PLAIN_MARKS = (".", ",", 3)  # (English's, and Simplified Chinese's as grouped() writes it)
 
 
 def money_in(value, currency, marks) -> str:

@@ -188,7 +188,10 @@ def _bars(items, *, unit: str, peak=None) -> dict:
 
 
 def _count(value) -> str:
-    return formats.number_format(value or 0, 0, use_l10n=True, force_grouping=True)
+    value = value or 0
+    if type(value) is int and -1000 < value < 1000:  # (a bar per rep: no group to separate, in any language)
+        return str(value)
+    return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
 
 
 def _pct(value) -> str:
