@@ -1158,18 +1158,44 @@ def _service_measures() -> dict:
     }
 
 
+# What the summary is summed from, per group: the averages' sums and counts (the records, complaints and
+# rated are counts already).
+_SERVICE_SUMS = ("responded", "response_sum", "resolved", "resolution_sum", "satisfaction_sum")
+
+
 def _service_groups(user, scope, period, rep_id, department_id):
+    response = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
+    resolution = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
+    sums = {"responded": Count("confirmed_at"), "response_sum": Sum(response, filter=Q(confirmed_at__isnull=False)),
+            "resolved": Count("resolved_at"), "resolution_sum": Sum(resolution, filter=Q(resolved_at__isnull=False)),
+            "satisfaction_sum": Sum("satisfaction")}
     return (_service_records(user, scope, period, rep_id, department_id)
             .values("product_id", "product__code", "product__name", "type")
-            .annotate(**_service_measures()).order_by("product__code", "type"))
+            .annotate(**_service_measures(), **sums).order_by("product__code", "type"))
 
 
-def _service_totals(user, scope, period, rep_id, department_id):
-    """The measures over every record as one row, as aggregate() gives them: a constant is never grouped by."""
-    measures = _service_measures()
-    return (_service_records(user, scope, period, rep_id, department_id)
-            .annotate(everything=Value(1, output_field=IntegerField())).values("everything")
-            .annotate(**measures).values(*measures))
+def _mean(total, count, *, duration: bool = False):
+    """total / count as the database's AVG gives it (None over nothing): a duration as a timedelta to the
+    microsecond (microseconds, a float, on SQLite), a number as a Decimal."""
+    if not count or total is None:
+        return None
+    return total / count if duration else Decimal(total) / count
+
+
+def _service_summary(rows: list[dict]) -> dict:
+    """The measures over every record (the groups' records, each in one group), from the groups' sums and
+    counts: what one aggregate over the records gives, without reading them again."""
+    sums = {name: [row.pop(name) for row in rows] for name in _SERVICE_SUMS}
+
+    def total(values):
+        present = [value for value in values if value is not None]
+        return sum(present[1:], present[0]) if present else None
+
+    return {"records": sum(row["records"] for row in rows), "complaints": sum(row["complaints"] for row in rows),
+            "response": _mean(total(sums["response_sum"]), sum(sums["responded"]), duration=True),
+            "resolution": _mean(total(sums["resolution_sum"]), sum(sums["resolved"]), duration=True),
+            "mean_satisfaction": _mean(total(sums["satisfaction_sum"]), sum(row["rated"] for row in rows)),
+            "rated": sum(row["rated"] for row in rows)}
 
 
 def service_by_product(*, user, period: Period, rep_id: int | None = None,
@@ -1180,7 +1206,7 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
     reader = Reader(user, service_figure_scope(user), period, rep_id, department_id)
     rows = report_rows(reader, "service.rows", _service_groups, model=ServiceRecord)
     # (the totals: the same measures over every record, one row)
-    summary = report_rows(reader, "service.summary", _service_totals, model=ServiceRecord)[0]
+    summary = _service_summary(rows)
     for row in [*rows, summary]:
         row["response_hours"] = hours(row.pop("response"))
         row["resolution_hours"] = hours(row.pop("resolution"))
