@@ -300,6 +300,11 @@ def test_the_receivables_from_the_totals_equal_the_rows_on_every_day(people, lat
     late = _order(outsider, other, lathe, "300.00", D("2026-06-01"))
     services.invoice_issue(actor=outsider, order=late, amount="300.00", issued_on=D("2026-06-01"),
                            due_on=D("2026-06-10"))
+    # (and one overdue since mid-April, still mostly unpaid, part of it paid in late June)
+    four = _order(owner, people["customer"], lathe, "600.00", D("2026-04-05"))
+    services.invoice_issue(actor=owner, order=four, amount="600.00", issued_on=D("2026-04-05"),
+                           due_on=D("2026-04-15"))
+    services.payment_record(actor=owner, order=four, amount="100.00", received_on=D("2026-06-20"))
     _order(owner, people["customer"], lathe, "70.00", None)
     cancelled = _order(owner, people["customer"], lathe, "5000.00", D("2026-04-03"))
     services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
