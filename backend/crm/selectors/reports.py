@@ -1237,17 +1237,15 @@ def _top_slots(limit: int) -> list[int]:
     return [-(2**42) - 300 - index for index in range(limit)]
 
 
-def _receivable_reads(user):
-    """The orders (not cancelled) and receivable totals of the customers `user` may see."""
+def _receivable_orders(user):
+    """The orders (not cancelled) of the customers `user` may see."""
     # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer): the
     # reader's orders are their customers' orders.
     customers = visible(user, Customer.objects.all(), Action.VIEW)
     orders = Order.objects.exclude(status=OrderStatus.CANCELLED)
-    totals = ReceivableTotals.objects.all()
-    if _narrows(customers):  # (an administrator sees every customer: no join to them to rank 10,000)
+    if _narrows(customers):  # (an administrator sees every customer: no join to them)
         orders = orders.filter(customer_id__in=customers.values("pk"))
-        totals = totals.filter(customer_id__in=customers.values("pk"))
-    return orders, totals
+    return orders
 
 
 def _last_paid_on(user, scope, period, rep_id, department_id):
@@ -1284,15 +1282,15 @@ def _owing_paid_later(user, as_of: dt.date) -> dict[tuple, Decimal]:
     """Per customer and currency with an order (not cancelled, of a customer `user` may see) paid after
     `as_of`: what was outstanding on `as_of`, its ReceivableCustomerTotals row (what its orders' balances
     say now) plus the payments received after that day (an order's balance is its rows' sums,
-    services/order_balances.py: all it is paid less what was paid by `as_of`). Those orders are read from
-    order_last_paid_idx and their payments by order."""
-    orders, _totals = _receivable_reads(user)
-    later = (orders.filter(balance_last_paid_on__gt=as_of).order_by().values("customer_id", "currency")
+    services/order_balances.py: all it is paid less what was paid by `as_of`). Built and planned for the
+    day: on today, the few orders paid ahead, from order_last_paid_idx; on a day long past, many."""
+    later = (_receivable_orders(user).filter(balance_last_paid_on__gt=as_of).order_by()
+             .values("customer_id", "currency")
              .annotate(later=Sum("payments__amount", filter=Q(payments__received_on__gt=as_of))))
     later_sql, params = later.query.sql_with_params()
     q = connection.ops.quote_name
     sql = f"""
-        SELECT g.customer_id, g.currency, c.outstanding + g.later
+        SELECT g.customer_id, g.currency, c.outstanding + COALESCE(g.later, 0)
         FROM ({later_sql}) g
         JOIN {q(ReceivableCustomerTotals._meta.db_table)} c
           ON c.customer_id = g.customer_id AND c.currency = g.currency"""
