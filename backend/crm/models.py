@@ -1219,6 +1219,29 @@ class ReceivableDueTotals(models.Model):
         return f"{self.owner_id} {self.customer_id} {self.currency} {self.due_on}"
 
 
+class ReceivableCustomerTotals(models.Model):
+    """Per customer and currency: ReceivableTotals' rows of every order owner summed — how many orders (not
+    cancelled) and what is outstanding on them (their total less what is paid). The receivables chart
+    ranks its largest debtors by reading the first entries of `receivablecustomer_top_idx` instead of
+    summing every owner's rows per customer on each request. Derived, never decided: kept with
+    ReceivableTotals by the same increments (services/report_rollups.py receivable_add, in the writing
+    service's transaction), rebuilt with it (services/receivable_rollups.py), backfilled by migration crm
+    0024."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    orders = models.IntegerField(default=0)
+    outstanding = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "currency"], name="receivablecustomer_key")]
+        # The chart's order: most outstanding first, then the customer (its tie-break).
+        indexes = [models.Index(fields=["-outstanding", "customer"], name="receivablecustomer_top_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.currency}"
+
+
 class CustomerMonthFigures(models.Model):
     """Per month (its first day), customer, rep and currency: sales (the lines' total of the orders signed
     that month, not cancelled) and how many orders, collections (payments received that month) and

@@ -1,5 +1,6 @@
 """ReceivableDueTotals (services/receivable_rollups.py): per owner, customer, currency and last due date,
-what is invoiced and unpaid on the orders that will be overdue. Kept by the order, invoice and payment
+what is invoiced and unpaid on the orders that will be overdue; and ReceivableCustomerTotals, per customer
+and currency, the orders and what is outstanding on them. Kept by the order, invoice and payment
 services in their transaction, equal after every kind of write to what the orders' balances say (the
 rebuild's own sums), rebuilt with ReceivableTotals; and the receivables a rep reads from the totals less
 these rows equal the rows on every day (the reader's rows only: the due rows are narrowed with the totals)."""
@@ -13,11 +14,18 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from backend.crm.models import Invoice, Order, OrderStatus, Payment, ReceivableDueTotals
+from backend.crm.models import (
+    Invoice,
+    Order,
+    OrderStatus,
+    Payment,
+    ReceivableCustomerTotals,
+    ReceivableDueTotals,
+)
 from backend.crm.reports import Period
 from backend.crm.selectors import reports as figures
 from backend.crm.services import orders as services
-from backend.crm.services.receivable_rollups import receivable_dues_from_rows
+from backend.crm.services.receivable_rollups import receivable_customers_from_rows, receivable_dues_from_rows
 from backend.crm.services.report_rollups import rollups_rebuild
 from tests.crm.factories import CustomerFactory, ProductFactory, signed_order
 
@@ -152,3 +160,38 @@ def test_a_reps_receivables_from_the_totals_equal_the_rows_on_every_day(people, 
             Q(signed_date__lte=day) | Q(signed_date__isnull=True))
         assert found == _rows_receivables(mine, day), day
         day += dt.timedelta(days=3)
+
+
+def _customer_totals() -> dict[tuple, tuple]:
+    """ReceivableCustomerTotals as stored, without rows that came back to nothing (a cancelled order's)."""
+    return {(row.customer_id, row.currency): (row.orders, row.outstanding)
+            for row in ReceivableCustomerTotals.objects.all() if row.orders or row.outstanding}
+
+
+def test_the_customer_totals_kept_by_every_write_equal_the_rebuilt_ones(people, lathe):
+    owner, outsider, admin = people["owner"], people["outsider"], people["admin"]
+    customer, other = people["customer"], CustomerFactory(owner=outsider, region="北京")
+    # when orders of two owners for one customer, in two currencies, are signed, invoiced, paid (a
+    # prepayment, an overpayment) and one cancelled, and another customer's order is unsigned
+    one = _order(owner, customer, lathe, "1000.00", D("2026-04-01"))
+    assert _customer_totals() == {(customer.pk, "CNY"): (1, Decimal("1000.00"))}
+    two = _order(admin, customer, lathe, "500.00", D("2026-04-02"))
+    usd = _order(owner, customer, lathe, "300.00", D("2026-04-03"), currency="USD")
+    invoice = services.invoice_issue(actor=owner, order=one, amount="600.00", issued_on=D("2026-04-05"),
+                                     due_on=D("2026-05-05"))
+    services.payment_record(actor=owner, order=one, amount="250.00", invoice=invoice, received_on=D("2026-04-20"))
+    services.payment_record(actor=admin, order=two, amount="100.00", received_on=D("2026-04-06"),
+                            is_prepayment=True)
+    services.payment_record(actor=owner, order=usd, amount="350.00", received_on=D("2026-04-07"), is_prepayment=True)
+    cancelled = _order(owner, customer, lathe, "5000.00", D("2026-04-08"))
+    services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
+    _order(outsider, other, lathe, "70.00", None)
+    # then each customer's row sums its orders not cancelled, whoever owns them (the overpaid one below nothing)
+    kept = _customer_totals()
+    assert kept == {(customer.pk, "CNY"): (2, Decimal("1150.00")), (customer.pk, "USD"): (1, Decimal("-50.00")),
+                    (other.pk, "CNY"): (1, Decimal("70.00"))}
+    assert kept == {group: (row["orders"], row["outstanding"])
+                    for group, row in receivable_customers_from_rows().items()}
+    # and the rebuild (every bulk load's and migration's) writes the same rows
+    rollups_rebuild()
+    assert _customer_totals() == kept

@@ -1,6 +1,9 @@
 """The reports on SQLite, the demo's database: every figure, grouping and file the reports page offers runs
 there too (the suite's own database is PostgreSQL, and the reports write some of their SQL by hand).
 
+(The receivables chart's largest debtors are also checked against the rows there, on days with payments
+dated after them and without.)
+
 The lost analysis by product once failed on SQLite with `near "(": syntax error` as soon as one deal was
 closed: the demo's reports page answered 500. This runs the page and its files in a child process against a
 migrated SQLite file, over a small world with a deal of every outcome, orders in whole months and on edge
@@ -62,6 +65,7 @@ for days_ago in (1, 15, 40, 75, 100, 130, 200, 300):  # this quarter, its edges,
                                status=ExpenseStatus.APPROVED, decided_by=admin, decided_at=at(signed))
         orders.append(order)
 OrderFactory(customer=customers[0], owner=rep, signed_date=None, status=OrderStatus.OPEN)  # not signed yet
+PaymentFactory(order=orders[4], amount=Decimal("600.00"), received_on=today + dt.timedelta(days=5))  # dated ahead
 OrderFactory(customer=customers[1], owner=other, signed_date=today - dt.timedelta(days=5),
              status=OrderStatus.CANCELLED)
 order_balances_refresh()
@@ -84,6 +88,29 @@ for customer in customers:
 quiet = CustomerFactory(owner=rep, name="久未联系 Quiet Ltd", region="上海")
 ActivityFactory(customer=quiet, owner=rep, kind="call", occurred_at=at(today - dt.timedelta(days=60)))
 rollups_rebuild()
+
+# the receivables chart's largest debtors are what the rows say, on days with payments dated after them or not
+from django.db import connection
+from backend.crm.models import Order
+from backend.crm.selectors import reports as figures
+
+def debts_from_rows(as_of):
+    sql, params = figures._per_order_from_rows(Order.objects.exclude(status=OrderStatus.CANCELLED), as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT customer_id, currency, SUM(total) - SUM(paid), SUM(overdue) FROM ({sql}) r"
+                       " GROUP BY customer_id, currency", params)
+        found = {(key, currency): (figures.cents(owed), figures.cents(overdue))
+                 for key, currency, owed, overdue in cursor.fetchall()}
+    return {group: debt for group, debt in found.items() if debt[0] > 0}
+
+for days_ago in (0, 2, 20, 101):
+    as_of = today - dt.timedelta(days=days_ago)
+    debts = debts_from_rows(as_of)
+    largest = sorted(debts, key=lambda group: (-debts[group][0], group[0]))
+    for limit in (1, 2, 12):
+        chart = {(row["customer_id"], row["currency"]): (row["outstanding"], row["overdue"])
+                 for row in figures.receivables_top(user=admin, as_of=as_of, limit=limit)}
+        assert chart == {group: debts[group] for group in largest[:limit]}, (as_of, limit, chart)
 
 quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 periods = ["", f"date_from={quarter_start + dt.timedelta(days=9)}&date_to={today - dt.timedelta(days=2)}",

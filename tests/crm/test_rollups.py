@@ -1,9 +1,9 @@
 """The reports' rollups (RepDayFigures: per day, rep and currency, sales and orders signed, collections,
 invoices issued, approved expenses; ReceivableTotals: per owner, customer and currency, the sums of the
-orders' balances): kept by the order, invoice, payment and expense services in their transaction, equal
-after every kind of write to what the rows say (the backfill's own sums), and the figures the reports
-page reads from them equal to the rows' figures, receivables included, on any day; a past period reads
-the same whatever is written later."""
+orders' balances, and ReceivableCustomerTotals, those summed per customer): kept by the order, invoice,
+payment and expense services in their transaction, equal after every kind of write to what the rows say
+(the backfill's own sums), and the figures the reports page reads from them equal to the rows' figures,
+receivables included, on any day; a past period reads the same whatever is written later."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from backend.crm.models import (
     OrderStatus,
     Payment,
     ProductMonthFigures,
+    ReceivableCustomerTotals,
     ReceivableTotals,
     RepDayFigures,
 )
@@ -33,6 +34,7 @@ from backend.crm.services import orders as services
 from backend.crm.services.expenses import expense_decide, expense_submit
 from backend.crm.selectors.handover import handover_book
 from backend.crm.services.handover import handover_run
+from backend.crm.services.receivable_rollups import receivable_customers_from_rows
 from backend.crm.services.report_rollups import (
     CUSTOMER_MEASURES,
     MEASURES,
@@ -74,6 +76,12 @@ def _receivable_table() -> dict[tuple, dict]:
     return stored
 
 
+def _customer_receivable_table() -> dict[tuple, dict]:
+    return {(row["customer_id"], row["currency"]): {"orders": row["orders"], "outstanding": row["outstanding"]}
+            for row in ReceivableCustomerTotals.objects.values("customer_id", "currency", "orders", "outstanding")
+            if row["orders"] or row["outstanding"]}
+
+
 def _month_table(model, key: str, measures) -> dict[tuple, dict]:
     stored = {}
     for row in model.objects.values("month", key, "rep_id", "currency", *measures):
@@ -96,6 +104,7 @@ def _year_table() -> dict[tuple, dict]:
 def _assert_rollup_equals_rows():
     assert _table() == rollups_from_rows()
     assert _receivable_table() == receivables_from_rows()
+    assert _customer_receivable_table() == receivable_customers_from_rows()
     assert _month_table(CustomerMonthFigures, "customer_id", CUSTOMER_MEASURES) == customer_months_from_rows()
     assert _month_table(ProductMonthFigures, "product_id", PRODUCT_MEASURES) == product_months_from_rows()
     assert _year_table() == customer_years_from_rows()
@@ -306,6 +315,11 @@ def test_the_receivables_from_the_totals_equal_the_rows_on_every_day(people, lat
     late = _order(outsider, other, lathe, "300.00", D("2026-06-01"))
     services.invoice_issue(actor=outsider, order=late, amount="300.00", issued_on=D("2026-06-01"),
                            due_on=D("2026-06-10"))
+    # (and one overdue since mid-April, still mostly unpaid, part of it paid in late June)
+    four = _order(owner, people["customer"], lathe, "600.00", D("2026-04-05"))
+    services.invoice_issue(actor=owner, order=four, amount="600.00", issued_on=D("2026-04-05"),
+                           due_on=D("2026-04-15"))
+    services.payment_record(actor=owner, order=four, amount="100.00", received_on=D("2026-06-20"))
     _order(owner, people["customer"], lathe, "70.00", None)
     cancelled = _order(owner, people["customer"], lathe, "5000.00", D("2026-04-03"))
     services.order_status_change(actor=owner, order=cancelled, status=OrderStatus.CANCELLED)
@@ -327,9 +341,16 @@ def test_the_receivables_from_the_totals_equal_the_rows_on_every_day(people, lat
         # and the chart's largest debtors are the rows' (every order, signed or not)
         top = {(row["customer_id"], row["currency"]): (row["outstanding"], row["overdue"])
                for row in figures.receivables_top(user=admin, as_of=day)}
-        assert top == {group: (figures.cents(total - paid), figures.cents(overdue))
-                       for group, (total, paid, overdue) in _receivables_from_rows(day, "customer", False).items()
-                       if total - paid > 0}, day
+        debts = {group: (figures.cents(total - paid), figures.cents(overdue))
+                 for group, (total, paid, overdue) in _receivables_from_rows(day, "customer", False).items()
+                 if total - paid > 0}
+        assert top == debts, day
+        # and so are its first one and two (the groups paid later on the day, or not, among them)
+        largest = sorted(debts, key=lambda group: (-debts[group][0], group[0]))
+        for limit in (1, 2):
+            assert {(row["customer_id"], row["currency"]): (row["outstanding"], row["overdue"])
+                    for row in figures.receivables_top(user=admin, as_of=day, limit=limit)} == {
+                group: debts[group] for group in largest[:limit]}, (day, limit)
         day += dt.timedelta(days=3)
 
 
@@ -337,12 +358,19 @@ def test_the_receivables_chart_follows_what_the_reader_may_see(people, lathe):
     # given orders of a customer the rep owns and of one in another team
     owner, outsider = people["owner"], people["outsider"]
     _order(owner, people["customer"], lathe, "100.00", D("2026-04-01"))
-    _order(outsider, CustomerFactory(owner=outsider, region="北京"), lathe, "900.00", D("2026-04-01"))
+    theirs = _order(outsider, CustomerFactory(owner=outsider, region="北京"), lathe, "900.00", D("2026-04-01"))
     # when each reads the chart, then each sees only their own customer's debt; the admin both
     assert [row["outstanding"] for row in figures.receivables_top(user=owner)] == [Decimal("100.00")]
     assert [row["outstanding"] for row in figures.receivables_top(user=outsider)] == [Decimal("900.00")]
     assert [row["outstanding"] for row in figures.receivables_top(user=people["admin"])] == [
         Decimal("900.00"), Decimal("100.00")]
+    # and on a day before the other team's customer paid in full: still not theirs for the rep
+    services.payment_record(actor=outsider, order=theirs, amount="900.00", received_on=D("2026-05-01"))
+    assert [row["outstanding"] for row in figures.receivables_top(user=owner, as_of=D("2026-04-15"))] == [
+        Decimal("100.00")]
+    assert [row["outstanding"] for row in figures.receivables_top(user=people["admin"], as_of=D("2026-04-15"))] == [
+        Decimal("900.00"), Decimal("100.00")]
+    assert [row["outstanding"] for row in figures.receivables_top(user=people["admin"])] == [Decimal("100.00")]
 
 
 # --- the month rollups (CustomerMonthFigures, ProductMonthFigures): the figures by region, customer and

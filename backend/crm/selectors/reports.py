@@ -77,6 +77,7 @@ from backend.crm.models import (
     Payment,
     Product,
     ProductMonthFigures,
+    ReceivableCustomerTotals,
     ReceivableDueTotals,
     ReceivableTotals,
     RepDayFigures,
@@ -1326,18 +1327,44 @@ def _service_measures() -> dict:
     }
 
 
+# What the summary is summed from, per group: the averages' sums and counts (the records, complaints and
+# rated are counts already).
+_SERVICE_SUMS = ("responded", "response_sum", "resolved", "resolution_sum", "satisfaction_sum")
+
+
 def _service_groups(user, scope, period, rep_id, department_id):
+    response = ExpressionWrapper(F("confirmed_at") - F("created_at"), output_field=DurationField())
+    resolution = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
+    sums = {"responded": Count("confirmed_at"), "response_sum": Sum(response, filter=Q(confirmed_at__isnull=False)),
+            "resolved": Count("resolved_at"), "resolution_sum": Sum(resolution, filter=Q(resolved_at__isnull=False)),
+            "satisfaction_sum": Sum("satisfaction")}
     return (_service_records(user, scope, period, rep_id, department_id)
             .values("product_id", "product__code", "product__name", "type")
-            .annotate(**_service_measures()).order_by("product__code", "type"))
+            .annotate(**_service_measures(), **sums).order_by("product__code", "type"))
 
 
-def _service_totals(user, scope, period, rep_id, department_id):
-    """The measures over every record as one row, as aggregate() gives them: a constant is never grouped by."""
-    measures = _service_measures()
-    return (_service_records(user, scope, period, rep_id, department_id)
-            .annotate(everything=Value(1, output_field=IntegerField())).values("everything")
-            .annotate(**measures).values(*measures))
+def _mean(total, count, *, duration: bool = False):
+    """total / count as the database's AVG gives it (None over nothing): a duration as a timedelta to the
+    microsecond (microseconds, a float, on SQLite), a number as a Decimal."""
+    if not count or total is None:
+        return None
+    return total / count if duration else Decimal(total) / count
+
+
+def _service_summary(rows: list[dict]) -> dict:
+    """The measures over every record (the groups' records, each in one group), from the groups' sums and
+    counts: what one aggregate over the records gives, without reading them again."""
+    sums = {name: [row.pop(name) for row in rows] for name in _SERVICE_SUMS}
+
+    def total(values):
+        present = [value for value in values if value is not None]
+        return sum(present[1:], present[0]) if present else None
+
+    return {"records": sum(row["records"] for row in rows), "complaints": sum(row["complaints"] for row in rows),
+            "response": _mean(total(sums["response_sum"]), sum(sums["responded"]), duration=True),
+            "resolution": _mean(total(sums["resolution_sum"]), sum(sums["resolved"]), duration=True),
+            "mean_satisfaction": _mean(total(sums["satisfaction_sum"]), sum(row["rated"] for row in rows)),
+            "rated": sum(row["rated"] for row in rows)}
 
 
 def service_by_product(*, user, period: Period, rep_id: int | None = None,
@@ -1348,7 +1375,7 @@ def service_by_product(*, user, period: Period, rep_id: int | None = None,
     reader = Reader(user, service_figure_scope(user), period, rep_id, department_id)
     rows = report_rows(reader, "service.rows", _service_groups, model=ServiceRecord)
     # (the totals: the same measures over every record, one row)
-    summary = report_rows(reader, "service.summary", _service_totals, model=ServiceRecord)[0]
+    summary = _service_summary(rows)
     for row in [*rows, summary]:
         row["response_hours"] = hours(row.pop("response"))
         row["resolution_hours"] = hours(row.pop("resolution"))
@@ -1379,17 +1406,15 @@ def _top_slots(limit: int) -> list[int]:
     return [-(2**42) - 300 - index for index in range(limit)]
 
 
-def _receivable_reads(user):
-    """The orders (not cancelled) and receivable totals of the customers `user` may see."""
+def _receivable_orders(user):
+    """The orders (not cancelled) of the customers `user` may see."""
     # An order is visible exactly when its customer is (policy/crm.py: orders follow their customer): the
     # reader's orders are their customers' orders.
     customers = visible(user, Customer.objects.all(), Action.VIEW)
     orders = Order.objects.exclude(status=OrderStatus.CANCELLED)
-    totals = ReceivableTotals.objects.all()
-    if _narrows(customers):  # (an administrator sees every customer: no join to them to rank 10,000)
+    if _narrows(customers):  # (an administrator sees every customer: no join to them)
         orders = orders.filter(customer_id__in=customers.values("pk"))
-        totals = totals.filter(customer_id__in=customers.values("pk"))
-    return orders, totals
+    return orders
 
 
 def _last_paid_on(user, scope, period, rep_id, department_id):
@@ -1400,30 +1425,82 @@ def _last_paid_on(user, scope, period, rep_id, department_id):
             .values_list("balance_last_paid_on")[:1])
 
 
-def _top_owing(user, scope, period, rep_id, department_id, *, limit):
-    """(as of today, usually) the totals answer alone: one grouped pass, only what is outstanding summed."""
-    _orders, totals = _receivable_reads(user)
-    return (totals.order_by().values("customer_id", "currency")
-            .annotate(n=Sum("orders"), owed=Sum(F("total") - F("paid"), output_field=MONEY_FIELD))
-            .filter(n__gt=0, owed__gt=0).order_by("-owed", "customer_id").values_list("customer_id")[:limit])
-
-
 def _top_orders(top):
     return Order.objects.exclude(status=OrderStatus.CANCELLED).filter(customer_id__in=top)
 
 
-def _top_needing_rows(user, scope, period, rep_id, department_id, *, as_of, **top):
-    """Any order of the customers `top` whose receivable on `as_of` only its rows can say (as
-    _per_order_receivables asks it of the orders _receivable_sums corrects for)."""
-    return (_top_orders(list(top.values())).filter(_not_answered_q(as_of)).filter(_needs_rows_q(as_of))
-            .order_by().values_list("pk")[:1])
+def _top_owing(user, scope, period, rep_id, department_id, *, as_of, limit):
+    """The `limit` customer-and-currency groups owing most now (total less paid of their orders not
+    cancelled), most first: the first entries of receivablecustomer_top_idx (of the customers the reader
+    may see: the index read in its order, each entry's customer checked). Each with whether an order of
+    its customer needs its rows read on `as_of` (_needs_rows_q, as _per_order_receivables asks it of the
+    orders _receivable_sums corrects for), and the latest day any order was paid (_last_paid_on, the same
+    on every row): (customer_id, currency, outstanding, needs_rows, last_paid_on)."""
+    customers = visible(user, Customer.objects.all(), Action.VIEW)
+    owing = ReceivableCustomerTotals.objects.filter(orders__gt=0, outstanding__gt=0)
+    if _narrows(customers):
+        owing = owing.filter(customer_id__in=customers.values("pk"))
+    needs_rows = Exists(Order.objects.exclude(status=OrderStatus.CANCELLED)
+                        .filter(customer_id=OuterRef("customer_id")).filter(_needs_rows_q(as_of)))
+    last_paid_on = Subquery(_last_paid_on(user, scope, period, rep_id, department_id))
+    return (owing.annotate(needs_rows=needs_rows, last_paid_on=last_paid_on).order_by("-outstanding", "customer_id")
+            .values_list("customer_id", "currency", "outstanding", "needs_rows", "last_paid_on")[:limit])
 
 
-def _top_receivables_sql(user, scope, period, rep_id, department_id, *, as_of, limit, **top) -> tuple[str, list]:
-    """The `limit` customer-and-currency groups of the customers `top` owing most on `as_of`, in full."""
+def _owing_paid_later(user, as_of: dt.date) -> dict[tuple, Decimal]:
+    """Per customer and currency with an order (not cancelled, of a customer `user` may see) paid after
+    `as_of`: what was outstanding on `as_of`, its ReceivableCustomerTotals row (what its orders' balances
+    say now) plus the payments received after that day (an order's balance is its rows' sums,
+    services/order_balances.py: all it is paid less what was paid by `as_of`). Built and planned for the
+    day: on today, the few orders paid ahead, from order_last_paid_idx; on a day long past, many."""
+    later = (_receivable_orders(user).filter(balance_last_paid_on__gt=as_of).order_by()
+             .values("customer_id", "currency")
+             .annotate(later=Sum("payments__amount", filter=Q(payments__received_on__gt=as_of))))
+    later_sql, params = later.query.sql_with_params()
+    q = connection.ops.quote_name
+    sql = f"""
+        SELECT g.customer_id, g.currency, c.outstanding + COALESCE(g.later, 0)
+        FROM ({later_sql}) g
+        JOIN {q(ReceivableCustomerTotals._meta.db_table)} c
+          ON c.customer_id = g.customer_id AND c.currency = g.currency"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(customer_id, currency): cents(owed) for customer_id, currency, owed in cursor.fetchall()}
+
+
+def _top_receivables_sql(user, scope, period, rep_id, department_id, *, as_of, limit, read_rows=False,
+                         **top) -> tuple[str, list]:
+    """The `limit` customer-and-currency groups of the customers `top` owing most on `as_of`, in full.
+    `read_rows`: some of their orders need their rows read on `as_of` (_needs_rows_q). _receivable_sums
+    would ask which first and write their ids into the statement; here those orders are left in the totals
+    as they are (their part of ReceivableTotals, less what ReceivableDueTotals takes off for the due dates
+    on or after `as_of`), and each one's part is then replaced by what its rows say (_per_order_from_rows,
+    the orders found by the statement itself): the same sums, from one statement for every such day."""
     top = list(top.values())
+    orders = _top_orders(top)
+    if read_rows:
+        orders = orders.exclude(_needs_rows_q(as_of))
     sums, params = _receivable_sums(totals=ReceivableTotals.objects.filter(customer_id__in=top),
-                                    orders=_top_orders(top), included=None, group_by="customer", as_of=as_of)
+                                    orders=orders, included=None, group_by="customer", as_of=as_of)
+    q = connection.ops.quote_name
+    if read_rows:
+        per_order, rows_params = _per_order_from_rows(_top_orders(top).filter(_needs_rows_q(as_of)), as_of)
+        # An order's part of the totals, its due part taken off when it falls due on or after `as_of`
+        # (report_rollups.receivable_part, receivable_rollups.receivable_due_part).
+        kept_open = ("CASE WHEN o.balance_overdue_since IS NOT NULL AND o.balance_invoiced > o.balance_paid"
+                     " AND o.balance_last_due_on < %s THEN o.balance_invoiced - o.balance_paid ELSE 0 END")
+        sums = f"""
+            SELECT x.key AS key, x.currency AS currency, SUM(x.total) AS total, SUM(x.paid) AS paid,
+                   SUM(x.overdue) AS overdue
+            FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid,
+                         r.overdue AS overdue
+                  FROM ({sums}) r
+                  UNION ALL
+                  SELECT t.customer_id, t.currency, t.total - o.balance_total, t.paid - o.balance_paid,
+                         t.overdue - {kept_open}
+                  FROM ({per_order}) t JOIN {q(Order._meta.db_table)} o ON o.id = t.id) x
+            GROUP BY x.key, x.currency"""
+        params = [*params, as_of, *rows_params]
     sql = f"""
         SELECT t.key, c.name, t.currency, t.total, t.paid, t.overdue, t.outstanding
         FROM (SELECT r.key AS key, r.currency AS currency, r.total AS total, r.paid AS paid, r.overdue AS overdue,
@@ -1432,53 +1509,53 @@ def _top_receivables_sql(user, scope, period, rep_id, department_id, *, as_of, l
               WHERE r.total - r.paid > 0
               ORDER BY outstanding DESC, r.key
               LIMIT %s) t
-        JOIN {connection.ops.quote_name(Customer._meta.db_table)} c ON c.id = t.key
+        JOIN {q(Customer._meta.db_table)} c ON c.id = t.key
         ORDER BY t.outstanding DESC, c.name"""
     return sql, [*params, limit]
 
 
 def receivables_top(*, user, limit: int = 12, as_of: dt.date | None = None) -> list[dict]:
     """The `limit` customer-and-currency groups with the most outstanding (ordered less paid by `as_of`,
-    today unless given), with what of it is overdue: from the receivable totals of the customers the
-    reader may see, corrected by the few orders they do not answer for (_receivable_sums)."""
+    today unless given), with what of it is overdue, of the customers the reader may see. The largest
+    debtors are the first entries of the per-customer totals' index (ReceivableCustomerTotals), with the
+    groups paid after `as_of` summed for the day; theirs alone are then summed in full from the receivable
+    totals, corrected by the few orders they do not answer for (_top_receivables_sql). Two queries when no
+    order was paid after `as_of` (today, usually), three otherwise."""
     as_of = as_of or timezone.localdate()
     # The queries vary on the reader's kind only (the scope is not theirs: what they may see of customers).
     reader = Reader(user, FigureScope(everything=True, user_id=user.pk), None, None, None)
     day = {"as_of": (_AS_OF_SLOT, as_of)}
-    # First the largest debtors: what is outstanding (total less paid) changes from the totals only by the
-    # payments received after `as_of`, so only those orders are corrected for (when there are any at all).
-    last_paid = report_rows(reader, "receivables.last_paid_on", _last_paid_on, model=Order)
-    paid_after = bool(last_paid) and last_paid[0][0] > as_of
-    if paid_after:  # (a day in the past, usually)
-        orders, totals = _receivable_reads(user)
-        paid_later = Q(balance_last_paid_on__gt=as_of)
-        sums, params = _receivable_sums(totals=totals, orders=orders, included=None, group_by="customer",
-                                        as_of=as_of, not_answered=paid_later)
-        with connection.cursor() as cursor:
-            cursor.execute(f"""SELECT r.key FROM ({sums}) r WHERE r.total - r.paid > 0
-                               ORDER BY r.total - r.paid DESC, r.key LIMIT %s""", params + [limit])
-            top = [row[0] for row in cursor.fetchall()]
-    else:
-        top = [row[0] for row in report_rows(reader, f"receivables.top.{limit}", _top_owing, model=ReceivableTotals,
-                                             more={"limit": (None, limit)})]
+    # First the largest debtors now, from the per-customer totals' index, with the latest day any order was
+    # paid.
+    owing = report_rows(reader, f"receivables.top.{limit}", _top_owing, model=ReceivableCustomerTotals,
+                        more={**day, "limit": (None, limit)})
+    if owing:
+        last_paid = owing[0][4]
+    else:  # (nobody owes anything now: asked alone)
+        last_paid = next(iter(report_rows(reader, "receivables.last_paid_on", _last_paid_on, model=Order)), [None])[0]
+    found = {(customer_id, currency): owed for customer_id, currency, owed, *_ in owing}
+    needing = {customer_id for customer_id, _currency, _owed, needs_rows, _paid in owing if needs_rows}
+    if last_paid is not None and last_paid > as_of:  # (a day in the past, usually; or payments dated ahead)
+        # What is outstanding on `as_of` differs from now only by the payments received after it, which
+        # only add to it: those groups are summed for the day, and every other group owes what it owes
+        # now, no more than each group found above (the first of the index) owed now, and so than each owes
+        # on the day. The largest debtors on the day are among those found and those paid later.
+        later = _owing_paid_later(user, as_of)
+        found.update(later)
+        needing.update(customer_id for customer_id, _currency in later)  # (paid after `as_of`: their rows)
+    ranked = sorted(((owed, customer_id) for (customer_id, _currency), owed in found.items() if owed > 0),
+                    key=lambda group: (-group[0], group[1]))  # (the index's order: most first, then the customer)
+    top = [customer_id for _owed, customer_id in ranked[:limit]]
     if not top:
         return []
-    # Then theirs alone in full, with what is overdue on the day (customers the reader sees, found above):
-    # from the statement written once per process for `limit` customers (the list padded with its first),
-    # when none of their orders needs its rows read (the statement then differs: a payment after `as_of`,
-    # asked above, or `as_of` between two due dates of an order, asked first).
+    # Then theirs alone in full, with what is overdue on the day (customers the reader sees, found above),
+    # from the statement written once per process for `limit` customers (the list padded with its first);
+    # another when some of their orders need their rows read.
+    read_rows = not needing.isdisjoint(top)
     padded = [*top, *[top[0]] * (limit - len(top))]
     ids = {f"top_{index}": (slot, padded[index]) for index, slot in enumerate(_top_slots(limit))}
-    if not paid_after and not report_rows(reader, f"receivables.needing.{limit}", _top_needing_rows,
-                                          model=Order, more={**day, **ids}):
-        rows = report_sql_rows(reader, f"receivables.top_sums.{limit}", _top_receivables_sql, model=Order,
-                               more={**day, **ids, "limit": (None, limit)})
-    else:
-        sql, params = _top_receivables_sql(user, None, None, None, None, as_of=as_of, limit=limit,
-                                           **{f"top_{index}": pk for index, pk in enumerate(top)})
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+    rows = report_sql_rows(reader, f"receivables.top_sums.{limit}{'.rows' if read_rows else ''}", _top_receivables_sql,
+                           model=Order, more={**day, **ids, "limit": (None, limit), "read_rows": (None, read_rows)})
     return [{"customer_id": customer_id, "customer__name": name, "currency": currency, "ordered": cents(ordered),
              "paid": cents(paid), "overdue": cents(overdue), "outstanding": cents(outstanding)}
             for customer_id, name, currency, ordered, paid, overdue, outstanding in rows]

@@ -16,6 +16,11 @@ stored balance, so it is kept where ReceivableTotals is, in the same transaction
 
 `receivable_dues_rebuild` recomputes the whole table from the orders' balances; ReceivableTotals' rebuild
 calls it (so every bulk load and migration that rebuilds one rebuilds both). No audit event: derived.
+
+ReceivableCustomerTotals: per customer and currency, ReceivableTotals' rows of every owner summed (orders,
+outstanding), the receivables chart's ranking of the largest debtors. It moves by the same increments as
+ReceivableTotals (report_rollups.receivable_add calls `receivable_customer_add`, so the two cannot drift
+apart), and `receivable_customers_rebuild` recomputes it from the orders' balances with the other two.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Q, Sum
 
-from backend.crm.models import Order, OrderStatus, ReceivableDueTotals
+from backend.crm.models import Order, OrderStatus, ReceivableCustomerTotals, ReceivableDueTotals
 from backend.crm.services.derived import derived_models, replace_rows
 
 ZERO = Decimal("0.00")
@@ -95,4 +100,46 @@ def receivable_dues_rebuild(*, apps=None) -> int:
     with transaction.atomic():
         found = receivable_dues_from_rows(order_model=order_model)
         replace_rows(dues_model, found, ("owner_id", "customer_id", "currency", "due_on"))
+    return len(found)
+
+
+# --- per customer and currency (ReceivableCustomerTotals) ------------------------------------------------
+
+
+def receivable_customer_add(*, order: Order, orders: int, outstanding: Decimal) -> None:
+    """Add `orders` and `outstanding` (a change of ReceivableTotals' orders and total less paid) to the row of
+    `order`'s customer and currency, creating it when missing: one upsert, adding under the row's lock."""
+    if not orders and not outstanding:
+        return
+    q = connection.ops.quote_name
+    table = q(ReceivableCustomerTotals._meta.db_table)
+    sql = (f"INSERT INTO {table} (customer_id, currency, orders, outstanding) VALUES (%s, %s, %s, %s) "
+           f"ON CONFLICT (customer_id, currency) DO UPDATE SET orders = {table}.orders + EXCLUDED.orders, "
+           f"outstanding = {table}.outstanding + EXCLUDED.outstanding")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order.customer_id, order.currency, orders, outstanding])
+
+
+def receivable_customers_from_rows(*, order_model=None) -> dict[tuple, dict]:
+    """Every (customer_id, currency) row ReceivableCustomerTotals should hold, from the orders' balances (the
+    orders not cancelled, as ReceivableTotals counts them)."""
+    order_model = order_model or Order
+    rows = (order_model.objects.exclude(status=OrderStatus.CANCELLED).order_by()
+            .values_list("customer_id", "currency")
+            .annotate(n=Count("id"), outstanding=Sum(F("balance_total") - F("balance_paid"),
+                                                     output_field=DecimalField(max_digits=16, decimal_places=2))))
+    return {(customer, currency): {"orders": n, "outstanding": outstanding}
+            for customer, currency, n, outstanding in rows}
+
+
+def receivable_customers_rebuild(*, apps=None) -> int:
+    """Replace ReceivableCustomerTotals with what the orders' stored balances say; returns how many rows it
+    holds. `apps`: a migration's registry (one from before crm 0024 has no such table: nothing to do)."""
+    models = derived_models(apps, "ReceivableCustomerTotals", "Order")
+    if models is None:
+        return 0
+    totals_model, order_model = models
+    with transaction.atomic():
+        found = receivable_customers_from_rows(order_model=order_model)
+        replace_rows(totals_model, found, ("customer_id", "currency"))
     return len(found)

@@ -22,7 +22,8 @@ the row under its lock, so concurrent writes add up and never overwrite each oth
 ReceivableTotals (per order owner, customer and currency: the orders, their total, paid, and what is
 invoiced and unpaid on those that will be overdue) moves with each order's stored balance: order_create
 adds the new order, order_balance_update (invoice_issue, payment_record) adds the change of the balance,
-a cancellation takes the order out.
+a cancellation takes the order out. The same change goes to the customer's ReceivableCustomerTotals row
+(receivable_add, the one place either moves).
 
 An order's owner, customer, currency, signed date and lines never change after it is created (a handover moves
 customers, deals, quotes and reminders, not orders), so nothing else moves a figure. `rollups_rebuild`
@@ -57,7 +58,11 @@ from backend.crm.models import (
 )
 from backend.crm.services.derived import derived_models, replace_rows
 from backend.crm.services.opportunity_products import opportunity_products_rebuild
-from backend.crm.services.receivable_rollups import receivable_dues_rebuild
+from backend.crm.services.receivable_rollups import (
+    receivable_customer_add,
+    receivable_customers_rebuild,
+    receivable_dues_rebuild,
+)
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
 CUSTOMER_MEASURES = ("sales", "orders", "collected", "invoiced")  # CustomerMonthFigures
@@ -293,7 +298,8 @@ def order_receivable_part(order: Order) -> dict:
 
 def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> None:
     """Move `order`'s row of ReceivableTotals from its part `before` to its part `after` (None: not
-    counted, i.e. not yet created or cancelled): one upsert that adds the difference under the row's lock."""
+    counted, i.e. not yet created or cancelled): one upsert that adds the difference under the row's lock;
+    and its customer's row of ReceivableCustomerTotals by the same change (orders, total less paid)."""
     empty = {"orders": 0, "total": ZERO, "paid": ZERO, "open_invoiced": ZERO}
     before, after = before or empty, after or empty
     delta = [after[m] - before[m] for m in RECEIVABLE_MEASURES]
@@ -301,6 +307,8 @@ def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> 
         return
     _upsert_add(ReceivableTotals, ("owner_id", "customer_id", "currency"),
                 [(order.owner_id, order.customer_id, order.currency, *delta)], RECEIVABLE_MEASURES)
+    orders, total, paid, _open = delta
+    receivable_customer_add(order=order, orders=orders, outstanding=total - paid)
 
 
 def receivables_from_rows(*, order_model=None) -> dict[tuple, dict]:
@@ -329,4 +337,5 @@ def receivables_rebuild(*, apps=None) -> int:
             [totals_model(owner_id=owner, customer_id=customer, currency=currency, **values)
              for (owner, customer, currency), values in sorted(found.items())], batch_size=2000)
         receivable_dues_rebuild(apps=apps)  # their parts by due date (services/receivable_rollups.py)
+        receivable_customers_rebuild(apps=apps)  # their sums per customer (the same module)
     return len(found)
