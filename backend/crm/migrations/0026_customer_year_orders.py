@@ -19,7 +19,7 @@ def month_field():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0022_opportunity_products"),
+        ("crm", "0024_receivable_customer_totals"),
     ]
 
     operations = [
