@@ -172,6 +172,8 @@ DEFAULT_PROBABILITY = {
 }
 OPEN_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)
 CLOSED_STAGES = (Stage.WON, Stage.LOST)
+# The funnel's steps in order: a deal's `reached_stage` is the index of the furthest it got to (lost is no step).
+FUNNEL_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON)
 
 
 class Competitor(models.Model):
@@ -202,6 +204,10 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The furthest funnel step the deal got to (FUNNEL_STAGES: 0 lead … 4 won), from its stage history and its
+    # current stage; a lost deal keeps the step it was lost at. Derived: kept by the services that create a
+    # deal or move its stage and by the imports (services/opportunity_reached.py), rebuilt by rollups_rebuild.
+    reached_stage = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -215,6 +221,9 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
             # the pipeline board's newest cards of each stage (crm.selectors.opportunities.opportunity_board_cards)
             models.Index(F("stage"), F("updated_at").desc(), F("id").desc(), name="opp_stage_updated_idx"),
+            # the reports' periods: the funnel reads the deals created in it, the lost analysis those closed in it
+            models.Index(fields=["created_at"], name="opp_created_idx"),
+            models.Index(fields=["closed_at"], name="opp_closed_idx", condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -43,12 +43,11 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, NullIf, TruncMonth
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +57,7 @@ from backend.accounts.models import Department, Role, User
 from backend.common.errors import InvalidInput
 from backend.crm.models import (
     CLOSED_STAGES,
+    FUNNEL_STAGES,
     OPEN_STAGES,
     Activity,
     ActivityKind,
@@ -68,7 +68,6 @@ from backend.crm.models import (
     Invoice,
     Opportunity,
     OpportunityProduct,
-    OpportunityStageChange,
     Order,
     OrderLine,
     OrderStatus,
@@ -746,32 +745,16 @@ def target_attainment(*, user, period: Period) -> Report:
 
 # --- (3) the funnel ---------------------------------------------------------------------------------
 
-FUNNEL_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON)
 _ORDER = {stage: index for index, stage in enumerate(FUNNEL_STAGES)}
 
 
-def _stage_order(field_name: str) -> Case:
-    return Case(*[When(**{field_name: stage}, then=Value(index)) for stage, index in _ORDER.items()],
-                default=Value(0), output_field=IntegerField())
-
-
-def with_reached_stage(queryset):
-    """Annotate `reached`: the furthest funnel stage a deal got to (0 lead … 4 won), from its stage history
-    and its current stage; a lost deal counts the stage it was lost at."""
-    furthest = (OpportunityStageChange.objects.filter(opportunity=OuterRef("pk")).exclude(to_stage=Stage.LOST)
-                .annotate(step=_stage_order("to_stage")).order_by("-step").values("step")[:1])
-    current = Case(When(stage=Stage.LOST, then=Value(0)), default=_stage_order("stage"), output_field=IntegerField())
-    return queryset.annotate(reached=Greatest(Coalesce(Subquery(furthest, output_field=IntegerField()), Value(0)),
-                                              current, output_field=IntegerField()))
-
-
 def _funnel_groups(user, scope, period, rep_id, department_id):
-    """The deals created in the period, per stage reached, current stage and currency: how many, their
-    amount and their probability-weighted amount."""
+    """The deals created in the period, per stage reached (kept on the deal: services/opportunity_reached.py),
+    current stage and currency: how many, their amount and their probability-weighted amount."""
     deals = Opportunity.objects.filter(period.instant_q("created_at")).filter(
         _rep_filter(scope, "owner", rep_id, department_id)).order_by()
     weighted = as_money(F("amount") * F("probability") / Value(Decimal(100)))
-    return (with_reached_stage(deals).annotate(row_weighted=weighted).values("reached", "stage", "currency")
+    return (deals.annotate(row_weighted=weighted).values("reached_stage", "stage", "currency")
             .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO, output_field=MONEY_FIELD),
                       weighted=Coalesce(Sum("row_weighted"), ZERO, output_field=MONEY_FIELD))
             .order_by())
@@ -783,11 +766,11 @@ def funnel(*, user, period: Period, rep_id: int | None = None, department_id: in
     their amount and probability-weighted amount per currency."""
     reader = Reader(user, figure_scope(user), period, rep_id, department_id)
     # One grouped query: per stage reached, current stage and currency, the deals, their amount and weighted
-    # amount. The stage reached is worked out once per deal (as an aggregate per stage, the database worked
-    # it out five times), then added up from the furthest down; the open and closed deals by stage and
-    # currency are the same groups added up over the stage reached.
+    # amount. The stage reached is kept on each deal (looked up from each deal's history it cost a subquery
+    # per deal), then added up from the furthest down; the open and closed deals by stage and currency are
+    # the same groups added up over the stage reached.
     groups = report_rows(reader, "funnel", _funnel_groups, model=Opportunity)
-    reached = {f"reached_{index}": sum(row["count"] for row in groups if row["reached"] >= index)
+    reached = {f"reached_{index}": sum(row["count"] for row in groups if row["reached_stage"] >= index)
                for index in range(len(FUNNEL_STAGES))}
     reached["lost"] = sum(row["count"] for row in groups if row["stage"] == Stage.LOST)
     reached["total"] = sum(row["count"] for row in groups)
@@ -868,8 +851,8 @@ def _lost_by_competitor(user, scope, period, rep_id, department_id):
 
 
 def _lost_at_stage(user, scope, period, rep_id, department_id):
-    return (with_reached_stage(_closed_deals(scope, period, rep_id, department_id).filter(stage=Stage.LOST))
-            .values("reached").annotate(count=Count("id")).order_by("reached"))
+    return (_closed_deals(scope, period, rep_id, department_id).filter(stage=Stage.LOST)
+            .values("reached_stage").annotate(count=Count("id")).order_by("reached_stage"))
 
 
 def _lost_reasons(user, scope, period, rep_id, department_id):
@@ -916,7 +899,7 @@ def lost_analysis(*, user, period: Period, rep_id: int | None = None, department
     by_competitor = _rate_rows(report_rows(reader, "lost.by_competitor", _lost_by_competitor, model=Opportunity),
                                "competitors__name")
     stage_lost = [
-        {"stage": FUNNEL_STAGES[row["reached"]], "label": Stage(FUNNEL_STAGES[row["reached"]]).label,
+        {"stage": FUNNEL_STAGES[row["reached_stage"]], "label": Stage(FUNNEL_STAGES[row["reached_stage"]]).label,
          "count": row["count"]}
         for row in report_rows(reader, "lost.at_stage", _lost_at_stage, model=Opportunity)
     ]

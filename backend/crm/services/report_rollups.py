@@ -54,6 +54,7 @@ from backend.crm.models import (
 )
 from backend.crm.services.derived import derived_models, replace_rows
 from backend.crm.services.opportunity_products import opportunity_products_rebuild
+from backend.crm.services.opportunity_reached import opportunity_reached_rebuild
 from backend.crm.services.receivable_rollups import receivable_dues_rebuild
 
 MEASURES = ("sales", "orders", "collected", "invoiced", "expenses")
@@ -211,8 +212,8 @@ def month_rollups_rebuild(*, apps=None) -> int:
 
 
 def rollups_rebuild(*, apps=None) -> int:
-    """Replace the whole rollups with what the rows say (the day and month ones, and the products quoted per
-    deal), and the receivable totals with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
+    """Replace the whole rollups with what the rows say (the day and month ones, the products quoted per
+    deal and each deal's furthest funnel step), and the receivable totals with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
     For the migrations' backfills (`apps`: their registry), bulk loads and checks."""
     if apps is not None:
         rollup_model = apps.get_model("crm", "RepDayFigures")
@@ -225,6 +226,7 @@ def rollups_rebuild(*, apps=None) -> int:
         month_rollups_rebuild(apps=apps)
         receivables_rebuild(apps=apps)
         opportunity_products_rebuild(apps=apps)  # the products quoted per deal (services/opportunity_products.py)
+        opportunity_reached_rebuild(apps=apps)  # each deal's furthest funnel step (services/opportunity_reached.py)
     return len(found)
 
 
