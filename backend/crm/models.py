@@ -347,6 +347,23 @@ class OpportunityProduct(models.Model):
         constraints = [models.UniqueConstraint(fields=["opportunity", "product"], name="opportunityproduct_key")]
 
 
+class ClosedDealProductDay(models.Model):
+    """Per day (the local date, TIME_ZONE, a deal was won or lost on: its closed_at) and product: how many deals
+    won and how many lost that day were quoted the product (OpportunityProduct). Derived and kept with the
+    pairs (services/opportunity_products.py: by the stage services when a deal closes or is reopened, and by
+    the quote services when a closed deal is quoted a new product), rebuilt by rollups_rebuild (and after a
+    change of TIME_ZONE). The lost analysis by product reads it for everyone's deals (a reader of everyone's
+    figures, no rep or team picked): a quarter is a few thousand rows here, not every closed deal's pairs."""
+
+    day = models.DateField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    won = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "product"], name="closeddealproductday_key")]
+
+
 # --- orders, payments, invoices ------------------------------------------------------------
 
 
