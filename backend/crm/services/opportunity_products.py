@@ -18,8 +18,12 @@ what the lost analysis by product of everyone's deals sums):
 Nothing else moves a pair: a quote's lines and deal never change after it is created, quotes and lines are
 never deleted (a deal that is deleted takes its pairs with it: the foreign key cascades), and imports and
 handovers write no quote lines. A product leaves a deal's set only if no line of any quote of it names it,
-which nothing in Dossier can bring about today. `opportunity_products_rebuild` recomputes the table from
-the rows (the migration's backfill, bulk loads, and the tests that prove the kept set equals the rows).
+which nothing in Dossier can bring about today. Nothing else moves a deal's stage or closing instant
+(imports write open deals only), and nothing in Dossier deletes a deal (the admin shows them read-only): one
+that did would have to take a closed deal's products back from its day (closed_deal_products_add, sign −1).
+`opportunity_products_rebuild` and `closed_deal_products_rebuild` recompute the tables from the rows (the
+migration's backfill, bulk loads through rollups_rebuild, after a change of TIME_ZONE, and the tests that
+prove the kept tables equal the rows).
 """
 
 from __future__ import annotations
