@@ -222,8 +222,10 @@ class Opportunity(models.Model):
             # the pipeline board's newest cards of each stage (crm.selectors.opportunities.opportunity_board_cards)
             models.Index(F("stage"), F("updated_at").desc(), F("id").desc(), name="opp_stage_updated_idx"),
             # the reports' periods: the funnel reads the deals created in it, the lost analysis those closed in it
+            # (by rep and at which stage from the index alone: its stage, owner and step ride along)
             models.Index(fields=["created_at"], name="opp_created_idx"),
-            models.Index(fields=["closed_at"], name="opp_closed_idx", condition=Q(closed_at__isnull=False)),
+            models.Index(fields=["closed_at", "stage", "owner", "reached_stage"], name="opp_closed_idx",
+                         condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

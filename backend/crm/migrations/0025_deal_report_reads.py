@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('closed_at__isnull', False)), fields=['closed_at'], name='opp_closed_idx'),
+            index=models.Index(condition=models.Q(('closed_at__isnull', False)), fields=['closed_at', 'stage', 'owner', 'reached_stage'], name='opp_closed_idx'),
         ),
         migrations.CreateModel(
             name='ClosedDealProductDay',
