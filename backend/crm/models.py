@@ -172,6 +172,8 @@ DEFAULT_PROBABILITY = {
 }
 OPEN_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION)
 CLOSED_STAGES = (Stage.WON, Stage.LOST)
+# The funnel's steps in order: a deal's `reached_stage` is the index of the furthest it got to (lost is no step).
+FUNNEL_STAGES = (Stage.LEAD, Stage.QUALIFICATION, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON)
 
 
 class Competitor(models.Model):
@@ -202,6 +204,10 @@ class Opportunity(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The furthest funnel step the deal got to (FUNNEL_STAGES: 0 lead … 4 won), from its stage history and its
+    # current stage; a lost deal keeps the step it was lost at. Derived: kept by the services that create a
+    # deal or move its stage and by the imports (services/opportunity_reached.py), rebuilt by rollups_rebuild.
+    reached_stage = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -215,6 +221,11 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
             # the pipeline board's newest cards of each stage (crm.selectors.opportunities.opportunity_board_cards)
             models.Index(F("stage"), F("updated_at").desc(), F("id").desc(), name="opp_stage_updated_idx"),
+            # the reports' periods: the funnel reads the deals created in it, the lost analysis those closed in it
+            # (by rep and at which stage from the index alone: its stage, owner and step ride along)
+            models.Index(fields=["created_at"], name="opp_created_idx"),
+            models.Index(fields=["closed_at", "stage", "owner", "reached_stage"], name="opp_closed_idx",
+                         condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -336,6 +347,23 @@ class OpportunityProduct(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["opportunity", "product"], name="opportunityproduct_key")]
+
+
+class ClosedDealProductDay(models.Model):
+    """Per day (the local date, TIME_ZONE, a deal was won or lost on: its closed_at) and product: how many deals
+    won and how many lost that day were quoted the product (OpportunityProduct). Derived and kept with the
+    pairs (services/opportunity_products.py: by the stage services when a deal closes or is reopened, and by
+    the quote services when a closed deal is quoted a new product), rebuilt by rollups_rebuild (and after a
+    change of TIME_ZONE). The lost analysis by product reads it for everyone's deals (a reader of everyone's
+    figures, no rep or team picked): a quarter is a few thousand rows here, not every closed deal's pairs."""
+
+    day = models.DateField()
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    won = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "product"], name="closeddealproductday_key")]
 
 
 # --- orders, payments, invoices ------------------------------------------------------------

@@ -54,6 +54,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     list_price = Decimal("1000.00")
 
 
+def _funnel_step(stage) -> int:
+    from backend.crm.services.opportunity_reached import funnel_step
+
+    return funnel_step(stage)
+
+
 class OpportunityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Opportunity
@@ -62,6 +68,10 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     owner = factory.LazyAttribute(lambda o: o.customer.owner)
     title = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("100000.00")
+    # the furthest funnel step, kept as the services keep it for a deal created in its stage (a test that writes
+    # a history of stages directly keeps it along: tests/crm/test_report_figures.py `_deal`)
+    stage = "lead"
+    reached_stage = factory.LazyAttribute(lambda o: _funnel_step(o.stage))
 
 
 class QuoteFactory(factory.django.DjangoModelFactory):

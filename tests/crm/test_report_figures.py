@@ -4,6 +4,7 @@ and who may read whose figures (a rep their own, a team manager their department
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,7 @@ from backend.crm.models import (
 )
 from backend.crm.reports import Period
 from backend.crm.selectors import reports as figures
+from backend.crm.services.opportunity_reached import reached_after
 from backend.crm.services.order_balances import order_balances_refresh
 from backend.crm.services.report_rollups import rollups_rebuild
 from backend.crm.services.reports import sales_target_remove, sales_target_set
@@ -218,6 +220,9 @@ def _deal(customer, stages, *, created="2026-04-03", closed=None, reason="", com
         OpportunityStageChange.objects.create(opportunity=deal, from_stage=previous, to_stage=stage,
                                               changed_by=customer.owner)
         previous = stage
+    # (the furthest step reached, kept along the history as the stage services keep it)
+    deal.reached_stage = functools.reduce(reached_after, stages, 0)
+    deal.save(update_fields=["reached_stage"])
     for name in competitors:
         deal.competitors.add(Competitor.objects.get_or_create(name=name)[0])
     if product is not None:

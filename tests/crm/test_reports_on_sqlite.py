@@ -111,6 +111,25 @@ for days_ago in (0, 2, 20, 101):
         chart = {(row["customer_id"], row["currency"]): (row["outstanding"], row["overdue"])
                  for row in figures.receivables_top(user=admin, as_of=as_of, limit=limit)}
         assert chart == {group: debts[group] for group in largest[:limit]}, (as_of, limit, chart)
+# the lost analysis and the funnel, written partly by hand, answer on SQLite what they answer on PostgreSQL:
+# everyone's by product from the days closed, the rep's own from the pairs, the weighted amount to the cent
+from backend.crm.reports import Period  # noqa: E402
+from backend.crm.selectors import reports as figures  # noqa: E402
+
+recent = Period(today - dt.timedelta(days=30), today)
+everyone = figures.lost_analysis(user=admin, period=recent).summary
+assert [(r["label"], r["won"], r["lost"]) for r in everyone["by_product"]] == [("P1", 2, 2)], everyone["by_product"]
+assert [(r["label"], r["won"], r["lost"]) for r in everyone["by_rep"]] == [("张伟", 1, 1), ("王芳", 1, 1)], everyone
+assert [(r["label"], r["lost_rate"]) for r in everyone["by_competitor"]] == [("Haas", Decimal("50.0"))], everyone
+assert [(r["stage"], r["count"]) for r in everyone["stage_lost"]] == [("negotiation", 2)], everyone["stage_lost"]
+assert [(r["label"], r["count"]) for r in everyone["reasons"]] == [("价格", 2)], everyone["reasons"]
+own = figures.lost_analysis(user=rep, period=recent).summary
+assert [(r["label"], r["won"], r["lost"]) for r in own["by_product"]] == [("P1", 1, 1)], own["by_product"]
+funnel = figures.funnel(user=admin, period=recent).summary
+assert [(r["stage"], r["count"], r["weighted"]) for r in funnel["open"]] == [
+    ("proposal", 2, Decimal("20000.00"))], funnel["open"]
+assert [(s["stage"], s["reached"]) for s in funnel["steps"]] == [
+    ("lead", 6), ("qualification", 6), ("proposal", 6), ("negotiation", 4), ("won", 2)], funnel["steps"]
 
 quarter_start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 periods = ["", f"date_from={quarter_start + dt.timedelta(days=9)}&date_to={today - dt.timedelta(days=2)}",

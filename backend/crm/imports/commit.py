@@ -604,6 +604,7 @@ class OpportunityChunk(RecordChunk):
         from backend.crm.imports.cleaning import name_key
         from backend.crm.models import DEFAULT_PROBABILITY, OPEN_STAGES, Currency
         from backend.crm.services.common import money
+        from backend.crm.services.opportunity_reached import funnel_step
 
         data = row.data
         customer_id = self._customer_id(row)
@@ -622,7 +623,7 @@ class OpportunityChunk(RecordChunk):
         now = timezone.now()
         opportunity = Opportunity(customer_id=customer_id, title=title, amount=amount, currency=data["currency"],
                                   expected_close=expected, owner=self.actor, stage=stage, probability=probability,
-                                  created_at=now, updated_at=now)
+                                  created_at=now, updated_at=now, reached_stage=funnel_step(stage))
         pk = self._add(opportunity, "crm.opportunity.created",
                        {"title": title, "amount": str(amount), "currency": data["currency"], "stage": stage,
                         "probability": probability, "competitors": []}, row)

@@ -25,6 +25,8 @@ from backend.crm.models import (
     Stage,
 )
 from backend.crm.services.common import money, require_editable
+from backend.crm.services.opportunity_products import deal_products_stage_moved
+from backend.crm.services.opportunity_reached import funnel_step, reached_after
 
 
 def _check_currency(currency: str) -> None:
@@ -130,7 +132,7 @@ def opportunity_create(
         opportunity = Opportunity.objects.create(
             customer=customer, title=title.strip(), amount=amount, currency=currency,
             expected_close=expected_close, owner=actor, stage=stage,
-            probability=probability, created_at=now, updated_at=now,
+            probability=probability, created_at=now, updated_at=now, reached_stage=funnel_step(stage),
         )
         if names:
             opportunity.competitors.set(_competitors_named(actor=actor, names=names))
@@ -210,14 +212,18 @@ def opportunity_stage_change(
         if stage == Stage.LOST and not lost_reason.strip():
             raise InvalidInput("Say why the deal was lost.", fields={"lost_reason": ["A reason is required."]})
         now = timezone.now()
+        closed_before = locked.closed_at
         locked.stage = stage
         locked.probability = DEFAULT_PROBABILITY[Stage(stage)]
         locked.lost_reason = lost_reason.strip() if stage == Stage.LOST else ""
         locked.closed_at = now if stage in CLOSED_STAGES else None
         locked.updated_at = now
-        locked.save(update_fields=["stage", "probability", "lost_reason", "closed_at", "updated_at"])
+        locked.reached_stage = reached_after(locked.reached_stage, stage)  # (the history below takes the stage)
+        locked.save(update_fields=["stage", "probability", "lost_reason", "closed_at", "updated_at", "reached_stage"])
         OpportunityStageChange.objects.create(opportunity=locked, from_stage=current, to_stage=stage,
                                               changed_by=actor, changed_at=now, note=note[:300])
+        deal_products_stage_moved(opportunity_id=locked.pk, before=(current, closed_before),
+                                  after=(stage, locked.closed_at))
         audit.record("crm.opportunity.stage_changed", actor=actor, target=locked, customer_id=locked.customer_id,
                      detail={"from": current, "to": stage, "lost_reason": locked.lost_reason, "reopen": reopen})
     return locked

@@ -57,7 +57,8 @@ from backend.crm.models import (
     RepDayFigures,
 )
 from backend.crm.services.derived import derived_models, replace_rows
-from backend.crm.services.opportunity_products import opportunity_products_rebuild
+from backend.crm.services.opportunity_products import closed_deal_products_rebuild, opportunity_products_rebuild
+from backend.crm.services.opportunity_reached import opportunity_reached_rebuild
 from backend.crm.services.receivable_rollups import (
     receivable_customer_add,
     receivable_customers_rebuild,
@@ -93,24 +94,24 @@ def rollup_add(*, day: dt.date | None, rep_id: int, currency: str, customer_id: 
     if unknown:
         raise ValueError(f"unknown measures {sorted(unknown)}")
     values = {**_zeros(MEASURES), **amounts}
-    _upsert_add(RepDayFigures, ("day", "rep_id", "currency"), [(day, rep_id, currency, *(values[m] for m in MEASURES))],
+    upsert_add(RepDayFigures, ("day", "rep_id", "currency"), [(day, rep_id, currency, *(values[m] for m in MEASURES))],
                 MEASURES)
     if not set(amounts) & set(CUSTOMER_MEASURES):
         return
     if customer_id is None:
         raise ValueError("an order's figures are kept per customer too: say whose (customer_id)")
     month = month_of(day)
-    _upsert_add(CustomerMonthFigures, ("month", "customer_id", "rep_id", "currency"),
+    upsert_add(CustomerMonthFigures, ("month", "customer_id", "rep_id", "currency"),
                 [(month, customer_id, rep_id, currency, *(values[m] for m in CUSTOMER_MEASURES))],
                 CUSTOMER_MEASURES)
     if values["orders"]:  # (every month's column: 0 added to the others, which a new row starts at)
         months = [values["orders"] if number == month.month else 0 for number in range(1, 13)]
-        _upsert_add(CustomerYearOrders, ("year", "customer_id"), [(month.year, customer_id, *months)], MONTH_COLUMNS)
+        upsert_add(CustomerYearOrders, ("year", "customer_id"), [(month.year, customer_id, *months)], MONTH_COLUMNS)
     if not set(amounts) & set(PRODUCT_MEASURES):
         return
     if products is None:
         raise ValueError("an order's sales are kept per product too: say which (products)")
-    _upsert_add(ProductMonthFigures, ("month", "product_id", "rep_id", "currency"),
+    upsert_add(ProductMonthFigures, ("month", "product_id", "rep_id", "currency"),
                 [(month, product_id, rep_id, currency, sales, values["orders"])
                  for product_id, sales in sorted(products.items())], PRODUCT_MEASURES)
 
@@ -127,7 +128,7 @@ def order_sales_by_product(lines) -> dict:
     return dict(found)
 
 
-def _upsert_add(model, key: tuple, rows: list[tuple], measures) -> None:
+def upsert_add(model, key: tuple, rows: list[tuple], measures) -> None:
     """Add each of `rows` (the values of the `key` columns, then of `measures`) to `model`'s row of that
     key (its unique columns), creating it when missing: one INSERT … ON CONFLICT DO UPDATE for all of
     them, so concurrent writers add under the row's lock. Each key at most once in `rows`."""
@@ -263,8 +264,8 @@ def month_rollups_rebuild(*, apps=None) -> int:
 
 
 def rollups_rebuild(*, apps=None) -> int:
-    """Replace the whole rollups with what the rows say (the day and month ones, and the products quoted per
-    deal), and the receivable totals with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
+    """Replace the whole rollups with what the rows say (the day and month ones, the products quoted per
+    deal and each deal's furthest funnel step), and the receivable totals with what the orders' balances say (one transaction); returns how many day rows the rollup holds.
     For the migrations' backfills (`apps`: their registry), bulk loads and checks."""
     if apps is not None:
         rollup_model = apps.get_model("crm", "RepDayFigures")
@@ -277,6 +278,8 @@ def rollups_rebuild(*, apps=None) -> int:
         month_rollups_rebuild(apps=apps)
         receivables_rebuild(apps=apps)
         opportunity_products_rebuild(apps=apps)  # the products quoted per deal (services/opportunity_products.py)
+        closed_deal_products_rebuild(apps=apps)  # and per day closed and product, the deals won and lost
+        opportunity_reached_rebuild(apps=apps)  # each deal's furthest funnel step (services/opportunity_reached.py)
     return len(found)
 
 
@@ -305,7 +308,7 @@ def receivable_add(*, order: Order, before: dict | None, after: dict | None) -> 
     delta = [after[m] - before[m] for m in RECEIVABLE_MEASURES]
     if not any(delta):
         return
-    _upsert_add(ReceivableTotals, ("owner_id", "customer_id", "currency"),
+    upsert_add(ReceivableTotals, ("owner_id", "customer_id", "currency"),
                 [(order.owner_id, order.customer_id, order.currency, *delta)], RECEIVABLE_MEASURES)
     orders, total, paid, _open = delta
     receivable_customer_add(order=order, orders=orders, outstanding=total - paid)

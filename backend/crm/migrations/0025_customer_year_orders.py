@@ -19,7 +19,7 @@ def month_field():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("crm", "0024_receivable_customer_totals"),
+        ("crm", "0024_deal_report_reads"),
     ]
 
     operations = [
