@@ -1254,7 +1254,7 @@ class ReceivableCustomerTotals(models.Model):
     summing every owner's rows per customer on each request. Derived, never decided: kept with
     ReceivableTotals by the same increments (services/report_rollups.py receivable_add, in the writing
     service's transaction), rebuilt with it (services/receivable_rollups.py), backfilled by migration crm
-    0024."""
+    0023."""
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(max_length=3, choices=Currency.choices)
@@ -1308,7 +1308,7 @@ class CustomerYearOrders(models.Model):
     lines, not cancelled), one row a customer and year. Retention (selectors/reports.py) reads which
     customers ordered in the whole months of two periods from here, one row a customer instead of one a
     month, rep and currency. Derived, never decided: kept by rollup_add with the month rollups (the same
-    increments, services/report_rollups.py), rebuilt by rollups_rebuild, backfilled by migration crm 0026.
+    increments, services/report_rollups.py), rebuilt by rollups_rebuild, backfilled by migration crm 0025.
     A month an order was signed and then cancelled in holds 0; a row of only zeros is no activity."""
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")

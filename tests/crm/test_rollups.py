@@ -583,7 +583,7 @@ def test_each_customers_orders_per_month_of_each_year_follow_the_orders(people, 
     assert _year_table() == {(2025, shanghai.pk): {**months, "m12": 2}, (2026, shanghai.pk): {**months, "m01": 1}}
     assert CustomerYearOrders.objects.get(year=2026, customer=north).m03 == 0
     _assert_rollup_equals_rows()
-    # and the rebuilds (crm 0026's backfill, and rollups_rebuild with the month rollups) say the same
+    # and the rebuilds (crm 0025's backfill, and rollups_rebuild with the month rollups) say the same
     kept = _year_table()
     assert customer_years_rebuild() == 2
     assert _year_table() == kept

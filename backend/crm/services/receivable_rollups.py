@@ -28,11 +28,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, DecimalField, F, Q, Sum
 
 from backend.crm.models import Order, OrderStatus, ReceivableCustomerTotals, ReceivableDueTotals
-from backend.crm.services.derived import derived_models, replace_rows
+from backend.crm.services.derived import rebuild_from
 
 ZERO = Decimal("0.00")
 # (the rows say it as report_rollups.receivables_from_rows does: overdue one day, and not all paid)
@@ -93,14 +93,8 @@ def receivable_dues_from_rows(*, order_model=None) -> dict[tuple, dict]:
 def receivable_dues_rebuild(*, apps=None) -> int:
     """Replace ReceivableDueTotals with what the orders' stored balances say; returns how many rows it
     holds. `apps`: a migration's registry (one from before crm 0020 has no such table: nothing to do)."""
-    models = derived_models(apps, "ReceivableDueTotals", "Order")
-    if models is None:
-        return 0
-    dues_model, order_model = models
-    with transaction.atomic():
-        found = receivable_dues_from_rows(order_model=order_model)
-        replace_rows(dues_model, found, ("owner_id", "customer_id", "currency", "due_on"))
-    return len(found)
+    return rebuild_from(apps, "ReceivableDueTotals", "Order", ("owner_id", "customer_id", "currency", "due_on"),
+                        lambda order_model: receivable_dues_from_rows(order_model=order_model))
 
 
 # --- per customer and currency (ReceivableCustomerTotals) ------------------------------------------------
@@ -134,12 +128,6 @@ def receivable_customers_from_rows(*, order_model=None) -> dict[tuple, dict]:
 
 def receivable_customers_rebuild(*, apps=None) -> int:
     """Replace ReceivableCustomerTotals with what the orders' stored balances say; returns how many rows it
-    holds. `apps`: a migration's registry (one from before crm 0024 has no such table: nothing to do)."""
-    models = derived_models(apps, "ReceivableCustomerTotals", "Order")
-    if models is None:
-        return 0
-    totals_model, order_model = models
-    with transaction.atomic():
-        found = receivable_customers_from_rows(order_model=order_model)
-        replace_rows(totals_model, found, ("customer_id", "currency"))
-    return len(found)
+    holds. `apps`: a migration's registry (one from before crm 0023 has no such table: nothing to do)."""
+    return rebuild_from(apps, "ReceivableCustomerTotals", "Order", ("customer_id", "currency"),
+                        lambda order_model: receivable_customers_from_rows(order_model=order_model))

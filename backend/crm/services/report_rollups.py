@@ -56,7 +56,7 @@ from backend.crm.models import (
     ReceivableTotals,
     RepDayFigures,
 )
-from backend.crm.services.derived import derived_models, replace_rows
+from backend.crm.services.derived import derived_models, rebuild_from, replace_rows
 from backend.crm.services.opportunity_products import closed_deal_products_rebuild, opportunity_products_rebuild
 from backend.crm.services.opportunity_reached import opportunity_reached_rebuild
 from backend.crm.services.receivable_rollups import (
@@ -216,16 +216,10 @@ def customer_years_from_rows(*, line_model=None) -> dict[tuple, dict]:
 
 
 def customer_years_rebuild(*, apps=None) -> int:
-    """Replace CustomerYearOrders with what the rows say (crm 0026's backfill: the month rollups are left
+    """Replace CustomerYearOrders with what the rows say (crm 0025's backfill: the month rollups are left
     as they are); returns how many rows it holds."""
-    models = derived_models(apps, "CustomerYearOrders", "OrderLine")
-    if models is None:
-        return 0
-    year_model, line_model = models
-    with transaction.atomic():
-        found = customer_years_from_rows(line_model=line_model)
-        replace_rows(year_model, found, ("year", "customer_id"))
-    return len(found)
+    return rebuild_from(apps, "CustomerYearOrders", "OrderLine", ("year", "customer_id"),
+                        lambda line_model: customer_years_from_rows(line_model=line_model))
 
 
 def product_months_from_rows(*, line_model=None) -> dict[tuple, dict]:
@@ -247,7 +241,7 @@ def _as_date(value) -> dt.date:
 def month_rollups_rebuild(*, apps=None) -> int:
     """Replace CustomerMonthFigures and ProductMonthFigures (and CustomerYearOrders, from the same sums,
     once it exists) with what the rows say (one transaction); returns how many customer month rows there
-    are. `apps`: a migration's registry (crm 0021's and 0026's backfills)."""
+    are. `apps`: a migration's registry (crm 0021's and 0025's backfills)."""
     models = derived_models(apps, "CustomerMonthFigures", "ProductMonthFigures", "OrderLine", "Payment", "Invoice")
     if models is None:
         return 0
