@@ -1,10 +1,10 @@
 """What the rebuilds of the CRM's derived tables share (the reports' rollups, the receivable totals' parts
 by due date and per customer, the products quoted per deal, the orders per customer and year): the models to write, current or a migration's, and a table
-replaced whole by what its rows say."""
+replaced whole by what its rows say; and the one upsert their writers add increments with."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 
 def derived_models(apps, *names: str) -> tuple | None:
@@ -41,3 +41,20 @@ def rebuild_from(apps, derived: str, source: str, key: tuple[str, ...], rows_fro
         found = rows_from(source_model)
         replace_rows(derived_model, found, key)
     return len(found)
+
+
+def upsert_add(model, key: tuple, rows: list[tuple], measures) -> None:
+    """Add each of `rows` (the values of the `key` columns, then of `measures`) to `model`'s row of that
+    key (its unique columns), creating it when missing: one INSERT … ON CONFLICT DO UPDATE for all of
+    them, so concurrent writers add under the row's lock. Each key at most once in `rows`."""
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = [*key, *measures]
+    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in measures)
+    one = f"({', '.join(['%s'] * len(names))})"
+    sql = (f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES {', '.join([one] * len(rows))} "
+           f"ON CONFLICT ({', '.join(q(k) for k in key)}) DO UPDATE SET {increments}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])

@@ -37,7 +37,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from backend.crm.models import CLOSED_STAGES, ClosedDealProductDay, Opportunity, OpportunityProduct, QuoteLine, Stage
-from backend.crm.services.derived import derived_models, replace_rows
+from backend.crm.services.derived import derived_models, rebuild_from, upsert_add
 
 
 def opportunity_products_add(*, opportunity_id: int | None, product_ids: Iterable[int]) -> None:
@@ -69,7 +69,6 @@ def closed_deal_products_add(*, stage: str, closed_at: dt.datetime | None, produ
     product_ids = sorted(set(product_ids))
     if stage not in CLOSED_STAGES or closed_at is None or not product_ids:
         return
-    from backend.crm.services.report_rollups import upsert_add  # (report_rollups rebuilds the pairs)
 
     day = timezone.localtime(closed_at).date()
     won, lost = (sign, 0) if stage == Stage.WON else (0, sign)
@@ -127,11 +126,5 @@ def closed_deal_products_from_rows(*, pair_model=None) -> dict[tuple, dict]:
 def closed_deal_products_rebuild(*, apps=None) -> int:
     """Replace ClosedDealProductDay with what the pairs say (after the pairs' own rebuild); returns how many
     rows it holds. `apps`: a migration's registry (one from before the table: nothing to do)."""
-    models = derived_models(apps, "ClosedDealProductDay", "OpportunityProduct")
-    if models is None:
-        return 0
-    day_model, pair_model = models
-    found = closed_deal_products_from_rows(pair_model=pair_model)
-    with transaction.atomic():
-        replace_rows(day_model, found, ("day", "product_id"))
-    return len(found)
+    return rebuild_from(apps, "ClosedDealProductDay", "OpportunityProduct", ("day", "product_id"),
+                        lambda pair_model: closed_deal_products_from_rows(pair_model=pair_model))

@@ -28,11 +28,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, DecimalField, F, Q, Sum
 
 from backend.crm.models import Order, OrderStatus, ReceivableCustomerTotals, ReceivableDueTotals
-from backend.crm.services.derived import rebuild_from
+from backend.crm.services.derived import rebuild_from, upsert_add
 
 ZERO = Decimal("0.00")
 # (the rows say it as report_rollups.receivables_from_rows does: overdue one day, and not all paid)
@@ -62,19 +61,9 @@ def receivable_due_move(*, order: Order, before: tuple | None, after: tuple | No
     for part, sign in ((before, -1), (after, 1)):
         if part is not None:
             due_on, amount = part
-            _upsert_add(order=order, due_on=due_on, orders=sign, amount=sign * amount)
-
-
-def _upsert_add(*, order: Order, due_on: dt.date, orders: int, amount: Decimal) -> None:
-    q = connection.ops.quote_name
-    table = q(ReceivableDueTotals._meta.db_table)
-    sql = (f"INSERT INTO {table} (owner_id, customer_id, currency, due_on, orders, open_invoiced) "
-           f"VALUES (%s, %s, %s, %s, %s, %s) "
-           f"ON CONFLICT (owner_id, customer_id, currency, due_on) DO UPDATE SET "
-           f"orders = {table}.orders + EXCLUDED.orders, "
-           f"open_invoiced = {table}.open_invoiced + EXCLUDED.open_invoiced")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [order.owner_id, order.customer_id, order.currency, due_on, orders, amount])
+            upsert_add(ReceivableDueTotals, ("owner_id", "customer_id", "currency", "due_on"),
+                       [(order.owner_id, order.customer_id, order.currency, due_on, sign, sign * amount)],
+                       ("orders", "open_invoiced"))
 
 
 def receivable_dues_from_rows(*, order_model=None) -> dict[tuple, dict]:
@@ -105,13 +94,8 @@ def receivable_customer_add(*, order: Order, orders: int, outstanding: Decimal) 
     `order`'s customer and currency, creating it when missing: one upsert, adding under the row's lock."""
     if not orders and not outstanding:
         return
-    q = connection.ops.quote_name
-    table = q(ReceivableCustomerTotals._meta.db_table)
-    sql = (f"INSERT INTO {table} (customer_id, currency, orders, outstanding) VALUES (%s, %s, %s, %s) "
-           f"ON CONFLICT (customer_id, currency) DO UPDATE SET orders = {table}.orders + EXCLUDED.orders, "
-           f"outstanding = {table}.outstanding + EXCLUDED.outstanding")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [order.customer_id, order.currency, orders, outstanding])
+    upsert_add(ReceivableCustomerTotals, ("customer_id", "currency"),
+               [(order.customer_id, order.currency, orders, outstanding)], ("orders", "outstanding"))
 
 
 def receivable_customers_from_rows(*, order_model=None) -> dict[tuple, dict]:

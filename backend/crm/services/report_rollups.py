@@ -37,7 +37,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
@@ -56,7 +56,7 @@ from backend.crm.models import (
     ReceivableTotals,
     RepDayFigures,
 )
-from backend.crm.services.derived import derived_models, rebuild_from, replace_rows
+from backend.crm.services.derived import derived_models, rebuild_from, replace_rows, upsert_add
 from backend.crm.services.opportunity_products import closed_deal_products_rebuild, opportunity_products_rebuild
 from backend.crm.services.opportunity_reached import opportunity_reached_rebuild
 from backend.crm.services.receivable_rollups import (
@@ -126,23 +126,6 @@ def order_sales_by_product(lines) -> dict:
         else:
             found[line.product_id] += line.line_total
     return dict(found)
-
-
-def upsert_add(model, key: tuple, rows: list[tuple], measures) -> None:
-    """Add each of `rows` (the values of the `key` columns, then of `measures`) to `model`'s row of that
-    key (its unique columns), creating it when missing: one INSERT … ON CONFLICT DO UPDATE for all of
-    them, so concurrent writers add under the row's lock. Each key at most once in `rows`."""
-    if not rows:
-        return
-    q = connection.ops.quote_name
-    table = q(model._meta.db_table)
-    names = [*key, *measures]
-    increments = ", ".join(f"{q(m)} = {table}.{q(m)} + EXCLUDED.{q(m)}" for m in measures)
-    one = f"({', '.join(['%s'] * len(names))})"
-    sql = (f"INSERT INTO {table} ({', '.join(q(n) for n in names)}) VALUES {', '.join([one] * len(rows))} "
-           f"ON CONFLICT ({', '.join(q(k) for k in key)}) DO UPDATE SET {increments}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def rollups_from_rows(*, models=None) -> dict[tuple, dict]:
